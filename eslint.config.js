@@ -1,0 +1,56 @@
+// Lint rules, including the architecture rules of CONVENTIONS #14:
+// child processes only inside the process-control modules, express only inside HTTP layers.
+import js from '@eslint/js';
+import tseslint from 'typescript-eslint';
+
+const childProcessModules = ['child_process', 'node:child_process', 'execa'];
+
+export default tseslint.config(
+  { ignores: ['**/dist/**', '**/node_modules/**', '.qsen-local/**', 'bench/out/**', '**/fixtures/**'] },
+  js.configs.recommended,
+  ...tseslint.configs.recommended,
+  {
+    languageOptions: {
+      globals: { process: 'readonly', console: 'readonly', setTimeout: 'readonly', clearTimeout: 'readonly', setInterval: 'readonly', clearInterval: 'readonly', setImmediate: 'readonly', Buffer: 'readonly', URL: 'readonly' },
+    },
+    rules: {
+      '@typescript-eslint/no-explicit-any': 'error',
+      '@typescript-eslint/no-unused-vars': ['error', { argsIgnorePattern: '^_', varsIgnorePattern: '^_' }],
+      'no-console': 'off',
+    },
+  },
+  {
+    // Production sources: architecture boundaries.
+    files: ['packages/*/src/**/*.ts'],
+    ignores: [
+      'packages/kan/src/process/**',
+      'packages/launcher/src/supervise/**',
+      'packages/testkit/src/**',
+    ],
+    rules: {
+      'no-restricted-imports': ['error', {
+        paths: childProcessModules.map((name) => ({ name, message: 'Child processes only inside the process-control modules (kan/src/process, launcher/src/supervise).' })),
+      }],
+    },
+  },
+  {
+    files: ['packages/*/src/**/*.ts'],
+    ignores: [
+      'packages/*/src/http/**',
+      'packages/*/src/routes/**',
+      'packages/*/src/app.ts',
+      'packages/launcher/src/control/**',
+      'packages/kan/src/process/**',
+      'packages/launcher/src/supervise/**',
+      'packages/testkit/src/**',
+    ],
+    rules: {
+      'no-restricted-imports': ['error', {
+        paths: [
+          ...childProcessModules.map((name) => ({ name, message: 'Child processes only inside the process-control modules (kan/src/process, launcher/src/supervise).' })),
+          { name: 'express', message: 'express only inside the HTTP layers (src/http, src/routes, src/app.ts).' },
+        ],
+      }],
+    },
+  },
+);

@@ -1,0 +1,4 @@
+export * from './tools.js';
+export * from './wait.js';
+export * from './tmp.js';
+export * from './https.js';
