@@ -1,0 +1,92 @@
+/**
+ * JSON request bodies (CONTRACT section 3): at most `maxBodyBytes` (413 PAYLOAD_TOO_LARGE),
+ * an empty body is `{}`, anything that is not a JSON object is 400 INVALID_JSON, and numbers
+ * stay exact (LosslessNumber) because parsing goes through parseJsonLossless.
+ */
+import express from 'express';
+import { httpErrors } from '../errors/api-error.js';
+import { parseJsonLossless } from '../json/lossless.js';
+
+/** The default body limit: 64 KiB. */
+export const DEFAULT_MAX_BODY_BYTES = 65_536;
+
+const readers = new WeakMap<express.Request, Promise<Buffer | undefined>>();
+const limits = new WeakMap<express.Request, number>();
+
+/** Sets the body limit for `req` (createApiApp does it from `maxBodyBytes`). */
+export function setBodyLimit(req: express.Request, maxBodyBytes: number): void {
+  limits.set(req, maxBodyBytes);
+}
+
+/** The body limit for `req`: what createApiApp set, else 64 KiB. */
+export function getBodyLimit(req: express.Request): number {
+  return limits.get(req) ?? DEFAULT_MAX_BODY_BYTES;
+}
+
+/** Reads the raw body of `req` once (any content type), bounded by `maxBodyBytes`; undefined when there is none. */
+function readRawBody(req: express.Request, res: express.Response, maxBodyBytes: number): Promise<Buffer | undefined> {
+  const known = readers.get(req);
+  if (known) return known;
+  const parse = express.raw({ type: () => true, limit: maxBodyBytes, inflate: false });
+  const reading = new Promise<Buffer | undefined>((resolve, reject) => {
+    parse(req, res, (err?: unknown) => {
+      if (err !== undefined && err !== null) {
+        reject(translateReadError(err, maxBodyBytes));
+        return;
+      }
+      const body: unknown = req.body;
+      resolve(Buffer.isBuffer(body) ? body : undefined);
+    });
+  });
+  readers.set(req, reading);
+  return reading;
+}
+
+function translateReadError(err: unknown, maxBodyBytes: number): unknown {
+  const type = typeof err === 'object' && err !== null ? (err as { type?: unknown }).type : undefined;
+  if (type === 'entity.too.large') {
+    return httpErrors.create('PAYLOAD_TOO_LARGE', `the body exceeds ${maxBodyBytes} bytes`, { limitBytes: maxBodyBytes }, err);
+  }
+  // body-parser's other read failures (compressed body, aborted or truncated request): the body is not readable JSON.
+  if (typeof type === 'string') return httpErrors.create('INVALID_JSON', 'the body could not be read as JSON text', undefined, err);
+  return err;
+}
+
+/** Parses `text` as a JSON object body (an empty body is `{}`); throws INVALID_JSON otherwise. */
+export function parseJsonObjectBody(text: string): Record<string, unknown> {
+  if (text.trim() === '') return {};
+  let value: unknown;
+  try {
+    value = parseJsonLossless(text);
+  } catch (err) {
+    throw httpErrors.create('INVALID_JSON', undefined, undefined, err);
+  }
+  if (typeof value !== 'object' || value === null || Array.isArray(value)) {
+    throw httpErrors.create('INVALID_JSON', 'the body must be a JSON object');
+  }
+  return value as Record<string, unknown>;
+}
+
+/** Reads and parses a POST body into `req.body` (a plain object; numbers are LosslessNumber). */
+export async function parseJsonBody(req: express.Request, res: express.Response): Promise<void> {
+  const raw = await readRawBody(req, res, getBodyLimit(req));
+  const text = raw === undefined ? '' : decodeUtf8(raw);
+  req.body = parseJsonObjectBody(text);
+}
+
+/**
+ * Reads and discards a GET body: it is bounded like any other body (413 beyond the limit)
+ * and never parsed; handlers get `req.body` = `{}` and work from the query string.
+ */
+export async function discardBody(req: express.Request, res: express.Response): Promise<void> {
+  await readRawBody(req, res, getBodyLimit(req));
+  req.body = {};
+}
+
+function decodeUtf8(raw: Buffer): string {
+  try {
+    return new TextDecoder('utf-8', { fatal: true }).decode(raw);
+  } catch (err) {
+    throw httpErrors.create('INVALID_JSON', 'the body is not UTF-8 text', undefined, err);
+  }
+}

@@ -1,0 +1,58 @@
+/**
+ * Who is calling: the request id, whether the peer is loopback, and the role taken from the
+ * client certificate's subject OU (CONTRACT section 2).
+ */
+import { randomUUID } from 'node:crypto';
+import type { IncomingMessage } from 'node:http';
+import { isLoopbackAddress } from './loopback.js';
+import { readConnectionFacts, readPeerIdentity } from './peer.js';
+
+/** The roles a client certificate's OU can carry. */
+export type Role = 'platform' | 'operator' | 'auditor';
+
+/** Every role, in the contract's order. */
+export const ROLES: readonly Role[] = ['platform', 'operator', 'auditor'];
+
+/** The caller of one request, as the auth middleware established it. */
+export interface Caller {
+  requestId: string;
+  loopback: boolean;
+  certificate: 'valid' | 'absent';
+  subject?: string;
+  role?: Role;
+  ou?: string;
+  serial?: string;
+}
+
+const callers = new WeakMap<IncomingMessage, Caller>();
+
+/** Maps a subject's OUs to a role: exactly one OU, naming one of the roles; anything else has no role. */
+export function resolveRole(ous: readonly string[]): Role | undefined {
+  if (ous.length !== 1) return undefined;
+  const ou = ous[0];
+  return ROLES.find((role) => role === ou);
+}
+
+/** Establishes (once) and returns the caller of `req`; `getCaller` returns the same object afterwards. */
+export function establishCaller(req: IncomingMessage): Caller {
+  const known = callers.get(req);
+  if (known) return known;
+  const facts = readConnectionFacts(req.socket);
+  const loopback = isLoopbackAddress(facts.remoteAddress);
+  const identity = facts.hasCertificate && facts.authorized && facts.clientAuthEku ? readPeerIdentity(req.socket) : undefined;
+  const caller: Caller = { requestId: randomUUID(), loopback, certificate: identity ? 'valid' : 'absent' };
+  if (identity) {
+    caller.subject = identity.subject;
+    caller.serial = identity.serial;
+    if (identity.ous.length > 0) caller.ou = identity.ous.join('+');
+    const role = resolveRole(identity.ous);
+    if (role) caller.role = role;
+  }
+  callers.set(req, caller);
+  return caller;
+}
+
+/** The caller of `req` (set by the auth middleware of createApiApp; established on demand otherwise). */
+export function getCaller(req: IncomingMessage): Caller {
+  return establishCaller(req);
+}

@@ -1,0 +1,3 @@
+export * from './names.js';
+export * from './registry.js';
+export * from './tls.js';
