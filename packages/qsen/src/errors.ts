@@ -1,0 +1,21 @@
+/**
+ * qsen's error registry (CONVENTIONS #5). Codes are the contract's (section 4) plus the few the
+ * order node needs of its own; every one is listed with its status in docs/qsen.md.
+ */
+import { defineErrors } from '@qsen/core';
+
+/** Every error qsen answers with, by stable code. */
+export const qsenErrors = defineErrors({
+  INVALID_REQUEST: { status: 400, message: 'the request is not valid' },
+  ID_OUT_OF_RANGE: { status: 403, message: 'the order id is outside the reserved id range' },
+  DUPLICATE_ORDER_ID: { status: 409, message: 'the order id was already used with different content' },
+  MARKET_CLOSED: { status: 409, message: 'outside the trading window' },
+  HALTED: { status: 423, message: 'the kill switch is on: orders are not accepted' },
+  SENEBI_ERROR: { status: 502, message: 'SENEBI answered with an error' },
+  RECONCILING: { status: 503, message: 'qsen is still reconciling in-flight orders with SENEBI; retry shortly' },
+  JOURNAL_UNAVAILABLE: { status: 503, message: 'the order journal cannot be written; the order was not forwarded' },
+  SENEBI_TIMEOUT: { status: 504, message: 'SENEBI did not answer in time' },
+});
+
+/** A code of qsen's own registry. */
+export type QsenErrorCode = keyof typeof qsenErrors.specs;

@@ -1,0 +1,124 @@
+/**
+ * sendOrder request validation (CONTRACT sections 3 and 4). Pure: raw parsed JSON in (numbers as
+ * LosslessNumber), a canonical order out, or an INVALID_REQUEST error naming the field.
+ * Quantities and prices stay exact decimal strings; ids never pass through a JS number.
+ */
+import { isLosslessNumber, parseUint64, type Uint64 } from '@qsen/core';
+import { qsenErrors } from '../errors.js';
+
+/** Buy or sell. */
+export type Side = 'buy' | 'sell';
+/** ARS, USD (MEP) or EXT (cable). */
+export type Currency = 'ARS' | 'USD' | 'EXT';
+/** T0 (BYMA's "CI") or T1 ("24hs"). */
+export type Settlement = 'T0' | 'T1';
+
+/** A validated order in canonical form (what is journaled, compared and sent). */
+export interface OrderContent {
+  readonly id: Uint64;
+  readonly instrument: string;
+  readonly side: Side;
+  /** Canonical positive integer (no leading zeros). */
+  readonly quantity: string;
+  /** Canonical positive decimal (no leading zeros, no trailing fractional zeros, at most 6 decimals). */
+  readonly price: string;
+  readonly currency: Currency;
+  readonly settlement: Settlement;
+  /** The other agent's numeric code, 1 to 6 digits, as sent. */
+  readonly counterparty: string;
+}
+
+const FIELDS = ['id', 'instrument', 'side', 'quantity', 'price', 'currency', 'settlement', 'counterparty'] as const;
+const SIDES: readonly string[] = ['buy', 'sell'];
+const CURRENCIES: readonly string[] = ['ARS', 'USD', 'EXT'];
+const SETTLEMENTS: readonly string[] = ['T0', 'T1'];
+const MAX_QUANTITY_DIGITS = 18;
+const MAX_PRICE_INTEGER_DIGITS = 12;
+const MAX_PRICE_DECIMALS = 6;
+
+function invalid(field: string, problem: string): never {
+  throw qsenErrors.create('INVALID_REQUEST', `invalid field '${field}': ${problem}`, { field, problem });
+}
+
+/** Text of a JSON string or exact JSON number; undefined for anything else. */
+function numericText(value: unknown): string | undefined {
+  if (typeof value === 'string') return value;
+  if (isLosslessNumber(value)) return value.toString();
+  return undefined;
+}
+
+/** Canonical form of a positive integer text, or the reason it is not one. */
+export function canonicalQuantity(text: string): { ok: true; value: string } | { ok: false; problem: string } {
+  if (!/^[0-9]+$/.test(text)) return { ok: false, problem: 'must be a positive integer' };
+  const value = text.replace(/^0+(?=[0-9])/, '');
+  if (value === '0') return { ok: false, problem: 'must be greater than zero' };
+  if (value.length > MAX_QUANTITY_DIGITS) return { ok: false, problem: `at most ${MAX_QUANTITY_DIGITS} digits` };
+  return { ok: true, value };
+}
+
+/** Canonical form of a positive decimal with at most 6 decimals, or the reason it is not one. */
+export function canonicalPrice(text: string): { ok: true; value: string } | { ok: false; problem: string } {
+  const match = /^([0-9]+)(?:\.([0-9]+))?$/.exec(text);
+  if (!match) return { ok: false, problem: 'must be a positive decimal like 1234.50' };
+  const integer = (match[1] ?? '0').replace(/^0+(?=[0-9])/, '');
+  const fraction = (match[2] ?? '').replace(/0+$/, '');
+  if ((match[2] ?? '').length > MAX_PRICE_DECIMALS) return { ok: false, problem: `at most ${MAX_PRICE_DECIMALS} decimals` };
+  if (integer.length > MAX_PRICE_INTEGER_DIGITS) return { ok: false, problem: `at most ${MAX_PRICE_INTEGER_DIGITS} integer digits` };
+  if (integer === '0' && fraction === '') return { ok: false, problem: 'must be greater than zero' };
+  return { ok: true, value: fraction === '' ? integer : `${integer}.${fraction}` };
+}
+
+/** Reads the order id alone (first, so the fence applies before anything else is looked at). */
+export function readOrderId(body: unknown): Uint64 {
+  if (typeof body !== 'object' || body === null || Array.isArray(body)) invalid('body', 'must be a JSON object');
+  const raw = (body as Record<string, unknown>)['id'];
+  if (raw === undefined) invalid('id', 'is required');
+  const parsed = parseUint64(raw);
+  if (!parsed.ok) invalid('id', `must be an unsigned 64-bit decimal integer (${parsed.problem})`);
+  return parsed.value;
+}
+
+/** Validates a parsed sendOrder body into its canonical order; throws INVALID_REQUEST with details.field. */
+export function validateOrder(body: unknown): OrderContent {
+  const id = readOrderId(body);
+  const fields = body as Record<string, unknown>;
+  for (const key of Object.keys(fields)) {
+    if (!(FIELDS as readonly string[]).includes(key)) invalid(key, 'unknown field');
+  }
+  for (const key of FIELDS) if (fields[key] === undefined) invalid(key, 'is required');
+
+  const instrument = fields['instrument'];
+  if (typeof instrument !== 'string' || !/^[A-Z0-9.]{1,12}$/.test(instrument)) invalid('instrument', 'must be 1 to 12 characters [A-Z0-9.]');
+  const side = fields['side'];
+  if (typeof side !== 'string' || !SIDES.includes(side)) invalid('side', 'must be "buy" or "sell"');
+  const quantityText = numericText(fields['quantity']);
+  if (quantityText === undefined) invalid('quantity', 'must be a JSON number or string');
+  const quantity = canonicalQuantity(quantityText);
+  if (!quantity.ok) invalid('quantity', quantity.problem);
+  const priceText = numericText(fields['price']);
+  if (priceText === undefined) invalid('price', 'must be a JSON number or string');
+  const price = canonicalPrice(priceText);
+  if (!price.ok) invalid('price', price.problem);
+  const currency = fields['currency'];
+  if (typeof currency !== 'string' || !CURRENCIES.includes(currency)) invalid('currency', 'must be "ARS", "USD" or "EXT"');
+  const settlement = fields['settlement'];
+  if (typeof settlement !== 'string' || !SETTLEMENTS.includes(settlement)) invalid('settlement', 'must be "T0" or "T1"');
+  const counterparty = numericText(fields['counterparty']);
+  if (counterparty === undefined || !/^[0-9]{1,6}$/.test(counterparty)) invalid('counterparty', 'must be the numeric agent code, 1 to 6 digits');
+
+  return {
+    id,
+    instrument,
+    side: side as Side,
+    quantity: quantity.value,
+    price: price.value,
+    currency: currency as Currency,
+    settlement: settlement as Settlement,
+    counterparty,
+  };
+}
+
+/** Tells whether two canonical orders carry the same content (the idempotency test). */
+export function isSameOrder(a: OrderContent, b: OrderContent): boolean {
+  return FIELDS.every((key) => a[key] === b[key]);
+}

@@ -1,0 +1,191 @@
+/**
+ * The one SENEBI adapter (CONTRACT section 8). axios over a keep-alive https agent that presents
+ * the agent's certificate and (already decrypted) key and trusts SENEBI's CA; a per-call timeout;
+ * answers read as text and parsed with lossless JSON so 19-20 digit ids are never rounded; every
+ * call timed and counted.
+ *
+ * Failures are ApiErrors of qsen's registry with `details.delivery`:
+ * - `not_sent`: SENEBI certainly did not take the request (connection refused, TLS refused,
+ *   4xx answer);
+ * - `unknown`: it may have (timeout, connection reset after sending, 5xx, unreadable answer).
+ *   Such an order is reconciled by id before anything else happens to it.
+ */
+import { Agent } from 'node:https';
+import { performance } from 'node:perf_hooks';
+import axios, { AxiosError, type AxiosInstance, type AxiosResponse } from 'axios';
+import { ApiError, parseJsonLossless, parseUint64, type Uint64 } from '@qsen/core';
+import { qsenErrors } from '../errors.js';
+import type { OrderContent } from '../orders/validation.js';
+import type { CallOutcome } from '../status/figures.js';
+import { isJsonObject, toWireValue, type WireObject } from './wire.js';
+
+/** What the adapter needs. */
+export interface SenebiClientOptions {
+  /** Base URL, e.g. https://senebi.example:443 */
+  readonly url: string;
+  /** PEM of the CA that signs SENEBI's server certificate. */
+  readonly ca: string;
+  /** PEM of the agent's certificate. */
+  readonly cert: string;
+  /** PEM of the agent's private key, decrypted in memory (never logged). */
+  readonly key: string;
+  readonly timeoutMs: number;
+  /** Called after every call with its duration. */
+  readonly onCall?: (operation: SenebiOperation, ms: number, outcome: CallOutcome) => void;
+  /** Most sockets kept to SENEBI. */
+  readonly maxSockets?: number;
+}
+
+/** The adapter's operations (labels of figures and metrics). */
+export type SenebiOperation = 'placeOrder' | 'getOrder' | 'listOrders' | 'listOperations' | 'ping';
+
+/** How SENEBI answered an order. */
+export interface PlacedOrder {
+  readonly status: 'accepted' | 'rejected';
+  /** SENEBI's order object in wire form (numbers as strings). */
+  readonly senebi: WireObject;
+}
+
+/** The SENEBI client. */
+export interface SenebiClient {
+  /** POST /senebi/v1/orders. */
+  placeOrder(order: OrderContent): Promise<PlacedOrder>;
+  /** GET /senebi/v1/orders/ID: the order, or null when SENEBI does not have it. */
+  getOrder(id: Uint64): Promise<PlacedOrder | null>;
+  /** GET /senebi/v1/orders?date= (raw parsed items, numbers exact). */
+  listOrders(date: string): Promise<unknown[]>;
+  /** GET /senebi/v1/operations?date= (raw parsed items, numbers exact). */
+  listOperations(date: string): Promise<unknown[]>;
+  /** GET /senebi/v1/ping. */
+  ping(): Promise<{ answer: WireObject; latencyMs: number }>;
+  /** Closes the kept-alive sockets. */
+  close(): void;
+}
+
+const NOT_SENT_CODES = new Set(['ECONNREFUSED', 'ENOTFOUND', 'EAI_AGAIN', 'EHOSTUNREACH', 'ENETUNREACH', 'CERT_HAS_EXPIRED', 'DEPTH_ZERO_SELF_SIGNED_CERT', 'UNABLE_TO_VERIFY_LEAF_SIGNATURE', 'SELF_SIGNED_CERT_IN_CHAIN', 'ERR_TLS_CERT_ALTNAME_INVALID', 'ERR_SSL_TLSV1_ALERT_UNKNOWN_CA', 'ERR_SSL_SSLV3_ALERT_BAD_CERTIFICATE', 'ERR_SSL_TLSV13_ALERT_CERTIFICATE_REQUIRED']);
+
+function senebiFailure(code: 'SENEBI_ERROR' | 'SENEBI_TIMEOUT', operation: SenebiOperation, delivery: 'not_sent' | 'unknown', message: string, extra: Record<string, unknown> = {}, cause?: unknown): ApiError {
+  return qsenErrors.create(code, message, { operation, delivery, ...extra }, cause);
+}
+
+/** Classifies a transport failure (no HTTP answer). */
+function classifyTransportError(operation: SenebiOperation, err: unknown): ApiError {
+  const code = err instanceof AxiosError ? err.code ?? '' : '';
+  const causeCode = err instanceof AxiosError && err.cause && typeof (err.cause as NodeJS.ErrnoException).code === 'string' ? (err.cause as NodeJS.ErrnoException).code ?? '' : '';
+  if (code === 'ETIMEDOUT' || code === 'ECONNABORTED') {
+    return senebiFailure('SENEBI_TIMEOUT', operation, 'unknown', 'SENEBI did not answer in time', {}, err);
+  }
+  const effective = NOT_SENT_CODES.has(code) ? code : causeCode;
+  if (NOT_SENT_CODES.has(effective) || /^ERR_SSL_|^ERR_TLS_/.test(effective)) {
+    return senebiFailure('SENEBI_ERROR', operation, 'not_sent', `SENEBI could not be reached (${effective})`, { cause: effective }, err);
+  }
+  return senebiFailure('SENEBI_ERROR', operation, 'unknown', `the connection to SENEBI failed (${code || causeCode || 'no code'})`, { cause: code || causeCode || 'unknown' }, err);
+}
+
+/** Parses an answer body losslessly; an unreadable answer is an ambiguous failure. */
+function parseAnswer(operation: SenebiOperation, response: AxiosResponse<string>): Record<string, unknown> {
+  let value: unknown;
+  try {
+    value = parseJsonLossless(response.data);
+  } catch (err) {
+    throw senebiFailure('SENEBI_ERROR', operation, 'unknown', 'SENEBI answered with invalid JSON', { httpStatus: response.status }, err);
+  }
+  if (!isJsonObject(value)) throw senebiFailure('SENEBI_ERROR', operation, 'unknown', 'SENEBI answered with an unexpected body', { httpStatus: response.status });
+  return value;
+}
+
+/** Reads `{"order": {...}}` into a PlacedOrder, checking that it is the order asked about. */
+function readPlacedOrder(operation: SenebiOperation, body: Record<string, unknown>, id: Uint64): PlacedOrder {
+  const order = isJsonObject(body['order']) ? body['order'] : body;
+  if (!isJsonObject(order) || order['id'] === undefined) throw senebiFailure('SENEBI_ERROR', operation, 'unknown', 'SENEBI answer has no order');
+  const answeredId = parseUint64(order['id']);
+  if (!answeredId.ok || answeredId.value !== id) throw senebiFailure('SENEBI_ERROR', operation, 'unknown', 'SENEBI answered about another order id');
+  const status = order['status'];
+  if (status !== 'accepted' && status !== 'rejected') throw senebiFailure('SENEBI_ERROR', operation, 'unknown', 'SENEBI answer has no valid order status');
+  const senebi = toWireValue(order) as WireObject;
+  senebi['id'] = id;
+  return { status, senebi };
+}
+
+/** Creates the SENEBI client. */
+export function createSenebiClient(options: SenebiClientOptions): SenebiClient {
+  const agent = new Agent({
+    keepAlive: true,
+    maxSockets: options.maxSockets ?? 64,
+    ca: options.ca,
+    cert: options.cert,
+    key: options.key,
+    minVersion: 'TLSv1.2',
+  });
+  const http: AxiosInstance = axios.create({
+    baseURL: options.url.replace(/\/+$/, ''),
+    httpsAgent: agent,
+    timeout: options.timeoutMs,
+    responseType: 'text',
+    transformResponse: [(data: unknown) => data],
+    validateStatus: () => true,
+    maxRedirects: 0,
+    proxy: false,
+    transitional: { clarifyTimeoutError: true, silentJSONParsing: false, forcedJSONParsing: false },
+    headers: { accept: 'application/json' },
+  });
+
+  async function call(operation: SenebiOperation, run: () => Promise<AxiosResponse<string>>, judge: (response: AxiosResponse<string>) => void): Promise<AxiosResponse<string>> {
+    const started = performance.now();
+    let outcome: CallOutcome = 'ok';
+    try {
+      let response: AxiosResponse<string>;
+      try {
+        response = await run();
+      } catch (err) {
+        throw classifyTransportError(operation, err);
+      }
+      judge(response);
+      return response;
+    } catch (err) {
+      outcome = err instanceof ApiError && err.code === 'SENEBI_TIMEOUT' ? 'timeout' : 'error';
+      throw err;
+    } finally {
+      options.onCall?.(operation, performance.now() - started, outcome);
+    }
+  }
+
+  function requireSuccess(operation: SenebiOperation, accept: readonly number[] = [200]) {
+    return (response: AxiosResponse<string>): void => {
+      if (accept.includes(response.status)) return;
+      const delivery = response.status >= 400 && response.status < 500 ? 'not_sent' : 'unknown';
+      throw senebiFailure('SENEBI_ERROR', operation, delivery, `SENEBI answered HTTP ${response.status}`, { httpStatus: response.status });
+    };
+  }
+
+  async function list(operation: 'listOrders' | 'listOperations', path: string, field: string, date: string): Promise<unknown[]> {
+    const response = await call(operation, () => http.get<string>(path, { params: { date } }), requireSuccess(operation));
+    const items = parseAnswer(operation, response)[field];
+    if (!Array.isArray(items)) throw senebiFailure('SENEBI_ERROR', operation, 'unknown', `SENEBI answer has no ${field} list`);
+    return items;
+  }
+
+  return {
+    async placeOrder(order) {
+      const body = JSON.stringify({ ...order });
+      const response = await call('placeOrder', () => http.post<string>('/senebi/v1/orders', body, { headers: { 'content-type': 'application/json' } }), requireSuccess('placeOrder', [200, 201]));
+      return readPlacedOrder('placeOrder', parseAnswer('placeOrder', response), order.id);
+    },
+    async getOrder(id) {
+      const response = await call('getOrder', () => http.get<string>(`/senebi/v1/orders/${id}`), requireSuccess('getOrder', [200, 404]));
+      if (response.status === 404) return null;
+      return readPlacedOrder('getOrder', parseAnswer('getOrder', response), id);
+    },
+    listOrders: (date) => list('listOrders', '/senebi/v1/orders', 'orders', date),
+    listOperations: (date) => list('listOperations', '/senebi/v1/operations', 'operations', date),
+    async ping() {
+      const started = performance.now();
+      const response = await call('ping', () => http.get<string>('/senebi/v1/ping'), requireSuccess('ping'));
+      const latencyMs = performance.now() - started;
+      return { answer: toWireValue(parseAnswer('ping', response)) as WireObject, latencyMs };
+    },
+    close() {
+      agent.destroy();
+    },
+  };
+}

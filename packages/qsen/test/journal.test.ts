@@ -1,0 +1,90 @@
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { appendFileSync, readFileSync, statSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { toUint64 } from '@qsen/core';
+import { makeTempDir } from '@qsen/testkit';
+import { JournalCorruptError, openJournal } from '../src/journal/journal.js';
+import { encodeRecord, type JournalRecord } from '../src/journal/records.js';
+import { buildOrderBook } from '../src/orders/book.js';
+import type { OrderContent } from '../src/orders/validation.js';
+
+function order(n: number): OrderContent {
+  return { id: toUint64(`99990000000000${String(n).padStart(5, '0')}`), instrument: 'AL30', side: 'buy', quantity: '1000', price: '1234.5', currency: 'ARS', settlement: 'T1', counterparty: '210' };
+}
+
+function orderRecord(n: number): JournalRecord {
+  const o = order(n);
+  return { type: 'order', id: o.id, order: o, at: '2026-11-20T14:00:00.000Z' };
+}
+
+test('concurrent durable appends share fsyncs (group commit) and all come back after reopening', async () => {
+  const dir = makeTempDir();
+  try {
+    const file = join(dir.path, 'journal.log');
+    const { journal } = await openJournal(file);
+    await Promise.all(Array.from({ length: 500 }, (_, i) => journal.appendDurable(orderRecord(i))));
+    const figures = journal.figures();
+    assert.equal(figures.records, 500);
+    assert.ok(figures.flushes < 50, `500 concurrent records took ${figures.flushes} fsyncs`);
+    await journal.close();
+    const reopened = await openJournal(file);
+    assert.equal(reopened.records.length, 500);
+    assert.equal(reopened.tornBytes, 0);
+    assert.equal(reopened.records[499]?.id, '9999000000000000499');
+    await reopened.journal.close();
+  } finally {
+    dir.remove();
+  }
+});
+
+test('a torn last record is detected, cut off, and the journal appends cleanly after it', async () => {
+  const dir = makeTempDir();
+  try {
+    const file = join(dir.path, 'journal.log');
+    const good = Buffer.concat([encodeRecord(orderRecord(1)), encodeRecord({ type: 'state', id: order(1).id, state: 'sent', at: 'x' })]);
+    const torn = encodeRecord(orderRecord(2)).subarray(0, 40);
+    writeFileSync(file, Buffer.concat([good, torn]));
+    const { journal, records, tornBytes } = await openJournal(file);
+    assert.equal(tornBytes, 40);
+    assert.equal(records.length, 2);
+    assert.equal(statSync(file).size, good.length);
+    await journal.appendDurable(orderRecord(3));
+    await journal.close();
+    const again = await openJournal(file);
+    assert.deepEqual(again.records.map((r) => r.id), [order(1).id, order(1).id, order(3).id]);
+    assert.equal(buildOrderBook(again.records).get(order(1).id)?.state, 'sent');
+    await again.journal.close();
+  } finally {
+    dir.remove();
+  }
+});
+
+test('a complete last line with a bad checksum counts as torn too', async () => {
+  const dir = makeTempDir();
+  try {
+    const file = join(dir.path, 'journal.log');
+    writeFileSync(file, encodeRecord(orderRecord(1)));
+    const bad = encodeRecord(orderRecord(2)).toString('utf8').replace('AL30', 'AL31');
+    appendFileSync(file, bad);
+    const { journal, records, tornBytes } = await openJournal(file);
+    assert.equal(records.length, 1);
+    assert.equal(tornBytes, Buffer.byteLength(bad));
+    await journal.close();
+  } finally {
+    dir.remove();
+  }
+});
+
+test('damage before the last record refuses to open, naming the line', async () => {
+  const dir = makeTempDir();
+  try {
+    const file = join(dir.path, 'journal.log');
+    const bad = encodeRecord(orderRecord(1)).toString('utf8').replace('AL30', 'XX30');
+    writeFileSync(file, bad + encodeRecord(orderRecord(2)).toString('utf8'));
+    await assert.rejects(openJournal(file), (err: unknown) => err instanceof JournalCorruptError && err.lines.join() === '1');
+    assert.ok(readFileSync(file, 'utf8').includes('XX30'), 'the damaged file is left untouched');
+  } finally {
+    dir.remove();
+  }
+});
