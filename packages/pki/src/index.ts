@@ -1,1 +1,13 @@
-export {};
+// @qsen/pki: the cluster's certificates, keys, CRL and PKCS#12 files (node-forge, SHA-256, RSA 2048).
+export { PkiError, pkiErrorCodes, type PkiErrorCode } from './errors.js';
+export {
+  createCa, issueServerCertificate, issueClientCertificate, isSignedBy, generateSerialNumber,
+  ROLES, DEFAULT_VALID_DAYS, DEFAULT_ORGANIZATION,
+  type Role, type Identity, type ExtendedKeyUsage, type IssueCommonOptions, type CreateCaOptions,
+  type ServerCertificateOptions, type ClientCertificateOptions,
+} from './certificates.js';
+export { encryptPrivateKey, decryptPrivateKey, keyMatchesCertificate, RSA_KEY_BITS } from './keys.js';
+export { createCrl, describeCrl, DEFAULT_CRL_NEXT_UPDATE_DAYS, type CrlOptions, type CrlInfo, type RevokedEntry } from './crl.js';
+export { exportPkcs12, type Pkcs12Options } from './pkcs12.js';
+export { describeCertificate, type CertificateInfo } from './describe.js';
+export { normalizeSerial } from './serials.js';

@@ -1,0 +1,28 @@
+import { PkiError } from './errors.js';
+
+/**
+ * Normalizes a certificate serial number given as hex (any case, optional "0x" prefix, optional colons)
+ * to the canonical form used in revocation records: uppercase hex without leading zeros.
+ */
+export function normalizeSerial(serial: string): string {
+  const compact = serial.trim().replace(/^0x/i, '').replace(/:/g, '').toUpperCase();
+  if (!/^[0-9A-F]+$/.test(compact) || compact.length > 40) {
+    throw new PkiError('INVALID_ARGUMENT', `serial ${JSON.stringify(serial)} is not a hexadecimal serial number (at most 20 bytes)`);
+  }
+  const stripped = compact.replace(/^0+/, '');
+  return stripped.length === 0 ? '0' : stripped;
+}
+
+/** Encodes a hex serial as the content bytes of a positive DER INTEGER (minimal, with a 00 pad when the high bit is set). */
+export function serialToDerIntegerBytes(serial: string): string {
+  let hex = normalizeSerial(serial);
+  if (hex.length % 2 === 1) hex = `0${hex}`;
+  const first = parseInt(hex.slice(0, 2), 16);
+  if (first >= 0x80) hex = `00${hex}`;
+  return Buffer.from(hex, 'hex').toString('binary');
+}
+
+/** Decodes the content bytes of a DER INTEGER holding a serial into canonical hex. */
+export function derIntegerBytesToSerial(bytes: string): string {
+  return normalizeSerial(Buffer.from(bytes, 'binary').toString('hex') || '0');
+}
