@@ -61,10 +61,10 @@ export function parseJsonObjectBody(text: string): Record<string, unknown> {
   } catch (err) {
     throw httpErrors.create('INVALID_JSON', undefined, undefined, err);
   }
-  if (typeof value !== 'object' || value === null || Array.isArray(value)) {
+  if (!isPlainObject(value)) {
     throw httpErrors.create('INVALID_JSON', 'the body must be a JSON object');
   }
-  return value as Record<string, unknown>;
+  return value;
 }
 
 /** Reads and parses a POST body into `req.body` (a plain object; numbers are LosslessNumber). */
@@ -81,6 +81,11 @@ export async function parseJsonBody(req: express.Request, res: express.Response)
 export async function discardBody(req: express.Request, res: express.Response): Promise<void> {
   await readRawBody(req, res, getBodyLimit(req));
   req.body = {};
+}
+
+/** True for a JSON object (not an array, null, or a LosslessNumber, which is an object too). */
+function isPlainObject(value: unknown): value is Record<string, unknown> {
+  return typeof value === 'object' && value !== null && Object.getPrototypeOf(value) === Object.prototype;
 }
 
 function decodeUtf8(raw: Buffer): string {
