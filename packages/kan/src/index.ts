@@ -1,1 +1,12 @@
-export {};
+export * from './errors.js';
+export * from './audit.js';
+export * from './log-sink.js';
+export * from './version.js';
+export * from './app.js';
+export * from './node.js';
+export * from './process/index.js';
+export * from './logs/index.js';
+export * from './watchdog/index.js';
+export * from './metrics/kan-metrics.js';
+export * from './status/system.js';
+export * from './status/certificates.js';

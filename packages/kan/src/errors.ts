@@ -1,0 +1,22 @@
+/**
+ * kan's error registry (CONVENTIONS #5): every code kan answers besides the shared HTTP layer's.
+ * The table in docs/kan.md lists the same codes; a test checks both agree.
+ */
+import { defineErrors } from '@qsen/core';
+
+/** The kan error registry: code -> HTTP status and default message. */
+export const kanErrors = defineErrors({
+  OUTSIDE_TRADING_WINDOW: { status: 409, message: 'qsen must be down now: the trading window is closed' },
+  INVALID_LOG_NAME: { status: 400, message: 'the log name is not a plain file name from the log folder' },
+  LOG_NOT_FOUND: { status: 404, message: 'no such log file' },
+  TRUNCATE_FAILED: { status: 500, message: 'the log could not be truncated' },
+  INVALID_NODE: { status: 400, message: 'node must be 0, 1 or 2' },
+  INVALID_PARAMETER: { status: 400, message: 'a query parameter is not valid' },
+  NODE_EXPORTER_UNAVAILABLE: { status: 502, message: 'node_exporter did not answer' },
+  PROCESS_CONTROL_FAILED: { status: 502, message: "the process owner (systemd or the launcher) refused or failed" },
+  COMMAND_FAILED: { status: 500, message: 'the command failed' },
+  COMMAND_TIMEOUT: { status: 504, message: 'the command did not finish in time' },
+});
+
+/** A code of kan's registry. */
+export type KanErrorCode = keyof typeof kanErrors.specs;

@@ -1,0 +1,93 @@
+/**
+ * Assembles one kan from its configuration: process control for the configured owner, metrics,
+ * the coordinator, the watchdog, the restart-request service, the app and its mutual-TLS server.
+ * main.ts and the tests use it; nothing here reads the environment.
+ */
+import { readFileSync } from 'node:fs';
+import type winston from 'winston';
+import { createMetricsRegistry, createMtlsServer, createTlsMetrics, evaluateWindow, nextLocalTime, type Clock, type MtlsServer, type QsenConfig } from '@qsen/core';
+import type { AuditSink } from './audit.js';
+import { createApp } from './app.js';
+import { createKanMetrics, type KanMetrics } from './metrics/kan-metrics.js';
+import type { ProcessControl } from './process/control.js';
+import { LocalControl } from './process/local.js';
+import { SystemdControl } from './process/systemd.js';
+import { Coordinator } from './watchdog/coordinator.js';
+import { dailyRestartDueAt } from './watchdog/policy.js';
+import { createHttpsProbe } from './watchdog/probe.js';
+import { RestartRequests } from './watchdog/requests.js';
+import { Watchdog } from './watchdog/watchdog.js';
+import { readVersionInfo } from './version.js';
+
+/** Options of a kan node. */
+export interface KanNodeOptions {
+  readonly index: number;
+  readonly config: QsenConfig;
+  readonly logger: winston.Logger;
+  readonly audit: AuditSink;
+  /** Clock of the schedule and back-off decisions (default: the system clock). */
+  readonly clock?: Clock;
+  /** Process control (default: from `[control] mode`). */
+  readonly control?: ProcessControl;
+  /** Run the watchdog (default true). */
+  readonly watchdog?: boolean;
+}
+
+/** A built kan: listen() starts serving and watching; close() stops both. */
+export interface KanNode {
+  readonly server: MtlsServer;
+  readonly watchdog: Watchdog | null;
+  readonly requests: RestartRequests;
+  readonly metrics: KanMetrics;
+  listen(port?: number, host?: string): Promise<number>;
+  close(): Promise<void>;
+}
+
+/** The process control of a configuration's owner. */
+export function createProcessControl(config: QsenConfig): ProcessControl {
+  return config.control.mode === 'local' ? new LocalControl(config.control.socket, { timeoutMs: config.watchdog.stop_grace_ms + 30_000 }) : new SystemdControl();
+}
+
+/** Builds one kan. */
+export function createKanNode(opts: KanNodeOptions): KanNode {
+  const { config, index, logger, audit } = opts;
+  if (!Number.isInteger(index) || index < 0 || index > 2) throw new RangeError(`kan index must be 0, 1 or 2, not ${index}`);
+  const clock: Clock = opts.clock ?? { now: () => Date.now() };
+  const startedAt = clock.now();
+  const registry = createMetricsRegistry({ prefix: 'kan' });
+  const metrics = createKanMetrics(registry);
+  const tlsMetrics = createTlsMetrics(registry, 'kan_tls_rejected_connections_total');
+  const control = opts.control ?? createProcessControl(config);
+  const w = config.watchdog;
+  const coordinator = new Coordinator({
+    control, runDir: config.paths.run, selfIndex: index, clock, logger, metrics,
+    policy: { backoffInitialMs: w.backoff_initial_ms, backoffMaxMs: w.backoff_max_ms, stableAfterMs: w.stable_after_ms },
+  });
+  const isWindowOpen = (at: number): boolean => evaluateWindow(config.schedule, at).open;
+  const probe = createHttpsProbe({ caPem: readFileSync(config.tls.ca) });
+  const watchdog = opts.watchdog === false ? null : new Watchdog({
+    selfIndex: index, qsenPort: config.server.qsen_port, kanPorts: config.server.kan_ports, settings: w, control, coordinator, probe, clock,
+    isWindowOpen, logger, metrics,
+    dailyRestartDueAt: (after) => dailyRestartDueAt((a) => nextLocalTime(config.schedule.timezone, config.schedule.kan_restart, a), after, index, config.schedule.kan_restart_stagger_minutes),
+  });
+  const requests = new RestartRequests({ selfIndex: index, control, coordinator, clock, isWindowOpen, logger, audit });
+  const version = readVersionInfo(config.paths.install);
+  const { app, close: closeApp } = createApp({
+    selfIndex: index, config, logger, audit, control, requests, watchdog, registry, metrics, now: () => clock.now(), startedAt, version,
+  });
+  const server = createMtlsServer({ tls: config.tls, app, logger, metrics: tlsMetrics, watchFiles: false });
+  return {
+    server, watchdog, requests, metrics,
+    async listen(port = config.server.kan_ports[index], host = config.server.listen) {
+      const bound = await server.listen(port ?? 0, host);
+      watchdog?.start();
+      return bound;
+    },
+    async close() {
+      await watchdog?.stop();
+      probe.close();
+      closeApp();
+      await server.close();
+    },
+  };
+}

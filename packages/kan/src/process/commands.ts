@@ -1,0 +1,70 @@
+/**
+ * The fixed diagnostic commands of /kan/v1/cmd/* and the collapse-range primitive of log
+ * truncation: the only child processes a kan runs itself (fixed argument lists, no shell,
+ * a timeout and an output cap).
+ */
+import { execa } from 'execa';
+import { kanErrors } from '../errors.js';
+
+/** The commands the cmd endpoints may run. */
+export type FixedCommand = 'top' | 'ls';
+
+/** What one fixed command produced. */
+export interface CommandOutput {
+  readonly command: string;
+  readonly exitCode: number | null;
+  readonly output: string;
+  /** True when the output reached the cap and was cut there (the command was stopped). */
+  readonly truncated: boolean;
+  readonly durationMs: number;
+}
+
+/** The argument list of a fixed command (pure). */
+export function argumentsOf(command: FixedCommand, installDir: string): readonly string[] {
+  return command === 'top' ? ['-b', '-n', '1'] : ['-Rlath', '--', installDir];
+}
+
+/** Runs `top -b -n 1` or `ls -Rlath <installDir>` with a timeout and an output cap. */
+export async function runFixedCommand(command: FixedCommand, opts: { installDir: string; timeoutMs?: number; maxBytes?: number }): Promise<CommandOutput> {
+  const args = argumentsOf(command, opts.installDir);
+  const maxBytes = opts.maxBytes ?? 1024 * 1024;
+  const started = performance.now();
+  const result = await execa(command, args, {
+    reject: false,
+    timeout: opts.timeoutMs ?? 10_000,
+    maxBuffer: { stdout: maxBytes, stderr: 64 * 1024 },
+    encoding: 'utf8',
+    stdin: 'ignore',
+    stripFinalNewline: false,
+    env: { LC_ALL: 'C', COLUMNS: '200', TERM: 'dumb' },
+    extendEnv: false,
+  });
+  const durationMs = Math.round(performance.now() - started);
+  const printable = `${command} ${args.join(' ')}`;
+  if (result.timedOut) throw kanErrors.create('COMMAND_TIMEOUT', `${command} did not finish in time`, { command: printable });
+  if (result.isMaxBuffer) return { command: printable, exitCode: null, output: String(result.stdout).slice(0, maxBytes), truncated: true, durationMs };
+  if (result.exitCode === undefined || (result.failed && result.exitCode === 0)) {
+    throw kanErrors.create('COMMAND_FAILED', `${command} could not run`, { command: printable, reason: result.shortMessage });
+  }
+  // ls exits 1 for unreadable sub-folders: the listing is still worth returning.
+  return { command: printable, exitCode: result.exitCode, output: String(result.stdout) + String(result.stderr), truncated: false, durationMs };
+}
+
+/** How a collapse-range attempt ended. */
+export type CollapseOutcome = { ok: true } | { ok: false; unsupported: boolean; message: string };
+
+/**
+ * Removes the first `length` bytes of a file in place with `fallocate --collapse-range`
+ * (offset 0; length a multiple of the file system block size). Appending writers keep their
+ * O_APPEND position at the new end. `unsupported` is true when the file system cannot do it.
+ */
+export async function collapseFileHead(file: string, length: number): Promise<CollapseOutcome> {
+  const result = await execa('fallocate', ['--collapse-range', '--offset', '0', '--length', String(length), '--', file], {
+    reject: false, timeout: 30_000, stdin: 'ignore', env: { LC_ALL: 'C' },
+  });
+  if (result.exitCode === 0) return { ok: true };
+  const stderr = String(result.stderr);
+  // EOPNOTSUPP (tmpfs, ext3 without extents, many network file systems), as util-linux prints it.
+  const unsupported = /not supported/i.test(stderr);
+  return { ok: false, unsupported, message: stderr.trim().slice(0, 300) || (result.shortMessage ?? 'fallocate failed') };
+}

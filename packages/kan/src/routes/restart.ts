@@ -1,0 +1,35 @@
+/** GET|POST /kan/v1/restart_qsen and /kan/v1/restart_kan?node=N: 202, carried out in the background. */
+import type express from 'express';
+import { defineRoute, getCaller, sendJson } from '@qsen/core';
+import { kanErrors } from '../errors.js';
+import { kanName, type ProcessName } from '../process/control.js';
+import type { RestartRequests } from '../watchdog/requests.js';
+import { readQuery } from './query.js';
+
+/** Resolves once the answer has been handed to the socket (or the client went away). */
+function answeredPromise(res: express.Response): Promise<void> {
+  return new Promise((resolve) => {
+    res.once('finish', () => resolve());
+    res.once('close', () => resolve());
+  });
+}
+
+/** Mounts the restart endpoints. */
+export function mountRestartRoutes(app: express.Express, deps: { selfIndex: number; requests: RestartRequests }): void {
+  const writers = ['platform', 'operator'] as const;
+  const handle = (target: (req: express.Request) => ProcessName) => async (req: express.Request, res: express.Response): Promise<void> => {
+    const name = target(req);
+    const caller = getCaller(req);
+    const ticket = await deps.requests.request(name, { subject: caller.subject ?? 'unknown', requestId: caller.requestId }, answeredPromise(res));
+    sendJson(res, { ...ticket, requestId: caller.requestId }, 202);
+  };
+  const qsen = handle(() => 'qsen');
+  defineRoute(app, '/kan/v1/restart_qsen', { GET: { roles: writers, handler: qsen }, POST: { roles: writers, handler: qsen } });
+  const kan = handle((req) => {
+    const node = readQuery(req, 'node');
+    if (node === undefined) return kanName(deps.selfIndex);
+    if (!/^[0-2]$/.test(node)) throw kanErrors.create('INVALID_NODE', undefined, { node: node.slice(0, 20) });
+    return kanName(Number(node));
+  });
+  defineRoute(app, '/kan/v1/restart_kan', { GET: { roles: writers, handler: kan }, POST: { roles: writers, handler: kan } });
+}

@@ -1,0 +1,74 @@
+/** GET /kan/v1/status: this kan, its view of its peers and qsen, restart history and back-off, schedule, system figures, certificates. */
+import type express from 'express';
+import { defineRoute, evaluateWindow, sendJson, ROLES, type ScheduleConfig } from '@qsen/core';
+import type { ProcessControl } from '../process/control.js';
+import type { Watchdog } from '../watchdog/watchdog.js';
+import { readAllHistory } from '../watchdog/history.js';
+import { isCrashLooping, nextRestartAllowedAt } from '../watchdog/policy.js';
+import type { WatchdogSettings } from '../watchdog/watchdog.js';
+import { readSystemFigures } from '../status/system.js';
+import { readCertificateFigures } from '../status/certificates.js';
+import type { VersionInfo } from '../version.js';
+
+/** What the status route needs. */
+export interface StatusDeps {
+  readonly selfIndex: number;
+  readonly startedAt: number;
+  readonly now: () => number;
+  readonly version: VersionInfo;
+  readonly control: ProcessControl;
+  readonly watchdog: Watchdog | null;
+  readonly runDir: string;
+  readonly settings: WatchdogSettings;
+  readonly schedule: ScheduleConfig;
+  readonly folders: { logs: string; data: string };
+  readonly certificates: Record<string, string>;
+}
+
+const iso = (ms: number | null): string | null => (ms === null ? null : new Date(ms).toISOString());
+
+/** Mounts the status endpoint. */
+export function mountStatusRoutes(app: express.Express, deps: StatusDeps): void {
+  defineRoute(app, '/kan/v1/status', {
+    GET: {
+      roles: ROLES,
+      handler: async (_req, res) => {
+        const now = deps.now();
+        const [history, system, certificates] = await Promise.all([
+          readAllHistory(deps.runDir),
+          readSystemFigures(deps.folders).catch((err: unknown) => ({ error: err instanceof Error ? err.message : String(err) })),
+          readCertificateFigures(deps.certificates, new Date(now)),
+        ]);
+        const policy = { backoffInitialMs: deps.settings.backoff_initial_ms, backoffMaxMs: deps.settings.backoff_max_ms, stableAfterMs: deps.settings.stable_after_ms };
+        const targets = (deps.watchdog?.view() ?? []).map((t) => {
+          const h = history[t.name];
+          const allowedAt = nextRestartAllowedAt(h, now, policy);
+          return {
+            name: t.name, port: t.port, verdict: t.verdict.kind, lastOutcome: t.lastOutcome, consecutiveFailures: t.failures,
+            lastSeen: iso(t.lastSeenAt), lastProbe: iso(t.lastProbeAt), lastProbeMs: t.lastProbeMs === null ? null : Math.round(t.lastProbeMs * 10) / 10,
+            pid: t.owner?.pid ?? t.reportedPid, owner: t.owner === null ? null : { state: t.owner.state, pid: t.owner.pid, invocation: t.owner.invocation, startedAt: iso(t.owner.startedAt) },
+            staleProbesDiscarded: t.staleProbes,
+            lastAction: t.lastAction === null ? null : { at: iso(t.lastAction.at), action: t.lastAction.action.kind, outcome: t.lastAction.outcome },
+            backoff: { streak: h?.streak ?? 0, crashLoop: isCrashLooping(h, now, deps.settings.stable_after_ms), nextRestartAllowedAt: allowedAt > now ? iso(allowedAt) : null },
+          };
+        });
+        const window = evaluateWindow(deps.schedule, now);
+        sendJson(res, {
+          node: {
+            index: deps.selfIndex, pid: process.pid, uptimeSeconds: Math.floor((now - deps.startedAt) / 1000), version: deps.version,
+            controlMode: deps.control.mode, memoryRssBytes: process.memoryUsage().rss,
+          },
+          targets,
+          restartHistory: Object.fromEntries(Object.entries(history).map(([k, v]) => [k, { streak: v.streak, lastRestartAt: v.lastRestartAt === 0 ? null : iso(v.lastRestartAt), events: v.events.slice(-10) }])),
+          schedule: {
+            window,
+            nextScheduledAction: { action: window.open ? 'stop qsen' : 'start qsen', at: iso(window.nextChangeAt) },
+            dailyRestartAt: iso(deps.watchdog?.dailyRestartDueAt ?? null),
+          },
+          system,
+          certificates,
+        });
+      },
+    },
+  });
+}

@@ -1,0 +1,26 @@
+/** Days left on the cluster certificates a kan serves with (status). */
+import { readFile } from 'node:fs/promises';
+import { describeCertificate } from '@qsen/pki';
+
+/** What status shows about one certificate (never key material). */
+export interface CertificateFigures {
+  readonly file: string;
+  readonly subject?: string;
+  readonly notAfter?: string;
+  readonly daysLeft?: number;
+  readonly error?: string;
+}
+
+/** Describes the certificate files (server certificate and cluster CA). */
+export async function readCertificateFigures(files: Record<string, string>, now: Date): Promise<Record<string, CertificateFigures>> {
+  const out: Record<string, CertificateFigures> = {};
+  for (const [label, file] of Object.entries(files)) {
+    try {
+      const info = describeCertificate(await readFile(file, 'utf8'), now);
+      out[label] = { file, subject: info.subject, notAfter: info.notAfter, daysLeft: info.daysLeft };
+    } catch (err) {
+      out[label] = { file, error: err instanceof Error ? err.message : String(err) };
+    }
+  }
+  return out;
+}

@@ -1,0 +1,182 @@
+/**
+ * The watchdog's decisions as pure functions of literal inputs (CONVENTIONS #8): evidence
+ * freshness, the verdict on a target, back-off, who acts, and what to do.
+ */
+import type { ProcessName, ProcessState } from '../process/control.js';
+
+/** The outcome of one probe. */
+export type ProbeOutcome = 'ok' | 'timeout' | 'refused' | 'error';
+
+/** Timing of one probe, to tell real evidence from this kan's own stall. */
+export interface ProbeTiming {
+  /** When the probe was due (epoch ms). */
+  readonly dueAt: number;
+  /** When its timer actually fired. */
+  readonly firedAt: number;
+  /** When it settled (answer, error or timeout). */
+  readonly settledAt: number;
+}
+
+/**
+ * True when a failed probe is fresh evidence (pure): its timer fired on time and its timeout did
+ * not fire late. Either delay means this kan's event loop stalled, and a stalled kan has no
+ * evidence about anyone. A successful probe is always evidence of life.
+ */
+export function isEvidenceFresh(outcome: ProbeOutcome, timing: ProbeTiming, limits: { timeoutMs: number; toleranceMs: number }): boolean {
+  if (outcome === 'ok') return true;
+  if (timing.firedAt - timing.dueAt > limits.toleranceMs) return false;
+  if (timing.settledAt - timing.firedAt > limits.timeoutMs + limits.toleranceMs) return false;
+  return true;
+}
+
+/** What a kan concludes about a target. */
+export type Verdict =
+  | { readonly kind: 'healthy' }
+  | { readonly kind: 'suspect'; readonly failures: number }
+  | { readonly kind: 'starting' }
+  | { readonly kind: 'exited' }
+  | { readonly kind: 'hung'; readonly failures: number };
+
+/** Inputs of a verdict. `owner` is the owner's latest word (null when not asked). */
+export interface VerdictInput {
+  readonly lastOutcome: ProbeOutcome;
+  /** Consecutive fresh failed probes. */
+  readonly failures: number;
+  readonly owner: Pick<ProcessState, 'state' | 'pid' | 'startedAt'> | null;
+  readonly now: number;
+  readonly failureThreshold: number;
+  readonly startupGraceMs: number;
+}
+
+/**
+ * The verdict (pure): exited as soon as the owner says the process is not running (after any
+ * fresh failed probe); hung after `failureThreshold` consecutive fresh failures while the process
+ * is present and past its startup grace; starting while in the owner's transition or grace.
+ */
+export function judgeTarget(input: VerdictInput): Verdict {
+  if (input.lastOutcome === 'ok' && input.failures === 0) return { kind: 'healthy' };
+  if (input.failures === 0) return { kind: 'healthy' };
+  const owner = input.owner;
+  if (owner === null) return { kind: 'suspect', failures: input.failures };
+  if (owner.state === 'stopped' || owner.pid === null) return { kind: 'exited' };
+  if (owner.state === 'starting' || owner.state === 'stopping') return { kind: 'starting' };
+  if (owner.startedAt !== null && input.now - owner.startedAt < input.startupGraceMs) return { kind: 'starting' };
+  if (input.failures >= input.failureThreshold) return { kind: 'hung', failures: input.failures };
+  return { kind: 'suspect', failures: input.failures };
+}
+
+/** The shared back-off record of one target (kept in the restart history file). */
+export interface BackoffRecord {
+  /** Restarts in the current streak (reset once the target ran stably). */
+  readonly streak: number;
+  /** Epoch ms of the last restart made by any kan (0 = never). */
+  readonly lastRestartAt: number;
+}
+
+/** The back-off after `streak` restarts in a row (pure): 0 for the first, then initial * 2^(n-1), capped. */
+export function backoffDelayMs(streak: number, initialMs: number, maxMs: number): number {
+  if (streak <= 0) return 0;
+  return Math.min(maxMs, initialMs * 2 ** Math.min(streak - 1, 30));
+}
+
+/** The streak a new failure continues (pure): reset when the target ran stably since the last restart. */
+export function effectiveStreak(record: BackoffRecord | undefined, now: number, stableAfterMs: number): number {
+  if (record === undefined || record.lastRestartAt === 0) return 0;
+  return now - record.lastRestartAt >= stableAfterMs ? 0 : record.streak;
+}
+
+/** When the next restart of a failing target is allowed (pure). */
+export function nextRestartAllowedAt(record: BackoffRecord | undefined, now: number, policy: { backoffInitialMs: number; backoffMaxMs: number; stableAfterMs: number }): number {
+  const streak = effectiveStreak(record, now, policy.stableAfterMs);
+  if (streak === 0 || record === undefined) return now;
+  return record.lastRestartAt + backoffDelayMs(streak, policy.backoffInitialMs, policy.backoffMaxMs);
+}
+
+/** Restarts in a streak from which a target counts as crash-looping. */
+export const CRASH_LOOP_STREAK = 3;
+
+/** True when a target is crash-looping (pure). */
+export function isCrashLooping(record: BackoffRecord | undefined, now: number, stableAfterMs: number): boolean {
+  return effectiveStreak(record, now, stableAfterMs) >= CRASH_LOOP_STREAK;
+}
+
+/**
+ * Who acts (pure): this kan's rank among the kans fit to act on `target` (the kans this kan sees
+ * healthy, itself included, never the target itself), lowest index first. Rank 0 acts at once;
+ * rank r waits r * stepMs more (the lock and the identity re-check keep it at one restart anyway).
+ * Null when this kan must not act (it is the target).
+ */
+export function actorRank(target: ProcessName, selfIndex: number, kanHealthy: readonly boolean[]): number | null {
+  if (target === `kan${selfIndex}`) return null;
+  let rank = 0;
+  for (let i = 0; i < selfIndex; i++) {
+    if (`kan${i}` !== target && kanHealthy[i] === true) rank += 1;
+  }
+  return rank;
+}
+
+/** What to do about a target. */
+export type Action =
+  | { readonly kind: 'none'; readonly why: string }
+  | { readonly kind: 'wait'; readonly why: string; readonly until: number }
+  | { readonly kind: 'start' | 'restart' | 'stop'; readonly reason: 'exited' | 'hung' | 'schedule' };
+
+/** Inputs of decideAction. */
+export interface ActionInput {
+  readonly target: ProcessName;
+  readonly verdict: Verdict;
+  /** qsen only: is the trading window open (desired running)? Kans are always desired running. */
+  readonly windowOpen: boolean;
+  /** Epoch ms since which the target has been seen exited (first fresh evidence). */
+  readonly downSince: number | null;
+  readonly now: number;
+  /** When the next restart is allowed by the shared back-off. */
+  readonly allowedAt: number;
+  /** How long the owner gets to bring an exited kan back itself (restart delay + grace). */
+  readonly ownerRestartGraceMs: number;
+  /** Delay before this kan acts, from its actor rank. */
+  readonly rankDelayMs: number;
+  /** When the condition was first seen (for the rank delay). */
+  readonly conditionSince: number;
+}
+
+/** Decides the action on a target (pure). */
+export function decideAction(input: ActionInput): Action {
+  const { target, verdict, now } = input;
+  const isQsen = target === 'qsen';
+  if (isQsen && !input.windowOpen) {
+    if (verdict.kind === 'healthy' || verdict.kind === 'hung' || verdict.kind === 'suspect') {
+      // Running (or hung) outside the window: the schedule stops it. Suspect: not proven running, wait.
+      if (verdict.kind === 'suspect') return { kind: 'none', why: 'outside the window, not proven running' };
+      return delayed(input, { kind: 'stop', reason: 'schedule' });
+    }
+    return { kind: 'none', why: 'outside the trading window qsen stays down' };
+  }
+  if (verdict.kind === 'healthy') return { kind: 'none', why: 'healthy' };
+  if (verdict.kind === 'suspect') return { kind: 'none', why: 'not enough evidence yet' };
+  if (verdict.kind === 'starting') return { kind: 'none', why: 'starting or in startup grace' };
+  if (verdict.kind === 'exited' && !isQsen) {
+    const since = input.downSince ?? now;
+    if (now - since < input.ownerRestartGraceMs) return { kind: 'wait', why: 'the owner restarts exited kans', until: since + input.ownerRestartGraceMs };
+  }
+  if (input.allowedAt > now) return { kind: 'wait', why: 'back-off', until: input.allowedAt };
+  return delayed(input, verdict.kind === 'exited' ? { kind: 'start', reason: 'exited' } : { kind: 'restart', reason: 'hung' });
+}
+
+function delayed(input: ActionInput, action: Action): Action {
+  const at = input.conditionSince + input.rankDelayMs;
+  if (at > input.now) return { kind: 'wait', why: 'another kan is first in line', until: at };
+  return action;
+}
+
+/** The daily self-restart decision (pure): restart when due and both peers are healthy. */
+export function decideDailyRestart(input: { now: number; dueAt: number; peersHealthy: boolean }): 'restart' | 'wait' | 'not-due' {
+  if (input.now < input.dueAt) return 'not-due';
+  return input.peersHealthy ? 'restart' : 'wait';
+}
+
+/** When this kan's next daily restart is due (pure, given the schedule module's nextLocalTime). */
+export function dailyRestartDueAt(nextLocal: (afterMs: number) => number, now: number, index: number, staggerMinutes: number): number {
+  const offset = index * staggerMinutes * 60_000;
+  return nextLocal(now - offset) + offset;
+}

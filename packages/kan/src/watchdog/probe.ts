@@ -1,0 +1,55 @@
+/** One probe of a node's internal ping over loopback HTTPS (no client certificate; server certificate checked against the cluster CA). */
+import { Agent, request } from 'node:https';
+import type { ProbeOutcome } from './policy.js';
+
+/** What a probe saw. */
+export interface ProbeResult {
+  readonly outcome: ProbeOutcome;
+  readonly durationMs: number;
+  /** The pid the node reported (when it answered). */
+  readonly pid: number | null;
+  readonly detail?: string;
+}
+
+/** A probe of one target (injectable for tests). */
+export type ProbeFn = (target: { port: number; path: string }, timeoutMs: number) => Promise<ProbeResult>;
+
+/** Makes the HTTPS probe function: keep-alive agent per instance, servername "localhost". */
+export function createHttpsProbe(opts: { caPem: string | Buffer; host?: string; servername?: string }): ProbeFn & { close(): void } {
+  const agent = new Agent({ keepAlive: true, maxSockets: 8, ca: opts.caPem });
+  const probe = (target: { port: number; path: string }, timeoutMs: number): Promise<ProbeResult> =>
+    new Promise((resolve) => {
+      const started = performance.now();
+      let settled = false;
+      const finish = (outcome: ProbeOutcome, pid: number | null, detail?: string): void => {
+        if (settled) return;
+        settled = true;
+        clearTimeout(timer);
+        resolve({ outcome, durationMs: performance.now() - started, pid, ...(detail !== undefined ? { detail } : {}) });
+      };
+      const req = request({
+        host: opts.host ?? '127.0.0.1', port: target.port, path: target.path, method: 'GET', agent,
+        servername: opts.servername ?? 'localhost', ca: opts.caPem, headers: { accept: 'application/json' },
+      }, (res) => {
+        const chunks: Buffer[] = [];
+        res.on('data', (c: Buffer) => chunks.push(c));
+        res.on('error', (err) => finish('error', null, err.message));
+        res.on('end', () => {
+          if (res.statusCode !== 200) { finish('error', null, `status ${res.statusCode ?? 0}`); return; }
+          try {
+            const body = JSON.parse(Buffer.concat(chunks).toString('utf8')) as { ok?: unknown; pid?: unknown };
+            finish(body.ok === true ? 'ok' : 'error', typeof body.pid === 'number' ? body.pid : null);
+          } catch {
+            finish('error', null, 'not JSON');
+          }
+        });
+      });
+      const timer = setTimeout(() => {
+        finish('timeout', null, `no answer within ${timeoutMs} ms`);
+        req.destroy();
+      }, timeoutMs);
+      req.on('error', (err: NodeJS.ErrnoException) => finish(err.code === 'ECONNREFUSED' ? 'refused' : 'error', null, err.code ?? err.message));
+      req.end();
+    });
+  return Object.assign(probe, { close: () => agent.destroy() });
+}
