@@ -14,8 +14,20 @@ export const qsenErrors = defineErrors({
   SENEBI_ERROR: { status: 502, message: 'SENEBI answered with an error' },
   RECONCILING: { status: 503, message: 'qsen is still reconciling in-flight orders with SENEBI; retry shortly' },
   JOURNAL_UNAVAILABLE: { status: 503, message: 'the order journal cannot be written; the order was not forwarded' },
+  SHUTTING_DOWN: { status: 503, message: 'qsen is shutting down; retry on the restarted node' },
   SENEBI_TIMEOUT: { status: 504, message: 'SENEBI did not answer in time' },
 });
 
 /** A code of qsen's own registry. */
 export type QsenErrorCode = keyof typeof qsenErrors.specs;
+
+/** Why qsen refuses to start (main prints the message and exits non-zero). */
+export type StartupProblem = 'SENEBI_IDENTITY' | 'JOURNAL_CORRUPT' | 'JOURNAL_UNREADABLE';
+
+/** A problem that stops qsen at start, with a message naming the file and what to do. */
+export class QsenStartupError extends Error {
+  constructor(readonly problem: StartupProblem, message: string, options?: { cause?: unknown }) {
+    super(message, options);
+    this.name = 'QsenStartupError';
+  }
+}

@@ -67,7 +67,7 @@ export interface OrderDesk {
   inFlightCount(): number;
   /** Waits for the running orders to finish (graceful shutdown) and the journal to be flushed. */
   drain(): Promise<void>;
-  /** Stops reconciliation retries (shutdown). */
+  /** Refuses new orders (503 SHUTTING_DOWN) and stops reconciliation retries. */
   stop(): void;
 }
 
@@ -170,6 +170,7 @@ export function createOrderDesk(deps: OrderDeskDeps): OrderDesk {
 
   async function sendOrder(body: unknown): Promise<{ order: WireObject }> {
     try {
+      if (stopped) throw qsenErrors.create('SHUTTING_DOWN');
       const id = readOrderId(body);
       if (!isInRange(id, range)) throw qsenErrors.create('ID_OUT_OF_RANGE', undefined, { id, min: range.min, max: range.max });
       const order = validateOrder(body);

@@ -1,0 +1,56 @@
+/**
+ * POST /qsen/v1/halt and /qsen/v1/resume: the agent's kill switch (operator role only).
+ */
+import express from 'express';
+import { defineRoute, getCaller, sendJson, type Clock } from '@qsen/core';
+import type { AuditSink } from '../audit/audit.js';
+import { qsenErrors } from '../errors.js';
+import type { KillSwitch } from '../killswitch/killswitch.js';
+
+/** What the kill-switch routes need. */
+export interface KillSwitchRoutesDeps {
+  readonly killSwitch: KillSwitch;
+  readonly clock: Clock;
+  readonly audit: AuditSink;
+}
+
+function readReason(body: unknown): string | undefined {
+  const fields = (body ?? {}) as Record<string, unknown>;
+  for (const key of Object.keys(fields)) {
+    if (key !== 'reason') throw qsenErrors.create('INVALID_REQUEST', `unknown field '${key}'`, { field: key, problem: 'unknown field' });
+  }
+  const reason = fields['reason'];
+  if (reason === undefined) return undefined;
+  if (typeof reason !== 'string' || reason.length > 500) throw qsenErrors.create('INVALID_REQUEST', "invalid field 'reason': a string of at most 500 characters", { field: 'reason', problem: 'a string of at most 500 characters' });
+  return reason;
+}
+
+/** The kill-switch routes. */
+export function createKillSwitchRoutes(deps: KillSwitchRoutesDeps): express.Router {
+  const router = express.Router();
+  defineRoute(router, '/qsen/v1/halt', {
+    POST: {
+      roles: ['operator'],
+      handler: (req, res) => {
+        const caller = getCaller(req);
+        const reason = readReason(req.body);
+        const state = deps.killSwitch.halt(caller.subject ?? '', reason, new Date(deps.clock.now()));
+        deps.audit.record({ action: 'halt', subject: caller.subject ?? '', outcome: 'halted', requestId: caller.requestId, ...(reason ? { details: { reason } } : {}) });
+        sendJson(res, state);
+      },
+    },
+  });
+  defineRoute(router, '/qsen/v1/resume', {
+    POST: {
+      roles: ['operator'],
+      handler: (req, res) => {
+        const caller = getCaller(req);
+        readReason(req.body);
+        const state = deps.killSwitch.resume();
+        deps.audit.record({ action: 'resume', subject: caller.subject ?? '', outcome: 'resumed', requestId: caller.requestId });
+        sendJson(res, state);
+      },
+    },
+  });
+  return router;
+}

@@ -1,0 +1,57 @@
+/**
+ * GET /qsen/v1/status, GET /qsen/v1/config, POST /qsen/v1/ping/senebi, GET /qsen/v1/ping
+ * (internal, loopback only), and the metrics paths.
+ */
+import express from 'express';
+import type { Registry } from 'prom-client';
+import { defineRoute, metricsHandler, redactConfig, sendJson, type Clock, type QsenConfig } from '@qsen/core';
+import type { SenebiClient } from '../senebi/client.js';
+import { buildStatus, type StatusSources } from '../status/report.js';
+
+const EVERYONE = ['platform', 'operator', 'auditor'] as const;
+
+/** What the status routes need. */
+export interface StatusRoutesDeps {
+  readonly config: QsenConfig;
+  readonly clock: Clock;
+  readonly status: StatusSources;
+  readonly senebi: Pick<SenebiClient, 'ping'>;
+  readonly registry: Registry;
+  readonly pid: number;
+}
+
+/** The status, config, ping and metrics routes. */
+export function createStatusRoutes(deps: StatusRoutesDeps): express.Router {
+  const router = express.Router();
+  defineRoute(router, '/qsen/v1/status', {
+    GET: { roles: EVERYONE, handler: (_req, res) => sendJson(res, buildStatus(deps.status, deps.clock.now(), deps.pid)) },
+  });
+  defineRoute(router, '/qsen/v1/config', {
+    GET: { roles: EVERYONE, handler: (_req, res) => sendJson(res, redactConfig(deps.config)) },
+  });
+  defineRoute(router, '/qsen/v1/ping/senebi', {
+    POST: {
+      roles: EVERYONE,
+      handler: async (_req, res) => {
+        const { answer, latencyMs } = await deps.senebi.ping();
+        sendJson(res, { ok: true, url: deps.config.senebi.url, latencyMs: Math.round(latencyMs * 1000) / 1000, senebi: answer });
+      },
+    },
+  });
+  defineRoute(router, '/qsen/v1/ping', {
+    GET: {
+      roles: 'internal',
+      handler: (_req, res) => sendJson(res, {
+        ok: true,
+        pid: deps.pid,
+        uptimeSeconds: Math.max(0, Math.floor((deps.clock.now() - deps.status.startedAtMs) / 1000)),
+        reconciling: deps.status.isReconciling(),
+      }),
+    },
+  });
+  const metrics = metricsHandler(deps.registry);
+  for (const path of ['/qsen/v1/metrics/process', '/qsen/v1/metrics/golang']) {
+    defineRoute(router, path, { GET: { roles: EVERYONE, handler: (req, res) => metrics(req, res) } });
+  }
+  return router;
+}

@@ -1,0 +1,50 @@
+/**
+ * The body of GET /qsen/v1/status: SENEBI call figures, order outcomes, uptime, kill switch,
+ * reconciliation, journal, and the trading window now and its next change.
+ */
+import { evaluateWindow, type QsenConfig } from '@qsen/core';
+import type { JournalFigures } from '../journal/journal.js';
+import type { KillSwitchState } from '../killswitch/killswitch.js';
+import type { OrderFigures, SenebiFigures } from './figures.js';
+
+/** Where the status figures come from. */
+export interface StatusSources {
+  readonly config: QsenConfig;
+  readonly startedAtMs: number;
+  readonly senebiFigures: SenebiFigures;
+  readonly orderFigures: OrderFigures;
+  readonly killSwitch: () => KillSwitchState;
+  readonly isReconciling: () => boolean;
+  readonly inFlight: () => number;
+  readonly journal: () => JournalFigures;
+  readonly version: string;
+}
+
+/** Builds the status body at the instant nowMs. */
+export function buildStatus(sources: StatusSources, nowMs: number, pid: number): Record<string, unknown> {
+  const { config } = sources;
+  const window = evaluateWindow(config.schedule, nowMs);
+  const killSwitch = sources.killSwitch();
+  return {
+    node: 'qsen',
+    version: sources.version,
+    pid,
+    startedAt: new Date(sources.startedAtMs).toISOString(),
+    uptimeSeconds: Math.max(0, Math.floor((nowMs - sources.startedAtMs) / 1000)),
+    halted: killSwitch.halted,
+    killSwitch,
+    reconciling: sources.isReconciling(),
+    idRange: { min: config.id_range.min, max: config.id_range.max },
+    window: {
+      open: window.open,
+      reason: window.reason,
+      timezone: config.schedule.timezone,
+      localDate: window.localDate,
+      localTime: window.localTime,
+      nextChangeAt: new Date(window.nextChangeAt).toISOString(),
+    },
+    orders: { ...sources.orderFigures.snapshot(), inFlight: sources.inFlight() },
+    senebi: { url: config.senebi.url, operations: sources.senebiFigures.snapshot() },
+    journal: sources.journal(),
+  };
+}

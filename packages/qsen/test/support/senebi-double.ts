@@ -1,0 +1,94 @@
+/**
+ * A small SENEBI stand-in speaking CONTRACT section 8 over mutual TLS, for qsen's tests: it
+ * counts every POST per order id (the exactly-once proofs), writes ids as bare JSON numbers,
+ * and has the faults the tests need (accepted then no answer, 500 after storing, 500 before
+ * storing, delays). Listings can carry extra out-of-range orders and operations.
+ */
+import { createServer, type Server } from 'node:https';
+import type { AddressInfo, Socket } from 'node:net';
+import { parseJsonLossless, stringifyJsonLossless, LosslessNumber } from '@qsen/core';
+
+/** A fault applied to the next POST /senebi/v1/orders calls. */
+export type DoubleFault = 'none' | 'accepted_no_answer' | 'error_after_store' | 'error_before_store';
+
+/** The running double. */
+export interface SenebiDouble {
+  readonly port: number;
+  /** POST count per order id (string). */
+  readonly posts: Map<string, number>;
+  /** Stored orders by id. */
+  readonly orders: Map<string, Record<string, unknown>>;
+  fault: DoubleFault;
+  /** Delay before answering any request (ms). */
+  delayMs: number;
+  /** Extra raw JSON items (text) added to the orders listing and the operations listing. */
+  extraOrdersJson: string[];
+  operationsJson: string[];
+  close(): Promise<void>;
+}
+
+/** Starts the double on 127.0.0.1, port 0 (or the given one). */
+export async function startSenebiDouble(tls: { certPem: string; keyPem: string; clientCa: string }, port = 0): Promise<SenebiDouble> {
+  const sockets = new Set<Socket>();
+  const state: SenebiDouble = {
+    port: 0,
+    posts: new Map(),
+    orders: new Map(),
+    fault: 'none',
+    delayMs: 0,
+    extraOrdersJson: [],
+    operationsJson: [],
+    close: () => new Promise<void>((resolve) => {
+      server.close(() => resolve());
+      for (const s of sockets) s.destroy();
+    }),
+  };
+  const wire = (order: Record<string, unknown>): string => stringifyJsonLossless({ ...order, id: new LosslessNumber(String(order['id'])) });
+
+  const server: Server = createServer({ cert: tls.certPem, key: tls.keyPem, ca: tls.clientCa, requestCert: true, rejectUnauthorized: true }, (req, res) => {
+    const chunks: Buffer[] = [];
+    req.on('data', (c: Buffer) => chunks.push(c));
+    req.on('end', () => {
+      const answer = (status: number, text: string): void => {
+        setTimeout(() => {
+          res.writeHead(status, { 'content-type': 'application/json' });
+          res.end(text);
+        }, state.delayMs);
+      };
+      const url = new URL(req.url ?? '/', 'https://senebi');
+      if (req.method === 'POST' && url.pathname === '/senebi/v1/orders') {
+        const body = parseJsonLossless(Buffer.concat(chunks).toString('utf8')) as Record<string, unknown>;
+        const id = String(body['id']);
+        state.posts.set(id, (state.posts.get(id) ?? 0) + 1);
+        if (state.fault === 'error_before_store') return answer(500, '{"error": "internal"}');
+        let order = state.orders.get(id);
+        if (!order) {
+          const rejected = body['instrument'] === 'REJ';
+          order = { ...body, id, status: rejected ? 'rejected' : 'accepted', ...(rejected ? { reason: 'UNKNOWN_INSTRUMENT' } : {}), time: new Date().toISOString() };
+          state.orders.set(id, order);
+        }
+        if (state.fault === 'accepted_no_answer') return; // stored, never answered
+        if (state.fault === 'error_after_store') return answer(500, '{"error": "internal"}');
+        return answer(200, `{"order": ${wire(order)}}`);
+      }
+      const one = /^\/senebi\/v1\/orders\/([0-9]+)$/.exec(url.pathname);
+      if (req.method === 'GET' && one) {
+        const order = state.orders.get(one[1] ?? '');
+        return order ? answer(200, `{"order": ${wire(order)}}`) : answer(404, '{"error": "not found"}');
+      }
+      if (req.method === 'GET' && url.pathname === '/senebi/v1/orders') {
+        return answer(200, `{"orders": [${[...[...state.orders.values()].map(wire), ...state.extraOrdersJson].join(',')}]}`);
+      }
+      if (req.method === 'GET' && url.pathname === '/senebi/v1/operations') return answer(200, `{"operations": [${state.operationsJson.join(',')}]}`);
+      if (req.method === 'GET' && url.pathname === '/senebi/v1/ping') return answer(200, `{"ok": true, "time": "${new Date().toISOString()}"}`);
+      return answer(404, '{"error": "no such path"}');
+    });
+  });
+  server.on('secureConnection', (s) => {
+    sockets.add(s);
+    s.on('close', () => sockets.delete(s));
+  });
+  await new Promise<void>((resolve) => server.listen(port, '127.0.0.1', resolve));
+  (state as { port: number }).port = (server.address() as AddressInfo).port;
+  return state;
+}
