@@ -45,6 +45,27 @@ function presentedSerial(port: number, material: ClusterMaterial, client: Identi
   });
 }
 
+/** One TLS connection with an optional session to resume: whether it was resumed, the session it got, and what HTTP answered. */
+function connectOnce(port: number, material: ClusterMaterial, client: Identity, session?: Buffer): Promise<{ resumed: boolean; session: Buffer | undefined; received: string }> {
+  return new Promise((resolve) => {
+    let resumed = false;
+    let next: Buffer | undefined;
+    let received = '';
+    const socket = connect({ host: '127.0.0.1', port, servername: 'localhost', ca: material.ca.certPem, cert: client.certPem, key: client.keyPem, ...(session ? { session } : {}) }, () => {
+      resumed = socket.isSessionReused();
+      socket.write('GET /v1/status HTTP/1.1\r\nHost: localhost\r\nConnection: close\r\n\r\n');
+    });
+    socket.on('session', (s: Buffer) => {
+      next = s;
+    });
+    socket.on('data', (chunk: Buffer) => {
+      received += chunk.toString('latin1');
+    });
+    socket.on('error', () => undefined);
+    socket.on('close', () => resolve({ resumed, session: next, received }));
+  });
+}
+
 /** Replaces a file atomically (write + rename), as an operator's tooling would. */
 function replaceFile(path: string, content: string): void {
   writeFileSync(`${path}.new`, content);
@@ -79,6 +100,22 @@ describe('reload()', () => {
     assert.notEqual(await statusWith(port, material, platform), 200);
     assert.ok(entries.some((e) => e['message'] === 'tls connection refused' && e['reason'] === 'CERT_REVOKED'));
     assert.equal(await statusWith(port, material, operator), 200);
+  });
+
+  test('a TLS session from before a reload is not resumed: the revoked certificate is verified again', async () => {
+    const client = issueClient(material, { commonName: 'resuming client', ou: 'operator' });
+    const first = await connectOnce(port, material, client);
+    assert.match(first.received, /^HTTP\/1\.1 200/);
+    assert.ok(first.session);
+    const resumed = await connectOnce(port, material, client, first.session);
+    assert.equal(resumed.resumed, true, 'the session resumes while nothing changed');
+    assert.match(resumed.received, /^HTTP\/1\.1 200/);
+    const revoked = [platform, client].map((c) => ({ serial: serialOf(c.certPem), revokedAt: new Date(Date.now() - 1000) }));
+    replaceFile(material.files.crl, createCrl(material.ca, revoked, { crlNumber: 3 }));
+    assert.deepEqual(server.reload(), { ok: true });
+    const after = await connectOnce(port, material, client, resumed.session ?? first.session);
+    assert.equal(after.resumed, false);
+    assert.equal(after.received, '');
   });
 
   test('a new server certificate is presented after reload', async () => {
