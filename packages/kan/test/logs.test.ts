@@ -1,0 +1,249 @@
+import { test, before, after } from 'node:test';
+import assert from 'node:assert/strict';
+import { spawn } from 'node:child_process';
+import { mkdirSync, readFileSync, statSync, symlinkSync, writeFileSync, existsSync, mkdtempSync, rmSync, utimesSync } from 'node:fs';
+import { open } from 'node:fs/promises';
+import { join } from 'node:path';
+import { makeTempDir, waitFor } from '@qsen/testkit';
+import { ApiError } from '@qsen/core';
+import {
+  byteTailStart, findByteTail, findLineTail, isPlainLogName, lineStartOf, lineTailStart, listLogs, logGroupOf, paddingFor, planCollapse,
+  resolveLogName, rotatedOf, truncateLog,
+} from '../src/logs/index.js';
+
+const tmp = makeTempDir('kan-logs-');
+const dir = join(tmp.path, 'logs');
+const outside = join(tmp.path, 'secret.txt');
+const writer = new URL('../../test/fixtures/append-writer.mjs', import.meta.url).pathname;
+
+function lines(n: number, from = 1, width = 30): string {
+  let s = '';
+  for (let i = from; i < from + n; i++) s += `line ${String(i).padStart(6, '0')} ${'y'.repeat(width)}\n`;
+  return s;
+}
+
+before(() => {
+  mkdirSync(dir);
+  writeFileSync(outside, 'outside the log folder\n');
+  writeFileSync(join(dir, 'qsen-2026-11-20.log'), lines(100));
+  writeFileSync(join(dir, '.hidden.log'), 'hidden\n');
+  mkdirSync(join(dir, 'sub.log'));
+  symlinkSync(outside, join(dir, 'link.log'));
+  symlinkSync('../secret.txt', join(dir, 'rel-link.log'));
+});
+after(() => tmp.remove());
+
+async function codeOf(p: Promise<unknown>): Promise<string> {
+  try {
+    await p;
+    return 'resolved';
+  } catch (err) {
+    assert.ok(err instanceof ApiError, `not an ApiError: ${String(err)}`);
+    return `${err.status} ${err.code}`;
+  }
+}
+
+test('list: regular visible files only, with size and modification time', async () => {
+  const list = await listLogs(dir);
+  assert.deepEqual(list.map((e) => e.name), ['qsen-2026-11-20.log']);
+  assert.equal(list[0]?.size, statSync(join(dir, 'qsen-2026-11-20.log')).size);
+  assert.match(list[0]?.modified ?? '', /^\d{4}-\d\d-\d\dT/);
+});
+
+test('names: every traversal attempt is refused (400 INVALID_LOG_NAME or 404 LOG_NOT_FOUND)', async () => {
+  const corpus: Array<[string, string]> = [
+    ['../secret.txt', '400 INVALID_LOG_NAME'],
+    ['..', '400 INVALID_LOG_NAME'],
+    ['.', '400 INVALID_LOG_NAME'],
+    ['', '400 INVALID_LOG_NAME'],
+    ['/etc/passwd', '400 INVALID_LOG_NAME'],
+    [outside, '400 INVALID_LOG_NAME'],
+    ['sub.log/../../secret.txt', '400 INVALID_LOG_NAME'],
+    ['..%2fsecret.txt', '400 INVALID_LOG_NAME'],
+    ['..%252fsecret.txt', '400 INVALID_LOG_NAME'],
+    ['%2e%2e', '400 INVALID_LOG_NAME'],
+    ['..\\secret.txt', '400 INVALID_LOG_NAME'],
+    ['qsen-2026-11-20.log\u0000.txt', '400 INVALID_LOG_NAME'],
+    ['.hidden.log', '400 INVALID_LOG_NAME'],
+    ['link.log', '404 LOG_NOT_FOUND'],
+    ['rel-link.log', '404 LOG_NOT_FOUND'],
+    ['sub.log', '404 LOG_NOT_FOUND'],
+    ['secret.txt', '404 LOG_NOT_FOUND'],
+    ['QSEN-2026-11-20.LOG', '404 LOG_NOT_FOUND'],
+    ['qsen-2026-11-20.log ', '404 LOG_NOT_FOUND'],
+  ];
+  for (const [name, expected] of corpus) {
+    assert.equal(await codeOf(resolveLogName(dir, name)), expected, `name ${JSON.stringify(name)}`);
+  }
+  assert.equal(await resolveLogName(dir, 'qsen-2026-11-20.log'), join(dir, 'qsen-2026-11-20.log'));
+  assert.equal(isPlainLogName('a'.repeat(256)), false);
+});
+
+test('tail offsets (pure): byte tails start at a line boundary', () => {
+  const text = Buffer.from('aaa\nbbb\nccc\n');
+  // whole window = file, fileSize 12
+  assert.equal(byteTailStart(text, 0, 12, 4), 8); // byte 7 is '\n': exactly "ccc\n"
+  assert.equal(byteTailStart(text, 0, 12, 5), 8); // starts mid "bbb": next line start
+  assert.equal(byteTailStart(text, 0, 12, 8), 4);
+  assert.equal(byteTailStart(text, 0, 12, 100), 0);
+  assert.equal(byteTailStart(Buffer.from('no newline at all'), 0, 17, 5), 17);
+});
+
+test('tail offsets (pure): line tails count from the end, a final unterminated line counts', () => {
+  const text = Buffer.from('a\nb\nc\n');
+  assert.equal(lineTailStart(text, 0, 6, 1), 4);
+  assert.equal(lineTailStart(text, 0, 6, 2), 2);
+  assert.equal(lineTailStart(text, 0, 6, 3), 0);
+  assert.equal(lineTailStart(text, 0, 6, 9), 0);
+  assert.equal(lineTailStart(Buffer.from('a\nb\nc'), 0, 5, 1), 4);
+  assert.equal(lineTailStart(Buffer.from('b\nc\n'), 100, 104, 5), null); // read further back
+  assert.equal(lineTailStart(text, 0, 6, 0), 6);
+});
+
+test('tail: the last N bytes from a line boundary, and the last N lines, exact', async () => {
+  const path = join(dir, 'qsen-2026-11-20.log');
+  const content = readFileSync(path);
+  const handle = await open(path);
+  try {
+    const size = content.length;
+    const byBytes = await findByteTail(handle, size, 200);
+    const got = content.subarray(byBytes.start, byBytes.end).toString();
+    assert.ok(got.length <= 200 && got.length > 200 - 43, `length ${got.length}`);
+    assert.ok(content.subarray(0, byBytes.start).toString().endsWith('\n'));
+    assert.equal(got, lines(4, 97)); // each line is 43 bytes: 4 whole lines fit in 200
+    const byLines = await findLineTail(handle, size, 3);
+    assert.equal(content.subarray(byLines.start, byLines.end).toString(), lines(3, 98));
+    const all = await findLineTail(handle, size, 1000);
+    assert.equal(all.start, 0);
+  } finally {
+    await handle.close();
+  }
+});
+
+test('tail: a line tail reaches back over several read chunks', async () => {
+  const path = join(dir, 'big-2026-11-20.log');
+  writeFileSync(path, lines(20_000, 1, 50)); // ~1.2 MB
+  const content = readFileSync(path);
+  const handle = await open(path);
+  try {
+    const r = await findLineTail(handle, content.length, 5_000);
+    assert.equal(content.subarray(r.start, r.end).toString(), lines(5_000, 15_001, 50));
+  } finally {
+    await handle.close();
+  }
+});
+
+test('truncate plan (pure): block-aligned collapse and padding fragment', () => {
+  assert.deepEqual(planCollapse(10_000, 4096), { cut: 10_000, collapse: 8192, fragment: 1808 });
+  assert.equal(planCollapse(4000, 4096), null);
+  assert.deepEqual(planCollapse(8192, 4096), { cut: 8192, collapse: 8192, fragment: 0 });
+  assert.equal(lineStartOf(Buffer.from('ab\ncd\nef'), 0, 4), 3);
+  assert.equal(lineStartOf(Buffer.from('ab\ncd\nef'), 0, 3), 3);
+  assert.equal(lineStartOf(Buffer.from('abcdef'), 0, 4), 0);
+  assert.equal(lineStartOf(Buffer.from('cdef'), 10, 12), null);
+  assert.deepEqual([...paddingFor(3)], [0x20, 0x20, 0x0a]);
+  assert.equal(paddingFor(0).length, 0);
+});
+
+test('truncate: keeps at least keep bytes of whole newest lines, no NUL, padding line at the head', async () => {
+  const path = join(dir, 'trunc-2026-11-20.log');
+  const text = lines(3_000); // 43 bytes a line, 129000 bytes
+  writeFileSync(path, text);
+  const keep = 20_000;
+  const result = await truncateLog(path, keep);
+  assert.equal(result.method, 'collapse-range');
+  assert.equal(result.sizeBefore, text.length);
+  const after = readFileSync(path);
+  assert.equal(result.sizeAfter, after.length);
+  assert.equal(after.includes(0), false, 'no NUL byte');
+  const afterText = after.toString();
+  const firstNl = afterText.indexOf('\n');
+  const padding = afterText.slice(0, result.padding ?? 0);
+  assert.match(padding, /^ *\n?$/);
+  const kept = afterText.slice(result.padding ?? 0);
+  assert.ok(text.endsWith(kept), 'the kept part is exactly the newest content');
+  assert.ok(kept.length >= keep, `kept ${kept.length} >= ${keep}`);
+  assert.ok(kept.length < keep + 43, 'no more than one partial line beyond keep');
+  assert.ok(kept.startsWith('line '), 'kept part starts at a line boundary');
+  assert.ok(firstNl >= 0);
+  assert.equal((after.length - kept.length), result.padding);
+  assert.equal((text.length - after.length) % statSync(path).blksize, 0, 'collapse length is block aligned');
+});
+
+test('truncate: nothing to do within keep', async () => {
+  const path = join(dir, 'small-2026-11-20.log');
+  writeFileSync(path, lines(3));
+  const r = await truncateLog(path, 1_000_000);
+  assert.equal(r.method, 'none');
+  assert.equal(readFileSync(path, 'utf8'), lines(3));
+});
+
+test('truncate under a concurrent writer: every line kept or cut whole from the oldest end, none lost, no NUL', async () => {
+  const path = join(dir, 'writer-2026-11-20.log');
+  writeFileSync(path, '');
+  const child = spawn(process.execPath, [writer, path, '60'], { stdio: ['ignore', 'pipe', 'inherit'] });
+  let out = '';
+  child.stdout.on('data', (c: Buffer) => { out += c.toString(); });
+  try {
+    await waitFor(() => out.includes('ready') && statSync(path).size > 2_000_000, { timeoutMs: 20_000, what: 'the writer to fill 2 MB' });
+    const results = [];
+    for (let i = 0; i < 5; i++) {
+      results.push(await truncateLog(path, 256 * 1024));
+      await waitFor(() => statSync(path).size > 600_000, { timeoutMs: 20_000, what: 'more lines' });
+    }
+    assert.ok(results.every((r) => r.method === 'collapse-range'), JSON.stringify(results));
+  } finally {
+    child.kill('SIGTERM');
+    await new Promise((r) => child.once('exit', r));
+  }
+  const written = Number(/written (\d+)/.exec(out)?.[1]);
+  assert.ok(written > 10_000, `writer wrote ${written} lines`);
+  const buf = readFileSync(path);
+  assert.equal(buf.includes(0), false, 'no NUL byte');
+  const all = buf.toString().split('\n');
+  assert.equal(all.pop(), '', 'file ends with a newline');
+  const numbers: number[] = [];
+  for (const line of all) {
+    if (/^ *$/.test(line)) continue; // padding lines
+    const m = /^line (\d{9}) x{60}$/.exec(line);
+    assert.ok(m, `a whole, intact line: ${JSON.stringify(line.slice(0, 80))}`);
+    numbers.push(Number(m[1]));
+  }
+  // Kept lines are a contiguous run ending with the last line written: nothing lost from the kept part.
+  assert.equal(numbers.at(-1), written);
+  for (let i = 1; i < numbers.length; i++) assert.equal(numbers[i], (numbers[i - 1] ?? 0) + 1, `gap after line ${numbers[i - 1]}`);
+});
+
+test('rotation groups (pure): the live file is the newest of its log', () => {
+  assert.equal(logGroupOf('qsen-2026-11-20.log'), 'qsen');
+  assert.equal(logGroupOf('qsen-2026-11-20.log.3'), 'qsen');
+  assert.equal(logGroupOf('audit-2026-11-20.log.gz'), 'audit');
+  assert.equal(logGroupOf('other.txt'), 'other.txt');
+  const entries = [
+    { name: 'kan0-2026-11-19.log', size: 1, modified: '2026-11-19T10:00:00.000Z' },
+    { name: 'kan0-2026-11-20.log', size: 1, modified: '2026-11-20T10:00:00.000Z' },
+    { name: 'qsen-2026-11-20.log', size: 1, modified: '2026-11-18T10:00:00.000Z' },
+  ];
+  assert.deepEqual(rotatedOf(entries, 'kan0').map((e) => e.name), ['kan0-2026-11-19.log']);
+  assert.deepEqual(rotatedOf(entries, 'qsen'), []);
+});
+
+test('truncate fallback: on a file system without collapse-range the rotated files go, the live file stays', async (t) => {
+  if (!existsSync('/dev/shm')) return t.skip('no /dev/shm (tmpfs) to test a file system without collapse-range');
+  const shm = mkdtempSync('/dev/shm/kan-logs-');
+  try {
+    writeFileSync(join(shm, 'kan1-2026-11-18.log'), lines(2_000));
+    writeFileSync(join(shm, 'kan1-2026-11-19.log'), lines(2_000));
+    writeFileSync(join(shm, 'kan1-2026-11-20.log'), lines(2_000));
+    utimesSync(join(shm, 'kan1-2026-11-18.log'), new Date('2026-11-18'), new Date('2026-11-18'));
+    utimesSync(join(shm, 'kan1-2026-11-19.log'), new Date('2026-11-19'), new Date('2026-11-19'));
+    const r = await truncateLog(join(shm, 'kan1-2026-11-20.log'), 10_000);
+    assert.equal(r.method, 'removed-rotated');
+    assert.deepEqual([...(r.removed ?? [])].sort(), ['kan1-2026-11-18.log', 'kan1-2026-11-19.log']);
+    assert.equal(r.sizeAfter, r.sizeBefore);
+    assert.equal(readFileSync(join(shm, 'kan1-2026-11-20.log'), 'utf8'), lines(2_000));
+    assert.equal(existsSync(join(shm, 'kan1-2026-11-18.log')), false);
+  } finally {
+    rmSync(shm, { recursive: true, force: true });
+  }
+});
