@@ -75,3 +75,15 @@ export function describeCertificate(certPem: string, now: Date = new Date()): Ce
   if (ou) info.organizationalUnit = attributeText(ou);
   return info;
 }
+
+/** Reads one subject attribute (e.g. "CN", "OU", "O") of a certificate PEM as text; undefined when absent. */
+export function readSubjectField(certPem: string, shortName: string): string | undefined {
+  let cert: forge.pki.Certificate;
+  try {
+    cert = forge.pki.certificateFromPem(certPem);
+  } catch (err) {
+    throw new PkiError('INVALID_CERTIFICATE', 'the certificate cannot be read (not an X.509 PEM certificate with an RSA key)', { cause: err });
+  }
+  const field = cert.subject.getField(shortName) as forge.pki.CertificateField | null;
+  return field ? attributeText(field) : undefined;
+}

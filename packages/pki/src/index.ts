@@ -11,3 +11,13 @@ export { createCrl, describeCrl, DEFAULT_CRL_NEXT_UPDATE_DAYS, type CrlOptions, 
 export { exportPkcs12, type Pkcs12Options } from './pkcs12.js';
 export { describeCertificate, type CertificateInfo } from './describe.js';
 export { normalizeSerial } from './serials.js';
+export { CLUSTER_PKI_FILES, clientFiles, roleFiles } from './cluster/paths.js';
+export { initClusterPki, stripLineEnd, LOOPBACK_HOSTS, SENEBI_AGENT_COMMON_NAME, SENEBI_AGENT_OU, type ClusterPkiOptions, type ClusterPkiReport } from './cluster/init.js';
+export {
+  revokeCertificate, renewCrl, listRevoked, readClusterCa, CRL_RENEW_BEFORE_DAYS,
+  type RevocationRecord, type RevocationRecordEntry, type RevokeResult,
+} from './cluster/revocation.js';
+export {
+  issueClientIdentity, renewIdentity, parseRole, validateClientName,
+  type IssueClientIdentityOptions, type IssuedClientIdentity, type RenewOptions, type RenewResult,
+} from './cluster/clients.js';

@@ -1,0 +1,68 @@
+import { randomBytes } from 'node:crypto';
+import { chmodSync, closeSync, existsSync, fsyncSync, linkSync, mkdirSync, openSync, readFileSync, renameSync, unlinkSync, writeSync } from 'node:fs';
+import { dirname, join } from 'node:path';
+import { PkiError } from '../errors.js';
+
+/** File modes of the cluster layout. */
+export const MODES = { privateFile: 0o600, publicFile: 0o644, privateDir: 0o700, homeDir: 0o750 } as const;
+
+function writeTemp(path: string, content: string | Buffer, mode: number): string {
+  const temp = join(dirname(path), `.${randomBytes(6).toString('hex')}.tmp`);
+  const fd = openSync(temp, 'wx', mode);
+  try {
+    writeSync(fd, typeof content === 'string' ? Buffer.from(content, 'utf8') : content);
+    fsyncSync(fd);
+  } finally {
+    closeSync(fd);
+  }
+  chmodSync(temp, mode); // the umask may have narrowed it; set it exactly
+  return temp;
+}
+
+/** Writes a file that must not exist yet, atomically (temp file + hard link); ALREADY_EXISTS if it does. */
+export function writeNewFile(path: string, content: string | Buffer, mode: number): void {
+  const temp = writeTemp(path, content, mode);
+  try {
+    linkSync(temp, path);
+  } catch (err) {
+    if ((err as NodeJS.ErrnoException).code === 'EEXIST') throw new PkiError('ALREADY_EXISTS', `${path} already exists and is never replaced`, { cause: err });
+    throw err;
+  } finally {
+    unlinkSync(temp);
+  }
+}
+
+/** Replaces a file atomically (temp file + rename); for records that change (CRL, revocation list). */
+export function replaceFile(path: string, content: string | Buffer, mode: number): void {
+  const temp = writeTemp(path, content, mode);
+  try {
+    renameSync(temp, path);
+  } catch (err) {
+    unlinkSync(temp);
+    throw err;
+  }
+}
+
+/** Creates a folder (and its parents) with `mode` when it is missing; an existing folder is left as it is. */
+export function ensureDir(path: string, mode: number): void {
+  if (existsSync(path)) return;
+  mkdirSync(path, { recursive: true, mode });
+  chmodSync(path, mode);
+}
+
+/** Reads a UTF-8 file, or undefined when it does not exist. */
+export function readOptional(path: string): string | undefined {
+  try {
+    return readFileSync(path, 'utf8');
+  } catch (err) {
+    if ((err as NodeJS.ErrnoException).code === 'ENOENT') return undefined;
+    throw err;
+  }
+}
+
+/** Reads a UTF-8 file that must exist; NOT_FOUND otherwise. */
+export function readRequired(path: string, what: string): string {
+  const text = readOptional(path);
+  if (text === undefined) throw new PkiError('NOT_FOUND', `${what} not found at ${path}`);
+  return text;
+}
