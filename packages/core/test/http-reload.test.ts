@@ -10,7 +10,7 @@ import { join } from 'node:path';
 import { connect } from 'node:tls';
 import { makeTempDir, waitFor, httpsCall } from '@qsen/testkit';
 import { createCrl, issueServerCertificate, type Identity } from '@qsen/pki';
-import { createApiApp, createMtlsServer, defineRoute, sendJson, ROLES, type MtlsServer } from '../src/index.js';
+import { createApiApp, createMtlsServer, defineRoute, judgeCrlFreshness, sendJson, ROLES, type MtlsServer } from '../src/index.js';
 import { createMemoryLogger, issueClient, makeCluster, serialOf, type ClusterMaterial } from './fixtures/http/cluster.js';
 
 const { logger, entries } = createMemoryLogger();
@@ -157,6 +157,44 @@ describe('reload()', () => {
       assert.deepEqual(server.reload(), { ok: true });
     });
   }
+});
+
+describe('CRL freshness', () => {
+  const tmp = makeTempDir('qsen-crl-');
+  let material: ClusterMaterial;
+  const DAY = 86_400_000;
+
+  before(() => {
+    material = makeCluster(tmp.path);
+  });
+
+  after(() => tmp.remove());
+
+  test('judgeCrlFreshness: fresh, expiring within 7 days, expired, unreadable', () => {
+    const now = new Date('2026-03-10T12:00:00Z');
+    const crl = createCrl(material.ca, [], { now: new Date('2026-03-01T12:00:00Z'), nextUpdateDays: 30 });
+    assert.equal(judgeCrlFreshness(crl, now).state, 'fresh');
+    assert.equal(judgeCrlFreshness(crl, new Date('2026-03-25T12:00:00Z')).state, 'expiring');
+    const expired = judgeCrlFreshness(crl, new Date('2026-03-31T12:00:01Z'));
+    assert.equal(expired.state, 'expired');
+    assert.equal('nextUpdate' in expired ? expired.nextUpdate.toISOString() : '', '2026-03-31T12:00:00.000Z');
+    assert.equal(judgeCrlFreshness('not a crl', now).state, 'unreadable');
+  });
+
+  test('an expired CRL refuses every client certificate (fail closed) and is reported at load', async () => {
+    writeFileSync(material.files.crl, createCrl(material.ca, [], { now: new Date(Date.now() - 3 * DAY), nextUpdateDays: 1 }));
+    const client = issueClient(material, { commonName: 'any client', ou: 'auditor' });
+    const logged = entries.length;
+    const server = createMtlsServer({ tls: material.files, app: makeApp(), logger });
+    try {
+      const port = await server.listen(0, '127.0.0.1');
+      assert.ok(entries.slice(logged).some((e) => e['level'] === 'error' && String(e['message']).startsWith('the CRL has expired')));
+      assert.notEqual(await statusWith(port, material, client), 200);
+      assert.ok(entries.slice(logged).some((e) => e['message'] === 'tls connection refused' && e['reason'] === 'CRL_HAS_EXPIRED'));
+    } finally {
+      await server.close();
+    }
+  });
 });
 
 describe('watchFiles', () => {

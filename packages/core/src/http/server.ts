@@ -10,6 +10,7 @@ import type { AddressInfo, Socket } from 'node:net';
 import { createSecureContext, type SecureContextOptions, type TLSSocket } from 'node:tls';
 import type express from 'express';
 import type winston from 'winston';
+import { describeCrl } from '@qsen/pki';
 import type { TlsMetrics } from '../metrics/tls.js';
 import { decideConnection } from './decision.js';
 import { readConnectionFacts, readPeerIdentity } from './peer.js';
@@ -56,6 +57,27 @@ export interface MtlsServerOptions {
   watchFiles?: boolean;
   /** Polling interval of the file watch (default 1000 ms). */
   watchIntervalMs?: number;
+  /** The clock for the CRL freshness check (default: the system clock). */
+  now?: () => Date;
+}
+
+/** A CRL this close to its nextUpdate is reported as a warning at every (re)load. */
+export const CRL_EXPIRY_WARNING_MS = 7 * 86_400_000;
+
+/** What the CRL's dates mean for the server: fresh, close to expiry, or expired (every certificate refused). */
+export type CrlFreshness = { state: 'fresh' | 'expiring' | 'expired'; nextUpdate: Date } | { state: 'no-next-update' | 'unreadable' };
+
+/** Judges a CRL's freshness at `now` (pure). */
+export function judgeCrlFreshness(crlPem: string, now: Date): CrlFreshness {
+  let nextUpdate: Date | undefined;
+  try {
+    nextUpdate = describeCrl(crlPem).nextUpdate;
+  } catch {
+    return { state: 'unreadable' };
+  }
+  if (nextUpdate === undefined) return { state: 'no-next-update' };
+  const left = nextUpdate.getTime() - now.getTime();
+  return { state: left <= 0 ? 'expired' : left <= CRL_EXPIRY_WARNING_MS ? 'expiring' : 'fresh', nextUpdate };
 }
 
 /** Reads the TLS files into secure-context options with the QSen policy. Throws when a file cannot be read. */
@@ -64,7 +86,7 @@ function readSecureOptions(files: TlsFiles): SecureContextOptions {
     ca: readFileSync(files.ca),
     cert: readFileSync(files.cert),
     key: readFileSync(files.key),
-    crl: readFileSync(files.crl),
+    crl: readFileSync(files.crl, 'utf8'),
     minVersion: TLS_MIN_VERSION,
     ciphers: TLS_CIPHERS,
     honorCipherOrder: true,
@@ -84,7 +106,19 @@ function describeError(err: unknown): string {
 /** Creates the HTTPS server for `app` with the mutual-TLS policy; call listen() to start it. */
 export function createMtlsServer(opts: MtlsServerOptions): MtlsServer {
   const { logger, metrics } = opts;
+  const now = opts.now ?? (() => new Date());
   const initial = readSecureOptions(opts.tls);
+
+  // OpenSSL refuses every client certificate (CRL_HAS_EXPIRED) once the CRL is past its nextUpdate: say so loudly.
+  const reportCrlFreshness = (options: SecureContextOptions): void => {
+    const freshness = judgeCrlFreshness(String(options.crl), now());
+    if (freshness.state === 'expired') {
+      logger.error('the CRL has expired: every client certificate is refused until a new CRL is installed', { crl: opts.tls.crl, nextUpdate: freshness.nextUpdate.toISOString() });
+    } else if (freshness.state === 'expiring') {
+      logger.warn('the CRL expires soon: issue a new one', { crl: opts.tls.crl, nextUpdate: freshness.nextUpdate.toISOString() });
+    }
+  };
+  reportCrlFreshness(initial);
   const server = createServer({
     ...initial,
     requestCert: true,
@@ -135,6 +169,7 @@ export function createMtlsServer(opts: MtlsServerOptions): MtlsServer {
       return { ok: false, error };
     }
     server.setSecureContext(options);
+    reportCrlFreshness(options);
     // Idle keep-alive connections were verified against the old CA/CRL: make their clients reconnect.
     server.closeIdleConnections();
     logger.info('tls files reloaded', { files: { ...opts.tls } });
