@@ -112,6 +112,13 @@ describe('config: one fixture per failure mode', () => {
     assertOneProblem('not-toml.toml', '', /^not valid TOML \(line 2, column \d+\)/);
   });
 
+  test('a bare TOML date in holidays points at writing dates as strings', () => {
+    assert.throws(
+      () => parseConfig('[schedule]\nholidays = [2026-12-25]\n', '/nowhere/conf.toml', { checkFiles: false }),
+      (err: unknown) => err instanceof ConfigError && err.problems[0]?.path === '' && /write dates as strings: "YYYY-MM-DD"/.test(err.problems[0]?.message ?? ''),
+    );
+  });
+
   test('several problems are all reported at once, one per line of the message', () => {
     let error: unknown;
     try {

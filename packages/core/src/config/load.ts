@@ -22,7 +22,9 @@ function describeTomlError(err: unknown): string {
   const { line, col } = err as Error & { line?: unknown; col?: unknown };
   const first = (err.message.split('\n')[0] ?? '').replace(/ at row \d+, col \d+, pos \d+:?$/, '');
   const where = typeof line === 'number' && typeof col === 'number' ? ` (line ${line + 1}, column ${col + 1})` : '';
-  return `not valid TOML${where}: ${first}`;
+  // @iarna/toml cannot read bare dates inside arrays (holidays = [2026-12-25]).
+  const hint = /datetime/i.test(first) ? ' (write dates as strings: "YYYY-MM-DD")' : '';
+  return `not valid TOML${where}: ${first}${hint}`;
 }
 
 function describeType(value: unknown): string {
