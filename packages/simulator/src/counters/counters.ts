@@ -1,0 +1,64 @@
+/**
+ * What the simulator received: requests per endpoint, order submissions per id (so a test can
+ * prove an order reached the exchange exactly once) and injected faults per kind.
+ */
+import type { Uint64 } from '@qsen/core';
+
+/** The counters as plain data (persisted in state.json, served by the admin API). */
+export interface CountersSnapshot {
+  readonly requests: Record<string, number>;
+  readonly ordersReceived: Record<string, number>;
+  readonly faults: Record<string, number>;
+}
+
+/** Mutable counters of one simulator. */
+export class SimulatorCounters {
+  private readonly requests = new Map<string, number>();
+  private readonly ordersReceived = new Map<string, number>();
+  private readonly faults = new Map<string, number>();
+
+  /** Rebuilds counters from a snapshot. */
+  static fromSnapshot(snapshot: CountersSnapshot): SimulatorCounters {
+    const counters = new SimulatorCounters();
+    for (const [k, v] of Object.entries(snapshot.requests)) counters.requests.set(k, v);
+    for (const [k, v] of Object.entries(snapshot.ordersReceived)) counters.ordersReceived.set(k, v);
+    for (const [k, v] of Object.entries(snapshot.faults)) counters.faults.set(k, v);
+    return counters;
+  }
+
+  /** Counts one request to an endpoint ("METHOD /path/template"). */
+  countRequest(endpoint: string): void {
+    this.requests.set(endpoint, (this.requests.get(endpoint) ?? 0) + 1);
+  }
+
+  /** Counts one order submission carrying this id (whatever happened to it next). */
+  countOrder(id: Uint64): void {
+    this.ordersReceived.set(id, (this.ordersReceived.get(id) ?? 0) + 1);
+  }
+
+  /** Counts one injected fault. */
+  countFault(kind: string): void {
+    this.faults.set(kind, (this.faults.get(kind) ?? 0) + 1);
+  }
+
+  /** How many submissions carried this id. */
+  ordersReceivedFor(id: Uint64): number {
+    return this.ordersReceived.get(id) ?? 0;
+  }
+
+  /** Forgets everything. */
+  clear(): void {
+    this.requests.clear();
+    this.ordersReceived.clear();
+    this.faults.clear();
+  }
+
+  /** The counters as plain data. */
+  snapshot(): CountersSnapshot {
+    return {
+      requests: Object.fromEntries(this.requests),
+      ordersReceived: Object.fromEntries(this.ordersReceived),
+      faults: Object.fromEntries(this.faults),
+    };
+  }
+}

@@ -1,0 +1,73 @@
+/**
+ * The fault engine: for each request, decides (with its seeded PRNG) an added latency and at
+ * most one outcome fault. The same seed and the same sequence of requests give the same
+ * decisions. Pure decision; the HTTP layer carries it out.
+ */
+import { createPrng, type Prng } from '../random/prng.js';
+import { OUTCOME_FAULTS, type FaultSettings, type OutcomeFault } from './settings.js';
+
+/** What to do to one request. */
+export interface FaultDecision {
+  readonly delayMs: number;
+  readonly outcome?: OutcomeFault;
+  /** For http_5xx: the status to answer. */
+  readonly status?: number;
+  /** For reject: the reason. */
+  readonly reason?: string;
+}
+
+/** The endpoint of order submissions, the only one `reject` acts on. */
+const ORDER_SUBMISSION = { method: 'POST', path: '/senebi/v1/orders' };
+
+/** Tells whether a fault's `paths` filter selects a request (default: every /senebi/ path). */
+export function isSelected(paths: readonly string[] | undefined, method: string, path: string): boolean {
+  if (paths === undefined) return path.startsWith('/senebi/');
+  return paths.some((entry) => {
+    const space = entry.indexOf(' ');
+    const entryMethod = space >= 0 ? entry.slice(0, space) : undefined;
+    const prefix = space >= 0 ? entry.slice(space + 1) : entry;
+    return (entryMethod === undefined || entryMethod === method) && path.startsWith(prefix);
+  });
+}
+
+/** Decides faults for requests from settings and a seeded PRNG. */
+export class FaultEngine {
+  private current: FaultSettings;
+  private prng: Prng;
+
+  constructor(settings: FaultSettings) {
+    this.current = settings;
+    this.prng = createPrng(settings.seed);
+  }
+
+  /** The settings in force. */
+  get settings(): FaultSettings {
+    return this.current;
+  }
+
+  /** Replaces the settings and restarts the PRNG from their seed. */
+  replace(settings: FaultSettings): void {
+    this.current = settings;
+    this.prng = createPrng(settings.seed);
+  }
+
+  /** Decides the faults of one request. */
+  decide(method: string, path: string): FaultDecision {
+    let delayMs = 0;
+    const latency = this.current.latency;
+    if (latency && latency.probability > 0 && isSelected(latency.paths, method, path) && this.prng.next() < latency.probability) {
+      delayMs = latency.fixed_ms + (latency.jitter_ms > 0 ? this.prng.int(0, latency.jitter_ms) : 0);
+    }
+    for (const kind of OUTCOME_FAULTS) {
+      const rule = this.current[kind];
+      if (!rule || rule.probability <= 0 || !isSelected(rule.paths, method, path)) continue;
+      if (kind === 'reject' && (method !== ORDER_SUBMISSION.method || path !== ORDER_SUBMISSION.path)) continue;
+      if (this.prng.next() >= rule.probability) continue;
+      const decision: FaultDecision = { delayMs, outcome: kind };
+      if (kind === 'http_5xx' && this.current.http_5xx) return { ...decision, status: this.current.http_5xx.status };
+      if (kind === 'reject' && this.current.reject) return { ...decision, reason: this.current.reject.reason };
+      return decision;
+    }
+    return { delayMs };
+  }
+}

@@ -1,0 +1,50 @@
+/**
+ * Fault settings: one optional entry per fault kind, each with a probability (0..1) and an
+ * optional `paths` filter, plus the seed of the engine's PRNG. One schema serves the
+ * [faults] table of simulator.toml and the admin API's PUT body.
+ */
+import { z } from 'zod';
+import { isLosslessNumber } from '@qsen/core';
+
+/** Turns lossless JSON numbers and TOML bigints into JS numbers before validation. */
+const toNumber = (v: unknown): unknown => (isLosslessNumber(v) ? Number(v.toString()) : typeof v === 'bigint' ? Number(v) : v);
+const probability = z.preprocess(toNumber, z.number().min(0).max(1));
+const milliseconds = z.preprocess(toNumber, z.number().int().min(0).max(3_600_000));
+const pathFilter = z.array(z.string().regex(/^([A-Z]+ )?\/\S*$/, 'a path prefix, optionally after a method: "/senebi/v1/orders" or "POST /senebi/v1/orders"')).min(1);
+
+const base = { probability, paths: pathFilter.optional() };
+
+/** The schema of the fault settings (strict: unknown keys are errors). */
+export const faultSettingsSchema = z.strictObject({
+  seed: z.preprocess(toNumber, z.number().int().min(0).max(4294967295)).default(1),
+  latency: z.strictObject({ ...base, fixed_ms: milliseconds.default(0), jitter_ms: milliseconds.default(0) }).optional(),
+  http_5xx: z.strictObject({ ...base, status: z.preprocess(toNumber, z.number().int().min(500).max(599)).default(503) }).optional(),
+  reject: z.strictObject({ ...base, reason: z.string().min(1).max(200).default('rejected by the exchange (simulated)') }).optional(),
+  hang: z.strictObject(base).optional(),
+  reset: z.strictObject(base).optional(),
+  malformed: z.strictObject(base).optional(),
+  truncated: z.strictObject(base).optional(),
+  accepted_no_answer: z.strictObject(base).optional(),
+});
+
+/** The validated fault settings. */
+export type FaultSettings = z.output<typeof faultSettingsSchema>;
+
+/** The outcome faults, in the order the engine tries them. */
+export const OUTCOME_FAULTS = ['hang', 'reset', 'http_5xx', 'reject', 'accepted_no_answer', 'malformed', 'truncated'] as const;
+
+/** One outcome fault kind. */
+export type OutcomeFault = (typeof OUTCOME_FAULTS)[number];
+
+/** Every fault kind (latency plus the outcomes). */
+export const FAULT_KINDS = ['latency', ...OUTCOME_FAULTS] as const;
+
+/** No faults at all. */
+export const NO_FAULTS: FaultSettings = Object.freeze({ seed: 1 });
+
+/** Validates raw fault settings; the problems are listed with their key paths. */
+export function parseFaultSettings(raw: unknown): { ok: true; value: FaultSettings } | { ok: false; problems: string[] } {
+  const parsed = faultSettingsSchema.safeParse(raw ?? {});
+  if (parsed.success) return { ok: true, value: parsed.data };
+  return { ok: false, problems: parsed.error.issues.map((i) => `${i.path.join('.') || '(root)'}: ${i.message}`) };
+}

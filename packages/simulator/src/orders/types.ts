@@ -1,0 +1,61 @@
+/**
+ * The simulator's records. Ids are exact Uint64 strings; quantities and prices are exact
+ * decimal strings as the agent sent them; times are ISO instants (UTC).
+ */
+import type { Uint64 } from '@qsen/core';
+import type { TradeDate } from '../trade-date/trade-date.js';
+
+/** The fields of an order as the agent sends them (all text, validated). */
+export interface OrderFields {
+  readonly instrument: string;
+  readonly side: 'buy' | 'sell';
+  readonly quantity: string;
+  readonly price: string;
+  readonly currency: 'ARS' | 'USD' | 'EXT';
+  readonly settlement: 'T0' | 'T1';
+  readonly counterparty: string;
+}
+
+/** Names of the order fields, in wire order. */
+export const ORDER_FIELD_NAMES = ['instrument', 'side', 'quantity', 'price', 'currency', 'settlement', 'counterparty'] as const;
+
+/** Where a stored order came from. */
+export type OrderOrigin = 'agent' | 'seed' | 'self_counter';
+
+/** An order the exchange accepted. */
+export interface AcceptedOrder extends OrderFields {
+  readonly id: Uint64;
+  readonly status: 'accepted';
+  readonly time: string;
+  readonly tradeDate: TradeDate;
+  readonly origin: OrderOrigin;
+}
+
+/** An order the exchange rejected: the fields it could read, as text, and the reason. */
+export interface RejectedOrder extends Partial<Record<(typeof ORDER_FIELD_NAMES)[number], string>> {
+  readonly id: Uint64;
+  readonly status: 'rejected';
+  readonly reason: string;
+  readonly time: string;
+  readonly tradeDate: TradeDate;
+  readonly origin: OrderOrigin;
+}
+
+/** A stored order. */
+export type StoredOrder = AcceptedOrder | RejectedOrder;
+
+/** A trade: the agent's order met by a counter order. */
+export interface StoredOperation {
+  readonly id: Uint64;
+  readonly orderId: Uint64;
+  readonly counterOrderId: Uint64;
+  readonly instrument: string;
+  readonly side: 'buy' | 'sell';
+  readonly quantity: string;
+  readonly price: string;
+  readonly currency: 'ARS' | 'USD' | 'EXT';
+  readonly settlement: 'T0' | 'T1';
+  readonly counterparty: string;
+  readonly time: string;
+  readonly tradeDate: TradeDate;
+}

@@ -1,0 +1,89 @@
+/**
+ * The admin API, answered only to loopback peers (others get 404 as for an unknown path):
+ * faults and matching at run time, reset, counters, one order's history.
+ */
+import { Router } from 'express';
+import { isLoopbackAddress, parseUint64, stringifyJsonLossless } from '@qsen/core';
+import type { Response } from 'express';
+import type { SimulatorStore } from '../store/store.js';
+import type { SimulatorCounters } from '../counters/counters.js';
+import type { FaultEngine } from '../faults/engine.js';
+import { parseFaultSettings } from '../faults/settings.js';
+import { matchingSchema } from '../config/settings.js';
+import { toWireOrder, wireId } from '../orders/wire.js';
+import { simulatorErrors } from '../errors.js';
+import { readJsonBody } from '../http/body.js';
+import { methodNotAllowed, notFound } from '../http/errors.js';
+import type { SimulatorLogger } from '../logger.js';
+
+/** What the admin routes need. */
+export interface AdminRoutesDeps {
+  readonly store: SimulatorStore;
+  readonly counters: SimulatorCounters;
+  readonly engine: FaultEngine;
+  readonly logger: SimulatorLogger;
+  readonly persist: () => Promise<void>;
+  /** Puts the simulator back to its state at a first start. */
+  readonly reset: () => Promise<void>;
+}
+
+/** Sends a JSON body (ids as bare numbers). */
+function sendJson(res: Response, status: number, body: unknown): void {
+  res.status(status).setHeader('Content-Type', 'application/json; charset=utf-8');
+  res.end(stringifyJsonLossless(body));
+}
+
+/** Creates the router of the admin API. */
+export function createAdminRouter(deps: AdminRoutesDeps): Router {
+  const router = Router();
+  router.use('/admin', (req, res, next) => {
+    if (isLoopbackAddress(req.socket.remoteAddress)) next();
+    else notFound(req, res);
+  });
+
+  router.get('/admin/v1/faults', (_req, res) => sendJson(res, 200, deps.engine.settings));
+  router.put('/admin/v1/faults', readJsonBody, (req, res) => {
+    const parsed = parseFaultSettings(req.body as unknown);
+    if (!parsed.ok) throw simulatorErrors.create('INVALID_FAULTS', `the fault settings are not valid: ${parsed.problems.join('; ')}`, { problems: parsed.problems });
+    deps.engine.replace(parsed.value);
+    deps.logger.info('faults replaced', { faults: parsed.value });
+    sendJson(res, 200, parsed.value);
+  });
+  router.all('/admin/v1/faults', methodNotAllowed);
+
+  router.get('/admin/v1/matching', (_req, res) => sendJson(res, 200, deps.store.matching));
+  router.put('/admin/v1/matching', readJsonBody, (req, res) => {
+    const parsed = matchingSchema.safeParse(req.body as unknown);
+    if (!parsed.success) {
+      const problems = parsed.error.issues.map((i) => `${i.path.join('.') || '(root)'}: ${i.message}`);
+      throw simulatorErrors.create('INVALID_REQUEST', `the matching settings are not valid: ${problems.join('; ')}`, { problems });
+    }
+    deps.store.setMatching(parsed.data);
+    deps.logger.info('matching replaced', { matching: parsed.data });
+    sendJson(res, 200, parsed.data);
+  });
+  router.all('/admin/v1/matching', methodNotAllowed);
+
+  router.post('/admin/v1/reset', async (_req, res) => {
+    await deps.reset();
+    sendJson(res, 200, { ok: true, ...deps.store.sizes() });
+  });
+  router.all('/admin/v1/reset', methodNotAllowed);
+
+  router.get('/admin/v1/counters', (_req, res) => {
+    sendJson(res, 200, { ...deps.counters.snapshot(), stored: deps.store.sizes() });
+  });
+  router.all('/admin/v1/counters', methodNotAllowed);
+
+  router.get('/admin/v1/orders/:id', (req, res) => {
+    const id = parseUint64(req.params['id']);
+    if (!id.ok) throw simulatorErrors.create('INVALID_REQUEST', `the order id is not an unsigned 64-bit integer (${id.problem})`, { field: 'id' });
+    const order = deps.store.getOrder(id.value);
+    const history = deps.store.historyOf(id.value);
+    const received = deps.counters.ordersReceivedFor(id.value);
+    if (!order && history.length === 0 && received === 0) throw simulatorErrors.create('ORDER_NOT_FOUND', undefined, { id: wireId(id.value) });
+    sendJson(res, 200, { id: wireId(id.value), order: order ? toWireOrder(order) : null, received, history });
+  });
+  router.all('/admin/v1/orders/:id', methodNotAllowed);
+  return router;
+}

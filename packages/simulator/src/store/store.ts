@@ -1,0 +1,267 @@
+/**
+ * The simulated exchange's book for the agent: orders and operations by id and trade date,
+ * each order's history, seeding of the agent's other business, and matching. In memory; the
+ * persistence layer saves snapshots (state.json).
+ */
+import { compareUint64, type IdRange, type Uint64 } from '@qsen/core';
+import { createPrng, type Prng } from '../random/prng.js';
+import { previousDate, tradeDateOf, type TradeDate } from '../trade-date/trade-date.js';
+import { LISTED_SYMBOLS } from '../orders/instruments.js';
+import { validateOrder } from '../orders/validate.js';
+import type { AcceptedOrder, RejectedOrder, StoredOperation, StoredOrder } from '../orders/types.js';
+import { planSeededBusiness } from '../business/seed.js';
+import { matchOrder } from '../business/matching.js';
+import { allocateOutsideId } from '../business/ids.js';
+
+/** One step in an order's life, for the admin history. */
+export interface OrderEvent {
+  readonly at: string;
+  readonly event: 'received' | 'accepted' | 'rejected' | 'duplicate' | 'matched' | 'fault' | 'seeded' | 'counter_order';
+  readonly detail?: string;
+}
+
+/** Matching knobs: probability that an accepted order trades, and the PRNG seed. */
+export interface MatchingSettings {
+  readonly probability: number;
+  readonly seed: number;
+}
+
+/** The store as plain data (persisted). */
+export interface StoreSnapshot {
+  readonly businessSeed: number;
+  readonly seededDates: TradeDate[];
+  readonly nextOperationSeq: string;
+  readonly orders: StoredOrder[];
+  readonly operations: StoredOperation[];
+  readonly history: Record<string, OrderEvent[]>;
+}
+
+/** How the store is built. */
+export interface StoreOptions {
+  readonly range: IdRange;
+  /** The agent's own participant code (self trades when an order's counterparty equals it). */
+  readonly agentCode: string;
+  readonly businessSeed: number;
+  readonly matching: MatchingSettings;
+  readonly now: () => Date;
+}
+
+/** The answer to one order submission. */
+export type SubmitOutcome =
+  | { readonly kind: 'invalid_request'; readonly field: string; readonly message: string }
+  | { readonly kind: 'answered'; readonly order: StoredOrder; readonly stored: boolean };
+
+/** The first operation id of SENEBI's own sequence for live trades. */
+const FIRST_OPERATION_SEQ = 5_100_000_000_000_000_001n;
+
+/** Sorts records by time, then by id. */
+function byTimeThenId<T extends { readonly time: string; readonly id: Uint64 }>(a: T, b: T): number {
+  return a.time < b.time ? -1 : a.time > b.time ? 1 : compareUint64(a.id, b.id);
+}
+
+/** The simulated exchange's records for the agent. */
+export class SimulatorStore {
+  private readonly orders = new Map<Uint64, StoredOrder>();
+  private readonly ordersByDate = new Map<TradeDate, Uint64[]>();
+  private readonly operationsByDate = new Map<TradeDate, StoredOperation[]>();
+  private readonly history = new Map<Uint64, OrderEvent[]>();
+  private readonly seededDates = new Set<TradeDate>();
+  private nextOperationSeq = FIRST_OPERATION_SEQ;
+  private matchingPrng: Prng;
+  private matchingSettings: MatchingSettings;
+  private businessSeed: number;
+  private changes = 0;
+
+  constructor(private readonly options: StoreOptions, snapshot?: StoreSnapshot) {
+    this.matchingSettings = options.matching;
+    this.matchingPrng = createPrng(options.matching.seed);
+    this.businessSeed = options.businessSeed;
+    if (snapshot) this.load(snapshot);
+    else this.seedInitial();
+  }
+
+  /** Increases on every change; the persistence layer saves when it moved. */
+  get version(): number {
+    return this.changes;
+  }
+
+  /** The trade date of now. */
+  today(): TradeDate {
+    return tradeDateOf(this.options.now());
+  }
+
+  /** The matching knobs in force. */
+  get matching(): MatchingSettings {
+    return this.matchingSettings;
+  }
+
+  /** Replaces the matching knobs and restarts the matching PRNG from the seed. */
+  setMatching(settings: MatchingSettings): void {
+    this.matchingSettings = settings;
+    this.matchingPrng = createPrng(settings.seed);
+  }
+
+  /** Forgets everything and seeds again (today and the day before), as at a first start. */
+  reset(): void {
+    this.orders.clear();
+    this.ordersByDate.clear();
+    this.operationsByDate.clear();
+    this.history.clear();
+    this.seededDates.clear();
+    this.nextOperationSeq = FIRST_OPERATION_SEQ;
+    this.businessSeed = this.options.businessSeed;
+    this.setMatching(this.options.matching);
+    this.seedInitial();
+    this.changes++;
+  }
+
+  /** Handles one order submission (already parsed JSON; the caller records 'received'), optionally forced to a rejection. */
+  submitOrder(body: unknown, forcedRejectReason?: string): SubmitOutcome {
+    const validation = validateOrder(body, LISTED_SYMBOLS);
+    if (validation.kind === 'invalid_request') return validation;
+    const now = this.options.now();
+    const time = now.toISOString();
+    const tradeDate = tradeDateOf(now);
+    this.ensureSeeded(tradeDate);
+    const id = validation.id;
+
+    const existing = this.orders.get(id);
+    if (existing) {
+      const echo = validation.kind === 'valid' ? validation.fields : validation.echo;
+      this.recordEvent(id, 'duplicate');
+      const answer: RejectedOrder = { id, ...echo, status: 'rejected', reason: 'duplicate order id', time, tradeDate, origin: 'agent' };
+      return { kind: 'answered', order: answer, stored: false };
+    }
+    if (validation.kind === 'rejected' || forcedRejectReason !== undefined) {
+      const echo = validation.kind === 'valid' ? validation.fields : validation.echo;
+      const reason = validation.kind === 'rejected' ? validation.reason : (forcedRejectReason ?? '');
+      const rejected: RejectedOrder = { id, ...echo, status: 'rejected', reason, time, tradeDate, origin: 'agent' };
+      this.addOrder(rejected);
+      this.recordEvent(id, 'rejected', reason);
+      return { kind: 'answered', order: rejected, stored: true };
+    }
+    const order: AcceptedOrder = { id, ...validation.fields, status: 'accepted', time, tradeDate, origin: 'agent' };
+    this.addOrder(order);
+    this.recordEvent(id, 'accepted');
+    const match = matchOrder(order, {
+      prng: this.matchingPrng,
+      probability: this.matchingSettings.probability,
+      agentCode: this.options.agentCode,
+      range: this.options.range,
+      nextOperationId: () => (this.nextOperationSeq++).toString() as Uint64,
+      allocateOwnOutsideId: () => allocateOutsideId(this.options.range, (candidate) => this.orders.has(candidate)),
+    });
+    for (const counter of match.orders) {
+      this.addOrder(counter);
+      this.recordEvent(counter.id, 'counter_order', `counter order of ${id}`);
+    }
+    for (const operation of match.operations) {
+      this.addOperation(operation);
+      this.recordEvent(operation.orderId, 'matched', `operation ${operation.id}`);
+    }
+    return { kind: 'answered', order, stored: true };
+  }
+
+  /** One order by id. */
+  getOrder(id: Uint64): StoredOrder | undefined {
+    return this.orders.get(id);
+  }
+
+  /** An order's history (empty when the id was never seen). */
+  historyOf(id: Uint64): readonly OrderEvent[] {
+    return this.history.get(id) ?? [];
+  }
+
+  /** Appends a step to an order's history. */
+  recordEvent(id: Uint64, event: OrderEvent['event'], detail?: string): void {
+    const list = this.history.get(id) ?? [];
+    list.push({ at: this.options.now().toISOString(), event, ...(detail !== undefined ? { detail } : {}) });
+    this.history.set(id, list);
+    this.changes++;
+  }
+
+  /** All of the agent's orders of a date (seeding the date first if needed), by time. */
+  listOrders(date: TradeDate): StoredOrder[] {
+    this.ensureSeeded(date);
+    const ids = this.ordersByDate.get(date) ?? [];
+    return ids.map((id) => this.orders.get(id)).filter((o): o is StoredOrder => o !== undefined).sort(byTimeThenId);
+  }
+
+  /** All of the agent's operations of a date (seeding the date first if needed), by time. */
+  listOperations(date: TradeDate): StoredOperation[] {
+    this.ensureSeeded(date);
+    return [...(this.operationsByDate.get(date) ?? [])].sort(byTimeThenId);
+  }
+
+  /** Seeds the agent's other business for a date not seeded yet (never a future date). */
+  ensureSeeded(date: TradeDate): boolean {
+    if (this.seededDates.has(date) || date > this.today()) return false;
+    const plan = planSeededBusiness({
+      date,
+      seed: this.businessSeed,
+      range: this.options.range,
+      agentCode: this.options.agentCode,
+      primary: this.seededDates.size === 0,
+      isTaken: (id) => this.orders.has(id),
+    });
+    this.seededDates.add(date);
+    for (const order of plan.orders) {
+      this.addOrder(order);
+      this.recordEvent(order.id, 'seeded', date);
+    }
+    for (const operation of plan.operations) this.addOperation(operation);
+    this.changes++;
+    return true;
+  }
+
+  /** Counts of what the store holds. */
+  sizes(): { orders: number; operations: number; seededDates: number } {
+    let operations = 0;
+    for (const list of this.operationsByDate.values()) operations += list.length;
+    return { orders: this.orders.size, operations, seededDates: this.seededDates.size };
+  }
+
+  /** The store as plain data. */
+  snapshot(): StoreSnapshot {
+    const operations: StoredOperation[] = [];
+    for (const list of this.operationsByDate.values()) operations.push(...list);
+    return {
+      businessSeed: this.businessSeed,
+      seededDates: [...this.seededDates],
+      nextOperationSeq: this.nextOperationSeq.toString(),
+      orders: [...this.orders.values()],
+      operations,
+      history: Object.fromEntries(this.history),
+    };
+  }
+
+  private seedInitial(): void {
+    const today = this.today();
+    this.ensureSeeded(today);
+    this.ensureSeeded(previousDate(today));
+  }
+
+  private load(snapshot: StoreSnapshot): void {
+    this.businessSeed = snapshot.businessSeed;
+    this.nextOperationSeq = BigInt(snapshot.nextOperationSeq);
+    for (const date of snapshot.seededDates) this.seededDates.add(date);
+    for (const order of snapshot.orders) this.addOrder(order);
+    for (const operation of snapshot.operations) this.addOperation(operation);
+    for (const [id, events] of Object.entries(snapshot.history)) this.history.set(id as Uint64, [...events]);
+  }
+
+  private addOrder(order: StoredOrder): void {
+    this.orders.set(order.id, order);
+    const list = this.ordersByDate.get(order.tradeDate) ?? [];
+    list.push(order.id);
+    this.ordersByDate.set(order.tradeDate, list);
+    this.changes++;
+  }
+
+  private addOperation(operation: StoredOperation): void {
+    const list = this.operationsByDate.get(operation.tradeDate) ?? [];
+    list.push(operation);
+    this.operationsByDate.set(operation.tradeDate, list);
+    this.changes++;
+  }
+}
