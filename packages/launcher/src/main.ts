@@ -1,0 +1,148 @@
+#!/usr/bin/env node
+/**
+ * The launcher's command line (`npm run init`, `npm start`):
+ *   node packages/launcher/dist/src/main.js init|start [--home DIR] [--host NAME]...
+ * The state folder is --home, else $QSEN_HOME, else `.qsen-local/` in the repository. Port
+ * overrides for a newly generated conf.toml come from QSEN_QSEN_PORT, QSEN_KAN_PORTS (a,b,c),
+ * QSEN_SENEBI_PORT and QSEN_NODE_EXPORTER_PORT. Exit codes: 0 done, 1 failure, 2 usage.
+ */
+import { resolve } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { parseArgs } from 'node:util';
+import { ApiError, closeLogger, createProcessLogger, loadConfig } from '@qsen/core';
+import { describeInit, describeLocalSystem } from './console/summary.js';
+import { initStateFolder, parsePortOverrides } from './state/init.js';
+import { startLocalSystem, type LocalSystem } from './system/local-system.js';
+import { buildReadinessProbes, waitUntilAnswering } from './system/readiness.js';
+import type { SupervisorEvent } from './supervise/supervisor.js';
+
+const USAGE = 'usage: node packages/launcher/dist/src/main.js init|start [--home DIR] [--host NAME]...';
+const REPOSITORY = fileURLToPath(new URL('../../../../', import.meta.url));
+const READINESS_TIMEOUT_MS = 60_000;
+
+function describeEvent(event: SupervisorEvent): string | null {
+  switch (event.type) {
+    case 'started': return `launcher: ${event.name} started (pid ${event.pid}, invocation ${event.invocation})`;
+    case 'exited': return event.requested ? null
+      : `launcher: ${event.name} exited (pid ${event.pid}, ${event.exit.signal ? `signal ${event.exit.signal}` : `code ${event.exit.code}`})`;
+    case 'restart-scheduled': return `launcher: restarting ${event.name} in ${event.delayMs} ms (exit ${event.consecutiveCrashes} in a row)`;
+    case 'start-failed': return `launcher: ${event.name} could not be started: ${event.reason}`;
+  }
+}
+
+async function runStart(home: string, hosts: string[], ports: ReturnType<typeof parsePortOverrides>): Promise<number> {
+  const report = initStateFolder({ home, hosts, ports, installDir: REPOSITORY });
+  for (const line of describeInit(report)) console.log(line);
+  const config = loadConfig(report.configFile);
+  const logger = createProcessLogger({ dir: config.paths.logs, name: 'launcher', level: config.logging.level });
+
+  let system: LocalSystem | null = null;
+  let startupDone = false;
+  let stopSignal: NodeJS.Signals | null = null;
+  let wake: () => void = () => undefined;
+  const stopped = new Promise<void>((resolveStop) => { wake = resolveStop; });
+  const onSignal = (signal: NodeJS.Signals): void => {
+    if (stopSignal) {
+      console.log(`launcher: ${signal} again; still stopping every process`);
+      return;
+    }
+    stopSignal = signal;
+    console.log(`\nlauncher: ${signal}: stopping every process (kans first)`);
+    logger.info(`${signal}: stopping every process`);
+    wake();
+  };
+  process.on('SIGINT', onSignal);
+  process.on('SIGTERM', onSignal);
+  process.on('SIGHUP', onSignal);
+
+  try {
+    system = await startLocalSystem({
+      home, logger,
+      onEvent: (event) => {
+        const line = startupDone ? describeEvent(event) : null;
+        if (line) console.log(line);
+      },
+    });
+  } catch (err) {
+    const message = err instanceof ApiError ? `${err.code}: ${err.message}` : String(err);
+    console.error(`launcher: cannot start: ${message}`);
+    logger.error('cannot start', { error: message });
+    await closeLogger(logger);
+    return 1;
+  }
+  for (const orphan of system.orphans) {
+    if (orphan.outcome !== 'gone') console.log(`launcher: stopped ${orphan.name} (pid ${orphan.pid}) left behind by an earlier launcher (${orphan.outcome})`);
+  }
+  console.log('');
+  for (const line of describeLocalSystem({
+    home, config: system.config, controlSocket: system.controlSocket, window: system.window,
+    processes: system.supervisor.list(), nodeExporter: system.nodeExporter, launcherPid: process.pid,
+  })) console.log(line);
+  console.log('');
+  startupDone = true;
+
+  if (!stopSignal) {
+    const running = system.supervisor.list().filter((s) => s.state === 'running').map((s) => s.name);
+    const ready: string[] = [];
+    const silent = await waitUntilAnswering(buildReadinessProbes(system.config, running), {
+      timeoutMs: READINESS_TIMEOUT_MS, onReady: (name) => ready.push(name), isCancelled: () => stopSignal !== null,
+    });
+    if (!stopSignal) {
+      console.log(`launcher: answering: ${ready.join(', ') || 'none'}`);
+      if (silent.length > 0) console.log(`launcher: not answering after ${READINESS_TIMEOUT_MS / 1000} s: ${silent.join(', ')} (see ${system.config.paths.logs})`);
+    }
+  }
+
+  await stopped;
+  await system.stop();
+  console.log('launcher: every process stopped');
+  logger.info('every process stopped');
+  await closeLogger(logger);
+  return 0;
+}
+
+async function main(argv: string[]): Promise<number> {
+  let parsed;
+  try {
+    parsed = parseArgs({
+      args: argv,
+      allowPositionals: true,
+      options: { home: { type: 'string' }, host: { type: 'string', multiple: true }, help: { type: 'boolean', short: 'h' } },
+    });
+  } catch (err) {
+    console.error(`${String(err instanceof Error ? err.message : err)}\n${USAGE}`);
+    return 2;
+  }
+  const command = parsed.positionals[0];
+  if (parsed.values.help) {
+    console.log(USAGE);
+    return 0;
+  }
+  if ((command !== 'init' && command !== 'start') || parsed.positionals.length !== 1) {
+    console.error(USAGE);
+    return 2;
+  }
+  const home = resolve(parsed.values.home ?? process.env['QSEN_HOME'] ?? resolve(REPOSITORY, '.qsen-local'));
+  const hosts = parsed.values.host ?? [];
+  try {
+    const ports = parsePortOverrides({
+      QSEN_QSEN_PORT: process.env['QSEN_QSEN_PORT'],
+      QSEN_KAN_PORTS: process.env['QSEN_KAN_PORTS'],
+      QSEN_SENEBI_PORT: process.env['QSEN_SENEBI_PORT'],
+      QSEN_NODE_EXPORTER_PORT: process.env['QSEN_NODE_EXPORTER_PORT'],
+    });
+    if (command === 'init') {
+      const report = initStateFolder({ home, hosts, ports, installDir: REPOSITORY });
+      for (const line of describeInit(report)) console.log(line);
+      console.log(`configuration: ${report.configFile}`);
+      return 0;
+    }
+    return await runStart(home, hosts, ports);
+  } catch (err) {
+    const message = err instanceof ApiError ? `${err.code}: ${err.message}` : err instanceof Error ? err.message : String(err);
+    console.error(`launcher: ${message}`);
+    return 1;
+  }
+}
+
+process.exitCode = await main(process.argv.slice(2));

@@ -1,0 +1,143 @@
+import { after, before, describe, it } from 'node:test';
+import assert from 'node:assert/strict';
+import { spawn } from 'node:child_process';
+import { existsSync, statSync } from 'node:fs';
+import { join } from 'node:path';
+import { ApiError } from '@qsen/core';
+import { makeTempDir, waitFor } from '@qsen/testkit';
+import { initStateFolder } from '../src/state/init.js';
+import { startLocalSystem, type LocalSystem } from '../src/system/local-system.js';
+import { readRecordedChildren } from '../src/supervise/ownership.js';
+import { createControlClient } from '../src/control/client.js';
+import { createRecordingLogger, fixturePath, isAlive } from './recording-logger.js';
+
+const forever = fixturePath('forever.mjs');
+const entryPoints = { simulator: forever, qsen: forever, kan: forever };
+
+function readJsonLine(child: ReturnType<typeof spawn>): Promise<{ pids: Record<string, number> }> {
+  return new Promise((resolve, reject) => {
+    let text = '';
+    child.stdout?.on('data', (chunk: Buffer) => {
+      text += chunk.toString('utf8');
+      const newline = text.indexOf('\n');
+      if (newline >= 0) resolve(JSON.parse(text.slice(0, newline)) as { pids: Record<string, number> });
+    });
+    child.once('exit', (code) => reject(new Error(`host launcher exited with ${code}`)));
+  });
+}
+
+describe('startLocalSystem (fixture programs)', () => {
+  const dir = makeTempDir('qsen-launcher-sys-');
+  const home = join(dir.path, 'home');
+  const logger = createRecordingLogger();
+  let system: LocalSystem;
+
+  before(async () => {
+    initStateFolder({ home, ports: { qsen: 28443, kans: [28444, 28445, 28446], senebi: 29443, nodeExporter: 29100 } });
+    system = await startLocalSystem({ home, logger, entryPoints, nodeExporterBinary: null, restartPolicy: { initialDelayMs: 200 } });
+  });
+  after(async () => {
+    await system.stop();
+    dir.remove();
+  });
+
+  it('starts simulator, qsen (window open all day) and the three kans with their arguments', async () => {
+    const list = system.supervisor.list();
+    assert.deepEqual(list.map((s) => [s.name, s.state]), [
+      ['simulator', 'running'], ['qsen', 'running'], ['kan0', 'running'], ['kan1', 'running'], ['kan2', 'running'],
+    ]);
+    assert.equal(system.window.open, true);
+    assert.equal(system.nodeExporter, null);
+    const conf = join(home, 'conf.toml');
+    await waitFor(() => {
+      const lines = logger.lines.map((l) => `${String(l.meta['process'])}: ${l.message}`);
+      return lines.some((l) => l.startsWith(`kan2: forever ready`) && l.endsWith(`--config ${conf} --index 2`))
+        && lines.some((l) => l.startsWith('simulator: forever ready') && l.endsWith(`--home ${home}`))
+        && lines.some((l) => l.startsWith('qsen: forever ready') && l.endsWith(`--config ${conf}`));
+    }, { what: 'each program started with its arguments' });
+  });
+
+  it('serves the control socket (0600) and records the children for orphan cleanup', async () => {
+    assert.equal(system.controlSocket, join(home, 'run/control.sock'));
+    assert.equal(statSync(system.controlSocket).mode & 0o777, 0o600);
+    const list = await createControlClient(system.controlSocket).list();
+    assert.equal(list.length, 5);
+    const recorded = readRecordedChildren(join(home, 'run'));
+    assert.deepEqual(new Set(recorded.map((r) => r.pid)), new Set(list.map((s) => s.pid)));
+  });
+
+  it('refuses a second launcher on the same state folder', async () => {
+    await assert.rejects(startLocalSystem({ home, logger, entryPoints, nodeExporterBinary: null }),
+      (err: unknown) => err instanceof ApiError && err.code === 'ALREADY_RUNNING');
+    assert.ok(existsSync(system.controlSocket), 'the refused launcher left the socket alone');
+  });
+
+  it('brings back a kan killed with SIGKILL but not qsen', async () => {
+    const client = createControlClient(system.controlSocket);
+    const kan = await client.status('kan1');
+    const qsen = await client.status('qsen');
+    assert.ok(kan.pid !== null && qsen.pid !== null);
+    process.kill(kan.pid, 'SIGKILL');
+    process.kill(qsen.pid, 'SIGKILL');
+    const back = await waitFor(async () => {
+      const s = await client.status('kan1');
+      return s.state === 'running' && s.invocation === kan.invocation + 1 ? s : null;
+    }, { timeoutMs: 5000, what: 'kan1 restarted' });
+    assert.equal(back.lastExit?.signal, 'SIGKILL');
+    const qsenAfter = await client.status('qsen');
+    assert.equal(qsenAfter.state, 'stopped');
+    assert.equal(qsenAfter.invocation, qsen.invocation, 'qsen is left to the kans');
+    // The kans' way: start it over the control socket.
+    const started = await client.start('qsen');
+    assert.equal(started.invocation, qsen.invocation + 1);
+  });
+
+  it('stops everything, kans first, and releases the state folder', async () => {
+    const pids = system.supervisor.list().map((s) => s.pid as number);
+    const exitOrder: string[] = [];
+    system.supervisor.subscribe((e) => { if (e.type === 'exited') exitOrder.push(e.name); });
+    await system.stop();
+    for (const pid of pids) assert.equal(isAlive(pid), false);
+    assert.deepEqual(new Set(exitOrder.slice(0, 3)), new Set(['kan0', 'kan1', 'kan2']));
+    assert.deepEqual(exitOrder.slice(3), ['qsen', 'simulator']);
+    assert.equal(existsSync(system.controlSocket), false);
+    assert.deepEqual(readRecordedChildren(join(home, 'run')), []);
+    system = await startLocalSystem({ home, logger, entryPoints, nodeExporterBinary: null });
+    assert.deepEqual(system.orphans.filter((o) => o.outcome !== 'gone'), []);
+  });
+});
+
+describe('a launcher that dies by SIGKILL', () => {
+  const dir = makeTempDir('qsen-launcher-kill-');
+  after(() => dir.remove());
+
+  it('takes its children with it (parent-death signal)', async (t) => {
+    if (!existsSync('/usr/bin/setpriv')) return t.skip('setpriv (util-linux) is not installed');
+    const home = join(dir.path, 'with-pdeathsig');
+    initStateFolder({ home });
+    const host = spawn(process.execPath, [fixturePath('host-launcher.mjs'), home], { stdio: ['ignore', 'pipe', 'inherit'] });
+    const { pids } = await readJsonLine(host);
+    assert.equal(Object.keys(pids).length, 5);
+    host.kill('SIGKILL');
+    await waitFor(() => Object.values(pids).every((pid) => !isAlive(pid)), { timeoutMs: 5000, what: 'children gone with the launcher' });
+  });
+
+  it('leaves orphans without it, which the next launcher stops before starting', async () => {
+    const home = join(dir.path, 'without-pdeathsig');
+    initStateFolder({ home });
+    const host = spawn(process.execPath, [fixturePath('host-launcher.mjs'), home, 'no-pdeathsig'], { stdio: ['ignore', 'pipe', 'inherit'] });
+    const { pids } = await readJsonLine(host);
+    host.kill('SIGKILL');
+    await new Promise((resolve) => host.once('exit', resolve));
+    assert.ok(Object.values(pids).every((pid) => isAlive(pid)), 'the children outlived the launcher');
+    const logger = createRecordingLogger();
+    const next = await startLocalSystem({ home, logger, entryPoints, nodeExporterBinary: null });
+    try {
+      assert.deepEqual(new Set(next.orphans.map((o) => o.pid)), new Set(Object.values(pids)));
+      assert.ok(next.orphans.every((o) => o.outcome === 'terminated'));
+      for (const pid of Object.values(pids)) assert.equal(isAlive(pid), false);
+    } finally {
+      await next.stop();
+    }
+  });
+});
