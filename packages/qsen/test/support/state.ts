@@ -3,6 +3,7 @@
  * a SENEBI CA with a server certificate (for the SENEBI double) and the agent's certificate with
  * its encrypted key and passphrase, and a conf.toml pointing at all of it.
  */
+import { generateKeyPairSync } from 'node:crypto';
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { createCa, createCrl, encryptPrivateKey, issueClientCertificate, issueServerCertificate, type Identity } from '@qsen/pki';
@@ -35,6 +36,9 @@ export interface ConfigSettings {
 
 const openSchedule = 'timezone = "America/Argentina/Buenos_Aires"\nstart = "00:00"\nstop = "24:00"\ndays = ["mon", "tue", "wed", "thu", "fri", "sat", "sun"]\nholidays = []';
 
+/** A fresh RSA key from Node's crypto (much faster than generating it in JavaScript). */
+const newKey = (): string => generateKeyPairSync('rsa', { modulusLength: 2048 }).privateKey.export({ type: 'pkcs8', format: 'pem' }).toString();
+
 const pem = (dir: string, name: string, text: string, mode = 0o644): void => writeFileSync(join(dir, name), text, { mode });
 
 /** Makes a state folder; `settings` fills conf.toml. */
@@ -46,13 +50,13 @@ export function makeTestState(settings: ConfigSettings, passphrase = 'correct ho
   mkdirSync(join(pki, 'clients'), { recursive: true });
   mkdirSync(senebi, { recursive: true });
 
-  const ca = createCa({ commonName: 'QSen test cluster CA' });
-  const server = issueServerCertificate(ca, { commonName: 'localhost', hosts: ['localhost', '127.0.0.1', '::1'] });
+  const ca = createCa({ keyPem: newKey(), commonName: 'QSen test cluster CA' });
+  const server = issueServerCertificate(ca, { keyPem: newKey(), commonName: 'localhost', hosts: ['localhost', '127.0.0.1', '::1'] });
   const clients = {
-    platform: issueClientCertificate(ca, { commonName: 'quantex', ou: 'platform' }),
-    operator: issueClientCertificate(ca, { commonName: 'desk-operator', ou: 'operator' }),
-    auditor: issueClientCertificate(ca, { commonName: 'auditor', ou: 'auditor' }),
-    stranger: issueClientCertificate(ca, { commonName: 'stranger', ou: 'visitors' }),
+    platform: issueClientCertificate(ca, { keyPem: newKey(), commonName: 'quantex', ou: 'platform' }),
+    operator: issueClientCertificate(ca, { keyPem: newKey(), commonName: 'desk-operator', ou: 'operator' }),
+    auditor: issueClientCertificate(ca, { keyPem: newKey(), commonName: 'auditor', ou: 'auditor' }),
+    stranger: issueClientCertificate(ca, { keyPem: newKey(), commonName: 'stranger', ou: 'visitors' }),
   };
   pem(pki, 'ca.crt', ca.certPem);
   pem(pki, 'ca.key', ca.keyPem, 0o600);
@@ -60,10 +64,10 @@ export function makeTestState(settings: ConfigSettings, passphrase = 'correct ho
   pem(pki, 'server.key', server.keyPem, 0o600);
   pem(pki, 'crl.pem', createCrl(ca, []));
 
-  const senebiCa = createCa({ commonName: 'SENEBI test CA' });
-  const senebiServer = issueServerCertificate(senebiCa, { commonName: 'localhost', hosts: ['localhost', '127.0.0.1'] });
-  const agentCa = createCa({ commonName: 'BYMA test agent CA' });
-  const agent = issueClientCertificate(agentCa, { commonName: 'agent-210', ou: 'agent' });
+  const senebiCa = createCa({ keyPem: newKey(), commonName: 'SENEBI test CA' });
+  const senebiServer = issueServerCertificate(senebiCa, { keyPem: newKey(), commonName: 'localhost', hosts: ['localhost', '127.0.0.1'] });
+  const agentCa = createCa({ keyPem: newKey(), commonName: 'BYMA test agent CA' });
+  const agent = issueClientCertificate(agentCa, { keyPem: newKey(), commonName: 'agent-210', ou: 'agent' });
   pem(senebi, 'ca.crt', senebiCa.certPem);
   pem(senebi, 'agent.crt', agent.certPem);
   pem(senebi, 'agent.key.enc', encryptPrivateKey(agent.keyPem, passphrase), 0o600);

@@ -1,0 +1,91 @@
+#!/usr/bin/env node
+/**
+ * qsen's process entry: `qsen --config FILE` (or QSEN_CONFIG, default /etc/qsen/conf.toml).
+ * Loads the configuration, makes the logger and audit log, starts the node. SIGTERM / SIGINT:
+ * graceful stop (no new orders, the ones in flight finish and are journaled). SIGHUP: re-read
+ * the cluster TLS files. A bad config, a wrong SENEBI passphrase or a corrupt journal stops it
+ * with one clear line on stderr and a non-zero exit.
+ */
+import { readFileSync } from 'node:fs';
+import { closeLogger, ConfigError, createAuditLog, createProcessLogger, loadConfig, type QsenConfig } from '@qsen/core';
+import { QsenStartupError } from './errors.js';
+import { startQsen } from './node.js';
+
+const DEFAULT_CONFIG = '/etc/qsen/conf.toml';
+
+function readConfigPath(argv: readonly string[]): string {
+  const index = argv.indexOf('--config');
+  if (index !== -1) {
+    const value = argv[index + 1];
+    if (!value) {
+      console.error('qsen: --config needs a file');
+      process.exit(2);
+    }
+    return value;
+  }
+  const inline = argv.find((a) => a.startsWith('--config='));
+  if (inline) return inline.slice('--config='.length);
+  return process.env['QSEN_CONFIG'] ?? DEFAULT_CONFIG;
+}
+
+function readVersion(): string {
+  try {
+    const pkg = JSON.parse(readFileSync(new URL('../../package.json', import.meta.url), 'utf8')) as { version?: string };
+    return pkg.version ?? '0.0.0';
+  } catch {
+    return '0.0.0';
+  }
+}
+
+async function main(): Promise<void> {
+  const file = readConfigPath(process.argv.slice(2));
+  let config: QsenConfig;
+  try {
+    config = loadConfig(file);
+  } catch (err) {
+    console.error(`qsen: ${err instanceof ConfigError ? err.message : `cannot read ${file}: ${err instanceof Error ? err.message : String(err)}`}`);
+    process.exit(2);
+  }
+  const logger = createProcessLogger({ dir: config.paths.logs, name: 'qsen', level: config.logging.level, maxSizeMb: config.logging.max_size_mb, maxFiles: config.logging.max_files });
+  const audit = createAuditLog({ dir: config.paths.logs, maxSizeMb: config.logging.max_size_mb, maxFiles: config.logging.max_files });
+
+  let node;
+  try {
+    node = await startQsen({ config, logger, audit, watchTlsFiles: true, version: readVersion() });
+  } catch (err) {
+    const message = err instanceof QsenStartupError ? err.message : err instanceof Error ? err.message : String(err);
+    console.error(`qsen: cannot start: ${message}`);
+    logger.error('cannot start', { error: message, problem: err instanceof QsenStartupError ? err.problem : 'UNEXPECTED' });
+    await Promise.allSettled([audit.close(), closeLogger(logger)]);
+    process.exit(1);
+  }
+  const running = node;
+
+  process.on('SIGHUP', () => {
+    const result = running.reload();
+    if (result.ok) logger.info('SIGHUP: TLS files reloaded');
+    else logger.warn('SIGHUP: TLS reload failed; the current certificates stay in force', { error: result.error });
+  });
+  let exiting = false;
+  const stop = (signal: string): void => {
+    if (exiting) return;
+    exiting = true;
+    logger.info('stop requested', { signal });
+    void (async () => {
+      try {
+        await running.shutdown();
+      } finally {
+        await Promise.allSettled([audit.close(), closeLogger(logger)]);
+        process.exit(0);
+      }
+    })();
+  };
+  process.on('SIGTERM', () => stop('SIGTERM'));
+  process.on('SIGINT', () => stop('SIGINT'));
+  process.on('uncaughtException', (err) => {
+    logger.error('uncaught exception', { error: err.message, stack: err.stack });
+    void closeLogger(logger).finally(() => process.exit(1));
+  });
+}
+
+void main();
