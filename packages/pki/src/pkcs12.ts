@@ -6,8 +6,8 @@ import { keyMatchesCertificate, readForgePrivateKey } from './keys.js';
 /** Options of `exportPkcs12`. */
 export interface Pkcs12Options { password: string; caPem?: string; friendlyName?: string }
 
-/** PBKDF2 / MAC iteration count (forge encodes the MAC count only below 65536). */
-const PKCS12_ITERATIONS = 10_000;
+/** PBKDF2 and MAC iteration count: OpenSSL's own default for PKCS#12 (forge derives both keys in JavaScript). */
+const PKCS12_ITERATIONS = 2048;
 
 /**
  * Packs an identity (and optionally its CA) into a PKCS#12 file (DER): the key is shrouded with PBES2
