@@ -1,19 +1,17 @@
 /**
  * The API application over a real mutual-TLS server: the role matrix of a sample route table,
  * the contract's error bodies (404, 405, 413, INVALID_JSON, 500 without internals), request
- * ids, HSTS and the access log; and, when the machine has a non-loopback address, the same
- * server seen from a non-loopback peer.
+ * ids, HSTS and the access log.
  */
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { networkInterfaces } from 'node:os';
 import { makeTempDir, waitFor, httpsCall, type HttpsAnswer } from '@qsen/testkit';
 import type { Identity } from '@qsen/pki';
 import {
   createApiApp, createMtlsServer, defineRoute, getCaller, httpErrors, sendJson, ROLES,
   type MtlsServer, type Role,
 } from '../src/index.js';
-import { createMemoryLogger, issueClient, makeCluster, probeTls, type ClusterMaterial } from './fixtures/http/cluster.js';
+import { createMemoryLogger, issueClient, makeCluster, type ClusterMaterial } from './fixtures/http/cluster.js';
 
 const tmp = makeTempDir('qsen-app-');
 const { logger, entries } = createMemoryLogger();
@@ -237,34 +235,5 @@ describe('internal paths', () => {
   });
 });
 
-/** A local address that is not loopback: connecting to it from this machine makes a non-loopback peer. */
-function findNonLoopbackAddress(): string | undefined {
-  for (const list of Object.values(networkInterfaces())) {
-    for (const info of list ?? []) if (!info.internal && info.family === 'IPv4') return info.address;
-  }
-  return undefined;
-}
-
-describe('from a non-loopback peer', () => {
-  const host = findNonLoopbackAddress();
-  const skip = host === undefined ? 'this machine has no non-loopback IPv4 address (decideConnection covers the case)' : false;
-
-  test('no certificate: refused at the TLS layer, no HTTP answer', { skip }, async () => {
-    const result = await probeTls(port, { host, ca: material.ca.certPem });
-    assert.equal(result.received, '');
-    const entry = await waitFor(() => entries.find((e) => e['message'] === 'tls connection refused' && e['remoteAddress'] === host));
-    assert.equal(entry['reason'], 'NO_CLIENT_CERTIFICATE');
-  });
-
-  test('a valid certificate: the internal path is 404 NOT_FOUND exactly like an unknown path, for every method', { skip }, async () => {
-    const ping = await call('/qsen/v1/ping', { role: 'operator', host });
-    const unknown = await call('/qsen/v1/unknown', { role: 'operator', host });
-    assert.equal(ping.status, 404);
-    assert.equal(unknown.status, 404);
-    assert.deepEqual(JSON.parse(ping.body), JSON.parse(unknown.body));
-    const post = await call('/qsen/v1/ping', { role: 'operator', host, method: 'POST', body: '{}' });
-    assert.equal(post.status, 404);
-    const status = await call('/qsen/v1/status', { role: 'operator', host });
-    assert.equal(status.status, 200);
-  });
-});
+// The non-loopback peer is exercised for real by test/security (a network namespace with a veth
+// pair made by the test): this workplace allows test traffic only to loopback and such namespaces.
