@@ -14,9 +14,11 @@ export interface ProbeResult {
 /** A probe of one target (injectable for tests). */
 export type ProbeFn = (target: { port: number; path: string }, timeoutMs: number) => Promise<ProbeResult>;
 
-/** Makes the HTTPS probe function: keep-alive agent per instance, servername "localhost". */
+/** Makes the HTTPS probe function (servername "localhost", the cluster CA). */
 export function createHttpsProbe(opts: { caPem: string | Buffer; host?: string; servername?: string }): ProbeFn & { close(): void } {
-  const agent = new Agent({ keepAlive: true, maxSockets: 8, ca: opts.caPem });
+  // A fresh connection per probe (TLS sessions are resumed): a reused keep-alive socket that the
+  // server closed at the same instant would read as a failure of the target.
+  const agent = new Agent({ keepAlive: false, maxCachedSessions: 16, ca: opts.caPem });
   const probe = (target: { port: number; path: string }, timeoutMs: number): Promise<ProbeResult> =>
     new Promise((resolve) => {
       const started = performance.now();

@@ -1,0 +1,224 @@
+import { test, before, after } from 'node:test';
+import assert from 'node:assert/strict';
+import { writeFileSync, mkdirSync } from 'node:fs';
+import { join } from 'node:path';
+import { createCa, issueServerCertificate } from '@qsen/pki';
+import { evaluateWindow, ManualClock, systemClock, type Clock, type ScheduleConfig } from '@qsen/core';
+import { findFreePort, makeTempDir, waitFor } from '@qsen/testkit';
+import { Coordinator } from '../src/watchdog/coordinator.js';
+import { Watchdog, type WatchdogSettings } from '../src/watchdog/watchdog.js';
+import { createHttpsProbe } from '../src/watchdog/probe.js';
+import { readHistory } from '../src/watchdog/history.js';
+import { silentLog } from '../src/log-sink.js';
+import type { ProcessName } from '../src/process/control.js';
+import { TestOwner } from './owner.js';
+
+const pingServer = new URL('../../test/fixtures/ping-server.mjs', import.meta.url).pathname;
+const tmp = makeTempDir('kan-watchdog-');
+let caPem = '';
+let certFile = '';
+let keyFile = '';
+
+before(() => {
+  const ca = createCa({ commonName: 'watchdog test CA' });
+  const server = issueServerCertificate(ca, { commonName: 'localhost', hosts: ['localhost', '127.0.0.1'] });
+  caPem = ca.certPem;
+  certFile = join(tmp.path, 'server.crt');
+  keyFile = join(tmp.path, 'server.key');
+  writeFileSync(certFile, server.certPem);
+  writeFileSync(keyFile, server.keyPem, { mode: 0o600 });
+});
+after(() => tmp.remove());
+
+const settings: WatchdogSettings = {
+  interval_ms: 250, timeout_ms: 200, failure_threshold: 3, startup_grace_ms: 1_500, stop_grace_ms: 500,
+  backoff_initial_ms: 400, backoff_max_ms: 3_200, stable_after_ms: 10_000,
+};
+
+interface Cluster {
+  owner: TestOwner;
+  watchdogs: Watchdog[];
+  runDir: string;
+  close(): Promise<void>;
+}
+
+/** Three watchdogs (kan 0, 1, 2) over stand-in nodes owned by a TestOwner. */
+async function startCluster(opts: { qsenCrashAfterMs?: number; clock?: Clock; windowOpen?: (ms: number) => boolean; startQsen?: boolean; watchers?: number[] } = {}): Promise<Cluster> {
+  const runDir = join(tmp.path, `run-${Math.random().toString(16).slice(2)}`);
+  mkdirSync(runDir);
+  const qsenPort = await findFreePort();
+  const kanPorts = [await findFreePort(), await findFreePort(), await findFreePort()];
+  const args = (port: number, path: string, crash?: number) => () => [pingServer, String(port), certFile, keyFile, path, ...(crash ? [String(crash)] : [])];
+  const owner = new TestOwner({
+    qsen: { args: args(qsenPort, '/qsen/v1/ping', opts.qsenCrashAfterMs) },
+    kan0: { args: args(kanPorts[0] ?? 0, '/kan/v1/ping'), autoRestartMs: 300 },
+    kan1: { args: args(kanPorts[1] ?? 0, '/kan/v1/ping'), autoRestartMs: 300 },
+    kan2: { args: args(kanPorts[2] ?? 0, '/kan/v1/ping'), autoRestartMs: 300 },
+  }, settings.stop_grace_ms);
+  const watchers = opts.watchers ?? [0, 1, 2];
+  // The stand-ins of the kans that are not watching (their ping must answer for the peers).
+  for (const i of [0, 1, 2]) await owner.start(`kan${i}` as ProcessName);
+  if (opts.startQsen !== false) await owner.start('qsen');
+  const clock = opts.clock ?? systemClock;
+  const probes: Array<ReturnType<typeof createHttpsProbe>> = [];
+  const watchdogs = watchers.map((selfIndex) => {
+    const coordinator = new Coordinator({
+      control: owner, runDir, selfIndex, clock, logger: silentLog,
+      policy: { backoffInitialMs: settings.backoff_initial_ms, backoffMaxMs: settings.backoff_max_ms, stableAfterMs: settings.stable_after_ms },
+    });
+    const probe = createHttpsProbe({ caPem });
+    probes.push(probe);
+    return new Watchdog({
+      selfIndex, qsenPort, kanPorts, settings, control: owner, coordinator, probe, clock,
+      isWindowOpen: opts.windowOpen ?? (() => true), dailyRestartDueAt: null, ownerRestartGraceMs: 2_000, logger: process.env['KAN_DEBUG'] ? { error: (m: string, x?: object) => console.log(selfIndex, m, JSON.stringify(x)), warn: (m: string, x?: object) => console.log(selfIndex, m, JSON.stringify(x)), info: (m: string, x?: object) => console.log(selfIndex, m, JSON.stringify(x)), debug: () => undefined } : silentLog,
+    });
+  });
+  for (const w of watchdogs) w.start();
+  return {
+    owner, watchdogs, runDir,
+    async close() {
+      await Promise.all(watchdogs.map((w) => w.stop()));
+      for (const p of probes) p.close();
+      await owner.closeAll();
+    },
+  };
+}
+
+const seenHealthySince = (w: Watchdog, name: ProcessName, since: number): boolean => {
+  const v = w.view().find((t) => t.name === name);
+  return v !== undefined && v.lastSeenAt !== null && v.lastSeenAt > since && v.failures === 0;
+};
+
+async function allSeeHealthy(c: Cluster, name: ProcessName, rounds = 4): Promise<void> {
+  const since = Date.now() + rounds * settings.interval_ms;
+  await waitFor(() => Date.now() > since && c.watchdogs.every((w) => w.view().find((t) => t.name === name) === undefined || seenHealthySince(w, name, since)), { timeoutMs: 15_000, what: `every kan to see ${name} healthy` });
+}
+
+test('kill -9 of qsen seen by three kans: exactly one start', async () => {
+  const c = await startCluster();
+  try {
+    await allSeeHealthy(c, 'qsen');
+    const killedAt = Date.now();
+    process.kill(c.owner.pid('qsen') ?? 0, 'SIGKILL');
+    await waitFor(() => c.owner.starts('qsen') >= 2, { timeoutMs: 10_000, what: 'qsen started again' });
+    await allSeeHealthy(c, 'qsen', 8);
+    assert.equal(c.owner.starts('qsen'), 2, `calls: ${c.owner.calls.join(', ')}`);
+    const h = await readHistory(c.runDir, 'qsen');
+    assert.equal(h?.events.length, 1);
+    assert.equal(h?.events[0]?.reason, 'exited');
+    assert.ok(Date.now() - killedAt < 10_000);
+  } finally {
+    await c.close();
+  }
+});
+
+test('SIGSTOP of qsen (hung, process present): exactly one restart', async () => {
+  const c = await startCluster();
+  try {
+    await allSeeHealthy(c, 'qsen');
+    await waitFor(async () => Date.now() - ((await c.owner.status('qsen')).startedAt ?? 0) > settings.startup_grace_ms, { what: 'the startup grace to pass' });
+    process.kill(c.owner.pid('qsen') ?? 0, 'SIGSTOP');
+    await waitFor(() => c.owner.starts('qsen') >= 2, { timeoutMs: 10_000, what: 'qsen restarted' });
+    await allSeeHealthy(c, 'qsen', 8);
+    assert.equal(c.owner.starts('qsen'), 2, `calls: ${c.owner.calls.join(', ')}`);
+    assert.deepEqual(c.owner.calls.filter((x) => x.includes('qsen')), ['start qsen', 'restart qsen']);
+    const h = await readHistory(c.runDir, 'qsen');
+    assert.equal(h?.events[0]?.reason, 'hung');
+  } finally {
+    await c.close();
+  }
+});
+
+test('a kan killed with -9 is brought back by its owner; the peers do not restart it', async () => {
+  const c = await startCluster({ watchers: [0, 1] });
+  try {
+    await allSeeHealthy(c, 'kan2');
+    process.kill(c.owner.pid('kan2') ?? 0, 'SIGKILL');
+    await waitFor(() => c.owner.starts('kan2') >= 2, { timeoutMs: 10_000, what: 'kan2 back' });
+    await allSeeHealthy(c, 'kan2', 8);
+    assert.equal(c.owner.starts('kan2'), 2, `calls: ${c.owner.calls.join(', ')}`);
+    assert.deepEqual(c.owner.calls.filter((x) => x.includes('kan2')), ['start kan2'], 'only the initial start: the owner did the rest');
+  } finally {
+    await c.close();
+  }
+});
+
+test('a hung kan (SIGSTOP) is restarted once by a peer', async () => {
+  const c = await startCluster({ watchers: [0, 1] });
+  try {
+    await allSeeHealthy(c, 'kan2');
+    await waitFor(async () => Date.now() - ((await c.owner.status('kan2')).startedAt ?? 0) > settings.startup_grace_ms, { what: 'the startup grace to pass' });
+    process.kill(c.owner.pid('kan2') ?? 0, 'SIGSTOP');
+    await waitFor(() => c.owner.starts('kan2') >= 2, { timeoutMs: 10_000, what: 'kan2 restarted' });
+    await allSeeHealthy(c, 'kan2', 8);
+    assert.deepEqual(c.owner.calls.filter((x) => x.includes('kan2')), ['start kan2', 'restart kan2']);
+  } finally {
+    await c.close();
+  }
+});
+
+test('a crash-looping qsen is restarted with growing back-off, and flagged', async () => {
+  const c = await startCluster({ qsenCrashAfterMs: 150 });
+  try {
+    const startTimes: number[] = [];
+    let last = c.owner.starts('qsen');
+    await waitFor(() => {
+      const n = c.owner.starts('qsen');
+      if (n !== last) { last = n; startTimes.push(Date.now()); }
+      return startTimes.length >= 5;
+    }, { timeoutMs: 20_000, intervalMs: 10, what: 'five restarts' });
+    const gaps = startTimes.slice(1).map((t, i) => t - (startTimes[i] ?? t));
+    // Back-off 400, 800, 1600, 3200 (+ the crash time and a probe round): each gap larger than the last but one.
+    assert.ok((gaps[gaps.length - 1] ?? 0) > 2_000, `gaps ${gaps.join(', ')}`);
+    assert.ok((gaps[gaps.length - 1] ?? 0) > (gaps[0] ?? 0), `gaps ${gaps.join(', ')}`);
+    const h = await readHistory(c.runDir, 'qsen');
+    assert.ok((h?.streak ?? 0) >= 4, `streak ${h?.streak}`);
+  } finally {
+    await c.close();
+  }
+});
+
+test('a kan whose own event loop stalls does not condemn anyone on stale evidence', async () => {
+  const c = await startCluster({ watchers: [0] });
+  try {
+    await allSeeHealthy(c, 'qsen');
+    // Stall this process (the watchdog's event loop) for 2 s: probe timers and timeouts fire late.
+    const until = Date.now() + 2_000;
+    while (Date.now() < until) { /* busy: a stalled kan */ }
+    await allSeeHealthy(c, 'qsen', 6);
+    assert.equal(c.owner.starts('qsen'), 1);
+    assert.equal(c.owner.starts('kan1'), 1);
+    assert.equal(c.owner.starts('kan2'), 1);
+    assert.deepEqual(c.owner.calls, ['start kan0', 'start kan1', 'start kan2', 'start qsen']);
+  } finally {
+    await c.close();
+  }
+});
+
+test('schedule under a manual clock: qsen started when the window opens, stopped when it closes, never started outside', async () => {
+  const schedule: ScheduleConfig = {
+    timezone: 'America/Argentina/Buenos_Aires', start: '10:30', stop: '17:30', days: ['mon', 'tue', 'wed', 'thu', 'fri'], holidays: [],
+    kan_restart: '00:05', kan_restart_stagger_minutes: 2,
+  };
+  const beforeOpen = Date.parse('2026-11-23T13:29:00Z'); // Monday 10:29 in Buenos Aires (UTC-3)
+  const clock = new ManualClock(beforeOpen);
+  const c = await startCluster({ clock, startQsen: false, windowOpen: (ms) => evaluateWindow(schedule, ms).open });
+  try {
+    await allSeeHealthy(c, 'kan1');
+    // Closed: many rounds, qsen is never started.
+    const closedUntil = Date.now() + 6 * settings.interval_ms;
+    await waitFor(() => Date.now() > closedUntil, { what: 'rounds while closed' });
+    assert.equal(c.owner.starts('qsen'), 0);
+    clock.set(Date.parse('2026-11-23T13:30:00Z')); // 10:30: open
+    await waitFor(() => c.owner.starts('qsen') === 1, { timeoutMs: 5_000, what: 'qsen started at the opening' });
+    await allSeeHealthy(c, 'qsen');
+    clock.set(Date.parse('2026-11-23T20:30:00Z')); // 17:30: closed
+    await waitFor(async () => (await c.owner.status('qsen')).state === 'stopped', { timeoutMs: 5_000, what: 'qsen stopped at the close' });
+    const after = Date.now() + 8 * settings.interval_ms;
+    await waitFor(() => Date.now() > after, { what: 'rounds after the close' });
+    assert.equal(c.owner.starts('qsen'), 1, 'not started again outside the window');
+    assert.deepEqual(c.owner.calls.filter((x) => x.includes('qsen')), ['start qsen', 'stop qsen']);
+  } finally {
+    await c.close();
+  }
+});
