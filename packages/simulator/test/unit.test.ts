@@ -1,0 +1,238 @@
+// Pure parts of the simulator with literal inputs: PRNG, trade dates, order validation, fault
+// decisions, seeding, id allocation, settings, state format, command line, error registry.
+import { describe, test } from 'node:test';
+import assert from 'node:assert/strict';
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { LosslessNumber, parseJsonLossless, toUint64, ApiError, type Uint64 } from '@qsen/core';
+import { makeTempDir } from '@qsen/testkit';
+import {
+  createPrng, tradeDateOf, isTradeDate, previousDate, validateOrder, LISTED_SYMBOLS, FaultEngine, isSelected,
+  seedIdCandidates, planSeededBusiness, SimulatorStore, SimulatorCounters, parseSimulatorSettings, DEFAULT_SETTINGS,
+  parseState, renderState, parseArgs, simulatorErrors, createStateFile, parseFaultSettings, isSameAgentCode, portOfSenebiUrl,
+} from '../src/index.js';
+import { instantOfLocalTime } from '../src/trade-date/trade-date.js';
+import { allocateOutsideId } from '../src/business/ids.js';
+
+const RANGE = { min: toUint64('9999000000000000000'), max: toUint64('9999999999999999999') };
+const fixedNow = (iso: string) => (): Date => new Date(iso);
+const lossless = (text: string): unknown => parseJsonLossless(text);
+
+describe('PRNG', () => {
+  test('the same seed gives the same sequence, another seed another', () => {
+    const a = createPrng(42);
+    const b = createPrng(42);
+    const c = createPrng(43);
+    const seqA = Array.from({ length: 8 }, () => a.next());
+    assert.deepEqual(seqA, Array.from({ length: 8 }, () => b.next()));
+    assert.notDeepEqual(seqA, Array.from({ length: 8 }, () => c.next()));
+    for (const x of seqA) assert.ok(x >= 0 && x < 1);
+  });
+});
+
+describe('trade dates', () => {
+  test('the trade date is the Buenos Aires calendar date', () => {
+    assert.equal(tradeDateOf(new Date('2026-03-10T02:30:00Z')), '2026-03-09');
+    assert.equal(tradeDateOf(new Date('2026-03-10T03:00:00Z')), '2026-03-10');
+    assert.equal(instantOfLocalTime('2026-03-10', 11 * 3600).toISOString(), '2026-03-10T14:00:00.000Z');
+  });
+  test('dates are validated and stepped back exactly', () => {
+    assert.equal(isTradeDate('2024-02-29'), true);
+    assert.equal(isTradeDate('2026-02-29'), false);
+    assert.equal(isTradeDate('2026-3-1'), false);
+    assert.equal(previousDate('2026-03-01'), '2026-02-28');
+    assert.equal(previousDate('2026-01-01'), '2025-12-31');
+  });
+});
+
+describe('order validation', () => {
+  const base = '"instrument": "AL30", "side": "buy", "quantity": "1000", "price": "1234.50", "currency": "ARS", "settlement": "T1", "counterparty": "210"';
+  test('a complete order is valid and keeps its texts exactly', () => {
+    const result = validateOrder(lossless(`{"id": 18446744073709551615, ${base}}`), LISTED_SYMBOLS);
+    assert.equal(result.kind, 'valid');
+    assert.equal(result.kind === 'valid' && result.id, '18446744073709551615');
+    assert.equal(result.kind === 'valid' && result.fields.price, '1234.50');
+  });
+  test('no readable id is an invalid request, not a rejection', () => {
+    assert.equal(validateOrder(lossless(`{${base}}`), LISTED_SYMBOLS).kind, 'invalid_request');
+    assert.equal(validateOrder(lossless('[1]'), LISTED_SYMBOLS).kind, 'invalid_request');
+    assert.equal(validateOrder(lossless(`{"id": 1.5, ${base}}`), LISTED_SYMBOLS).kind, 'invalid_request');
+  });
+  test('each bad field rejects with its reason', () => {
+    const body = (fields: Record<string, unknown>): unknown => lossless(JSON.stringify({ id: '5', instrument: 'AL30', side: 'buy', quantity: '1000', price: '1.5', currency: 'USD', settlement: 'T0', counterparty: '7', ...fields }));
+    const reason = (fields: Record<string, unknown>): string => {
+      const result = validateOrder(body(fields), LISTED_SYMBOLS);
+      return result.kind === 'rejected' ? result.reason : result.kind;
+    };
+    assert.equal(reason({}), 'valid');
+    assert.match(reason({ instrument: 'XX1' }), /unknown instrument/);
+    assert.match(reason({ instrument: 'AL30-X' }), /invalid instrument/);
+    assert.match(reason({ quantity: '-5' }), /invalid quantity/);
+    assert.match(reason({ quantity: '0100' }), /invalid quantity/);
+    assert.match(reason({ price: '0' }), /invalid price/);
+    assert.match(reason({ price: '1e3' }), /invalid price/);
+    assert.match(reason({ price: '10.1234567' }), /invalid price/);
+    assert.equal(reason({ price: '0.000001' }), 'valid');
+    assert.match(reason({ currency: 'ars' }), /invalid currency/);
+    assert.match(reason({ settlement: 'CI' }), /invalid settlement/);
+    assert.match(reason({ counterparty: '' }), /invalid counterparty/);
+    assert.match(reason({ counterparty: undefined }), /missing field "counterparty"/);
+    assert.match(reason({ extra: 1 }), /unknown field "extra"/);
+    assert.match(reason({ side: 'BUY' }), /invalid side/);
+  });
+  test('agent codes compare as numbers', () => {
+    assert.equal(isSameAgentCode('210', '0210'), true);
+    assert.equal(isSameAgentCode('210', '21'), false);
+  });
+});
+
+describe('fault engine', () => {
+  test('path filters select by prefix and optional method; default is every /senebi/ path', () => {
+    assert.equal(isSelected(undefined, 'GET', '/senebi/v1/ping'), true);
+    assert.equal(isSelected(undefined, 'GET', '/admin/v1/counters'), false);
+    assert.equal(isSelected(['POST /senebi/v1/orders'], 'POST', '/senebi/v1/orders'), true);
+    assert.equal(isSelected(['POST /senebi/v1/orders'], 'GET', '/senebi/v1/orders'), false);
+    assert.equal(isSelected(['/senebi/v1/orders'], 'GET', '/senebi/v1/orders/12'), true);
+  });
+  test('decisions replay for the same seed; latency stays within fixed + jitter', () => {
+    const settings = parseFaultSettings({ seed: 9, latency: { probability: 1, fixed_ms: 10, jitter_ms: 5 }, http_5xx: { probability: 0.3 }, reset: { probability: 0.3 } });
+    assert.ok(settings.ok);
+    const run = (): string[] => {
+      const engine = new FaultEngine(settings.value);
+      return Array.from({ length: 30 }, () => {
+        const d = engine.decide('GET', '/senebi/v1/ping');
+        assert.ok(d.delayMs >= 10 && d.delayMs <= 15);
+        return `${d.delayMs}:${d.outcome ?? '-'}`;
+      });
+    };
+    assert.deepEqual(run(), run());
+  });
+  test('reject acts only on order submissions; probability 0 never fires', () => {
+    const settings = parseFaultSettings({ reject: { probability: 1, reason: 'no' }, hang: { probability: 0 } });
+    assert.ok(settings.ok);
+    const engine = new FaultEngine(settings.value);
+    assert.deepEqual(engine.decide('GET', '/senebi/v1/orders'), { delayMs: 0 });
+    assert.deepEqual(engine.decide('POST', '/senebi/v1/orders'), { delayMs: 0, outcome: 'reject', reason: 'no' });
+  });
+  test('fault settings reject unknown keys and out-of-range values', () => {
+    const bad = parseFaultSettings({ hang: { probability: 1.5 }, latency: { probability: 1, fixed_ms: -1 }, nope: {} });
+    assert.equal(bad.ok, false);
+    assert.equal(bad.ok ? 0 : bad.problems.length, 3);
+    const numbers = parseFaultSettings(lossless('{"seed": 5, "http_5xx": {"probability": 0.25, "status": 504}}'));
+    assert.ok(numbers.ok && numbers.value.http_5xx?.status === 504 && numbers.value.http_5xx.probability === 0.25);
+  });
+});
+
+describe('seeded business', () => {
+  test('the first date holds the landmark ids: next to both edges, small ones, near 2^63 and 2^64-1', () => {
+    const ids = seedIdCandidates('2026-03-10', RANGE, true);
+    assert.deepEqual(ids, ['9998999999999999999', '10000000000000000000', '1', '42', '123456',
+      '9223372036854775807', '9223372036854775808', '9223372036854775809', '18446744073709551614', '18446744073709551615']);
+  });
+  test('ids that would fall inside the range or outside 0..2^64-1 are left out', () => {
+    const wide = { min: toUint64('0'), max: toUint64('18446744073709551615') };
+    assert.deepEqual(seedIdCandidates('2026-03-10', wide, true), []);
+    const top = { min: toUint64('18446744073709551600'), max: toUint64('18446744073709551615') };
+    const ids = seedIdCandidates('2026-03-10', top, true);
+    assert.ok(ids.includes('18446744073709551599' as Uint64));
+    assert.ok(!ids.some((id) => BigInt(id) >= BigInt(top.min)));
+  });
+  test('other dates get their own ids outside the range, on both sides', () => {
+    const a = seedIdCandidates('2026-03-09', RANGE, false);
+    const b = seedIdCandidates('2026-03-08', RANGE, false);
+    assert.ok(a.length >= 6);
+    assert.equal(a.filter((id) => b.includes(id)).length, 0);
+    assert.ok(a.every((id) => BigInt(id) < BigInt(RANGE.min) || BigInt(id) > BigInt(RANGE.max)));
+  });
+  test('seeding is deterministic for a seed and date, and different for another seed', () => {
+    const plan = (seed: number) => planSeededBusiness({ date: '2026-03-10', seed, range: RANGE, agentCode: '210', primary: true, isTaken: () => false });
+    assert.deepEqual(plan(1), plan(1));
+    assert.notDeepEqual(plan(1), plan(2));
+    const business = plan(1);
+    assert.ok(business.operations.length >= 2);
+    const self = business.operations.filter((op) => op.counterparty === '210');
+    assert.equal(self.length, 2, 'one trade between two of the agent\'s own orders, both legs');
+    assert.equal(self[0]?.counterOrderId, self[1]?.orderId);
+  });
+  test('two stores with the same seed and clock list the same business', () => {
+    const make = () => new SimulatorStore({ range: RANGE, agentCode: '210', businessSeed: 5, matching: { probability: 1, seed: 1 }, now: fixedNow('2026-03-10T15:00:00Z') });
+    const a = make();
+    const b = make();
+    assert.deepEqual(a.listOrders('2026-03-10'), b.listOrders('2026-03-10'));
+    assert.deepEqual(a.listOperations('2026-03-01'), b.listOperations('2026-03-01'));
+    assert.equal(a.sizes().seededDates, 3);
+  });
+  test("a self trade's counter order takes the first free id below the range (above it when the range starts at 0)", () => {
+    assert.equal(allocateOutsideId(RANGE, (id) => id === '9998999999999999999'), '9998999999999999998');
+    assert.equal(allocateOutsideId({ min: toUint64('0'), max: toUint64('100') }, () => false), '101');
+  });
+});
+
+describe('settings, state and command line', () => {
+  test('simulator.toml defaults and errors name the keys', () => {
+    assert.equal(DEFAULT_SETTINGS.business.agent_code, '210');
+    assert.equal(DEFAULT_SETTINGS.matching.probability, 1);
+    assert.throws(() => parseSimulatorSettings({ business: { agent_code: 'abc' }, matching: { probability: 3 }, extra: 1 }), (err: unknown) => {
+      assert.ok(err instanceof ApiError);
+      assert.equal(err.code, 'INVALID_SIMULATOR_CONFIG');
+      assert.match(err.message, /business\.agent_code/);
+      assert.match(err.message, /matching\.probability/);
+      return true;
+    });
+  });
+  test('state renders and parses back exactly, ids up to 2^64-1', () => {
+    const store = new SimulatorStore({ range: RANGE, agentCode: '210', businessSeed: 1, matching: { probability: 1, seed: 1 }, now: fixedNow('2026-03-10T15:00:00Z') });
+    store.submitOrder(lossless('{"id": 9999999999999999999, "instrument": "GD30", "side": "buy", "quantity": "10", "price": "1.000001", "currency": "EXT", "settlement": "T0", "counterparty": "210"}'));
+    const counters = new SimulatorCounters();
+    counters.countOrder(toUint64('9999999999999999999'));
+    const text = renderState({ version: 1, store: store.snapshot(), counters: counters.snapshot() });
+    const back = parseState(text);
+    assert.deepEqual(back.store, store.snapshot());
+    assert.deepEqual(back.counters, counters.snapshot());
+    assert.ok(text.includes('"18446744073709551615"'));
+  });
+  test('a corrupt state file is INVALID_STATE_FILE', () => {
+    for (const text of ['{', '{"version": 2}', '{"version": 1, "store": {}, "counters": {}}']) {
+      assert.throws(() => parseState(text), (err: unknown) => err instanceof ApiError && err.code === 'INVALID_STATE_FILE');
+    }
+  });
+  test('concurrent saves are group-committed and the last content wins', async () => {
+    const dir = makeTempDir('qsen-sim-state-');
+    try {
+      const file = createStateFile(join(dir.path, 'sub', 'state.json'));
+      let renders = 0;
+      const saves = Array.from({ length: 20 }, (_, i) => file.save(() => { renders++; return `{"n": ${i}}`; }));
+      await Promise.all(saves);
+      await file.flush();
+      assert.equal(readFileSync(file.path, 'utf8'), '{"n": 19}');
+      assert.ok(renders < 20, `${renders} writes for 20 saves`);
+      assert.equal(await createStateFile(join(dir.path, 'none.json')).read(), undefined);
+    } finally {
+      dir.remove();
+    }
+  });
+  test('the command line takes --home and --port', () => {
+    assert.deepEqual(parseArgs(['--home', 'h', '--port=0'], '/x'), { home: '/x/h', port: 0 });
+    assert.deepEqual(parseArgs(['--home=/abs'], '/x'), { home: '/abs', port: undefined });
+    for (const bad of [[], ['--port', '70000', '--home', 'h'], ['--home'], ['--what', '1']]) {
+      assert.throws(() => parseArgs(bad, '/x'), (err: unknown) => err instanceof ApiError && err.code === 'INVALID_ARGUMENTS');
+    }
+    assert.equal(portOfSenebiUrl('https://127.0.0.1:9555'), 9555);
+    assert.equal(portOfSenebiUrl('https://senebi.example'), 9443);
+  });
+  test('ids go out as bare JSON numbers', () => {
+    assert.equal(new LosslessNumber('18446744073709551615').toString(), '18446744073709551615');
+  });
+});
+
+describe('error registry', () => {
+  test('codes are unique upper snake case and each is documented in docs/simulator.md', () => {
+    const doc = readFileSync(new URL('../../../../docs/simulator.md', import.meta.url), 'utf8');
+    const codes = Object.keys(simulatorErrors.specs);
+    assert.equal(new Set(codes).size, codes.length);
+    for (const code of codes) {
+      assert.match(code, /^[A-Z][A-Z0-9_]+$/);
+      assert.ok(doc.includes(`\`${code}\``), `docs/simulator.md lacks ${code}`);
+    }
+  });
+});
