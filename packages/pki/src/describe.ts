@@ -33,6 +33,11 @@ function attributeText(attr: forge.pki.CertificateField): string {
   return raw;
 }
 
+/** Escapes the characters RFC 4514 reserves in a DN value, so that "," always separates attributes. */
+function escapeRdnValue(value: string): string {
+  return value.replace(/[\\,+";<>=]/g, (c) => `\\${c}`).replace(/^[ #]/, (c) => `\\${c}`).replace(/ $/, '\\ ');
+}
+
 /** Formats a distinguished name as "CN=..,OU=..,O=.." (CN first, then OU, O, L, ST, C, then anything else). */
 function formatName(attributes: forge.pki.CertificateField[]): string {
   const rank = (attr: forge.pki.CertificateField): number => {
@@ -41,22 +46,37 @@ function formatName(attributes: forge.pki.CertificateField[]): string {
   };
   return [...attributes]
     .sort((a, b) => rank(a) - rank(b))
-    .map((attr) => `${attr.shortName ?? attr.name ?? attr.type ?? '?'}=${attributeText(attr)}`)
+    .map((attr) => `${attr.shortName ?? attr.name ?? attr.type ?? '?'}=${escapeRdnValue(attributeText(attr))}`)
     .join(',');
+}
+
+/**
+ * Parses a certificate PEM with forge for description only. forge reads RSA public keys only; the key is not part
+ * of the description, so another key type (EC, Ed25519: a CA outside QSen may use one) is swapped for a
+ * placeholder RSA key before forge parses the rest. Returns the parsed certificate and the original DER.
+ */
+function readForDescription(certPem: string): { cert: forge.pki.Certificate; der: string } {
+  try {
+    const block = forge.pem.decode(certPem).find((b) => b.type === 'CERTIFICATE' || b.type === 'X509 CERTIFICATE' || b.type === 'TRUSTED CERTIFICATE');
+    if (!block) throw new Error('no CERTIFICATE block');
+    const root = forge.asn1.fromDer(block.body);
+    try {
+      return { cert: forge.pki.certificateFromAsn1(root), der: block.body };
+    } catch {
+      const tbs = (root.value as forge.asn1.Asn1[])[0];
+      const fields = tbs?.value as forge.asn1.Asn1[];
+      const offset = fields[0]?.tagClass === forge.asn1.Class.CONTEXT_SPECIFIC ? 1 : 0;
+      fields[offset + 5] = forge.pki.publicKeyToAsn1(forge.pki.setRsaPublicKey(new forge.jsbn.BigInteger('3'), new forge.jsbn.BigInteger('3')));
+      return { cert: forge.pki.certificateFromAsn1(root), der: block.body };
+    }
+  } catch (err) {
+    throw new PkiError('INVALID_CERTIFICATE', 'the certificate cannot be read (not an X.509 PEM certificate)', { cause: err });
+  }
 }
 
 /** Reads a certificate PEM and summarizes it (subject, issuer, serial in uppercase hex, dates, days left, SHA-256 fingerprint, OU, EKU, SANs). */
 export function describeCertificate(certPem: string, now: Date = new Date()): CertificateInfo {
-  let cert: forge.pki.Certificate;
-  let der: string;
-  try {
-    cert = forge.pki.certificateFromPem(certPem);
-    der = forge.asn1.toDer(forge.pki.certificateToAsn1(cert)).getBytes();
-    const original = forge.pem.decode(certPem).find((b) => b.type === 'CERTIFICATE' || b.type === 'X509 CERTIFICATE' || b.type === 'TRUSTED CERTIFICATE');
-    if (original) der = original.body;
-  } catch (err) {
-    throw new PkiError('INVALID_CERTIFICATE', 'the certificate cannot be read (not an X.509 PEM certificate with an RSA key)', { cause: err });
-  }
+  const { cert, der } = readForDescription(certPem);
   const fingerprint = createHash('sha256').update(Buffer.from(der, 'binary')).digest('hex').toUpperCase().match(/../g) ?? [];
   const ou = cert.subject.getField('OU') as forge.pki.CertificateField | null;
   const eku = cert.getExtension('extKeyUsage') as Record<string, unknown> | undefined;
@@ -78,12 +98,7 @@ export function describeCertificate(certPem: string, now: Date = new Date()): Ce
 
 /** Reads one subject attribute (e.g. "CN", "OU", "O") of a certificate PEM as text; undefined when absent. */
 export function readSubjectField(certPem: string, shortName: string): string | undefined {
-  let cert: forge.pki.Certificate;
-  try {
-    cert = forge.pki.certificateFromPem(certPem);
-  } catch (err) {
-    throw new PkiError('INVALID_CERTIFICATE', 'the certificate cannot be read (not an X.509 PEM certificate with an RSA key)', { cause: err });
-  }
+  const { cert } = readForDescription(certPem);
   const field = cert.subject.getField(shortName) as forge.pki.CertificateField | null;
   return field ? attributeText(field) : undefined;
 }

@@ -1,6 +1,8 @@
 import { describe, it, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { X509Certificate } from 'node:crypto';
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
 import { createServer, connect, type TLSSocket } from 'node:tls';
 import type { AddressInfo } from 'node:net';
 import { requireTool, makeTempDir } from '@qsen/testkit';
@@ -105,6 +107,22 @@ describe('certificates', () => {
     assert.equal(info.daysLeft, 59);
     assert.equal(info.fingerprintSha256, new X509Certificate(dated.certPem).fingerprint256);
     assert.equal(info.serial, new X509Certificate(dated.certPem).serialNumber);
+  });
+
+  it('describes certificates with non-RSA keys too, escaping commas in names', (t) => {
+    const openssl = requireTool('openssl');
+    if (typeof openssl !== 'string') return t.skip(openssl.skip);
+    const keyFile = join(tmp.path, 'ec.key');
+    const made = runOpenssl(openssl, ['req', '-x509', '-newkey', 'ec', '-pkeyopt', 'ec_paramgen_curve:P-256', '-nodes', '-keyout', keyFile,
+      '-subj', '/CN=Agent, Inc/OU=senebi-agent/O=BYMA', '-days', '30', '-addext', 'subjectAltName=DNS:senebi.example,IP:::1', '-addext', 'extendedKeyUsage=clientAuth']);
+    assert.equal(made.status, 0, made.stderr);
+    const info = describeCertificate(made.stdout);
+    assert.equal(info.subject, 'CN=Agent\\, Inc,OU=senebi-agent,O=BYMA');
+    assert.equal(info.organizationalUnit, 'senebi-agent');
+    assert.deepEqual(info.subjectAltNames, ['DNS:senebi.example', 'IP:::1']);
+    assert.deepEqual(info.extKeyUsage, ['clientAuth']);
+    assert.equal(info.fingerprintSha256, new X509Certificate(made.stdout).fingerprint256);
+    assert.equal(keyMatchesCertificate(readFileSync(keyFile, 'utf8'), made.stdout), true);
   });
 
   it('rejects bad input with PkiError codes', () => {

@@ -145,6 +145,15 @@ describe('cluster layout repairs', () => {
     assert.throws(() => initClusterPki(other), isCode('WRONG_PASSPHRASE'));
   });
 
+  it('makes only pki/ with includeSenebi false (production: BYMA provides the SENEBI side)', () => {
+    const home = join(tmp.path, 'cluster-only');
+    cpSync(join(template, 'pki'), join(home, 'pki'), { recursive: true });
+    const report = initClusterPki(home, { includeSenebi: false });
+    assert.deepEqual(report.created, []);
+    assert.deepEqual([...report.kept].sort(), LAYOUT.filter((rel) => rel.startsWith('pki/')).sort());
+    assert.deepEqual([...snapshot(home).keys()].filter((rel) => rel.startsWith('senebi/')), []);
+  });
+
   it('rewrites a CRL that is close to its nextUpdate with the next CRL number', () => {
     const home = freshHome('crl');
     const kept = initClusterPki(home, { now: new Date(made.getTime() + 270 * 86_400_000) });

@@ -28,8 +28,8 @@ export const EXIT = { ok: 0, failed: 1, usage: 2 } as const;
 export const USAGE = `Usage: qsen-pki <command> [options]
 
 Commands:
-  init [--home DIR] [--host NAME]... [--organization O]
-        create the state folder's pki/ and senebi/ material; never replaces existing keys
+  init [--home DIR] [--host NAME]... [--organization O] [--cluster-only]
+        create the state folder's pki/ and senebi/ material (--cluster-only: pki/ only); never replaces existing keys
   issue-client --role platform|operator|auditor --name NAME [--home DIR] [--days N] [--p12]
         issue pki/clients/NAME.crt and .key (with --p12 also NAME.p12 and its password in NAME.p12.pass)
   revoke FILE | --serial HEX [--home DIR]
@@ -49,7 +49,7 @@ class UsageError extends Error {}
 
 const home = { type: 'string' } as const;
 const OPTIONS: Record<string, ParseArgsConfig['options']> = {
-  init: { home, host: { type: 'string', multiple: true }, organization: { type: 'string' } },
+  init: { home, host: { type: 'string', multiple: true }, organization: { type: 'string' }, 'cluster-only': { type: 'boolean' } },
   'issue-client': { home, role: { type: 'string' }, name: { type: 'string' }, days: { type: 'string' }, p12: { type: 'boolean' } },
   revoke: { home, serial: { type: 'string' } },
   renew: { home, host: { type: 'string', multiple: true }, days: { type: 'string' }, 'revoke-old': { type: 'boolean' } },
@@ -103,7 +103,7 @@ function runCommand(command: string, values: Values, positionals: string[], io: 
   switch (command) {
     case 'init': {
       noPositionals();
-      const report = initClusterPki(homeDir, { hosts: hostsOption(values), organization: stringOption(values, 'organization'), now });
+      const report = initClusterPki(homeDir, { hosts: hostsOption(values), organization: stringOption(values, 'organization'), now, includeSenebi: values['cluster-only'] !== true });
       const lines = [...report.created.map((rel) => `created  ${rel}`), ...report.kept.map((rel) => `kept     ${rel}`)];
       io.stdout(`${lines.join('\n')}\n${report.created.length} created, ${report.kept.length} kept in ${homeDir}\n`);
       return EXIT.ok;

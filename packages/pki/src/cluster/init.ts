@@ -11,7 +11,14 @@ import { CLUSTER_PKI_FILES, roleFiles, resolveIn } from './paths.js';
 import { crlNeedsRewrite, readRevocationRecord, writeRevocationRecord, writeRevocationState, type RevocationRecord } from './revocation.js';
 
 /** Options of `initClusterPki`. */
-export interface ClusterPkiOptions { hosts?: string[]; organization?: string; now?: Date; senebiPassphrase?: string }
+export interface ClusterPkiOptions {
+  hosts?: string[];
+  organization?: string;
+  now?: Date;
+  senebiPassphrase?: string;
+  /** Also make the SENEBI side (simulator CA, server certificate, agent identity); default true. False in production, where BYMA provides it. */
+  includeSenebi?: boolean;
+}
 
 /** What `initClusterPki` did, as paths relative to the state folder. */
 export interface ClusterPkiReport { created: string[]; kept: string[] }
@@ -143,7 +150,8 @@ export function initClusterPki(home: string, opts: ClusterPkiOptions = {}): Clus
   ensureDir(home, MODES.homeDir);
   ensureDir(resolveIn(home, 'pki'), MODES.privateDir);
   ensureDir(resolveIn(home, CLUSTER_PKI_FILES.clientsDir), MODES.privateDir);
-  ensureDir(resolveIn(home, 'senebi'), MODES.privateDir);
+  const includeSenebi = opts.includeSenebi ?? true;
+  if (includeSenebi) ensureDir(resolveIn(home, 'senebi'), MODES.privateDir);
 
   const ca = ensureCa(t, CLUSTER_PKI_FILES.caCert, CLUSTER_PKI_FILES.caKey, 'QSen Cluster CA', organization, now);
   ensureRevocationState(t, ca, now);
@@ -160,6 +168,7 @@ export function initClusterPki(home: string, opts: ClusterPkiOptions = {}): Clus
     });
   }
 
+  if (!includeSenebi) return t.report;
   const senebiCa = ensureCa(t, CLUSTER_PKI_FILES.senebiCaCert, CLUSTER_PKI_FILES.senebiCaKey, 'SENEBI Simulator CA', 'BYMA stand-in', now);
   ensureIdentity(t, {
     certRel: CLUSTER_PKI_FILES.senebiServerCert, keyRel: CLUSTER_PKI_FILES.senebiServerKey, signerCertPem: senebiCa.certPem,
