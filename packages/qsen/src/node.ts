@@ -96,7 +96,8 @@ export async function startQsen(options: StartOptions): Promise<QsenNode> {
   const senebiFigures = new SenebiFigures();
   const orderFigures = new OrderFigures();
   let reconciling = (): boolean => false;
-  const metrics = registerQsenMetrics(registry, { isHalted: () => killSwitch.isHalted(), isReconciling: () => reconciling(), journalFigures: () => journal.figures() });
+  let inFlight = (): number => 0;
+  const metrics = registerQsenMetrics(registry, { isHalted: () => killSwitch.isHalted(), isReconciling: () => reconciling(), journalFigures: () => journal.figures(), inFlight: () => inFlight() });
 
   const senebi = createSenebiClient({
     url: config.senebi.url,
@@ -128,6 +129,7 @@ export async function startQsen(options: StartOptions): Promise<QsenNode> {
     log: { info: (m, meta) => logger.info(m, meta), warn: (m, meta) => logger.warn(m, meta) },
   });
   reconciling = () => desk.isReconciling();
+  inFlight = () => desk.inFlightCount();
 
   const app = createApp({
     config,

@@ -9,8 +9,10 @@ export const METRIC_NAMES = {
   senebiDuration: 'qsen_senebi_request_duration_seconds',
   senebiRequests: 'qsen_senebi_requests_total',
   orders: 'qsen_orders_total',
-  halted: 'qsen_halted_bool',
-  reconciling: 'qsen_reconciling_bool',
+  /** 0/1 gauges carry no unit. */
+  halted: 'qsen_kill_switch_engaged',
+  reconciling: 'qsen_reconciling',
+  inFlight: 'qsen_orders_in_flight',
   journalFlushes: 'qsen_journal_flushes_total',
   journalRecords: 'qsen_journal_records_total',
   journalBytes: 'qsen_journal_written_bytes_total',
@@ -28,6 +30,7 @@ export interface MetricSources {
   isHalted(): boolean;
   isReconciling(): boolean;
   journalFigures(): { records: number; flushes: number; bytes: number };
+  inFlight(): number;
 }
 
 /** Registers qsen's metrics on `registry`. */
@@ -53,8 +56,12 @@ export function registerQsenMetrics(registry: Registry, sources: MetricSources):
   });
   new Gauge({ name: METRIC_NAMES.halted, help: '1 while the kill switch is on', registers: [registry], collect() { this.set(sources.isHalted() ? 1 : 0); } });
   new Gauge({ name: METRIC_NAMES.reconciling, help: '1 while in-flight orders are being reconciled with SENEBI', registers: [registry], collect() { this.set(sources.isReconciling() ? 1 : 0); } });
-  new Gauge({ name: METRIC_NAMES.journalFlushes, help: 'Journal group commits (write + fdatasync) since start', registers: [registry], collect() { this.set(sources.journalFigures().flushes); } });
-  new Gauge({ name: METRIC_NAMES.journalRecords, help: 'Journal records written since start', registers: [registry], collect() { this.set(sources.journalFigures().records); } });
-  new Gauge({ name: METRIC_NAMES.journalBytes, help: 'Journal bytes written since start', registers: [registry], collect() { this.set(sources.journalFigures().bytes); } });
+  new Gauge({ name: METRIC_NAMES.inFlight, help: 'Orders whose SENEBI call is running', registers: [registry], collect() { this.set(sources.inFlight()); } });
+  const journalCounter = (name: string, help: string, read: (f: { records: number; flushes: number; bytes: number }) => number): void => {
+    new Counter({ name, help, registers: [registry], collect() { this.reset(); this.inc(read(sources.journalFigures())); } });
+  };
+  journalCounter(METRIC_NAMES.journalFlushes, 'Journal group commits (one write + one fdatasync each) since start', (f) => f.flushes);
+  journalCounter(METRIC_NAMES.journalRecords, 'Journal records made durable since start', (f) => f.records);
+  journalCounter(METRIC_NAMES.journalBytes, 'Journal bytes made durable since start', (f) => f.bytes);
   return { senebiDuration, senebiRequests, orders };
 }
