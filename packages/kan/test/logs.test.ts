@@ -218,6 +218,7 @@ test('rotation groups (pure): the live file is the newest of its log', () => {
   assert.equal(logGroupOf('qsen-2026-11-20.log'), 'qsen');
   assert.equal(logGroupOf('qsen-2026-11-20.log.3'), 'qsen');
   assert.equal(logGroupOf('audit-2026-11-20.log.gz'), 'audit');
+  assert.equal(logGroupOf('kan0-2026-11-20.2.log'), 'kan0');
   assert.equal(logGroupOf('other.txt'), 'other.txt');
   const entries = [
     { name: 'kan0-2026-11-19.log', size: 1, modified: '2026-11-19T10:00:00.000Z' },

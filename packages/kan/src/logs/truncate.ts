@@ -116,7 +116,7 @@ export async function truncateLog(path: string, keep: number): Promise<TruncateR
 
 /** The log a file name belongs to (pure): `qsen-2026-01-02.log.3` -> `qsen`; other names are their own group. */
 export function logGroupOf(name: string): string {
-  const m = /^(.+?)-\d{4}-\d{2}-\d{2}(?:\.log)?(?:\.\d+)?(?:\.gz)?$/.exec(name);
+  const m = /^(.+?)-\d{4}-\d{2}-\d{2}(?:\.\d+)?(?:\.log)?(?:\.\d+)?(?:\.gz)?$/.exec(name);
   return m?.[1] ?? name;
 }
 

@@ -1,0 +1,70 @@
+/**
+ * kan's entry point: `node main.js --config FILE --index N` (or QSEN_CONFIG / QSEN_KAN_INDEX).
+ * Loads the configuration, makes the logger and audit log, builds the node, listens, and runs
+ * the watchdog. SIGTERM/SIGINT: graceful stop. SIGHUP: reload the TLS files.
+ */
+import { parseArgs } from 'node:util';
+import { closeLogger, createAuditLog, createProcessLogger, loadConfig, ConfigError } from '@qsen/core';
+import { createKanNode } from './node.js';
+
+function fail(message: string): never {
+  process.stderr.write(`kan: ${message}\n`);
+  process.exit(2);
+}
+
+const { values } = parseArgs({
+  options: { config: { type: 'string' }, index: { type: 'string' } },
+  strict: true,
+  allowPositionals: false,
+});
+const configFile = values.config ?? process.env['QSEN_CONFIG'] ?? '/etc/qsen/conf.toml';
+const indexText = values.index ?? process.env['QSEN_KAN_INDEX'];
+if (indexText === undefined || !/^[0-2]$/.test(indexText)) fail('--index must be 0, 1 or 2');
+const index = Number(indexText);
+
+let config;
+try {
+  config = loadConfig(configFile);
+} catch (err) {
+  fail(err instanceof ConfigError ? `bad configuration ${configFile}:\n${err.message}` : `cannot read ${configFile}: ${err instanceof Error ? err.message : String(err)}`);
+}
+
+const logger = createProcessLogger({
+  dir: config.paths.logs, name: `kan${index}`, level: config.logging.level, maxSizeMb: config.logging.max_size_mb, maxFiles: config.logging.max_files,
+});
+const audit = createAuditLog({ dir: config.paths.logs, maxSizeMb: config.logging.max_size_mb, maxFiles: config.logging.max_files });
+const node = createKanNode({ index, config, logger, audit });
+
+process.on('uncaughtException', (err) => {
+  logger.error('uncaught exception', { error: err.message, stack: err.stack });
+  void closeLogger(logger).finally(() => process.exit(1));
+});
+
+try {
+  const port = await node.listen();
+  logger.info('kan listening', { index, port, host: config.server.listen, control: config.control.mode, pid: process.pid });
+} catch (err) {
+  logger.error('kan could not listen', { error: err instanceof Error ? err.message : String(err) });
+  await closeLogger(logger);
+  fail(`cannot listen: ${err instanceof Error ? err.message : String(err)}`);
+}
+
+let stopping = false;
+async function shutdown(signal: string): Promise<void> {
+  if (stopping) return;
+  stopping = true;
+  logger.info('kan stopping', { signal });
+  const guard = setTimeout(() => process.exit(0), 5_000);
+  guard.unref();
+  await node.close().catch(() => undefined);
+  await audit.close().catch(() => undefined);
+  await closeLogger(logger).catch(() => undefined);
+  process.exit(0);
+}
+process.on('SIGTERM', () => void shutdown('SIGTERM'));
+process.on('SIGINT', () => void shutdown('SIGINT'));
+process.on('SIGHUP', () => {
+  const result = node.server.reload();
+  if (result.ok) logger.info('TLS files reloaded');
+  else logger.error('TLS reload failed; the previous certificates stay in use', { error: result.error });
+});
