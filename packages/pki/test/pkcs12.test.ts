@@ -1,5 +1,6 @@
 import { describe, it, before, after } from 'node:test';
 import assert from 'node:assert/strict';
+import { createSecureContext } from 'node:tls';
 import { requireTool, makeTempDir } from '@qsen/testkit';
 import { createCa, issueClientCertificate, exportPkcs12, PkiError, type Identity } from '../src/index.js';
 import { runOpenssl, writeTestFile } from './openssl.js';
@@ -26,7 +27,8 @@ describe('PKCS#12 export', () => {
     assert.match(info.stdout, /subject=CN = qsen-operator, OU = operator, O = QSen/);
     assert.match(info.stdout, /subject=CN = QSen P12 CA, O = QSen/);
     assert.match(info.stdout, /friendlyName: qsen-operator/);
-    assert.match(info.stderr, /PBES2, PBKDF2, AES-256-CBC/);
+    assert.match(info.stderr, /MAC: sha256, Iteration 2048/);
+    assert.match(info.stderr, /Shrouded Keybag: PBES2, PBKDF2, AES-256-CBC, Iteration 2048, PRF hmacWithSHA256/);
     const withKey = runOpenssl(openssl, ['pkcs12', '-in', file, '-nodes', '-passin', 'pass:p12-pass']);
     assert.equal(withKey.status, 0, withKey.stderr);
     assert.ok(withKey.stdout.includes(client.keyPem.trim().split('\n').slice(1, -1).join('\n')));
@@ -34,8 +36,15 @@ describe('PKCS#12 export', () => {
     assert.notEqual(wrong.status, 0);
   });
 
+  it('loads into a Node TLS context as pfx', () => {
+    const p12 = exportPkcs12(client, { password: 'node-pass', caPem: ca.certPem });
+    assert.doesNotThrow(() => createSecureContext({ pfx: p12, passphrase: 'node-pass' }));
+    assert.throws(() => createSecureContext({ pfx: p12, passphrase: 'wrong' }));
+  });
+
   it('refuses an empty password and a key that does not match', () => {
     assert.throws(() => exportPkcs12(client, { password: '' }), (err: unknown) => err instanceof PkiError && err.code === 'INVALID_ARGUMENT');
+    assert.throws(() => exportPkcs12(client, { password: 'contraseña' }), (err: unknown) => err instanceof PkiError && err.code === 'INVALID_ARGUMENT');
     assert.throws(() => exportPkcs12({ certPem: client.certPem, keyPem: ca.keyPem }, { password: 'x' }), (err: unknown) => err instanceof PkiError && err.code === 'CA_MISMATCH');
   });
 });

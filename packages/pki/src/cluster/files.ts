@@ -1,5 +1,5 @@
 import { randomBytes } from 'node:crypto';
-import { chmodSync, closeSync, existsSync, fsyncSync, linkSync, mkdirSync, openSync, readFileSync, renameSync, unlinkSync, writeSync } from 'node:fs';
+import { chmodSync, closeSync, constants, copyFileSync, existsSync, fsyncSync, linkSync, mkdirSync, openSync, readFileSync, renameSync, unlinkSync, writeSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { PkiError } from '../errors.js';
 
@@ -23,7 +23,14 @@ function writeTemp(path: string, content: string | Buffer, mode: number): string
 export function writeNewFile(path: string, content: string | Buffer, mode: number): void {
   const temp = writeTemp(path, content, mode);
   try {
-    linkSync(temp, path);
+    try {
+      linkSync(temp, path);
+    } catch (err) {
+      const code = (err as NodeJS.ErrnoException).code;
+      // Filesystems without hard links: an exclusive copy still never replaces anything.
+      if (code === 'EPERM' || code === 'ENOTSUP' || code === 'EOPNOTSUPP' || code === 'ENOSYS') copyFileSync(temp, path, constants.COPYFILE_EXCL);
+      else throw err;
+    }
   } catch (err) {
     if ((err as NodeJS.ErrnoException).code === 'EEXIST') throw new PkiError('ALREADY_EXISTS', `${path} already exists and is never replaced`, { cause: err });
     throw err;
