@@ -142,6 +142,7 @@ describe('cluster layout repairs', () => {
     unlinkSync(join(other, 'senebi/passphrase'));
     assert.throws(() => initClusterPki(other), isCode('INCOMPLETE_IDENTITY'));
     writeFileSync(join(other, 'senebi/passphrase'), 'not-the-passphrase\n', { mode: 0o600 });
+    assert.throws(() => initClusterPki(join(tmp.path, 'spaces'), { senebiPassphrase: ' padded ' }), isCode('INVALID_ARGUMENT'));
     assert.throws(() => initClusterPki(other), isCode('WRONG_PASSPHRASE'));
   });
 

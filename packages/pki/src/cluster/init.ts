@@ -126,10 +126,16 @@ function ensurePassphrase(t: Tracker, agentKeyExists: boolean, chosen: string | 
   }
   if (agentKeyExists) throw new PkiError('INCOMPLETE_IDENTITY', `${CLUSTER_PKI_FILES.senebiAgentKey} exists without ${rel}; restore the passphrase file`);
   const passphrase = chosen ?? randomBytes(24).toString('base64url');
-  if (passphrase.length === 0) throw new PkiError('INVALID_ARGUMENT', 'the SENEBI passphrase must not be empty');
   writeNewFile(resolveIn(t.home, rel), passphrase, MODES.privateFile);
   t.report.created.push(rel);
   return passphrase;
+}
+
+/** Checks a chosen SENEBI passphrase: readers of the passphrase file drop surrounding white space and line ends. */
+function validatePassphrase(passphrase: string): void {
+  if (passphrase.length === 0 || passphrase !== passphrase.trim() || /[\r\n]/.test(passphrase)) {
+    throw new PkiError('INVALID_ARGUMENT', 'the SENEBI passphrase must be non-empty, on one line, without leading or trailing spaces');
+  }
 }
 
 /** Removes one trailing line end (a passphrase file edited by hand usually has one). */
@@ -145,6 +151,7 @@ export function stripLineEnd(text: string): string {
  */
 export function initClusterPki(home: string, opts: ClusterPkiOptions = {}): ClusterPkiReport {
   const now = opts.now ?? new Date();
+  if (opts.senebiPassphrase !== undefined) validatePassphrase(opts.senebiPassphrase);
   const t: Tracker = { home, report: { created: [], kept: [] } };
   const organization = opts.organization;
   ensureDir(home, MODES.homeDir);
