@@ -10,8 +10,8 @@ import { SimulatorStore } from './store/store.js';
 import { SimulatorCounters } from './counters/counters.js';
 import { FaultEngine } from './faults/engine.js';
 import { DEFAULT_SETTINGS, type SimulatorSettings } from './config/settings.js';
-import { renderState, type SimulatorStateData } from './store/state-schema.js';
-import type { StateFile } from './store/state-file.js';
+import { renderChangeLine, renderState, type SimulatorStateData, type StateChange } from './store/state-schema.js';
+import type { StateStorage } from './store/state-file.js';
 import { SILENT_LOGGER, type SimulatorLogger } from './logger.js';
 import { readJsonBody } from './http/body.js';
 import { createFaultMiddleware, requestPath, submittedOrderId } from './http/faults.js';
@@ -28,10 +28,14 @@ export interface SimulatorOptions {
   readonly settings?: SimulatorSettings;
   /** The clock (trade dates, order times). */
   readonly now?: () => Date;
-  /** State read from state.json at start (absent: a first start, seeded afresh). */
+  /** The snapshot read from state.json at start. */
   readonly initialState?: SimulatorStateData;
+  /** Journaled changes to replay over the snapshot (sequence numbers above its lastSeq). */
+  readonly initialChanges?: readonly { readonly seq: bigint; readonly change: StateChange }[];
   /** Where changes are saved (absent: memory only). */
-  readonly stateFile?: StateFile;
+  readonly storage?: StateStorage;
+  /** Compact the journal into a new snapshot after this many lines (default 50000). */
+  readonly compactAfterLines?: number;
   readonly logger?: SimulatorLogger;
 }
 
@@ -42,8 +46,10 @@ export interface Simulator {
   readonly faults: FaultEngine;
   readonly counters: SimulatorCounters;
   readonly settings: SimulatorSettings;
-  /** Saves the state if it changed; resolves when it is durable. */
+  /** Resolves once every change so far is durable. */
   persist(): Promise<void>;
+  /** Writes a new snapshot and empties the journal. */
+  checkpoint(): Promise<void>;
   /** Puts everything back to a first start: store reseeded, counters cleared, faults and matching from the settings. */
   reset(): Promise<void>;
   /** Destroys the sockets held open by the hang fault. */
@@ -55,33 +61,68 @@ export function createSimulator(options: SimulatorOptions): Simulator {
   const settings = options.settings ?? DEFAULT_SETTINGS;
   const now = options.now ?? (() => new Date());
   const logger = options.logger ?? SILENT_LOGGER;
+  const initialChanges = options.initialChanges ?? [];
+  // Nothing is journaled while the store is built and the journal replayed.
+  let seq = BigInt(options.initialState?.lastSeq ?? '0');
+  let replaying = true;
+  const snapshot = options.initialState?.store
+    ?? (initialChanges.length > 0 ? SimulatorStore.emptySnapshot(settings.business.seed) : undefined);
   const store = new SimulatorStore({
     range: options.range,
     agentCode: settings.business.agent_code,
     businessSeed: settings.business.seed,
     matching: settings.matching,
     now,
-  }, options.initialState?.store);
+    onChange: (change) => journal(change),
+  }, snapshot);
   const counters = options.initialState ? SimulatorCounters.fromSnapshot(options.initialState.counters) : new SimulatorCounters();
   const faults = new FaultEngine(settings.faults);
   const hanging = new Set<Socket>();
 
-  let savedVersion = -1;
-  let countersDirty = true;
-  const persist = async (): Promise<void> => {
-    if (!options.stateFile) return;
-    if (store.version === savedVersion && !countersDirty) return;
-    countersDirty = false;
-    await options.stateFile.save(() => {
-      savedVersion = store.version;
-      return renderState({ version: 1, store: store.snapshot(), counters: counters.snapshot() });
+  // Replay, then journal every change from here on; a fresh or replayed start is checkpointed first.
+  let needsCheckpoint = options.initialState === undefined || initialChanges.length > 0;
+  for (const { seq: lineSeq, change } of initialChanges) {
+    if (lineSeq <= seq) continue;
+    seq = lineSeq;
+    if (change.t === 'count' || change.t === 'count_clear') counters.apply(change);
+    else store.apply(change);
+  }
+  replaying = false;
+  function journal(change: StateChange): void {
+    if (replaying || !options.storage) return;
+    seq += 1n;
+    options.storage.append(renderChangeLine(seq, change));
+  }
+  counters.onChange(journal);
+
+  const compactAfter = options.compactAfterLines ?? 50_000;
+  const render = (): string => renderState({ version: 1, lastSeq: seq.toString(), store: store.snapshot(), counters: counters.snapshot() });
+  let compacting: Promise<void> | undefined;
+  const checkpoint = (): Promise<void> => {
+    if (!options.storage) return Promise.resolve();
+    needsCheckpoint = false;
+    const run = options.storage.compact(render).finally(() => {
+      if (compacting === run) compacting = undefined;
     });
+    compacting = run;
+    return run;
+  };
+  const persist = async (): Promise<void> => {
+    const storage = options.storage;
+    if (!storage) return;
+    if (needsCheckpoint) {
+      await checkpoint();
+      return;
+    }
+    await storage.commit();
+    if (storage.journalLines > compactAfter && compacting === undefined) {
+      void checkpoint().catch((err: unknown) => logger.error('state checkpoint failed', { error: err instanceof Error ? err.message : String(err) }));
+    }
   };
   const reset = async (): Promise<void> => {
     store.reset();
     counters.clear();
     faults.replace(settings.faults);
-    countersDirty = true;
     logger.info('simulator reset', { ...store.sizes() });
     await persist();
   };
@@ -91,7 +132,6 @@ export function createSimulator(options: SimulatorOptions): Simulator {
   app.set('etag', false);
   app.use('/senebi', (req, _res, next) => {
     counters.countRequest(endpointOf(req.method, requestPath(req)));
-    countersDirty = true;
     next();
   });
   app.post('/senebi/v1/orders', readJsonBody, (req, _res, next) => {
@@ -119,6 +159,7 @@ export function createSimulator(options: SimulatorOptions): Simulator {
     counters,
     settings,
     persist,
+    checkpoint,
     reset,
     releaseHanging: () => {
       for (const socket of hanging) socket.destroy();

@@ -4,15 +4,16 @@ export {
   startSimulator, simulatorPathsOf, portOfSenebiUrl, DEFAULT_SIMULATOR_PORT,
   type StartSimulatorOptions, type RunningSimulator, type SimulatorPaths,
 } from './service/start.js';
+export { SIMULATOR_MAIN_PATH } from './service/entry.js';
 export { parseArgs, USAGE, type SimulatorArgs } from './cli/args.js';
 export { simulatorErrors, type SimulatorErrorCode } from './errors.js';
-export { SimulatorStore, type StoreSnapshot, type OrderEvent, type MatchingSettings, type SubmitOutcome } from './store/store.js';
-export { SimulatorCounters, type CountersSnapshot } from './counters/counters.js';
+export { SimulatorStore, type StoreChange, type StoreSnapshot, type OrderEvent, type MatchingSettings, type SubmitOutcome } from './store/store.js';
+export { SimulatorCounters, type CounterChange, type CountersSnapshot } from './counters/counters.js';
 export { FaultEngine, isSelected, type FaultDecision } from './faults/engine.js';
 export { parseFaultSettings, faultSettingsSchema, FAULT_KINDS, OUTCOME_FAULTS, NO_FAULTS, type FaultSettings, type OutcomeFault } from './faults/settings.js';
 export { loadSimulatorSettings, parseSimulatorSettings, DEFAULT_SETTINGS, type SimulatorSettings } from './config/settings.js';
-export { createStateFile, writeFileAtomic, type StateFile } from './store/state-file.js';
-export { parseState, renderState, type SimulatorStateData } from './store/state-schema.js';
+export { createStateStorage, writeFileAtomic, type StateStorage } from './store/state-file.js';
+export { parseState, renderState, parseChangeLine, renderChangeLine, type SimulatorStateData, type StateChange } from './store/state-schema.js';
 export { validateOrder, isSameAgentCode, type OrderValidation } from './orders/validate.js';
 export { LISTED_INSTRUMENTS, LISTED_SYMBOLS, type Instrument } from './orders/instruments.js';
 export type { OrderFields, StoredOrder, AcceptedOrder, RejectedOrder, StoredOperation } from './orders/types.js';

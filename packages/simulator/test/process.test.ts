@@ -7,9 +7,10 @@ import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { once } from 'node:events';
 import { findFreePort, waitFor } from '@qsen/testkit';
+import { SIMULATOR_MAIN_PATH } from '../src/index.js';
 import { makeClient, makeTestHome, makeTestPki, orderBody, type TestHome, type TestPki } from './support/home.js';
 
-const MAIN = new URL('../src/main.js', import.meta.url).pathname;
+const MAIN = SIMULATOR_MAIN_PATH;
 
 /** Starts the simulator process; its stderr is kept for failure messages. */
 function startProcess(args: string[]): { child: ChildProcess; output: () => string } {

@@ -2,14 +2,14 @@
 // decisions, seeding, id allocation, settings, state format, command line, error registry.
 import { describe, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { readFileSync } from 'node:fs';
+import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { LosslessNumber, parseJsonLossless, toUint64, ApiError, type Uint64 } from '@qsen/core';
 import { makeTempDir } from '@qsen/testkit';
 import {
   createPrng, tradeDateOf, isTradeDate, previousDate, validateOrder, LISTED_SYMBOLS, FaultEngine, isSelected,
   seedIdCandidates, planSeededBusiness, SimulatorStore, SimulatorCounters, parseSimulatorSettings, DEFAULT_SETTINGS,
-  parseState, renderState, parseArgs, simulatorErrors, createStateFile, parseFaultSettings, isSameAgentCode, portOfSenebiUrl,
+  parseState, renderState, parseChangeLine, renderChangeLine, parseArgs, simulatorErrors, createStateStorage, createSimulator, parseFaultSettings, isSameAgentCode, portOfSenebiUrl,
 } from '../src/index.js';
 import { instantOfLocalTime } from '../src/trade-date/trade-date.js';
 import { allocateOutsideId } from '../src/business/ids.js';
@@ -185,7 +185,7 @@ describe('settings, state and command line', () => {
     store.submitOrder(lossless('{"id": 9999999999999999999, "instrument": "GD30", "side": "buy", "quantity": "10", "price": "1.000001", "currency": "EXT", "settlement": "T0", "counterparty": "210"}'));
     const counters = new SimulatorCounters();
     counters.countOrder(toUint64('9999999999999999999'));
-    const text = renderState({ version: 1, store: store.snapshot(), counters: counters.snapshot() });
+    const text = renderState({ version: 1, lastSeq: '0', store: store.snapshot(), counters: counters.snapshot() });
     const back = parseState(text);
     assert.deepEqual(back.store, store.snapshot());
     assert.deepEqual(back.counters, counters.snapshot());
@@ -196,17 +196,46 @@ describe('settings, state and command line', () => {
       assert.throws(() => parseState(text), (err: unknown) => err instanceof ApiError && err.code === 'INVALID_STATE_FILE');
     }
   });
-  test('concurrent saves are group-committed and the last content wins', async () => {
+  test('journal lines round-trip and bad ones are INVALID_STATE_FILE', () => {
+    const line = renderChangeLine(12n, { t: 'event', id: toUint64('18446744073709551615'), event: { at: '2026-03-10T15:00:00.000Z', event: 'received' } });
+    assert.deepEqual(parseChangeLine(line), { seq: 12n, change: { t: 'event', id: '18446744073709551615', event: { at: '2026-03-10T15:00:00.000Z', event: 'received' } } });
+    for (const bad of ['{"seq": "1"', '{"seq": "1", "c": {"t": "boom"}}', '{"seq": 1, "c": {"t": "count_clear"}}']) {
+      assert.throws(() => parseChangeLine(bad), (err: unknown) => err instanceof ApiError && err.code === 'INVALID_STATE_FILE');
+    }
+  });
+  test('concurrent changes are group-committed to the journal, and snapshot + journal rebuild the same simulator', async () => {
     const dir = makeTempDir('qsen-sim-state-');
     try {
-      const file = createStateFile(join(dir.path, 'sub', 'state.json'));
-      let renders = 0;
-      const saves = Array.from({ length: 20 }, (_, i) => file.save(() => { renders++; return `{"n": ${i}}`; }));
-      await Promise.all(saves);
-      await file.flush();
-      assert.equal(readFileSync(file.path, 'utf8'), '{"n": 19}');
-      assert.ok(renders < 20, `${renders} writes for 20 saves`);
-      assert.equal(await createStateFile(join(dir.path, 'none.json')).read(), undefined);
+      const path = join(dir.path, 'senebi', 'state.json');
+      const options = { range: RANGE, now: fixedNow('2026-03-10T15:00:00Z') };
+      const first = createSimulator({ ...options, storage: createStateStorage(path) });
+      await first.persist();
+      const body = (i: number): unknown => lossless(`{"id": ${9999000000000000000n + BigInt(i)}, "instrument": "AL30", "side": "buy", "quantity": "1", "price": "1", "currency": "ARS", "settlement": "T1", "counterparty": "210"}`);
+      const pending: Promise<void>[] = [];
+      for (let i = 0; i < 40; i++) {
+        first.counters.countOrder(toUint64(String(9999000000000000000n + BigInt(i))));
+        first.store.submitOrder(body(i));
+        pending.push(first.persist());
+      }
+      await Promise.all(pending);
+      const storage = createStateStorage(path);
+      assert.ok(storage.journalPath.endsWith('state.journal'));
+      const saved = await storage.load();
+      assert.ok(saved.snapshot !== undefined);
+      assert.ok(saved.lines.length >= 40 * 4, `${saved.lines.length} journal lines`);
+      const second = createSimulator({ ...options, initialState: parseState(saved.snapshot), initialChanges: saved.lines.map(parseChangeLine) });
+      assert.deepEqual(second.store.snapshot(), first.store.snapshot());
+      assert.deepEqual(second.counters.snapshot(), first.counters.snapshot());
+      // A torn last line (no newline) is dropped; lines already in a snapshot are not applied twice.
+      writeFileSync(storage.journalPath, `${saved.lines.join('\n')}\n{"seq": "99999", "c": {"t": "cou`);
+      assert.deepEqual((await createStateStorage(path).load()).lines, saved.lines);
+      await first.checkpoint();
+      writeFileSync(storage.journalPath, `${saved.lines.join('\n')}\n`);
+      const again = await createStateStorage(path).load();
+      const third = createSimulator({ ...options, initialState: parseState(again.snapshot ?? ''), initialChanges: again.lines.map(parseChangeLine) });
+      assert.deepEqual(third.counters.snapshot(), first.counters.snapshot());
+      assert.deepEqual(third.store.snapshot(), first.store.snapshot());
+      assert.equal(readFileSync(path, 'utf8').includes('"lastSeq"'), true);
     } finally {
       dir.remove();
     }

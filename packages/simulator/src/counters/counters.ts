@@ -11,11 +11,39 @@ export interface CountersSnapshot {
   readonly faults: Record<string, number>;
 }
 
+/** One counter change, as journaled. */
+export type CounterChange =
+  | { readonly t: 'count'; readonly kind: 'request' | 'order' | 'fault'; readonly key: string }
+  | { readonly t: 'count_clear' };
+
 /** Mutable counters of one simulator. */
 export class SimulatorCounters {
   private readonly requests = new Map<string, number>();
   private readonly ordersReceived = new Map<string, number>();
   private readonly faults = new Map<string, number>();
+  private sink: ((change: CounterChange) => void) | undefined;
+
+  /** Sets who receives every change (the persistence layer journals them). */
+  onChange(sink: (change: CounterChange) => void): void {
+    this.sink = sink;
+  }
+
+  /** Applies one change without reporting it (journal replay). */
+  apply(change: CounterChange): void {
+    if (change.t === 'count_clear') {
+      this.requests.clear();
+      this.ordersReceived.clear();
+      this.faults.clear();
+      return;
+    }
+    const map = change.kind === 'request' ? this.requests : change.kind === 'order' ? this.ordersReceived : this.faults;
+    map.set(change.key, (map.get(change.key) ?? 0) + 1);
+  }
+
+  private commit(change: CounterChange): void {
+    this.apply(change);
+    this.sink?.(change);
+  }
 
   /** Rebuilds counters from a snapshot. */
   static fromSnapshot(snapshot: CountersSnapshot): SimulatorCounters {
@@ -28,17 +56,17 @@ export class SimulatorCounters {
 
   /** Counts one request to an endpoint ("METHOD /path/template"). */
   countRequest(endpoint: string): void {
-    this.requests.set(endpoint, (this.requests.get(endpoint) ?? 0) + 1);
+    this.commit({ t: 'count', kind: 'request', key: endpoint });
   }
 
   /** Counts one order submission carrying this id (whatever happened to it next). */
   countOrder(id: Uint64): void {
-    this.ordersReceived.set(id, (this.ordersReceived.get(id) ?? 0) + 1);
+    this.commit({ t: 'count', kind: 'order', key: id });
   }
 
   /** Counts one injected fault. */
   countFault(kind: string): void {
-    this.faults.set(kind, (this.faults.get(kind) ?? 0) + 1);
+    this.commit({ t: 'count', kind: 'fault', key: kind });
   }
 
   /** How many submissions carried this id. */
@@ -48,9 +76,7 @@ export class SimulatorCounters {
 
   /** Forgets everything. */
   clear(): void {
-    this.requests.clear();
-    this.ordersReceived.clear();
-    this.faults.clear();
+    this.commit({ t: 'count_clear' });
   }
 
   /** The counters as plain data. */

@@ -1,6 +1,6 @@
 /**
  * Starts the simulator of a state folder: reads conf.toml (id range, port from senebi.url),
- * senebi/simulator.toml (optional), senebi/state.json (optional) and the TLS material in
+ * senebi/simulator.toml (optional), senebi/state.json and state.journal (optional) and the TLS material in
  * senebi/, then serves over mutual TLS on 127.0.0.1. Used by main.ts and by tests in process.
  */
 import { readFileSync } from 'node:fs';
@@ -10,8 +10,8 @@ import type { AddressInfo } from 'node:net';
 import { loadConfig } from '@qsen/core';
 import { createSimulator, type Simulator } from '../app.js';
 import { loadSimulatorSettings } from '../config/settings.js';
-import { createStateFile } from '../store/state-file.js';
-import { parseState } from '../store/state-schema.js';
+import { createStateStorage } from '../store/state-file.js';
+import { parseChangeLine, parseState } from '../store/state-schema.js';
 import { createSimulatorServer, describeTrustedAgent } from '../http/tls-server.js';
 import { SILENT_LOGGER, type SimulatorLogger } from '../logger.js';
 
@@ -78,18 +78,20 @@ export async function startSimulator(options: StartSimulatorOptions): Promise<Ru
   const logger = options.logger ?? SILENT_LOGGER;
   const config = loadConfig(paths.conf, { checkFiles: false });
   const settings = await loadSimulatorSettings(paths.settings);
-  const stateFile = createStateFile(paths.state);
-  const text = await stateFile.read();
-  const initialState = text === undefined ? undefined : parseState(text);
+  const storage = createStateStorage(paths.state);
+  const saved = await storage.load();
+  const initialState = saved.snapshot === undefined ? undefined : parseState(saved.snapshot);
+  const initialChanges = saved.lines.map(parseChangeLine);
   const simulator = createSimulator({
     range: config.id_range,
     settings,
-    stateFile,
+    storage,
+    initialChanges,
     logger,
     ...(options.now ? { now: options.now } : {}),
     ...(initialState ? { initialState } : {}),
   });
-  await simulator.persist();
+  await simulator.checkpoint();
   const server = createSimulatorServer(simulator.app, {
     ca: readFileSync(paths.ca),
     cert: readFileSync(paths.cert),
@@ -107,7 +109,7 @@ export async function startSimulator(options: StartSimulatorOptions): Promise<Ru
   });
   const port = (server.address() as AddressInfo).port;
   const url = `https://${host.includes(':') ? `[${host}]` : host}:${port}`;
-  logger.info('simulator listening', { url, idRange: config.id_range, restored: initialState !== undefined, ...simulator.store.sizes() });
+  logger.info('simulator listening', { url, idRange: config.id_range, restored: initialState !== undefined, replayedChanges: initialChanges.length, ...simulator.store.sizes() });
 
   let closing: Promise<void> | undefined;
   return {
@@ -121,8 +123,8 @@ export async function startSimulator(options: StartSimulatorOptions): Promise<Ru
         simulator.releaseHanging();
         server.closeAllConnections();
         await closed;
-        await simulator.persist();
-        await stateFile.flush();
+        await simulator.checkpoint();
+        await storage.close();
         logger.info('simulator stopped');
       })();
       return closing;

@@ -1,18 +1,21 @@
 /**
- * The state.json format: the store snapshot and the counters, ids as strings (exact), read
- * back through lossless JSON and validated.
+ * The state formats: state.json (the store snapshot and the counters, with the sequence number
+ * of the last journaled change it includes) and state.journal lines (one change each). Ids are
+ * strings (exact); everything is read back through lossless JSON and validated.
  */
 import { z } from 'zod';
 import { isLosslessNumber, parseJsonLossless, parseUint64, stringifyJsonLossless } from '@qsen/core';
 import type { Uint64 } from '@qsen/core';
 import { simulatorErrors } from '../errors.js';
-import type { StoreSnapshot } from './store.js';
-import type { CountersSnapshot } from '../counters/counters.js';
+import type { StoreChange, StoreSnapshot } from './store.js';
+import type { CounterChange, CountersSnapshot } from '../counters/counters.js';
 import type { StoredOperation, StoredOrder } from '../orders/types.js';
 
 /** Everything state.json holds. */
 export interface SimulatorStateData {
   readonly version: 1;
+  /** Sequence number of the last journaled change the snapshot includes. */
+  readonly lastSeq: string;
   readonly store: StoreSnapshot;
   readonly counters: CountersSnapshot;
 }
@@ -43,8 +46,10 @@ const event = z.strictObject({
   event: z.enum(['received', 'accepted', 'rejected', 'duplicate', 'matched', 'fault', 'seeded', 'counter_order']),
   detail: z.string().optional(),
 });
+const seq = z.string().regex(/^(0|[1-9][0-9]{0,19})$/);
 const stateSchema = z.strictObject({
   version: z.preprocess((v) => (isLosslessNumber(v) ? Number(v.toString()) : v), z.literal(1)),
+  lastSeq: seq,
   store: z.strictObject({
     businessSeed: count,
     seededDates: z.array(date),
@@ -60,9 +65,46 @@ const stateSchema = z.strictObject({
   }),
 });
 
-/** Renders the state as JSON text (ids as strings). */
+const order = z.discriminatedUnion('status', [accepted, rejected]);
+const changeSchema = z.discriminatedUnion('t', [
+  z.strictObject({ t: z.literal('order'), order }),
+  z.strictObject({ t: z.literal('operation'), operation }),
+  z.strictObject({ t: z.literal('event'), id: uint64, event }),
+  z.strictObject({ t: z.literal('seeded'), date }),
+  z.strictObject({ t: z.literal('opseq'), next: uint64 }),
+  z.strictObject({ t: z.literal('reset'), businessSeed: count }),
+  z.strictObject({ t: z.literal('count'), kind: z.enum(['request', 'order', 'fault']), key: z.string() }),
+  z.strictObject({ t: z.literal('count_clear') }),
+]);
+const lineSchema = z.strictObject({ seq, c: changeSchema });
+
+/** A change of the store or of the counters. */
+export type StateChange = StoreChange | CounterChange;
+
+/** Renders the state as JSON text (every id is a string, so nothing is a large number). */
 export function renderState(data: SimulatorStateData): string {
   return `${stringifyJsonLossless(data)}\n`;
+}
+
+/** Renders one journal line (no newline). */
+export function renderChangeLine(sequence: bigint, change: StateChange): string {
+  return stringifyJsonLossless({ seq: sequence.toString(), c: change });
+}
+
+/** Parses one journal line; throws INVALID_STATE_FILE. */
+export function parseChangeLine(text: string): { seq: bigint; change: StateChange } {
+  let raw: unknown;
+  try {
+    raw = parseJsonLossless(text);
+  } catch (err) {
+    throw simulatorErrors.create('INVALID_STATE_FILE', 'a state journal line is not valid JSON', undefined, err);
+  }
+  const parsed = lineSchema.safeParse(raw);
+  if (!parsed.success) {
+    const problems = parsed.error.issues.map((i) => `${i.path.join('.')}: ${i.message}`);
+    throw simulatorErrors.create('INVALID_STATE_FILE', `a state journal line is not valid: ${problems.slice(0, 3).join('; ')}`, { problems });
+  }
+  return { seq: BigInt(parsed.data.seq), change: parsed.data.c as StateChange };
 }
 
 /** Parses and validates state.json text; throws INVALID_STATE_FILE. */
@@ -81,6 +123,7 @@ export function parseState(text: string): SimulatorStateData {
   const store = parsed.data.store;
   return {
     version: 1,
+    lastSeq: parsed.data.lastSeq,
     store: {
       businessSeed: store.businessSeed,
       seededDates: store.seededDates,

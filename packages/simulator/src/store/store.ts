@@ -1,7 +1,7 @@
 /**
  * The simulated exchange's book for the agent: orders and operations by id and trade date,
- * each order's history, seeding of the agent's other business, and matching. In memory; the
- * persistence layer saves snapshots (state.json).
+ * each order's history, seeding of the agent's other business, and matching. In memory; every
+ * change goes through apply() and is reported to onChange, which the persistence layer journals.
  */
 import { compareUint64, type IdRange, type Uint64 } from '@qsen/core';
 import { createPrng, type Prng } from '../random/prng.js';
@@ -36,6 +36,15 @@ export interface StoreSnapshot {
   readonly history: Record<string, OrderEvent[]>;
 }
 
+/** One change to the store, as journaled (replaying the changes rebuilds the store). */
+export type StoreChange =
+  | { readonly t: 'order'; readonly order: StoredOrder }
+  | { readonly t: 'operation'; readonly operation: StoredOperation }
+  | { readonly t: 'event'; readonly id: Uint64; readonly event: OrderEvent }
+  | { readonly t: 'seeded'; readonly date: TradeDate }
+  | { readonly t: 'opseq'; readonly next: string }
+  | { readonly t: 'reset'; readonly businessSeed: number };
+
 /** How the store is built. */
 export interface StoreOptions {
   readonly range: IdRange;
@@ -44,6 +53,8 @@ export interface StoreOptions {
   readonly businessSeed: number;
   readonly matching: MatchingSettings;
   readonly now: () => Date;
+  /** Receives every change (the persistence layer journals them). */
+  readonly onChange?: (change: StoreChange) => void;
 }
 
 /** The answer to one order submission. */
@@ -70,8 +81,8 @@ export class SimulatorStore {
   private matchingPrng: Prng;
   private matchingSettings: MatchingSettings;
   private businessSeed: number;
-  private changes = 0;
 
+  /** Builds the store from a snapshot, or seeds it as at a first start when there is none. */
   constructor(private readonly options: StoreOptions, snapshot?: StoreSnapshot) {
     this.matchingSettings = options.matching;
     this.matchingPrng = createPrng(options.matching.seed);
@@ -80,9 +91,9 @@ export class SimulatorStore {
     else this.seedInitial();
   }
 
-  /** Increases on every change; the persistence layer saves when it moved. */
-  get version(): number {
-    return this.changes;
+  /** An empty snapshot (a store to replay a journal into). */
+  static emptySnapshot(businessSeed: number): StoreSnapshot {
+    return { businessSeed, seededDates: [], nextOperationSeq: FIRST_OPERATION_SEQ.toString(), orders: [], operations: [], history: {} };
   }
 
   /** The trade date of now. */
@@ -103,16 +114,51 @@ export class SimulatorStore {
 
   /** Forgets everything and seeds again (today and the day before), as at a first start. */
   reset(): void {
-    this.orders.clear();
-    this.ordersByDate.clear();
-    this.operationsByDate.clear();
-    this.history.clear();
-    this.seededDates.clear();
-    this.nextOperationSeq = FIRST_OPERATION_SEQ;
-    this.businessSeed = this.options.businessSeed;
+    this.commit({ t: 'reset', businessSeed: this.options.businessSeed });
     this.setMatching(this.options.matching);
     this.seedInitial();
-    this.changes++;
+  }
+
+  /** Applies one change without reporting it (journal replay). */
+  apply(change: StoreChange): void {
+    switch (change.t) {
+      case 'order': {
+        const known = this.orders.has(change.order.id);
+        this.orders.set(change.order.id, change.order);
+        if (!known) {
+          const list = this.ordersByDate.get(change.order.tradeDate) ?? [];
+          list.push(change.order.id);
+          this.ordersByDate.set(change.order.tradeDate, list);
+        }
+        return;
+      }
+      case 'operation': {
+        const list = this.operationsByDate.get(change.operation.tradeDate) ?? [];
+        list.push(change.operation);
+        this.operationsByDate.set(change.operation.tradeDate, list);
+        return;
+      }
+      case 'event': {
+        const events = this.history.get(change.id) ?? [];
+        events.push(change.event);
+        this.history.set(change.id, events);
+        return;
+      }
+      case 'seeded':
+        this.seededDates.add(change.date);
+        return;
+      case 'opseq':
+        this.nextOperationSeq = BigInt(change.next);
+        return;
+      case 'reset':
+        this.orders.clear();
+        this.ordersByDate.clear();
+        this.operationsByDate.clear();
+        this.history.clear();
+        this.seededDates.clear();
+        this.nextOperationSeq = FIRST_OPERATION_SEQ;
+        this.businessSeed = change.businessSeed;
+    }
   }
 
   /** Handles one order submission (already parsed JSON; the caller records 'received'), optionally forced to a rejection. */
@@ -148,7 +194,11 @@ export class SimulatorStore {
       probability: this.matchingSettings.probability,
       agentCode: this.options.agentCode,
       range: this.options.range,
-      nextOperationId: () => (this.nextOperationSeq++).toString() as Uint64,
+      nextOperationId: () => {
+        const id = this.nextOperationSeq.toString() as Uint64;
+        this.commit({ t: 'opseq', next: (this.nextOperationSeq + 1n).toString() });
+        return id;
+      },
       allocateOwnOutsideId: () => allocateOutsideId(this.options.range, (candidate) => this.orders.has(candidate)),
     });
     for (const counter of match.orders) {
@@ -174,10 +224,7 @@ export class SimulatorStore {
 
   /** Appends a step to an order's history. */
   recordEvent(id: Uint64, event: OrderEvent['event'], detail?: string): void {
-    const list = this.history.get(id) ?? [];
-    list.push({ at: this.options.now().toISOString(), event, ...(detail !== undefined ? { detail } : {}) });
-    this.history.set(id, list);
-    this.changes++;
+    this.commit({ t: 'event', id, event: { at: this.options.now().toISOString(), event, ...(detail !== undefined ? { detail } : {}) } });
   }
 
   /** All of the agent's orders of a date (seeding the date first if needed), by time. */
@@ -204,13 +251,12 @@ export class SimulatorStore {
       primary: this.seededDates.size === 0,
       isTaken: (id) => this.orders.has(id),
     });
-    this.seededDates.add(date);
+    this.commit({ t: 'seeded', date });
     for (const order of plan.orders) {
       this.addOrder(order);
       this.recordEvent(order.id, 'seeded', date);
     }
     for (const operation of plan.operations) this.addOperation(operation);
-    this.changes++;
     return true;
   }
 
@@ -245,23 +291,21 @@ export class SimulatorStore {
     this.businessSeed = snapshot.businessSeed;
     this.nextOperationSeq = BigInt(snapshot.nextOperationSeq);
     for (const date of snapshot.seededDates) this.seededDates.add(date);
-    for (const order of snapshot.orders) this.addOrder(order);
-    for (const operation of snapshot.operations) this.addOperation(operation);
+    for (const order of snapshot.orders) this.apply({ t: 'order', order });
+    for (const operation of snapshot.operations) this.apply({ t: 'operation', operation });
     for (const [id, events] of Object.entries(snapshot.history)) this.history.set(id as Uint64, [...events]);
   }
 
+  private commit(change: StoreChange): void {
+    this.apply(change);
+    this.options.onChange?.(change);
+  }
+
   private addOrder(order: StoredOrder): void {
-    this.orders.set(order.id, order);
-    const list = this.ordersByDate.get(order.tradeDate) ?? [];
-    list.push(order.id);
-    this.ordersByDate.set(order.tradeDate, list);
-    this.changes++;
+    this.commit({ t: 'order', order });
   }
 
   private addOperation(operation: StoredOperation): void {
-    const list = this.operationsByDate.get(operation.tradeDate) ?? [];
-    list.push(operation);
-    this.operationsByDate.set(operation.tradeDate, list);
-    this.changes++;
+    this.commit({ t: 'operation', operation });
   }
 }

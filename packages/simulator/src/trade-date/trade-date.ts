@@ -11,9 +11,22 @@ export type TradeDate = string;
 
 const DATE_PATTERN = /^(\d{4})-(\d{2})-(\d{2})$/;
 
+const dateFormats = new Map<string, Intl.DateTimeFormat>();
+const wallFormats = new Map<string, Intl.DateTimeFormat>();
+
+/** A cached formatter (building Intl.DateTimeFormat is costly, using one is cheap). */
+function formatterOf(cache: Map<string, Intl.DateTimeFormat>, timeZone: string, options: Intl.DateTimeFormatOptions): Intl.DateTimeFormat {
+  let format = cache.get(timeZone);
+  if (!format) {
+    format = new Intl.DateTimeFormat('en-US', { timeZone, ...options });
+    cache.set(timeZone, format);
+  }
+  return format;
+}
+
 /** Gives the trade date (YYYY-MM-DD in the exchange's zone) of an instant. */
 export function tradeDateOf(instant: Date, timeZone: string = EXCHANGE_TIME_ZONE): TradeDate {
-  const parts = new Intl.DateTimeFormat('en-CA', { timeZone, year: 'numeric', month: '2-digit', day: '2-digit' }).formatToParts(instant);
+  const parts = formatterOf(dateFormats, timeZone, { year: 'numeric', month: '2-digit', day: '2-digit' }).formatToParts(instant);
   const part = (type: string): string => parts.find((p) => p.type === type)?.value ?? '';
   return `${part('year')}-${part('month')}-${part('day')}`;
 }
@@ -45,8 +58,8 @@ export function instantOfLocalTime(date: TradeDate, secondsOfDay: number, timeZo
   const asUtc = Date.UTC(y ?? 2000, (m ?? 1) - 1, d ?? 1) + secondsOfDay * 1000;
   // The zone's offset at that instant: render the guess in the zone and compare.
   const offsetAt = (ms: number): number => {
-    const parts = new Intl.DateTimeFormat('en-US', {
-      timeZone, hourCycle: 'h23', year: 'numeric', month: '2-digit', day: '2-digit', hour: '2-digit', minute: '2-digit', second: '2-digit',
+    const parts = formatterOf(wallFormats, timeZone, {
+      hourCycle: 'h23', year: 'numeric', month: '2-digit', day: '2-digit', hour: '2-digit', minute: '2-digit', second: '2-digit',
     }).formatToParts(new Date(ms));
     const value = (type: string): number => Number(parts.find((p) => p.type === type)?.value ?? 0);
     const local = Date.UTC(value('year'), value('month') - 1, value('day'), value('hour'), value('minute'), value('second'));
