@@ -2,7 +2,8 @@
  * The durable, append-only order journal. `appendDurable` resolves only once the record is on
  * disk (fdatasync); concurrent appends share one write and one fdatasync (group commit): while a
  * flush runs, new records queue up and go out together in the next one. `append` queues a record
- * without waiting for its flush (for records whose loss recovery repairs by reconciliation).
+ * that is written in order but not fsynced on its own (it becomes durable with the next durable
+ * batch or at flush/close); it is for records whose loss reconciliation repairs.
  */
 import { open, mkdir, readFile, truncate, type FileHandle } from 'node:fs/promises';
 import { dirname } from 'node:path';
@@ -27,6 +28,7 @@ export class JournalFailedError extends Error {
 /** Flush counters, for status and the benchmark (records per fsync shows group commit at work). */
 export interface JournalFigures {
   records: number;
+  /** fdatasync calls (group commits). */
   flushes: number;
   bytes: number;
 }
@@ -56,6 +58,8 @@ export interface OpenedJournal {
 
 interface Pending {
   buffer: Buffer;
+  /** The appender waits for fdatasync (lazy records are only written). */
+  durable: boolean;
   resolve: () => void;
   reject: (err: unknown) => void;
 }
@@ -101,9 +105,11 @@ function createJournal(handle: FileHandle): Journal {
         if (failure) throw failure;
         const buffer = batch.length === 1 ? batch[0]!.buffer : Buffer.concat(batch.map((p) => p.buffer));
         await writeAll(buffer);
-        await handle.datasync();
+        if (batch.some((p) => p.durable)) {
+          await handle.datasync();
+          figures.flushes += 1;
+        }
         figures.records += batch.length;
-        figures.flushes += 1;
         figures.bytes += buffer.length;
         for (const p of batch) p.resolve();
       } catch (err) {
@@ -113,10 +119,10 @@ function createJournal(handle: FileHandle): Journal {
     }
   }
 
-  function enqueue(record: JournalRecord): Promise<void> {
+  function enqueue(record: JournalRecord, durable: boolean): Promise<void> {
     if (closed) return Promise.reject(new JournalFailedError('journal closed'));
     if (failure) return Promise.reject(failure);
-    const promise = new Promise<void>((resolve, reject) => queue.push({ buffer: encodeRecord(record), resolve, reject }));
+    const promise = new Promise<void>((resolve, reject) => queue.push({ buffer: encodeRecord(record), durable, resolve, reject }));
     if (!flushing) {
       flushing = (async () => {
         // Let the current tick's appends join this batch.
@@ -136,12 +142,13 @@ function createJournal(handle: FileHandle): Journal {
   }
 
   return {
-    appendDurable: enqueue,
+    appendDurable: (record) => enqueue(record, true),
     append(record) {
-      enqueue(record).catch(() => { /* surfaced through later durable appends */ });
+      enqueue(record, false).catch(() => { /* surfaced through later durable appends */ });
     },
     async flush() {
       while (flushing || queue.length > 0) await (flushing ?? enqueueFlushOnly());
+      if (!failure && !closed) await handle.datasync();
     },
     async close() {
       await this.flush();
