@@ -1,12 +1,12 @@
 import { after, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
-import { existsSync, statSync } from 'node:fs';
+import { existsSync, readFileSync, statSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { ApiError } from '@qsen/core';
+import { ApiError, loadConfig } from '@qsen/core';
 import { makeTempDir, waitFor } from '@qsen/testkit';
 import { initStateFolder } from '../src/state/init.js';
-import { startLocalSystem, type LocalSystem } from '../src/system/local-system.js';
+import { buildLocalSpecs, startLocalSystem, type LocalSystem } from '../src/system/local-system.js';
 import { readRecordedChildren } from '../src/supervise/ownership.js';
 import { createControlClient } from '../src/control/client.js';
 import { createRecordingLogger, fixturePath, isAlive } from './recording-logger.js';
@@ -139,5 +139,49 @@ describe('a launcher that dies by SIGKILL', () => {
     } finally {
       await next.stop();
     }
+  });
+});
+
+describe('startLocalSystem outside the trading window', () => {
+  const dir = makeTempDir('qsen-launcher-closed-');
+  after(() => dir.remove());
+
+  it('leaves qsen down and starts the others', async () => {
+    const home = join(dir.path, 'home');
+    const { configFile } = initStateFolder({ home });
+    const text = readFileSync(configFile, 'utf8').replace(/^days = .*$/m, 'days = ["mon", "tue", "wed", "thu", "fri"]');
+    writeFileSync(configFile, text);
+    // Sunday 2026-11-22 12:00 in Buenos Aires.
+    const clock = { now: () => Date.parse('2026-11-22T15:00:00Z') };
+    const system = await startLocalSystem({ home, logger: createRecordingLogger(), clock, entryPoints, nodeExporterBinary: null });
+    try {
+      assert.equal(system.window.open, false);
+      assert.equal(system.window.reason, 'day_off');
+      const qsen = system.supervisor.status('qsen');
+      assert.equal(qsen.state, 'stopped');
+      assert.equal(qsen.invocation, 0);
+      for (const name of ['simulator', 'kan0', 'kan1', 'kan2']) assert.equal(system.supervisor.status(name).state, 'running');
+    } finally {
+      await system.stop();
+    }
+  });
+});
+
+describe('buildLocalSpecs', () => {
+  const dir = makeTempDir('qsen-launcher-specs-');
+  after(() => dir.remove());
+
+  it('runs node_exporter on loopback at the configured port without the privileged collectors', () => {
+    const home = join(dir.path, 'home');
+    initStateFolder({ home, ports: { nodeExporter: 19199 } });
+    const config = loadConfig(join(home, 'conf.toml'));
+    const specs = buildLocalSpecs(config, { entryPoints, nodeExecutable: '/usr/bin/node', nodeExporterBinary: '/opt/ne', home, cwd: home });
+    assert.deepEqual(specs.map((s) => [s.name, s.restart]), [
+      ['simulator', 'always'], ['qsen', 'never'], ['kan0', 'always'], ['kan1', 'always'], ['kan2', 'always'], ['node_exporter', 'always'],
+    ]);
+    const exporter = specs.find((s) => s.name === 'node_exporter');
+    assert.equal(exporter?.command, '/opt/ne');
+    assert.deepEqual(exporter?.args, ['--web.listen-address=127.0.0.1:19199', '--no-collector.systemd', '--no-collector.rapl']);
+    assert.equal(buildLocalSpecs(config, { entryPoints, nodeExecutable: '/usr/bin/node', nodeExporterBinary: null, home, cwd: home }).length, 5);
   });
 });

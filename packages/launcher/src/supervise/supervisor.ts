@@ -165,7 +165,9 @@ export function createSupervisor(specs: readonly ProcessSpec[], options: Supervi
       starts: slot.starts,
       lastExit: slot.lastExit,
       restartAt: slot.restartAtMs === null ? null : new Date(slot.restartAtMs).toISOString(),
-      consecutiveCrashes: slot.consecutiveCrashes,
+      // A run that has lasted the stable period has already ended the series of crashes.
+      consecutiveCrashes: slot.state === 'running' && slot.startedAtMs !== null && clock.now() - slot.startedAtMs >= policy.stableAfterMs
+        ? 0 : slot.consecutiveCrashes,
     };
   }
 
