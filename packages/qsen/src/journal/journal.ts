@@ -151,6 +151,7 @@ function createJournal(handle: FileHandle): Journal {
       if (!failure && !closed) await handle.datasync();
     },
     async close() {
+      if (closed) return;
       await this.flush();
       closed = true;
       await handle.close();
