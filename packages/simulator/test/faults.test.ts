@@ -174,6 +174,9 @@ describe('faults on demand and the admin API', () => {
   test('matching can be switched off at run time', async () => {
     const put = await client.json('PUT', '/admin/v1/matching', '{"probability": 0, "seed": 1}');
     assert.equal(put.status, 200);
+    const got = await client.json('GET', '/admin/v1/matching');
+    assert.equal(String(got.body['probability']), '0');
+    assert.equal((await client.json('PUT', '/admin/v1/matching', '{"probability": -1}')).status, 400);
     await client.call('POST', '/senebi/v1/orders', orderBody('9999000000000001006'));
     const { body } = await client.json('GET', '/senebi/v1/operations');
     const text = JSON.stringify((body['operations'] as Record<string, unknown>[]).map((op) => String(op['orderId'])));

@@ -198,6 +198,27 @@ describe('SENEBI wire endpoints', () => {
     assert.equal(unreadable.status, 400);
   });
 
+  test('ids 2^63+1 and 2^64-1 sent as bare numbers round-trip exactly (a range that holds them)', async () => {
+    const wide = makeTestHome(pki, { range: { min: '9223372036854775809', max: '18446744073709551615' } });
+    const other = await startSimulator({ home: wide.path, port: 0, now });
+    try {
+      const c = makeClient(other.url, pki);
+      for (const id of ['9223372036854775809', '18446744073709551615']) {
+        const sent = await c.call('POST', '/senebi/v1/orders', orderBody(id));
+        assert.ok(sent.body.includes(`"id":${id},`), sent.body);
+        assert.match(sent.body, /"status":"accepted"/);
+        assert.ok((await c.call('GET', `/senebi/v1/orders/${id}`)).body.includes(`"id":${id},`));
+        assert.ok((await c.call('GET', '/senebi/v1/orders')).body.includes(`"id":${id},`));
+        assert.ok((await c.call('GET', '/senebi/v1/operations')).body.includes(`"orderId":${id},`));
+      }
+      const below = await c.json('GET', '/senebi/v1/orders/9223372036854775808');
+      assert.equal(below.status, 200, 'min-1 = 2^63 is seeded');
+    } finally {
+      await other.close();
+      wide.remove();
+    }
+  });
+
   test('unknown paths are 404 and wrong methods 405', async () => {
     assert.equal((await client.call('GET', '/senebi/v1/nothing')).status, 404);
     assert.equal((await client.call('DELETE', '/senebi/v1/orders')).status, 405);
