@@ -8,7 +8,7 @@ import { join } from 'node:path';
 import { readFileSync } from 'node:fs';
 import type { Registry } from 'prom-client';
 import type winston from 'winston';
-import { buildMetricName, createMetricsRegistry, createMtlsServer, createTlsMetrics, evaluateWindow, systemClock, TLS_REJECTED_CONNECTIONS_SUFFIX, type Clock, type MtlsServer, type QsenConfig } from '@qsen/core';
+import { buildMetricName, createMetricsRegistry, createMtlsServer, createTlsMetrics, systemClock, TLS_REJECTED_CONNECTIONS_SUFFIX, type Clock, type MtlsServer, type QsenConfig } from '@qsen/core';
 import { createApp } from './app.js';
 import type { AuditSink } from './audit/audit.js';
 import { QsenStartupError } from './errors.js';
@@ -17,6 +17,7 @@ import { JournalCorruptError, openJournal, type Journal } from './journal/journa
 import { openKillSwitch } from './killswitch/killswitch.js';
 import { registerQsenMetrics } from './metrics/metrics.js';
 import { buildOrderBook } from './orders/book.js';
+import { createMarketHours } from './orders/market.js';
 import { createOrderDesk, type OrderDesk } from './orders/desk.js';
 import { createSenebiClient, type SenebiClient } from './senebi/client.js';
 import { OrderFigures, SenebiFigures } from './status/figures.js';
@@ -118,7 +119,7 @@ export async function startQsen(options: StartOptions): Promise<QsenNode> {
     senebi,
     range: config.id_range,
     killSwitch,
-    isMarketOpen: (ms) => evaluateWindow(config.schedule, ms).open,
+    isMarketOpen: createMarketHours(config.schedule),
     clock,
     reconcileWaitMs: config.senebi.timeout_ms,
     onOutcome: (status, reason) => {

@@ -1,6 +1,7 @@
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { ManualClock } from '@qsen/core';
+import { evaluateWindow, ManualClock, type ScheduleConfig } from '@qsen/core';
+import { createMarketHours } from '../src/orders/market.js';
 import { orderJson, startHarness, type Harness } from './support/node.js';
 
 // Buenos Aires is UTC-3 all year. 2026-11-20 is a Friday; 2026-11-23 (Monday) is listed as a holiday.
@@ -59,4 +60,14 @@ describe('MARKET_CLOSED follows the configured window in its time zone (injected
     assert.equal(h.senebi.posts.size, 3);
     assert.equal(h.audit.filter((e) => e.outcome === 'MARKET_CLOSED').length, 6);
   });
+});
+
+test('the cached window answer is the same as evaluating every time, going forwards and backwards in time', () => {
+  const literal: ScheduleConfig = { timezone: 'America/Argentina/Buenos_Aires', start: '10:30', stop: '17:30', days: ['mon', 'tue', 'wed', 'thu', 'fri'], holidays: ['2026-11-23'], kan_restart: '00:05', kan_restart_stagger_minutes: 2 };
+  const isOpen = createMarketHours(literal);
+  const start = Date.parse('2026-11-19T00:00:00.000Z');
+  const instants = Array.from({ length: 400 }, (_, i) => start + i * 37 * 60_000 + (i % 7) * 999);
+  for (const at of [...instants, ...[...instants].reverse(), Date.parse('2026-11-20T13:29:59.999Z'), Date.parse('2026-11-20T13:30:00.000Z')]) {
+    assert.equal(isOpen(at), evaluateWindow(literal, at).open, new Date(at).toISOString());
+  }
 });
