@@ -12,11 +12,12 @@
 #   2. build the software in the checkout and install it as /opt/qsen/releases/<version>,
 #      pointing /opt/qsen/current at it (the previous release stays for rollback);
 #   3. create the system user qsen and the folders /etc/qsen, /var/log/qsen, /var/lib/qsen;
+#      install polkitd, nftables and prometheus-node-exporter when absent;
 #   4. make the cluster PKI, the client identities and a SENEBI test identity when absent;
 #      install the agent's BYMA identity given on the command line (/etc/qsen/byma);
 #   5. write /etc/qsen/conf.toml with qsen-config render (first run only) and check it;
 #   6. install the systemd units and the polkit rule, enable kan@0..2;
-#   7. install prometheus-node-exporter bound to 127.0.0.1:9100;
+#   7. bind node_exporter to 127.0.0.1:9100 (Debian's /etc/default/prometheus-node-exporter);
 #   8. move sshd to port 52022 (validated with sshd -t) and install the nftables firewall,
 #      applied only when no SSH session would be cut;
 #   9. start the kans (they start qsen inside the trading window) and print a summary.
@@ -46,6 +47,7 @@ SENEBI_URL=https://senebi.example:443
 SENEBI_CA=""
 SENEBI_ADDRESSES=()
 HOST_NAMES=()
+CONF_OPTIONS=()  # the options given that only shape a new conf.toml
 BYMA_CERT=""
 BYMA_KEY=""
 BYMA_KEY_PASSPHRASE_FILE="-"
@@ -105,16 +107,17 @@ parse_args() {
       --root) ROOT=$(realpath -m "${2:?--root needs a folder}"); shift ;;
       --no-build) BUILD=no ;;
       --release) RELEASE_NAME=${2:?--release needs a name}; shift ;;
-      --id-min) ID_MIN=${2:?--id-min needs an id}; shift ;;
-      --id-max) ID_MAX=${2:?--id-max needs an id}; shift ;;
+      --id-min) ID_MIN=${2:?--id-min needs an id}; CONF_OPTIONS+=("$1"); shift ;;
+      --id-max) ID_MAX=${2:?--id-max needs an id}; CONF_OPTIONS+=("$1"); shift ;;
       --trading-hours)
         local hours=${2:?--trading-hours needs HH:MM-HH:MM}
         TRADING_START=${hours%-*}
         TRADING_STOP=${hours#*-}
+        CONF_OPTIONS+=("$1")
         shift ;;
-      --timezone) TIMEZONE=${2:?--timezone needs a zone}; shift ;;
+      --timezone) TIMEZONE=${2:?--timezone needs a zone}; CONF_OPTIONS+=("$1"); shift ;;
       --host) HOST_NAMES+=("${2:?--host needs a name}"); shift ;;
-      --senebi-url) SENEBI_URL=${2:?--senebi-url needs a URL}; shift ;;
+      --senebi-url) SENEBI_URL=${2:?--senebi-url needs a URL}; CONF_OPTIONS+=("$1"); shift ;;
       --senebi-ca) SENEBI_CA=$(realpath "${2:?--senebi-ca needs a file}"); shift ;;
       --senebi-address) SENEBI_ADDRESSES+=("${2:?--senebi-address needs an IP address}"); shift ;;
       --byma-cert) BYMA_CERT=$(realpath "${2:?--byma-cert needs a file}"); shift ;;
@@ -167,11 +170,11 @@ check_platform() {
     command -v "$tool" >/dev/null || missing+=("$tool")
   done
   if ! staged; then
-    for tool in systemctl apt-get dpkg-query useradd nft ss; do
+    for tool in systemctl apt-get dpkg-query useradd ss; do
       command -v "$tool" >/dev/null || missing+=("$tool")
     done
   fi
-  ((${#missing[@]} == 0)) || die "missing tools: ${missing[*]} (Debian: apt-get install nftables openssl iproute2 npm)"
+  ((${#missing[@]} == 0)) || die "missing tools: ${missing[*]} (Debian: apt-get install openssl iproute2 passwd; npm comes with Node.js)"
   log "platform: Linux, node $("$NODE_BIN" --version) at $NODE_BIN${ROOT:+, staging into $ROOT}"
 }
 
@@ -191,22 +194,40 @@ owner_of() {
   printf '%s:%s' "$uid" "$gid"
 }
 
-# Sets mode and owner of a path (ownership only when running as root).
-set_access() {
+# Sets mode and owner of a path, quietly (ownership only when running as root).
+apply_access() {
   local path=$1 mode=$2 user=$3 group=$4
   chmod "$mode" "$path"
   if ((EUID == 0)); then chown -h "$(owner_of "$user" "$group")" "$path"; fi
+}
+
+# Gives a path its mode and owner when it has others, and reports the change.
+set_access() {
+  local path=$1 mode=$2 user=$3 group=$4 owner format='%U:%G'
+  if ((8#$(stat -c '%a' "$path") != 8#$mode)); then
+    chmod "$mode" "$path"
+    changed "mode $mode on ${path#"$ROOT"}"
+  fi
+  ((EUID == 0)) || return 0
+  owner=$(owner_of "$user" "$group")
+  if staged; then format='%u:%g'; fi
+  if [[ $(stat -c "$format" "$path") != "$owner" ]]; then
+    chown -h "$owner" "$path"
+    changed "owner $user:$group on ${path#"$ROOT"}"
+  fi
 }
 
 # Creates a folder (with parents) and sets its mode and owner.
 ensure_dir() {
   local dir=$1 mode=$2 user=$3 group=$4 path
   path=$(target "$dir")
-  if [[ ! -d $path ]]; then
+  if [[ -d $path ]]; then
+    set_access "$path" "$mode" "$user" "$group"
+  else
     mkdir -p "$path"
-    changed "created $dir"
+    apply_access "$path" "$mode" "$user" "$group"
+    changed "created $dir ($mode $user:$group)"
   fi
-  set_access "$path" "$mode" "$user" "$group"
 }
 
 # Installs SOURCE as the target file DEST unless it already has this content; the new file
@@ -217,7 +238,7 @@ install_file() {
   if [[ ! -f $path ]] || ! cmp -s "$source" "$path"; then
     mkdir -p "$(dirname "$path")"
     cp "$source" "$path.qsen-new"
-    set_access "$path.qsen-new" "$mode" "$user" "$group"
+    apply_access "$path.qsen-new" "$mode" "$user" "$group"
     mv -f "$path.qsen-new" "$path"
     changed "wrote $dest"
   fi
@@ -479,6 +500,8 @@ write_config() {
   cli=$(target "$RELEASE_DIR")/packages/core/dist/src/config/cli.js
   if [[ -f $conf ]]; then
     log "config: /etc/qsen/conf.toml exists, kept as it is"
+    ((${#CONF_OPTIONS[@]} == 0)) ||
+      warn "/etc/qsen/conf.toml exists, so ${CONF_OPTIONS[*]} changed nothing: edit the file (docs/deployment.md)"
   else
     senebi_dir=byma
     has_byma_identity || { senebi_dir=senebi; test_identity=true; }
@@ -489,7 +512,7 @@ write_config() {
       --senebi-url "$SENEBI_URL" --senebi-dir "$senebi_dir" --test-identity "$test_identity" |
       sed "s|^host_names = \[\]\$|host_names = [$hosts]|" >"$conf.qsen-new"
     "$NODE_BIN" "$cli" check "$conf.qsen-new" >/dev/null || die "the rendered conf.toml ($conf.qsen-new) does not pass the check above"
-    set_access "$conf.qsen-new" 0640 root "$QSEN_USER"
+    apply_access "$conf.qsen-new" 0640 root "$QSEN_USER"
     mv "$conf.qsen-new" "$conf"
     changed "wrote /etc/qsen/conf.toml"
   fi
@@ -503,6 +526,12 @@ write_config() {
 senebi_host() {
   awk '/^\[/ { section = $0 } section == "[senebi]" && $1 == "url" { print $3 }' "$(target /etc/qsen/conf.toml)" |
     tr -d '"' | sed -e 's#^https://##' -e 's#[:/].*$##'
+}
+
+# The SENEBI port written in conf.toml (443 when the URL names none).
+senebi_port() {
+  awk '/^\[/ { section = $0 } section == "[senebi]" && $1 == "url" { print $3 }' "$(target /etc/qsen/conf.toml)" |
+    tr -d '"' | sed -n -e 's#^https://[^/:]*:\([0-9]*\).*#\1#p' -e 't' -e 's#.*#443#p'
 }
 
 # 6. Units and polkit --------------------------------------------------------------------
@@ -534,16 +563,31 @@ install_units() {
   fi
 }
 
-# 7. node_exporter -----------------------------------------------------------------------
+# 3b and 7. Debian packages and node_exporter ----------------------------------------------
 
+# Installs the Debian packages QSen relies on when absent: polkitd (the kans' systemctl
+# rights), nftables (the firewall) and prometheus-node-exporter. The ones installed here are
+# recorded, so that uninstall.sh --purge removes only those.
+install_packages() {
+  if staged; then
+    log "packages: staging, nothing installed (polkitd nftables prometheus-node-exporter)"
+    return
+  fi
+  local package missing=() recorded
+  for package in polkitd nftables prometheus-node-exporter; do
+    dpkg-query --show --showformat='${Status}' "$package" 2>/dev/null | grep -q 'install ok installed' || missing+=("$package")
+  done
+  ((${#missing[@]} > 0)) || return 0
+  log "packages: apt-get install ${missing[*]}"
+  DEBIAN_FRONTEND=noninteractive apt-get install --yes --no-install-recommends "${missing[@]}"
+  recorded=$(read_state PACKAGES_INSTALLED_BY_QSEN)
+  record_state PACKAGES_INSTALLED_BY_QSEN "$(printf '%s\n' "$recorded" "${missing[@]}" | xargs -n 1 | sort -u | xargs)"
+  changed "installed ${missing[*]}"
+}
+
+# Binds node_exporter to 127.0.0.1:9100 through Debian's defaults file (ARGS).
 install_node_exporter() {
   local defaults=/etc/default/prometheus-node-exporter before
-  if ! staged && ! dpkg-query --show --showformat='${Status}' prometheus-node-exporter 2>/dev/null | grep -q 'install ok installed'; then
-    log "node_exporter: apt-get install prometheus-node-exporter"
-    DEBIAN_FRONTEND=noninteractive apt-get install --yes --no-install-recommends prometheus-node-exporter
-    changed "installed prometheus-node-exporter"
-    record_state NODE_EXPORTER_INSTALLED_BY_QSEN yes
-  fi
   if [[ -f $(target $defaults) && ! -f $(target $defaults).qsen-orig ]] &&
     ! cmp -s "$(target $defaults)" "$SCRIPT_DIR/node-exporter/prometheus-node-exporter"; then
     cp -p "$(target $defaults)" "$(target $defaults).qsen-orig"
@@ -613,6 +657,9 @@ resolve_senebi_addresses() {
     elif ! staged; then
       mapfile -t SENEBI_ADDRESSES < <(getent ahostsv4 "$host" 2>/dev/null | awk '{ print $1 }' | sort -u)
     fi
+  fi
+  if [[ $(senebi_port) != 443 ]]; then
+    warn "SENEBI's URL uses port $(senebi_port); the firewall lets qsen out to port 443 only"
   fi
   if ((${#SENEBI_ADDRESSES[@]} == 0)); then
     warn "no address for SENEBI ($host): the firewall blocks outbound HTTPS until you run the installer with --senebi-address IP"
@@ -767,6 +814,7 @@ main() {
   install_release
   ensure_user
   ensure_folders
+  install_packages
   generate_pki
   install_byma_identity
   write_config

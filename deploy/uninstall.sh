@@ -9,7 +9,8 @@
 # back) and the releases under /opt/qsen.
 # Kept unless --purge: /etc/qsen (configuration, PKI, the agent's encrypted key),
 # /var/log/qsen (logs and audit log), /var/lib/qsen (order journal, kill switch), the user
-# qsen, and the prometheus-node-exporter package.
+# qsen, and the Debian packages install.sh installed (polkitd, nftables,
+# prometheus-node-exporter, when they were absent before).
 # With --root DIR it works on a staging folder made by install.sh --root DIR and touches
 # nothing outside it.
 set -euo pipefail
@@ -115,10 +116,20 @@ restore_node_exporter() {
   if ! staged && systemctl is-active --quiet prometheus-node-exporter.service; then
     systemctl restart prometheus-node-exporter.service
   fi
-  if [[ $PURGE == yes ]] && ! staged && grep -qx 'NODE_EXPORTER_INSTALLED_BY_QSEN=yes' /etc/qsen/install.state 2>/dev/null; then
-    apt-get remove --yes prometheus-node-exporter
-    log "removed the prometheus-node-exporter package (installed by install.sh)"
+}
+
+# With --purge: removes the Debian packages install.sh installed (recorded in install.state).
+remove_packages() {
+  local packages
+  packages=$(sed -n 's/^PACKAGES_INSTALLED_BY_QSEN=//p' "$(target /etc/qsen/install.state)" 2>/dev/null | tail -n 1)
+  [[ -n $packages ]] || return 0
+  if staged; then
+    log "staging: packages installed by install.sh left alone: $packages"
+    return
   fi
+  # shellcheck disable=SC2086 # one word per package
+  apt-get remove --yes $packages
+  log "removed the packages install.sh had installed: $packages"
 }
 
 remove_user() {
@@ -145,6 +156,7 @@ main() {
   restore_node_exporter
   remove_path /opt/qsen
   if [[ $PURGE == yes ]]; then
+    remove_packages
     remove_path /etc/qsen
     remove_path /var/log/qsen
     remove_path /var/lib/qsen
