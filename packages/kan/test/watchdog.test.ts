@@ -31,7 +31,7 @@ before(() => {
 after(() => tmp.remove());
 
 const settings: WatchdogSettings = {
-  interval_ms: 250, timeout_ms: 200, failure_threshold: 3, startup_grace_ms: 1_500, stop_grace_ms: 500,
+  interval_ms: 400, timeout_ms: 350, failure_threshold: 3, startup_grace_ms: 3_000, stop_grace_ms: 500,
   backoff_initial_ms: 400, backoff_max_ms: 3_200, stable_after_ms: 10_000,
 };
 

@@ -15,6 +15,9 @@ import {
 } from './policy.js';
 import { readHistory } from './history.js';
 
+/** Pause before probing a suspect target again. */
+export const RETRY_DELAY_MS = 50;
+
 /** The watchdog settings it needs (a subset of QsenConfig). */
 export interface WatchdogSettings {
   readonly interval_ms: number;
@@ -150,12 +153,22 @@ export class Watchdog {
     // Next round on the grid; after a stall skip the missed rounds instead of bursting.
     this.#nextDue = Math.max(dueAt + interval, firedAt + Math.floor(interval / 2));
     this.#schedule();
-    for (const target of this.#targets) {
-      if (target.probing) continue;
-      target.probing = true;
-      this.#track(this.#probeOne(target, dueAt, firedAt).finally(() => { target.probing = false; }));
-    }
+    for (const target of this.#targets) this.#launchProbe(target, dueAt, firedAt);
     this.#track(this.#considerDailyRestart());
+  }
+
+  #launchProbe(target: TargetState, dueAt: number, firedAt: number): void {
+    if (target.probing || !this.#running) return;
+    target.probing = true;
+    this.#track(this.#probeOne(target, dueAt, firedAt).finally(() => {
+      target.probing = false;
+      // A suspect target is probed again at once instead of at the next round: a hung
+      // verdict then takes failure_threshold timeouts, not failure_threshold intervals.
+      if (target.verdict.kind === 'suspect' && target.owner !== null && this.#running) {
+        const due = Date.now() + RETRY_DELAY_MS;
+        setTimeout(() => this.#launchProbe(target, due, Date.now()), RETRY_DELAY_MS);
+      }
+    }));
   }
 
   #track(p: Promise<unknown>): void {
