@@ -11,7 +11,7 @@ const ABOVE = '10000000000000000000';
 describe('qsen API over mutual TLS against a SENEBI stand-in', () => {
   let h: Harness;
   before(async () => {
-    h = await startHarness({ settings: { timeoutMs: 400 } });
+    h = await startHarness({ settings: { timeoutMs: 2000 } });
   });
   after(async () => {
     await h.close();

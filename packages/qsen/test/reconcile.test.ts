@@ -27,7 +27,7 @@ test('orders left in flight are reconciled by id before sendOrder answers; meanw
     encodeRecord({ type: 'order', id: toUint64(neverArrived), order: order(neverArrived), at: '2026-11-20T14:00:00.002Z' }),
   ]));
   const placeholder = { port: senebiPort, posts: new Map<string, number>(), orders: new Map(), fault: 'none' as const, delayMs: 0, extraOrdersJson: [], operationsJson: [], close: async () => undefined };
-  const h = await startHarness({ state, senebi: placeholder, settings: { timeoutMs: 300 } });
+  const h = await startHarness({ state, senebi: placeholder, settings: { timeoutMs: 1500 } });
   let up: Awaited<ReturnType<typeof startSenebiDouble>> | undefined;
   try {
     const ping = JSON.parse((await httpsCall(`https://127.0.0.1:${h.node.port}/qsen/v1/ping`, { ca: state.ca })).body) as Record<string, unknown>;
