@@ -20,6 +20,9 @@ import { createErrorHandler, notFound } from './http/errors.js';
 import { createSenebiRouter } from './routes/senebi.js';
 import { createAdminRouter } from './routes/admin.js';
 
+/** Buffered journal lines that trigger a write even if no answer waits for it. */
+const BACKGROUND_COMMIT_LINES = 1000;
+
 /** What createSimulator needs. */
 export interface SimulatorOptions {
   /** qsen's reserved id range (the seeded business lies outside it). */
@@ -92,6 +95,10 @@ export function createSimulator(options: SimulatorOptions): Simulator {
     if (replaying || !options.storage) return;
     seq += 1n;
     options.storage.append(renderChangeLine(seq, change));
+    // Changes no answer waits for (e.g. ping counters) are written in batches.
+    if (options.storage.pendingLines >= BACKGROUND_COMMIT_LINES) {
+      void options.storage.commit().catch((err: unknown) => logger.error('state journal write failed', { error: err instanceof Error ? err.message : String(err) }));
+    }
   }
   counters.onChange(journal);
 

@@ -240,6 +240,21 @@ describe('settings, state and command line', () => {
       dir.remove();
     }
   });
+  test('changes no answer waits for are written once 1000 lines are buffered', async () => {
+    const dir = makeTempDir('qsen-sim-batch-');
+    try {
+      const storage = createStateStorage(join(dir.path, 'state.json'));
+      const sim = createSimulator({ range: RANGE, now: fixedNow('2026-03-10T15:00:00Z'), storage });
+      await sim.checkpoint();
+      for (let i = 0; i < 1500; i++) sim.counters.countRequest('GET /senebi/v1/ping');
+      await storage.close();
+      const saved = await createStateStorage(join(dir.path, 'state.json')).load();
+      assert.equal(saved.lines.length, 1500, 'the batch started at 1000 lines took every line buffered when it ran');
+      assert.equal(storage.pendingLines, 0);
+    } finally {
+      dir.remove();
+    }
+  });
   test('the command line takes --home and --port', () => {
     assert.deepEqual(parseArgs(['--home', 'h', '--port=0'], '/x'), { home: '/x/h', port: 0 });
     assert.deepEqual(parseArgs(['--home=/abs'], '/x'), { home: '/abs', port: undefined });

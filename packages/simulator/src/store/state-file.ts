@@ -16,6 +16,8 @@ export interface StateStorage {
   readonly journalPath: string;
   /** Journal lines written since the last compaction. */
   readonly journalLines: number;
+  /** Lines buffered and not yet written. */
+  readonly pendingLines: number;
   /** Reads the snapshot text (undefined when absent) and the journal's complete lines (a torn last line is dropped). */
   load(): Promise<{ snapshot: string | undefined; lines: string[] }>;
   /** Buffers one journal line (a JSON text without newline). */
@@ -85,6 +87,9 @@ export function createStateStorage(statePath: string): StateStorage {
     journalPath,
     get journalLines() {
       return journalLines;
+    },
+    get pendingLines() {
+      return buffer.length;
     },
     async load() {
       const snapshot = await readOptional(statePath);
