@@ -12,15 +12,15 @@
 #   2. build the software in the checkout and install it as /opt/qsen/releases/<version>,
 #      pointing /opt/qsen/current at it (the previous release stays for rollback);
 #   3. create the system user qsen and the folders /etc/qsen, /var/log/qsen, /var/lib/qsen;
+#      bind node_exporter to 127.0.0.1:9100 (/etc/default/prometheus-node-exporter), then
 #      install polkitd, nftables and prometheus-node-exporter when absent;
 #   4. make the cluster PKI, the client identities and a SENEBI test identity when absent;
 #      install the agent's BYMA identity given on the command line (/etc/qsen/byma);
 #   5. write /etc/qsen/conf.toml with qsen-config render (first run only) and check it;
 #   6. install the systemd units and the polkit rule, enable kan@0..2;
-#   7. bind node_exporter to 127.0.0.1:9100 (Debian's /etc/default/prometheus-node-exporter);
-#   8. move sshd to port 52022 (validated with sshd -t) and install the nftables firewall,
+#   7. move sshd to port 52022 (validated with sshd -t) and install the nftables firewall,
 #      applied only when no SSH session would be cut;
-#   9. start the kans (they start qsen inside the trading window) and print a summary.
+#   8. start the kans (they start qsen inside the trading window) and print a summary.
 #
 # With --root DIR nothing outside DIR is touched: no package is installed, no service is
 # started, no firewall is applied, and the user qsen is only added to DIR/etc/passwd.
@@ -58,6 +58,7 @@ RELEASE_DIR=""
 INCOMING=""
 RELEASE_CHANGED=no
 UNITS_CHANGED=no
+NODE_EXPORTER_CHANGED=no
 CHANGES=0
 WARNINGS=()
 
@@ -391,6 +392,60 @@ ensure_folders() {
   ensure_dir /var/lib/qsen 0750 "$QSEN_USER" "$QSEN_USER"
 }
 
+# 3b. node_exporter and Debian packages -----------------------------------------------------
+
+# Installs the Debian packages QSen relies on when absent: polkitd (the kans' systemctl
+# rights), nftables (the firewall) and prometheus-node-exporter. The ones installed here are
+# recorded, so that uninstall.sh --purge removes only those.
+install_packages() {
+  if staged; then
+    log "packages: staging, nothing installed (polkitd nftables prometheus-node-exporter)"
+    return
+  fi
+  local package missing=() recorded
+  for package in polkitd nftables prometheus-node-exporter; do
+    dpkg-query --show --showformat='${Status}' "$package" 2>/dev/null | grep -q 'install ok installed' || missing+=("$package")
+  done
+  ((${#missing[@]} > 0)) || return 0
+  log "packages: apt-get install ${missing[*]}"
+  # confold: keep the node_exporter defaults file written just before.
+  DEBIAN_FRONTEND=noninteractive apt-get install --yes --no-install-recommends \
+    -o Dpkg::Options::=--force-confdef -o Dpkg::Options::=--force-confold "${missing[@]}"
+  recorded=$(read_state PACKAGES_INSTALLED_BY_QSEN)
+  record_state PACKAGES_INSTALLED_BY_QSEN "$(printf '%s\n' "$recorded" "${missing[@]}" | xargs -n 1 | sort -u | xargs)"
+  changed "installed ${missing[*]}"
+}
+
+# Binds node_exporter to 127.0.0.1:9100 through Debian's defaults file (ARGS). Written before
+# the package is installed, so that node_exporter never listens on another address.
+install_node_exporter_defaults() {
+  local defaults=/etc/default/prometheus-node-exporter before
+  if [[ -f $(target $defaults) && ! -f $(target $defaults).qsen-orig ]] &&
+    ! cmp -s "$(target $defaults)" "$SCRIPT_DIR/node-exporter/prometheus-node-exporter"; then
+    cp -p "$(target $defaults)" "$(target $defaults).qsen-orig"
+    changed "kept Debian's $defaults as $defaults.qsen-orig"
+  fi
+  before=$CHANGES
+  install_file "$SCRIPT_DIR/node-exporter/prometheus-node-exporter" $defaults 0644 root root
+  ((CHANGES == before)) || NODE_EXPORTER_CHANGED=yes
+}
+
+# Install state (/etc/qsen/install.state): what a later run or uninstall.sh must know.
+read_state() {
+  local file
+  file=$(target /etc/qsen/install.state)
+  [[ -f $file ]] || return 0
+  sed -n "s/^$1=//p" "$file" | tail -n 1
+}
+
+record_state() {
+  local key=$1 value=$2 file
+  file=$(target /etc/qsen/install.state)
+  [[ $(read_state "$key") != "$value" ]] || return 0
+  { grep -v "^$key=" "$file" 2>/dev/null || true; printf '%s=%s\n' "$key" "$value"; } |
+    install_text /etc/qsen/install.state 0640 root "$QSEN_USER"
+}
+
 # 4. PKI and the SENEBI identity ---------------------------------------------------------
 
 default_host_names() {
@@ -563,62 +618,7 @@ install_units() {
   fi
 }
 
-# 3b and 7. Debian packages and node_exporter ----------------------------------------------
-
-# Installs the Debian packages QSen relies on when absent: polkitd (the kans' systemctl
-# rights), nftables (the firewall) and prometheus-node-exporter. The ones installed here are
-# recorded, so that uninstall.sh --purge removes only those.
-install_packages() {
-  if staged; then
-    log "packages: staging, nothing installed (polkitd nftables prometheus-node-exporter)"
-    return
-  fi
-  local package missing=() recorded
-  for package in polkitd nftables prometheus-node-exporter; do
-    dpkg-query --show --showformat='${Status}' "$package" 2>/dev/null | grep -q 'install ok installed' || missing+=("$package")
-  done
-  ((${#missing[@]} > 0)) || return 0
-  log "packages: apt-get install ${missing[*]}"
-  DEBIAN_FRONTEND=noninteractive apt-get install --yes --no-install-recommends "${missing[@]}"
-  recorded=$(read_state PACKAGES_INSTALLED_BY_QSEN)
-  record_state PACKAGES_INSTALLED_BY_QSEN "$(printf '%s\n' "$recorded" "${missing[@]}" | xargs -n 1 | sort -u | xargs)"
-  changed "installed ${missing[*]}"
-}
-
-# Binds node_exporter to 127.0.0.1:9100 through Debian's defaults file (ARGS).
-install_node_exporter() {
-  local defaults=/etc/default/prometheus-node-exporter before
-  if [[ -f $(target $defaults) && ! -f $(target $defaults).qsen-orig ]] &&
-    ! cmp -s "$(target $defaults)" "$SCRIPT_DIR/node-exporter/prometheus-node-exporter"; then
-    cp -p "$(target $defaults)" "$(target $defaults).qsen-orig"
-    changed "kept Debian's $defaults as $defaults.qsen-orig"
-  fi
-  before=$CHANGES
-  install_file "$SCRIPT_DIR/node-exporter/prometheus-node-exporter" $defaults 0644 root root
-  if ! staged && ((CHANGES > before)); then
-    systemctl enable --quiet prometheus-node-exporter.service
-    systemctl restart prometheus-node-exporter.service
-    log "node_exporter: restarted on 127.0.0.1:9100"
-  fi
-}
-
-# Install state (/etc/qsen/install.state): what a later run or uninstall.sh must know.
-read_state() {
-  local file
-  file=$(target /etc/qsen/install.state)
-  [[ -f $file ]] || return 0
-  sed -n "s/^$1=//p" "$file" | tail -n 1
-}
-
-record_state() {
-  local key=$1 value=$2 file
-  file=$(target /etc/qsen/install.state)
-  [[ $(read_state "$key") != "$value" ]] || return 0
-  { grep -v "^$key=" "$file" 2>/dev/null || true; printf '%s=%s\n' "$key" "$value"; } |
-    install_text /etc/qsen/install.state 0640 root "$QSEN_USER"
-}
-
-# 8. SSH and firewall --------------------------------------------------------------------
+# 7. SSH and firewall --------------------------------------------------------------------
 
 install_sshd_dropin() {
   local dropin=/etc/ssh/sshd_config.d/50-qsen.conf path previous=""
@@ -735,12 +735,17 @@ install_firewall() {
   log "firewall: applied $ruleset"
 }
 
-# 9. Services and summary ----------------------------------------------------------------
+# 8. Services and summary ----------------------------------------------------------------
 
 start_services() {
   if staged; then
     log "services: staging, nothing started"
     return
+  fi
+  if [[ $NODE_EXPORTER_CHANGED == yes ]]; then
+    systemctl enable --quiet prometheus-node-exporter.service
+    systemctl restart prometheus-node-exporter.service
+    changed "restarted prometheus-node-exporter on 127.0.0.1:9100"
   fi
   local index
   for index in "${KAN_INDEXES[@]}"; do
@@ -814,12 +819,12 @@ main() {
   install_release
   ensure_user
   ensure_folders
+  install_node_exporter_defaults
   install_packages
   generate_pki
   install_byma_identity
   write_config
   install_units
-  install_node_exporter
   install_sshd_dropin
   resolve_senebi_addresses
   install_firewall
