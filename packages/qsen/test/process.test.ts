@@ -1,6 +1,6 @@
 import { after, before, beforeEach, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { appendFileSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { appendFileSync, existsSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { findFreePort, httpsCall, waitFor, type HttpsAnswer } from '@qsen/testkit';
 import { orderJson } from './support/node.js';
@@ -19,6 +19,11 @@ describe('the real qsen process: crash recovery, kill switch across restarts, si
     children.push(child);
     await waitForPing(port, state.ca);
     return child;
+  };
+  /** Every log file of the state folder whose name starts with `prefix`, concatenated. */
+  const readLogs = (prefix: string): string => {
+    const dir = join(state.home, 'logs');
+    return existsSync(dir) ? readdirSync(dir).filter((f) => f.startsWith(prefix)).map((f) => readFileSync(join(dir, f), 'utf8')).join('') : '';
   };
   const send = (id: string): Promise<HttpsAnswer> => httpsCall(`https://127.0.0.1:${port}/qsen/v1/sendOrder`, {
     method: 'POST', ca: state.ca, identity: { cert: state.clients.platform.certPem, key: state.clients.platform.keyPem }, body: orderJson(id), timeoutMs: 20_000,
@@ -98,8 +103,7 @@ describe('the real qsen process: crash recovery, kill switch across restarts, si
     assert.equal((await runAdmin(['resume', '--config', state.confFile])).code, 0);
     assert.equal((await send('9999000000000000901')).status, 200);
     assert.equal(senebi.posts.get('9999000000000000901'), 1);
-    const auditFile = readFileSync(join(state.home, 'logs', `audit-${new Date().toISOString().slice(0, 10)}.log`), 'utf8');
-    assert.match(auditFile, /"action":"halt"[^\n]*"subject":"local:/);
+    assert.match(readLogs('audit-'), /"action":"halt"[^\n]*"subject":"local:/);
   });
 
   test('SIGTERM lets the order in flight finish and be answered, then exits 0', async () => {
@@ -113,6 +117,15 @@ describe('the real qsen process: crash recovery, kill switch across restarts, si
     assert.equal((await child.exited).code, 0);
     const journal = readFileSync(join(state.home, 'data', 'journal.log'), 'utf8');
     assert.match(journal, /"id":"9999000000000000950","state":"accepted"/);
+  });
+
+  test('SIGHUP re-reads the TLS files and qsen keeps serving', async () => {
+    const child = await start();
+    child.child.kill('SIGHUP');
+    await waitFor(() => readLogs('qsen-').includes('SIGHUP: TLS files reloaded'), { timeoutMs: 10_000, what: 'the reload log line' });
+    assert.equal((await send('9999000000000000960')).status, 200);
+    child.child.kill('SIGTERM');
+    assert.equal((await child.exited).code, 0);
   });
 
   test('a wrong passphrase stops qsen with a clear message that does not show the passphrase', async () => {
