@@ -637,7 +637,7 @@ install_sshd_dropin() {
   fi
   rm -f "$previous"
   local ports
-  ports=$(sshd -T 2>/dev/null | awk '$1 == "port" { print $2 }' | sort -u | tr '\n' ' ')
+  ports=$({ sshd -T 2>/dev/null || true; } | awk '$1 == "port" { print $2 }' | sort -u | tr '\n' ' ')
   [[ $ports == "$SSH_PORT " ]] || warn "sshd listens on ports: $ports(a Port line in /etc/ssh/sshd_config adds to $SSH_PORT)"
   systemctl reload ssh.service
   changed "sshd reloaded: port $SSH_PORT (sessions already open stay open)"
@@ -666,16 +666,15 @@ resolve_senebi_addresses() {
     return
   fi
   record_state SENEBI_ADDRESSES "${SENEBI_ADDRESSES[*]}"
-  local hosts_file block
+  local hosts_file block address
   hosts_file=$(target /etc/hosts)
-  if [[ ! $host =~ ^[0-9.]+$|: ]]; then
-    block=$(printf '%s\n' "# BEGIN qsen: SENEBI's addresses (outbound DNS is blocked by the firewall)"
-      printf '%s %s\n' "${SENEBI_ADDRESSES[0]}" "$host"
-      printf '%s\n' "# END qsen")
-    if ! grep -qF -- "$block" "$hosts_file" 2>/dev/null; then
-      { [[ ! -f $hosts_file ]] || sed '/^# BEGIN qsen:/,/^# END qsen$/d' "$hosts_file"; printf '%s\n' "$block"; } |
-        install_text /etc/hosts 0644 root root
-    fi
+  [[ ! $host =~ ^[0-9.]+$|: ]] || return 0
+  block="# BEGIN qsen: SENEBI's addresses (outbound DNS is blocked by the firewall)"
+  for address in "${SENEBI_ADDRESSES[@]}"; do block+=$'\n'"$address $host"; done
+  block+=$'\n'"# END qsen"
+  if [[ $(sed -n '/^# BEGIN qsen:/,/^# END qsen$/p' "$hosts_file" 2>/dev/null) != "$block" ]]; then
+    { [[ ! -f $hosts_file ]] || sed '/^# BEGIN qsen:/,/^# END qsen$/d' "$hosts_file"; printf '%s\n' "$block"; } |
+      install_text /etc/hosts 0644 root root
   fi
 }
 
@@ -702,7 +701,7 @@ join_by() {
 # Prints the local ports of the SSH sessions now open (from $SSH_CONNECTION and from ss).
 open_ssh_session_ports() {
   if [[ -n ${SSH_CONNECTION:-} ]]; then printf '%s\n' "${SSH_CONNECTION##* }"; fi
-  ss -Htnp state established 2>/dev/null | awk '/"sshd"/ { n = split($3, a, ":"); print a[n] }'
+  { ss -Htnp state established 2>/dev/null || true; } | awk '/"sshd"/ { n = split($3, a, ":"); print a[n] }'
 }
 
 install_firewall() {
