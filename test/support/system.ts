@@ -1,0 +1,244 @@
+/**
+ * Starts the whole QSen system exactly as `npm start` does (the launcher's main with
+ * `QSEN_HOME` and free ports in the environment) and gives the hardening suites one handle on it.
+ */
+import { spawn, type ChildProcess } from 'node:child_process';
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { createControlClient, type ControlClient, type ProcessStatus } from '@qsen/launcher';
+import { findFreePort, httpsCall, makeTempDir, waitFor, type ClientIdentity, type HttpsAnswer } from '@qsen/testkit';
+
+/** The repository root (compiled helpers live in test/dist/support/). */
+export const REPOSITORY = new URL('../../../', import.meta.url).pathname;
+
+/** The launcher's main, the program behind `npm start`. */
+export const LAUNCHER_MAIN = join(REPOSITORY, 'packages/launcher/dist/src/main.js');
+
+/** The four supervised nodes. */
+export type NodeName = 'qsen' | 'kan0' | 'kan1' | 'kan2';
+
+/** Every node, in the contract's port order. */
+export const NODE_NAMES: readonly NodeName[] = ['qsen', 'kan0', 'kan1', 'kan2'];
+
+/** The roles of CONTRACT section 2. */
+export type RoleName = 'platform' | 'operator' | 'auditor';
+
+/** The roles of CONTRACT section 2, in table order. */
+export const ROLE_NAMES: readonly RoleName[] = ['platform', 'operator', 'auditor'];
+
+/** Ports the system was started with. */
+export interface SystemPorts {
+  qsen: number;
+  kans: [number, number, number];
+  senebi: number;
+  nodeExporter: number;
+}
+
+/** Options of `startSystem`. */
+export interface StartSystemOptions {
+  /** Prefix of the temporary folder. */
+  prefix?: string;
+  /** Runs after `init` made the state folder and before `start` (plant files, edit conf.toml, issue certificates). */
+  prepare?: (home: string) => void | Promise<void>;
+  /** Time allowed for all four nodes to answer their pings. */
+  readyTimeoutMs?: number;
+}
+
+/** One call through `LocalSystem.call`. */
+export interface CallOptions {
+  method?: string;
+  body?: string;
+  identity?: ClientIdentity | RoleName | null;
+  timeoutMs?: number;
+}
+
+/** A running system started by `startSystem`. */
+export interface LocalSystem {
+  home: string;
+  ports: SystemPorts;
+  /** PEM of the cluster CA (verifies the nodes' server certificate). */
+  ca: string;
+  /** The launcher process (the `npm start` stand-in). */
+  launcher: ChildProcess;
+  /** The port of a node. */
+  portOf(node: NodeName): number;
+  /** `https://localhost:PORT` of a node. */
+  urlOf(node: NodeName): string;
+  /** The client identity of a role from `pki/clients/`. */
+  identity(role: RoleName): ClientIdentity;
+  /** One HTTPS call to a node (default: platform identity); every answer body is kept in `responses`. */
+  call(node: NodeName, path: string, options?: CallOptions): Promise<HttpsAnswer>;
+  /** Every answer body received through `call`, for the secret scan. */
+  responses: string[];
+  /** The launcher's control client. */
+  control(): ControlClient;
+  /** The launcher's view of one process. */
+  status(name: string): Promise<ProcessStatus>;
+  /** Whether the node answers its internal ping on loopback (no certificate) within `timeoutMs`. */
+  pingOnce(node: NodeName, timeoutMs?: number): Promise<boolean>;
+  /** Waits until all four nodes answer their pings. */
+  waitAllAnswering(timeoutMs: number): Promise<void>;
+  /** The launcher's stdout and stderr so far. */
+  output(): string;
+  /** Stops the launcher (SIGTERM, which stops every child), kills leftovers and removes the folder. */
+  stop(): Promise<void>;
+}
+
+function isAlive(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+  } catch {
+    return false;
+  }
+  try {
+    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+    return stat.slice(stat.lastIndexOf(')') + 2, stat.lastIndexOf(')') + 3) !== 'Z';
+  } catch {
+    return false;
+  }
+}
+
+/** Allocates the free ports a system needs. */
+export async function allocatePorts(): Promise<SystemPorts> {
+  const taken = new Set<number>();
+  const next = async (): Promise<number> => {
+    for (;;) {
+      const port = await findFreePort();
+      if (!taken.has(port)) {
+        taken.add(port);
+        return port;
+      }
+    }
+  };
+  return { qsen: await next(), kans: [await next(), await next(), await next()], senebi: await next(), nodeExporter: await next() };
+}
+
+/** The environment `npm start` gets in the tests: the state folder and the ports. */
+export function buildSystemEnv(home: string, ports: SystemPorts): NodeJS.ProcessEnv {
+  return {
+    ...process.env,
+    QSEN_HOME: home,
+    QSEN_QSEN_PORT: String(ports.qsen),
+    QSEN_KAN_PORTS: ports.kans.join(','),
+    QSEN_SENEBI_PORT: String(ports.senebi),
+    QSEN_NODE_EXPORTER_PORT: String(ports.nodeExporter),
+  };
+}
+
+/** Runs `main.js init` (what `npm run init` runs) and resolves when it exited 0. */
+export async function initStateFolderLikeNpm(home: string, ports: SystemPorts): Promise<void> {
+  const child = spawn(process.execPath, [LAUNCHER_MAIN, 'init'], { cwd: REPOSITORY, env: buildSystemEnv(home, ports), stdio: ['ignore', 'pipe', 'pipe'] });
+  let output = '';
+  child.stdout.on('data', (c: Buffer) => { output += c.toString('utf8'); });
+  child.stderr.on('data', (c: Buffer) => { output += c.toString('utf8'); });
+  const code = await new Promise<number | null>((resolve) => child.once('exit', (c) => resolve(c)));
+  if (code !== 0) throw new Error(`launcher init exited ${String(code)}: ${output}`);
+}
+
+/** Starts the launcher like `npm start` and waits until qsen and the three kans answer. */
+export async function startSystem(options: StartSystemOptions = {}): Promise<LocalSystem> {
+  const dir = makeTempDir(options.prefix ?? 'qsen-hardening-');
+  const home = join(dir.path, 'home');
+  const ports = await allocatePorts();
+  await initStateFolderLikeNpm(home, ports);
+  if (options.prepare) await options.prepare(home);
+
+  const launcher = spawn(process.execPath, [LAUNCHER_MAIN, 'start'], { cwd: REPOSITORY, env: buildSystemEnv(home, ports), stdio: ['ignore', 'pipe', 'pipe'] });
+  let output = '';
+  launcher.stdout?.on('data', (c: Buffer) => { output += c.toString('utf8'); });
+  launcher.stderr?.on('data', (c: Buffer) => { output += c.toString('utf8'); });
+  const exited = new Promise<void>((resolve) => launcher.once('exit', () => resolve()));
+  const seenPids = new Set<number>();
+  const ca = readFileSync(join(home, 'pki/ca.crt'), 'utf8');
+  const identities = new Map<RoleName, ClientIdentity>();
+  const responses: string[] = [];
+
+  const portOf = (node: NodeName): number => (node === 'qsen' ? ports.qsen : ports.kans[Number(node.slice(3))] ?? 0);
+  const urlOf = (node: NodeName): string => `https://localhost:${portOf(node)}`;
+  const identity = (role: RoleName): ClientIdentity => {
+    let found = identities.get(role);
+    if (!found) {
+      found = { cert: readFileSync(join(home, `pki/clients/${role}.crt`), 'utf8'), key: readFileSync(join(home, `pki/clients/${role}.key`), 'utf8') };
+      identities.set(role, found);
+    }
+    return found;
+  };
+  const control = (): ControlClient => createControlClient(join(home, 'run/control.sock'), { timeoutMs: 30_000 });
+  const pingPath = (node: NodeName): string => (node === 'qsen' ? '/qsen/v1/ping' : '/kan/v1/ping');
+  const pingOnce = async (node: NodeName, timeoutMs = 2000): Promise<boolean> => {
+    try {
+      const answer = await httpsCall(`${urlOf(node)}${pingPath(node)}`, { ca, timeoutMs });
+      return answer.status === 200;
+    } catch {
+      return false;
+    }
+  };
+  const waitAllAnswering = async (timeoutMs: number): Promise<void> => {
+    await waitFor(async () => (await Promise.all(NODE_NAMES.map((n) => pingOnce(n)))).every(Boolean), { timeoutMs, intervalMs: 200, what: 'qsen and the three kans to answer their pings' });
+  };
+
+  const system: LocalSystem = {
+    home,
+    ports,
+    ca,
+    launcher,
+    portOf,
+    urlOf,
+    identity,
+    responses,
+    control,
+    async status(name) {
+      const status = await control().status(name);
+      if (status.pid !== null) seenPids.add(status.pid);
+      return status;
+    },
+    async call(node, path, callOptions = {}) {
+      const chosen = callOptions.identity === undefined ? identity('platform') : typeof callOptions.identity === 'string' ? identity(callOptions.identity) : callOptions.identity ?? undefined;
+      const answer = await httpsCall(`${urlOf(node)}${path}`, {
+        ca,
+        ...(chosen ? { identity: chosen } : {}),
+        method: callOptions.method ?? 'GET',
+        ...(callOptions.body !== undefined ? { body: callOptions.body } : {}),
+        timeoutMs: callOptions.timeoutMs ?? 15_000,
+      });
+      responses.push(answer.body);
+      return answer;
+    },
+    pingOnce,
+    waitAllAnswering,
+    output: () => output,
+    async stop() {
+      try {
+        for (const p of await control().list()) if (p.pid !== null) seenPids.add(p.pid);
+      } catch {
+        // the launcher may already be gone
+      }
+      if (launcher.exitCode === null && launcher.signalCode === null) {
+        launcher.kill('SIGTERM');
+        const timer = setTimeout(() => launcher.kill('SIGKILL'), 30_000);
+        await exited;
+        clearTimeout(timer);
+      }
+      for (const pid of seenPids) if (isAlive(pid)) process.kill(pid, 'SIGKILL');
+      dir.remove();
+    },
+  };
+  try {
+    await waitAllAnswering(options.readyTimeoutMs ?? 90_000);
+    for (const p of await control().list()) if (p.pid !== null) seenPids.add(p.pid);
+  } catch (err) {
+    await system.stop();
+    throw new Error(`the system did not come up: ${err instanceof Error ? err.message : String(err)}\n${output}`);
+  }
+  return system;
+}
+
+/** Parses a JSON error body and returns its code (undefined when the body is not the contract's error). */
+export function errorCodeOf(answer: HttpsAnswer): string | undefined {
+  try {
+    const body = JSON.parse(answer.body) as { error?: { code?: unknown } };
+    return typeof body.error?.code === 'string' ? body.error.code : undefined;
+  } catch {
+    return undefined;
+  }
+}
