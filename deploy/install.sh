@@ -164,7 +164,9 @@ check_platform() {
   major=$("$NODE_BIN" -p 'process.versions.node.split(".")[0]')
   ((major >= 20)) || die "Node.js >= 20 is required, $NODE_BIN is $("$NODE_BIN" --version)"
   case $NODE_BIN in
-    /home/* | /root/* | /tmp/*) die "node must be installed system-wide: the units cannot see $NODE_BIN (ProtectHome, PrivateTmp)" ;;
+    /home/* | /root/* | /tmp/*)
+      local problem="node must be installed system-wide: the units cannot see $NODE_BIN (ProtectHome, PrivateTmp)"
+      if staged; then warn "$problem"; else die "$problem"; fi ;;
   esac
   local tool
   for tool in npm openssl sha256sum; do

@@ -3,7 +3,6 @@
  * nft in a throwaway network namespace so that tests never touch the host's firewall.
  */
 import type { TestContext } from 'node:test';
-import { requireTool } from '@qsen/testkit';
 import { runCommand } from './staging.js';
 
 /** What a ruleset lets through: chain policies, accepted ports, port-less accept rules, set contents. */
@@ -91,18 +90,11 @@ export interface NamespaceRunner {
 }
 
 /**
- * Finds how to run a command in a fresh network namespace (as root: unshare --net; otherwise
- * unshare --user --map-root-user --net). Skips the test (fails it under CI=true) when that is
- * impossible here.
+ * Finds how to run a command in a fresh network namespace (as root: unshare --net; otherwise,
+ * or when that is refused, unshare --user --map-root-user --net). Resolves with the runner, or
+ * with the reasons it is impossible here (e.g. a container without CAP_SYS_ADMIN).
  */
-export async function findNetworkNamespaceRunner(t: TestContext): Promise<NamespaceRunner | undefined> {
-  for (const tool of ['nft', 'unshare']) {
-    const found = requireTool(tool, tool === 'nft' ? 'nftables' : 'util-linux');
-    if (typeof found !== 'string') {
-      t.skip(found.skip);
-      return undefined;
-    }
-  }
+export async function findNetworkNamespaceRunner(): Promise<NamespaceRunner | { unavailable: string }> {
   const userNamespace = ['--user', '--map-root-user', '--net'];
   const candidates = process.getuid?.() === 0 ? [['--net'], userNamespace] : [userNamespace];
   const errors: string[] = [];
@@ -112,9 +104,24 @@ export async function findNetworkNamespaceRunner(t: TestContext): Promise<Namesp
     if (probe.code === 0) return runner;
     errors.push(`unshare ${options.join(' ')}: ${probe.stderr.trim()}`);
   }
-  const message = `cannot run nft in a private network namespace here (needs root or user namespaces): ${errors.join('; ')}`;
-  if (process.env['CI'] === 'true') throw new Error(`${message}; under CI=true this is a failure`);
-  console.error(`\n!!! ${message}: SKIPPING\n`);
-  t.skip(message);
-  return undefined;
+  return { unavailable: `cannot run nft in a private network namespace here (needs root or user namespaces): ${errors.join('; ')}` };
+}
+
+/** Checks a ruleset file with `nft --check` (directly, else in a private network namespace); undefined when nft cannot run at all. */
+export async function checkRuleset(file: string): Promise<{ code: number; output: string; how: string } | { unavailable: string }> {
+  const direct = await runCommand('nft', ['--check', '--file', file]);
+  if (direct.code === 0 || !/Operation not permitted|cache initialization failed/.test(direct.stderr)) {
+    return { code: direct.code, output: direct.stderr, how: 'nft --check' };
+  }
+  const runner = await findNetworkNamespaceRunner();
+  if ('unavailable' in runner) return { unavailable: `nft --check needs CAP_NET_ADMIN (${direct.stderr.trim()}); ${runner.unavailable}` };
+  const inNamespace = await runCommand(runner.command, [...runner.args, 'nft', '--check', '--file', file]);
+  return { code: inNamespace.code, output: inNamespace.stderr, how: `${runner.command} ${runner.args.join(' ')} nft --check` };
+}
+
+/** Skips a test for a reason it cannot run here, loudly; under CI=true the test fails instead. */
+export function skipOrFailInCi(t: TestContext, reason: string): void {
+  if (process.env['CI'] === 'true') throw new Error(`${reason}; under CI=true this is a failure`);
+  console.error(`\n!!! ${reason}: SKIPPING\n`);
+  t.skip(reason);
 }
