@@ -5,12 +5,12 @@
 //      (qsen's added latency = qsen percentile - direct percentile);
 //   2. throughput with 32 concurrent closed-loop clients, through qsen and through nginx;
 //   3. qsen's resident memory (VmRSS, sampled every 100 ms) under the throughput load.
-// Usage: npm run build && node bench/qsen/run.mjs [--seconds N] [--rate N] [--clients N]
+// Usage: npm run build && node bench/qsen/run.mjs [--seconds N] [--rate N] [--clients N] [--qsen-flags "V8 FLAGS"]
 // Writes bench/out/qsen/results.json and prints a Markdown section for bench/RESULTS.md.
 import { spawn } from 'node:child_process';
 import { mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { Agent, request } from 'node:https';
-import { cpus, totalmem, release } from 'node:os';
+import { cpus, loadavg, totalmem, release } from 'node:os';
 import { join } from 'node:path';
 import { performance } from 'node:perf_hooks';
 import { initClusterPki, decryptPrivateKey } from '@qsen/pki';
@@ -31,6 +31,8 @@ const SECONDS = opt('seconds', 10);
 const RATE = opt('rate', 200);
 const CLIENTS = opt('clients', 32);
 const WARMUP = 500;
+const flagsAt = args.indexOf('--qsen-flags');
+const QSEN_FLAGS = flagsAt === -1 ? [] : (args[flagsAt + 1] ?? '').split(' ').filter(Boolean);
 
 const out = join(REPOSITORY, 'bench/out/qsen');
 rmSync(out, { recursive: true, force: true });
@@ -73,7 +75,7 @@ const stopAll = async () => {
 process.on('SIGINT', () => void stopAll().then(() => process.exit(130)));
 
 startChild(process.execPath, [SIMULATOR_MAIN_PATH, '--home', home, '--port', String(ports.senebi)], 'simulator');
-const qsen = startChild(process.execPath, [QSEN_MAIN, '--config', join(home, 'conf.toml')], 'qsen');
+const qsen = startChild(process.execPath, [...QSEN_FLAGS, QSEN_MAIN, '--config', join(home, 'conf.toml')], 'qsen');
 startChild(NGINX, ['-p', out, '-c', join(out, 'nginx.conf'), '-e', join(out, 'nginx-error.log')], 'nginx');
 
 const ca = read('pki/ca.crt');
@@ -154,7 +156,7 @@ const rssMb = (pid) => {
   return m ? Number(m[1]) / 1024 : NaN;
 };
 
-const results = { date: new Date().toISOString(), machine: { cpus: cpus().length, model: cpus()[0]?.model, memoryGb: Math.round(totalmem() / 2 ** 30), kernel: release(), node: process.version, nginx: '1.22.1 (Debian)' }, settings: { seconds: SECONDS, rate: RATE, clients: CLIENTS } };
+const results = { date: new Date().toISOString(), loadAverageAtStart: loadavg().map((x) => x.toFixed(2)).join(' '), machine: { cpus: cpus().length, model: cpus()[0]?.model, memoryGb: Math.round(totalmem() / 2 ** 30), kernel: release(), node: process.version, nginx: '1.22.1 (Debian)' }, settings: { seconds: SECONDS, rate: RATE, clients: CLIENTS, qsenNodeFlags: QSEN_FLAGS.join(' ') || '(none)' } };
 try {
   results.latency = { direct: await paced('direct', RATE, SECONDS), qsen: await paced('qsen', RATE, SECONDS), nginx: await paced('nginx', RATE, SECONDS) };
   results.addedLatency = {
@@ -177,6 +179,7 @@ try {
   const status = await httpsCall(`https://127.0.0.1:${ports.qsen}/qsen/v1/status`, { ca, identity: platform });
   results.qsenJournal = JSON.parse(status.body).journal;
 } finally {
+  results.loadAverageAtEnd = loadavg().map((x) => x.toFixed(2)).join(' ');
   await stopAll();
 }
 writeFileSync(join(out, 'results.json'), `${JSON.stringify(results, null, 2)}\n`);
@@ -187,7 +190,8 @@ const T = results.throughput;
 console.log(`### qsen (issue 4): ${results.date.slice(0, 10)}
 
 Machine: ${results.machine.cpus} × ${results.machine.model}, ${results.machine.memoryGb} GB, Linux ${results.machine.kernel}, Node ${results.machine.node}, nginx ${results.machine.nginx}.
-Load generator, simulator, qsen and nginx all on this machine. Mutual TLS with keep-alive on both legs; qsen's journal on (fdatasync, group commit).
+Load generator, simulator, qsen and nginx all on this machine. Mutual TLS with keep-alive on both legs; qsen's journal on (fdatasync, group commit). qsen's Node flags: ${results.settings.qsenNodeFlags}.
+Load average (1, 5, 15 min) at start: ${results.loadAverageAtStart}; at end: ${results.loadAverageAtEnd} (other work was running on the machine when it was above 0.5).
 
 | paced ${RATE} orders/s, ${SECONDS} s | p50 ms | p90 ms | p99 ms | max ms | non-200 |
 |---|---|---|---|---|---|

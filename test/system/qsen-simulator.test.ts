@@ -98,6 +98,14 @@ describe('qsen with the SENEBI simulator', () => {
     assert.ok(rawIds.some((id) => !inRange(id)), 'the simulator lists out-of-range orders');
   });
 
+  it('concurrent identical requests reach the simulator once', async () => {
+    const id = '9999000000000000888';
+    const answers = await Promise.all(Array.from({ length: 12 }, () => call('/qsen/v1/sendOrder', order(id))));
+    assert.deepEqual(answers.map((a) => a.status), Array(12).fill(200));
+    assert.equal(new Set(answers.map((a) => a.body)).size, 1);
+    assert.equal(received(id), 1);
+  });
+
   it('kill -9 mid-burst with the simulator\'s accepted_no_answer: every acknowledged order once at SENEBI, none lost, retries go through once', async () => {
     const first = children[children.length - 1]!;
     const ids = Array.from({ length: 80 }, (_, i) => `99990000000002${String(i).padStart(5, '0')}`);
