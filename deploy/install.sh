@@ -802,7 +802,7 @@ print_summary() {
   printf '     and the cluster CA (/etc/qsen/pki/ca.crt); let them compare the fingerprints above.\n'
   printf '  2. SSH listens on port %s: connect with ssh -p %s.\n' "$SSH_PORT" "$SSH_PORT"
   printf '  3. Check the services: systemctl status kan@0 kan@1 kan@2 qsen; logs in /var/log/qsen.\n'
-  printf '  4. Kill switch from this server: node /opt/qsen/current/packages/qsen/dist/src/cli/admin.js halt --config /etc/qsen/conf.toml\n'
+  printf '  4. Kill switch from this server: runuser -u qsen -- node /opt/qsen/current/packages/qsen/dist/src/cli/admin.js halt --config /etc/qsen/conf.toml\n'
   if staged; then
     printf '\nStaging only: nothing was started, no firewall applied, no package installed;\n'
     printf 'the user qsen exists only in %s/etc/passwd.\n' "$ROOT"
