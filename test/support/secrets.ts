@@ -2,7 +2,7 @@
  * The secret scan: the private keys and the passphrase of a state folder, and a search for any of
  * them (or any PEM private-key block) in response bodies and log lines.
  */
-import { readdirSync, readFileSync, statSync } from 'node:fs';
+import { lstatSync, readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { decryptPrivateKey } from '@qsen/pki';
 
@@ -54,7 +54,7 @@ export function scanText(text: string, where: string, secrets: readonly Secret[]
   return findings;
 }
 
-/** Scans every file under a folder (recursively: the logs, rotated files included). */
+/** Scans every regular file under a folder (recursively: the logs, rotated files included; links are not followed). */
 export function scanFolder(folder: string, secrets: readonly Secret[]): { files: number; lines: number; findings: SecretFinding[] } {
   const findings: SecretFinding[] = [];
   let files = 0;
@@ -62,7 +62,7 @@ export function scanFolder(folder: string, secrets: readonly Secret[]): { files:
   const visit = (dir: string): void => {
     for (const entry of readdirSync(dir)) {
       const full = join(dir, entry);
-      const stat = statSync(full, { throwIfNoEntry: false });
+      const stat = lstatSync(full, { throwIfNoEntry: false });
       if (!stat) continue;
       if (stat.isDirectory()) {
         visit(full);

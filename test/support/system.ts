@@ -47,7 +47,7 @@ export interface StartSystemOptions {
 /** One call through `LocalSystem.call`. */
 export interface CallOptions {
   method?: string;
-  body?: string;
+  body?: string | Buffer;
   identity?: ClientIdentity | RoleName | null;
   timeoutMs?: number;
 }
