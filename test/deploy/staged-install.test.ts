@@ -257,6 +257,29 @@ describe('staged install (deploy/install.sh --root DIR)', { concurrency: false }
     assert.deepEqual(diffSnapshots(tree, snapshotTree(root)), []);
   });
 
+  test('an upgrade installs a new release next to the old one and switches current to it', async () => {
+    const before = readlinkSync(join(root, 'opt/qsen/current'));
+    mkdirSync(join(source, 'docs'), { recursive: true });
+    writeFileSync(join(source, 'docs', 'upgrade-marker.md'), 'a change in the build\n');
+    const upgrade = await runStagedInstall(source, root);
+    const after = readlinkSync(join(root, 'opt/qsen/current'));
+    assert.notEqual(after, before);
+    assert.match(upgrade.stdout, new RegExp(`previous release kept for rollback: /opt/qsen/${before.replaceAll('.', '\\.')}`));
+    assert.ok(existsSync(join(root, 'opt/qsen', before, 'packages/qsen/dist/src/main.js')), 'the previous release is kept');
+    assert.ok(existsSync(join(root, 'opt/qsen', after, 'docs/upgrade-marker.md')), 'the new release has the change');
+    assert.match(readFileSync(join(root, 'opt/qsen', after, 'RELEASE'), 'utf8'), /^digest=[0-9a-f]{12}$/m);
+  });
+
+  test('a bad option stops the installer before it touches anything', async () => {
+    const untouched = join(stage.path, 'untouched');
+    for (const bad of [['--id-min', '99x'], ['--trading-hours', '25:00-17:00'], ['--senebi-url', 'http://plain.example'], ['--byma-cert', '/etc/hostname'], ['--frobnicate']]) {
+      const result = await runCommand('bash', [join(source, 'deploy/install.sh'), '--root', untouched, '--no-build', ...bad]);
+      assert.equal(result.code, 1, `${bad.join(' ')} is refused`);
+      assert.match(result.stderr, /qsen-install: error: /);
+      assert.ok(!existsSync(untouched), `${bad.join(' ')}: nothing written`);
+    }
+  });
+
   test('uninstall removes what install added and keeps /etc/qsen, logs and state; --purge removes them too', async () => {
     await runStagedUninstall(source, root);
     for (const gone of ['opt/qsen', 'etc/systemd/system/qsen.service', 'etc/systemd/system/kan@.service',
