@@ -11,6 +11,9 @@ import { renderTable } from '../render/table.js';
 import { asArray, asRecord, asSmallNumber, formatBytes, formatScalar } from '../render/values.js';
 import type { CommandOutput } from './output.js';
 
+/** File-system failures of the local output file (as opposed to the download). */
+const LOCAL_WRITE_ERRORS = new Set(['EACCES', 'EPERM', 'ENOENT', 'ENOTDIR', 'EISDIR', 'ENOSPC', 'EROFS', 'EDQUOT']);
+
 /** `logs ls`. */
 export async function runLogsList(client: QsenClient, out: CommandOutput, via: number): Promise<void> {
   const list = asArray(await client.callJson(client.kan(via), '/kan/v1/logs'));
@@ -58,6 +61,8 @@ export async function runLogsGet(client: QsenClient, out: CommandOutput, opts: {
   } catch (err) {
     await rm(partial, { force: true });
     if (err instanceof Error && 'kind' in err) throw err;
+    const code = (err as NodeJS.ErrnoException).code ?? '';
+    if (LOCAL_WRITE_ERRORS.has(code)) throw createCtlError('OUTPUT_FAILED', `cannot write ${path}: ${code}`, { cause: err });
     throw createCtlError('CONNECTION_FAILED', `download of ${opts.file} failed: ${(err as Error).message}`, { cause: err });
   }
   bar.finish();
