@@ -4,3 +4,4 @@ export * from './identities.js';
 export * from './probes.js';
 export * from './secrets.js';
 export * from './endpoints.js';
+export * from './simulator.js';
