@@ -135,6 +135,7 @@ parse_args() {
   [[ $ID_MAX =~ ^[0-9]{1,20}$ ]] || die "--id-max must be a decimal unsigned 64-bit id: $ID_MAX"
   [[ $TRADING_START =~ ^([01][0-9]|2[0-3]):[0-5][0-9]$ ]] || die "--trading-hours start must be HH:MM: $TRADING_START"
   [[ $TRADING_STOP =~ ^(([01][0-9]|2[0-3]):[0-5][0-9]|24:00)$ ]] || die "--trading-hours stop must be HH:MM or 24:00: $TRADING_STOP"
+  [[ -z $RELEASE_NAME || $RELEASE_NAME =~ ^[A-Za-z0-9][A-Za-z0-9._+-]*$ ]] || die "--release must be a plain folder name: $RELEASE_NAME"
   [[ $TIMEZONE =~ ^[A-Za-z0-9_+/-]+$ ]] || die "--timezone is not a time zone name: $TIMEZONE"
   [[ $SENEBI_URL =~ ^https://[A-Za-z0-9.-]+(:[0-9]+)?(/[A-Za-z0-9._~/-]*)?$ ]] || die "--senebi-url must be an https:// URL: $SENEBI_URL"
   local name address
