@@ -64,10 +64,11 @@ export function createKanNode(opts: KanNodeOptions): KanNode {
     policy: { backoffInitialMs: w.backoff_initial_ms, backoffMaxMs: w.backoff_max_ms, stableAfterMs: w.stable_after_ms },
   });
   const isWindowOpen = (at: number): boolean => evaluateWindow(config.schedule, at).open;
-  const probe = createHttpsProbe({ caPem: readFileSync(config.tls.ca) });
+  const caPem = readFileSync(config.tls.ca);
+  const probe = createHttpsProbe({ caPem });
   const watchdog = opts.watchdog === false ? null : new Watchdog({
     selfIndex: index, qsenPort: config.server.qsen_port, kanPorts: config.server.kan_ports, settings: w, control, coordinator, probe, clock,
-    isWindowOpen, logger, metrics,
+    isWindowOpen, logger, metrics, caPem,
     dailyRestartDueAt: (after) => dailyRestartDueAt((a) => nextLocalTime(config.schedule.timezone, config.schedule.kan_restart, a), after, index, config.schedule.kan_restart_stagger_minutes),
   });
   const requests = new RestartRequests({ selfIndex: index, control, coordinator, clock, isWindowOpen, logger, audit });

@@ -31,7 +31,7 @@ before(() => {
 after(() => tmp.remove());
 
 const settings: WatchdogSettings = {
-  interval_ms: 400, timeout_ms: 350, failure_threshold: 3, startup_grace_ms: 3_000, stop_grace_ms: 500,
+  interval_ms: 600, timeout_ms: 500, failure_threshold: 3, startup_grace_ms: 3_000, stop_grace_ms: 500,
   backoff_initial_ms: 400, backoff_max_ms: 3_200, stable_after_ms: 10_000,
 };
 
@@ -210,14 +210,14 @@ test('schedule under a manual clock: qsen started when the window opens, stopped
     await waitFor(() => Date.now() > closedUntil, { what: 'rounds while closed' });
     assert.equal(c.owner.starts('qsen'), 0);
     clock.set(Date.parse('2026-11-23T13:30:00Z')); // 10:30: open
-    await waitFor(() => c.owner.starts('qsen') === 1, { timeoutMs: 5_000, what: 'qsen started at the opening' });
+    await waitFor(() => c.owner.starts('qsen') === 1, { timeoutMs: 10_000, what: 'qsen started at the opening' });
     await allSeeHealthy(c, 'qsen');
     clock.set(Date.parse('2026-11-23T20:30:00Z')); // 17:30: closed
-    await waitFor(async () => (await c.owner.status('qsen')).state === 'stopped', { timeoutMs: 5_000, what: 'qsen stopped at the close' });
+    await waitFor(async () => (await c.owner.status('qsen')).state === 'stopped', { timeoutMs: 10_000, what: 'qsen stopped at the close' });
     const after = Date.now() + 8 * settings.interval_ms;
     await waitFor(() => Date.now() > after, { what: 'rounds after the close' });
-    assert.equal(c.owner.starts('qsen'), 1, 'not started again outside the window');
-    assert.deepEqual(c.owner.calls.filter((x) => x.includes('qsen')), ['start qsen', 'stop qsen']);
+    assert.equal(c.owner.starts('qsen'), 1, `not started again outside the window: ${c.owner.calls.join(', ')}`);
+    assert.deepEqual(c.owner.calls.filter((x) => x.includes('qsen')), ['start qsen', 'stop qsen'], c.owner.calls.join(', '));
   } finally {
     await c.close();
   }

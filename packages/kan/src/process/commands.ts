@@ -3,7 +3,6 @@
  * truncation: the only child processes a kan runs itself (fixed argument lists, no shell,
  * a timeout and an output cap).
  */
-import { execa } from 'execa';
 import { kanErrors } from '../errors.js';
 
 /** The commands the cmd endpoints may run. */
@@ -28,6 +27,7 @@ export function argumentsOf(command: FixedCommand, installDir: string): readonly
 export async function runFixedCommand(command: FixedCommand, opts: { installDir: string; timeoutMs?: number; maxBytes?: number }): Promise<CommandOutput> {
   const args = argumentsOf(command, opts.installDir);
   const maxBytes = opts.maxBytes ?? 1024 * 1024;
+  const { execa } = await import('execa'); // loaded on first use: an idle kan does not carry it
   const started = performance.now();
   const result = await execa(command, args, {
     reject: false,
@@ -59,6 +59,7 @@ export type CollapseOutcome = { ok: true } | { ok: false; unsupported: boolean; 
  * O_APPEND position at the new end. `unsupported` is true when the file system cannot do it.
  */
 export async function collapseFileHead(file: string, length: number): Promise<CollapseOutcome> {
+  const { execa } = await import('execa');
   const result = await execa('fallocate', ['--collapse-range', '--offset', '0', '--length', String(length), '--', file], {
     reject: false, timeout: 30_000, stdin: 'ignore', env: { LC_ALL: 'C' },
   });

@@ -2,7 +2,6 @@
  * ProcessControl over systemd: `systemctl show|start|stop|restart` on qsen.service and
  * kan@N.service, run through execa (the polkit rule lets the qsen user manage exactly these).
  */
-import { execa } from 'execa';
 import { kanErrors } from '../errors.js';
 import type { ProcessControl, ProcessName, ProcessState } from './control.js';
 
@@ -64,6 +63,7 @@ export class SystemdControl implements ProcessControl {
   }
 
   async #run(args: string[], timeoutMs: number): Promise<string> {
+    const { execa } = await import('execa'); // loaded on first use: an idle kan does not carry it
     const result = await execa(this.#systemctl, args, { reject: false, timeout: timeoutMs, stdin: 'ignore', env: { LC_ALL: 'C', SYSTEMD_PAGER: '' } });
     if (result.exitCode !== 0 || result.timedOut || result.failed) {
       throw kanErrors.create('PROCESS_CONTROL_FAILED', `systemctl ${args[0] ?? ''} failed`, {

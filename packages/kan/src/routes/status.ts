@@ -56,7 +56,7 @@ export function mountStatusRoutes(app: express.Express, deps: StatusDeps): void 
         sendJson(res, {
           node: {
             index: deps.selfIndex, pid: process.pid, uptimeSeconds: Math.floor((now - deps.startedAt) / 1000), version: deps.version,
-            controlMode: deps.control.mode, memoryRssBytes: process.memoryUsage().rss,
+            controlMode: deps.control.mode, memory: process.memoryUsage(),
           },
           targets,
           restartHistory: Object.fromEntries(Object.entries(history).map(([k, v]) => [k, { streak: v.streak, lastRestartAt: v.lastRestartAt === 0 ? null : iso(v.lastRestartAt), events: v.events.slice(-10) }])),

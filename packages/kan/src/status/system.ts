@@ -1,5 +1,4 @@
-/** System figures for /kan/v1/status, from systeminformation: load, memory, disk of the log and data folders, uptime. */
-import si from 'systeminformation';
+/** System figures for /kan/v1/status, from systeminformation (loaded on first use): load, memory, disk of the log and data folders, uptime. */
 import { realpath } from 'node:fs/promises';
 
 /** One folder's file system figures. */
@@ -32,6 +31,8 @@ export function mountOf<T extends { mount: string }>(mounts: readonly T[], path:
 
 /** Gathers the system figures. */
 export async function readSystemFigures(folders: { logs: string; data: string }): Promise<SystemFigures> {
+  // Loaded on first use: an idle kan does not carry it.
+  const si = (await import('systeminformation')).default;
   const [load, mem, fs, time] = await Promise.all([si.currentLoad(), si.mem(), si.fsSize(), Promise.resolve(si.time())]);
   const disk = async (path: string): Promise<DiskFigures> => {
     const real = await realpath(path).catch(() => path);

@@ -1,5 +1,6 @@
 /** One probe of a node's internal ping over loopback HTTPS (no client certificate; server certificate checked against the cluster CA). */
 import { Agent, request } from 'node:https';
+import { connect as tlsConnect } from 'node:tls';
 import type { ProbeOutcome } from './policy.js';
 
 /** What a probe saw. */
@@ -54,4 +55,27 @@ export function createHttpsProbe(opts: { caPem: string | Buffer; host?: string; 
       req.end();
     });
   return Object.assign(probe, { close: () => agent.destroy() });
+}
+
+/** An idle TLS connection to a target whose closing is reported at once (a kill -9 closes it). */
+export interface ConnectionWatch {
+  close(): void;
+}
+
+/**
+ * Opens an idle TLS connection to a target; `onLost` is called when an established connection
+ * closes (process killed, or the server retiring an idle connection: either way, probe now).
+ */
+export function watchConnection(opts: { port: number; caPem: string | Buffer; host?: string; onLost: () => void; onEnd: () => void }): ConnectionWatch {
+  let established = false;
+  let closedByUs = false;
+  const socket = tlsConnect({ host: opts.host ?? '127.0.0.1', port: opts.port, ca: opts.caPem, servername: 'localhost' }, () => { established = true; });
+  socket.setNoDelay(true);
+  socket.on('error', () => undefined);
+  socket.on('data', () => undefined);
+  socket.on('close', () => {
+    if (established && !closedByUs) opts.onLost();
+    opts.onEnd();
+  });
+  return { close: () => { closedByUs = true; socket.destroy(); } };
 }

@@ -8,7 +8,7 @@ import type { ProcessControl, ProcessName, ProcessState } from '../process/contr
 import type { LogSink } from '../log-sink.js';
 import type { KanMetrics } from '../metrics/kan-metrics.js';
 import type { Coordinator, JudgedProcess, TimeSource } from './coordinator.js';
-import type { ProbeFn } from './probe.js';
+import { watchConnection, type ConnectionWatch, type ProbeFn } from './probe.js';
 import {
   actorRank, decideAction, decideDailyRestart, isCrashLooping, isEvidenceFresh, judgeTarget, nextRestartAllowedAt,
   type Action, type ProbeOutcome, type Verdict,
@@ -49,6 +49,8 @@ export interface WatchdogOptions {
   readonly ownerRestartGraceMs?: number;
   readonly logger: LogSink;
   readonly metrics?: KanMetrics;
+  /** The cluster CA: when given, an idle TLS connection to each target reports its death at once. */
+  readonly caPem?: string | Buffer;
 }
 
 /** This kan's view of one target. */
@@ -86,6 +88,7 @@ interface TargetState {
   acting: boolean;
   lastAction: TargetView['lastAction'];
   staleProbes: number;
+  watch: ConnectionWatch | null;
 }
 
 /** Runs the probes, verdicts and actions of one kan. */
@@ -104,7 +107,7 @@ export class Watchdog {
     const mk = (name: ProcessName, port: number, path: string): TargetState => ({
       name, port, path, lastOutcome: null, failures: 0, lastSeenAt: null, lastProbeAt: null, lastProbeMs: null, reportedPid: null,
       owner: null, ownerCheckedAt: 0, verdict: { kind: 'healthy' }, downSince: null, conditionSince: null,
-      probing: false, acting: false, lastAction: null, staleProbes: 0,
+      probing: false, acting: false, lastAction: null, staleProbes: 0, watch: null,
     });
     this.#targets = [mk('qsen', options.qsenPort, '/qsen/v1/ping')];
     options.kanPorts.forEach((port, i) => {
@@ -125,6 +128,7 @@ export class Watchdog {
   async stop(): Promise<void> {
     this.#running = false;
     if (this.#timer !== undefined) clearTimeout(this.#timer);
+    for (const t of this.#targets) t.watch?.close();
     await Promise.allSettled([...this.#pending]);
   }
 
@@ -153,8 +157,25 @@ export class Watchdog {
     // Next round on the grid; after a stall skip the missed rounds instead of bursting.
     this.#nextDue = Math.max(dueAt + interval, firedAt + Math.floor(interval / 2));
     this.#schedule();
-    for (const target of this.#targets) this.#launchProbe(target, dueAt, firedAt);
+    for (const target of this.#targets) {
+      this.#launchProbe(target, dueAt, firedAt);
+      this.#ensureWatch(target);
+    }
     this.#track(this.#considerDailyRestart());
+  }
+
+  /** Keeps an idle connection to a healthy target: its loss triggers a probe at once. */
+  #ensureWatch(target: TargetState): void {
+    const caPem = this.#o.caPem;
+    if (caPem === undefined || target.watch !== null || target.lastOutcome !== 'ok' || !this.#running) return;
+    target.watch = watchConnection({
+      port: target.port, caPem,
+      onLost: () => {
+        const now = Date.now();
+        this.#launchProbe(target, now, now);
+      },
+      onEnd: () => { target.watch = null; },
+    });
   }
 
   #launchProbe(target: TargetState, dueAt: number, firedAt: number): void {

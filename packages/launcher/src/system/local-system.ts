@@ -81,7 +81,7 @@ export function buildLocalSpecs(config: QsenConfig, opts: {
     { name: 'simulator', command: node, args: [opts.entryPoints.simulator, '--home', opts.home], restart: 'always', ...common },
     { name: 'qsen', command: node, args: [opts.entryPoints.qsen, '--config', config.file], restart: 'never', ...common },
     ...([0, 1, 2] as const).map((index): ProcessSpec => ({
-      name: `kan${index}`, command: node, args: [opts.entryPoints.kan, '--config', config.file, '--index', String(index)], restart: 'always', ...common,
+      name: `kan${index}`, command: node, args: ['--max-semi-space-size=1', opts.entryPoints.kan, '--config', config.file, '--index', String(index)], restart: 'always', ...common,
     })),
   ];
   if (opts.nodeExporterBinary) {
