@@ -3,7 +3,7 @@
  * `QSEN_HOME` and free ports in the environment) and gives the hardening suites one handle on it.
  */
 import { spawn, type ChildProcess } from 'node:child_process';
-import { readFileSync } from 'node:fs';
+import { readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { createControlClient, type ControlClient, type ProcessStatus } from '@qsen/launcher';
 import { findFreePort, httpsCall, makeTempDir, waitFor, type ClientIdentity, type HttpsAnswer } from '@qsen/testkit';
@@ -80,6 +80,8 @@ export interface LocalSystem {
   waitAllAnswering(timeoutMs: number): Promise<void>;
   /** The launcher's stdout and stderr so far. */
   output(): string;
+  /** Registers a clean-up step that runs after every process stopped and before the folder is removed (e.g. umount). */
+  onStopped(step: () => void | Promise<void>): void;
   /** Stops the launcher (SIGTERM, which stops every child), kills leftovers and removes the folder. */
   stop(): Promise<void>;
 }
@@ -152,6 +154,7 @@ export async function startSystem(options: StartSystemOptions = {}): Promise<Loc
   const ca = readFileSync(join(home, 'pki/ca.crt'), 'utf8');
   const identities = new Map<RoleName, ClientIdentity>();
   const responses: string[] = [];
+  const cleanups: Array<() => void | Promise<void>> = [];
 
   const portOf = (node: NodeName): number => (node === 'qsen' ? ports.qsen : ports.kans[Number(node.slice(3))] ?? 0);
   const urlOf = (node: NodeName): string => `https://localhost:${portOf(node)}`;
@@ -207,6 +210,7 @@ export async function startSystem(options: StartSystemOptions = {}): Promise<Loc
     pingOnce,
     waitAllAnswering,
     output: () => output,
+    onStopped: (step) => { cleanups.push(step); },
     async stop() {
       try {
         for (const p of await control().list()) if (p.pid !== null) seenPids.add(p.pid);
@@ -220,6 +224,7 @@ export async function startSystem(options: StartSystemOptions = {}): Promise<Loc
         clearTimeout(timer);
       }
       for (const pid of seenPids) if (isAlive(pid)) process.kill(pid, 'SIGKILL');
+      for (const step of cleanups.splice(0)) await step();
       dir.remove();
     },
   };
@@ -241,4 +246,29 @@ export function errorCodeOf(answer: HttpsAnswer): string | undefined {
   } catch {
     return undefined;
   }
+}
+
+/** Sets `key = value` lines of a state folder's conf.toml (each key must appear exactly once in the file; values are TOML text). */
+export function editConfig(home: string, values: Record<string, string>): void {
+  const file = join(home, 'conf.toml');
+  let text = readFileSync(file, 'utf8');
+  for (const [key, value] of Object.entries(values)) {
+    const pattern = new RegExp(`^${key} = .*$`, 'gm');
+    const count = text.match(pattern)?.length ?? 0;
+    if (count !== 1) throw new Error(`conf.toml has ${count} lines for ${key}; expected exactly one`);
+    text = text.replace(pattern, `${key} = ${value}`);
+  }
+  writeFileSync(file, text);
+}
+
+/** The text of every log file of one process (`<prefix>-*.log`, rotated ones included) in a state folder. */
+export function readLogs(home: string, prefix: string): string {
+  const dir = join(home, 'logs');
+  return readdirSync(dir).filter((name) => name.startsWith(`${prefix}-`)).sort().map((name) => {
+    try {
+      return readFileSync(join(dir, name), 'utf8');
+    } catch {
+      return '';
+    }
+  }).join('\n');
 }
