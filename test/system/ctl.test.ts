@@ -105,26 +105,27 @@ describe('qsenctl against a running local system', () => {
   });
 
   it('ping senebi, cert info, config, decrypt, version and cmd answer', async () => {
-    assert.equal(parseJson(await ctl(['ping', 'senebi', '--json']))['ok'], true);
-    const certs = parseJson(await ctl(['cert', 'info', '--json']));
-    assert.equal(certs['source'], 'qsen');
-    assert.ok(((certs['client'] as Record<string, unknown>)['daysLeft'] as number) > 30);
-    const config = parseJson(await ctl(['config', '--json']));
-    assert.equal((config['id_range'] as Record<string, unknown>)['min'], '9999000000000000000');
-    assert.equal(parseJson(await ctl(['decrypt', '--json']))['keyMatchesCertificate'], true);
-    assert.equal(typeof parseJson(await ctl(['version', '--node', '2', '--json']))['version'], 'string');
-    const top = await ctl(['cmd', 'top']);
+    const [ping, certs, config, decrypt, version, top, ls] = await Promise.all([
+      ctl(['ping', 'senebi', '--json']), ctl(['cert', 'info', '--json']), ctl(['config', '--json']), ctl(['decrypt', '--json']),
+      ctl(['version', '--node', '2', '--json']), ctl(['cmd', 'top']), ctl(['cmd', 'ls', '--json']),
+    ]);
+    assert.equal(parseJson(ping)['ok'], true);
+    const certInfo = parseJson(certs);
+    assert.equal(certInfo['source'], 'qsen');
+    assert.ok(((certInfo['client'] as Record<string, unknown>)['daysLeft'] as number) > 30);
+    assert.equal((parseJson(config)['id_range'] as Record<string, unknown>)['min'], '9999000000000000000');
+    assert.equal(parseJson(decrypt)['keyMatchesCertificate'], true);
+    assert.equal(typeof parseJson(version)['version'], 'string');
     assert.equal(top.code, 0, top.stderr);
     assert.match(top.stdout, /PID/);
-    assert.equal(typeof parseJson(await ctl(['cmd', 'ls', '--json']))['output'], 'string');
+    assert.equal(typeof parseJson(ls)['output'], 'string');
   });
 
   it('metrics of qsen, of a kan and of the system', async () => {
-    const qsen = await ctl(['metrics', 'qsen']);
+    const [qsen, kanRun, systemMetrics] = await Promise.all([ctl(['metrics', 'qsen']), ctl(['metrics', 'kan', '1', '--json']), ctl(['metrics', 'system'])]);
     assert.match(qsen.stdout, /^qsen_kill_switch_engaged 0$/m);
-    const kan = parseJson(await ctl(['metrics', 'kan', '1', '--json']));
+    const kan = parseJson(kanRun);
     assert.ok((kan['metrics'] as Array<Record<string, unknown>>).some((f) => f['name'] === 'kan_target_up'));
-    const systemMetrics = await ctl(['metrics', 'system']);
     if (system.nodeExporter) assert.match(systemMetrics.stdout, /^node_cpu_seconds_total/m);
     else {
       assert.equal(systemMetrics.code, 1);
