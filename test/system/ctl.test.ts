@@ -7,7 +7,7 @@ import { readFileSync, writeFileSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import { list as listTar } from 'tar';
 import { createCa, issueClientCertificate } from '@qsen/pki';
-import { findFreePort, makeTempDir, waitFor } from '@qsen/testkit';
+import { findFreePort, makeTempDir, requireTool, waitFor } from '@qsen/testkit';
 import { REPOSITORY, startSystem, type RunningSystem } from '../openapi/local-system.js';
 
 const CTL = join(REPOSITORY, 'packages/ctl/dist/src/main.js');
@@ -162,6 +162,26 @@ describe('qsenctl against a running local system', () => {
       follower.kill('SIGTERM');
     }
     assert.equal(await closed, 0);
+  });
+
+  it('logs get draws a progress bar when stderr is a terminal (and none otherwise)', async (t) => {
+    const script = requireTool('script', 'util-linux');
+    if (typeof script !== 'string') return t.skip(script.skip);
+    const name = `qsen-${today}.log`;
+    const quoted = (text: string): string => `'${text.replaceAll("'", "'\\''")}'`;
+    const command = [process.execPath, CTL, 'logs', 'get', name, '-o', join(scratch.path, 'tty.log')].map(quoted).join(' ');
+    const onTerminal = await new Promise<string>((resolve, reject) => {
+      const child = spawn(script, ['-qec', command, '/dev/null'], { env: { PATH: process.env['PATH'], QSEN_HOME: system.home, TERM: 'dumb' }, stdio: ['ignore', 'pipe', 'pipe'] });
+      let text = '';
+      child.stdout.on('data', (c: Buffer) => { text += c.toString('utf8'); });
+      child.on('error', reject);
+      child.on('close', () => resolve(text));
+    });
+    assert.match(onTerminal, new RegExp(`${name.replaceAll('.', '\\.')} \\[#+\\] 100% .* / `), onTerminal);
+    assert.match(onTerminal, /wrote .*tty\.log/);
+    const piped = await runCtl(['logs', 'get', name, '-o', join(scratch.path, 'piped.log')], { QSEN_HOME: system.home });
+    assert.equal(piped.code, 0, piped.stderr);
+    assert.doesNotMatch(piped.stderr, /\[#/);
   });
 
   it('logs truncate keeps at most --keep bytes', async () => {
