@@ -170,7 +170,7 @@ try {
     nginx: await closedLoop('nginx', CLIENTS, SECONDS),
     direct: await closedLoop('direct', CLIENTS, SECONDS),
   };
-  results.memory = { qsenIdleRssMb: idleRss, qsenMaxRssMb: maxRss };
+  results.memory = { qsenRssBeforeLoadMb: idleRss, qsenMaxRssMb: maxRss };
   results.ratios = {
     throughputQsenOverNginx: results.throughput.qsen.ordersPerSecond / results.throughput.nginx.ordersPerSecond,
     p50LatencyQsenOverNginx: results.latency.qsen.p50 / results.latency.nginx.p50,
@@ -208,6 +208,6 @@ Added latency of qsen over direct: p50 ${f(results.addedLatency.qsen.p50)} ms (t
 | direct to the simulator | ${f(T.direct.ordersPerSecond, 0)} | ${f(T.direct.p50)} | ${f(T.direct.p99)} | ${T.direct.non200} |
 
 Ratios qsen / nginx: throughput ${f(results.ratios.throughputQsenOverNginx)}, p50 latency ${f(results.ratios.p50LatencyQsenOverNginx)}, p99 latency ${f(results.ratios.p99LatencyQsenOverNginx)}.
-qsen resident memory: ${f(results.memory.qsenIdleRssMb, 0)} MB idle, at most ${f(results.memory.qsenMaxRssMb, 0)} MB under the ${CLIENTS}-client load (target < 150).
+qsen resident memory: ${f(results.memory.qsenRssBeforeLoadMb, 0)} MB after the paced runs, at most ${f(results.memory.qsenMaxRssMb, 0)} MB under the ${CLIENTS}-client load (target < 150).
 qsen journal: ${results.qsenJournal.records} records in ${results.qsenJournal.flushes} fsyncs (${f(results.qsenJournal.records / results.qsenJournal.flushes, 1)} records per fsync).
 `);
