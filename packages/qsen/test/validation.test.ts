@@ -1,5 +1,6 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
+import { readFileSync } from 'node:fs';
 import { ApiError, parseJsonLossless } from '@qsen/core';
 import { canonicalPrice, canonicalQuantity, isSameOrder, validateOrder } from '../src/orders/validation.js';
 import { qsenErrors } from '../src/errors.js';
@@ -75,4 +76,13 @@ test('the error codes of the registry are unique, upper snake case, with contrac
   const expected: Record<string, number> = { ID_OUT_OF_RANGE: 403, DUPLICATE_ORDER_ID: 409, MARKET_CLOSED: 409, HALTED: 423, SENEBI_ERROR: 502, SENEBI_TIMEOUT: 504, INVALID_REQUEST: 400 };
   for (const [code, status] of Object.entries(expected)) assert.equal(specs[code]?.status, status, code);
   for (const code of Object.keys(specs)) assert.match(code, /^[A-Z][A-Z0-9_]*$/);
+});
+
+test('every error code is documented in docs/qsen.md with its status', () => {
+  const doc = readFileSync(new URL('../../../../docs/qsen.md', import.meta.url), 'utf8');
+  for (const [code, spec] of Object.entries(qsenErrors.specs as Record<string, { status: number }>)) {
+    const row = doc.split('\n').find((line) => line.startsWith('|') && line.includes(`\`${code}\``));
+    assert.ok(row, `${code} is in the error table`);
+    assert.ok(row.includes(String(spec.status)), `${code} is documented with ${spec.status}`);
+  }
 });
