@@ -77,7 +77,7 @@ export async function openJournal(file: string): Promise<OpenedJournal> {
   const scan = scanJournal(bytes);
   if (scan.corruptLines.length > 0) throw new JournalCorruptError(file, scan.corruptLines);
   if (scan.tornBytes > 0) await truncate(file, scan.validBytes);
-  const handle = await open(file, 'a');
+  const handle = await open(file, 'a', 0o640);
   await handle.datasync();
   return { journal: createJournal(handle), records: scan.records, tornBytes: scan.tornBytes };
 }
