@@ -94,7 +94,10 @@ export async function truncateLog(path: string, keep: number): Promise<TruncateR
   const sizeBefore = before.size;
   if (sizeBefore <= keep) return { file, method: 'none', sizeBefore, sizeAfter: sizeBefore, reason: 'already within keep' };
   const cut = await findLineStart(path, sizeBefore - keep);
-  const plan = planCollapse(cut, before.blksize > 0 ? before.blksize : 4096);
+  const blockSize = before.blksize > 0 ? before.blksize : 4096;
+  let plan = planCollapse(cut, blockSize);
+  // Linux refuses a collapse that reaches the end of the file (EINVAL): keep the last block as padding.
+  if (plan !== null && plan.collapse >= sizeBefore) plan = plan.collapse - blockSize > 0 ? { cut, collapse: plan.collapse - blockSize, fragment: plan.fragment + blockSize } : null;
   if (plan === null) return { file, method: 'none', sizeBefore, sizeAfter: sizeBefore, reason: 'less than one block to drop' };
   const collapsed = await collapseFileHead(path, plan.collapse);
   if (!collapsed.ok) {
