@@ -46,12 +46,8 @@ export function openKillSwitch(dataDir: string): KillSwitch {
   const file = join(dataDir, HALT_FILE);
   return {
     isHalted() {
-      try {
-        statSync(file);
-        return true;
-      } catch {
-        return false;
-      }
+      // No exception for the usual "not halted" case: this runs on every sendOrder.
+      return statSync(file, { throwIfNoEntry: false }) !== undefined;
     },
     read() {
       let text: string;
