@@ -113,13 +113,18 @@ describe('qsen API over mutual TLS against a SENEBI stand-in', () => {
     assert.equal(h.senebi.posts.get(id), 1);
   });
 
-  test('a 5xx from SENEBI is 502 SENEBI_ERROR (ambiguous): stored there, the retry is not resent; not stored, it is sent once more', async () => {
+  test('a 5xx or 409 from SENEBI is 502 SENEBI_ERROR (ambiguous): stored there, the retry is not resent; not stored, it is sent once more', async () => {
     h.senebi.fault = 'error_after_store';
     const stored = await h.call('POST', '/qsen/v1/sendOrder', orderJson('9999000000000000060'));
     h.senebi.fault = 'error_before_store';
     const lost = await h.call('POST', '/qsen/v1/sendOrder', orderJson('9999000000000000061'));
+    h.senebi.fault = 'conflict_after_store';
+    const conflict = await h.call('POST', '/qsen/v1/sendOrder', orderJson('9999000000000000062'));
     h.senebi.fault = 'none';
-    for (const r of [stored, lost]) {
+    assert.equal(((conflict.json['error'] as Record<string, unknown>)['details'] as Record<string, unknown>)['delivery'], 'unknown');
+    assert.equal((await h.call('POST', '/qsen/v1/sendOrder', orderJson('9999000000000000062'))).status, 200);
+    assert.equal(h.senebi.posts.get('9999000000000000062'), 1, 'a 409 is reconciled by id, not resent');
+    for (const r of [stored, lost, conflict]) {
       assert.equal(r.status, 502);
       assert.equal((r.json['error'] as Record<string, unknown>)['code'], 'SENEBI_ERROR');
     }

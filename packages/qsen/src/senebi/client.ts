@@ -6,8 +6,8 @@
  *
  * Failures are ApiErrors of qsen's registry with `details.delivery`:
  * - `not_sent`: SENEBI certainly did not take the request (connection refused, TLS refused,
- *   4xx answer);
- * - `unknown`: it may have (timeout, connection reset after sending, 5xx, unreadable answer).
+ *   a 4xx answer other than 409);
+ * - `unknown`: it may have (timeout, connection reset after sending, 5xx, 409, unreadable answer).
  *   Such an order is reconciled by id before anything else happens to it.
  */
 import { Agent } from 'node:https';
@@ -153,7 +153,8 @@ export function createSenebiClient(options: SenebiClientOptions): SenebiClient {
   function requireSuccess(operation: SenebiOperation, accept: readonly number[] = [200]) {
     return (response: AxiosResponse<string>): void => {
       if (accept.includes(response.status)) return;
-      const delivery = response.status >= 400 && response.status < 500 ? 'not_sent' : 'unknown';
+      // A 4xx means SENEBI refused the request, except 409: it may already hold that order id.
+      const delivery = response.status >= 400 && response.status < 500 && response.status !== 409 ? 'not_sent' : 'unknown';
       throw senebiFailure('SENEBI_ERROR', operation, delivery, `SENEBI answered HTTP ${response.status}`, { httpStatus: response.status });
     };
   }

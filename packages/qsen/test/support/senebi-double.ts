@@ -9,7 +9,7 @@ import type { AddressInfo, Socket } from 'node:net';
 import { parseJsonLossless, stringifyJsonLossless, LosslessNumber } from '@qsen/core';
 
 /** A fault applied to the next POST /senebi/v1/orders calls. */
-export type DoubleFault = 'none' | 'accepted_no_answer' | 'error_after_store' | 'error_before_store';
+export type DoubleFault = 'none' | 'accepted_no_answer' | 'error_after_store' | 'error_before_store' | 'conflict_after_store';
 
 /** The running double. */
 export interface SenebiDouble {
@@ -69,6 +69,7 @@ export async function startSenebiDouble(tls: { certPem: string; keyPem: string; 
         }
         if (state.fault === 'accepted_no_answer') return; // stored, never answered
         if (state.fault === 'error_after_store') return answer(500, '{"error": "internal"}');
+        if (state.fault === 'conflict_after_store') return answer(409, '{"error": "duplicate order id"}');
         return answer(200, `{"order": ${wire(order)}}`);
       }
       const one = /^\/senebi\/v1\/orders\/([0-9]+)$/.exec(url.pathname);
