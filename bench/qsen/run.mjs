@@ -116,9 +116,17 @@ const summarise = (samples) => {
   return { n: samples.length, non200: bad, p50: pct(sorted, 0.5), p90: pct(sorted, 0.9), p99: pct(sorted, 0.99), max: sorted[sorted.length - 1] };
 };
 
+// The simulator slows down as it accumulates orders (it keeps and persists every one), so each
+// phase starts from a reset simulator: every path is measured against the same SENEBI.
+async function resetSimulator() {
+  const r = await httpsCall(`https://127.0.0.1:${ports.senebi}/admin/v1/reset`, { method: 'POST', ca: targets.direct.ca, identity: agent, body: '{}' });
+  if (r.status !== 200) throw new Error(`simulator reset failed: ${r.status} ${r.body}`);
+}
+
 async function paced(name, rate, seconds) {
+  await resetSimulator();
   const sender = makeSender(targets[name], 32);
-  for (let i = 0; i < WARMUP / 10; i++) await sender.send();
+  for (let i = 0; i < WARMUP; i++) await sender.send();
   const total = rate * seconds;
   const interval = 1000 / rate;
   const samples = [];
@@ -136,6 +144,7 @@ async function paced(name, rate, seconds) {
 }
 
 async function closedLoop(name, clients, seconds, onTick) {
+  await resetSimulator();
   const sender = makeSender(targets[name], clients);
   for (let i = 0; i < WARMUP; i++) await sender.send();
   const samples = [];
