@@ -6,14 +6,14 @@
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { execFile } from 'node:child_process';
-import { readFileSync, writeFileSync } from 'node:fs';
+import { readFileSync } from 'node:fs';
 import { connect as connectTcp, type Socket } from 'node:net';
 import { join } from 'node:path';
 import { connect as connectTls, type ConnectionOptions } from 'node:tls';
 import { promisify } from 'node:util';
 import { requireTool, waitFor, type ClientIdentity } from '@qsen/testkit';
 import {
-  ENDPOINTS, NODE_NAMES, ROLE_NAMES, collectSecrets, errorCodeOf, makeHostileIdentities, nodesOf, orderBody, probePlain, probeTls, scanFolder, scanText,
+  ENDPOINTS, NODE_NAMES, ROLE_NAMES, collectSecrets, editConfig, errorCodeOf, makeHostileIdentities, nodesOf, orderBody, probePlain, probeTls, scanFolder, scanText,
   startSystem, type Endpoint, type HostileIdentities, type LocalSystem, type NodeName,
 } from '../support/index.js';
 
@@ -29,8 +29,7 @@ before(async () => {
     prepare: (home) => {
       hostile = makeHostileIdentities(home);
       // Listen on every address so that a peer in a test network namespace can reach the nodes.
-      const file = join(home, 'conf.toml');
-      writeFileSync(file, readFileSync(file, 'utf8').replace(/^listen = "127\.0\.0\.1"$/m, 'listen = "0.0.0.0"'));
+      editConfig(home, { listen: '"0.0.0.0"' });
     },
   });
   const list = JSON.parse((await system.call('kan0', '/kan/v1/logs')).body) as Array<{ name: string }>;
@@ -222,8 +221,6 @@ describe('internal pings from a non-loopback address (network namespace + veth)'
   test('answer 404 NOT_FOUND like an unknown path; nothing answers without a certificate', { timeout: 120_000 }, async (t) => {
     const ip = requireTool('ip', 'iproute2');
     if (typeof ip !== 'string') return t.skip(ip.skip);
-    const curl = requireTool('curl', 'curl');
-    if (typeof curl !== 'string') return t.skip(curl.skip);
     if (process.getuid?.() !== 0) {
       if (process.env['CI'] === 'true') throw new Error('network namespaces need root; CI runs as root');
       console.error('\n!!! NOT ROOT: SKIPPING the network-namespace test (ip netns add needs root)\n');
@@ -246,38 +243,40 @@ describe('internal pings from a non-loopback address (network namespace + veth)'
       await sh('-n', ns, 'addr', 'add', `${nsAddress}/30`, 'dev', nsIf);
       await sh('-n', ns, 'link', 'set', nsIf, 'up');
       await sh('-n', ns, 'link', 'set', 'lo', 'up');
-      const dir = join(system.home, 'netns-client');
-      const { mkdirSync } = await import('node:fs');
-      mkdirSync(dir, { recursive: true });
       const caFile = join(system.home, 'pki/ca.crt');
       const certFile = join(system.home, 'pki/clients/platform.crt');
       const keyFile = join(system.home, 'pki/clients/platform.key');
-      const curlFromNs = async (node: NodeName, path: string, withCert: boolean): Promise<{ code: number; status: string; body: string }> => {
-        const port = system.portOf(node);
-        const args = ['netns', 'exec', ns, curl, '-s', '-m', '15', '--cacert', caFile, '--resolve', `localhost:${port}:${hostAddress}`,
-          '-o', '-', '-w', '\n%{http_code}', ...(withCert ? ['--cert', certFile, '--key', keyFile] : []), `https://localhost:${port}${path}`];
-        try {
-          const { stdout } = await run(ip, args);
-          const cut = stdout.lastIndexOf('\n');
-          return { code: 0, status: stdout.slice(cut + 1), body: stdout.slice(0, cut) };
-        } catch (err) {
-          const e = err as { code?: number; stdout?: string };
-          return { code: e.code ?? -1, status: (e.stdout ?? '').split('\n').pop() ?? '', body: '' };
-        }
+      // One HTTPS request from inside the namespace, by a node process started there.
+      const script = [
+        "import { request } from 'node:https'; import { readFileSync } from 'node:fs';",
+        'const [url, address, ca, cert, key] = process.argv.slice(1);',
+        "const tls = cert ? { cert: readFileSync(cert), key: readFileSync(key) } : {};",
+        "const req = request(url, { ca: readFileSync(ca), ...tls, lookup: (_h, o, cb) => o && o.all ? cb(null, [{ address, family: 4 }]) : cb(null, address, 4), servername: 'localhost', agent: false, timeout: 10000 }, (res) => {",
+        "  let body = ''; res.on('data', (c) => { body += c; }); res.on('end', () => { process.stdout.write(JSON.stringify({ status: res.statusCode, body })); });",
+        '});',
+        "req.on('timeout', () => req.destroy(new Error('timeout')));",
+        "req.on('error', (err) => { process.stdout.write(JSON.stringify({ status: 0, error: err.code ?? err.message })); });",
+        'req.end();',
+      ].join('\n');
+      const requestFromNs = async (node: NodeName, path: string, withCert: boolean): Promise<{ status: number; body: string; error?: string }> => {
+        const url = `https://localhost:${system.portOf(node)}${path}`;
+        const args = ['netns', 'exec', ns, process.execPath, '--input-type=module', '-e', script, url, hostAddress, caFile, ...(withCert ? [certFile, keyFile] : [])];
+        const { stdout } = await run(ip, args);
+        return JSON.parse(stdout) as { status: number; body: string; error?: string };
       };
-      await waitFor(async () => (await curlFromNs('qsen', '/qsen/v1/status', true)).status === '200', { timeoutMs: 15_000, intervalMs: 250, what: 'the namespace reaching qsen' });
+      await waitFor(async () => (await requestFromNs('qsen', '/qsen/v1/status', true)).status === 200, { timeoutMs: 15_000, intervalMs: 250, what: 'the namespace reaching qsen' });
       for (const node of NODE_NAMES) {
         const pingPath = node === 'qsen' ? '/qsen/v1/ping' : '/kan/v1/ping';
-        const ping = await curlFromNs(node, pingPath, true);
-        const unknown = await curlFromNs(node, '/no/such/path', true);
-        assert.equal(ping.status, '404', `${node} ping from ${nsAddress}: ${ping.body}`);
-        assert.equal(unknown.status, '404');
+        const ping = await requestFromNs(node, pingPath, true);
+        const unknown = await requestFromNs(node, '/no/such/path', true);
+        assert.equal(ping.status, 404, `${node} ping from ${nsAddress}: ${ping.body}`);
+        assert.equal(unknown.status, 404);
         assert.equal((JSON.parse(ping.body) as { error: { code: string } }).error.code, 'NOT_FOUND');
         assert.equal((JSON.parse(ping.body) as { error: { code: string } }).error.code, (JSON.parse(unknown.body) as { error: { code: string } }).error.code);
         for (const path of [pingPath, node === 'qsen' ? '/qsen/v1/status' : '/kan/v1/status', '/no/such/path']) {
-          const bare = await curlFromNs(node, path, false);
-          assert.notEqual(bare.code, 0, `${node} ${path} without a certificate must fail at the TLS layer`);
-          assert.ok(bare.status === '000' || bare.status === '', `${node} ${path}: no HTTP status without a certificate (${bare.status})`);
+          const bare = await requestFromNs(node, path, false);
+          assert.equal(bare.status, 0, `${node} ${path}: no HTTP answer without a certificate (${bare.status} ${bare.body})`);
+          assert.ok(bare.error, `${node} ${path}: the connection fails at the TLS layer`);
         }
         const fromLoopback = await system.call(node, pingPath, { identity: null });
         assert.equal(fromLoopback.status, 200, `${node} ping from loopback without a certificate`);
