@@ -6,7 +6,7 @@
 import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { waitFor } from '@qsen/testkit';
-import { NODE_NAMES, editConfig, startSystem, type LocalSystem, type NodeName } from '../support/index.js';
+import { NODE_NAMES, editConfig, readLogs, startSystem, type LocalSystem, type NodeName } from '../support/index.js';
 
 const ROUNDS = 30;
 /** Detection (startup grace 5 s + 3 rounds of 1 s + 0.7 s timeout) + stop grace 3 s + back-off (at most 4 s) + start, with room for a loaded CI machine. */
@@ -103,4 +103,32 @@ test('two kans killed at once: both restarted exactly once, all four healthy', {
   const now = await invocations();
   for (const node of NODE_NAMES) assert.equal(now.get(node), expected.get(node), `invocations of ${node}`);
   console.log(`two kans killed at once: both back in ${ms} ms, one restart each`);
+});
+
+test('the acting kan killed in the middle of a restart: qsen restarted exactly once, that kan once', { timeout: 120_000 }, async () => {
+  await system.waitAllAnswering(30_000);
+  // Let every process leave its startup grace so that the hung qsen is judged at once.
+  await new Promise((resolve) => setTimeout(resolve, 6000));
+  const expected = await invocations();
+  const kans = ['kan0', 'kan1', 'kan2'] as const;
+  const announced = (kan: string): number => (readLogs(system.home, kan).match(/"message":"restart of qsen"/g) ?? []).length;
+  const baseline = new Map(kans.map((k) => [k, announced(k)]));
+  const qsen = await system.status('qsen');
+  assert.ok(qsen.pid !== null);
+  const started = Date.now();
+  process.kill(qsen.pid, 'SIGSTOP');
+  // The acting kan logs "restart of qsen" just before it asks the owner: kill it right then.
+  const actor = await waitFor(() => kans.find((k) => announced(k) > (baseline.get(k) ?? 0)), { timeoutMs: 60_000, intervalMs: 10, what: 'a kan announcing the restart of qsen' });
+  const actorPid = (await system.status(actor)).pid;
+  assert.ok(actorPid !== null);
+  process.kill(actorPid, 'SIGKILL');
+  const killedAfter = Date.now() - started;
+  expected.set('qsen', (expected.get('qsen') ?? 0n) + 1n);
+  expected.set(actor, (expected.get(actor) ?? 0n) + 1n);
+  await waitRecovered(['qsen', actor], expected);
+  const ms = Date.now() - started;
+  await new Promise((resolve) => setTimeout(resolve, 5000));
+  const now = await invocations();
+  for (const node of NODE_NAMES) assert.equal(now.get(node), expected.get(node), `invocations of ${node}`);
+  console.log(`acting kan killed mid-restart: ${actor} killed ${killedAfter} ms after qsen was stopped; all four back in ${ms} ms, qsen restarted once, ${actor} once`);
 });
