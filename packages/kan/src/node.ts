@@ -55,7 +55,7 @@ export function createKanNode(opts: KanNodeOptions): KanNode {
   const clock: Clock = opts.clock ?? { now: () => Date.now() };
   const startedAt = clock.now();
   const registry = createMetricsRegistry({ prefix: 'kan' });
-  const metrics = createKanMetrics(registry);
+  const metrics = createKanMetrics(registry, { isTradingWindowOpen: () => evaluateWindow(config.schedule, clock.now()).open });
   const tlsMetrics = createTlsMetrics(registry, 'kan_tls_rejected_connections_total');
   const control = opts.control ?? createProcessControl(config);
   const w = config.watchdog;

@@ -12,10 +12,10 @@ import { buildMetricName, createMetricsRegistry, createMtlsServer, createTlsMetr
 import { createApp } from './app.js';
 import type { AuditSink } from './audit/audit.js';
 import { QsenStartupError } from './errors.js';
-import { openIdentity } from './identity/identity.js';
+import { describeCertificateFile, openIdentity } from './identity/identity.js';
 import { JournalCorruptError, openJournal, type Journal } from './journal/journal.js';
 import { openKillSwitch } from './killswitch/killswitch.js';
-import { registerQsenMetrics } from './metrics/metrics.js';
+import { registerQsenMetrics, type CertificateExpiry, type CertificateName } from './metrics/metrics.js';
 import { buildOrderBook } from './orders/book.js';
 import { createMarketHours } from './orders/market.js';
 import { createOrderDesk, type OrderDesk } from './orders/desk.js';
@@ -54,6 +54,12 @@ export interface QsenNode {
   reload(): { ok: boolean; error?: string };
   /** Graceful stop: stop accepting, finish (or journal) what is in flight, close. */
   shutdown(): Promise<void>;
+}
+
+/** notAfter of the first certificate in a PEM file, unix seconds; undefined when it cannot be read. */
+function readNotAfterSeconds(file: string, now: Date): number | undefined {
+  const described = describeCertificateFile(file, now);
+  return 'notAfter' in described ? Date.parse(described.notAfter) / 1000 : undefined;
 }
 
 /** Starts a qsen node; throws QsenStartupError for the problems that must stop it. */
@@ -98,7 +104,27 @@ export async function startQsen(options: StartOptions): Promise<QsenNode> {
   const orderFigures = new OrderFigures();
   let reconciling = (): boolean => false;
   let inFlight = (): number => 0;
-  const metrics = registerQsenMetrics(registry, { isHalted: () => killSwitch.isHalted(), isReconciling: () => reconciling(), journalFigures: () => journal.figures(), inFlight: () => inFlight() });
+  const isMarketOpen = createMarketHours(config.schedule);
+  // The agent certificate is read once at start (the SENEBI adapter keeps it until a restart); the
+  // cluster files are re-read at every scrape, so a TLS reload shows at the next scrape.
+  const agentNotAfter = identity.check.certificate ? Date.parse(identity.check.certificate.notAfter) / 1000 : undefined;
+  const certificateExpiries = (): CertificateExpiry[] => {
+    const now = new Date(clock.now());
+    const entries: Array<[CertificateName, number | undefined]> = [
+      ['server', readNotAfterSeconds(config.tls.cert, now)],
+      ['client_ca', readNotAfterSeconds(config.tls.ca, now)],
+      ['senebi_agent', agentNotAfter],
+    ];
+    return entries.flatMap(([certificate, notAfterSeconds]) => (notAfterSeconds === undefined ? [] : [{ certificate, notAfterSeconds }]));
+  };
+  const metrics = registerQsenMetrics(registry, {
+    isHalted: () => killSwitch.isHalted(),
+    isReconciling: () => reconciling(),
+    journalFigures: () => journal.figures(),
+    inFlight: () => inFlight(),
+    certificateExpiries,
+    isTradingWindowOpen: () => isMarketOpen(clock.now()),
+  });
 
   const senebi = createSenebiClient({
     url: config.senebi.url,
@@ -119,7 +145,7 @@ export async function startQsen(options: StartOptions): Promise<QsenNode> {
     senebi,
     range: config.id_range,
     killSwitch,
-    isMarketOpen: createMarketHours(config.schedule),
+    isMarketOpen,
     clock,
     reconcileWaitMs: config.senebi.timeout_ms,
     onOutcome: (status, reason) => {

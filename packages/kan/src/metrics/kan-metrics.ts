@@ -10,6 +10,8 @@ export const KAN_METRICS = {
   targetUp: 'kan_target_up',
   backoff: 'kan_backoff_seconds',
   logTruncations: 'kan_log_truncations_total',
+  /** 0/1, no unit: the trading window of [schedule] at the kan's clock (scraped even while qsen is down). */
+  tradingWindowOpen: 'kan_trading_window_open',
 } as const;
 
 /** The metric objects a kan updates. */
@@ -23,9 +25,18 @@ export interface KanMetrics {
   readonly logTruncations: Counter<'method'>;
 }
 
-/** Registers kan's metrics on a registry. */
-export function createKanMetrics(registry: Registry): KanMetrics {
+/** Sources read at scrape time. */
+export interface KanMetricSources {
+  /** The trading window at the kan's clock. */
+  isTradingWindowOpen(): boolean;
+}
+
+/** Registers kan's metrics on a registry; `sources` adds the gauges read at scrape time. */
+export function createKanMetrics(registry: Registry, sources?: KanMetricSources): KanMetrics {
   const registers = [registry];
+  if (sources) {
+    new Gauge({ name: KAN_METRICS.tradingWindowOpen, help: '1 inside the trading window of [schedule] (days, hours, holidays, time zone), 0 outside', registers, collect() { this.set(sources.isTradingWindowOpen() ? 1 : 0); } });
+  }
   return {
     restarts: new Counter({ name: KAN_METRICS.restarts, help: 'Starts, restarts and stops made by this kan, by target and reason', labelNames: ['target', 'reason'], registers }),
     crashLoop: new Gauge({ name: KAN_METRICS.crashLoop, help: '1 while the target is crash-looping (restarts held back by back-off)', labelNames: ['target'], registers }),

@@ -16,7 +16,22 @@ export const METRIC_NAMES = {
   journalFlushes: 'qsen_journal_flushes_total',
   journalRecords: 'qsen_journal_records_total',
   journalBytes: 'qsen_journal_written_bytes_total',
+  /** notAfter of each certificate in use, unix seconds, labelled certificate="server"|"client_ca"|"senebi_agent". */
+  certificateExpiry: 'qsen_certificate_expiry_timestamp_seconds',
+  tradingWindowOpen: 'qsen_trading_window_open',
 } as const;
+
+/** The certificates whose expiry qsen exports (the `certificate` label). */
+export const CERTIFICATE_NAMES = ['server', 'client_ca', 'senebi_agent'] as const;
+
+/** One value of the `certificate` label. */
+export type CertificateName = (typeof CERTIFICATE_NAMES)[number];
+
+/** The notAfter of one certificate in use, unix seconds. */
+export interface CertificateExpiry {
+  readonly certificate: CertificateName;
+  readonly notAfterSeconds: number;
+}
 
 /** The metric objects qsen updates. */
 export interface QsenMetrics {
@@ -31,6 +46,10 @@ export interface MetricSources {
   isReconciling(): boolean;
   journalFigures(): { records: number; flushes: number; bytes: number };
   inFlight(): number;
+  /** The certificates in use; one that cannot be read is left out (its series disappears). */
+  certificateExpiries(): readonly CertificateExpiry[];
+  /** The trading window at the node's clock. */
+  isTradingWindowOpen(): boolean;
 }
 
 /** Registers qsen's metrics on `registry`. */
@@ -57,6 +76,17 @@ export function registerQsenMetrics(registry: Registry, sources: MetricSources):
   new Gauge({ name: METRIC_NAMES.halted, help: '1 while the kill switch is on', registers: [registry], collect() { this.set(sources.isHalted() ? 1 : 0); } });
   new Gauge({ name: METRIC_NAMES.reconciling, help: '1 while in-flight orders are being reconciled with SENEBI', registers: [registry], collect() { this.set(sources.isReconciling() ? 1 : 0); } });
   new Gauge({ name: METRIC_NAMES.inFlight, help: 'Orders whose SENEBI call is running', registers: [registry], collect() { this.set(sources.inFlight()); } });
+  new Gauge({
+    name: METRIC_NAMES.certificateExpiry,
+    help: 'notAfter of the certificates in use (server, client_ca, senebi_agent), unix seconds; read at every scrape',
+    labelNames: ['certificate'] as const,
+    registers: [registry],
+    collect() {
+      this.reset();
+      for (const { certificate, notAfterSeconds } of sources.certificateExpiries()) this.set({ certificate }, notAfterSeconds);
+    },
+  });
+  new Gauge({ name: METRIC_NAMES.tradingWindowOpen, help: '1 inside the trading window of [schedule] (days, hours, holidays, time zone), 0 outside', registers: [registry], collect() { this.set(sources.isTradingWindowOpen() ? 1 : 0); } });
   const journalCounter = (name: string, help: string, read: (f: { records: number; flushes: number; bytes: number }) => number): void => {
     new Counter({ name, help, registers: [registry], collect() { this.reset(); this.inc(read(sources.journalFigures())); } });
   };
