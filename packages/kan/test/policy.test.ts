@@ -153,3 +153,13 @@ test('history: a failure restart grows the streak; a schedule stop does not', ()
   assert.equal(h2.lastRestartAt, T0);
   assert.equal(h2.events.length, 2);
 });
+
+test('retry (pure): suspect targets at once, refused-while-running shortly, others at the next round', async () => {
+  const { retryDelayOf, RETRY_DELAY_MS, REFUSED_RETRY_DELAY_MS } = await import('../src/watchdog/watchdog.js');
+  assert.equal(retryDelayOf('suspect', 'timeout', true), RETRY_DELAY_MS);
+  assert.equal(retryDelayOf('starting', 'refused', true), REFUSED_RETRY_DELAY_MS);
+  assert.equal(retryDelayOf('starting', 'error', true), REFUSED_RETRY_DELAY_MS);
+  assert.equal(retryDelayOf('starting', 'timeout', true), null);
+  assert.equal(retryDelayOf('healthy', 'ok', true), null);
+  assert.equal(retryDelayOf('suspect', 'timeout', false), null);
+});

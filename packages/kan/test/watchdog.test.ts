@@ -9,7 +9,7 @@ import { Coordinator } from '../src/watchdog/coordinator.js';
 import { Watchdog, type WatchdogSettings } from '../src/watchdog/watchdog.js';
 import { createHttpsProbe } from '../src/watchdog/probe.js';
 import { readHistory } from '../src/watchdog/history.js';
-import { silentLog } from '../src/log-sink.js';
+import { silentLog, type LogSink } from '../src/log-sink.js';
 import type { ProcessName } from '../src/process/control.js';
 import { TestOwner } from './owner.js';
 
@@ -30,7 +30,7 @@ before(() => {
 });
 after(() => tmp.remove());
 
-const settings: WatchdogSettings = {
+const defaultSettings: WatchdogSettings = {
   interval_ms: 600, timeout_ms: 500, failure_threshold: 3, startup_grace_ms: 3_000, stop_grace_ms: 500,
   backoff_initial_ms: 400, backoff_max_ms: 3_200, stable_after_ms: 10_000,
 };
@@ -43,7 +43,8 @@ interface Cluster {
 }
 
 /** Three watchdogs (kan 0, 1, 2) over stand-in nodes owned by a TestOwner. */
-async function startCluster(opts: { qsenCrashAfterMs?: number; clock?: Clock; windowOpen?: (ms: number) => boolean; startQsen?: boolean; watchers?: number[] } = {}): Promise<Cluster> {
+async function startCluster(opts: { qsenCrashAfterMs?: number; clock?: Clock; windowOpen?: (ms: number) => boolean; startQsen?: boolean; watchers?: number[]; settings?: WatchdogSettings; watchConnections?: boolean } = {}): Promise<Cluster> {
+  const settings = opts.settings ?? defaultSettings;
   const runDir = join(tmp.path, `run-${Math.random().toString(16).slice(2)}`);
   mkdirSync(runDir);
   const qsenPort = await findFreePort();
@@ -61,16 +62,28 @@ async function startCluster(opts: { qsenCrashAfterMs?: number; clock?: Clock; wi
   if (opts.startQsen !== false) await owner.start('qsen');
   const clock = opts.clock ?? systemClock;
   const probes: Array<ReturnType<typeof createHttpsProbe>> = [];
+  // Every stand-in answers before the watchdogs start.
+  const ready = createHttpsProbe({ caPem });
+  try {
+    const qsenUp = opts.startQsen !== false && opts.qsenCrashAfterMs === undefined;
+    const up = [...kanPorts.map((port) => ({ port, path: '/kan/v1/ping' })), ...(qsenUp ? [{ port: qsenPort, path: '/qsen/v1/ping' }] : [])];
+    for (const target of up) await waitFor(async () => (await ready(target, 1_000)).outcome === 'ok', { timeoutMs: 15_000, what: `stand-in on ${target.port}` });
+  } catch (err) {
+    await owner.closeAll();
+    throw err;
+  } finally {
+    ready.close();
+  }
   const watchdogs = watchers.map((selfIndex) => {
     const coordinator = new Coordinator({
-      control: owner, runDir, selfIndex, clock, logger: silentLog,
+      control: owner, runDir, selfIndex, clock, logger: debugLog(selfIndex),
       policy: { backoffInitialMs: settings.backoff_initial_ms, backoffMaxMs: settings.backoff_max_ms, stableAfterMs: settings.stable_after_ms },
     });
     const probe = createHttpsProbe({ caPem });
     probes.push(probe);
     return new Watchdog({
       selfIndex, qsenPort, kanPorts, settings, control: owner, coordinator, probe, clock,
-      isWindowOpen: opts.windowOpen ?? (() => true), dailyRestartDueAt: null, ownerRestartGraceMs: 2_000, logger: process.env['KAN_DEBUG'] ? { error: (m: string, x?: object) => console.log(selfIndex, m, JSON.stringify(x)), warn: (m: string, x?: object) => console.log(selfIndex, m, JSON.stringify(x)), info: (m: string, x?: object) => console.log(selfIndex, m, JSON.stringify(x)), debug: () => undefined } : silentLog,
+      isWindowOpen: opts.windowOpen ?? (() => true), dailyRestartDueAt: null, ...(opts.watchConnections ? { caPem } : {}), ownerRestartGraceMs: 2_000, logger: debugLog(selfIndex),
     });
   });
   for (const w of watchdogs) w.start();
@@ -82,6 +95,15 @@ async function startCluster(opts: { qsenCrashAfterMs?: number; clock?: Clock; wi
       await owner.closeAll();
     },
   };
+}
+
+const settings = defaultSettings;
+
+/** Prints the watchdog's log lines when KAN_DEBUG is set (diagnosing a failing run). */
+function debugLog(selfIndex: number): LogSink {
+  if (!process.env['KAN_DEBUG']) return silentLog;
+  const print = (m: string, x?: object): void => console.log(selfIndex, m, JSON.stringify(x));
+  return { error: print, warn: print, info: print, debug: () => undefined };
 }
 
 const seenHealthySince = (w: Watchdog, name: ProcessName, since: number): boolean => {
@@ -218,6 +240,22 @@ test('schedule under a manual clock: qsen started when the window opens, stopped
     await waitFor(() => Date.now() > after, { what: 'rounds after the close' });
     assert.equal(c.owner.starts('qsen'), 1, `not started again outside the window: ${c.owner.calls.join(', ')}`);
     assert.deepEqual(c.owner.calls.filter((x) => x.includes('qsen')), ['start qsen', 'stop qsen'], c.owner.calls.join(', '));
+  } finally {
+    await c.close();
+  }
+});
+
+test('an idle connection reports a kill -9 at once, long before the next probe round', async () => {
+  const slow = { ...defaultSettings, interval_ms: 10_000 };
+  const c = await startCluster({ watchers: [0], settings: slow, watchConnections: true });
+  try {
+    await waitFor(() => c.watchdogs[0]?.view().find((t) => t.name === 'qsen')?.watching, { timeoutMs: 10_000, what: 'the idle connection to qsen' });
+    await waitFor(async () => Date.now() - ((await c.owner.status('qsen')).startedAt ?? 0) > 500, { what: 'qsen settled' });
+    const killedAt = Date.now();
+    process.kill(c.owner.pid('qsen') ?? 0, 'SIGKILL');
+    await waitFor(() => c.owner.starts('qsen') >= 2, { timeoutMs: 8_000, what: 'qsen started again before the next round' });
+    assert.ok(Date.now() - killedAt < 5_000, `took ${Date.now() - killedAt} ms with 10 s rounds`);
+    assert.deepEqual(c.owner.calls.filter((x) => x.includes('qsen')), ['start qsen', 'start qsen']);
   } finally {
     await c.close();
   }

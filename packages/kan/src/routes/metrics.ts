@@ -5,7 +5,7 @@
  */
 import type express from 'express';
 import httpProxy from 'http-proxy';
-import type { ServerResponse } from 'node:http';
+import { Agent, type ServerResponse } from 'node:http';
 import type { Socket } from 'node:net';
 import type { Registry } from 'prom-client';
 import { defineRoute, metricsHandler, sendJson, ROLES } from '@qsen/core';
@@ -24,7 +24,9 @@ export function mountMetricsRoutes(app: express.Express, deps: { registry: Regis
     defineRoute(app, path, { GET: { roles: ROLES, handler: (req, res) => handler(req, res) } });
   }
   const target = nodeExporterTarget(deps.nodeExporterUrl);
-  const proxy = httpProxy.createProxyServer({ target, ignorePath: true, changeOrigin: true, proxyTimeout: deps.timeoutMs ?? 10_000, timeout: deps.timeoutMs ?? 10_000 });
+  // Keep-alive to the exporter: no TCP handshake per scrape.
+  const agent = new Agent({ keepAlive: true, maxSockets: 4, keepAliveMsecs: 10_000 });
+  const proxy = httpProxy.createProxyServer({ target, ignorePath: true, changeOrigin: true, agent, proxyTimeout: deps.timeoutMs ?? 10_000, timeout: deps.timeoutMs ?? 10_000 });
   let lastLogged = 0;
   const fail = (err: Error, res: ServerResponse | Socket): void => {
     if (Date.now() - lastLogged > 60_000) {
@@ -46,5 +48,5 @@ export function mountMetricsRoutes(app: express.Express, deps: { registry: Regis
       }),
     },
   });
-  return { close: () => proxy.close() };
+  return { close: () => { proxy.close(); agent.destroy(); } };
 }

@@ -47,7 +47,7 @@ export function mountStatusRoutes(app: express.Express, deps: StatusDeps): void 
             name: t.name, port: t.port, verdict: t.verdict.kind, lastOutcome: t.lastOutcome, consecutiveFailures: t.failures,
             lastSeen: iso(t.lastSeenAt), lastProbe: iso(t.lastProbeAt), lastProbeMs: t.lastProbeMs === null ? null : Math.round(t.lastProbeMs * 10) / 10,
             pid: t.owner?.pid ?? t.reportedPid, owner: t.owner === null ? null : { state: t.owner.state, pid: t.owner.pid, invocation: t.owner.invocation, startedAt: iso(t.owner.startedAt) },
-            staleProbesDiscarded: t.staleProbes,
+            staleProbesDiscarded: t.staleProbes, watchingConnection: t.watching,
             lastAction: t.lastAction === null ? null : { at: iso(t.lastAction.at), action: t.lastAction.action.kind, outcome: t.lastAction.outcome },
             backoff: { streak: h?.streak ?? 0, crashLoop: isCrashLooping(h, now, deps.settings.stable_after_ms), nextRestartAllowedAt: allowedAt > now ? iso(allowedAt) : null },
           };

@@ -59,6 +59,8 @@ export function createHttpsProbe(opts: { caPem: string | Buffer; host?: string; 
 
 /** An idle TLS connection to a target whose closing is reported at once (a kill -9 closes it). */
 export interface ConnectionWatch {
+  /** True once the TLS handshake completed (from then on a close is reported). */
+  readonly established: boolean;
   close(): void;
 }
 
@@ -77,5 +79,8 @@ export function watchConnection(opts: { port: number; caPem: string | Buffer; ho
     if (established && !closedByUs) opts.onLost();
     opts.onEnd();
   });
-  return { close: () => { closedByUs = true; socket.destroy(); } };
+  return {
+    get established() { return established; },
+    close: () => { closedByUs = true; socket.destroy(); },
+  };
 }

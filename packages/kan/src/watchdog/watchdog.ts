@@ -17,6 +17,16 @@ import { readHistory } from './history.js';
 
 /** Pause before probing a suspect target again. */
 export const RETRY_DELAY_MS = 50;
+/** Pause before probing again a target that refused (or reset) while its owner says it runs. */
+export const REFUSED_RETRY_DELAY_MS = 250;
+
+/** When to probe a target again before the next round (pure); null: at the next round. */
+export function retryDelayOf(verdict: Verdict['kind'], lastOutcome: ProbeOutcome | null, ownerKnown: boolean): number | null {
+  if (!ownerKnown) return null;
+  if (verdict === 'suspect') return RETRY_DELAY_MS;
+  if (verdict === 'starting' && (lastOutcome === 'refused' || lastOutcome === 'error')) return REFUSED_RETRY_DELAY_MS;
+  return null;
+}
 
 /** The watchdog settings it needs (a subset of QsenConfig). */
 export interface WatchdogSettings {
@@ -67,6 +77,8 @@ export interface TargetView {
   readonly verdict: Verdict;
   readonly lastAction: { readonly at: number; readonly action: Action; readonly outcome: string } | null;
   readonly staleProbes: number;
+  /** An idle connection to the target is open (its closing triggers a probe at once). */
+  readonly watching: boolean;
 }
 
 interface TargetState {
@@ -137,6 +149,7 @@ export class Watchdog {
     return this.#targets.map((t) => ({
       name: t.name, port: t.port, lastOutcome: t.lastOutcome, failures: t.failures, lastSeenAt: t.lastSeenAt, lastProbeAt: t.lastProbeAt,
       lastProbeMs: t.lastProbeMs, reportedPid: t.reportedPid, owner: t.owner, verdict: t.verdict, lastAction: t.lastAction, staleProbes: t.staleProbes,
+      watching: t.watch?.established ?? false,
     }));
   }
 
@@ -172,6 +185,7 @@ export class Watchdog {
       port: target.port, caPem,
       onLost: () => {
         const now = Date.now();
+        this.#o.logger.info('connection to target closed: probing now', { target: target.name, probing: target.probing });
         this.#launchProbe(target, now, now);
       },
       onEnd: () => { target.watch = null; },
@@ -184,10 +198,13 @@ export class Watchdog {
     this.#track(this.#probeOne(target, dueAt, firedAt).finally(() => {
       target.probing = false;
       // A suspect target is probed again at once instead of at the next round: a hung
-      // verdict then takes failure_threshold timeouts, not failure_threshold intervals.
-      if (target.verdict.kind === 'suspect' && target.owner !== null && this.#running) {
-        const due = Date.now() + RETRY_DELAY_MS;
-        setTimeout(() => this.#launchProbe(target, due, Date.now()), RETRY_DELAY_MS);
+      // verdict then takes failure_threshold timeouts, not failure_threshold intervals. A
+      // refused probe while the owner still says "running" (it has not reaped the process
+      // yet, or the process is booting) is retried shortly too.
+      const delay = retryDelayOf(target.verdict.kind, target.lastOutcome, target.owner !== null);
+      if (delay !== null && this.#running) {
+        const due = Date.now() + delay;
+        setTimeout(() => this.#launchProbe(target, due, Date.now()), delay);
       }
     }));
   }
@@ -224,6 +241,7 @@ export class Watchdog {
       t.reportedPid = result.pid;
       t.downSince = null;
       metrics?.targetUp.set({ target: t.name }, 1);
+      this.#ensureWatch(t);
     } else {
       t.failures += 1;
       metrics?.targetUp.set({ target: t.name }, 0);
@@ -285,7 +303,10 @@ export class Watchdog {
       this.#o.logger.warn('crash loop: restart held back', { target: t.name, until: new Date(action.until).toISOString(), streak: history?.streak });
     }
     if (action.kind !== 'start' && action.kind !== 'restart' && action.kind !== 'stop') return;
-    if (t.acting || t.owner === null) return;
+    if (t.acting) return;
+    // Act on the owner's current word: a healthy target's owner state may be old or unknown.
+    if (t.owner === null || now - t.ownerCheckedAt > settings.interval_ms) await this.#refreshOwner(t);
+    if (t.owner === null || t.acting) return;
     t.acting = true;
     const judged: JudgedProcess = { invocation: t.owner.invocation, pid: t.owner.pid, state: t.owner.state };
     try {
