@@ -82,9 +82,6 @@ function genericCorpus(): Array<{ name: string; body: string | Buffer; expect?: 
   ];
 }
 
-/** POST endpoints that take no field in their body. */
-const BODYLESS = ['/qsen/v1/decrypt', '/qsen/v1/ping/senebi', '/qsen/v1/cert/info'];
-
 /** The JSON endpoints and the role that may call each. */
 const JSON_ENDPOINTS = ENDPOINTS.filter((e) => e.json === true && e.path !== '/qsen/v1/halt' && e.path !== '/qsen/v1/resume')
   .map((e) => ({ path: e.path, role: e.roles[0] ?? 'platform' }));
@@ -98,13 +95,9 @@ describe('fuzzer over every JSON endpoint', () => {
           assert.equal(answer.status, c.expect.status, `${endpoint.path} ${c.name}`);
           assert.equal(errorCodeOf(answer), c.expect.code, `${endpoint.path} ${c.name}`);
         } else if (c.name.startsWith('unknown') || c.name.startsWith('deeply') || c.name.startsWith('prototype')) {
-          if (BODYLESS.includes(endpoint.path)) {
-            // These endpoints read no field at all; they currently ignore unknown ones (reported, see docs/reliability.md).
-            assert.ok(answer.status === 200 || answer.status === 400, `${endpoint.path} ${c.name}: ${answer.body.slice(0, 200)}`);
-          } else {
-            // Endpoints with a closed set of fields refuse unknown ones.
-            assert.equal(answer.status, 400, `${endpoint.path} ${c.name}: ${answer.body.slice(0, 200)}`);
-          }
+          // Every endpoint has a closed set of fields (none for the bodyless ones) and refuses others.
+          assert.equal(answer.status, 400, `${endpoint.path} ${c.name}: ${answer.body.slice(0, 200)}`);
+          assert.ok(['INVALID_REQUEST', 'INVALID_JSON'].includes(errorCodeOf(answer) ?? ''), `${endpoint.path} ${c.name}: ${answer.body.slice(0, 200)}`);
         }
       }
       const resume = await post('qsen', '/qsen/v1/resume', '{}', 'operator');

@@ -46,6 +46,7 @@ before(async () => {
       for (const row of table) byPath.set(row.path, { ...byPath.get(row.path), [row.method]: { roles: row.roles, handler: echo } });
       for (const [path, methods] of byPath) defineRoute(a, path, methods);
       defineRoute(a, '/qsen/v1/ping', { GET: { roles: 'internal', handler: (_req, res) => sendJson(res, { ok: true }) } });
+      defineRoute(a, '/qsen/v1/fields', { POST: { roles: ROLES, bodyFields: ['date'], handler: echo } });
       defineRoute(a, '/qsen/v1/boom', {
         GET: { roles: ROLES, handler: () => { throw new TypeError('database password is hunter2'); } },
         POST: { roles: ROLES, handler: async () => { await Promise.resolve(); throw httpErrors.create('INVALID_REQUEST', 'quantity must be positive', { field: 'quantity' }); } },
@@ -159,6 +160,15 @@ describe('contract error bodies', () => {
     const form = await call('/qsen/v1/getBilateralOrders', { role: 'auditor', method: 'POST', body: '{"date":"2024-05-02"}', headers: { 'content-type': 'application/x-www-form-urlencoded' } });
     assert.equal(form.status, 200);
     assert.deepEqual((JSON.parse(form.body) as { body: unknown }).body, { date: '2024-05-02' });
+  });
+
+  test('a route that declares its body fields refuses any other with 400 INVALID_REQUEST naming it', async () => {
+    const ok = await call('/qsen/v1/fields', { role: 'auditor', method: 'POST', body: '{"date":"2024-05-02"}' });
+    assert.equal(ok.status, 200);
+    const extra = await call('/qsen/v1/fields', { role: 'auditor', method: 'POST', body: '{"date":"2024-05-02","surprise":1}' });
+    assert.equal(extra.status, 400);
+    assert.equal(errorCode(extra), 'INVALID_REQUEST');
+    assert.equal((JSON.parse(extra.body) as { error: { details: { field: string } } }).error.details.field, 'surprise');
   });
 
   test('numbers in a POST body keep every digit', async () => {

@@ -16,6 +16,18 @@ export type RouteMethod = 'GET' | 'POST';
 export interface RouteSpec {
   roles: readonly Role[] | 'internal';
   handler: (req: express.Request, res: express.Response) => unknown | Promise<unknown>;
+  /**
+   * The body fields a POST accepts. When set, any other field is `400 INVALID_REQUEST` before the
+   * handler runs (`[]`: the body must be `{}` or empty). Unset: the handler validates the body itself.
+   */
+  bodyFields?: readonly string[];
+}
+
+/** Refuses a body field outside `allowed` with `400 INVALID_REQUEST` naming the field. */
+export function rejectUnknownFields(body: unknown, allowed: readonly string[]): void {
+  for (const key of Object.keys((body ?? {}) as Record<string, unknown>)) {
+    if (!allowed.includes(key)) throw httpErrors.create('INVALID_REQUEST', `unknown field '${key}'`, { field: key, problem: 'unknown field' });
+  }
 }
 
 /** Declares `path` on `router` with one spec per method (GET also answers HEAD). */
@@ -36,8 +48,12 @@ export function defineRoute(router: express.Router | express.Express, path: stri
       throw httpErrors.create('METHOD_NOT_ALLOWED', `${req.method} is not allowed here; use ${allow}`, { allow: declared });
     }
     if (spec.roles !== 'internal') assertRole(caller, spec.roles);
-    if (method === 'POST') await parseJsonBody(req, res);
-    else await discardBody(req, res);
+    if (method === 'POST') {
+      await parseJsonBody(req, res);
+      if (spec.bodyFields !== undefined) rejectUnknownFields(req.body, spec.bodyFields);
+    } else {
+      await discardBody(req, res);
+    }
     await spec.handler(req, res);
   });
 }

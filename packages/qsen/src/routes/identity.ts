@@ -21,6 +21,7 @@ export function createIdentityRoutes(deps: IdentityRoutesDeps): express.Router {
   defineRoute(router, '/qsen/v1/decrypt', {
     POST: {
       roles: EVERYONE,
+      bodyFields: [],
       handler: (_req, res) => {
         const { check } = openIdentity(senebi, new Date(deps.clock.now()));
         sendJson(res, { ...check, files: { cert: senebi.cert, key: senebi.key }, testIdentity: senebi.test_identity });
@@ -30,6 +31,7 @@ export function createIdentityRoutes(deps: IdentityRoutesDeps): express.Router {
   defineRoute(router, '/qsen/v1/cert/info', {
     POST: {
       roles: EVERYONE,
+      bodyFields: [],
       handler: (_req, res) => {
         const now = new Date(deps.clock.now());
         sendJson(res, {

@@ -2,7 +2,7 @@
  * POST /qsen/v1/halt and /qsen/v1/resume: the agent's kill switch (operator role only).
  */
 import express from 'express';
-import { defineRoute, getCaller, sendJson, type Clock } from '@qsen/core';
+import { defineRoute, getCaller, rejectUnknownFields, sendJson, type Clock } from '@qsen/core';
 import type { AuditSink } from '../audit/audit.js';
 import { qsenErrors } from '../errors.js';
 import type { KillSwitch } from '../killswitch/killswitch.js';
@@ -15,10 +15,8 @@ export interface KillSwitchRoutesDeps {
 }
 
 function readReason(body: unknown): string | undefined {
+  rejectUnknownFields(body, ['reason']);
   const fields = (body ?? {}) as Record<string, unknown>;
-  for (const key of Object.keys(fields)) {
-    if (key !== 'reason') throw qsenErrors.create('INVALID_REQUEST', `unknown field '${key}'`, { field: key, problem: 'unknown field' });
-  }
   const reason = fields['reason'];
   if (reason === undefined) return undefined;
   if (typeof reason !== 'string' || reason.length > 500) throw qsenErrors.create('INVALID_REQUEST', "invalid field 'reason': a string of at most 500 characters", { field: 'reason', problem: 'a string of at most 500 characters' });

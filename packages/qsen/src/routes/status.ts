@@ -32,6 +32,7 @@ export function createStatusRoutes(deps: StatusRoutesDeps): express.Router {
   defineRoute(router, '/qsen/v1/ping/senebi', {
     POST: {
       roles: EVERYONE,
+      bodyFields: [],
       handler: async (_req, res) => {
         const { answer, latencyMs } = await deps.senebi.ping();
         sendJson(res, { ok: true, url: deps.config.senebi.url, latencyMs: Math.round(latencyMs * 1000) / 1000, senebi: answer });
