@@ -43,7 +43,7 @@ interface Cluster {
 }
 
 /** Three watchdogs (kan 0, 1, 2) over stand-in nodes owned by a TestOwner. */
-async function startCluster(opts: { qsenCrashAfterMs?: number; clock?: Clock; windowOpen?: (ms: number) => boolean; startQsen?: boolean; watchers?: number[]; settings?: WatchdogSettings; watchConnections?: boolean } = {}): Promise<Cluster> {
+async function startCluster(opts: { qsenCrashAfterMs?: number; clock?: Clock; windowOpen?: (ms: number) => boolean; startQsen?: boolean; watchers?: number[]; settings?: WatchdogSettings; watchConnections?: boolean; dailyDueAt?: (afterMs: number) => number; ownerRestartGraceMs?: number } = {}): Promise<Cluster> {
   const settings = opts.settings ?? defaultSettings;
   const runDir = join(tmp.path, `run-${Math.random().toString(16).slice(2)}`);
   mkdirSync(runDir);
@@ -83,7 +83,7 @@ async function startCluster(opts: { qsenCrashAfterMs?: number; clock?: Clock; wi
     probes.push(probe);
     return new Watchdog({
       selfIndex, qsenPort, kanPorts, settings, control: owner, coordinator, probe, clock,
-      isWindowOpen: opts.windowOpen ?? (() => true), dailyRestartDueAt: null, ...(opts.watchConnections ? { caPem } : {}), ownerRestartGraceMs: 2_000, logger: debugLog(selfIndex),
+      isWindowOpen: opts.windowOpen ?? (() => true), dailyRestartDueAt: opts.dailyDueAt ?? null, ...(opts.watchConnections ? { caPem } : {}), ownerRestartGraceMs: opts.ownerRestartGraceMs ?? 2_000, logger: debugLog(selfIndex),
     });
   });
   for (const w of watchdogs) w.start();
@@ -256,6 +256,31 @@ test('an idle connection reports a kill -9 at once, long before the next probe r
     await waitFor(() => c.owner.starts('qsen') >= 2, { timeoutMs: 8_000, what: 'qsen started again before the next round' });
     assert.ok(Date.now() - killedAt < 5_000, `took ${Date.now() - killedAt} ms with 10 s rounds`);
     assert.deepEqual(c.owner.calls.filter((x) => x.includes('qsen')), ['start qsen', 'start qsen']);
+  } finally {
+    await c.close();
+  }
+});
+
+test('daily restart: due, it waits while a peer is down, then restarts itself once through its owner', async () => {
+  const clock = new ManualClock(Date.parse('2026-11-23T03:00:00Z'));
+  const due = Date.parse('2026-11-23T03:05:00Z');
+  // The owner grace is long here: the stopped peer stays down while the test looks.
+  const c = await startCluster({ watchers: [0], clock, ownerRestartGraceMs: 60_000, dailyDueAt: (after) => (after < due ? due : due + 86_400_000) });
+  try {
+    await allSeeHealthy(c, 'kan1');
+    assert.equal(c.watchdogs[0]?.dailyRestartDueAt, due);
+    await c.owner.stop('kan2'); // a peer down: no daily restart now
+    clock.set(due + 1_000);
+    const waited = Date.now() + 6 * settings.interval_ms;
+    await waitFor(() => Date.now() > waited, { what: 'rounds with a peer down' });
+    assert.equal(c.owner.calls.includes('restart kan0'), false, c.owner.calls.join(', '));
+    assert.equal(c.owner.calls.includes('start kan2'), true);
+    await c.owner.start('kan2');
+    await waitFor(() => c.owner.calls.includes('restart kan0'), { timeoutMs: 15_000, what: 'the daily restart once both peers are healthy' });
+    await waitFor(() => c.watchdogs[0]?.dailyRestartDueAt === due + 86_400_000, { what: 'the next day scheduled' });
+    assert.equal(c.owner.calls.filter((x) => x === 'restart kan0').length, 1);
+    const h = await readHistory(c.runDir, 'kan0');
+    assert.equal(h?.events.at(-1)?.reason, 'daily');
   } finally {
     await c.close();
   }
