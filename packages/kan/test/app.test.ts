@@ -51,6 +51,8 @@ before(async () => {
   owner = new TestOwner({
     qsen: { args: () => [pingServer, String(qsenPort), join(home, 'pki/server.crt'), join(home, 'pki/server.key'), '/qsen/v1/ping'] },
     kan1: { args: () => [pingServer, String(config.server.kan_ports[1]), join(home, 'pki/server.crt'), join(home, 'pki/server.key'), '/kan/v1/ping'] },
+    // Stands in for this kan's own process in the self-restart test.
+    kan0: { args: () => [pingServer, String(config.server.kan_ports[0]), join(home, 'pki/server.crt'), join(home, 'pki/server.key'), '/kan/v1/ping'] },
   });
   await owner.start('qsen');
   node = createKanNode({ index: 0, config, logger, audit, control: owner, watchdog: false });
@@ -230,6 +232,16 @@ test('restart_kan: node parameter checked; a peer is restarted through the owner
   await node.requests.settle();
   assert.equal(owner.starts('kan1'), 1);
   assert.ok(owner.calls.includes('restart kan1'));
+});
+
+test('restart_kan without node restarts the answering kan, after its 202 is out', async () => {
+  const before = owner.calls.length;
+  const a = await call('/kan/v1/restart_kan', 'platform', 'POST');
+  assert.equal(a.status, 202);
+  assert.equal((JSON.parse(a.body) as { target: string }).target, 'kan0');
+  await node.requests.settle();
+  assert.deepEqual(owner.calls.slice(before), ['restart kan0']);
+  assert.ok(audited.some((e) => e.action === 'restart_kan' && e.outcome === 'done' && e.details?.['target'] === 'kan0'));
 });
 
 test('restart_qsen outside the trading window: 409 OUTSIDE_TRADING_WINDOW', async () => {
