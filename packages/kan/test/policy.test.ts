@@ -56,19 +56,29 @@ test('back-off: first restart immediate, then doubling from the initial delay, c
   assert.deepEqual([0, 1, 2, 3, 4, 10].map((n) => backoffDelayMs(n, 1_000, 8_000)), [0, 1_000, 2_000, 4_000, 8_000, 8_000]);
 });
 
-test('back-off: the streak resets after stable_after_ms', () => {
+test('back-off: the streak resets only once the target was seen healthy stable_after_ms after the last restart', () => {
   assert.equal(effectiveStreak({ streak: 4, lastRestartAt: T0 }, T0 + 59_999, 60_000), 4);
   assert.equal(effectiveStreak({ streak: 4, lastRestartAt: T0 }, T0 + 60_000, 60_000), 0);
   assert.equal(effectiveStreak(undefined, T0, 60_000), 0);
 });
 
+test('back-off: a target never seen healthy since its last restart keeps its streak however long ago that was', () => {
+  assert.equal(effectiveStreak({ streak: 6, lastRestartAt: T0 }, null, 60_000), 6);
+  // Last seen healthy before the last restart: that run does not count as stable.
+  assert.equal(effectiveStreak({ streak: 6, lastRestartAt: T0 }, T0 - 1, 60_000), 6);
+  const policy = { backoffInitialMs: 1_000, backoffMaxMs: 60_000, stableAfterMs: 60_000 };
+  // Ten minutes later it still waits the capped delay after the last restart, not the initial one.
+  assert.equal(nextRestartAllowedAt({ streak: 6, lastRestartAt: T0 }, T0 + 600_000, null, policy), T0 + 32_000);
+  assert.equal(isCrashLooping({ streak: 6, lastRestartAt: T0 }, null, 60_000), true);
+});
+
 test('back-off: next allowed restart and crash-loop flag', () => {
   const policy = { backoffInitialMs: 1_000, backoffMaxMs: 60_000, stableAfterMs: 60_000 };
-  assert.equal(nextRestartAllowedAt(undefined, T0, policy), T0);
-  assert.equal(nextRestartAllowedAt({ streak: 1, lastRestartAt: T0 }, T0 + 10, policy), T0 + 1_000);
-  assert.equal(nextRestartAllowedAt({ streak: 3, lastRestartAt: T0 }, T0 + 10, policy), T0 + 4_000);
-  assert.equal(isCrashLooping({ streak: 3, lastRestartAt: T0 }, T0 + 10, 60_000), true);
-  assert.equal(isCrashLooping({ streak: 2, lastRestartAt: T0 }, T0 + 10, 60_000), false);
+  assert.equal(nextRestartAllowedAt(undefined, T0, null, policy), T0);
+  assert.equal(nextRestartAllowedAt({ streak: 1, lastRestartAt: T0 }, T0 + 10, null, policy), T0 + 1_000);
+  assert.equal(nextRestartAllowedAt({ streak: 3, lastRestartAt: T0 }, T0 + 10, null, policy), T0 + 4_000);
+  assert.equal(isCrashLooping({ streak: 3, lastRestartAt: T0 }, null, 60_000), true);
+  assert.equal(isCrashLooping({ streak: 2, lastRestartAt: T0 }, null, 60_000), false);
   assert.equal(isCrashLooping({ streak: 9, lastRestartAt: T0 }, T0 + 60_000, 60_000), false);
 });
 

@@ -42,14 +42,14 @@ export function mountStatusRoutes(app: express.Express, deps: StatusDeps): void 
         const policy = { backoffInitialMs: deps.settings.backoff_initial_ms, backoffMaxMs: deps.settings.backoff_max_ms, stableAfterMs: deps.settings.stable_after_ms };
         const targets = (deps.watchdog?.view() ?? []).map((t) => {
           const h = history[t.name];
-          const allowedAt = nextRestartAllowedAt(h, now, policy);
+          const allowedAt = nextRestartAllowedAt(h, now, t.lastSeenAt, policy);
           return {
             name: t.name, port: t.port, verdict: t.verdict.kind, lastOutcome: t.lastOutcome, consecutiveFailures: t.failures,
             lastSeen: iso(t.lastSeenAt), lastProbe: iso(t.lastProbeAt), lastProbeMs: t.lastProbeMs === null ? null : Math.round(t.lastProbeMs * 10) / 10,
             pid: t.owner?.pid ?? t.reportedPid, owner: t.owner === null ? null : { state: t.owner.state, pid: t.owner.pid, invocation: t.owner.invocation, startedAt: iso(t.owner.startedAt) },
             staleProbesDiscarded: t.staleProbes, watchingConnection: t.watching,
             lastAction: t.lastAction === null ? null : { at: iso(t.lastAction.at), action: t.lastAction.action.kind, outcome: t.lastAction.outcome },
-            backoff: { streak: h?.streak ?? 0, crashLoop: isCrashLooping(h, now, deps.settings.stable_after_ms), nextRestartAllowedAt: allowedAt > now ? iso(allowedAt) : null },
+            backoff: { streak: h?.streak ?? 0, crashLoop: isCrashLooping(h, t.lastSeenAt, deps.settings.stable_after_ms), nextRestartAllowedAt: allowedAt > now ? iso(allowedAt) : null },
           };
         });
         const window = evaluateWindow(deps.schedule, now);

@@ -33,6 +33,8 @@ export interface ActRequest {
   readonly lockWaitMs: number;
   /** Whether the shared back-off applies (watchdog restarts) and grows (failures). */
   readonly backoff: boolean;
+  /** The last time this kan saw the target healthy (resets the back-off streak; see effectiveStreak). */
+  readonly lastHealthyAt?: number | null;
   readonly subject?: string;
 }
 
@@ -91,10 +93,10 @@ export class Coordinator {
       const prior = await readHistory(runDir, req.target);
       const now = clock.now();
       if (req.backoff) {
-        const allowedAt = nextRestartAllowedAt(prior, now, policy);
+        const allowedAt = nextRestartAllowedAt(prior, now, req.lastHealthyAt ?? null, policy);
         if (allowedAt > now) return { kind: 'backoff', until: allowedAt };
       }
-      const streak = effectiveStreak(prior, now, policy.stableAfterMs);
+      const streak = effectiveStreak(prior, req.lastHealthyAt ?? null, policy.stableAfterMs);
       const base = {
         at: new Date(now).toISOString(), target: req.target, action: req.action, reason: req.reason, by: selfIndex,
         invocationBefore: current.invocation, ...(req.subject !== undefined ? { subject: req.subject } : {}),

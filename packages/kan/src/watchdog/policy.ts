@@ -79,15 +79,23 @@ export function backoffDelayMs(streak: number, initialMs: number, maxMs: number)
   return Math.min(maxMs, initialMs * 2 ** Math.min(streak - 1, 30));
 }
 
-/** The streak a new failure continues (pure): reset when the target ran stably since the last restart. */
-export function effectiveStreak(record: BackoffRecord | undefined, now: number, stableAfterMs: number): number {
+/**
+ * The streak a new failure continues (pure). It resets only when the target was seen healthy at
+ * least `stableAfterMs` after the last restart (`lastHealthyAt`: the last successful probe), so a
+ * process that never comes up keeps its back-off at the cap instead of starting over from the
+ * initial delay once `stableAfterMs` has gone by.
+ */
+export function effectiveStreak(record: BackoffRecord | undefined, lastHealthyAt: number | null, stableAfterMs: number): number {
   if (record === undefined || record.lastRestartAt === 0) return 0;
-  return now - record.lastRestartAt >= stableAfterMs ? 0 : record.streak;
+  return lastHealthyAt !== null && lastHealthyAt - record.lastRestartAt >= stableAfterMs ? 0 : record.streak;
 }
 
 /** When the next restart of a failing target is allowed (pure). */
-export function nextRestartAllowedAt(record: BackoffRecord | undefined, now: number, policy: { backoffInitialMs: number; backoffMaxMs: number; stableAfterMs: number }): number {
-  const streak = effectiveStreak(record, now, policy.stableAfterMs);
+export function nextRestartAllowedAt(
+  record: BackoffRecord | undefined, now: number, lastHealthyAt: number | null,
+  policy: { backoffInitialMs: number; backoffMaxMs: number; stableAfterMs: number },
+): number {
+  const streak = effectiveStreak(record, lastHealthyAt, policy.stableAfterMs);
   if (streak === 0 || record === undefined) return now;
   return record.lastRestartAt + backoffDelayMs(streak, policy.backoffInitialMs, policy.backoffMaxMs);
 }
@@ -96,8 +104,8 @@ export function nextRestartAllowedAt(record: BackoffRecord | undefined, now: num
 export const CRASH_LOOP_STREAK = 3;
 
 /** True when a target is crash-looping (pure). */
-export function isCrashLooping(record: BackoffRecord | undefined, now: number, stableAfterMs: number): boolean {
-  return effectiveStreak(record, now, stableAfterMs) >= CRASH_LOOP_STREAK;
+export function isCrashLooping(record: BackoffRecord | undefined, lastHealthyAt: number | null, stableAfterMs: number): boolean {
+  return effectiveStreak(record, lastHealthyAt, stableAfterMs) >= CRASH_LOOP_STREAK;
 }
 
 /**

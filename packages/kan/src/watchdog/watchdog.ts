@@ -289,8 +289,8 @@ export class Watchdog {
     if (t.conditionSince === null) t.conditionSince = now;
     const history = await readHistory(this.#o.coordinator.options.runDir, t.name);
     const policy = { backoffInitialMs: settings.backoff_initial_ms, backoffMaxMs: settings.backoff_max_ms, stableAfterMs: settings.stable_after_ms };
-    const allowedAt = nextRestartAllowedAt(history, now, policy);
-    const crashLoop = isCrashLooping(history, now, settings.stable_after_ms);
+    const allowedAt = nextRestartAllowedAt(history, now, t.lastSeenAt, policy);
+    const crashLoop = isCrashLooping(history, t.lastSeenAt, settings.stable_after_ms);
     this.#o.metrics?.crashLoop.set({ target: t.name }, crashLoop ? 1 : 0);
     this.#o.metrics?.backoff.set({ target: t.name }, Math.max(0, (allowedAt - now) / 1000));
     const rank = actorRank(t.name, this.#o.selfIndex, this.#kanHealth()) ?? 0;
@@ -310,7 +310,7 @@ export class Watchdog {
     t.acting = true;
     const judged: JudgedProcess = { invocation: t.owner.invocation, pid: t.owner.pid, state: t.owner.state };
     try {
-      const outcome = await this.#o.coordinator.act({ target: t.name, action: action.kind, reason: action.reason, judged, lockWaitMs: 0, backoff: action.reason !== 'schedule' });
+      const outcome = await this.#o.coordinator.act({ target: t.name, action: action.kind, reason: action.reason, judged, lockWaitMs: 0, backoff: action.reason !== 'schedule', lastHealthyAt: t.lastSeenAt });
       t.lastAction = { at: now, action, outcome: outcome.kind };
       if (outcome.kind === 'done' || outcome.kind === 'changed') {
         t.failures = 0;
@@ -334,6 +334,16 @@ export class Watchdog {
     return out;
   }
 
+  /**
+   * Probes both peers right now: the round's verdicts can be up to one interval old, and a kan
+   * that restarts itself must know that the other two are up at this instant.
+   */
+  async #peersAnswerNow(): Promise<boolean> {
+    const peers = this.#targets.filter((t) => t.name !== 'qsen' && t.name !== `kan${this.#o.selfIndex}`);
+    const results = await Promise.all(peers.map((t) => this.#o.probe({ port: t.port, path: t.path }, this.#o.settings.timeout_ms)));
+    return results.every((r) => r.outcome === 'ok');
+  }
+
   async #considerDailyRestart(): Promise<void> {
     if (this.#dailyDueAt === null || this.#selfRestarting) return;
     const now = this.#o.clock.now();
@@ -341,7 +351,7 @@ export class Watchdog {
     const peersHealthy = health.every((h) => h);
     const decision = decideDailyRestart({ now, dueAt: this.#dailyDueAt, peersHealthy });
     if (decision === 'not-due') return;
-    if (decision === 'wait') {
+    if (decision === 'wait' || !(await this.#peersAnswerNow())) {
       this.#o.logger.debug('daily restart waits for both peers to be healthy');
       return;
     }
