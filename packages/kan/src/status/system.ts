@@ -1,5 +1,5 @@
 /** System figures for /kan/v1/status, from systeminformation (loaded on first use): load, memory, disk of the log and data folders, uptime. */
-import { realpath } from 'node:fs/promises';
+import { realpath, statfs } from 'node:fs/promises';
 
 /** One folder's file system figures. */
 export interface DiskFigures {
@@ -29,6 +29,16 @@ export function mountOf<T extends { mount: string }>(mounts: readonly T[], path:
   return best;
 }
 
+/** A folder's file-system figures from statfs(2) (pure arithmetic): exact for any mount, tmpfs included. */
+export function diskFiguresOf(st: { bsize: number; blocks: number; bfree: number; bavail: number }): Pick<DiskFigures, 'sizeBytes' | 'usedBytes' | 'availableBytes' | 'usePercent'> {
+  const used = (st.blocks - st.bfree) * st.bsize;
+  const available = st.bavail * st.bsize;
+  return {
+    sizeBytes: st.blocks * st.bsize, usedBytes: used, availableBytes: available,
+    usePercent: used + available === 0 ? null : Math.round((used / (used + available)) * 1000) / 10,
+  };
+}
+
 /** Gathers the system figures. */
 export async function readSystemFigures(folders: { logs: string; data: string }): Promise<SystemFigures> {
   // Loaded on first use: an idle kan does not carry it.
@@ -36,11 +46,11 @@ export async function readSystemFigures(folders: { logs: string; data: string })
   const [load, mem, fs, time] = await Promise.all([si.currentLoad(), si.mem(), si.fsSize(), Promise.resolve(si.time())]);
   const disk = async (path: string): Promise<DiskFigures> => {
     const real = await realpath(path).catch(() => path);
+    // The mount's name is best effort (systeminformation lists only mounts whose source starts
+    // with '/'); the figures come from statfs on the folder itself, so they are always its own.
     const m = mountOf(fs, real);
-    return {
-      path, mount: m?.mount ?? null, sizeBytes: m?.size ?? null, usedBytes: m?.used ?? null,
-      availableBytes: m?.available ?? null, usePercent: m?.use ?? null,
-    };
+    const figures = await statfs(real).then(diskFiguresOf, () => ({ sizeBytes: null, usedBytes: null, availableBytes: null, usePercent: null }));
+    return { path, mount: m?.mount ?? null, ...figures };
   };
   return {
     load: { avg1: load.avgLoad, currentPercent: Number.isFinite(load.currentLoad) ? Math.round(load.currentLoad * 10) / 10 : null, cpus: load.cpus.length },
