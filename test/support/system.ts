@@ -6,7 +6,7 @@ import { spawn, type ChildProcess } from 'node:child_process';
 import { readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { createControlClient, type ControlClient, type ProcessStatus } from '@qsen/launcher';
-import { findFreePort, httpsCall, makeTempDir, waitFor, type ClientIdentity, type HttpsAnswer } from '@qsen/testkit';
+import { findFreePort, httpsCall, makeTempDir, waitFor, type ClientIdentity, type HttpsAnswer, isProcessAlive as isAlive } from '@qsen/testkit';
 
 /** The repository root (compiled helpers live in test/dist/support/). */
 export const REPOSITORY = new URL('../../../', import.meta.url).pathname;
@@ -84,20 +84,6 @@ export interface LocalSystem {
   onStopped(step: () => void | Promise<void>): void;
   /** Stops the launcher (SIGTERM, which stops every child), kills leftovers and removes the folder. */
   stop(): Promise<void>;
-}
-
-function isAlive(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-  } catch {
-    return false;
-  }
-  try {
-    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
-    return stat.slice(stat.lastIndexOf(')') + 2, stat.lastIndexOf(')') + 3) !== 'Z';
-  } catch {
-    return false;
-  }
 }
 
 /** Allocates the free ports a system needs. */

@@ -7,25 +7,11 @@ import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { decryptPrivateKey } from '@qsen/pki';
 import { createControlClient, type ProcessStatus } from '@qsen/launcher';
-import { findFreePort, httpsCall, makeTempDir, requireTool, waitFor } from '@qsen/testkit';
+import { findFreePort, httpsCall, makeTempDir, requireTool, waitFor, isProcessAlive as isAlive } from '@qsen/testkit';
 
 const REPOSITORY = new URL('../../../', import.meta.url).pathname;
 const LAUNCHER = join(REPOSITORY, 'packages/launcher/dist/src/main.js');
 const NODE_EXPORTER = '/usr/bin/prometheus-node-exporter';
-
-function isAlive(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-  } catch {
-    return false;
-  }
-  try {
-    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
-    return stat.slice(stat.lastIndexOf(')') + 2, stat.lastIndexOf(')') + 3) !== 'Z';
-  } catch {
-    return false;
-  }
-}
 
 describe('npm start (the launcher with the real processes)', () => {
   const dir = makeTempDir('qsen-system-launcher-');

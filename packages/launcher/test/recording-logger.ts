@@ -1,5 +1,4 @@
 /** A logger for tests that keeps every line in memory (the supervisor's logger interface). */
-import { readFileSync } from 'node:fs';
 import type { SupervisorLogger } from '../src/supervise/supervisor.js';
 
 /** One recorded log line. */
@@ -23,17 +22,5 @@ export function fixturePath(name: string): string {
   return new URL(`../../test/fixtures/${name}`, import.meta.url).pathname;
 }
 
-/** Tells whether a process exists (signal 0) and is not a zombie waiting to be reaped. */
-export function isAlive(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-  } catch {
-    return false;
-  }
-  try {
-    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
-    return stat.slice(stat.lastIndexOf(')') + 2, stat.lastIndexOf(')') + 3) !== 'Z';
-  } catch {
-    return false;
-  }
-}
+/** Tells whether a process exists and is not a zombie (the testkit's check, under this package's old name). */
+export { isProcessAlive as isAlive } from '@qsen/testkit';

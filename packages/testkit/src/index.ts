@@ -2,3 +2,4 @@ export * from './tools.js';
 export * from './wait.js';
 export * from './tmp.js';
 export * from './https.js';
+export * from './process.js';
