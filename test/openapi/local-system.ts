@@ -4,20 +4,11 @@ import { spawn, type ChildProcess } from 'node:child_process';
 import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { createControlClient, type ControlClient } from '@qsen/launcher';
-import { findFreePort, httpsCall, makeTempDir, waitFor } from '@qsen/testkit';
+import { httpsCall, makeTempDir, waitFor } from '@qsen/testkit';
+import { allocatePorts, buildSystemEnv, LAUNCHER_MAIN, REPOSITORY, type SystemPorts } from '../support/system.js';
 
-/** The repository root (compiled tests live in test/dist/<dir>/). */
-export const REPOSITORY = new URL('../../../', import.meta.url).pathname;
-const LAUNCHER = join(REPOSITORY, 'packages/launcher/dist/src/main.js');
+export { REPOSITORY };
 const NODE_EXPORTER = '/usr/bin/prometheus-node-exporter';
-
-/** Ports of one local system. */
-export interface SystemPorts {
-  qsen: number;
-  kans: [number, number, number];
-  senebi: number;
-  nodeExporter: number;
-}
 
 /** A started local system. */
 export interface RunningSystem {
@@ -39,24 +30,12 @@ export interface RunningSystem {
 export async function startSystem(prefix: string): Promise<RunningSystem> {
   const dir = makeTempDir(prefix);
   const home = join(dir.path, 'home');
-  const ports: SystemPorts = {
-    qsen: await findFreePort(),
-    kans: [await findFreePort(), await findFreePort(), await findFreePort()],
-    senebi: await findFreePort(),
-    nodeExporter: await findFreePort(),
-  };
+  const ports = await allocatePorts();
   let output = '';
-  const launcher: ChildProcess = spawn(process.execPath, [LAUNCHER, 'start'], {
+  const launcher: ChildProcess = spawn(process.execPath, [LAUNCHER_MAIN, 'start'], {
     cwd: REPOSITORY,
     stdio: ['ignore', 'pipe', 'pipe'],
-    env: {
-      ...process.env,
-      QSEN_HOME: home,
-      QSEN_QSEN_PORT: String(ports.qsen),
-      QSEN_KAN_PORTS: ports.kans.join(','),
-      QSEN_SENEBI_PORT: String(ports.senebi),
-      QSEN_NODE_EXPORTER_PORT: String(ports.nodeExporter),
-    },
+    env: buildSystemEnv(home, ports),
   });
   launcher.stdout?.on('data', (c: Buffer) => { output += c.toString('utf8'); });
   launcher.stderr?.on('data', (c: Buffer) => { output += c.toString('utf8'); });

@@ -6,11 +6,10 @@ import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { decryptPrivateKey } from '@qsen/pki';
+import { allocatePorts, buildSystemEnv, LAUNCHER_MAIN, REPOSITORY, type SystemPorts } from '../support/system.js';
 import { createControlClient, type ProcessStatus } from '@qsen/launcher';
-import { findFreePort, httpsCall, makeTempDir, requireTool, waitFor, isProcessAlive as isAlive } from '@qsen/testkit';
+import { httpsCall, makeTempDir, requireTool, waitFor, isProcessAlive as isAlive } from '@qsen/testkit';
 
-const REPOSITORY = new URL('../../../', import.meta.url).pathname;
-const LAUNCHER = join(REPOSITORY, 'packages/launcher/dist/src/main.js');
 const NODE_EXPORTER = '/usr/bin/prometheus-node-exporter';
 
 describe('npm start (the launcher with the real processes)', () => {
@@ -19,28 +18,18 @@ describe('npm start (the launcher with the real processes)', () => {
   let launcher: ChildProcess;
   let output = '';
   let exited: Promise<number | null>;
-  const ports = { qsen: 0, kans: [0, 0, 0], senebi: 0, nodeExporter: 0 };
+  const ports: SystemPorts = { qsen: 0, kans: [0, 0, 0], senebi: 0, nodeExporter: 0 };
   const seenPids = new Set<number>();
   const identity = () => ({ cert: readFileSync(join(home, 'pki/clients/platform.crt')), key: readFileSync(join(home, 'pki/clients/platform.key')) });
   const ca = () => readFileSync(join(home, 'pki/ca.crt'));
   const control = () => createControlClient(join(home, 'run/control.sock'), { timeoutMs: 30_000 });
 
   before(async () => {
-    ports.qsen = await findFreePort();
-    ports.kans = [await findFreePort(), await findFreePort(), await findFreePort()];
-    ports.senebi = await findFreePort();
-    ports.nodeExporter = await findFreePort();
-    launcher = spawn(process.execPath, [LAUNCHER, 'start'], {
+    Object.assign(ports, await allocatePorts());
+    launcher = spawn(process.execPath, [LAUNCHER_MAIN, 'start'], {
       cwd: REPOSITORY,
       stdio: ['ignore', 'pipe', 'pipe'],
-      env: {
-        ...process.env,
-        QSEN_HOME: home,
-        QSEN_QSEN_PORT: String(ports.qsen),
-        QSEN_KAN_PORTS: ports.kans.join(','),
-        QSEN_SENEBI_PORT: String(ports.senebi),
-        QSEN_NODE_EXPORTER_PORT: String(ports.nodeExporter),
-      },
+      env: buildSystemEnv(home, ports),
     });
     launcher.stdout?.on('data', (chunk: Buffer) => { output += chunk.toString('utf8'); });
     launcher.stderr?.on('data', (chunk: Buffer) => { output += chunk.toString('utf8'); });

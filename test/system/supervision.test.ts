@@ -8,10 +8,9 @@ import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { createControlClient, type ProcessStatus } from '@qsen/launcher';
-import { findFreePort, httpsCall, makeTempDir, waitFor } from '@qsen/testkit';
+import { httpsCall, makeTempDir, waitFor } from '@qsen/testkit';
+import { allocatePorts, buildSystemEnv, LAUNCHER_MAIN, REPOSITORY, type SystemPorts } from '../support/system.js';
 
-const REPOSITORY = new URL('../../../', import.meta.url).pathname;
-const LAUNCHER = join(REPOSITORY, 'packages/launcher/dist/src/main.js');
 const WATCHDOG = {
   interval_ms: 300, timeout_ms: 250, failure_threshold: 3, startup_grace_ms: 6000, stop_grace_ms: 1500,
   backoff_initial_ms: 500, backoff_max_ms: 4000, stable_after_ms: 8000,
@@ -30,7 +29,7 @@ describe('supervision with the real launcher, qsen and three kans', () => {
   let launcher: ChildProcess;
   let output = '';
   let exited: Promise<number | null>;
-  const ports = { qsen: 0, kans: [0, 0, 0], senebi: 0, nodeExporter: 0 };
+  const ports: SystemPorts = { qsen: 0, kans: [0, 0, 0], senebi: 0, nodeExporter: 0 };
   const seenPids = new Set<number>();
   const ca = (): Buffer => readFileSync(join(home, 'pki/ca.crt'));
   const operator = (): { cert: Buffer; key: Buffer } => ({ cert: readFileSync(join(home, 'pki/clients/operator.crt')), key: readFileSync(join(home, 'pki/clients/operator.key')) });
@@ -39,21 +38,15 @@ describe('supervision with the real launcher, qsen and three kans', () => {
   const pingPath = (name: Name): string => (name === 'qsen' ? '/qsen/v1/ping' : '/kan/v1/ping');
 
   before(async () => {
-    ports.qsen = await findFreePort();
-    ports.kans = [await findFreePort(), await findFreePort(), await findFreePort()];
-    ports.senebi = await findFreePort();
-    ports.nodeExporter = await findFreePort();
-    const env = {
-      ...process.env, QSEN_HOME: home, QSEN_QSEN_PORT: String(ports.qsen), QSEN_KAN_PORTS: ports.kans.join(','),
-      QSEN_SENEBI_PORT: String(ports.senebi), QSEN_NODE_EXPORTER_PORT: String(ports.nodeExporter),
-    };
-    await promisify(execFile)(process.execPath, [LAUNCHER, 'init'], { cwd: REPOSITORY, env });
+    Object.assign(ports, await allocatePorts());
+    const env = buildSystemEnv(home, ports);
+    await promisify(execFile)(process.execPath, [LAUNCHER_MAIN, 'init'], { cwd: REPOSITORY, env });
     // Faster watchdog settings, so that every failure is handled in seconds.
     const confFile = join(home, 'conf.toml');
     let conf = readFileSync(confFile, 'utf8');
     for (const [key, value] of Object.entries(WATCHDOG)) conf = conf.replace(new RegExp(`^${key} = \\d+$`, 'm'), `${key} = ${value}`);
     writeFileSync(confFile, conf);
-    launcher = spawn(process.execPath, [LAUNCHER, 'start'], { cwd: REPOSITORY, stdio: ['ignore', 'pipe', 'pipe'], env });
+    launcher = spawn(process.execPath, [LAUNCHER_MAIN, 'start'], { cwd: REPOSITORY, stdio: ['ignore', 'pipe', 'pipe'], env });
     launcher.stdout?.on('data', (chunk: Buffer) => { output += chunk.toString('utf8'); });
     launcher.stderr?.on('data', (chunk: Buffer) => { output += chunk.toString('utf8'); });
     exited = new Promise((resolve) => launcher.once('exit', (code) => resolve(code)));

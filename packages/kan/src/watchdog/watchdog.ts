@@ -4,6 +4,7 @@
  * the Coordinator. It also carries qsen's schedule (start when the window opens, stop when it
  * closes) and this kan's daily staggered self-restart.
  */
+import type { WatchdogConfig } from '@qsen/core';
 import type { ProcessControl, ProcessName, ProcessState } from '../process/control.js';
 import type { LogSink } from '../log-sink.js';
 import type { KanMetrics } from '../metrics/kan-metrics.js';
@@ -28,17 +29,8 @@ export function retryDelayOf(verdict: Verdict['kind'], lastOutcome: ProbeOutcome
   return null;
 }
 
-/** The watchdog settings it needs (a subset of QsenConfig). */
-export interface WatchdogSettings {
-  readonly interval_ms: number;
-  readonly timeout_ms: number;
-  readonly failure_threshold: number;
-  readonly startup_grace_ms: number;
-  readonly stop_grace_ms: number;
-  readonly backoff_initial_ms: number;
-  readonly backoff_max_ms: number;
-  readonly stable_after_ms: number;
-}
+/** The watchdog settings it needs: conf.toml's [watchdog]. */
+export type WatchdogSettings = WatchdogConfig;
 
 /** Options of a watchdog. */
 export interface WatchdogOptions {
