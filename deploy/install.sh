@@ -1,16 +1,19 @@
 #!/usr/bin/env bash
 # QSen installer for a Debian server (see docs/deployment.md).
 #
-# Run as root from a checkout of the repository:
+# Run as root from an unpacked release bundle (made by `npm run release`, no network and no
+# Node.js needed on the server) or from a built checkout of the repository:
+#   qsen-VERSION-linux-x64/deploy/install.sh [options]
 #   deploy/install.sh [options]
 # or, to render everything into a staging folder without touching the system:
 #   deploy/install.sh --root DIR [options]
 #
 # Steps, in order (each one is skipped when its result is already in place, so a second run
 # changes nothing; existing keys and /etc/qsen/conf.toml are never replaced):
-#   1. check the platform (Linux, root, Node >= 20, Debian tools);
-#   2. build the software in the checkout and install it as /opt/qsen/releases/<version>,
-#      pointing /opt/qsen/current at it (the previous release stays for rollback);
+#   1. check the platform (Linux, root, Debian tools) and the software: a bundle's files against
+#      its SHA256SUMS and its Node.js against RELEASE, or a checkout's Node >= 20 and npm;
+#   2. install the bundle (or build the checkout) as /opt/qsen/releases/<name>, pointing
+#      /opt/qsen/current at it (the previous release stays for rollback);
 #   3. create the system user qsen and the folders /etc/qsen, /var/log/qsen, /var/lib/qsen;
 #      bind node_exporter to 127.0.0.1:9100 (/etc/default/prometheus-node-exporter), then
 #      install polkitd, nftables and prometheus-node-exporter when absent;
@@ -53,7 +56,9 @@ BYMA_KEY=""
 BYMA_KEY_PASSPHRASE_FILE="-"
 
 # Filled while running.
-NODE_BIN=""
+BUNDLE=no      # yes when SOURCE_DIR is a release bundle (RELEASE, SHA256SUMS, node/bin/node)
+NODE_BIN=""    # the node this script runs the release's tools with
+UNIT_NODE=""   # the node the units and qsen-admin run
 RELEASE_DIR=""
 INCOMING=""
 RELEASE_CHANGED=no
@@ -130,6 +135,7 @@ parse_args() {
     shift
   done
   [[ $ROOT != / ]] || ROOT=""
+  if [[ -f $SOURCE_DIR/RELEASE && -f $SOURCE_DIR/SHA256SUMS ]]; then BUNDLE=yes; fi
   # Values that end up in conf.toml are checked here, so no option can inject TOML.
   [[ $ID_MIN =~ ^[0-9]{1,20}$ ]] || die "--id-min must be a decimal unsigned 64-bit id: $ID_MIN"
   [[ $ID_MAX =~ ^[0-9]{1,20}$ ]] || die "--id-max must be a decimal unsigned 64-bit id: $ID_MAX"
@@ -159,8 +165,44 @@ check_platform() {
   if ! staged && ((EUID != 0)); then
     die "run as root (sudo deploy/install.sh ...), or stage with --root DIR"
   fi
+  local tool
+  for tool in openssl sha256sum; do
+    command -v "$tool" >/dev/null || missing+=("$tool")
+  done
+  if [[ $BUNDLE == yes ]]; then
+    verify_bundle
+  else
+    find_system_node
+    command -v npm >/dev/null || missing+=(npm)
+  fi
+  if ! staged; then
+    for tool in systemctl apt-get dpkg-query useradd ss; do
+      command -v "$tool" >/dev/null || missing+=("$tool")
+    done
+  fi
+  ((${#missing[@]} == 0)) || die "missing tools: ${missing[*]} (Debian: apt-get install openssl iproute2 passwd; npm comes with Node.js)"
+  log "platform: Linux, node $("$NODE_BIN" --version) at $NODE_BIN${ROOT:+, staging into $ROOT}"
+}
+
+# Checks a release bundle before anything is installed: every file against SHA256SUMS (a
+# truncated copy or a changed file stops here), its Node.js against RELEASE's node_sha256.
+verify_bundle() {
+  local expected actual
+  (cd "$SOURCE_DIR" && sha256sum --check --quiet --strict SHA256SUMS) ||
+    die "the release bundle in $SOURCE_DIR does not match its SHA256SUMS: copy it again and check its .sha256"
+  expected=$(sed -n 's/^node_sha256=//p' "$SOURCE_DIR/RELEASE")
+  actual=$(sha256sum "$SOURCE_DIR/node/bin/node" | cut -d' ' -f1)
+  [[ -n $expected && $actual == "$expected" ]] || die "node/bin/node is not the runtime RELEASE names (sha256 $actual)"
+  NODE_BIN=$SOURCE_DIR/node/bin/node
+  UNIT_NODE=/opt/qsen/current/node/bin/node
+  "$NODE_BIN" --version >/dev/null || die "the bundle's node/bin/node does not run on this server"
+  log "bundle: $(sed -n 's/^name=//p' "$SOURCE_DIR/RELEASE"), every file matches SHA256SUMS, Node.js $("$NODE_BIN" --version) (sha256 ${actual:0:16}...)"
+}
+
+# Finds the system's Node.js >= 20 for an install from a checkout.
+find_system_node() {
   NODE_BIN=$(command -v node || true)
-  [[ -n $NODE_BIN ]] || die "Node.js >= 20 is required and 'node' is not on PATH (see docs/deployment.md)"
+  [[ -n $NODE_BIN ]] || die "Node.js >= 20 is required and 'node' is not on PATH (install from a release bundle instead: docs/deployment.md)"
   local major
   major=$("$NODE_BIN" -p 'process.versions.node.split(".")[0]')
   ((major >= 20)) || die "Node.js >= 20 is required, $NODE_BIN is $("$NODE_BIN" --version)"
@@ -169,17 +211,7 @@ check_platform() {
       local problem="node must be installed system-wide: the units cannot see $NODE_BIN (ProtectHome, PrivateTmp)"
       if staged; then warn "$problem"; else die "$problem"; fi ;;
   esac
-  local tool
-  for tool in npm openssl sha256sum; do
-    command -v "$tool" >/dev/null || missing+=("$tool")
-  done
-  if ! staged; then
-    for tool in systemctl apt-get dpkg-query useradd ss; do
-      command -v "$tool" >/dev/null || missing+=("$tool")
-    done
-  fi
-  ((${#missing[@]} == 0)) || die "missing tools: ${missing[*]} (Debian: apt-get install openssl iproute2 passwd; npm comes with Node.js)"
-  log "platform: Linux, node $("$NODE_BIN" --version) at $NODE_BIN${ROOT:+, staging into $ROOT}"
+  UNIT_NODE=$NODE_BIN
 }
 
 # Files and ownership --------------------------------------------------------------------
@@ -273,6 +305,10 @@ ensure_link() {
 # 2. Build and release -------------------------------------------------------------------
 
 build_software() {
+  if [[ $BUNDLE == yes ]]; then
+    log "build: none, installing the release bundle $SOURCE_DIR"
+    return
+  fi
   if [[ $BUILD == no ]]; then
     log "build: skipped (--no-build), using the checkout's packages/*/dist"
   else
@@ -289,19 +325,15 @@ build_software() {
   done
 }
 
-# Prints, one per line and relative to the checkout, the files and folders a release is
-# made of: package manifests, compiled sources (not the tests), the production dependencies
-# (npm ls --omit=dev), deploy/, systemd/ and docs/.
-list_release_roots() (
-  cd "$SOURCE_DIR"
-  local path
-  for path in package.json package-lock.json README.md deploy systemd docs packages/*/package.json packages/*/dist/src; do
-    if [[ -e $path ]]; then printf '%s\n' "$path"; fi
-  done
-  { npm ls --omit=dev --all --parseable 2>/dev/null || true; } |
-    sed -n "s#^$SOURCE_DIR/\(node_modules/\(@[^/]*/[^/]*\|[^@/][^/]*\)\)\(/.*\)\{0,1\}\$#\1#p" |
-    LC_ALL=C sort -u
-)
+# Prints, one per line and relative to SOURCE_DIR, the files and folders of the release: all of
+# a bundle, or what deploy/release-files.sh lists in a checkout.
+list_release_roots() {
+  if [[ $BUNDLE == yes ]]; then
+    (cd "$SOURCE_DIR" && find . -mindepth 1 -maxdepth 1 -printf '%P\n' | LC_ALL=C sort)
+  else
+    "$SCRIPT_DIR/release-files.sh" "$SOURCE_DIR"
+  fi
+}
 
 # A short digest of the release's files and links (names, contents, link targets).
 digest_release() {
@@ -321,11 +353,19 @@ install_release() {
   local -a roots
   local releases digest version commit name
   mapfile -t roots < <(list_release_roots)
-  printf '%s\n' "${roots[@]}" | grep -q '^node_modules/node-forge$' ||
+  printf '%s\n' "${roots[@]}" | grep -q '^node_modules\(/node-forge\)\{0,1\}$' ||
     die "could not list the production dependencies (npm ls --omit=dev failed in $SOURCE_DIR)"
-  digest=$(digest_release "${roots[@]}")
+  if [[ $BUNDLE == yes ]]; then
+    digest=$(sed -n 's/^digest=//p' "$SOURCE_DIR/RELEASE")
+    name=$(sed -n 's/^name=//p' "$SOURCE_DIR/RELEASE")
+    [[ $name =~ ^[A-Za-z0-9][A-Za-z0-9._+-]*$ && -n $digest ]] || die "RELEASE in $SOURCE_DIR names no release"
+  else
+    digest=$(digest_release "${roots[@]}")
+  fi
   version=$("$NODE_BIN" -p 'require(process.argv[1]).version' "$SOURCE_DIR/packages/qsen/package.json")
-  if commit=$(git -C "$SOURCE_DIR" rev-parse --short=12 HEAD 2>/dev/null); then
+  if [[ $BUNDLE == yes ]]; then
+    commit=$(sed -n 's/^commit=//p' "$SOURCE_DIR/RELEASE")
+  elif commit=$(git -C "$SOURCE_DIR" rev-parse --short=12 HEAD 2>/dev/null); then
     name="$version-$commit"
     if [[ -n $(git -C "$SOURCE_DIR" status --porcelain -- packages package.json package-lock.json 2>/dev/null) ]]; then
       name="$name-dirty-$digest"
@@ -346,7 +386,7 @@ install_release() {
     trap 'rm -rf "$INCOMING"' EXIT
     (cd "$SOURCE_DIR" && find "${roots[@]}" \( -type f -o -type l \) -print0 | tar --null --files-from=- -cf -) |
       tar -xf - -C "$INCOMING"
-    printf 'name=%s\nversion=%s\ncommit=%s\ndigest=%s\n' "$name" "$version" "$commit" "$digest" >"$INCOMING/RELEASE"
+    [[ $BUNDLE == yes ]] || printf 'name=%s\nversion=%s\ncommit=%s\ndigest=%s\n' "$name" "$version" "$commit" "$digest" >"$INCOMING/RELEASE"
     chmod -R u=rwX,go=rX "$INCOMING"
     if ((EUID == 0)); then chown -R "$(owner_of root root)" "$INCOMING"; fi
     mkdir -p "$releases"
@@ -598,12 +638,13 @@ install_units() {
   local unit before after
   before=$({ cat "$(target /etc/systemd/system)"/{qsen.service,kan@.service} 2>/dev/null || true; } | sha256sum)
   for unit in qsen.service kan@.service; do
-    sed "s#^ExecStart=/usr/bin/node #ExecStart=$NODE_BIN #" "$SOURCE_DIR/systemd/$unit" |
+    sed "s#^ExecStart=/usr/bin/node #ExecStart=$UNIT_NODE #" "$SOURCE_DIR/systemd/$unit" |
       install_text "/etc/systemd/system/$unit" 0644 root root
   done
   after=$(cat "$(target /etc/systemd/system)"/{qsen.service,kan@.service} | sha256sum)
   [[ $before == "$after" ]] || UNITS_CHANGED=yes
   install_file "$SOURCE_DIR/systemd/50-qsen.rules" /etc/polkit-1/rules.d/50-qsen.rules 0644 root root
+  sed "s#@NODE@#$UNIT_NODE#" "$SCRIPT_DIR/qsen-admin" | install_text /usr/local/sbin/qsen-admin 0755 root root
   local index
   if staged; then
     # What `systemctl enable kan@N.service` creates.
@@ -803,7 +844,7 @@ print_summary() {
   printf '     and the cluster CA (/etc/qsen/pki/ca.crt); let them compare the fingerprints above.\n'
   printf '  2. SSH listens on port %s: connect with ssh -p %s.\n' "$SSH_PORT" "$SSH_PORT"
   printf '  3. Check the services: systemctl status kan@0 kan@1 kan@2 qsen; logs in /var/log/qsen.\n'
-  printf '  4. Kill switch from this server: runuser -u qsen -- node /opt/qsen/current/packages/qsen/dist/src/cli/admin.js halt --config /etc/qsen/conf.toml\n'
+  printf '  4. Kill switch from this server: qsen-admin halt --reason TEXT (resume, status; /usr/local/sbin/qsen-admin)\n'
   if staged; then
     printf '\nStaging only: nothing was started, no firewall applied, no package installed;\n'
     printf 'the user qsen exists only in %s/etc/passwd.\n' "$ROOT"
