@@ -68,6 +68,8 @@ export async function waitClusterSteady(container: Container, { timeoutMs = 60_0
 
 /** What a fault and its recovery took. */
 export interface Recovery {
+  /** From the signal to systemd starting the new process (ExecMainStartTimestamp; ms). */
+  restartedMs: number;
   /** From the signal to a new process listening on the port (ms). */
   recoveredMs: number;
   /** Starts of the unit counted in the journal after the signal, once things settled. */
@@ -83,13 +85,27 @@ export async function faultAndRecover(container: Container, node: { unit: string
   if (victim === 0) throw new Error(`nothing listens on ${node.port}`);
   const cursor = await journalCursor(container);
   const signalled = Date.now();
-  const sent = await container.exec(['kill', `-${signal}`, String(victim)]);
+  // The container's clock is the host's: the signal's instant is taken in the same shell that sends it.
+  const sent = await container.exec(['bash', '-c', `date +%s%N && kill -${signal} ${victim}`]);
   if (sent.code !== 0) throw new Error(`kill -${signal} ${victim}: ${sent.stderr}`);
+  const signalledNs = BigInt(sent.stdout.trim());
   await waitFor(async () => {
     const pid = await listenerPid(container, node.port);
     return pid !== 0 && pid !== victim;
   }, { timeoutMs, intervalMs: 20, what: `a new ${node.unit} listening on ${node.port}` });
   const recoveredMs = Date.now() - signalled;
+  const startedAt = await unitStartTime(container, node.unit);
+  // An observation window after the recovery (not a readiness wait): a second restart would show here.
   await new Promise((resolve) => setTimeout(resolve, settleMs));
-  return { recoveredMs, starts: await startsSince(container, node.unit, cursor) };
+  const restartedMs = Number((startedAt - signalledNs) / 1_000_000n);
+  return { restartedMs, recoveredMs, starts: await startsSince(container, node.unit, cursor) };
+}
+
+/** When systemd started a unit's main process, in nanoseconds since the epoch (microsecond precision). */
+async function unitStartTime(container: Container, unit: string): Promise<bigint> {
+  const result = await container.exec(['systemctl', 'show', '--timestamp=us+utc', '-P', 'ExecMainStartTimestamp', unit]);
+  const match = /(\d{4}-\d\d-\d\d) (\d\d:\d\d:\d\d)\.(\d{6}) UTC/.exec(result.stdout);
+  if (!match) throw new Error(`no ExecMainStartTimestamp for ${unit}: ${result.stdout}`);
+  const seconds = BigInt(Date.parse(`${match[1]}T${match[2]}Z`)) / 1000n;
+  return seconds * 1_000_000_000n + BigInt(match[3] ?? '0') * 1000n;
 }

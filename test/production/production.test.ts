@@ -11,6 +11,7 @@
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { copyFileSync, existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { availableParallelism, loadavg } from 'node:os';
 import { join } from 'node:path';
 import { spawn } from 'node:child_process';
 import { findTool, waitFor } from '@qsen/testkit';
@@ -29,6 +30,8 @@ const TOOLS = [
 const INBOUND = [8443, 8444, 8445, 8446, 52022];
 /** A kan brought back within this after kill -9 (issue 14: RestartSec and the peers' watch together). */
 const KAN_RECOVERY_LIMIT_MS = 1500;
+/** systemd starts the new kan within this after kill -9 (RestartSec=100ms plus systemd's own work). */
+const KAN_RESTART_LIMIT_MS = 1000;
 
 /** Why the tier cannot run here, or undefined. */
 function missingPrerequisite(): string | undefined {
@@ -143,14 +146,16 @@ describe('production tier: QSen from the release bundle on Debian 12 with system
   });
 
   after(async () => {
-    const since = Date.now();
+    let since = Date.now();
     try {
       await container?.stop();
+      if (container) phase('container halted', since);
+      since = Date.now();
     } finally {
       await network?.remove();
       if (work) rmSync(work, { recursive: true, force: true });
     }
-    phase('cleanup (container halted, namespaces and files removed)', since);
+    phase('namespaces and files removed', since);
     console.log(`# production tier wall time: ${((Date.now() - started) / 1000).toFixed(1)} s\n#   ${phases.join('\n#   ')}`);
   });
 
@@ -297,10 +302,17 @@ describe('production tier: QSen from the release bundle on Debian 12 with system
     test(`${label}: recovered exactly once`, async () => {
       await waitClusterSteady(c());
       const recovery = await faultAndRecover(c(), node, signal);
-      console.log(`# ${label}: recovered in ${recovery.recoveredMs} ms, ${recovery.starts} start(s) of ${node.unit}`);
+      const load = loadavg()[0] ?? 0;
+      console.log(`# ${label}: new process started ${recovery.restartedMs} ms and serving ${recovery.recoveredMs} ms after the signal, ${recovery.starts} start(s) of ${node.unit} (load average ${load.toFixed(1)} on ${availableParallelism()} cores)`);
       assert.equal(recovery.starts, 1, `${node.unit} started exactly once after ${label}`);
       if (node.unit.startsWith('kan@') && signal === 'KILL') {
-        assert.ok(recovery.recoveredMs <= KAN_RECOVERY_LIMIT_MS, `kan back in ${recovery.recoveredMs} ms > ${KAN_RECOVERY_LIMIT_MS} ms`);
+        // systemd's part (RestartSec=100ms) holds on any machine; node's loading time depends on the load.
+        assert.ok(recovery.restartedMs <= KAN_RESTART_LIMIT_MS, `systemd started the new kan ${recovery.restartedMs} ms after the kill > ${KAN_RESTART_LIMIT_MS} ms`);
+        if (load < availableParallelism()) {
+          assert.ok(recovery.recoveredMs <= KAN_RECOVERY_LIMIT_MS, `kan serving again ${recovery.recoveredMs} ms after the kill > ${KAN_RECOVERY_LIMIT_MS} ms`);
+        } else {
+          console.error(`\n!!! load average ${load.toFixed(1)} exceeds the ${availableParallelism()} cores: the ${KAN_RECOVERY_LIMIT_MS} ms serving budget is NOT asserted (measured ${recovery.recoveredMs} ms)\n`);
+        }
       }
       await waitClusterSteady(c());
     });
