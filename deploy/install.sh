@@ -49,6 +49,10 @@ TIMEZONE=America/Argentina/Buenos_Aires
 SENEBI_URL=https://senebi.example:443
 SENEBI_CA=""
 SENEBI_ADDRESSES=()
+API_NETWORKS=()    # sources allowed on 8443-8446 (--platform-network, --operator-network)
+ADMIN_NETWORKS=()  # sources allowed on 52022 (--admin-network)
+ANY_SOURCE=no
+SSH_RATE=10        # new SSH connections a minute per source
 HOST_NAMES=()
 CONF_OPTIONS=()  # the options given that only shape a new conf.toml
 BYMA_CERT=""
@@ -88,6 +92,16 @@ Usage: deploy/install.sh [options]
                                   (with --byma-cert and --byma-key)
   --senebi-address IP             an address of SENEBI the firewall lets qsen reach on 443
                                   (repeatable; default: as installed before, else resolved)
+  --platform-network CIDR         a network of the trading platform allowed to connect to
+                                  8443-8446 (repeatable, IPv4 or IPv6; with
+                                  --operator-network: only these may; default: as installed
+                                  before, else every source, with a warning)
+  --operator-network CIDR         a network of the operators allowed on 8443-8446 (same)
+  --admin-network CIDR            a network allowed to connect to SSH on 52022 (repeatable;
+                                  default: as installed before, else every source, warned)
+  --any-source                    forget the networks installed before: every source may
+                                  connect again (unless new ones are given)
+  --ssh-rate N                    new SSH connections a minute one source may open (default 10)
   --byma-cert FILE                the agent's certificate registered at BYMA
   --byma-key FILE                 its private key (stored encrypted with a new passphrase)
   --byma-key-passphrase-file FILE passphrase of --byma-key when that file is encrypted
@@ -126,6 +140,10 @@ parse_args() {
       --senebi-url) SENEBI_URL=${2:?--senebi-url needs a URL}; CONF_OPTIONS+=("$1"); shift ;;
       --senebi-ca) SENEBI_CA=$(realpath "${2:?--senebi-ca needs a file}"); shift ;;
       --senebi-address) SENEBI_ADDRESSES+=("${2:?--senebi-address needs an IP address}"); shift ;;
+      --platform-network | --operator-network) API_NETWORKS+=("${2:?$1 needs a network (CIDR)}"); shift ;;
+      --admin-network) ADMIN_NETWORKS+=("${2:?--admin-network needs a network (CIDR)}"); shift ;;
+      --any-source) ANY_SOURCE=yes ;;
+      --ssh-rate) SSH_RATE=${2:?--ssh-rate needs a number}; shift ;;
       --byma-cert) BYMA_CERT=$(realpath "${2:?--byma-cert needs a file}"); shift ;;
       --byma-key) BYMA_KEY=$(realpath "${2:?--byma-key needs a file}"); shift ;;
       --byma-key-passphrase-file) BYMA_KEY_PASSPHRASE_FILE=$(realpath "${2:?--byma-key-passphrase-file needs a file}"); shift ;;
@@ -151,10 +169,29 @@ parse_args() {
   for address in "${SENEBI_ADDRESSES[@]}"; do
     [[ $address =~ ^[0-9A-Fa-f.:]+$ ]] || die "--senebi-address is not an IP address: $address"
   done
+  for address in "${API_NETWORKS[@]}" "${ADMIN_NETWORKS[@]}"; do
+    is_network "$address" || die "not an IPv4 or IPv6 network (ADDRESS or ADDRESS/PREFIX): $address"
+  done
+  [[ $SSH_RATE =~ ^[1-9][0-9]{0,3}$ ]] || die "--ssh-rate must be a number of connections a minute (1-9999): $SSH_RATE"
   if [[ -n $BYMA_CERT || -n $BYMA_KEY || -n $SENEBI_CA ]]; then
     [[ -f $BYMA_CERT && -f $BYMA_KEY && -f $SENEBI_CA ]] ||
       die "--byma-cert, --byma-key and --senebi-ca go together and must be readable files"
   fi
+}
+
+# True when the argument is an IPv4 or IPv6 address, optionally with a prefix length.
+is_network() {
+  local address=${1%/*} prefix="" max octet
+  if [[ $1 == */* ]]; then prefix=${1#*/}; fi
+  if [[ $address =~ ^[0-9]{1,3}(\.[0-9]{1,3}){3}$ ]]; then
+    for octet in ${address//./ }; do ((10#$octet <= 255)) || return 1; done
+    max=32
+  elif [[ $address == *:* && $address =~ ^[0-9A-Fa-f:.]+$ ]]; then
+    max=128
+  else
+    return 1
+  fi
+  [[ -z $prefix ]] || { [[ $prefix =~ ^[0-9]{1,3}$ ]] && ((10#$prefix <= max)); }
 }
 
 # 1. Platform ------------------------------------------------------------------------------
@@ -722,17 +759,73 @@ resolve_senebi_addresses() {
   fi
 }
 
-# Renders deploy/nftables/qsen.nft with SENEBI's addresses (a set without addresses stays empty).
-render_ruleset() {
-  local v4=() v6=() address v4_sed v6_sed
-  for address in "${SENEBI_ADDRESSES[@]}"; do
-    if [[ $address == *:* ]]; then v6+=("$address"); else v4+=("$address"); fi
+# Settles the source allow-lists: the options given, else the previous install's (an
+# allow-list is never dropped silently), none after --any-source. Warns when a list is open.
+resolve_source_networks() {
+  local recorded
+  if ((${#API_NETWORKS[@]} == 0)) && [[ $ANY_SOURCE == no ]]; then
+    recorded=$(read_state API_NETWORKS)
+    [[ -z $recorded ]] || read -r -a API_NETWORKS <<<"$recorded"
+  fi
+  if ((${#ADMIN_NETWORKS[@]} == 0)) && [[ $ANY_SOURCE == no ]]; then
+    recorded=$(read_state ADMIN_NETWORKS)
+    [[ -z $recorded ]] || read -r -a ADMIN_NETWORKS <<<"$recorded"
+  fi
+  record_state API_NETWORKS "${API_NETWORKS[*]}"
+  record_state ADMIN_NETWORKS "${ADMIN_NETWORKS[*]}"
+  if ((${#API_NETWORKS[@]} == 0)); then
+    warn "8443-8446 accept connections from every source address: restrict them with --platform-network CIDR and --operator-network CIDR"
+  else
+    log "firewall: 8443-8446 only from ${API_NETWORKS[*]}"
+  fi
+  if ((${#ADMIN_NETWORKS[@]} == 0)); then
+    warn "SSH (52022) accepts connections from every source address: restrict it with --admin-network CIDR"
+  else
+    log "firewall: SSH (52022) only from ${ADMIN_NETWORKS[*]}"
+  fi
+}
+
+# Prints the sed expression that fills the set placeholder NAME with the addresses given, or
+# deletes the placeholder line when there are none.
+set_elements_sed() {
+  local name=$1
+  shift
+  if (($# == 0)); then
+    printf '/@%s@/d' "$name"
+  else
+    printf 's|@%s@|elements = { %s }|' "$name" "$(join_by ', ' "$@")"
+  fi
+}
+
+# Splits addresses or networks into IPv4 (FAMILY_V4) and IPv6 (FAMILY_V6).
+split_families() {
+  FAMILY_V4=()
+  FAMILY_V6=()
+  local address
+  for address in "$@"; do
+    if [[ $address == *:* ]]; then FAMILY_V6+=("$address"); else FAMILY_V4+=("$address"); fi
   done
-  v4_sed='/@SENEBI_IPV4_ELEMENTS@/d'
-  v6_sed='/@SENEBI_IPV6_ELEMENTS@/d'
-  if ((${#v4[@]} > 0)); then v4_sed="s|@SENEBI_IPV4_ELEMENTS@|elements = { $(join_by ', ' "${v4[@]}") }|"; fi
-  if ((${#v6[@]} > 0)); then v6_sed="s|@SENEBI_IPV6_ELEMENTS@|elements = { $(join_by ', ' "${v6[@]}") }|"; fi
-  sed -e "$v4_sed" -e "$v6_sed" "$SCRIPT_DIR/nftables/qsen.nft"
+}
+
+# Renders deploy/nftables/qsen.nft with SENEBI's addresses (a set without addresses stays
+# empty) and the source allow-lists (without networks their rules are left out: open).
+render_ruleset() {
+  local -a allow_sed=()
+  split_families "${API_NETWORKS[@]}"
+  allow_sed+=(-e "$(set_elements_sed ALLOW_API_IPV4_ELEMENTS "${FAMILY_V4[@]}")" -e "$(set_elements_sed ALLOW_API_IPV6_ELEMENTS "${FAMILY_V6[@]}")")
+  ((${#API_NETWORKS[@]} > 0)) || allow_sed+=(-e '/comment "allow-list: api"$/d')
+  split_families "${ADMIN_NETWORKS[@]}"
+  allow_sed+=(-e "$(set_elements_sed ALLOW_ADMIN_IPV4_ELEMENTS "${FAMILY_V4[@]}")" -e "$(set_elements_sed ALLOW_ADMIN_IPV6_ELEMENTS "${FAMILY_V6[@]}")")
+  ((${#ADMIN_NETWORKS[@]} > 0)) || allow_sed+=(-e '/comment "allow-list: admin"$/d')
+  allow_sed+=(-e "s|@SSH_RATE@|$SSH_RATE|g" -e "s|@SSH_BURST@|$((SSH_RATE * 2))|g")
+  render_senebi_sets | sed "${allow_sed[@]}"
+}
+
+# deploy/nftables/qsen.nft with SENEBI's addresses filled in.
+render_senebi_sets() {
+  split_families "${SENEBI_ADDRESSES[@]}"
+  sed -e "$(set_elements_sed SENEBI_IPV4_ELEMENTS "${FAMILY_V4[@]}")" -e "$(set_elements_sed SENEBI_IPV6_ELEMENTS "${FAMILY_V6[@]}")" \
+    "$SCRIPT_DIR/nftables/qsen.nft"
 }
 
 # Prints the arguments after the first, separated by the first.
@@ -870,6 +963,7 @@ main() {
   install_units
   install_sshd_dropin
   resolve_senebi_addresses
+  resolve_source_networks
   install_firewall
   start_services
   print_summary
