@@ -1,6 +1,7 @@
 /**
- * The production tier's network: two network namespaces the test makes itself, one for the
- * container (the "server") and one for a client, wired by a veth pair. Addresses exist only
+ * The production tier's network: network namespaces the test makes itself, one for the
+ * container (the "server"), one for a client and one for a "stranger" (a source outside the
+ * allow-lists), each client wired to the server by its own veth pair. Addresses exist only
  * in these namespaces (10.213.N.0/24, never an outside address); the host's own network is
  * never touched, and nothing is routed anywhere else, so the container has no internet.
  */
@@ -12,8 +13,11 @@ export interface TestNetwork {
   server: string;
   /** Namespace the client probes and calls from. */
   client: string;
+  /** A second client namespace, on its own link (eth1 of the server), for refused sources. */
+  stranger: string;
   serverAddress: string;
   clientAddress: string;
+  strangerAddress: string;
   /** Path to pass to systemd-nspawn --network-namespace-path. */
   serverPath: string;
   /** Deletes both namespaces (and with them the veth pair); safe to call twice. */
@@ -29,25 +33,32 @@ async function ip(args: readonly string[]): Promise<void> {
 export async function createTestNetwork(tag: string): Promise<TestNetwork> {
   const server = `qsenprod-srv-${tag}`;
   const client = `qsenprod-cli-${tag}`;
-  const subnet = 200 + (Number.parseInt(tag, 36) % 50);
+  const stranger = `qsenprod-str-${tag}`;
+  const subnet = 100 + (Number.parseInt(tag, 36) % 50);
   const serverAddress = `10.213.${subnet}.1`;
   const clientAddress = `10.213.${subnet}.2`;
+  const strangerAddress = `10.213.${subnet + 50}.2`;
   const remove = async (): Promise<void> => {
-    for (const name of [server, client]) await runCommand('ip', ['netns', 'delete', name]);
+    for (const name of [server, client, stranger]) await runCommand('ip', ['netns', 'delete', name]);
   };
   try {
     await ip(['netns', 'add', server]);
     await ip(['netns', 'add', client]);
+    await ip(['netns', 'add', stranger]);
     // Created inside the server namespace, so no interface ever appears in the host's.
     await ip(['-n', server, 'link', 'add', 'eth0', 'type', 'veth', 'peer', 'name', 'eth0', 'netns', client]);
-    for (const [name, address] of [[server, serverAddress], [client, clientAddress]] as const) {
-      await ip(['-n', name, 'addr', 'add', `${address}/24`, 'dev', 'eth0']);
-      await ip(['-n', name, 'link', 'set', 'eth0', 'up']);
+    await ip(['-n', server, 'link', 'add', 'eth1', 'type', 'veth', 'peer', 'name', 'eth0', 'netns', stranger]);
+    for (const [name, device, address] of [[server, 'eth0', serverAddress], [client, 'eth0', clientAddress],
+      [server, 'eth1', `10.213.${subnet + 50}.1`], [stranger, 'eth0', strangerAddress]] as const) {
+      await ip(['-n', name, 'addr', 'add', `${address}/24`, 'dev', device]);
+      await ip(['-n', name, 'link', 'set', device, 'up']);
       await ip(['-n', name, 'link', 'set', 'lo', 'up']);
     }
+    // The stranger reaches the server's first address over its own link (the server is the next hop).
+    await ip(['-n', stranger, 'route', 'add', `${serverAddress}/32`, 'via', `10.213.${subnet + 50}.1`]);
   } catch (err) {
     await remove();
     throw err;
   }
-  return { server, client, serverAddress, clientAddress, serverPath: `/run/netns/${server}`, remove };
+  return { server, client, stranger, serverAddress, clientAddress, strangerAddress, serverPath: `/run/netns/${server}`, remove };
 }

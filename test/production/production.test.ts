@@ -85,8 +85,8 @@ describe('production tier: QSen from the release bundle on Debian 12 with system
     return network;
   };
   /** Runs the client (test/dist/production/client.js) in the client namespace. */
-  const client = async <T>(command: Record<string, unknown>, timeoutMs = 60_000): Promise<T> => {
-    const result = await runCommand('ip', ['netns', 'exec', net().client, process.execPath, clientScript, JSON.stringify(command)], { timeoutMs });
+  const client = async <T>(command: Record<string, unknown>, namespace = net().client, timeoutMs = 60_000): Promise<T> => {
+    const result = await runCommand('ip', ['netns', 'exec', namespace, process.execPath, clientScript, JSON.stringify(command)], { timeoutMs });
     return JSON.parse(must(result, `client ${String(command['op'])}`)) as T;
   };
   const pki = (file: string): string => join(rootfs, 'etc/qsen/pki', file);
@@ -153,9 +153,11 @@ describe('production tier: QSen from the release bundle on Debian 12 with system
       since = Date.now();
     } finally {
       await network?.remove();
+      phase('network namespaces removed', since);
+      since = Date.now();
       if (work) rmSync(work, { recursive: true, force: true });
     }
-    phase('namespaces and files removed', since);
+    phase('files removed', since);
     console.log(`# production tier wall time: ${((Date.now() - started) / 1000).toFixed(1)} s\n#   ${phases.join('\n#   ')}`);
   });
 
@@ -226,6 +228,24 @@ describe('production tier: QSen from the release bundle on Debian 12 with system
     } finally {
       listener2.kill('SIGKILL');
     }
+  });
+
+  test('source allow-lists: with --platform-network and --admin-network only the client reaches the six ports; --any-source opens them again', async () => {
+    const probe = (namespace: string): Promise<{ open: number[] }> =>
+      client<{ open: number[] }>({ op: 'probe', host: net().serverAddress, ports: [...INBOUND, 22, 9100], timeoutMs: 1500 }, namespace);
+    assert.deepEqual((await probe(net().stranger)).open, INBOUND, 'before: every source may connect');
+    const reinstall = (...options: string[]): Promise<string> =>
+      c().run(['bash', '-c', 'exec /root/upload/bundle/qsen-*-linux-x64/deploy/install.sh "$@" 2>&1', 'install', ...options]).then((r) => must(r, `install.sh ${options.join(' ')}`));
+    const restricted = await reinstall('--platform-network', `${net().clientAddress}/32`, '--operator-network', 'fd00:213::/64', '--admin-network', `${net().clientAddress}/32`);
+    assert.match(restricted, /firewall: applied/);
+    assert.deepEqual((await probe(net().client)).open, INBOUND, 'the allowed source reaches all five inbound ports');
+    assert.deepEqual((await probe(net().stranger)).open, [], 'the refused source reaches none');
+    const metrics = await call(8444, '/kan/v1/metrics/system', 'auditor');
+    assert.equal(metrics.status, 200, 'the allowed source still talks to a kan');
+    const opened = await reinstall('--any-source');
+    assert.match(opened, /accept connections from every source address/);
+    assert.deepEqual((await probe(net().stranger)).open, INBOUND, 'after --any-source every source may connect again');
+    await waitClusterSteady(c());
   });
 
   test('polkit lets user qsen start, stop and restart exactly qsen.service and kan@0..2.service, nothing else', async () => {
