@@ -8,7 +8,7 @@ import assert from 'node:assert/strict';
 import { makeTempDir, waitFor, httpsCall, type HttpsAnswer } from '@qsen/testkit';
 import type { Identity } from '@qsen/pki';
 import {
-  createApiApp, createMtlsServer, defineRoute, getCaller, httpErrors, sendJson, ROLES,
+  createApiApp, createMtlsServer, openTrustStore, defineRoute, getCaller, httpErrors, sendJson, ROLES,
   type MtlsServer, type Role,
 } from '../src/index.js';
 import { createMemoryLogger, issueClient, makeCluster, type ClusterMaterial } from './fixtures/http/cluster.js';
@@ -53,7 +53,7 @@ before(async () => {
       });
     },
   });
-  server = createMtlsServer({ tls: material.files, app, logger });
+  server = createMtlsServer({ trust: openTrustStore(material.files, { logger }), app, logger });
   port = await server.listen(0, '0.0.0.0');
 });
 

@@ -5,7 +5,7 @@
  */
 import { readFileSync } from 'node:fs';
 import type winston from 'winston';
-import { createMetricsRegistry, createMtlsServer, createTlsMetrics, evaluateWindow, nextLocalTime, type Clock, type MtlsServer, type QsenConfig } from '@qsen/core';
+import { createMetricsRegistry, createMtlsServer, createTlsMetrics, evaluateWindow, nextLocalTime, openTrustStore, type Clock, type MtlsServer, type QsenConfig } from '@qsen/core';
 import type { AuditSink } from './audit.js';
 import { createApp } from './app.js';
 import { createKanMetrics, type KanMetrics } from './metrics/kan-metrics.js';
@@ -31,6 +31,8 @@ export interface KanNodeOptions {
   readonly control?: ProcessControl;
   /** Run the watchdog (default true). */
   readonly watchdog?: boolean;
+  /** Reload the TLS files when they change (default true: a revocation reaches every node within 2 s). */
+  readonly watchTlsFiles?: boolean;
 }
 
 /** A built kan: listen() starts serving and watching; close() stops both. */
@@ -73,10 +75,11 @@ export function createKanNode(opts: KanNodeOptions): KanNode {
   });
   const requests = new RestartRequests({ selfIndex: index, control, coordinator, clock, isWindowOpen, logger, audit });
   const version = readVersionInfo(config.paths.install);
+  const trust = openTrustStore(config.tls, { logger, now: () => new Date(clock.now()) });
   const { app, close: closeApp } = createApp({
-    selfIndex: index, config, logger, audit, control, requests, watchdog, registry, metrics, now: () => clock.now(), startedAt, version,
+    selfIndex: index, config, logger, audit, control, requests, watchdog, registry, metrics, now: () => clock.now(), startedAt, version, tls: trust.status,
   });
-  const server = createMtlsServer({ tls: config.tls, app, logger, metrics: tlsMetrics, watchFiles: false });
+  const server = createMtlsServer({ trust, app, logger, metrics: tlsMetrics, watchFiles: opts.watchTlsFiles ?? true });
   return {
     server, watchdog, requests, metrics,
     async listen(port = config.server.kan_ports[index], host = config.server.listen) {
