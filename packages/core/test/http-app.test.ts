@@ -40,7 +40,6 @@ before(async () => {
   clients['otherOu'] = issueClient(material, { commonName: 'stranger', ou: 'trading' });
   const app = createApiApp({
     logger,
-    internalPaths: ['/qsen/v1/ping'],
     mount: (a) => {
       const byPath = new Map<string, Partial<Record<'GET' | 'POST', { roles: readonly Role[]; handler: typeof echo }>>>();
       for (const row of table) byPath.set(row.path, { ...byPath.get(row.path), [row.method]: { roles: row.roles, handler: echo } });

@@ -48,7 +48,6 @@ before(async () => {
   metrics = createTlsMetrics(registry, 'test_tls_rejected_connections_total');
   const app = createApiApp({
     logger,
-    internalPaths: ['/qsen/v1/ping'],
     mount: (a) => {
       defineRoute(a, '/qsen/v1/status', { GET: { roles: ROLES, handler: (req, res) => sendJson(res, { caller: getCaller(req) }) } });
       defineRoute(a, '/qsen/v1/ping', { GET: { roles: 'internal', handler: (_req, res) => sendJson(res, { ok: true }) } });

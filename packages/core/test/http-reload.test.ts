@@ -18,7 +18,6 @@ const { logger, entries } = createMemoryLogger();
 function makeApp() {
   return createApiApp({
     logger,
-    internalPaths: [],
     mount: (a) => defineRoute(a, '/v1/status', { GET: { roles: ROLES, handler: (_req, res) => sendJson(res, { ok: true }) } }),
   });
 }

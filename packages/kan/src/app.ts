@@ -40,15 +40,11 @@ export interface KanAppDeps {
   readonly tls: () => TrustStatus;
 }
 
-/** The internal (loopback-only) paths of kan. */
-export const KAN_INTERNAL_PATHS = ['/kan/v1/ping'] as const;
-
 /** Builds the kan express app; `close()` releases the node_exporter proxy. */
 export function createApp(deps: KanAppDeps): { app: express.Express; close(): void } {
   let proxy: { close(): void } = { close: () => undefined };
   const app = createApiApp({
     logger: deps.logger,
-    internalPaths: KAN_INTERNAL_PATHS,
     mount: (a) => {
       mountPingRoutes(a, { startedAt: deps.startedAt, now: deps.now });
       mountVersionRoutes(a, { version: deps.version });
