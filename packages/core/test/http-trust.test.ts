@@ -6,10 +6,12 @@
  */
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
+import { spawn } from 'node:child_process';
 import { readFileSync, statSync, utimesSync, writeFileSync, renameSync } from 'node:fs';
 import { Agent, request } from 'node:https';
 import { join } from 'node:path';
 import { connect } from 'node:tls';
+import { fileURLToPath } from 'node:url';
 import { issueWithOpenssl, makeTempDir, requireTool, waitFor } from '@qsen/testkit';
 import { createCa, createCrl, issueServerCertificate, type Identity } from '@qsen/pki';
 import {
@@ -310,6 +312,46 @@ describe('the TLS file watch', () => {
       assert.equal(watch.check(), false, 'no second call for the same contents');
     } finally {
       watch.close();
+    }
+  });
+});
+
+describe('the watch through a read-only view of the TLS folder (systemd ProtectSystem=strict)', () => {
+  test('a CRL written on the host is in force within 2 s for a server that sees the folder read-only', { timeout: 60_000 }, async (t) => {
+    const unshare = requireTool('unshare', 'util-linux');
+    if (typeof unshare !== 'string') return t.skip(unshare.skip);
+    if (process.getuid?.() !== 0) {
+      if (process.env['CI'] === 'true') throw new Error('mount namespaces need root; CI runs as root');
+      console.error('\n!!! NOT ROOT: SKIPPING the read-only mount test (unshare -m needs root)\n');
+      return t.skip('needs root for unshare -m');
+    }
+    const tmp = makeTempDir('qsen-readonly-');
+    const material = makeCluster(tmp.path);
+    const child = spawn(unshare, [
+      '-m', '--propagation', 'private', 'sh', '-c',
+      'mount --bind "$1" "$1" && mount -o remount,ro,bind "$1" && shift && exec "$@"',
+      'sh', tmp.path, process.execPath, fileURLToPath(new URL('./fixtures/tls/readonly-server.js', import.meta.url)),
+      material.files.ca, material.files.cert, material.files.key, material.files.crl,
+    ], { stdio: ['ignore', 'pipe', 'pipe'] });
+    let output = '';
+    child.stdout.on('data', (c: Buffer) => { output += c.toString('utf8'); });
+    child.stderr.on('data', (c: Buffer) => { output += c.toString('utf8'); });
+    try {
+      await waitFor(() => output.includes('"ready":true'), { timeoutMs: 20_000, what: `the read-only server to start: ${output}` });
+      const ready = JSON.parse(output.split('\n').find((l) => l.includes('"ready":true')) ?? '{}') as { port: number; writable: string };
+      assert.equal(ready.writable, 'EROFS', 'the server sees the folder read-only');
+      const client = issueClient(material, { commonName: 'readonly operator', ou: 'operator' });
+      const identity = { cert: client.certPem, key: client.keyPem };
+      assert.equal(await callWith(ready.port, material.ca.certPem, identity), 200);
+      replaceFile(material.files.crl, createCrl(material.ca, [{ serial: serialOf(client.certPem), revokedAt: new Date(Date.now() - 1000) }], { crlNumber: 2 }));
+      const written = Date.now();
+      await waitFor(() => output.includes('tls files reloaded'), { timeoutMs: 2000, intervalMs: 20, what: 'the reload inside the read-only view' });
+      assert.ok(Date.now() - written <= 2000);
+      assert.notEqual(await callWith(ready.port, material.ca.certPem, identity), 200);
+    } finally {
+      child.kill('SIGTERM');
+      await new Promise((resolve) => { if (child.exitCode !== null) resolve(undefined); else child.once('exit', resolve); });
+      tmp.remove();
     }
   });
 });
