@@ -299,6 +299,24 @@ describe('the TLS file watch', () => {
     assert.ok(good.length > 0);
   });
 
+  test('watchFileContents: a change whose handler reports a transient failure is offered again at the next poll, then not again', async () => {
+    const file = join(tmp.path, 'retried.txt');
+    writeFileSync(file, 'one');
+    const calls: number[] = [];
+    const watch = watchFileContents([file], () => {
+      calls.push(Date.now());
+      return calls.length > 1; // the first attempt "failed" (e.g. EMFILE)
+    }, { intervalMs: 50, settleMs: 10 });
+    try {
+      writeFileSync(file, 'two');
+      await waitFor(() => calls.length === 2, { timeoutMs: 2000, what: 'the retry' });
+      assert.equal(watch.check(), false);
+      assert.equal(calls.length, 2);
+    } finally {
+      watch.close();
+    }
+  });
+
   test('watchFileContents without any folder watch (a folder that does not exist) still sees changes by polling', async () => {
     const file = join(tmp.path, 'polled.txt');
     writeFileSync(file, 'one');

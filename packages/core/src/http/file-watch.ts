@@ -27,14 +27,27 @@ export interface FileWatch {
   close(): void;
 }
 
-/** The SHA-256 of the files' contents in order; a file that cannot be read counts by its error code. */
-export function fingerprintFiles(paths: readonly string[]): string {
+/** Read errors that say nothing about the file (the process is out of descriptors): the comparison waits for the next poll. */
+const TRANSIENT_READ_ERRORS: ReadonlySet<string> = new Set(['EMFILE', 'ENFILE', 'EAGAIN', 'EINTR']);
+
+/** True for an error of a read that may well succeed on the next try (out of file descriptors). */
+export function isTransientReadError(err: unknown): boolean {
+  const code = (err as NodeJS.ErrnoException | undefined)?.code;
+  return typeof code === 'string' && TRANSIENT_READ_ERRORS.has(code);
+}
+
+/**
+ * The SHA-256 of the files' contents in order; a file that cannot be read counts by its error code
+ * (a missing file is a change). Undefined when a read failed for a transient reason.
+ */
+export function fingerprintFiles(paths: readonly string[]): string | undefined {
   const hash = createHash('sha256');
   for (const path of paths) {
     try {
       const content = readFileSync(path);
       hash.update(`${content.length}:`).update(content);
     } catch (err) {
+      if (isTransientReadError(err)) return undefined;
       hash.update(`unreadable:${(err as NodeJS.ErrnoException).code ?? 'ERROR'}`);
     }
     hash.update('\0');
@@ -42,15 +55,20 @@ export function fingerprintFiles(paths: readonly string[]): string {
   return hash.digest('hex');
 }
 
-/** Starts watching `paths`; `onChange` runs when their contents differ from the last ones seen. */
-export function watchFileContents(paths: readonly string[], onChange: () => void, opts: FileWatchOptions): FileWatch {
+/**
+ * Starts watching `paths`; `onChange` runs when their contents differ from the last ones seen.
+ * When it returns false (it could not act on the change for a transient reason) the same
+ * contents count as new again at the next poll.
+ */
+export function watchFileContents(paths: readonly string[], onChange: () => boolean | void, opts: FileWatchOptions): FileWatch {
   let seen = fingerprintFiles(paths);
   let settle: NodeJS.Timeout | undefined;
   const check = (): boolean => {
     const now = fingerprintFiles(paths);
-    if (now === seen) return false;
+    if (now === undefined || now === seen) return false;
+    const previous = seen;
     seen = now;
-    onChange();
+    if (onChange() === false) seen = previous;
     return true;
   };
   const poll = setInterval(check, opts.intervalMs);

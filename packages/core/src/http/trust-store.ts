@@ -10,7 +10,7 @@ import { readFileSync } from 'node:fs';
 import { createSecureContext, type SecureContextOptions } from 'node:tls';
 import type winston from 'winston';
 import { CRL_TAKES_EFFECT_WITHIN_S, describeCrl, normalizeSerial } from '@qsen/pki';
-import { watchFileContents, type FileWatch } from './file-watch.js';
+import { isTransientReadError, watchFileContents, type FileWatch } from './file-watch.js';
 import { TLS_CIPHERS, TLS_MIN_VERSION, TLS_SECURE_OPTIONS } from './tls-policy.js';
 
 /** Paths of the cluster's TLS material (QsenConfig['tls']). */
@@ -184,11 +184,13 @@ export function openTrustStore(files: TlsFiles, opts: TrustStoreOptions): TrustS
   };
   reportCrlFreshness(material);
 
+  let lastFailureTransient = false;
   const reload = (): ReloadResult => {
     let next: TrustMaterial;
     try {
       next = loadTrustMaterial(files, now(), material.generation + 1);
     } catch (err) {
+      lastFailureTransient = isTransientReadError(err);
       const error = describeError(err);
       lastError = { at: now().toISOString(), error };
       logger.error('tls reload failed, keeping the current certificates', { error, files: { ...files } });
@@ -218,7 +220,8 @@ export function openTrustStore(files: TlsFiles, opts: TrustStoreOptions): TrustS
       lastReloadError: lastError,
     }),
     watch(watchOpts = {}) {
-      watcher ??= watchFileContents([files.ca, files.cert, files.key, files.crl], () => void reload(), {
+      // A reload that failed for a transient reason (out of file descriptors) is tried again at the next poll.
+      watcher ??= watchFileContents([files.ca, files.cert, files.key, files.crl], () => reload().ok || !lastFailureTransient, {
         intervalMs: watchOpts.intervalMs ?? TLS_WATCH_INTERVAL_MS,
         settleMs: watchOpts.settleMs ?? TLS_WATCH_SETTLE_MS,
         onWatchError: (folder, error) => logger.warn('tls file watch: cannot watch a folder; polling only', { folder, error: error.message }),
