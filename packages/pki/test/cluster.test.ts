@@ -325,6 +325,27 @@ describe('no rebuild of the CRL drops a revocation', () => {
     assert.equal(crl.crlNumber, 41);
   });
 
+  it('mergeRevocations over 500 random record/CRL pairs: never loses a serial, never repeats one, never lowers the number', () => {
+    let state = 0x2545f491;
+    const next = (n: number): number => {
+      state = (Math.imul(state, 1103515245) + 12345) >>> 0;
+      return state % n;
+    };
+    const serial = (): string => ['0', '00', ''][next(3)] + (next(64) + 1).toString(16)[next(2) === 0 ? 'toUpperCase' : 'toLowerCase']();
+    for (let round = 0; round < 500; round += 1) {
+      const record = { crlNumber: next(20), revoked: Array.from({ length: next(6) }, () => ({ serial: serial().replace(/^0+/, '').toUpperCase() || '1', revokedAt: '2026-01-01T00:00:00.000Z' })) };
+      record.revoked = record.revoked.filter((e, i) => record.revoked.findIndex((o) => o.serial === e.serial) === i);
+      const crl = { crlNumber: next(3) === 0 ? undefined : next(20), revoked: Array.from({ length: next(6) }, () => ({ serial: serial(), revokedAt: new Date('2026-02-01T00:00:00Z') })) };
+      const merged = mergeRevocations(record, crl);
+      const canonical = (s: string): string => s.replace(/^0+/, '').toUpperCase() || '0';
+      const serials = merged.revoked.map((e) => canonical(e.serial));
+      assert.equal(new Set(serials).size, serials.length, 'no serial twice');
+      for (const e of [...record.revoked, ...crl.revoked]) assert.ok(serials.includes(canonical(e.serial)), `keeps ${e.serial}`);
+      assert.equal(merged.crlNumber, Math.max(record.crlNumber, crl.crlNumber ?? 0));
+      assert.deepEqual(merged.revoked.slice(0, record.revoked.length), record.revoked, 'the record keeps its entries and their order');
+    }
+  });
+
   it('mergeRevocations: a union by serial, the record keeps its details, the larger number wins', () => {
     const record = { crlNumber: 3, revoked: [{ serial: 'AB', revokedAt: '2026-01-01T00:00:00.000Z', subject: 'CN=a' }] };
     const merged = mergeRevocations(record, { crlNumber: 9, revoked: [{ serial: '00ab', revokedAt: new Date('2026-02-01T00:00:00Z') }, { serial: 'CD', revokedAt: new Date('2026-02-01T00:00:00Z') }, { serial: 'cd', revokedAt: new Date('2026-02-01T00:00:00Z') }] });
