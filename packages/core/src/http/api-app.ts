@@ -2,7 +2,7 @@
  * The express application shared by qsen and the kans: request id, HSTS, access log, the
  * caller's routes (each applies the certificate/role gate from its route table entry), the same
  * gate then 404 for paths no route declares, and one error middleware that answers every error
- * with the contract's body (CONTRACT sections 2 and 3). It never listens.
+ * with the contract's body (docs/api.md §2 and §3). It never listens.
  */
 import express from 'express';
 import type winston from 'winston';

@@ -1,5 +1,5 @@
 /**
- * The certificate/role gate of every request, in one place (CONTRACT section 2). The route table
+ * The certificate/role gate of every request, in one place (docs/api.md §2). The route table
  * (defineRoute) is the single declaration of paths, methods, roles and internal-only flags; the
  * gate reads its answer from there: internal paths from loopback pass; otherwise a valid
  * certificate with a known role is needed (401 CERTIFICATE_REQUIRED, 403 FORBIDDEN), an internal
