@@ -97,6 +97,7 @@ describe('client certificate policy, with certificates made by the openssl CLI',
     { name: 'two OUs in separate RDNs', reason: 'CERT_OU_NOT_SINGLE', spec: { key: 'rsa:2048', subject: '/CN=two/OU=operator/OU=platform' } },
     { name: 'no OU at all', reason: 'CERT_OU_NOT_SINGLE', spec: { key: 'rsa:2048', subject: '/CN=no-ou/O=QSen' } },
     { name: 'an RSA-1024 key', reason: 'CERT_KEY_TOO_WEAK', spec: { key: 'rsa:1024', subject: '/CN=small/OU=operator' } },
+    { name: 'an Ed25519 key', reason: 'CERT_KEY_TYPE_NOT_ALLOWED', spec: { key: 'ed25519', subject: '/CN=ed/OU=operator' } },
     // (An EC P-224 client cannot even sign the TLS 1.2/1.3 handshake with Node's OpenSSL: it never presents its certificate.)
     // OpenSSL itself refuses SHA-1 but says only UNSPECIFIED; the policy names the reason.
     { name: 'a SHA-1 signature', reason: 'CERT_SIGNATURE_TOO_WEAK', spec: { key: 'rsa:2048', subject: '/CN=sha1/OU=operator', digest: 'sha1' } },

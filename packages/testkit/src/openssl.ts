@@ -19,7 +19,7 @@ export interface OpensslClientSpec {
   readonly name: string;
   /** `-subj` text, e.g. "/CN=alice/OU=operator" or, with multiValueRdn, "/CN=x+OU=operator/OU=platform". */
   readonly subject: string;
-  /** Key: "rsa:2048", "rsa:1024", "ec:P-256", "ec:P-384". */
+  /** Key: "rsa:2048", "rsa:1024", "ec:P-256", "ec:P-384", "ed25519". */
   readonly key: string;
   /** Signature digest (default sha256). */
   readonly digest?: string;
@@ -53,7 +53,9 @@ export function issueWithOpenssl(tool: string, dir: string, ca: OpensslCa, spec:
   const cert = join(dir, `${spec.name}.crt`);
   const ext = join(dir, `${spec.name}.ext`);
   const [kind, size] = spec.key.split(':');
-  const keyArgs = kind === 'ec' ? ['-newkey', 'ec', '-pkeyopt', `ec_paramgen_curve:${size ?? 'P-256'}`] : ['-newkey', `rsa:${size ?? '2048'}`];
+  const keyArgs = kind === 'ec' ? ['-newkey', 'ec', '-pkeyopt', `ec_paramgen_curve:${size ?? 'P-256'}`]
+    : kind === 'ed25519' ? ['-newkey', 'ed25519']
+      : ['-newkey', `rsa:${size ?? '2048'}`];
   runOpensslCli(tool, dir, ['req', '-new', ...keyArgs, '-nodes', '-keyout', key, '-out', csr, '-subj', spec.subject, ...(spec.multiValueRdn ? ['-multivalue-rdn'] : [])]);
   writeFileSync(ext, `${(spec.extensions ?? ['extendedKeyUsage=clientAuth']).join('\n')}\n`);
   runOpensslCli(tool, dir, [
