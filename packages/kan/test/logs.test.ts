@@ -6,10 +6,19 @@ import { open } from 'node:fs/promises';
 import { join } from 'node:path';
 import { makeTempDir, waitFor } from '@qsen/testkit';
 import { ApiError } from '@qsen/core';
+import { basename, dirname } from 'node:path';
 import {
-  byteTailStart, findByteTail, findLineTail, isPlainLogName, lineStartOf, lineTailStart, listLogs, logGroupOf, paddingFor, planCollapse,
-  resolveLogName, rotatedOf, truncateLog,
+  collapseFileHead, countLineEnds, findByteTail, findLineTail, isPlainLogName, lineStartAtOrAfter, lineStartOf, lineTailStart, listLogs, logGroupOf,
+  paddingFor, planCollapse, resolveLogName, rotatedOf, truncateLogs, type TruncateResult,
 } from '../src/logs/index.js';
+
+/** Truncates one file through the folder's lock (as the endpoint does). */
+async function truncateLog(path: string, keep: number): Promise<TruncateResult> {
+  const outcome = await truncateLogs(dirname(path), [basename(path)], keep);
+  const result = outcome.results[0];
+  assert.ok(result, `a result: ${JSON.stringify(outcome)}`);
+  return result;
+}
 
 const tmp = makeTempDir('kan-logs-');
 const dir = join(tmp.path, 'logs');
@@ -81,12 +90,13 @@ test('names: every traversal attempt is refused (400 INVALID_LOG_NAME or 404 LOG
 
 test('tail offsets (pure): byte tails start at a line boundary', () => {
   const text = Buffer.from('aaa\nbbb\nccc\n');
-  // whole window = file, fileSize 12
-  assert.equal(byteTailStart(text, 0, 12, 4), 8); // byte 7 is '\n': exactly "ccc\n"
-  assert.equal(byteTailStart(text, 0, 12, 5), 8); // starts mid "bbb": next line start
-  assert.equal(byteTailStart(text, 0, 12, 8), 4);
-  assert.equal(byteTailStart(text, 0, 12, 100), 0);
-  assert.equal(byteTailStart(Buffer.from('no newline at all'), 0, 17, 5), 17);
+  // the wanted start of a byte tail of N bytes of this 12-byte file is 12 - N
+  assert.equal(lineStartAtOrAfter(text, 0, 12 - 4), 8); // byte 7 is '\n': exactly "ccc\n"
+  assert.equal(lineStartAtOrAfter(text, 0, 12 - 5), 8); // starts mid "bbb": next line start
+  assert.equal(lineStartAtOrAfter(text, 0, 12 - 8), 4);
+  assert.equal(lineStartAtOrAfter(text, 0, 0), 0);
+  assert.equal(lineStartAtOrAfter(Buffer.from('no newline at all'), 0, 17 - 5), null); // no line start: read on, or a partial line
+  assert.equal(lineStartAtOrAfter(Buffer.from('b\nc'), 100, 102), 102); // a chunk further on
 });
 
 test('tail offsets (pure): line tails count from the end, a final unterminated line counts', () => {
@@ -98,6 +108,10 @@ test('tail offsets (pure): line tails count from the end, a final unterminated l
   assert.equal(lineTailStart(Buffer.from('a\nb\nc'), 0, 5, 1), 4);
   assert.equal(lineTailStart(Buffer.from('b\nc\n'), 100, 104, 5), null); // read further back
   assert.equal(lineTailStart(text, 0, 6, 0), 6);
+  // chunk by chunk: the line ends already counted after the chunk
+  assert.equal(lineTailStart(Buffer.from('b\nc\n'), 100, 110, 3, 1), 102);
+  assert.equal(countLineEnds(text, 0, 6), 2); // the final newline ends the last line
+  assert.equal(countLineEnds(Buffer.from('a\nb\n'), 0, 100), 2);
 });
 
 test('tail: the last N bytes from a line boundary, and the last N lines, exact', async () => {
@@ -128,6 +142,22 @@ test('tail: a line tail reaches back over several read chunks', async () => {
   try {
     const r = await findLineTail(handle, content.length, 5_000);
     assert.equal(content.subarray(r.start, r.end).toString(), lines(5_000, 15_001, 50));
+  } finally {
+    await handle.close();
+  }
+});
+
+test('collapse-range: removes whole blocks from the head in place, on the open file', async () => {
+  const file = join(tmp.path, 'collapse.bin');
+  const data = Buffer.alloc(3 * 4096);
+  for (let i = 0; i < data.length; i++) data[i] = i % 251;
+  writeFileSync(file, data);
+  const handle = await open(file, 'r+');
+  try {
+    assert.deepEqual(await collapseFileHead(handle, 4096), { ok: true });
+    assert.deepEqual(readFileSync(file), data.subarray(4096));
+    const bad = await collapseFileHead(handle, 100);
+    assert.equal(bad.ok, false);
   } finally {
     await handle.close();
   }
