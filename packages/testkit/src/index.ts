@@ -3,3 +3,4 @@ export * from './wait.js';
 export * from './tmp.js';
 export * from './https.js';
 export * from './process.js';
+export * from './numbered-log.js';

@@ -65,9 +65,12 @@ async function releaseAll(locks: readonly HeldLock[]): Promise<void> {
   await Promise.all(locks.map((l) => l.release()));
 }
 
+/** The name of a log folder's truncation lock. */
+export const TRUNCATION_LOCK = 'logs-truncate';
+
 /** The folder's truncation lock; null when another truncation held it for `truncateWaitMs`. */
 export function acquireTruncationLock(dir: string, settings: LogLockSettings = LOG_LOCK_DEFAULTS): Promise<HeldLock | null> {
-  return acquireLock(dir, 'logs-truncate', { timeoutMs: settings.truncateWaitMs, retryMs: settings.pollMs });
+  return acquireLock(dir, TRUNCATION_LOCK, { timeoutMs: settings.truncateWaitMs, retryMs: settings.pollMs });
 }
 
 /**

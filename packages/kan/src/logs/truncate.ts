@@ -22,7 +22,9 @@ import { kanErrors } from '../errors.js';
 import { readBackwards } from './chunks.js';
 import { collapseFileHead } from './collapse.js';
 import { pruneLedger, readRemoved, recordRemoved, type FileIdentity } from './ledger.js';
-import { acquireTruncationLock, excludeReaders, LOG_LOCK_DEFAULTS, type LogLockSettings } from './locks.js';
+import { acquireTruncationLock, excludeReaders, LOG_LOCK_DEFAULTS, TRUNCATION_LOCK, type LogLockSettings } from './locks.js';
+import { tryLock } from '../watchdog/lock.js';
+import type { LogSink } from '../log-sink.js';
 import { isProtectedLogName, listLogs, openLogFile, resolveLogName, type LogEntry } from './names.js';
 
 /** Default bytes kept by a truncation. */
@@ -170,7 +172,10 @@ async function truncateSnapshot(dir: string, snap: Snapshot, keep: number): Prom
  * in any process; waits for the reads of each file in flight. Audit files are skipped
  * (AUDIT_LOG_PROTECTED). Throws TRUNCATE_BUSY when the folder lock is not had in time.
  */
-export async function truncateLogs(dir: string, names: readonly string[], keep: number, settings: LogLockSettings = LOG_LOCK_DEFAULTS): Promise<TruncateOutcome> {
+export async function truncateLogs(
+  dir: string, names: readonly string[], keep: number, opts: { settings?: LogLockSettings; logger?: LogSink } = {},
+): Promise<TruncateOutcome> {
+  const settings = opts.settings ?? LOG_LOCK_DEFAULTS;
   const results: TruncateResult[] = [];
   const skipped: TruncateSkip[] = [];
   const snaps: Snapshot[] = [];
@@ -188,7 +193,12 @@ export async function truncateLogs(dir: string, names: readonly string[], keep: 
       }
     }
     if (snaps.length === 0) return { results, skipped };
-    const lock = await acquireTruncationLock(dir, settings);
+    let lock = await tryLock(dir, TRUNCATION_LOCK);
+    if (lock === null) {
+      // Measured already: only what the files held by now can go, however long the wait.
+      opts.logger?.info('logs/truncate waits for another truncation of the log folder', { files: snaps.map((s) => s.name), sizes: snaps.map((s) => s.sizeAtCall) });
+      lock = await acquireTruncationLock(dir, settings);
+    }
     if (lock === null) throw kanErrors.create('TRUNCATE_BUSY', 'another truncation of the log folder is still running', { waitedMs: settings.truncateWaitMs });
     try {
       for (const snap of snaps) {

@@ -184,7 +184,7 @@ export function mountLogRoutes(app: express.Express, deps: LogRoutesDeps): void 
         if (isProtectedLogName(file)) throw kanErrors.create('AUDIT_LOG_PROTECTED', undefined, { file });
       }
       const names = file === 'all' ? (await listLogs(deps.dir)).map((e) => e.name) : [file];
-      outcome = await truncateLogs(deps.dir, names, keep, locks);
+      outcome = await truncateLogs(deps.dir, names, keep, { settings: locks, logger: deps.logger });
       const refused = file === 'all' ? undefined : outcome.skipped[0];
       if (refused !== undefined) throw kanErrors.create(refused.code, refused.reason, { file });
     } catch (err) {
