@@ -8,8 +8,9 @@ import { makeTempDir, waitFor } from '@qsen/testkit';
 import { ApiError } from '@qsen/core';
 import { basename, dirname } from 'node:path';
 import {
-  collapseFileHead, countLineEnds, findByteTail, findLineTail, isPlainLogName, lineStartAtOrAfter, lineStartOf, lineTailStart, listLogs, logGroupOf,
-  paddingFor, planCollapse, resolveLogName, rotatedOf, truncateLogs, type TruncateResult,
+  acquireReadSlot, acquireTruncationLock, collapseFileHead, contentLimit, countLineEnds, excludeReaders, findByteTail, findLineTail, fitCollapse,
+  isPlainLogName, isProtectedLogName, lineStartAtOrAfter, lineStartOf, lineTailStart, listLogs, logGroupOf, paddingFor, planCollapse, resolveLogName,
+  rotatedOf, truncateLogs, type TruncateResult,
 } from '../src/logs/index.js';
 
 /** Truncates one file through the folder's lock (as the endpoint does). */
@@ -277,4 +278,83 @@ test('truncate fallback: on a file system without collapse-range the rotated fil
   } finally {
     rmSync(shm, { recursive: true, force: true });
   }
+});
+
+test('truncation limit (pure): only bytes present at the call go, whatever ran in between', () => {
+  // measured 10000 bytes at the call; others removed 4096 since; the file is 9000 now
+  assert.equal(contentLimit(10_000, 0, 4096, 9000), 5904);
+  assert.equal(contentLimit(10_000, 8192, 8192, 12_000), 10_000); // nobody ran in between
+  assert.equal(contentLimit(10_000, 0, 20_000, 5000), 0); // more removed than measured: nothing of it is left
+  assert.equal(contentLimit(10_000, 0, 0, 8000), 8000); // never beyond today's size
+  assert.deepEqual(fitCollapse(planCollapse(8192, 4096), 8192, 4096), { cut: 8192, collapse: 4096, fragment: 4096 });
+  assert.equal(fitCollapse(planCollapse(4096, 4096), 4096, 4096), null);
+  assert.deepEqual(fitCollapse(planCollapse(10_000, 4096), 20_000, 4096), { cut: 10_000, collapse: 8192, fragment: 1808 });
+});
+
+test('audit files are protected (pure), including from the rotated-files fallback', () => {
+  assert.equal(isProtectedLogName('audit-2026-11-20.log'), true);
+  assert.equal(isProtectedLogName('audit-2026-11-20.3.log'), true);
+  assert.equal(isProtectedLogName('kan0-2026-11-20.log'), false);
+  const entries = [
+    { name: 'audit-2026-11-19.log', size: 1, modified: '2026-11-19T10:00:00.000Z' },
+    { name: 'audit-2026-11-20.log', size: 1, modified: '2026-11-20T10:00:00.000Z' },
+  ];
+  assert.deepEqual(rotatedOf(entries, 'audit'), []);
+});
+
+test('line tail at the scan cap: from the first line start in reach, or the window marked partial', async () => {
+  const path = join(dir, 'cap-2026-11-20.log');
+  writeFileSync(path, `${'a'.repeat(100)}\n${'b'.repeat(300_000)}\n`);
+  const handle = await open(path);
+  try {
+    const size = statSync(path).size;
+    const partial = await findLineTail(handle, size, 2, 200_000);
+    assert.deepEqual(partial, { start: size - 200_000, end: size, partial: true, capped: true });
+    const reach = await findLineTail(handle, size, 5, 400_000);
+    assert.deepEqual(reach, { start: 0, end: size, partial: false }); // the whole file is in reach
+    const one = await findLineTail(handle, size, 1);
+    assert.deepEqual(one, { start: 101, end: size, partial: false });
+    assert.deepEqual(await findByteTail(handle, size, 1000), { start: size - 1000, end: size, partial: true });
+    assert.deepEqual(await findByteTail(handle, size, 0), { start: size, end: size, partial: false });
+  } finally {
+    await handle.close();
+  }
+});
+
+test('log locks: a truncation waits for a read in flight; a read waits for a pending truncation; a slow read is told to yield', async () => {
+  const lockDir = join(tmp.path, 'locks');
+  const settings = { truncateWaitMs: 2000, readersWaitMs: 1500, readWaitMs: 1500, readerYieldMs: 300, readSlots: 4, pollMs: 10 };
+  const read = await acquireReadSlot(lockDir, 'a.log', settings);
+  assert.ok(typeof read !== 'string');
+  let yielded = false;
+  read.yieldTo(() => { yielded = true; void read.release(); });
+  const started = Date.now();
+  const excluded = await excludeReaders(lockDir, 'a.log', settings);
+  assert.ok(excluded, 'the truncation got in once the read yielded');
+  assert.ok(yielded && Date.now() - started >= 250, 'only after the read was told to yield');
+  // While the truncation holds the file, a read waits and is refused in the end; another file is free.
+  assert.equal(await acquireReadSlot(lockDir, 'a.log', { ...settings, readWaitMs: 100 }), 'truncation-busy');
+  const other = await acquireReadSlot(lockDir, 'b.log', settings);
+  assert.ok(typeof other !== 'string');
+  await other.release();
+  const waiting = acquireReadSlot(lockDir, 'a.log', settings);
+  await new Promise((r) => setTimeout(r, 50));
+  await excluded.release();
+  const after = await waiting;
+  assert.ok(typeof after !== 'string', 'the read goes on once the truncation is done');
+  // All slots taken: the next read is refused at once, and a truncation cannot exclude them in time.
+  const slots = [after];
+  for (let i = 1; i < settings.readSlots; i++) {
+    const s = await acquireReadSlot(lockDir, 'a.log', settings);
+    assert.ok(typeof s !== 'string');
+    slots.push(s);
+  }
+  assert.equal(await acquireReadSlot(lockDir, 'a.log', settings), 'slots-full');
+  assert.equal(await excludeReaders(lockDir, 'a.log', { ...settings, readersWaitMs: 100 }), null);
+  await Promise.all(slots.map((s) => s.release()));
+  // The folder lock: one truncation at a time.
+  const first = await acquireTruncationLock(lockDir, settings);
+  assert.ok(first);
+  assert.equal(await acquireTruncationLock(lockDir, { ...settings, truncateWaitMs: 100 }), null);
+  await first.release();
 });

@@ -61,8 +61,11 @@ export function isLockHeld(dir: string, name: string): Promise<boolean> {
   });
 }
 
+/** Releases the slots, then the marker (so a reader never sees neither the marker nor a free slot). */
 async function releaseAll(locks: readonly HeldLock[]): Promise<void> {
-  await Promise.all(locks.map((l) => l.release()));
+  const [marker, ...slots] = locks;
+  await Promise.all(slots.map((l) => l.release()));
+  await marker?.release();
 }
 
 /** The name of a log folder's truncation lock. */
@@ -104,14 +107,21 @@ export interface ReadSlot extends HeldLock {
 export async function acquireReadSlot(dir: string, name: string, settings: LogLockSettings = LOG_LOCK_DEFAULTS): Promise<ReadSlot | LockRefusal> {
   const deadline = Date.now() + settings.readWaitMs;
   const first = Math.floor(Math.random() * settings.readSlots);
+  let fullOnce = false;
   for (;;) {
     let slot: HeldLock | null = null;
     for (let i = 0; i < settings.readSlots && slot === null; i++) slot = await tryLock(dir, slotName(name, (first + i) % settings.readSlots));
-    if (slot === null) return 'slots-full';
-    if (!(await isLockHeld(dir, markerName(name)))) return watchedSlot(dir, name, slot, settings);
-    await slot.release();
+    const pending = await isLockHeld(dir, markerName(name));
+    if (slot !== null && !pending) return watchedSlot(dir, name, slot, settings);
+    await slot?.release();
+    if (!pending) {
+      // Every slot was taken: other reads', or a truncation's that ended during the scan. Look once more.
+      if (fullOnce) return 'slots-full';
+      fullOnce = true;
+      continue;
+    }
     if (Date.now() >= deadline) return 'truncation-busy';
-    await pause(settings.pollMs);
+    await pause(settings.pollMs); // a truncation of the file is pending or running (it holds the slots then)
   }
 }
 
