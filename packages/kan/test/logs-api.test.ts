@@ -6,14 +6,14 @@
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawn, type ChildProcess } from 'node:child_process';
-import { closeSync, mkdirSync, openSync, readdirSync, readFileSync, readSync, statSync, writeFileSync } from 'node:fs';
+import { mkdirSync, readdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
 import { request } from 'node:https';
 import { Writable } from 'node:stream';
 import { join } from 'node:path';
 import winston from 'winston';
 import { initClusterPki } from '@qsen/pki';
 import { createAuditLog, loadConfig, renderConfigToml, type QsenConfig } from '@qsen/core';
-import { checkNumberedLog, findFreePort, lastNumberIn, makeTempDir, waitFor } from '@qsen/testkit';
+import { checkNumberedLog, findFreePort, lastNumberIn, makeTempDir, readFileEnd, seededRandom, waitFor } from '@qsen/testkit';
 import { createKanNode, type KanNode } from '../src/node.js';
 import type { AuditSink } from '../src/audit.js';
 import { LOG_CONCURRENCY, acquireTruncationLock, isProtectedLogName } from '../src/logs/index.js';
@@ -87,17 +87,6 @@ function call(k: number, path: string, opts: { role?: string; method?: string; d
 }
 const codeOf = (a: Answer): string => (JSON.parse(a.body.toString()) as { error: { code: string } }).error.code;
 
-/** A deterministic pseudo-random generator (mulberry32), so a failing seed can be replayed. */
-function random(seed: number): () => number {
-  let s = seed >>> 0;
-  return () => {
-    s = (s + 0x6d2b79f5) >>> 0;
-    let t = s;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 function startWriter(file: string): { child: ChildProcess; stop: () => Promise<number> } {
   const child = spawn(process.execPath, [writerScript, file, String(PAD)], { stdio: ['ignore', 'pipe', 'inherit'] });
@@ -114,17 +103,6 @@ function startWriter(file: string): { child: ChildProcess; stop: () => Promise<n
   };
 }
 
-function readEnd(file: string, bytes: number): Buffer {
-  const fd = openSync(file, 'r');
-  try {
-    const size = statSync(file).size;
-    const buf = Buffer.alloc(Math.min(bytes, size));
-    readSync(fd, buf, 0, buf.length, size - buf.length);
-    return buf;
-  } finally {
-    closeSync(fd);
-  }
-}
 
 function numberedLines(from: number, count: number): string {
   let s = '';
@@ -134,7 +112,7 @@ function numberedLines(from: number, count: number): string {
 
 test('concurrent truncations from three kans with a live writer: every line written after the calls began is kept, whole lines, never a 500', { timeout: 120_000 }, async () => {
   const seed = Number(process.env['QSEN_TEST_SEED'] ?? Date.now() % 1_000_000);
-  const rand = random(seed);
+  const rand = seededRandom(seed);
   console.log(`truncation race seed ${seed} (replay with QSEN_TEST_SEED=${seed})`);
   const name = 'race-2026-12-01.log';
   const file = join(logs, name);
@@ -159,7 +137,7 @@ test('concurrent truncations from three kans with a live writer: every line writ
       for (const c of calls) void c.finally(() => { settled += 1; });
       const queuedBefore = queuedTruncations();
       await waitFor(() => queuedTruncations() - queuedBefore >= n || settled > 0, { timeoutMs: 30_000, what: `${n} calls measuring the file` });
-      const before = lastNumberIn(readEnd(file, 4096));
+      const before = lastNumberIn(readFileEnd(file, 4096));
       await new Promise((r) => setTimeout(r, Math.floor(rand() * 30))); // the writer goes on meanwhile
       await held.release();
       const answers = await Promise.all(calls);

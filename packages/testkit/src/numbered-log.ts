@@ -3,6 +3,7 @@
  * `line NNNNNNNNN xxx...\n`) after truncations: every line whole, blank padding lines allowed,
  * numbers contiguous. Used by the truncation tests of kan and the chaos suite.
  */
+import { closeSync, fstatSync, openSync, readSync } from 'node:fs';
 
 /** What a numbered log holds. */
 export interface NumberedLog {
@@ -47,4 +48,29 @@ export function lastNumberIn(tail: Buffer): number {
   const start = text.lastIndexOf('\n', end - 1);
   const m = /^line (\d{9}) /.exec(text.slice(start + 1, end));
   return m ? Number(m[1]) : 0;
+}
+
+/** The last `bytes` bytes of a file (fewer when it is shorter). */
+export function readFileEnd(file: string, bytes: number): Buffer {
+  const fd = openSync(file, 'r');
+  try {
+    const size = fstatSync(fd).size;
+    const buf = Buffer.alloc(Math.min(bytes, size));
+    readSync(fd, buf, 0, buf.length, size - buf.length);
+    return buf;
+  } finally {
+    closeSync(fd);
+  }
+}
+
+/** A deterministic pseudo-random generator in [0, 1) (mulberry32), so a failing seed can be replayed. */
+export function seededRandom(seed: number): () => number {
+  let s = seed >>> 0;
+  return () => {
+    s = (s + 0x6d2b79f5) >>> 0;
+    let t = s;
+    t = Math.imul(t ^ (t >>> 15), t | 1);
+    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
+    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
+  };
 }
