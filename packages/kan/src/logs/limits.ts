@@ -21,6 +21,8 @@ export interface ConcurrencyLimiter {
   tryEnter(endpoint: LogEndpoint): (() => void) | null;
   /** Requests in flight now. */
   inFlight(endpoint: LogEndpoint): number;
+  /** The endpoint's limit. */
+  limitOf(endpoint: LogEndpoint): number;
 }
 
 /** A limiter with the given limits. */
@@ -39,5 +41,6 @@ export function createConcurrencyLimiter(limits: Readonly<Record<LogEndpoint, nu
       };
     },
     inFlight: (endpoint) => counts.get(endpoint) ?? 0,
+    limitOf: (endpoint) => limits[endpoint],
   };
 }

@@ -48,8 +48,9 @@ export function mountLogRoutes(app: express.Express, deps: LogRoutesDeps): void 
   /** Runs a handler inside its endpoint's limit; busy answers carry Retry-After. */
   const limited = (endpoint: LogEndpoint | ((req: express.Request) => LogEndpoint), handler: Handler): Handler => async (req, res) => {
     try {
-      const release = limiter.tryEnter(typeof endpoint === 'string' ? endpoint : endpoint(req));
-      if (release === null) throw kanErrors.create('LOGS_BUSY', undefined, { endpoint: typeof endpoint === 'string' ? endpoint : endpoint(req) });
+      const name = typeof endpoint === 'string' ? endpoint : endpoint(req);
+      const release = limiter.tryEnter(name);
+      if (release === null) throw kanErrors.create('LOGS_BUSY', undefined, { endpoint: name, limit: limiter.limitOf(name) });
       try {
         await handler(req, res);
       } finally {
