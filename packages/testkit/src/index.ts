@@ -4,3 +4,4 @@ export * from './tmp.js';
 export * from './https.js';
 export * from './process.js';
 export * from './openssl.js';
+export * from './numbered-log.js';
