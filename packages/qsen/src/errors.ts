@@ -10,6 +10,8 @@ export const qsenErrors = defineErrors({
   ID_OUT_OF_RANGE: { status: 403, message: 'the order id is outside the reserved id range' },
   DUPLICATE_ORDER_ID: { status: 409, message: 'the order id was already used with different content' },
   MARKET_CLOSED: { status: 409, message: 'outside the trading window' },
+  RISK_LIMIT_EXCEEDED: { status: 422, message: 'the order breaks a risk limit of the agent' },
+  RISK_CONFIG_INVALID: { status: 422, message: 'the [risk] section or the reference prices file is not valid; the limits in force are kept' },
   HALTED: { status: 423, message: 'the kill switch is on: orders are not accepted' },
   SENEBI_ERROR: { status: 502, message: 'SENEBI answered with an error' },
   RECONCILING: { status: 503, message: 'qsen is still reconciling in-flight orders with SENEBI; retry shortly' },
@@ -22,7 +24,7 @@ export const qsenErrors = defineErrors({
 export type QsenErrorCode = keyof typeof qsenErrors.specs;
 
 /** Why qsen refuses to start (main prints the message and exits non-zero). */
-export type StartupProblem = 'SENEBI_IDENTITY' | 'JOURNAL_CORRUPT' | 'JOURNAL_UNREADABLE';
+export type StartupProblem = 'SENEBI_IDENTITY' | 'JOURNAL_CORRUPT' | 'JOURNAL_UNREADABLE' | 'RISK_REFERENCE_PRICES';
 
 /** A problem that stops qsen at start, with a message naming the file and what to do. */
 export class QsenStartupError extends Error {
