@@ -137,7 +137,7 @@ describe('risk controls: operator changes', () => {
     controls.admit(order('1'));
     assert.equal(refusalOf(() => controls.admit(order('2')))['max'], '1');
     const expiresAt = new Date(NOON + 3600_000).toISOString();
-    const view = controls.override({ limit: 'daily_orders', value: 3, reason: 'client request #42', expiresAt }, 'CN=desk-operator,OU=operator');
+    const view = controls.override({ limit: 'daily_orders', value: 3, reason: 'client request #42', expiresAt }, { subject: 'CN=desk-operator,OU=operator', requestId: 'r' });
     assert.equal((view as { max: string }).max, '3');
     controls.admit(order('2'));
     controls.admit(order('3'));
@@ -153,16 +153,16 @@ describe('risk controls: operator changes', () => {
 
   test('an override may set a limit the file does not have, and be lifted', () => {
     const { controls } = setup('');
-    controls.override({ limit: 'order_notional.USD', value: '1000', reason: 'tight today', expiresAt: new Date(NOON + 60_000).toISOString() }, 'op');
+    controls.override({ limit: 'order_notional.USD', value: '1000', reason: 'tight today', expiresAt: new Date(NOON + 60_000).toISOString() }, { subject: 'op', requestId: 'r' });
     assert.deepEqual(refusalOf(() => controls.admit(order('1', { currency: 'USD', price: '100.000001' }))), { limit: 'order_notional.USD', value: '1000.00001', max: '1000' });
-    assert.deepEqual(controls.override({ limit: 'order_notional.USD', value: null, reason: 'done' }, 'op'), { limit: 'order_notional.USD', lifted: true });
+    assert.deepEqual(controls.override({ limit: 'order_notional.USD', value: null, reason: 'done' }, { subject: 'op', requestId: 'r' }), { limit: 'order_notional.USD', lifted: true });
     controls.admit(order('1', { currency: 'USD', price: '100.000001' }));
   });
 
   test('bad override requests are refused with the field', () => {
     const { controls } = setup('');
     const bad = (body: Record<string, unknown>, field: string): void => {
-      assert.throws(() => controls.override(body, 'op'), (err: unknown) => err instanceof ApiError && err.code === 'INVALID_REQUEST' && err.details?.['field'] === field);
+      assert.throws(() => controls.override(body, { subject: 'op', requestId: 'r' }), (err: unknown) => err instanceof ApiError && err.code === 'INVALID_REQUEST' && err.details?.['field'] === field);
     };
     const future = new Date(NOON + 60_000).toISOString();
     bad({ limit: 'daily_order', value: 1, reason: 'x', expiresAt: future }, 'limit');
@@ -179,7 +179,7 @@ describe('risk controls: operator changes', () => {
     assert.equal(refusalOf(() => controls.admit(order('1', { quantity: '1001' })))['limit'], 'order_quantity');
     writeRisk('max_order_quantity = "2000"\nreference_prices_file = "prices.toml"\nprice_band_percent = "5"');
     writePrices('AL30 = "110"\n');
-    const outcome = controls.reload('CN=op', 'raise for the auction');
+    const outcome = controls.reload({ subject: 'CN=op', requestId: 'r' }, 'raise for the auction');
     assert.ok(outcome.ok);
     assert.deepEqual(outcome.changes, [
       { key: 'limit.order_quantity', before: '1000', after: '2000' },
@@ -190,7 +190,7 @@ describe('risk controls: operator changes', () => {
     assert.equal(audit.at(-1)?.outcome, 'changed');
 
     writeRisk('max_order_quantity = 2000\nfoo = 1');
-    const broken = controls.reload('SIGHUP', 'signal');
+    const broken = controls.reload({ subject: 'SIGHUP', requestId: 'r' }, 'signal');
     assert.equal(broken.ok, false);
     assert.deepEqual(!broken.ok && [...broken.problems].sort(), ['risk.foo: unknown key', 'risk.max_order_quantity: write amounts as strings, e.g. "2000" (a TOML number may be a binary float)']);
     assert.equal(refusalOf(() => controls.admit(order('2', { quantity: '2001', price: '110' })))['limit'], 'order_quantity');
@@ -199,7 +199,7 @@ describe('risk controls: operator changes', () => {
 
     writeRisk('max_order_quantity = "2000"\nreference_prices_file = "prices.toml"\nprice_band_percent = "5"');
     writePrices('AL30 = 110\n');
-    const badPrices = controls.reload('op', 'x');
+    const badPrices = controls.reload({ subject: 'op', requestId: 'r' }, 'x');
     assert.ok(!badPrices.ok && badPrices.problems[0]?.endsWith('AL30: write the price as a string, e.g. "1234.5"'));
     assert.equal(refusalOf(() => controls.admit(order('2', { price: '116' })))['limit'], 'price_band.AL30');
   });
@@ -207,11 +207,11 @@ describe('risk controls: operator changes', () => {
   test('operator reference prices feed the collar; prices outside the band never move the reference', () => {
     const { controls, audit } = setup('price_band_percent = "1"');
     assert.equal(refusalOf(() => controls.admit(order('1')))['limit'], 'price_band.unreferenced');
-    assert.equal(controls.setReferencePrices({ AL30: '100' }, 'last close', 'CN=op'), 1);
+    assert.equal(controls.setReferencePrices({ AL30: '100' }, 'last close', { subject: 'CN=op', requestId: 'r' }), 1);
     controls.admit(order('1', { price: '101' }));
     assert.deepEqual(refusalOf(() => controls.admit(order('2', { price: '101.000001' }))), { limit: 'price_band.AL30', value: '101.000001', max: '101', min: '99', reference: '100' });
     assert.equal(refusalOf(() => controls.admit(order('3', { price: '101.5' })))['reference'], '100');
-    assert.throws(() => controls.setReferencePrices({ al30: '1' }, 'x', 'op'), (err: unknown) => err instanceof ApiError && err.code === 'INVALID_REQUEST');
+    assert.throws(() => controls.setReferencePrices({ al30: '1' }, 'x', { subject: 'op', requestId: 'r' }), (err: unknown) => err instanceof ApiError && err.code === 'INVALID_REQUEST');
     assert.deepEqual(audit.at(-1)?.details, { reason: 'last close', changes: [{ key: 'reference_price.AL30', before: null, after: '100' }] });
   });
 });
@@ -219,7 +219,7 @@ describe('risk controls: operator changes', () => {
 describe('risk controls: visibility', () => {
   test('view shows limits in force with usage, headroom and ratio; the refusal label set is closed', () => {
     const { controls } = setup('max_daily_notional = { ARS = "10000" }\nmax_daily_instrument_notional = { ARS = "4000" }\nmax_daily_orders = 4\nmax_order_quantity = "5000"\nprice_band_percent = "5"\nunreferenced = "allow"\ninstruments_deny = ["TX26"]');
-    controls.setReferencePrices({ AL30: '100' }, 'close', 'op');
+    controls.setReferencePrices({ AL30: '100' }, 'close', { subject: 'op', requestId: 'r' });
     controls.admit(order('1'));
     controls.admit(order('2', { instrument: 'GD30', quantity: '3000' }));
     const view = controls.view();

@@ -19,6 +19,10 @@ export const METRIC_NAMES = {
   /** notAfter of each certificate in use, unix seconds, labelled certificate="server"|"client_ca"|"senebi_agent". */
   certificateExpiry: 'qsen_certificate_expiry_timestamp_seconds',
   tradingWindowOpen: 'qsen_trading_window_open',
+  /** Orders refused by a risk limit, labelled limit (a limit name in force: a closed set). */
+  riskRefusals: 'qsen_risk_refusals_total',
+  /** Today's usage of each daily and rate limit over its maximum (0..1, above 1 after an override lowers it). */
+  riskUsage: 'qsen_risk_usage_ratio',
 } as const;
 
 /** The certificates whose expiry qsen exports (the `certificate` label). */
@@ -38,6 +42,7 @@ export interface QsenMetrics {
   readonly senebiDuration: Histogram<'operation' | 'outcome'>;
   readonly senebiRequests: Counter<'operation' | 'outcome'>;
   readonly orders: Counter<'status' | 'reason'>;
+  readonly riskRefusals: Counter<'limit'>;
 }
 
 /** Sources read at scrape time. */
@@ -50,6 +55,10 @@ export interface MetricSources {
   certificateExpiries(): readonly CertificateExpiry[];
   /** The trading window at the node's clock. */
   isTradingWindowOpen(): boolean;
+  /** Usage ratio of every daily and rate limit in force. */
+  riskUsageRatios(): ReadonlyArray<{ readonly limit: string; readonly ratio: number }>;
+  /** Every limit name a refusal can carry now (their counters are shown from 0). */
+  riskRefusalLimits(): readonly string[];
 }
 
 /** Registers qsen's metrics on `registry`. */
@@ -73,6 +82,25 @@ export function registerQsenMetrics(registry: Registry, sources: MetricSources):
     labelNames: ['status', 'reason'] as const,
     registers: [registry],
   });
+  const riskRefusals = new Counter({
+    name: METRIC_NAMES.riskRefusals,
+    help: 'Orders refused by a pre-trade risk limit, by limit name (order_notional.ARS, daily_orders, price_band.AL30, instrument_denied, ...)',
+    labelNames: ['limit'] as const,
+    registers: [registry],
+    collect() {
+      for (const limit of sources.riskRefusalLimits()) this.inc({ limit }, 0);
+    },
+  });
+  new Gauge({
+    name: METRIC_NAMES.riskUsage,
+    help: "Usage of each daily and rate risk limit in force: today's (or the window's) consumption over the maximum",
+    labelNames: ['limit'] as const,
+    registers: [registry],
+    collect() {
+      this.reset();
+      for (const { limit, ratio } of sources.riskUsageRatios()) this.set({ limit }, ratio);
+    },
+  });
   new Gauge({ name: METRIC_NAMES.halted, help: '1 while the kill switch is on', registers: [registry], collect() { this.set(sources.isHalted() ? 1 : 0); } });
   new Gauge({ name: METRIC_NAMES.reconciling, help: '1 while in-flight orders are being reconciled with SENEBI', registers: [registry], collect() { this.set(sources.isReconciling() ? 1 : 0); } });
   new Gauge({ name: METRIC_NAMES.inFlight, help: 'Orders whose SENEBI call is running', registers: [registry], collect() { this.set(sources.inFlight()); } });
@@ -93,5 +121,5 @@ export function registerQsenMetrics(registry: Registry, sources: MetricSources):
   journalCounter(METRIC_NAMES.journalFlushes, 'Journal group commits (one write + one fdatasync each) since start', (f) => f.flushes);
   journalCounter(METRIC_NAMES.journalRecords, 'Journal records made durable since start', (f) => f.records);
   journalCounter(METRIC_NAMES.journalBytes, 'Journal bytes made durable since start', (f) => f.bytes);
-  return { senebiDuration, senebiRequests, orders };
+  return { senebiDuration, senebiRequests, orders, riskRefusals };
 }

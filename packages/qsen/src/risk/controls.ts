@@ -31,6 +31,12 @@ export interface JournaledOrder {
   readonly receivedAt: string;
 }
 
+/** Who makes a change: the caller's certificate subject (or "SIGHUP"), and the request id for the audit. */
+export interface Actor {
+  readonly subject: string;
+  readonly requestId: string;
+}
+
 /** States whose consumption is given back: SENEBI did not take the order. */
 export const RELEASING_STATES: readonly string[] = ['rejected', 'not_sent'];
 
@@ -85,11 +91,11 @@ export interface RiskControls {
   /** Rebuilds today's ledger from the journaled orders (at start). */
   rebuild(orders: Iterable<JournaledOrder>): void;
   /** Re-reads conf.toml's [risk] and the reference prices; a broken file keeps what is in force. */
-  reload(by: string, reason: string): ReloadOutcome;
+  reload(actor: Actor, reason: string): ReloadOutcome;
   /** Sets or lifts an override (`{limit, value, reason, expiresAt}`); throws INVALID_REQUEST. */
-  override(body: Readonly<Record<string, unknown>>, by: string): LimitView | { readonly limit: string; readonly lifted: true };
+  override(body: Readonly<Record<string, unknown>>, actor: Actor): LimitView | { readonly limit: string; readonly lifted: true };
   /** Sets operator reference prices (`{instrument: "price"}`), kept until restart; throws INVALID_REQUEST. */
-  setReferencePrices(prices: Readonly<Record<string, unknown>>, reason: string, by: string): number;
+  setReferencePrices(prices: Readonly<Record<string, unknown>>, reason: string, actor: Actor): number;
   /** Everything GET /qsen/v1/risk shows. */
   view(): Record<string, unknown>;
   /** Usage ratio of every daily and rate limit in force (metrics). */
@@ -265,7 +271,8 @@ export function createRiskControls(deps: RiskControlsDeps): RiskControls {
     });
   }
 
-  function reload(by: string, reason: string): ReloadOutcome {
+  function reload(actor: Actor, reason: string): ReloadOutcome {
+    const by = actor.subject;
     const nowMs = clock.now();
     let risk: RiskConfig;
     try {
@@ -274,10 +281,10 @@ export function createRiskControls(deps: RiskControlsDeps): RiskControls {
       const problems = err && typeof err === 'object' && 'problems' in err && Array.isArray(err.problems)
         ? (err.problems as Array<{ path: string; message: string }>).map((p) => (p.path === '' ? p.message : `${p.path}: ${p.message}`))
         : [err instanceof Error ? err.message : String(err)];
-      return failReload(by, reason, nowMs, problems);
+      return failReload(actor, reason, nowMs, problems);
     }
     const reading = readFilePrices(risk);
-    if (!reading.ok) return failReload(by, reason, nowMs, reading.problems);
+    if (!reading.ok) return failReload(actor, reason, nowMs, reading.problems);
     const before = settingsOf(fileRisk, filePrices);
     fileRisk = risk;
     filePrices = reading.prices;
@@ -285,17 +292,18 @@ export function createRiskControls(deps: RiskControlsDeps): RiskControls {
     recompile(nowMs);
     const changes = diffSettings(before, settingsOf(fileRisk, filePrices));
     lastReload = { at: iso(nowMs), ok: true, by, reason, changes: changes.length };
-    audit.record({ action: 'risk.reload', subject: by, outcome: changes.length > 0 ? 'changed' : 'unchanged', requestId: '', details: { reason, changes } });
+    audit.record({ action: 'risk.reload', subject: by, outcome: changes.length > 0 ? 'changed' : 'unchanged', requestId: actor.requestId, details: { reason, changes } });
     return { ok: true, changes };
   }
 
-  function failReload(by: string, reason: string, nowMs: number, problems: readonly string[]): ReloadOutcome {
-    lastReload = { at: iso(nowMs), ok: false, by, reason, problems };
-    audit.record({ action: 'risk.reload', subject: by, outcome: 'failed', requestId: '', details: { reason, problems } });
+  function failReload(actor: Actor, reason: string, nowMs: number, problems: readonly string[]): ReloadOutcome {
+    lastReload = { at: iso(nowMs), ok: false, by: actor.subject, reason, problems };
+    audit.record({ action: 'risk.reload', subject: actor.subject, outcome: 'failed', requestId: actor.requestId, details: { reason, problems } });
     return { ok: false, problems };
   }
 
-  function override(body: Readonly<Record<string, unknown>>, by: string): LimitView | { limit: string; lifted: true } {
+  function override(body: Readonly<Record<string, unknown>>, actor: Actor): LimitView | { limit: string; lifted: true } {
+    const by = actor.subject;
     const nowMs = clock.now();
     const read = readOverrideRequest(body, nowMs);
     if (!read.ok) throw qsenErrors.create('INVALID_REQUEST', `invalid field '${read.problem.field}': ${read.problem.problem}`, { ...read.problem });
@@ -310,7 +318,7 @@ export function createRiskControls(deps: RiskControlsDeps): RiskControls {
       action: 'risk.override',
       subject: by,
       outcome: request.kind === 'lift' ? 'lifted' : 'set',
-      requestId: '',
+      requestId: actor.requestId,
       details: { limit: request.limit, before, after, reason: request.reason, ...(request.kind === 'set' ? { expiresAt: iso(request.expiresAtMs) } : {}) },
     });
     if (request.kind === 'lift') return { limit: request.limit, lifted: true };
@@ -318,7 +326,8 @@ export function createRiskControls(deps: RiskControlsDeps): RiskControls {
     return limitView(spec ?? { name: request.limit, kind: 'count', scope: 'order' }, request.value, ledger.usage(dayAt(nowMs)), nowMs);
   }
 
-  function setReferencePrices(entries: Readonly<Record<string, unknown>>, reason: string, by: string): number {
+  function setReferencePrices(entries: Readonly<Record<string, unknown>>, reason: string, actor: Actor): number {
+    const by = actor.subject;
     const reading = readReferencePrices(entries);
     if (!reading.ok) throw qsenErrors.create('INVALID_REQUEST', `invalid field 'prices': ${reading.problems.join('; ')}`, { field: 'prices', problem: reading.problems.join('; ') });
     const nowMs = clock.now();
@@ -329,7 +338,7 @@ export function createRiskControls(deps: RiskControlsDeps): RiskControls {
       changes.push({ key: `reference_price.${instrument}`, before, after: p.price });
     }
     rebuildPrices();
-    audit.record({ action: 'risk.reference_prices', subject: by, outcome: 'set', requestId: '', details: { reason, changes } });
+    audit.record({ action: 'risk.reference_prices', subject: by, outcome: 'set', requestId: actor.requestId, details: { reason, changes } });
     return changes.length;
   }
 

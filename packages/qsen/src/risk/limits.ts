@@ -6,7 +6,7 @@
  * name the instrument: `price_band.AL30`, or `price_band.unreferenced`), and the list refusals
  * `instrument_denied`, `counterparty_denied`, `currency_denied`, `settlement_denied`.
  */
-import { canonicalAmount, type RiskConfig, type RiskCurrency } from '@qsen/core';
+import { canonicalAmount, isLosslessNumber, type RiskConfig, type RiskCurrency } from '@qsen/core';
 import { NOTIONAL_SCALE, parseScaled, PERCENT_SCALE } from './decimal.js';
 
 /** The currencies of sendOrder. */
@@ -54,8 +54,9 @@ export function scaleOf(kind: LimitKind): number {
 
 /** Reads a limit value as written by an operator; the canonical text, or the reason it is not valid. */
 export function readLimitValue(kind: LimitKind, value: unknown): { ok: true; text: string } | { ok: false; problem: string } {
-  const text = typeof value === 'number' && kind === 'count' && Number.isSafeInteger(value) ? String(value) : value;
-  if (typeof text !== 'string') return { ok: false, problem: kind === 'count' ? 'must be a whole number' : 'must be a decimal written as a string' };
+  // JSON numbers arrive exact (lossless); a plain number only from code, accepted for counts.
+  const text = isLosslessNumber(value) ? value.toString() : typeof value === 'number' && kind === 'count' && Number.isSafeInteger(value) ? String(value) : value;
+  if (typeof text !== 'string') return { ok: false, problem: kind === 'count' ? 'must be a whole number' : 'must be a decimal (a JSON string or number)' };
   const parsed = kind === 'amount' ? canonicalAmount(text, NOTIONAL_SCALE, 30)
     : kind === 'percent' ? canonicalAmount(text, PERCENT_SCALE, 3)
       : canonicalAmount(text, 0, kind === 'count' ? 15 : 18);

@@ -6,7 +6,7 @@
  */
 import { readFileSync } from 'node:fs';
 import TOML from '@iarna/toml';
-import { canonicalAmount } from '@qsen/core';
+import { canonicalAmount, isLosslessNumber } from '@qsen/core';
 import { parseScaled, PRICE_SCALE } from './decimal.js';
 
 /** One reference price: canonical text and exact value (10^-6 units). */
@@ -29,11 +29,13 @@ export function readReferencePrices(entries: Readonly<Record<string, unknown>>):
       problems.push(`${instrument}: not an instrument (1 to 12 characters [A-Z0-9.])`);
       continue;
     }
-    if (typeof value !== 'string') {
+    // The endpoint's JSON numbers arrive exact (lossless); the file's TOML numbers may be floats.
+    const text = isLosslessNumber(value) ? value.toString() : value;
+    if (typeof text !== 'string') {
       problems.push(`${instrument}: write the price as a string, e.g. "1234.5"`);
       continue;
     }
-    const parsed = canonicalAmount(value, PRICE_SCALE, 12);
+    const parsed = canonicalAmount(text, PRICE_SCALE, 12);
     if (!parsed.ok) {
       problems.push(`${instrument}: ${parsed.problem}`);
       continue;
