@@ -11,7 +11,7 @@ import type { AddressInfo, Socket } from 'node:net';
 import { parseJsonLossless, stringifyJsonLossless, LosslessNumber } from '@qsen/core';
 
 /** A fault applied to the next POST /senebi/v1/orders calls. */
-export type DoubleFault = 'none' | 'accepted_no_answer' | 'error_after_store' | 'error_before_store' | 'conflict_after_store';
+export type DoubleFault = 'none' | 'accepted_no_answer' | 'error_after_store' | 'error_before_store' | 'conflict_after_store' | 'duplicate_refusal' | 'refuse_400';
 
 /** The running double. */
 export interface SenebiDouble {
@@ -70,9 +70,12 @@ export async function startSenebiDouble(tls: { certPem: string; keyPem: string; 
         const copy = state.posts.get(id) ?? 0;
         state.posts.set(id, copy + 1);
         const fault = state.fault;
+        if (fault === 'refuse_400') return answer(400, '{"error": "bad request"}');
         const processing = state.processingMs[Math.min(copy, state.processingMs.length - 1)] ?? 0;
         const process = (): void => {
           if (fault === 'error_before_store') return answer(500, '{"error": "internal"}');
+          // SENEBI claims to hold the id but stores nothing (GET by id keeps answering 404): a contradiction.
+          if (fault === 'duplicate_refusal') return answer(200, `{"order": ${wire({ ...body, id, status: 'rejected', reason: 'duplicate order id' })}}`);
           let order = state.orders.get(id);
           let duplicate = false;
           if (!order) {
