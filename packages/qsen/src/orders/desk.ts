@@ -43,6 +43,16 @@ export interface DeskLog {
 /** Kinds of contradiction between SENEBI's answers (the `kind` label of the counter). */
 export type ContradictionKind = 'record_differs' | 'duplicate_without_record';
 
+/**
+ * The pre-trade risk gate (risk/controls.ts). `admit` decides and reserves synchronously, or
+ * throws 422 RISK_LIMIT_EXCEEDED; `settle` hears every state the desk records (a rejection or a
+ * not_sent gives the consumption back, unknown keeps it).
+ */
+export interface RiskGate {
+  admit(order: OrderContent): void;
+  settle(id: Uint64, state: OrderState): void;
+}
+
 /** What the desk needs. */
 export interface OrderDeskDeps {
   readonly journal: Journal;
@@ -63,6 +73,8 @@ export interface OrderDeskDeps {
   /** Called for every contradiction between SENEBI's answers. */
   readonly onContradiction?: (kind: ContradictionKind) => void;
   readonly log?: DeskLog;
+  /** The pre-trade risk checks; absent: none. */
+  readonly risk?: RiskGate;
   /** Delay before retrying a failed lookup (attempt counts from 1). */
   readonly retryDelayMs?: (attempt: number) => number;
 }
@@ -128,7 +140,9 @@ export function createOrderDesk(deps: OrderDeskDeps): OrderDesk {
   function setState(id: Uint64, state: OrderState, extra: { senebi?: WireObject; error?: string } = {}): OrderEntry {
     const record: JournalRecord = { type: 'state', id, state, ...extra, at: iso() };
     journal.append(record);
-    return applyRecord(book, record);
+    const entry = applyRecord(book, record);
+    deps.risk?.settle(id, state);
+    return entry;
   }
 
   function contradiction(id: Uint64, kind: ContradictionKind, meta: Record<string, unknown>): ApiError {
@@ -184,10 +198,18 @@ export function createOrderDesk(deps: OrderDeskDeps): OrderDesk {
     const id = order.id;
     if (deps.killSwitch.isHalted()) throw qsenErrors.create('HALTED');
     if (!deps.isMarketOpen(clock.now())) throw qsenErrors.create('MARKET_CLOSED', undefined, { at: iso() });
+    // Risk: after validation and the fence, before the journal; synchronous with the reservation, so
+    // concurrent orders cannot share the last unit of a limit. Nothing refused is journaled or sent.
+    deps.risk?.admit(order);
     // An earlier copy may still reach SENEBI: then no failure of this copy can make the order not_sent.
     const earlierCopyPossible = existing !== undefined && UNCERTAIN_STATES.includes(existing.state);
-    if (!existing) await recordDurable({ type: 'order', id, order, at: iso() });
-    else if (!earlierCopyPossible) await recordDurable({ type: 'state', id, state: 'received', at: iso() });
+    try {
+      if (!existing) await recordDurable({ type: 'order', id, order, at: iso() });
+      else if (!earlierCopyPossible) await recordDurable({ type: 'state', id, state: 'received', at: iso() });
+    } catch (err) {
+      if (!earlierCopyPossible) deps.risk?.settle(id, 'not_sent');
+      throw err;
+    }
     setState(id, 'sent');
     let answer;
     try {
