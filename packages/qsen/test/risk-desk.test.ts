@@ -5,8 +5,10 @@
  */
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { readFileSync, writeFileSync } from 'node:fs';
+import { execFile } from 'node:child_process';
+import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
 import { ManualClock } from '@qsen/core';
 import { startHarness, orderJson, type Harness } from './support/node.js';
 import { startSenebiDouble } from './support/senebi-double.js';
@@ -16,6 +18,23 @@ import { makeTestState } from './support/state.js';
 const NOON = Date.parse('2026-12-01T15:00:00Z');
 const id = (n: number): string => `99990000000000${String(n).padStart(5, '0')}`;
 const errorOf = (json: Record<string, unknown>): Record<string, unknown> => (json['error'] ?? {}) as Record<string, unknown>;
+
+const QSENCTL = fileURLToPath(new URL('../../../ctl/dist/src/main.js', import.meta.url));
+
+/** Runs the real qsenctl as the operator against the harness (a profile with its port and files). */
+function qsenctl(h: Harness, args: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
+  const dir = join(h.state.home, 'ctl');
+  mkdirSync(dir, { recursive: true });
+  writeFileSync(join(dir, 'operator.crt'), h.state.clients.operator.certPem);
+  writeFileSync(join(dir, 'operator.key'), h.state.clients.operator.keyPem, { mode: 0o600 });
+  writeFileSync(join(dir, 'ca.crt'), h.state.ca);
+  writeFileSync(join(dir, 'profile.toml'), `host = "127.0.0.1"\nca = "ca.crt"\ncert = "operator.crt"\nkey = "operator.key"\nqsen_port = ${h.node.port}\n`);
+  return new Promise((resolve) => {
+    execFile(process.execPath, [QSENCTL, '--profile', join(dir, 'profile.toml'), ...args], (err, stdout, stderr) => {
+      resolve({ code: err ? Number((err as { code?: unknown }).code ?? 1) : 0, stdout, stderr });
+    });
+  });
+}
 
 function journalOrderIds(h: Harness): string[] {
   const text = readFileSync(join(h.state.home, 'data', 'journal.log'), 'utf8');
@@ -174,6 +193,21 @@ describe('risk in the node: release on rejection, unknown delivery, operator end
     assert.equal((await usageOf(h, 'order_quantity'))?.['max'], '500');
     const view = await h.call('GET', '/qsen/v1/risk', undefined, 'operator');
     assert.equal((view.json['lastReload'] as Record<string, unknown>)['ok'], false);
+    // The same through qsenctl: exit 1 with the code and the problem; the table says the reload failed.
+    const ctlReload = await qsenctl(h, ['risk', 'reload', '--reason', 'via qsenctl']);
+    assert.equal(ctlReload.code, 1, ctlReload.stderr);
+    assert.match(ctlReload.stderr, /RISK_CONFIG_INVALID \(HTTP 422\).*risk.max_order_quantity: write amounts as strings/);
+    const table = await qsenctl(h, ['risk']);
+    assert.equal(table.code, 0, table.stderr);
+    assert.match(table.stdout, /^daily_orders +2 +2 +0 +\[#{20}\] 100% +override until /m);
+    assert.match(table.stdout, /^order_quantity +500 +- +- +file$/m);
+    assert.match(table.stdout, /last reload: .* FAILED \(limits kept\)/);
+    const json = await qsenctl(h, ['risk', '--json']);
+    assert.equal(json.code, 0);
+    assert.equal((JSON.parse(json.stdout) as Record<string, unknown>)['day'], view.json['day']);
     writeFileSync(conf, text);
+    const fixed = await qsenctl(h, ['risk', 'reload']);
+    assert.equal(fixed.code, 0, fixed.stderr);
+    assert.match(fixed.stdout, /^reloaded: 1 change\(s\)\nKEY +BEFORE +AFTER\nlimit.order_quantity +500 +1000$/m);
   });
 });
