@@ -63,8 +63,8 @@ describe('qsenctl risk: rendering', () => {
     assert.match(lines[0] ?? '', /^risk limits of 2026-12-01 \(America\/Argentina\/Buenos_Aires\)$/);
     assert.match(lines[1] ?? '', /^LIMIT +MAX +USED +HEADROOM +USAGE +SOURCE$/);
     assert.match(lines[2] ?? '', /^order_quantity +1000000 +- +- +file$/);
-    assert.match(lines[3] ?? '', /^daily_orders +6000 +4500 +1500 +\[###############\.{5}\]  75% +override until 2026-12-01T20:30:00.000Z \(ticket 42\)$/);
-    assert.match(lines[5] ?? '', /^ {2}AL30 +50 +50 +\[##########\.{10}\]  50%$/);
+    assert.match(lines[3] ?? '', /^daily_orders +6000 +4500 +1500 +\[###############\.{5}\] {2}75% +override until 2026-12-01T20:30:00.000Z \(ticket 42\)$/);
+    assert.match(lines[5] ?? '', /^ {2}AL30 +50 +50 +\[##########\.{10}\] {2}50%$/);
     assert.ok(lines.includes('instruments: allow AL30'));
     assert.ok(lines.includes('counterparties: allow all; deny 999'));
     assert.ok(lines.includes('price band: 5% around the reference; without one: refuse'));
