@@ -206,4 +206,20 @@ describe('risk ledger', () => {
     assert.equal(ledger.admittedWithin(61_000, 60_000), 4);
     assert.equal(ledger.admittedWithin(62_000, 60_000), 0);
   });
+
+  test('the rate window count equals a naive count for any admission times (fast-check)', () => {
+    fc.assert(fc.property(fc.array(fc.integer({ min: 0, max: 5000 }), { maxLength: 300 }), fc.integer({ min: 0, max: 130_000 }), fc.constantFrom(1000, 60_000), (steps, probe, windowMs) => {
+      const ledger = createRiskLedger();
+      const times: number[] = [];
+      let t = 0;
+      steps.forEach((step, i) => {
+        t += step;
+        times.push(t);
+        ledger.reserve('d', String(i), { currency: 'ARS', instrument: 'AL30', notional: 1n }, t);
+      });
+      const at = t + probe - 65_000;
+      if (at < t) return;
+      assert.equal(ledger.admittedWithin(at, windowMs), times.filter((x) => x > at - windowMs && x <= at).length);
+    }), { numRuns: 500 });
+  });
 });

@@ -109,9 +109,17 @@ export function createRiskLedger(): RiskLedger {
     },
     admittedWithin(atMs, windowMs) {
       prune(atMs);
-      let count = 0;
-      for (let i = admissions.length - 1; i >= head && (admissions[i] ?? 0) > atMs - windowMs; i -= 1) count += 1;
-      return count;
+      // Admissions are ordered: binary search for the first one inside (atMs - windowMs, atMs].
+      let lo = head;
+      let hi = admissions.length;
+      while (lo < hi) {
+        const mid = (lo + hi) >>> 1;
+        if ((admissions[mid] ?? 0) > atMs - windowMs) hi = mid;
+        else lo = mid + 1;
+      }
+      let end = admissions.length;
+      while (end > lo && (admissions[end - 1] ?? 0) > atMs) end -= 1;
+      return end - lo;
     },
   };
 }
