@@ -227,6 +227,7 @@ export async function startQsen(options: StartOptions): Promise<QsenNode> {
       journalHealth: () => journal.health(),
       acceptance,
       contradictions: () => ({ ...contradictions }),
+      risk: () => risk.summary(),
       version: options.version ?? '0.1.0',
     },
   });

@@ -82,6 +82,8 @@ describe('risk in the node: a daily limit under 64 concurrent orders, restart an
     assert.match(metrics.body, /^qsen_risk_usage_ratio\{limit="daily_orders"\} 1$/m);
     // 10 x (1000 x 1234.5 / 100) = 123450 of 1000000
     assert.match(metrics.body, /^qsen_risk_usage_ratio\{limit="daily_notional.ARS"\} 0.12345$/m);
+    const status = await h.call('GET', '/qsen/v1/status', undefined, 'auditor');
+    assert.deepEqual(status.json['risk'], { active: true, usage: [{ limit: 'daily_notional.ARS', ratio: 0.12345 }, { limit: 'daily_orders', ratio: 1 }], refusals: { daily_orders: 54 } });
   });
 
   test('identical resends of accepted orders answer 200 and do not count again', async () => {

@@ -102,6 +102,8 @@ export interface RiskControls {
   usageRatios(): ReadonlyArray<{ readonly limit: string; readonly ratio: number }>;
   /** Every limit name a refusal can carry with the settings in force (a closed set for the metric label). */
   refusalLimits(): readonly string[];
+  /** For GET /status: whether any limit is in force, the usage ratios, and refusals since start by limit. */
+  summary(): { readonly active: boolean; readonly usage: ReadonlyArray<{ readonly limit: string; readonly ratio: number }>; readonly refusals: Readonly<Record<string, number>> };
 }
 
 interface OperatorPrice extends ReferencePrice {
@@ -138,6 +140,7 @@ export function createRiskControls(deps: RiskControlsDeps): RiskControls {
   const { clock, timezone, audit } = deps;
   const loadPrices = deps.loadPrices ?? loadReferencePricesFile;
   const ledger = createRiskLedger();
+  const refusals = new Map<string, number>();
 
   const readFilePrices = (risk: RiskConfig): PricesReading => (risk.reference_prices_file ? loadPrices(risk.reference_prices_file) : { ok: true, prices: new Map() });
   const initial = readFilePrices(deps.risk);
@@ -208,6 +211,7 @@ export function createRiskControls(deps: RiskControlsDeps): RiskControls {
     });
     if (!decision.ok) {
       const { limit, value, max, extra } = decision.refusal;
+      refusals.set(limit, (refusals.get(limit) ?? 0) + 1);
       deps.onRefusal?.(limit);
       throw qsenErrors.create('RISK_LIMIT_EXCEEDED', `the order breaks the risk limit ${limit} (${value} over ${max ?? 'the list'})`, { limit, value, max, ...extra });
     }
@@ -408,5 +412,6 @@ export function createRiskControls(deps: RiskControlsDeps): RiskControls {
     view,
     usageRatios,
     refusalLimits,
+    summary: () => ({ active: !current(clock.now()).empty, usage: usageRatios(), refusals: Object.fromEntries(refusals) }),
   };
 }

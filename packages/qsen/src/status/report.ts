@@ -1,6 +1,7 @@
 /**
  * The body of GET /qsen/v1/status: SENEBI call figures, order outcomes, uptime, kill switch,
- * reconciliation, journal, and the trading window now and its next change.
+ * reconciliation, journal, the risk controls' usage and refusals, and the trading window now and
+ * its next change.
  */
 import { evaluateWindow, type QsenConfig } from '@qsen/core';
 import type { JournalFigures, JournalHealth } from '../journal/journal.js';
@@ -23,6 +24,8 @@ export interface StatusSources {
   readonly acceptance: () => Acceptance;
   /** Contradictions between SENEBI's answers, by kind. */
   readonly contradictions: () => Record<string, number>;
+  /** The risk controls: any limit in force, usage ratios of the daily and rate limits, refusals by limit. */
+  readonly risk: () => unknown;
   readonly version: string;
 }
 
@@ -53,5 +56,6 @@ export function buildStatus(sources: StatusSources, nowMs: number, pid: number):
     orders: { ...sources.orderFigures.snapshot(), inFlight: sources.inFlight() },
     senebi: { url: config.senebi.url, operations: sources.senebiFigures.snapshot(), contradictions: sources.contradictions() },
     journal: { ...sources.journal(), ...sources.journalHealth() },
+    risk: sources.risk(),
   };
 }
