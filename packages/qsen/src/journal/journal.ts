@@ -16,7 +16,7 @@
  * than that length lost records that were once on disk: that is damage, not a torn write, and
  * opening refuses (JournalTruncatedError).
  */
-import { open, mkdir, readFile, truncate, type FileHandle } from 'node:fs/promises';
+import { open, mkdir, readFile, statfs, truncate, type FileHandle } from 'node:fs/promises';
 import { dirname } from 'node:path';
 import type { Uint64 } from '@qsen/core';
 import { encodeRecord, scanJournal, type DamagedLine, type JournalRecord, type JournalScan } from './records.js';
@@ -168,7 +168,7 @@ export async function openJournal(file: string, options: JournalOptions = {}): P
   await handle.datasync();
   const sidecar = await openSidecar(durableLengthFile(file));
   await sidecar?.write(encodeDurableLength(scan.validBytes), 0, undefined, 0).catch(() => undefined);
-  const journal = createJournal(handle, sidecar, scan.validBytes, options);
+  const journal = createJournal(handle, sidecar, dirname(file), scan.validBytes, options);
   // The torn tail is cut off, so what it showed is written down again before anything else.
   const at = new Date((options.now ?? Date.now)()).toISOString();
   await Promise.all(scan.tornIds.map((id) => journal.appendDurable({ type: 'damaged', id, at })));
@@ -194,7 +194,10 @@ function errorCode(err: unknown): string {
   return typeof (cause as NodeJS.ErrnoException | undefined)?.code === 'string' ? String((cause as NodeJS.ErrnoException).code) : 'EIO';
 }
 
-function createJournal(handle: FileHandle, sidecar: FileHandle | undefined, initialSize: number, options: JournalOptions): Journal {
+/** Free space the retry timer wants to see before it calls an idle journal writable again. */
+const PROBE_FREE_BYTES = 64 * 1024;
+
+function createJournal(handle: FileHandle, sidecar: FileHandle | undefined, dir: string, initialSize: number, options: JournalOptions): Journal {
   const retryMs = options.retryMs ?? 1000;
   const now = options.now ?? Date.now;
   let queue: Pending[] = [];
@@ -229,16 +232,22 @@ function createJournal(handle: FileHandle, sidecar: FileHandle | undefined, init
     retryTimer = setTimeout(() => {
       retryTimer = undefined;
       if (closed || !unwritable) return;
-      // A retry with nothing queued probes with an empty fdatasync; lazy records are rewritten.
+      // Queued lazy records are rewritten; with nothing queued, the probe is the free space
+      // (a write needs at least a few blocks) and an fdatasync.
       void kick().then(async () => {
-        if (unwritable && queue.length === 0 && !closed) {
+        if (!unwritable || closed) return;
+        if (queue.length === 0) {
           try {
+            const fs = await statfs(dir);
+            if (fs.bavail * fs.bsize < PROBE_FREE_BYTES) throw new Error('ENOSPC');
             await handle.datasync();
             unwritable = undefined;
+            return;
           } catch {
-            scheduleRetry();
+            // still not writable
           }
         }
+        scheduleRetry();
       });
     }, retryMs);
     retryTimer.unref();

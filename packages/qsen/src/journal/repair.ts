@@ -5,10 +5,11 @@
  * (readable in a damaged line or the torn tail) and every id the operator names gets a `damaged`
  * record, so qsen reconciles those orders with SENEBI by id; the original file is kept beside it.
  */
-import { closeSync, copyFileSync, fsyncSync, openSync, readFileSync, renameSync, rmSync, writeFileSync, writeSync } from 'node:fs';
+import { copyFileSync, readFileSync } from 'node:fs';
 import { basename, dirname, join } from 'node:path';
 import type { Uint64 } from '@qsen/core';
 import { assessJournal, durableLengthFile, encodeDurableLength, readDurableLength } from './journal.js';
+import { syncPath, writeFileAtomicSync } from '../storage/files.js';
 import { encodeRecord, type JournalRecord } from './records.js';
 
 /** What `journal check` reports. */
@@ -59,15 +60,6 @@ export async function checkJournal(file: string): Promise<JournalReport> {
   };
 }
 
-function fsyncPath(path: string): void {
-  const fd = openSync(path, 'r');
-  try {
-    fsyncSync(fd);
-  } finally {
-    closeSync(fd);
-  }
-}
-
 /** What `journal repair` did. */
 export interface RepairResult {
   readonly backup: string;
@@ -88,22 +80,8 @@ export async function repairJournal(file: string, namedIds: readonly Uint64[], n
   const content = Buffer.concat(records.map(encodeRecord));
   const backup = join(dirname(file), `${basename(file)}.before-repair-${at.replace(/[:.]/g, '-')}`);
   copyFileSync(file, backup);
-  fsyncPath(backup);
-  const temp = `${file}.repair.${process.pid}.tmp`;
-  try {
-    const fd = openSync(temp, 'w', 0o640);
-    try {
-      writeSync(fd, content);
-      fsyncSync(fd);
-    } finally {
-      closeSync(fd);
-    }
-    renameSync(temp, file);
-  } catch (err) {
-    rmSync(temp, { force: true });
-    throw err;
-  }
-  writeFileSync(durableLengthFile(file), encodeDurableLength(content.length));
-  fsyncPath(dirname(file));
+  syncPath(backup);
+  writeFileAtomicSync(file, content);
+  writeFileAtomicSync(durableLengthFile(file), encodeDurableLength(content.length));
   return { backup, kept: scan.records.length, reconciled: touched, dropped: [...new Set(scan.damaged.map((d) => d.line))] };
 }
