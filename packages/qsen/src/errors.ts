@@ -25,7 +25,7 @@ export const qsenErrors = defineErrors({
 export type QsenErrorCode = keyof typeof qsenErrors.specs;
 
 /** Why qsen refuses to start (main prints the message and exits 1); documented in docs/errors.md. */
-export const STARTUP_PROBLEMS = ['SENEBI_IDENTITY', 'JOURNAL_CORRUPT', 'JOURNAL_UNREADABLE', 'RISK_REFERENCE_PRICES'] as const;
+export const STARTUP_PROBLEMS = ['SENEBI_IDENTITY', 'JOURNAL_CORRUPT', 'JOURNAL_TRUNCATED', 'JOURNAL_UNREADABLE', 'RISK_REFERENCE_PRICES'] as const;
 
 /** One reason qsen refuses to start. */
 export type StartupProblem = (typeof STARTUP_PROBLEMS)[number];

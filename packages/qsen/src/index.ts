@@ -4,7 +4,7 @@ export { startQsen, JOURNAL_FILE, type StartOptions, type QsenNode } from './nod
 export { qsenErrors, QsenStartupError, STARTUP_PROBLEMS, type QsenErrorCode, type StartupProblem } from './errors.js';
 export { createSenebiClient, type SenebiClient, type SenebiClientOptions, type SenebiOperation, type PlacedOrder, type PlaceAnswer, isDuplicateIdReason } from './senebi/client.js';
 export { openKillSwitch, HALT_FILE, type KillSwitch, type KillSwitchState } from './killswitch/killswitch.js';
-export { openJournal, JournalCorruptError, JournalFailedError, type Journal, type OpenedJournal, type JournalFigures, type JournalHealth } from './journal/journal.js';
+export { openJournal, JournalCorruptError, JournalTruncatedError, JournalFailedError, readDurableLength, durableLengthFile, type Journal, type OpenedJournal, type JournalFigures, type JournalHealth } from './journal/journal.js';
 export { scanJournal, type JournalScan, type DamagedLine } from './journal/records.js';
 export { validateOrder, checkOrder, isSameOrder } from './orders/validation.js';
 export type { OrderContent, OrderState } from './orders/order.js';

@@ -8,15 +8,15 @@ import { join } from 'node:path';
 import { readFileSync } from 'node:fs';
 import type { Registry } from 'prom-client';
 import type winston from 'winston';
-import { ApiError, buildMetricName, createMetricsRegistry, loadConfig, createMtlsServer, createTlsMetrics, systemClock, TLS_REJECTED_CONNECTIONS_SUFFIX, type Clock, type MtlsServer, type QsenConfig, type Uint64 } from '@qsen/core';
+import { ApiError, buildMetricName, createMetricsRegistry, loadConfig, createMtlsServer, createTlsMetrics, systemClock, TLS_REJECTED_CONNECTIONS_SUFFIX, type Clock, type MtlsServer, type QsenConfig } from '@qsen/core';
 import { createApp } from './app.js';
 import type { AuditSink } from './audit/audit.js';
 import { QsenStartupError } from './errors.js';
 import { describeCertificateFile, openIdentity } from './identity/identity.js';
-import { JournalCorruptError, openJournal, type Journal } from './journal/journal.js';
+import { JOURNAL_FILE, JournalCorruptError, JournalTruncatedError, openJournal, type Journal } from './journal/journal.js';
 import { openKillSwitch } from './killswitch/killswitch.js';
 import { registerQsenMetrics, type CertificateExpiry, type CertificateName } from './metrics/metrics.js';
-import { applyRecord, buildOrderBook } from './orders/book.js';
+import { recoverOrderBook } from './orders/book.js';
 import { createMarketHours } from './orders/market.js';
 import { createOrderDesk, type OrderDesk } from './orders/desk.js';
 import { createRiskControls, type RiskControls } from './risk/controls.js';
@@ -24,8 +24,7 @@ import { createSenebiClient, type SenebiClient } from './senebi/client.js';
 import { judgeAcceptance } from './status/acceptance.js';
 import { OrderFigures, SenebiFigures } from './status/figures.js';
 
-/** File name of the journal inside `[paths] data`. */
-export const JOURNAL_FILE = 'journal.log';
+export { JOURNAL_FILE } from './journal/journal.js';
 
 /** How to start a node. */
 export interface StartOptions {
@@ -94,14 +93,14 @@ export async function startQsen(options: StartOptions): Promise<QsenNode> {
     journalOpened = await openJournal(journalFile, { now: () => clock.now() });
   } catch (err) {
     if (err instanceof JournalCorruptError) throw new QsenStartupError('JOURNAL_CORRUPT', err.message, { cause: err });
+    if (err instanceof JournalTruncatedError) throw new QsenStartupError('JOURNAL_TRUNCATED', err.message, { cause: err });
     throw new QsenStartupError('JOURNAL_UNREADABLE', `cannot open the journal ${journalFile}: ${err instanceof Error ? err.message : String(err)}`, { cause: err });
   }
   const { journal, records, tornBytes, tornIds, damaged } = journalOpened;
   if (tornBytes > 0 && tornIds.length === 0) logger.warn('journal: torn last record cut off (crash during a write; it shows no order id, so it was never acknowledged nor forwarded)', { file: journalFile, bytes: tornBytes });
   if (tornIds.length > 0) logger.warn('journal: torn last record cut off; the order ids it shows count as possibly forwarded and are reconciled with SENEBI', { file: journalFile, bytes: tornBytes, orderIds: tornIds });
   if (damaged.length > 0) logger.error('journal: damaged records; their orders count as possibly forwarded and are reconciled with SENEBI (docs/qsen.md "Journal damage")', { file: journalFile, lines: damaged.map((d) => d.line), orderIds: damaged.map((d) => d.id) });
-  const book = buildOrderBook(records);
-  for (const id of [...tornIds, ...damaged.map((d) => d.id).filter((id): id is Uint64 => id !== undefined)]) applyRecord(book, { type: 'damaged', id, at: new Date(clock.now()).toISOString() });
+  const book = recoverOrderBook(journalOpened, new Date(clock.now()).toISOString());
   logger.info('journal opened', { file: journalFile, records: records.length, orders: book.size });
 
   const registry = createMetricsRegistry({ prefix: 'qsen' });

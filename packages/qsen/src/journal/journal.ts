@@ -10,11 +10,19 @@
  * refused, its lazy records go back to the head of the queue, and the journal reports itself not
  * writable. The next append tries again, and so does a timer every `retryMs`; the first write that
  * succeeds makes it writable again.
+ *
+ * Beside the journal, `<file>.durable` holds the length qsen last made durable (rewritten in
+ * place after every fdatasync, never fsynced itself, so it can only lag behind). A journal shorter
+ * than that length lost records that were once on disk: that is damage, not a torn write, and
+ * opening refuses (JournalTruncatedError).
  */
-import { open, mkdir, readFile, truncate, type FileHandle } from 'node:fs/promises';
+import { open, mkdir, readFile, statfs, truncate, type FileHandle } from 'node:fs/promises';
 import { dirname } from 'node:path';
 import type { Uint64 } from '@qsen/core';
-import { encodeRecord, scanJournal, type DamagedLine, type JournalRecord } from './records.js';
+import { encodeRecord, scanJournal, type DamagedLine, type JournalRecord, type JournalScan } from './records.js';
+
+/** File name of the journal inside `[paths] data`. */
+export const JOURNAL_FILE = 'journal.log';
 
 /** Raised at open when a damaged record before the last one does not show its order id: the journal cannot be trusted. */
 export class JournalCorruptError extends Error {
@@ -22,6 +30,34 @@ export class JournalCorruptError extends Error {
     super(`journal ${file} is corrupt at line(s) ${lines.join(', ')}: no order id can be read there; refusing to start (run "qsen-admin journal check", docs/qsen.md "Repairing the journal")`);
     this.name = 'JournalCorruptError';
   }
+}
+
+/** Raised at open when the journal is shorter than the length qsen last made durable: records were lost. */
+export class JournalTruncatedError extends Error {
+  constructor(readonly file: string, readonly bytes: number, readonly durableBytes: number) {
+    super(`journal ${file} has ${bytes} bytes but ${durableBytes} were once durable: records were cut off; refusing to start (run "qsen-admin journal check", docs/qsen.md "Repairing the journal")`);
+    this.name = 'JournalTruncatedError';
+  }
+}
+
+/** File that holds the journal's last durable length, beside the journal. */
+export function durableLengthFile(file: string): string {
+  return `${file}.durable`;
+}
+
+/** Reads the last durable length written beside a journal (0 when absent or unreadable). */
+export async function readDurableLength(file: string): Promise<number> {
+  try {
+    const text = (await readFile(durableLengthFile(file), 'utf8')).trim();
+    return /^[0-9]{1,20}$/.test(text) && Number.isSafeInteger(Number(text)) ? Number(text) : 0;
+  } catch {
+    return 0;
+  }
+}
+
+/** The fixed-width text of a durable length (rewritten in place: no new block, no temporary file). */
+export function encodeDurableLength(bytes: number): Buffer {
+  return Buffer.from(`${String(bytes).padStart(20, '0')}\n`, 'utf8');
 }
 
 /** Raised to appenders while the journal cannot be written (or after close). */
@@ -95,6 +131,24 @@ interface Pending {
   reject: (err: unknown) => void;
 }
 
+/** What the bytes of a journal and its durable length come to (pure; shared by open and `qsen-admin journal check`). */
+export interface JournalAssessment {
+  readonly scan: JournalScan;
+  readonly durableBytes: number;
+  /** Shorter than its durable length: records once on disk were cut off (refuse to start). */
+  readonly truncated: boolean;
+  /** Damaged lines whose order id cannot be read, the last line too when it lies inside the durable length (refuse to start). */
+  readonly corruptLines: number[];
+}
+
+/** Assesses journal bytes against the durable length last recorded beside them. */
+export function assessJournal(bytes: Buffer, durableBytes: number): JournalAssessment {
+  const scan = scanJournal(bytes);
+  // A bad last line inside the durable length is damage, not a torn write: without an id, refuse.
+  const tailIsDamage = scan.tornBytes > 0 && scan.validBytes < durableBytes && scan.tornIds.length === 0;
+  return { scan, durableBytes, truncated: bytes.length < durableBytes, corruptLines: [...scan.corruptLines, ...(tailIsDamage ? [scan.tornLine] : [])] };
+}
+
 /** Opens (creating when absent) the journal file, reads it, cuts a torn tail, and returns it ready to append. */
 export async function openJournal(file: string, options: JournalOptions = {}): Promise<OpenedJournal> {
   await mkdir(dirname(file), { recursive: true });
@@ -105,16 +159,34 @@ export async function openJournal(file: string, options: JournalOptions = {}): P
     if ((err as NodeJS.ErrnoException).code !== 'ENOENT') throw err;
     bytes = Buffer.alloc(0);
   }
-  const scan = scanJournal(bytes);
-  if (scan.corruptLines.length > 0) throw new JournalCorruptError(file, scan.corruptLines);
+  const durableBytes = await readDurableLength(file);
+  const { scan, corruptLines, truncated } = assessJournal(bytes, durableBytes);
+  if (truncated) throw new JournalTruncatedError(file, bytes.length, durableBytes);
+  if (corruptLines.length > 0) throw new JournalCorruptError(file, corruptLines);
   if (scan.tornBytes > 0) await truncate(file, scan.validBytes);
   const handle = await open(file, 'a', 0o640);
   await handle.datasync();
-  const journal = createJournal(handle, scan.validBytes, options);
+  const sidecar = await openSidecar(durableLengthFile(file));
+  await sidecar?.write(encodeDurableLength(scan.validBytes), 0, undefined, 0).catch(() => undefined);
+  const journal = createJournal(handle, sidecar, dirname(file), scan.validBytes, options);
   // The torn tail is cut off, so what it showed is written down again before anything else.
   const at = new Date((options.now ?? Date.now)()).toISOString();
   await Promise.all(scan.tornIds.map((id) => journal.appendDurable({ type: 'damaged', id, at })));
   return { journal, records: scan.records, tornBytes: scan.tornBytes, tornIds: scan.tornIds, damaged: scan.damaged.filter((d) => d.id !== undefined) };
+}
+
+/** Opens the durable-length file for rewriting in place (no truncation: a full disk must not stop it); undefined when it cannot be created. */
+async function openSidecar(path: string): Promise<FileHandle | undefined> {
+  try {
+    return await open(path, 'r+');
+  } catch (err) {
+    if ((err as NodeJS.ErrnoException).code !== 'ENOENT') return undefined;
+  }
+  try {
+    return await open(path, 'w', 0o640);
+  } catch {
+    return undefined;
+  }
 }
 
 function errorCode(err: unknown): string {
@@ -122,7 +194,10 @@ function errorCode(err: unknown): string {
   return typeof (cause as NodeJS.ErrnoException | undefined)?.code === 'string' ? String((cause as NodeJS.ErrnoException).code) : 'EIO';
 }
 
-function createJournal(handle: FileHandle, initialSize: number, options: JournalOptions): Journal {
+/** Free space the retry timer wants to see before it calls an idle journal writable again. */
+const PROBE_FREE_BYTES = 64 * 1024;
+
+function createJournal(handle: FileHandle, sidecar: FileHandle | undefined, dir: string, initialSize: number, options: JournalOptions): Journal {
   const retryMs = options.retryMs ?? 1000;
   const now = options.now ?? Date.now;
   let queue: Pending[] = [];
@@ -134,6 +209,15 @@ function createJournal(handle: FileHandle, initialSize: number, options: Journal
   let failures = 0;
   let retryTimer: NodeJS.Timeout | undefined;
   const figures: JournalFigures = { records: 0, flushes: 0, bytes: 0 };
+
+  /** Records the length just made durable (best effort: a stale value only weakens the truncation check). */
+  async function noteDurable(): Promise<void> {
+    try {
+      await sidecar?.write(encodeDurableLength(size), 0, undefined, 0);
+    } catch {
+      // the next fdatasync rewrites it
+    }
+  }
 
   async function writeAll(buffer: Buffer): Promise<void> {
     let offset = 0;
@@ -148,16 +232,22 @@ function createJournal(handle: FileHandle, initialSize: number, options: Journal
     retryTimer = setTimeout(() => {
       retryTimer = undefined;
       if (closed || !unwritable) return;
-      // A retry with nothing queued probes with an empty fdatasync; lazy records are rewritten.
+      // Queued lazy records are rewritten; with nothing queued, the probe is the free space
+      // (a write needs at least a few blocks) and an fdatasync.
       void kick().then(async () => {
-        if (unwritable && queue.length === 0 && !closed) {
+        if (!unwritable || closed) return;
+        if (queue.length === 0) {
           try {
+            const fs = await statfs(dir);
+            if (fs.bavail * fs.bsize < PROBE_FREE_BYTES) throw new Error('ENOSPC');
             await handle.datasync();
             unwritable = undefined;
+            return;
           } catch {
-            scheduleRetry();
+            // still not writable
           }
         }
+        scheduleRetry();
       });
     }, retryMs);
     retryTimer.unref();
@@ -187,11 +277,13 @@ function createJournal(handle: FileHandle, initialSize: number, options: Journal
         const buffer = batch.length === 1 ? batch[0]!.buffer : Buffer.concat(batch.map((p) => p.buffer));
         if (unwritable) await handle.truncate(size);
         await writeAll(buffer);
-        if (batch.some((p) => p.durable) || unwritable) {
+        const sync = batch.some((p) => p.durable) || unwritable !== undefined;
+        if (sync) {
           await handle.datasync();
           figures.flushes += 1;
         }
         size += buffer.length;
+        if (sync) await noteDurable();
         unwritable = undefined;
         figures.records += batch.length;
         figures.bytes += buffer.length;
@@ -235,7 +327,10 @@ function createJournal(handle: FileHandle, initialSize: number, options: Journal
         await (flushing ?? kick());
         if (unwritable) throw new JournalFailedError(unwritable.code);
       }
-      if (!closed) await handle.datasync();
+      if (!closed) {
+        await handle.datasync();
+        await noteDurable();
+      }
     },
     async close() {
       if (closed) return;
@@ -249,6 +344,7 @@ function createJournal(handle: FileHandle, initialSize: number, options: Journal
       for (const p of queue) p.reject(new JournalFailedError('journal closed'));
       queue = [];
       await handle.close();
+      await sidecar?.close();
     },
     figures: () => ({ ...figures }),
     health: () => (closed

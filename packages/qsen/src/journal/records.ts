@@ -123,6 +123,8 @@ export interface JournalScan {
   readonly tornBytes: number;
   /** Order ids still readable in the torn tail. */
   readonly tornIds: Uint64[];
+  /** 1-based line number of the torn tail (0 when the tail is clean). */
+  readonly tornLine: number;
   /** Damaged lines before the last one, recoverable (with id) or not. */
   readonly damaged: DamagedLine[];
   /** 1-based numbers of the damaged lines whose order id cannot be read (real corruption). */
@@ -179,6 +181,7 @@ export function scanJournal(bytes: Buffer): JournalScan {
     validBytes,
     tornBytes: bytes.length - validBytes,
     tornIds,
+    tornLine: validBytes < bytes.length ? line : 0,
     damaged,
     corruptLines: [...new Set(damaged.filter((d) => d.id === undefined).map((d) => d.line))],
   };

@@ -4,7 +4,7 @@
  * applyRecord, turns a record into the entry's new state, for the replay and for the live path.
  */
 import type { Uint64 } from '@qsen/core';
-import type { JournalRecord } from '../journal/records.js';
+import type { DamagedLine, JournalRecord } from '../journal/records.js';
 import { FINAL_STATES, type OrderContent, type OrderState } from './order.js';
 import type { WireObject } from '../senebi/wire.js';
 
@@ -69,6 +69,17 @@ export function applyRecord(book: OrderBook, record: JournalRecord): OrderEntry 
 export function buildOrderBook(records: readonly JournalRecord[]): OrderBook {
   const book: OrderBook = new Map();
   for (const record of records) applyRecord(book, record);
+  return book;
+}
+
+/**
+ * The order book of an opened journal: its intact records, then every id that journal damage
+ * touched (torn tail, damaged lines) marked possibly forwarded (`damaged`, applied last).
+ */
+export function recoverOrderBook(opened: { readonly records: readonly JournalRecord[]; readonly tornIds: readonly Uint64[]; readonly damaged: readonly DamagedLine[] }, at: string): OrderBook {
+  const book = buildOrderBook(opened.records);
+  const touched = [...opened.tornIds, ...opened.damaged.flatMap((d) => (d.id === undefined ? [] : [d.id]))];
+  for (const id of touched) applyRecord(book, { type: 'damaged', id, at });
   return book;
 }
 
