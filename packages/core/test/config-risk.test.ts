@@ -1,28 +1,8 @@
 import { describe, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { dirname, join } from 'node:path';
-import { fileURLToPath } from 'node:url';
-import { canonicalAmount, ConfigError, loadConfig, parseConfig, renderConfigToml } from '../src/index.js';
-
-const fixture = (name: string): string => fileURLToPath(new URL(`../../test/fixtures/config/${name}`, import.meta.url));
-const fixtureDir = dirname(fixture('minimal.toml'));
-
-function problemsOf(file: string): ReadonlyArray<{ path: string; message: string }> {
-  try {
-    loadConfig(fixture(file));
-  } catch (err) {
-    assert.ok(err instanceof ConfigError, `expected a ConfigError, got ${String(err)}`);
-    return err.problems;
-  }
-  assert.fail(`${file} was accepted`);
-}
-
-function assertOneProblem(file: string, path: string, message: RegExp): void {
-  const problems = problemsOf(file);
-  assert.equal(problems.length, 1, JSON.stringify(problems));
-  assert.equal(problems[0]?.path, path);
-  assert.match(problems[0]?.message ?? '', message);
-}
+import { join } from 'node:path';
+import { canonicalAmount, loadConfig, parseConfig, renderConfigToml } from '../src/index.js';
+import { assertOneProblem, fixture, fixtureDir, problemsOf } from './support/config-fixtures.js';
 
 describe('config [risk]: good files', () => {
   test('without [risk] no limit is set and the collar fallback defaults to refuse', () => {
