@@ -10,11 +10,13 @@
 import { localDateOf, type Clock, type RiskConfig } from '@qsen/core';
 import type { AuditSink } from '../audit/audit.js';
 import { qsenErrors } from '../errors.js';
-import { formatScaled, notionalOf, parseScaled, PRICE_SCALE } from './decimal.js';
+import { notionalOf, parseScaled, PRICE_SCALE } from './decimal.js';
 import { createRiskLedger, type DayUsage } from './ledger.js';
-import { compileLimits, findLimitSpec, LIMIT_SPECS, limitTextsOf, LIST_LIMITS, scaleOf, UNREFERENCED_LIMIT, type CompiledLimits, type LimitSpec } from './limits.js';
+import { compileLimits, findLimitSpec, LIMIT_SPECS, limitTextsOf, LIST_LIMITS, UNREFERENCED_LIMIT, type CompiledLimits, type LimitSpec } from './limits.js';
 import { applyOverrides, partitionOverrides, readOverrideRequest, type LimitOverride } from './overrides.js';
 import { decideOrder, type RiskOrder } from './policy.js';
+import { createTradingDay } from './trading-day.js';
+import { describeLimit, usageOfLimit, type LimitView } from './view.js';
 import { loadReferencePricesFile, readReferencePrices, type PricesReading, type ReferencePrice } from './prices.js';
 
 /** An order as the risk controls see it: its id and the fields the policy reads. */
@@ -56,21 +58,7 @@ export interface RiskControlsDeps {
   readonly onRefusal?: (limit: string) => void;
 }
 
-/** A limit in force, as GET /qsen/v1/risk shows it. */
-export interface LimitView {
-  readonly limit: string;
-  readonly scope: LimitSpec['scope'];
-  readonly max: string;
-  readonly source: 'file' | 'override';
-  readonly fileValue: string | null;
-  readonly override?: { readonly value: string; readonly reason: string; readonly expiresAt: string; readonly setAt: string; readonly by: string };
-  /** Daily and rate limits: what today (or the window) has used, what is left, and their ratio. */
-  readonly used?: string;
-  readonly headroom?: string;
-  readonly usageRatio?: number;
-  /** daily_instrument_notional.*: usage per instrument traded today. */
-  readonly instruments?: ReadonlyArray<{ readonly instrument: string; readonly used: string; readonly headroom: string; readonly usageRatio: number }>;
-}
+export type { LimitView } from './view.js';
 
 /** The outcome of a reload. */
 export type ReloadOutcome = { readonly ok: true; readonly changes: readonly Change[] } | { readonly ok: false; readonly problems: readonly string[] };
@@ -113,7 +101,6 @@ interface OperatorPrice extends ReferencePrice {
 }
 
 const iso = (ms: number): string => new Date(ms).toISOString();
-const ratioOf = (used: bigint, max: bigint): number => (max === 0n ? 1 : Number((used * 1_000_000n) / max) / 1_000_000);
 
 /** Every file-level setting as key -> text, for the audit's before/after. */
 function settingsOf(risk: RiskConfig, prices: ReadonlyMap<string, ReferencePrice>): Map<string, string> {
@@ -178,18 +165,7 @@ export function createRiskControls(deps: RiskControlsDeps): RiskControls {
   rebuildPrices();
   recompile(clock.now());
 
-  // Trading days change at a local midnight, which falls on a whole UTC minute in every zone in
-  // use: the local date is computed once per minute.
-  let dayMinute = Number.NaN;
-  let dayText = '';
-  const dayAt = (nowMs: number): string => {
-    const minute = Math.floor(nowMs / 60_000);
-    if (minute !== dayMinute) {
-      dayMinute = minute;
-      dayText = localDateOf(timezone, nowMs);
-    }
-    return dayText;
-  };
+  const dayAt = createTradingDay(timezone);
 
   const current = (nowMs: number): CompiledLimits => {
     if (nowMs >= nextExpiryMs) recompile(nowMs);
@@ -219,51 +195,8 @@ export function createRiskControls(deps: RiskControlsDeps): RiskControls {
   }
 
   function limitView(spec: LimitSpec, max: string, usage: DayUsage, nowMs: number): LimitView {
-    const fileValue = limitTextsOf(fileRisk).get(spec.name) ?? null;
-    const o = overrides.get(spec.name);
-    const base = {
-      limit: spec.name,
-      scope: spec.scope,
-      max,
-      source: o ? ('override' as const) : ('file' as const),
-      fileValue,
-      ...(o ? { override: { value: o.value, reason: o.reason, expiresAt: iso(o.expiresAtMs), setAt: iso(o.setAtMs), by: o.by } } : {}),
-    };
-    const usedOf = usedFor(spec.name, usage, nowMs);
-    if (usedOf === undefined) return base;
-    const scale = scaleOf(spec.kind);
-    const maxValue = parseScaled(max, scale) ?? 0n;
-    const view: LimitView = {
-      ...base,
-      used: formatScaled(usedOf.total, scale),
-      headroom: formatScaled(maxValue > usedOf.total ? maxValue - usedOf.total : 0n, scale),
-      usageRatio: ratioOf(usedOf.total, maxValue),
-    };
-    if (!usedOf.instruments) return view;
-    return {
-      ...view,
-      instruments: [...usedOf.instruments].sort(([a], [b]) => a.localeCompare(b)).map(([instrument, used]) => ({
-        instrument,
-        used: formatScaled(used, scale),
-        headroom: formatScaled(maxValue > used ? maxValue - used : 0n, scale),
-        usageRatio: ratioOf(used, maxValue),
-      })),
-    };
-  }
-
-  /** What a daily or rate limit has used (its highest instrument for the per-instrument limits). */
-  function usedFor(name: string, usage: DayUsage, nowMs: number): { total: bigint; instruments?: ReadonlyMap<string, bigint> } | undefined {
-    if (name === 'daily_orders') return { total: BigInt(usage.orders) };
-    if (name === 'orders_per_second') return { total: BigInt(ledger.admittedWithin(nowMs, 1000)) };
-    if (name === 'orders_per_minute') return { total: BigInt(ledger.admittedWithin(nowMs, 60_000)) };
-    const [kind, currency = ''] = name.split('.');
-    if (kind === 'daily_notional') return { total: usage.notional.get(currency) ?? 0n };
-    if (kind === 'daily_instrument_notional') {
-      const perInstrument = usage.instrumentNotional.get(currency) ?? new Map<string, bigint>();
-      const highest = [...perInstrument.values()].reduce((a, b) => (b > a ? b : a), 0n);
-      return { total: highest, instruments: perInstrument };
-    }
-    return undefined;
+    const rate = { lastSecond: ledger.admittedWithin(nowMs, 1000), lastMinute: ledger.admittedWithin(nowMs, 60_000) };
+    return describeLimit(spec, max, limitTextsOf(fileRisk).get(spec.name) ?? null, overrides.get(spec.name), usageOfLimit(spec.name, usage, rate));
   }
 
   function limitsInForce(nowMs: number): LimitView[] {
