@@ -84,6 +84,14 @@ describe('risk controls: consumption', () => {
     assert.equal(refusalOf(() => controls.admit(order('5')))['limit'], 'daily_orders');
   });
 
+  test('keep counts an order admitted before without checking it again, once', () => {
+    const { controls } = setup('max_daily_orders = 1\nmax_order_quantity = "10"');
+    controls.keep(order('1', { quantity: '5000' }));
+    controls.keep(order('1', { quantity: '5000' }));
+    assert.equal(((controls.view()['limits'] as Array<Record<string, unknown>>).find((l) => l['limit'] === 'daily_orders'))?.['used'], '1');
+    assert.equal(refusalOf(() => controls.admit(order('2', { quantity: '1' })))['limit'], 'daily_orders');
+  });
+
   test('the day counters reset at local midnight in the schedule\'s zone (ManualClock)', () => {
     // 23:59:30 in Buenos Aires = 02:59:30 UTC the next day.
     const { controls, clock } = setup('max_daily_notional = { ARS = "2000" }', undefined, Date.parse('2026-12-02T02:59:30Z'));

@@ -213,3 +213,31 @@ describe('risk in the node: release on rejection, unknown delivery, operator end
     assert.match(fixed.stdout, /^reloaded: 1 change\(s\)\nKEY +BEFORE +AFTER\nlimit.order_quantity +500 +1000$/m);
   });
 });
+
+describe('risk in the node: the resend of an order whose delivery is unknown', () => {
+  const clock = new ManualClock(NOON);
+  let h: Harness;
+  before(async () => {
+    h = await startHarness({ clock, settings: { risk: 'max_order_quantity = "1000"' } });
+  });
+  after(async () => {
+    await h.close();
+  });
+
+  test('is never refused by a limit tightened since it was first admitted, even on the next day (SENEBI may hold it)', async () => {
+    h.senebi.fault = 'error_before_store';
+    const first = await h.call('POST', '/qsen/v1/sendOrder', orderJson(id(1)));
+    assert.equal(first.status, 502, first.body);
+    assert.equal((errorOf(first.json)['details'] as Record<string, unknown>)['delivery'], 'unknown');
+    h.senebi.fault = 'none';
+    // The next trading day: the reservation of yesterday is gone, and the limit is tighter.
+    clock.advance(24 * 3600_000);
+    const tighten = JSON.stringify({ limit: 'order_quantity', value: '10', reason: 'tighter', expiresAt: new Date(clock.now() + 3600_000).toISOString() });
+    assert.equal((await h.call('POST', '/qsen/v1/risk/override', tighten, 'operator')).status, 200);
+    const retry = await h.call('POST', '/qsen/v1/sendOrder', orderJson(id(1)));
+    assert.equal(retry.status, 200, retry.body);
+    assert.equal((retry.json['order'] as Record<string, unknown>)['status'], 'accepted');
+    // A new order is checked against the tightened limit.
+    assert.equal((await h.call('POST', '/qsen/v1/sendOrder', orderJson(id(2)))).status, 422);
+  });
+});

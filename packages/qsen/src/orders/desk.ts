@@ -50,6 +50,8 @@ export type ContradictionKind = 'record_differs' | 'duplicate_without_record';
  */
 export interface RiskGate {
   admit(order: OrderContent): void;
+  /** Counts an order that was admitted before and may be at SENEBI (a resend), without checking it again. */
+  keep(order: OrderContent): void;
   settle(id: Uint64, state: OrderState): void;
 }
 
@@ -198,11 +200,14 @@ export function createOrderDesk(deps: OrderDeskDeps): OrderDesk {
     const id = order.id;
     if (deps.killSwitch.isHalted()) throw qsenErrors.create('HALTED');
     if (!deps.isMarketOpen(clock.now())) throw qsenErrors.create('MARKET_CLOSED', undefined, { at: iso() });
-    // Risk: after validation and the fence, before the journal; synchronous with the reservation, so
-    // concurrent orders cannot share the last unit of a limit. Nothing refused is journaled or sent.
-    deps.risk?.admit(order);
     // An earlier copy may still reach SENEBI: then no failure of this copy can make the order not_sent.
     const earlierCopyPossible = existing !== undefined && UNCERTAIN_STATES.includes(existing.state);
+    // Risk: after validation and the fence, before the journal; synchronous with the reservation, so
+    // concurrent orders cannot share the last unit of a limit. Nothing refused is journaled or sent.
+    // An order that may already be at SENEBI passed the check when it was first admitted: refusing
+    // its resend now would answer 422 for an order SENEBI may hold, so it is only counted.
+    if (earlierCopyPossible) deps.risk?.keep(order);
+    else deps.risk?.admit(order);
     try {
       if (!existing) await recordDurable({ type: 'order', id, order, at: iso() });
       else if (!earlierCopyPossible) await recordDurable({ type: 'state', id, state: 'received', at: iso() });

@@ -74,6 +74,8 @@ export interface Change {
 export interface RiskControls {
   /** Checks one validated order and reserves its consumption; throws 422 RISK_LIMIT_EXCEEDED. An id that already holds a reservation today passes without counting again. */
   admit(order: RiskOrderWithId): void;
+  /** Counts an order admitted before that may be at SENEBI (a resend of an unknown delivery), without checking it. */
+  keep(order: RiskOrderWithId): void;
   /** Tells the controls an order's new state: rejected and not_sent give the consumption back. */
   settle(id: string, state: string): void;
   /** Rebuilds today's ledger from the journaled orders (at start). */
@@ -324,8 +326,18 @@ export function createRiskControls(deps: RiskControlsDeps): RiskControls {
     return names;
   }
 
+  const consumptionOf = (order: RiskOrder): { currency: string; instrument: string; notional: bigint } => ({
+    currency: order.currency,
+    instrument: order.instrument,
+    notional: notionalOf(BigInt(order.quantity), parseScaled(order.price, PRICE_SCALE) ?? 0n),
+  });
+
   return {
     admit,
+    keep(order) {
+      const nowMs = clock.now();
+      ledger.reserve(dayAt(nowMs), order.id, consumptionOf(order), nowMs);
+    },
     settle(id, state) {
       if (RELEASING_STATES.includes(state)) ledger.release(id);
     },
@@ -335,8 +347,7 @@ export function createRiskControls(deps: RiskControlsDeps): RiskControls {
       for (const { order, state, receivedAt } of orders) {
         const atMs = Date.parse(receivedAt);
         if (RELEASING_STATES.includes(state) || !Number.isFinite(atMs) || localDateOf(timezone, atMs) !== today) continue;
-        const notional = notionalOf(BigInt(order.quantity), parseScaled(order.price, PRICE_SCALE) ?? 0n);
-        ledger.reserve(today, order.id, { currency: order.currency, instrument: order.instrument, notional }, Math.min(atMs, nowMs));
+        ledger.reserve(today, order.id, consumptionOf(order), Math.min(atMs, nowMs));
       }
     },
     reload,
