@@ -18,9 +18,6 @@ import { createStatusRoutes } from './routes/status.js';
 import type { SenebiClient } from './senebi/client.js';
 import type { StatusSources } from './status/report.js';
 
-/** Internal paths (loopback peers, no client certificate). */
-export const QSEN_INTERNAL_PATHS = ['/qsen/v1/ping'] as const;
-
 /** Everything the application needs. */
 export interface AppDeps {
   readonly config: QsenConfig;
@@ -41,7 +38,6 @@ export function createApp(deps: AppDeps): express.Express {
   const { config, clock } = deps;
   return createApiApp({
     logger: deps.logger,
-    internalPaths: QSEN_INTERNAL_PATHS,
     mount: (app) => {
       app.use(createOrderRoutes({ desk: deps.desk, senebi: deps.senebi, range: config.id_range, timezone: config.schedule.timezone, clock, audit: deps.audit }));
       app.use(createRiskRoutes({ risk: deps.risk }));

@@ -51,7 +51,7 @@ async function main(): Promise<void> {
 
   let node;
   try {
-    node = await startQsen({ config, logger, audit, watchTlsFiles: true, version: readVersion() });
+    node = await startQsen({ config, logger, audit, version: readVersion() });
   } catch (err) {
     // The stable code first (docs/errors.md, "Start-up problems of qsen"), then what to do.
     const message = err instanceof QsenStartupError ? `${err.problem}: ${err.message}` : err instanceof Error ? err.message : String(err);

@@ -1,9 +1,9 @@
 /**
  * The body of GET /qsen/v1/status: SENEBI call figures, order outcomes, uptime, kill switch,
- * reconciliation, journal, the risk controls' usage and refusals, and the trading window now and
- * its next change.
+ * reconciliation, journal, the risk controls' usage and refusals, the trading window now and its
+ * next change, and the TLS material in force.
  */
-import { evaluateWindow, type QsenConfig } from '@qsen/core';
+import { evaluateWindow, type QsenConfig, type TrustStatus } from '@qsen/core';
 import type { JournalFigures, JournalHealth } from '../journal/journal.js';
 import type { KillSwitchState } from '../killswitch/killswitch.js';
 import type { Acceptance } from './acceptance.js';
@@ -27,6 +27,8 @@ export interface StatusSources {
   /** The risk controls: any limit in force, usage ratios of the daily and rate limits, refusals by limit. */
   readonly risk: () => unknown;
   readonly version: string;
+  /** The TLS material this node enforces (CRL number, revoked count, last reload error). */
+  readonly tls: () => TrustStatus;
 }
 
 /** Builds the status body at the instant nowMs. */
@@ -57,5 +59,6 @@ export function buildStatus(sources: StatusSources, nowMs: number, pid: number):
     senebi: { url: config.senebi.url, operations: sources.senebiFigures.snapshot(), contradictions: sources.contradictions() },
     journal: { ...sources.journal(), ...sources.journalHealth() },
     risk: sources.risk(),
+    tls: sources.tls(),
   };
 }
