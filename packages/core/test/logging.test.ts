@@ -106,6 +106,19 @@ describe('logging: process logger', () => {
     assert.equal(total, 200);
   });
 
+  test('closeLogger resolves only once the files rotated away from are flushed too (no line lost at exit)', async () => {
+    const dir = tempDir();
+    const logger = createProcessLogger({ dir, name: 'qsen', maxSizeMb: 0.05 }); // about 50 KiB a file
+    const filler = 'y'.repeat(2000);
+    for (let i = 0; i < 2000; i++) logger.info(filler, { n: i });
+    await closeLogger(logger);
+    const files = logFiles(dir);
+    assert.ok(files.length >= 20, `expected many rotated files, got ${files.length}`);
+    const seen = new Set<number>();
+    for (const f of files) for (const line of readLines(join(dir, f))) seen.add(Number(line["n"]));
+    assert.equal(seen.size, 2000, `lines on disk when closeLogger resolved: ${seen.size} of 2000`);
+  });
+
   test('a log folder that becomes unwritable does not crash the process: failures are counted, then the file reopens', async () => {
     const dir = join(tempDir(), 'logs');
     const clock = new ManualClock(Date.now());

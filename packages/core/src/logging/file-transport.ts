@@ -29,13 +29,52 @@ export interface RotatingFileOptions {
 /** The rotator's stream, as far as this transport uses it. */
 interface RotatorStream {
   on(event: 'error', listener: (err: unknown) => void): unknown;
+  on(event: 'rotate' | 'finish', listener: () => void): unknown;
   end(callback?: () => void): unknown;
+}
+
+/** Longest wait of closeFile() for the files a rotation left behind to flush. */
+export const CLOSE_FLUSH_BOUND_MS = 5_000;
+
+/**
+ * Counts the file streams behind one rotator: on a rotation file-stream-rotator ends the old
+ * file's stream without waiting for it, and every stream's 'finish' is re-emitted on the
+ * rotator's stream. All lines are on disk once as many streams finished as were opened.
+ */
+class StreamLedger {
+  private opened = 1;
+  private finished = 0;
+  private waiters: Array<() => void> = [];
+
+  constructor(stream: RotatorStream) {
+    stream.on('rotate', () => {
+      this.opened += 1;
+    });
+    stream.on('finish', () => {
+      this.finished += 1;
+      if (this.finished >= this.opened) for (const w of this.waiters.splice(0)) w();
+    });
+  }
+
+  /** Resolves once every opened file stream finished, or after `boundMs`. */
+  allFinished(boundMs: number): Promise<void> {
+    if (this.finished >= this.opened) return Promise.resolve();
+    return new Promise<void>((resolve) => {
+      const timer = setTimeout(resolve, boundMs);
+      timer.unref();
+      this.waiters.push(() => {
+        clearTimeout(timer);
+        resolve();
+      });
+    });
+  }
 }
 
 /** The rotating-file transport (one per process log and one for the audit log). */
 export class RotatingFileTransport extends TransportStream {
   private readonly opts: RotatingFileOptions;
   private inner: DailyRotateFile | undefined;
+  private ledger: StreamLedger | undefined;
   private brokenAt: number | undefined;
   private closing: Promise<void> | undefined;
 
@@ -79,6 +118,7 @@ export class RotatingFileTransport extends TransportStream {
       (inner.logStream as unknown as RotatorStream).on('error', (err) => {
         if (this.inner === inner) this.fail(err);
       });
+      this.ledger = new StreamLedger(inner.logStream as unknown as RotatorStream);
       this.inner = inner;
       this.brokenAt = undefined;
     } catch (err) {
@@ -101,18 +141,23 @@ export class RotatingFileTransport extends TransportStream {
     next();
   }
 
-  /** Ends the file stream; resolves once every written line is flushed to the file (idempotent). */
+  /**
+   * Ends the file stream; resolves once every written line is flushed to its file, the files
+   * rotated away from included (bounded by CLOSE_FLUSH_BOUND_MS; idempotent).
+   */
   closeFile(): Promise<void> {
     if (!this.closing) {
       const inner = this.inner;
+      const ledger = this.ledger;
       this.inner = undefined;
       this.closing = new Promise<void>((resolve) => {
         if (!inner) return resolve();
         try {
-          (inner.logStream as unknown as RotatorStream).end(() => resolve());
+          (inner.logStream as unknown as RotatorStream).end(() => undefined);
         } catch {
-          resolve();
+          return resolve();
         }
+        void (ledger ? ledger.allFinished(CLOSE_FLUSH_BOUND_MS) : Promise.resolve()).then(resolve);
       });
     }
     return this.closing;
