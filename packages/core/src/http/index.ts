@@ -9,3 +9,4 @@ export * from './respond.js';
 export * from './routes.js';
 export * from './api-app.js';
 export * from './server.js';
+export * from './limits.js';

@@ -13,6 +13,7 @@ import type winston from 'winston';
 import { describeCrl } from '@qsen/pki';
 import type { TlsMetrics } from '../metrics/tls.js';
 import { decideConnection } from './decision.js';
+import { applyConnectionLimits, CONNECTION_LIMITS, reportRefusals, type ConnectionLimits } from './limits.js';
 import { readConnectionFacts, readPeerIdentity } from './peer.js';
 import {
   HTTP_HEADERS_TIMEOUT_MS,
@@ -59,6 +60,8 @@ export interface MtlsServerOptions {
   watchIntervalMs?: number;
   /** The clock for the CRL freshness check (default: the system clock). */
   now?: () => Date;
+  /** Per-source connection and handshake limits (default CONNECTION_LIMITS; see limits.ts). */
+  connectionLimits?: ConnectionLimits;
 }
 
 /** A CRL this close to its nextUpdate is reported as a warning at every (re)load. */
@@ -133,6 +136,9 @@ export function createMtlsServer(opts: MtlsServerOptions): MtlsServer {
     logger.warn('tls connection refused', { remoteAddress: remoteAddress ?? null, reason, subject: subject ?? null });
     metrics?.rejectedConnections.inc({ reason });
   };
+
+  // Floods: a source over its connection or handshake limit is closed at accept (limits.ts).
+  applyConnectionLimits(server, opts.connectionLimits ?? CONNECTION_LIMITS, reportRefusals(logger, metrics ? (reason) => metrics.rejectedConnections.inc({ reason }) : undefined));
 
   // Remember each raw connection's peer address: a socket that failed its handshake may no longer know it.
   const peers = new WeakMap<Socket, string | undefined>();

@@ -31,6 +31,14 @@ export function parseSystemctlShow(name: ProcessName, text: string): ProcessStat
   return { name, state: pid === null && state === 'running' ? 'stopped' : state, pid, invocation: fields.get('InvocationID') ?? '', startedAt, starts: null };
 }
 
+/**
+ * True when a restart meant for invocation `observed` has nothing left to do (pure): the unit
+ * runs another invocation now, or is already on its way down or up (a restart under way).
+ */
+export function isReplaced(observed: string, current: ProcessState): boolean {
+  return current.invocation !== observed || current.state === 'starting' || current.state === 'stopping';
+}
+
 /** Process control through `systemctl`. `systemctlPath` is injectable for tests (a fake systemctl). */
 export class SystemdControl implements ProcessControl {
   readonly mode = 'systemd' as const;
@@ -57,7 +65,12 @@ export class SystemdControl implements ProcessControl {
     return this.status(name);
   }
 
-  async restart(name: ProcessName): Promise<ProcessState> {
+  async restart(name: ProcessName, ifInvocation?: string): Promise<ProcessState> {
+    if (ifInvocation !== undefined) {
+      // The caller holds the target's cross-kan lock: this check and the restart are one step.
+      const current = await this.status(name);
+      if (isReplaced(ifInvocation, current)) return { ...current, coalesced: true };
+    }
     await this.#run(['restart', '--no-ask-password', unitOf(name)], this.#timeoutMs);
     return this.status(name);
   }
