@@ -12,6 +12,7 @@ import type { KanMetrics } from './metrics/kan-metrics.js';
 import type { ProcessControl } from './process/control.js';
 import type { Watchdog } from './watchdog/watchdog.js';
 import type { RestartRequests } from './watchdog/requests.js';
+import type { RestartLedger } from './watchdog/ledger.js';
 import type { VersionInfo } from './version.js';
 import { mountPingRoutes } from './routes/ping.js';
 import { mountVersionRoutes } from './routes/version.js';
@@ -31,6 +32,8 @@ export interface KanAppDeps {
   readonly requests: RestartRequests;
   /** The watchdog whose view status shows (null: status shows no targets). */
   readonly watchdog: Watchdog | null;
+  /** The restart ledger status shows. */
+  readonly ledger: RestartLedger;
   readonly registry: Registry;
   readonly metrics: KanMetrics;
   readonly now: () => number;
@@ -52,7 +55,7 @@ export function createApp(deps: KanAppDeps): { app: express.Express; close(): vo
       mountVersionRoutes(a, { version: deps.version });
       mountStatusRoutes(a, {
         selfIndex: deps.selfIndex, startedAt: deps.startedAt, now: deps.now, version: deps.version, control: deps.control,
-        watchdog: deps.watchdog, runDir: deps.config.paths.run, settings: deps.config.watchdog, schedule: deps.config.schedule,
+        watchdog: deps.watchdog, ledger: deps.ledger, schedule: deps.config.schedule,
         folders: { logs: deps.config.paths.logs, data: deps.config.paths.data },
         certificates: { server: deps.config.tls.cert, ca: deps.config.tls.ca },
       });

@@ -11,6 +11,7 @@ export const kanErrors = defineErrors({
   LOG_NOT_FOUND: { status: 404, message: 'no such log file' },
   TRUNCATE_FAILED: { status: 500, message: 'the log could not be truncated' },
   INVALID_NODE: { status: 400, message: 'node must be 0, 1 or 2' },
+  KAN_QUORUM: { status: 409, message: 'restarting this kan now would leave fewer than two kans up' },
   INVALID_PARAMETER: { status: 400, message: 'a query parameter is not valid' },
   NODE_EXPORTER_UNAVAILABLE: { status: 502, message: 'node_exporter did not answer' },
   PROCESS_CONTROL_FAILED: { status: 502, message: "the process owner (systemd or the launcher) refused or failed" },

@@ -3,12 +3,12 @@ import assert from 'node:assert/strict';
 import { writeFileSync, mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { createCa, issueServerCertificate } from '@qsen/pki';
-import { evaluateWindow, ManualClock, systemClock, type Clock, type ScheduleConfig } from '@qsen/core';
+import { evaluateWindow, ManualClock, systemClock, type Clock, type ScheduleConfig, type WatchdogConfig } from '@qsen/core';
 import { findFreePort, makeTempDir, waitFor } from '@qsen/testkit';
 import { Coordinator } from '../src/watchdog/coordinator.js';
-import { Watchdog, type WatchdogSettings } from '../src/watchdog/watchdog.js';
+import { Watchdog } from '../src/watchdog/watchdog.js';
 import { createHttpsProbe } from '../src/watchdog/probe.js';
-import { readHistory } from '../src/watchdog/history.js';
+import { backoffPolicyOf, readHistory, RestartLedger } from '../src/watchdog/ledger.js';
 import { silentLog, type LogSink } from '../src/log-sink.js';
 import type { ProcessName } from '../src/process/control.js';
 import { TestOwner } from './owner.js';
@@ -30,7 +30,7 @@ before(() => {
 });
 after(() => tmp.remove());
 
-const defaultSettings: WatchdogSettings = {
+const defaultSettings: WatchdogConfig = {
   interval_ms: 600, timeout_ms: 500, failure_threshold: 3, startup_grace_ms: 3_000, stop_grace_ms: 500,
   backoff_initial_ms: 400, backoff_max_ms: 3_200, stable_after_ms: 10_000,
 };
@@ -43,7 +43,7 @@ interface Cluster {
 }
 
 /** Three watchdogs (kan 0, 1, 2) over stand-in nodes owned by a TestOwner. */
-async function startCluster(opts: { qsenCrashAfterMs?: number; clock?: Clock; windowOpen?: (ms: number) => boolean; startQsen?: boolean; watchers?: number[]; settings?: WatchdogSettings; watchConnections?: boolean; dailyDueAt?: (afterMs: number) => number; ownerRestartGraceMs?: number } = {}): Promise<Cluster> {
+async function startCluster(opts: { qsenCrashAfterMs?: number; clock?: Clock; windowOpen?: (ms: number) => boolean; startQsen?: boolean; watchers?: number[]; settings?: WatchdogConfig; watchConnections?: boolean; dailyDueAt?: (afterMs: number) => number; ownerRestartGraceMs?: number } = {}): Promise<Cluster> {
   const settings = opts.settings ?? defaultSettings;
   const runDir = join(tmp.path, `run-${Math.random().toString(16).slice(2)}`);
   mkdirSync(runDir);
@@ -75,14 +75,12 @@ async function startCluster(opts: { qsenCrashAfterMs?: number; clock?: Clock; wi
     ready.close();
   }
   const watchdogs = watchers.map((selfIndex) => {
-    const coordinator = new Coordinator({
-      control: owner, runDir, selfIndex, clock, logger: debugLog(selfIndex),
-      policy: { backoffInitialMs: settings.backoff_initial_ms, backoffMaxMs: settings.backoff_max_ms, stableAfterMs: settings.stable_after_ms },
-    });
+    const ledger = new RestartLedger(runDir, backoffPolicyOf(settings));
+    const coordinator = new Coordinator({ control: owner, ledger, runDir, selfIndex, clock, logger: debugLog(selfIndex) });
     const probe = createHttpsProbe({ caPem });
     probes.push(probe);
     return new Watchdog({
-      selfIndex, qsenPort, kanPorts, settings, control: owner, coordinator, probe, clock,
+      selfIndex, qsenPort, kanPorts, settings, control: owner, coordinator, ledger, probe, clock,
       isWindowOpen: opts.windowOpen ?? (() => true), dailyRestartDueAt: opts.dailyDueAt ?? null, ...(opts.watchConnections ? { caPem } : {}), ownerRestartGraceMs: opts.ownerRestartGraceMs ?? 2_000, logger: debugLog(selfIndex),
     });
   });

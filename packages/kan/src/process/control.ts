@@ -34,14 +34,15 @@ export interface ProcessControl {
   readonly mode: 'systemd' | 'local';
   /** The owner's view of one process. */
   status(name: ProcessName): Promise<ProcessState>;
-  /** Starts the process (no-op when running); resolves with the new state. */
-  start(name: ProcessName): Promise<ProcessState>;
-  /** Stops the process (SIGTERM, SIGKILL after the owner's grace); resolves with the new state. */
-  stop(name: ProcessName): Promise<ProcessState>;
-  /**
-   * Stops then starts the process: one new invocation. With `ifInvocation`, only when that
-   * invocation is still the current one; otherwise nothing is done and the answer says `coalesced`.
+  /*
+   * Every verb takes the invocation the caller judged (`ifInvocation`): the owner acts only
+   * while it is the current one; otherwise it does nothing and the answer says `coalesced`.
    */
+  /** Starts the process (no-op when running); resolves with the new state. */
+  start(name: ProcessName, ifInvocation?: string): Promise<ProcessState>;
+  /** Stops the process (SIGTERM, SIGKILL after the owner's grace); resolves with the new state. */
+  stop(name: ProcessName, ifInvocation?: string): Promise<ProcessState>;
+  /** Stops then starts the process: one new invocation. */
   restart(name: ProcessName, ifInvocation?: string): Promise<ProcessState>;
 }
 

@@ -24,6 +24,11 @@ export function fromLauncherStatus(name: ProcessName, s: LauncherProcessStatus):
   };
 }
 
+/** The launcher's invocation counter of a ProcessState's invocation text (pure); undefined when not one. */
+function launcherInvocation(text: string | undefined): number | undefined {
+  return text !== undefined && /^\d{1,15}$/.test(text) ? Number(text) : undefined;
+}
+
 /** Process control through the launcher's Unix control socket. */
 export class LocalControl implements ProcessControl {
   readonly mode = 'local' as const;
@@ -40,17 +45,16 @@ export class LocalControl implements ProcessControl {
     return fromLauncherStatus(name, await this.#guard(this.#client.status(name)));
   }
 
-  async start(name: ProcessName): Promise<ProcessState> {
-    return fromLauncherStatus(name, await this.#guard(this.#client.start(name)));
+  async start(name: ProcessName, ifInvocation?: string): Promise<ProcessState> {
+    return fromLauncherStatus(name, await this.#guard(this.#client.start(name, launcherInvocation(ifInvocation))));
   }
 
-  async stop(name: ProcessName): Promise<ProcessState> {
-    return fromLauncherStatus(name, await this.#guard(this.#client.stop(name)));
+  async stop(name: ProcessName, ifInvocation?: string): Promise<ProcessState> {
+    return fromLauncherStatus(name, await this.#guard(this.#client.stop(name, launcherInvocation(ifInvocation))));
   }
 
   async restart(name: ProcessName, ifInvocation?: string): Promise<ProcessState> {
-    const observed = ifInvocation === undefined || !/^\d+$/.test(ifInvocation) ? undefined : Number(ifInvocation);
-    return fromLauncherStatus(name, await this.#guard(this.#client.restart(name, observed)));
+    return fromLauncherStatus(name, await this.#guard(this.#client.restart(name, launcherInvocation(ifInvocation))));
   }
 
   /** Every failure of the owner is PROCESS_CONTROL_FAILED for the kan (the owner's own code kept in details). */

@@ -12,9 +12,9 @@ import { PROCESSES_PATH, processPath, verbPath, type ControlErrorBody, type Cont
 export interface OwnerClient {
   status(name: string): Promise<ProcessStatus>;
   list(): Promise<ProcessStatus[]>;
-  start(name: string): Promise<ProcessStatus>;
-  stop(name: string): Promise<ProcessStatus>;
-  /** Restarts; with `ifInvocation`, only when that invocation still runs (else answers `coalesced: true`). */
+  /** Each verb with `ifInvocation` acts only while that invocation is the current one (else it answers `coalesced: true`). */
+  start(name: string, ifInvocation?: number): Promise<ProcessStatus>;
+  stop(name: string, ifInvocation?: number): Promise<ProcessStatus>;
   restart(name: string, ifInvocation?: number): Promise<ProcessStatus>;
 }
 
@@ -79,8 +79,8 @@ export function createOwnerClient(socketPath: string, options: OwnerClientOption
   return {
     status: (name) => call<ProcessStatus>('GET', processPath(name), statusTimeoutMs),
     list: async () => (await call<ProcessListAnswer>('GET', PROCESSES_PATH, statusTimeoutMs)).processes,
-    start: (name) => verb(name, 'start'),
-    stop: (name) => verb(name, 'stop'),
+    start: (name, ifInvocation) => verb(name, 'start', ifInvocation),
+    stop: (name, ifInvocation) => verb(name, 'stop', ifInvocation),
     restart: (name, ifInvocation) => verb(name, 'restart', ifInvocation),
   };
 }

@@ -45,9 +45,9 @@ export interface ProcessStatus {
   /** Launcher extension: exits in a row that came sooner than the stable period after a start. */
   readonly consecutiveCrashes: number;
   /**
-   * Verb answers only: true when a restart named the invocation it meant to replace
-   * (`?invocation=N`) and that invocation was already gone when the verb's turn came, so the
-   * owner did nothing (the restart it asked for has happened).
+   * Verb answers only: true when the verb named the invocation it meant to act on
+   * (`?invocation=N`) and that invocation was no longer the current one when the verb's turn
+   * came, so the owner did nothing (someone else already started, stopped or restarted it).
    */
   readonly coalesced?: boolean;
 }
@@ -71,7 +71,7 @@ export interface ControlErrorBody {
 /** Path of the process list. */
 export const PROCESSES_PATH = '/v1/processes';
 
-/** The query parameter of `restart` naming the invocation the caller observed (coalescing). */
+/** The query parameter of a verb naming the invocation the caller observed (coalescing). */
 export const IF_INVOCATION_PARAM = 'invocation';
 
 /** Path of one process's status. */
@@ -79,13 +79,13 @@ export function processPath(name: string): string {
   return `${PROCESSES_PATH}/${encodeURIComponent(name)}`;
 }
 
-/** Path of one verb on one process; `ifInvocation` (restart) names the invocation to replace. */
+/** Path of one verb on one process; `ifInvocation` names the invocation the verb is meant for. */
 export function verbPath(name: string, verb: ControlVerb, ifInvocation?: number): string {
   const query = ifInvocation === undefined ? '' : `?${IF_INVOCATION_PARAM}=${ifInvocation}`;
   return `${processPath(name)}/${verb}${query}`;
 }
 
-/** Reads `?invocation=N` of a restart (pure): the number, undefined when absent, null when malformed. */
+/** Reads `?invocation=N` of a verb (pure): the number, undefined when absent, null when malformed. */
 export function parseIfInvocation(value: unknown): number | undefined | null {
   if (value === undefined) return undefined;
   if (typeof value !== 'string' || !/^\d{1,15}$/.test(value)) return null;

@@ -66,11 +66,11 @@ export function createControlApp({ supervisor, logger }: ControlAppDeps): expres
       return next(launcherErrors.create('VERB_NOT_ALLOWED', `${name} only reports its status over the control channel`, { name, verb }));
     }
     const ifInvocation = parseIfInvocation(req.query[IF_INVOCATION_PARAM]);
-    if (ifInvocation === null || (ifInvocation !== undefined && verb !== 'restart')) {
+    if (ifInvocation === null) {
       return next(launcherErrors.create('INVALID_INVOCATION', undefined, { verb }));
     }
     logger.info(`control: ${verb} ${name}`, { verb, process: name, ifInvocation: ifInvocation ?? null });
-    const status = verb === 'restart' ? await supervisor.restart(name, ifInvocation) : await supervisor[verb](name);
+    const status = await supervisor[verb](name, ifInvocation);
     logger.info(`control: ${verb} ${name} done`, { verb, process: name, pid: status.pid, invocation: status.invocation, coalesced: status.coalesced === true });
     res.json(status);
   });

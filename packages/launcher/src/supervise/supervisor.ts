@@ -73,16 +73,16 @@ export interface Supervisor {
   status(name: string): ProcessStatus;
   /** Status of every process, in spec order. */
   list(): ProcessStatus[];
-  /** Starts the process unless it is running; resolves once it has been spawned. */
-  start(name: string): Promise<ProcessStatus>;
-  /** Stops the process (SIGTERM + SIGCONT, SIGKILL after the grace) and waits for its exit. */
-  stop(name: string): Promise<ProcessStatus>;
-  /**
-   * Stops the process if it runs, then starts it: one new invocation. With `ifInvocation` (the
-   * invocation the caller observed), a restart whose turn comes after that invocation was already
-   * replaced does nothing and answers `coalesced: true`: any number of callers who saw the same
-   * process get one restart (docs/kan.md, "Restart cycles").
+  /*
+   * Every verb takes the invocation its caller observed (`ifInvocation`): a verb whose turn comes
+   * after that invocation was replaced does nothing and answers `coalesced: true`, so any number
+   * of callers who saw the same process get one action (docs/kan.md, "Restart cycles").
    */
+  /** Starts the process unless it is running; resolves once it has been spawned. */
+  start(name: string, ifInvocation?: number): Promise<ProcessStatus>;
+  /** Stops the process (SIGTERM + SIGCONT, SIGKILL after the grace) and waits for its exit. */
+  stop(name: string, ifInvocation?: number): Promise<ProcessStatus>;
+  /** Stops the process if it runs, then starts it: one new invocation. */
   restart(name: string, ifInvocation?: number): Promise<ProcessStatus>;
   /** Calls `listener` for every event; returns the unsubscribe function. */
   subscribe(listener: (event: SupervisorEvent) => void): () => void;
@@ -124,8 +124,8 @@ function signalGroup(pid: number, signal: NodeJS.Signals): boolean {
 }
 
 /**
- * True when a restart meant for invocation `observed` finds it already replaced (pure): the
- * restart it asked for has happened, by this request's turn in the process's queue.
+ * True when a verb meant for invocation `observed` finds it already replaced (pure): someone
+ * else's verb came first in the process's queue.
  */
 export function isAlreadyReplaced(observed: number | undefined, current: number): boolean {
   return observed !== undefined && observed !== current;
@@ -320,13 +320,13 @@ export function createSupervisor(specs: readonly ProcessSpec[], options: Supervi
     names: () => [...slots.keys()],
     status: (name) => describe(slotOf(name)),
     list: () => [...slots.values()].map(describe),
-    start(name) {
+    start(name, ifInvocation) {
       const slot = slotOf(name);
-      return serialize(slot, () => spawnChild(slot));
+      return serialize(slot, () => (isAlreadyReplaced(ifInvocation, slot.invocation) ? Promise.resolve({ ...describe(slot), coalesced: true }) : spawnChild(slot)));
     },
-    stop(name) {
+    stop(name, ifInvocation) {
       const slot = slotOf(name);
-      return serialize(slot, () => stopChild(slot));
+      return serialize(slot, () => (isAlreadyReplaced(ifInvocation, slot.invocation) ? Promise.resolve({ ...describe(slot), coalesced: true }) : stopChild(slot)));
     },
     restart(name, ifInvocation) {
       const slot = slotOf(name);
