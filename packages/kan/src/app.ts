@@ -39,6 +39,8 @@ export interface KanAppDeps {
   readonly now: () => number;
   readonly startedAt: number;
   readonly version: VersionInfo;
+  /** The node_exporter proxy's timeout (default NODE_EXPORTER_TIMEOUT_MS). */
+  readonly nodeExporterTimeoutMs?: number;
 }
 
 /** The internal (loopback-only) paths of kan. */
@@ -61,7 +63,10 @@ export function createApp(deps: KanAppDeps): { app: express.Express; close(): vo
       });
       mountRestartRoutes(a, { selfIndex: deps.selfIndex, requests: deps.requests });
       mountLogRoutes(a, { dir: deps.config.paths.logs, audit: deps.audit, logger: deps.logger, metrics: deps.metrics, now: deps.now });
-      proxy = mountMetricsRoutes(a, { registry: deps.registry, nodeExporterUrl: deps.config.node_exporter.url, logger: deps.logger });
+      proxy = mountMetricsRoutes(a, {
+        registry: deps.registry, nodeExporterUrl: deps.config.node_exporter.url, logger: deps.logger,
+        ...(deps.nodeExporterTimeoutMs !== undefined ? { timeoutMs: deps.nodeExporterTimeoutMs } : {}),
+      });
       mountCmdRoutes(a, { installDir: deps.config.paths.install });
     },
   });

@@ -14,6 +14,7 @@ export const kanErrors = defineErrors({
   KAN_QUORUM: { status: 409, message: 'restarting this kan now would leave fewer than two kans up' },
   INVALID_PARAMETER: { status: 400, message: 'a query parameter is not valid' },
   NODE_EXPORTER_UNAVAILABLE: { status: 502, message: 'node_exporter did not answer' },
+  NODE_EXPORTER_BUSY: { status: 503, message: 'too many node_exporter scrapes in flight: retry shortly' },
   PROCESS_CONTROL_FAILED: { status: 502, message: "the process owner (systemd or the launcher) refused or failed" },
   COMMAND_FAILED: { status: 500, message: 'the command failed' },
   COMMAND_TIMEOUT: { status: 504, message: 'the command did not finish in time' },

@@ -38,6 +38,8 @@ export interface KanNodeOptions {
   readonly control?: ProcessControl;
   /** Run the watchdog (default true). */
   readonly watchdog?: boolean;
+  /** The node_exporter proxy's timeout (default NODE_EXPORTER_TIMEOUT_MS). */
+  readonly nodeExporterTimeoutMs?: number;
 }
 
 /** A built kan: listen() starts serving and watching; close() stops both. */
@@ -91,6 +93,7 @@ export function createKanNode(opts: KanNodeOptions): KanNode {
   const version = readVersionInfo(config.paths.install);
   const { app, close: closeApp } = createApp({
     selfIndex: index, config, logger, audit, control, requests, watchdog, ledger, registry, metrics, now: () => clock.now(), startedAt, version,
+    ...(opts.nodeExporterTimeoutMs !== undefined ? { nodeExporterTimeoutMs: opts.nodeExporterTimeoutMs } : {}),
   });
   const server = createMtlsServer({ tls: config.tls, app, logger, metrics: tlsMetrics, watchFiles: false });
   let heartbeat: Heartbeat | undefined;

@@ -39,6 +39,8 @@ interface Cluster {
   owner: TestOwner;
   watchdogs: Watchdog[];
   runDir: string;
+  /** The watchdogs' decision clock: lastSeenAt is on it. */
+  clock: Clock;
   close(): Promise<void>;
 }
 
@@ -86,7 +88,7 @@ async function startCluster(opts: { qsenCrashAfterMs?: number; clock?: Clock; wi
   });
   for (const w of watchdogs) w.start();
   return {
-    owner, watchdogs, runDir,
+    owner, watchdogs, runDir, clock,
     async close() {
       await Promise.all(watchdogs.map((w) => w.stop()));
       for (const p of probes) p.close();
@@ -104,14 +106,17 @@ function debugLog(selfIndex: number): LogSink {
   return { error: print, warn: print, info: print, debug: () => undefined };
 }
 
-const seenHealthySince = (w: Watchdog, name: ProcessName, since: number): boolean => {
+/** Seen answering since `since` (real time); under a manual clock, whose lastSeenAt stands still, the last probe answered. */
+const seenHealthySince = (w: Watchdog, name: ProcessName, since: number, realClock: boolean): boolean => {
   const v = w.view().find((t) => t.name === name);
-  return v !== undefined && v.lastSeenAt !== null && v.lastSeenAt > since && v.failures === 0;
+  if (v === undefined || v.lastSeenAt === null || v.failures !== 0) return false;
+  return realClock ? v.lastSeenAt > since : v.lastOutcome === 'ok' && v.verdict.kind === 'healthy';
 };
 
 async function allSeeHealthy(c: Cluster, name: ProcessName, rounds = 4): Promise<void> {
   const since = Date.now() + rounds * settings.interval_ms;
-  await waitFor(() => Date.now() > since && c.watchdogs.every((w) => w.view().find((t) => t.name === name) === undefined || seenHealthySince(w, name, since)), { timeoutMs: 15_000, what: `every kan to see ${name} healthy` });
+  const realClock = c.clock === systemClock;
+  await waitFor(() => Date.now() > since && c.watchdogs.every((w) => w.view().find((t) => t.name === name) === undefined || seenHealthySince(w, name, since, realClock)), { timeoutMs: 15_000, what: `every kan to see ${name} healthy` });
 }
 
 test('kill -9 of qsen seen by three kans: exactly one start', async () => {
