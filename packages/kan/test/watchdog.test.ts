@@ -3,7 +3,7 @@ import assert from 'node:assert/strict';
 import { writeFileSync, mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { createCa, issueServerCertificate } from '@qsen/pki';
-import { evaluateWindow, ManualClock, systemClock, type Clock, type ScheduleConfig, type WatchdogConfig } from '@qsen/core';
+import { evaluateWindow, heartbeatFile, ManualClock, readHeartbeatSync, systemClock, type Clock, type ScheduleConfig, type WatchdogConfig } from '@qsen/core';
 import { findFreePort, makeTempDir, waitFor } from '@qsen/testkit';
 import { Coordinator } from '../src/watchdog/coordinator.js';
 import { Watchdog } from '../src/watchdog/watchdog.js';
@@ -45,7 +45,7 @@ interface Cluster {
 }
 
 /** Three watchdogs (kan 0, 1, 2) over stand-in nodes owned by a TestOwner. */
-async function startCluster(opts: { qsenCrashAfterMs?: number; clock?: Clock; windowOpen?: (ms: number) => boolean; startQsen?: boolean; watchers?: number[]; settings?: WatchdogConfig; watchConnections?: boolean; dailyDueAt?: (afterMs: number) => number; ownerRestartGraceMs?: number } = {}): Promise<Cluster> {
+async function startCluster(opts: { qsenCrashAfterMs?: number; clock?: Clock; windowOpen?: (ms: number) => boolean; startQsen?: boolean; watchers?: number[]; settings?: WatchdogConfig; watchConnections?: boolean; dailyDueAt?: (afterMs: number) => number; ownerRestartGraceMs?: number; qsenHeartbeat?: boolean } = {}): Promise<Cluster> {
   const settings = opts.settings ?? defaultSettings;
   const runDir = join(tmp.path, `run-${Math.random().toString(16).slice(2)}`);
   mkdirSync(runDir);
@@ -53,7 +53,7 @@ async function startCluster(opts: { qsenCrashAfterMs?: number; clock?: Clock; wi
   const kanPorts = [await findFreePort(), await findFreePort(), await findFreePort()];
   const args = (port: number, path: string, crash?: number) => () => [pingServer, String(port), certFile, keyFile, path, ...(crash ? [String(crash)] : [])];
   const owner = new TestOwner({
-    qsen: { args: args(qsenPort, '/qsen/v1/ping', opts.qsenCrashAfterMs) },
+    qsen: { args: () => [...args(qsenPort, '/qsen/v1/ping', opts.qsenCrashAfterMs)(), ...(opts.qsenHeartbeat ? [`--heartbeat=${heartbeatFile(runDir, 'qsen')}`] : [])] },
     kan0: { args: args(kanPorts[0] ?? 0, '/kan/v1/ping'), autoRestartMs: 300 },
     kan1: { args: args(kanPorts[1] ?? 0, '/kan/v1/ping'), autoRestartMs: 300 },
     kan2: { args: args(kanPorts[2] ?? 0, '/kan/v1/ping'), autoRestartMs: 300 },
@@ -284,6 +284,58 @@ test('daily restart: due, it waits while a peer is down, then restarts itself on
     assert.equal(c.owner.calls.filter((x) => x === 'restart kan0').length, 1);
     const h = await readHistory(c.runDir, 'kan0');
     assert.equal(h?.events.at(-1)?.reason, 'daily');
+  } finally {
+    await c.close();
+  }
+});
+
+// Busy is not hung (docs/kan.md): the stand-in's listener answers only after 5 s (SIGUSR1), as
+// under a flood of handshakes, while its event loop runs and keeps its heartbeat.
+test('a busy listener whose heartbeat advances is never restarted', async () => {
+  const c = await startCluster({ qsenHeartbeat: true });
+  try {
+    await allSeeHealthy(c, 'qsen');
+    const pid = c.owner.pid('qsen') ?? 0;
+    await waitFor(() => readHeartbeatSync(heartbeatFile(c.runDir, 'qsen'))?.pid === pid, { what: 'the stand-in heartbeat' });
+    await waitFor(async () => Date.now() - ((await c.owner.status('qsen')).startedAt ?? 0) > settings.startup_grace_ms, { what: 'the startup grace to pass' });
+    process.kill(pid, 'SIGUSR1');
+    // Many more timeouts than failure_threshold: 12 rounds of 600 ms with 500 ms timeouts.
+    await waitFor(() => c.watchdogs.every((w) => (w.view().find((t) => t.name === 'qsen')?.busyProbes ?? 0) >= 6), { timeoutMs: 30_000, what: 'every kan to see qsen busy six times' });
+    assert.equal(c.owner.starts('qsen'), 1, `calls: ${c.owner.calls.join(', ')}`);
+    assert.deepEqual(c.owner.calls.filter((x) => x.includes('qsen')), ['start qsen']);
+    assert.equal(await readHistory(c.runDir, 'qsen'), undefined, 'no restart recorded');
+  } finally {
+    await c.close();
+  }
+});
+
+test('an event loop stuck in a busy loop is replaced once: its heartbeat stops', async () => {
+  const c = await startCluster({ qsenHeartbeat: true });
+  try {
+    await allSeeHealthy(c, 'qsen');
+    await waitFor(async () => Date.now() - ((await c.owner.status('qsen')).startedAt ?? 0) > settings.startup_grace_ms, { what: 'the startup grace to pass' });
+    process.kill(c.owner.pid('qsen') ?? 0, 'SIGUSR2');
+    await waitFor(() => c.owner.starts('qsen') >= 2, { timeoutMs: 20_000, what: 'qsen restarted' });
+    await allSeeHealthy(c, 'qsen', 8);
+    assert.deepEqual(c.owner.calls.filter((x) => x.includes('qsen')), ['start qsen', 'restart qsen']);
+    assert.equal((await readHistory(c.runDir, 'qsen'))?.events[0]?.reason, 'hung');
+  } finally {
+    await c.close();
+  }
+});
+
+test('SIGSTOP inside the startup grace: a stopped process is no slow starter, replaced long before the grace ends', async () => {
+  const longGrace = { ...defaultSettings, startup_grace_ms: 30_000 };
+  const c = await startCluster({ settings: longGrace });
+  try {
+    await waitFor(() => c.watchdogs.every((w) => w.view().find((t) => t.name === 'qsen')?.lastOutcome === 'ok'), { timeoutMs: 15_000, what: 'every kan to see qsen answer' });
+    const stoppedAt = Date.now();
+    process.kill(c.owner.pid('qsen') ?? 0, 'SIGSTOP');
+    await waitFor(() => c.owner.starts('qsen') >= 2, { timeoutMs: 20_000, what: 'qsen replaced' });
+    const took = Date.now() - stoppedAt;
+    assert.ok(took < 10_000, `replaced after ${took} ms, inside a 30 s grace`);
+    assert.deepEqual(c.owner.calls.filter((x) => x.includes('qsen')), ['start qsen', 'restart qsen']);
+    assert.equal((await readHistory(c.runDir, 'qsen'))?.events[0]?.reason, 'hung');
   } finally {
     await c.close();
   }
