@@ -220,6 +220,7 @@ describe('staged install (deploy/install.sh --root DIR)', { concurrency: false }
       'output established', 'output icmpv6 nd-neighbor-advert,nd-neighbor-solicit,nd-router-solicit', 'output loopback',
     ]);
     assert.deepEqual(open.setElements, { senebi_ipv4: [SENEBI_ADDRESS], senebi_ipv6: [] });
+    assert.deepEqual(open.dynamicSets, ['flood_conn_ipv4', 'flood_conn_ipv6', 'flood_rate_ipv4', 'flood_rate_ipv6'], 'per-source flood limits on the nodes\' ports');
   });
 
   test('the BYMA identity given later replaces the test identity in conf.toml, encrypted, never twice', async (t) => {
