@@ -6,7 +6,7 @@
 import { readFileSync } from 'node:fs';
 import type winston from 'winston';
 import {
-  createMetricsRegistry, createMtlsServer, createTlsMetrics, evaluateWindow, heartbeatAgeMs, heartbeatFile, nextLocalTime, readHeartbeat, startHeartbeat,
+  createMetricsRegistry, createMtlsServer, createTlsMetrics, evaluateWindow, heartbeatFile, nextLocalTime, startHeartbeat,
   type Clock, type Heartbeat, type MtlsServer, type QsenConfig,
 } from '@qsen/core';
 import type { AuditSink } from './audit.js';
@@ -15,14 +15,12 @@ import { createKanMetrics, type KanMetrics } from './metrics/kan-metrics.js';
 import type { ProcessControl } from './process/control.js';
 import { LocalControl } from './process/local.js';
 import { SystemdControl } from './process/systemd.js';
-import type { ProcessName, ProcessState } from './process/control.js';
 import { Coordinator } from './watchdog/coordinator.js';
 import { backoffPolicyOf, RestartLedger } from './watchdog/ledger.js';
 import { dailyRestartDueAt } from './watchdog/policy.js';
 import { createHttpsProbe } from './watchdog/probe.js';
 import { KanQuorum } from './watchdog/quorum.js';
 import { RestartRequests } from './watchdog/requests.js';
-import { heartbeatMaxAgeMs } from './watchdog/step.js';
 import { Watchdog } from './watchdog/watchdog.js';
 import { readVersionInfo } from './version.js';
 
@@ -80,15 +78,8 @@ export function createKanNode(opts: KanNodeOptions): KanNode {
     isWindowOpen, logger, metrics, caPem,
     dailyRestartDueAt: (after) => dailyRestartDueAt((a) => nextLocalTime(config.schedule.timezone, config.schedule.kan_restart, a), after, index, config.schedule.kan_restart_stagger_minutes),
   });
-  const portOf = (target: ProcessName): number => (target === 'qsen' ? config.server.qsen_port : config.server.kan_ports[Number(target.slice(3))] ?? 0);
-  const isReady = async (target: ProcessName, owner: ProcessState): Promise<boolean> => {
-    const age = heartbeatAgeMs(await readHeartbeat(heartbeatFile(runDir, target)), owner.pid, Date.now());
-    if (age !== null && age <= heartbeatMaxAgeMs(w)) return true;
-    const path = target === 'qsen' ? '/qsen/v1/ping' : '/kan/v1/ping';
-    return (await probe({ port: portOf(target), path }, w.timeout_ms)).outcome === 'ok';
-  };
   const requests = new RestartRequests({
-    selfIndex: index, control, coordinator, ledger, quorum, isReady, clock, isWindowOpen, cycleMs: w.startup_grace_ms, logger, audit,
+    selfIndex: index, control, coordinator, ledger, quorum, clock, isWindowOpen, cycleMs: w.startup_grace_ms, logger, audit,
   });
   const version = readVersionInfo(config.paths.install);
   const { app, close: closeApp } = createApp({

@@ -7,6 +7,7 @@ import assert from 'node:assert/strict';
 import { CONFIG_DEFAULTS, heartbeatAgeMs, parseHeartbeat, type WatchdogConfig } from '@qsen/core';
 import { kernelStateOf, parseProcStat } from '../src/process/proc.js';
 import { isReplaced } from '../src/process/systemd.js';
+import { outcomeOfError } from '../src/watchdog/probe.js';
 import { isBusyNotHung, judgeTarget } from '../src/watchdog/policy.js';
 import { judgeKanRestart } from '../src/watchdog/quorum.js';
 import { isInRestartCycle } from '../src/watchdog/requests.js';
@@ -42,10 +43,15 @@ test('busy is not hung: a timeout with an advancing heartbeat is excused; refusa
   assert.equal(isBusyNotHung('timeout', 300, 2_100), true);
   assert.equal(isBusyNotHung('timeout', 2_101, 2_100), false);
   assert.equal(isBusyNotHung('timeout', null, 2_100), false);
+  assert.equal(isBusyNotHung('reset', 300, 2_100), true, 'a connection dropped by the listener\'s limits');
   assert.equal(isBusyNotHung('refused', 10, 2_100), false);
   assert.equal(isBusyNotHung('error', 10, 2_100), false);
   assert.equal(heartbeatMaxAgeMs(settings), 2_100);
   assert.equal(heartbeatMaxAgeMs({ failure_threshold: 1, timeout_ms: 100 }), 1_000);
+});
+
+test('probe: refused, reset and other connection errors are told apart', () => {
+  assert.deepEqual(['ECONNREFUSED', 'ECONNRESET', 'EPIPE', 'ETIMEDOUT', undefined].map(outcomeOfError), ['refused', 'reset', 'reset', 'error', 'error']);
 });
 
 test('heartbeat: its age counts only for the pid the owner names', () => {
@@ -69,11 +75,11 @@ const event = (over: Record<string, unknown> = {}) => ({
   at: new Date(T0).toISOString(), target: 'qsen' as const, action: 'restart' as const, reason: 'request', by: 0, invocationBefore: '7', invocationAfter: '8', ok: true, ...over,
 });
 
-test('restart cycle: a request joins the last restart while its new process does not answer yet, within the cycle', () => {
+test('restart cycle: a request joins the last restart while the process it made is younger than the cycle', () => {
   const owner = { state: 'running' as const, invocation: '8' };
-  const input = { owner, lastEvent: event(), ready: false, now: T0 + 1_000, cycleMs: 15_000 };
+  const input = { owner, lastEvent: event(), now: T0 + 1_000, cycleMs: 15_000 };
   assert.equal(isInRestartCycle(input), true);
-  assert.equal(isInRestartCycle({ ...input, ready: true }), false, 'the new process answers: the cycle is over');
+  assert.equal(isInRestartCycle({ ...input, now: T0 + 14_999 }), true);
   assert.equal(isInRestartCycle({ ...input, now: T0 + 15_000 }), false, 'bounded by the cycle length');
   assert.equal(isInRestartCycle({ ...input, owner: { ...owner, invocation: '9' } }), false, 'a later process, not the restart\'s');
   assert.equal(isInRestartCycle({ ...input, lastEvent: event({ ok: false }) }), false);

@@ -17,7 +17,7 @@ export interface ConnectionLimits {
 }
 
 /** The limits of qsen's and the kans' listeners. */
-export const CONNECTION_LIMITS: ConnectionLimits = Object.freeze({ perSource: 256, handshakesPerSource: 32, handshakesTotal: 512 });
+export const CONNECTION_LIMITS: ConnectionLimits = Object.freeze({ perSource: 512, handshakesPerSource: 128, handshakesTotal: 512 });
 
 /** Why a connection was refused at accept (the label of the rejected-connections metric). */
 export type LimitReason = 'source_connections' | 'source_handshakes' | 'handshakes';

@@ -5,16 +5,17 @@
 import type { ProcessName, ProcessState } from '../process/control.js';
 
 /** The outcome of one probe. */
-export type ProbeOutcome = 'ok' | 'timeout' | 'refused' | 'error';
+export type ProbeOutcome = 'ok' | 'timeout' | 'refused' | 'reset' | 'error';
 
 /**
- * A probe timeout while the target's heartbeat still advances is `busy`, not a failure (pure):
- * its event loop makes progress, only its public listener is slow (a flood of connections or
- * handshakes). Refused and errors stay failures: the listener is gone. `heartbeatAgeMs` is null
- * when the target keeps no heartbeat for its current pid (then every timeout counts).
+ * A probe that timed out or was reset while the target's heartbeat still advances is `busy`,
+ * not a failure (pure): its event loop makes progress, only its public listener is slow or
+ * shedding load (a flood of connections or handshakes, its per-source limits). Refused (nothing
+ * listens) and errors (a wrong answer) stay failures. `heartbeatAgeMs` is null when the target
+ * keeps no heartbeat for its current pid (then every failure counts).
  */
 export function isBusyNotHung(outcome: ProbeOutcome, heartbeatAgeMs: number | null, maxAgeMs: number): boolean {
-  return outcome === 'timeout' && heartbeatAgeMs !== null && heartbeatAgeMs <= maxAgeMs;
+  return (outcome === 'timeout' || outcome === 'reset') && heartbeatAgeMs !== null && heartbeatAgeMs <= maxAgeMs;
 }
 
 /** Timing of one probe, to tell real evidence from this kan's own stall. */

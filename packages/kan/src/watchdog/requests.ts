@@ -4,8 +4,9 @@
  * as the watchdog's. One restart per restart cycle, whoever asks (docs/kan.md, "Restart cycles
  * and the kan quorum"):
  * - in this kan, a request joins the restart of the same target under way;
- * - a request that arrives while the target's last restart has not finished (the owner is
- *   stopping or starting it, or the new process does not answer yet) joins that restart;
+ * - a request that arrives within the target's restart cycle (the owner is stopping or starting
+ *   it, or the current process came from a restart less than startup_grace_ms ago) joins that
+ *   restart: at most one requested restart per target per cycle, however many ask;
  * - a request whose observed invocation is gone by its turn is answered by the owner as
  *   coalesced (any kan, any channel, the watchdog).
  * restart_kan also keeps two kans up (quorum.ts): refused with KAN_QUORUM when it cannot.
@@ -33,22 +34,20 @@ export interface CycleInput {
   readonly owner: Pick<ProcessState, 'state' | 'invocation'>;
   /** The target's last ledger event. */
   readonly lastEvent: RestartEvent | undefined;
-  /** The current process answers (its ping, or its heartbeat names its pid). */
-  readonly ready: boolean;
   readonly now: number;
   /** The longest a cycle lasts (startup_grace_ms). */
   readonly cycleMs: number;
 }
 
 /**
- * True when a restart request falls into the target's restart cycle under way (pure): the owner
- * is stopping or starting it, or the current process came from the last restart (it replaced
- * the invocation that restart was about) and does not answer yet, within `cycleMs` of it.
+ * True when a restart request falls into the target's restart cycle (pure): the owner is stopping
+ * or starting it, or the current process came from the last restart (it replaced the invocation
+ * that restart was about) and that restart is less than `cycleMs` old.
  */
 export function isInRestartCycle(input: CycleInput): boolean {
   const { owner, lastEvent } = input;
   if (owner.state === 'starting' || owner.state === 'stopping') return true;
-  if (lastEvent === undefined || !lastEvent.ok || lastEvent.action === 'stop' || input.ready) return false;
+  if (lastEvent === undefined || !lastEvent.ok || lastEvent.action === 'stop') return false;
   const since = input.now - Date.parse(lastEvent.at);
   if (!(since >= 0 && since < input.cycleMs)) return false;
   // Self-restarts are recorded before the owner acts (invocationAfter unknown).
@@ -62,8 +61,6 @@ export interface RestartRequestsOptions {
   readonly coordinator: Coordinator;
   readonly ledger: RestartLedger;
   readonly quorum: KanQuorum;
-  /** Whether the current process of a target is ready (answers its ping or keeps its heartbeat). */
-  readonly isReady: (target: ProcessName, owner: ProcessState) => Promise<boolean>;
   readonly clock: TimeSource;
   readonly isWindowOpen: (atMs: number) => boolean;
   /** The longest restart cycle (startup_grace_ms). */
@@ -133,10 +130,7 @@ export class RestartRequests {
 
   async #inCycle(target: ProcessName, owner: ProcessState): Promise<boolean> {
     const history = await this.#o.ledger.read(target);
-    const base = { owner, lastEvent: history?.events.at(-1), now: this.#o.clock.now(), cycleMs: this.#o.cycleMs };
-    // Readiness is only looked at when it matters (a recent restart made the current process).
-    if (!isInRestartCycle({ ...base, ready: false })) return false;
-    return isInRestartCycle({ ...base, ready: await this.#o.isReady(target, owner) });
+    return isInRestartCycle({ owner, lastEvent: history?.events.at(-1), now: this.#o.clock.now(), cycleMs: this.#o.cycleMs });
   }
 
   async #carryOut(target: ProcessName, kanIndex: number | null, judged: JudgedProcess, who: { subject: string; requestId: string }, action: string, answered: Promise<void>): Promise<ActOutcome | undefined> {

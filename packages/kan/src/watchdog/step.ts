@@ -202,6 +202,6 @@ export function afterAction(state: TargetState, action: Action, outcome: 'done' 
 export function retryDelayOf(verdict: Verdict['kind'], lastOutcome: LastOutcome | null, ownerKnown: boolean): number | null {
   if (!ownerKnown) return null;
   if (verdict === 'suspect') return RETRY_DELAY_MS;
-  if (verdict === 'starting' && (lastOutcome === 'refused' || lastOutcome === 'error')) return REFUSED_RETRY_DELAY_MS;
+  if (verdict === 'starting' && (lastOutcome === 'refused' || lastOutcome === 'reset' || lastOutcome === 'error')) return REFUSED_RETRY_DELAY_MS;
   return null;
 }
