@@ -153,3 +153,13 @@ test('step: timeouts while the heartbeat advances never reach a verdict; once it
   }
   assert.deepEqual(kinds, ['none', 'none', 'restart'], 'a busy loop stops the heartbeat: hung');
 });
+
+test('step: a killed process\'s heartbeat is still fresh for a moment, but it is no evidence: gone or zombie, not busy', () => {
+  const owner: ProcessState = { name: 'qsen', state: 'running', pid: 42, invocation: '3', startedAt: T0 - 60_000, starts: 3 };
+  for (const kernel of [null, 'zombie', 'dead'] as const) {
+    const r = recordProbe(initialTargetState('qsen', 8443, '/qsen/v1/ping'), { outcome: 'reset', durationMs: 3, pid: null, dueAt: T0, firedAt: T0, settledAt: T0 + 3, timeoutMs: 700, now: T0 + 3 }, settings);
+    const d = decideTarget(r.state, r.evidence, { owner, kernel, heartbeatAgeMs: 100, history: undefined }, ctx(T0 + 3));
+    assert.equal(d.busy, false, String(kernel));
+    assert.equal(d.state.failures, 1);
+  }
+});

@@ -89,6 +89,11 @@ export function heartbeatMaxAgeMs(settings: Pick<WatchdogConfig, 'failure_thresh
   return Math.max(4 * HEARTBEAT_INTERVAL_MS, settings.failure_threshold * settings.timeout_ms);
 }
 
+/** True for a process that runs or waits (pure): not stopped, not a zombie, not dead. */
+export function isLiveKernelState(state: KernelState): boolean {
+  return state === 'running' || state === 'sleeping' || state === 'disk-sleep' || state === 'other';
+}
+
 /** Records a probe (pure). A failure is counted by decideTarget, once the target has been observed. */
 export function recordProbe(state: TargetState, probe: ProbeInput, settings: Pick<WatchdogConfig, 'interval_ms'>): { state: TargetState; evidence: Evidence } {
   const timed = { ...state, lastProbeAt: probe.now, lastProbeMs: probe.durationMs };
@@ -166,7 +171,9 @@ export function decideTarget(recorded: TargetState, evidence: Evidence, observat
   }
   if (evidence === 'failed') {
     const outcome = s.lastOutcome === 'busy' || s.lastOutcome === null ? 'timeout' : s.lastOutcome;
-    busy = !s.stopped && isBusyNotHung(outcome, observation?.heartbeatAgeMs ?? null, heartbeatMaxAgeMs(settings));
+    // Only a live process's heartbeat is evidence: a dead one's (no /proc entry, or a zombie not yet reaped) is still fresh for a moment.
+    const alive = observation !== null && observation.kernel !== null && isLiveKernelState(observation.kernel);
+    busy = alive && !s.stopped && isBusyNotHung(outcome, observation.heartbeatAgeMs, heartbeatMaxAgeMs(settings));
     s = busy ? { ...s, lastOutcome: 'busy', failures: 0, busyProbes: s.busyProbes + 1 } : { ...s, failures: s.failures + 1 };
   }
   const verdict = judgeTarget({
