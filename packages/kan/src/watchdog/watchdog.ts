@@ -14,11 +14,11 @@ import type { KanMetrics } from '../metrics/kan-metrics.js';
 import type { Coordinator, TimeSource } from './coordinator.js';
 import type { RestartLedger } from './ledger.js';
 import { watchConnection, type ConnectionWatch, type ProbeFn } from './probe.js';
-import { actorRank, decideDailyRestart, type Action, type Verdict } from './policy.js';
+import { actorRank, decideDailyRestart } from './policy.js';
 import type { KanQuorum } from './quorum.js';
 import {
   afterAction, decideTarget, initialTargetState, needsObservation, probeTimeoutOf, recordProbe, retryDelayOf,
-  type LastOutcome, type Observation, type TargetState,
+  type Observation, type TargetState,
 } from './step.js';
 
 /** Options of a watchdog. */
@@ -51,27 +51,11 @@ export interface WatchdogOptions {
   readonly caPem?: string | Buffer;
 }
 
-/** This kan's view of one target. */
-export interface TargetView {
-  readonly name: ProcessName;
-  readonly port: number;
-  readonly lastOutcome: LastOutcome | null;
-  readonly failures: number;
-  readonly lastSeenAt: number | null;
-  readonly lastProbeAt: number | null;
-  readonly lastProbeMs: number | null;
-  readonly reportedPid: number | null;
-  readonly owner: ProcessState | null;
-  readonly verdict: Verdict;
-  readonly lastAction: { readonly at: number; readonly action: Action; readonly outcome: string } | null;
-  readonly staleProbes: number;
-  /** Probe timeouts excused by an advancing heartbeat (a busy listener, not a hang). */
-  readonly busyProbes: number;
-  /** The kernel said the process was stopped (SIGSTOP) at the last observation. */
-  readonly stopped: boolean;
+/** This kan's view of one target: its decision state (without the bookkeeping of conditions) and the idle connection. */
+export type TargetView = Omit<TargetState, 'path' | 'ownerCheckedAt' | 'downSince' | 'conditionSince'> & {
   /** An idle connection to the target is open (its closing triggers a probe at once). */
   readonly watching: boolean;
-}
+};
 
 /** The I/O bookkeeping of one target (the decision state is the immutable TargetState). */
 interface TargetSlot {
@@ -118,11 +102,10 @@ export class Watchdog {
 
   /** This kan's view of its targets. */
   view(): TargetView[] {
-    return this.#slots.map(({ state: t, watch }) => ({
-      name: t.name, port: t.port, lastOutcome: t.lastOutcome, failures: t.failures, lastSeenAt: t.lastSeenAt, lastProbeAt: t.lastProbeAt,
-      lastProbeMs: t.lastProbeMs, reportedPid: t.reportedPid, owner: t.owner, verdict: t.verdict, lastAction: t.lastAction, staleProbes: t.staleProbes,
-      busyProbes: t.busyProbes, stopped: t.stopped, watching: watch?.established ?? false,
-    }));
+    return this.#slots.map(({ state, watch }) => {
+      const { path: _path, ownerCheckedAt: _checked, downSince: _down, conditionSince: _since, ...view } = state;
+      return { ...view, watching: watch?.established ?? false };
+    });
   }
 
   /** When this kan's next daily restart is due (null when disabled). */
