@@ -71,23 +71,16 @@ test('quorum: a kan that answers may be restarted only while both others answer;
   assert.deepEqual(judgeKanRestart(2, [false, false, false]), { ok: true });
 });
 
-const event = (over: Record<string, unknown> = {}) => ({
-  at: new Date(T0).toISOString(), target: 'qsen' as const, action: 'restart' as const, reason: 'request', by: 0, invocationBefore: '7', invocationAfter: '8', ok: true, ...over,
-});
-
-test('restart cycle: a request joins the last restart while the process it made is younger than the cycle', () => {
+test('restart cycle: a request joins the last cycle while it is under way or its process is younger than the cycle', () => {
   const owner = { state: 'running' as const, invocation: '8' };
-  const input = { owner, lastEvent: event(), now: T0 + 1_000, cycleMs: 15_000 };
-  assert.equal(isInRestartCycle(input), true);
+  const input = { owner, cycle: { replacing: '7', at: T0 }, now: T0 + 1_000, cycleMs: 15_000 };
+  assert.equal(isInRestartCycle(input), true, 'the current process came from the cycle');
   assert.equal(isInRestartCycle({ ...input, now: T0 + 14_999 }), true);
   assert.equal(isInRestartCycle({ ...input, now: T0 + 15_000 }), false, 'bounded by the cycle length');
-  assert.equal(isInRestartCycle({ ...input, owner: { ...owner, invocation: '9' } }), false, 'a later process, not the restart\'s');
-  assert.equal(isInRestartCycle({ ...input, lastEvent: event({ ok: false }) }), false);
-  assert.equal(isInRestartCycle({ ...input, lastEvent: event({ action: 'stop' }) }), false);
-  assert.equal(isInRestartCycle({ ...input, lastEvent: undefined }), false);
-  assert.equal(isInRestartCycle({ ...input, lastEvent: undefined, owner: { state: 'stopping', invocation: '8' } }), true, 'the owner is on it');
-  assert.equal(isInRestartCycle({ ...input, lastEvent: event({ invocationAfter: null, target: 'kan1' }) }), true, 'a self-restart, recorded before the owner acted');
-  assert.equal(isInRestartCycle({ ...input, lastEvent: event({ invocationAfter: null, invocationBefore: '8' }) }), false, 'the self-restart has not replaced it yet');
+  assert.equal(isInRestartCycle({ ...input, cycle: { replacing: '8', at: T0 } }), false, 'the cycle is about the current process: the owner coalesces it');
+  assert.equal(isInRestartCycle({ ...input, cycle: undefined }), false);
+  assert.equal(isInRestartCycle({ ...input, cycle: undefined, owner: { state: 'stopping', invocation: '8' } }), true, 'the owner is on it');
+  assert.equal(isInRestartCycle({ ...input, now: T0 - 1 }), false, 'a cycle from the future (clock step) is ignored');
 });
 
 test('systemd: a verb for an invocation that is gone, or a unit on its way, has nothing left to do', () => {

@@ -93,6 +93,8 @@ export class Coordinator {
       const record = (event: RestartEvent, countsForBackoff: boolean): Promise<void> =>
         ledger.record(req.target, event, { countsForBackoff, lastHealthyAt: req.lastHealthyAt ?? null, now });
       const countsForBackoff = req.countsForBackoff && req.action !== 'stop';
+      // Requests arriving while the owner works, or soon after, see the cycle and join it (requests.ts).
+      if (req.action !== 'stop') await ledger.beginCycle(req.target, { replacing: req.judged.invocation, at: now });
       if (req.target === `kan${selfIndex}` && req.action !== 'start') {
         // The owner will stop this very process: write down the event first.
         const event: RestartEvent = { ...base, invocationAfter: null, ok: true };

@@ -25,9 +25,18 @@ export interface RestartEvent {
   readonly subject?: string;
 }
 
-/** The back-off state and recent events of one target. */
+/** A restart cycle begun: written under the target's lock before the owner is asked to start or restart it. */
+export interface RestartCycle {
+  /** The invocation the start or restart replaces. */
+  readonly replacing: string;
+  /** When it began (epoch ms, the kans' clock). */
+  readonly at: number;
+}
+
+/** The back-off state, recent events and last restart cycle of one target. */
 export interface TargetHistory extends BackoffRecord {
   readonly events: readonly RestartEvent[];
+  readonly cycle?: RestartCycle;
 }
 
 /** Events kept per target. */
@@ -78,9 +87,10 @@ export async function readHistory(runDir: string, target: ProcessName): Promise<
 /** Appends an event and updates the back-off record (pure). `streak` is the streak this restart continues. */
 export function recordEvent(prior: TargetHistory | undefined, event: RestartEvent, streak: number, countsForBackoff: boolean, now: number): TargetHistory {
   const events = [...(prior?.events ?? []), event].slice(-HISTORY_EVENTS_KEPT);
+  const cycle = prior?.cycle !== undefined ? { cycle: prior.cycle } : {};
   return countsForBackoff
-    ? { streak: streak + 1, lastRestartAt: now, events }
-    : { streak: prior?.streak ?? 0, lastRestartAt: prior?.lastRestartAt ?? 0, events };
+    ? { streak: streak + 1, lastRestartAt: now, events, ...cycle }
+    : { streak: prior?.streak ?? 0, lastRestartAt: prior?.lastRestartAt ?? 0, events, ...cycle };
 }
 
 /** Writes one target's history atomically (only under that target's lock). */
@@ -120,6 +130,12 @@ export class RestartLedger {
   /** The back-off standing of a target with history `history` (pure, with this ledger's policy). */
   standing(history: BackoffRecord | undefined, now: number, lastHealthyAt: number | null): BackoffStanding {
     return assessBackoff(history, now, lastHealthyAt, this.policy);
+  }
+
+  /** Records that a restart cycle begins (only under the target's lock, before the owner acts). */
+  async beginCycle(target: ProcessName, cycle: RestartCycle): Promise<void> {
+    const prior = await this.read(target);
+    await writeHistory(this.runDir, target, { streak: prior?.streak ?? 0, lastRestartAt: prior?.lastRestartAt ?? 0, events: prior?.events ?? [], cycle });
   }
 
   /**

@@ -16,7 +16,7 @@ import type { LogSink } from '../log-sink.js';
 import type { AuditSink } from '../audit.js';
 import { kanErrors } from '../errors.js';
 import type { ActOutcome, Coordinator, JudgedProcess, TimeSource } from './coordinator.js';
-import type { RestartEvent, RestartLedger } from './ledger.js';
+import type { RestartCycle, RestartLedger } from './ledger.js';
 import type { KanQuorum } from './quorum.js';
 
 /** What the endpoint answers. */
@@ -32,8 +32,8 @@ export interface RestartTicket {
 /** Inputs of the restart-cycle rule. */
 export interface CycleInput {
   readonly owner: Pick<ProcessState, 'state' | 'invocation'>;
-  /** The target's last ledger event. */
-  readonly lastEvent: RestartEvent | undefined;
+  /** The target's last restart cycle in the ledger (begun before the owner acted). */
+  readonly cycle: RestartCycle | undefined;
   readonly now: number;
   /** The longest a cycle lasts (startup_grace_ms). */
   readonly cycleMs: number;
@@ -41,17 +41,16 @@ export interface CycleInput {
 
 /**
  * True when a restart request falls into the target's restart cycle (pure): the owner is stopping
- * or starting it, or the current process came from the last restart (it replaced the invocation
- * that restart was about) and that restart is less than `cycleMs` old.
+ * or starting it, or the last cycle (begun under the lock before the owner acted) replaced
+ * another invocation than the current one, less than `cycleMs` ago: the current process is that
+ * cycle's product, or the cycle is still under way.
  */
 export function isInRestartCycle(input: CycleInput): boolean {
-  const { owner, lastEvent } = input;
+  const { owner, cycle } = input;
   if (owner.state === 'starting' || owner.state === 'stopping') return true;
-  if (lastEvent === undefined || !lastEvent.ok || lastEvent.action === 'stop') return false;
-  const since = input.now - Date.parse(lastEvent.at);
-  if (!(since >= 0 && since < input.cycleMs)) return false;
-  // Self-restarts are recorded before the owner acts (invocationAfter unknown).
-  return lastEvent.invocationAfter === null ? lastEvent.invocationBefore !== owner.invocation : lastEvent.invocationAfter === owner.invocation;
+  if (cycle === undefined || cycle.replacing === owner.invocation) return false;
+  const since = input.now - cycle.at;
+  return since >= 0 && since < input.cycleMs;
 }
 
 /** Options of the restart-request service. */
@@ -130,7 +129,7 @@ export class RestartRequests {
 
   async #inCycle(target: ProcessName, owner: ProcessState): Promise<boolean> {
     const history = await this.#o.ledger.read(target);
-    return isInRestartCycle({ owner, lastEvent: history?.events.at(-1), now: this.#o.clock.now(), cycleMs: this.#o.cycleMs });
+    return isInRestartCycle({ owner, cycle: history?.cycle, now: this.#o.clock.now(), cycleMs: this.#o.cycleMs });
   }
 
   async #carryOut(target: ProcessName, kanIndex: number | null, judged: JudgedProcess, who: { subject: string; requestId: string }, action: string, answered: Promise<void>): Promise<ActOutcome | undefined> {
