@@ -318,7 +318,8 @@ test('an event loop stuck in a busy loop is replaced once: its heartbeat stops',
     await waitFor(() => c.owner.starts('qsen') >= 2, { timeoutMs: 20_000, what: 'qsen restarted' });
     await allSeeHealthy(c, 'qsen', 8);
     assert.deepEqual(c.owner.calls.filter((x) => x.includes('qsen')), ['start qsen', 'restart qsen']);
-    assert.equal((await readHistory(c.runDir, 'qsen'))?.events[0]?.reason, 'hung');
+    const h = await waitFor(async () => { const r = await readHistory(c.runDir, 'qsen'); return (r?.events.length ?? 0) > 0 ? r : null; }, { what: 'the restart recorded' });
+    assert.equal(h.events[0]?.reason, 'hung');
   } finally {
     await c.close();
   }
@@ -335,7 +336,9 @@ test('SIGSTOP inside the startup grace: a stopped process is no slow starter, re
     const took = Date.now() - stoppedAt;
     assert.ok(took < 10_000, `replaced after ${took} ms, inside a 30 s grace`);
     assert.deepEqual(c.owner.calls.filter((x) => x.includes('qsen')), ['start qsen', 'restart qsen']);
-    assert.equal((await readHistory(c.runDir, 'qsen'))?.events[0]?.reason, 'hung');
+    // The event is written once the owner's restart has returned.
+    const h = await waitFor(async () => { const r = await readHistory(c.runDir, 'qsen'); return (r?.events.length ?? 0) > 0 ? r : null; }, { what: 'the restart recorded' });
+    assert.equal(h.events[0]?.reason, 'hung');
   } finally {
     await c.close();
   }
