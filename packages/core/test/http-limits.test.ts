@@ -9,7 +9,7 @@ import { connect as netConnect, type Socket } from 'node:net';
 import { connect as tlsConnect } from 'node:tls';
 import { makeTempDir, waitFor } from '@qsen/testkit';
 import {
-  createApiApp, createMetricsRegistry, createMtlsServer, createTlsMetrics, judgeNewConnection, reportRefusals, type MtlsServer, type TlsMetrics,
+  createApiApp, createMetricsRegistry, createMtlsServer, createTlsMetrics, judgeNewConnection, openTrustStore, reportRefusals, type MtlsServer, type TlsMetrics,
 } from '../src/index.js';
 import { createMemoryLogger, makeCluster } from './fixtures/http/cluster.js';
 
@@ -43,9 +43,9 @@ let port = 0;
 
 before(async () => {
   const material = makeCluster(tmp.path);
-  const app = createApiApp({ logger, internalPaths: [], mount: () => undefined });
+  const app = createApiApp({ logger, mount: () => undefined });
   metrics = createTlsMetrics(createMetricsRegistry({ prefix: 'limits' }), 'limits_tls_rejected_connections_total');
-  server = createMtlsServer({ tls: material.files, app, logger, metrics, connectionLimits: limits });
+  server = createMtlsServer({ trust: openTrustStore(material.files, { logger }), app, logger, metrics, connectionLimits: limits });
   port = await server.listen(0, '127.0.0.1');
 });
 

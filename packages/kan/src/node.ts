@@ -6,8 +6,8 @@
 import { readFileSync } from 'node:fs';
 import type winston from 'winston';
 import {
-  createMetricsRegistry, createMtlsServer, createTlsMetrics, evaluateWindow, heartbeatFile, nextLocalTime, startHeartbeat,
-  type Clock, type Heartbeat, type MtlsServer, type QsenConfig,
+  createMetricsRegistry, createMtlsServer, createTlsMetrics, evaluateWindow, heartbeatFile, nextLocalTime, openTrustStore, startHeartbeat,
+  type Clock, type Heartbeat, type MtlsServer, type QsenConfig, type TrustStore,
 } from '@qsen/core';
 import type { AuditSink } from './audit.js';
 import { createApp } from './app.js';
@@ -18,7 +18,7 @@ import { SystemdControl } from './process/systemd.js';
 import { Coordinator } from './watchdog/coordinator.js';
 import { backoffPolicyOf, RestartLedger } from './watchdog/ledger.js';
 import { dailyRestartDueAt } from './watchdog/policy.js';
-import { createHttpsProbe } from './watchdog/probe.js';
+import { createHttpsProbe, type ProbeFn } from './watchdog/probe.js';
 import { KanQuorum } from './watchdog/quorum.js';
 import { RestartRequests } from './watchdog/requests.js';
 import { Watchdog } from './watchdog/watchdog.js';
@@ -38,6 +38,8 @@ export interface KanNodeOptions {
   readonly watchdog?: boolean;
   /** The node_exporter proxy's timeout (default NODE_EXPORTER_TIMEOUT_MS). */
   readonly nodeExporterTimeoutMs?: number;
+  /** Reload the TLS files when they change (default true: a revocation reaches every node within 2 s). */
+  readonly watchTlsFiles?: boolean;
 }
 
 /** A built kan: listen() starts serving and watching; close() stops both. */
@@ -53,6 +55,27 @@ export interface KanNode {
 /** The process control of a configuration's owner. */
 export function createProcessControl(config: QsenConfig): ProcessControl {
   return config.control.mode === 'local' ? new LocalControl(config.control.socket, { timeoutMs: config.watchdog.stop_grace_ms + 30_000 }) : new SystemdControl();
+}
+
+/**
+ * The watchdog's probe, verifying the peers' server certificate against the CA in force: it is
+ * rebuilt at each TLS reload, so a CA rotation does not read as every peer failing.
+ */
+export function createTrustFollowingProbe(trust: TrustStore): ProbeFn & { close(): void } {
+  let current = createHttpsProbe({ caPem: String(trust.current().options.ca) });
+  const unsubscribe = trust.onChange((material) => {
+    const retired = current;
+    current = createHttpsProbe({ caPem: String(material.options.ca) });
+    // Probes in flight finish on the old agent (it keeps no connection alive); then it goes.
+    setTimeout(() => retired.close(), 60_000).unref();
+  });
+  const probe: ProbeFn = (target, timeoutMs) => current(target, timeoutMs);
+  return Object.assign(probe, {
+    close: () => {
+      unsubscribe();
+      current.close();
+    },
+  });
 }
 
 /** Builds one kan. */
@@ -71,7 +94,8 @@ export function createKanNode(opts: KanNodeOptions): KanNode {
   const coordinator = new Coordinator({ control, ledger, runDir, selfIndex: index, clock, logger, metrics });
   const isWindowOpen = (at: number): boolean => evaluateWindow(config.schedule, at).open;
   const caPem = readFileSync(config.tls.ca);
-  const probe = createHttpsProbe({ caPem });
+  const trust = openTrustStore(config.tls, { logger, now: () => new Date(clock.now()) });
+  const probe = createTrustFollowingProbe(trust);
   const quorum = new KanQuorum({ kanPorts: config.server.kan_ports, probe, timeoutMs: w.timeout_ms, coordinator });
   const watchdog = opts.watchdog === false ? null : new Watchdog({
     selfIndex: index, qsenPort: config.server.qsen_port, kanPorts: config.server.kan_ports, settings: w, control, coordinator, ledger, quorum, probe, clock,
@@ -83,10 +107,10 @@ export function createKanNode(opts: KanNodeOptions): KanNode {
   });
   const version = readVersionInfo(config.paths.install);
   const { app, close: closeApp } = createApp({
-    selfIndex: index, config, logger, audit, control, requests, watchdog, ledger, registry, metrics, now: () => clock.now(), startedAt, version,
+    selfIndex: index, config, logger, audit, control, requests, watchdog, ledger, registry, metrics, now: () => clock.now(), startedAt, version, tls: trust.status,
     ...(opts.nodeExporterTimeoutMs !== undefined ? { nodeExporterTimeoutMs: opts.nodeExporterTimeoutMs } : {}),
   });
-  const server = createMtlsServer({ tls: config.tls, app, logger, metrics: tlsMetrics, watchFiles: false });
+  const server = createMtlsServer({ trust, app, logger, metrics: tlsMetrics, watchFiles: opts.watchTlsFiles ?? true });
   let heartbeat: Heartbeat | undefined;
   return {
     server, watchdog, requests, metrics,
