@@ -2,10 +2,13 @@
 // kan benchmarks (issue 5), against the real local system started by the launcher:
 //   1. resident memory of each kan, idle;
 //   2. qsen kill -9 -> healthy again (ping answers with a new pid), N trials;
-//   3. qsen SIGSTOP -> a healthy replacement, M trials;
+//   3. qsen SIGSTOP -> a healthy replacement, M trials, past the start-up grace and (3b) inside it
+//      (stopped about 1 s after the new qsen answers: /proc says T, the grace does not apply);
+//   6. kan kill -9 -> that kan healthy again (its ping answers with a new pid), K trials;
 //   4. tail of the last 64 KiB of a 1 GiB log through /kan/v1/logs/tail vs `tail -c 65536`;
 //   5. /kan/v1/metrics/system vs node_exporter scraped directly (added latency).
-// Usage: npm run build && node bench/kan/run.mjs [--kill 20] [--stop 10] [--tail 50] [--metrics 300]
+// Usage: npm run build && node bench/kan/run.mjs [--kill 20] [--stop 10] [--stop-grace 10] [--kan-kill 10] [--tail 50] [--metrics 300]
+// (--tail 0 / --metrics 0 skip those parts).
 // Writes bench/out/kan/results-<time>.json and prints a summary.
 import { spawn, execFile } from 'node:child_process';
 import { mkdirSync, readFileSync, writeFileSync, openSync, writeSync, closeSync, rmSync, mkdtempSync } from 'node:fs';
@@ -20,7 +23,7 @@ import { parseArgs } from 'node:util';
 
 const REPO = new URL('../../', import.meta.url).pathname;
 const LAUNCHER = join(REPO, 'packages/launcher/dist/src/main.js');
-const { values } = parseArgs({ options: { kill: { type: 'string', default: '20' }, stop: { type: 'string', default: '10' }, tail: { type: 'string', default: '50' }, metrics: { type: 'string', default: '300' } } });
+const { values } = parseArgs({ options: { kill: { type: 'string', default: '20' }, stop: { type: 'string', default: '10' }, tail: { type: 'string', default: '50' }, metrics: { type: 'string', default: '300' }, 'stop-grace': { type: 'string', default: '10' }, 'kan-kill': { type: 'string', default: '10' } } });
 // Production defaults except: a short stable period (each trial is a new failure, not a crash loop)
 // and a shorter startup grace (so SIGSTOP trials need not wait 15 s each).
 const WATCHDOG = { stable_after_ms: 2000, startup_grace_ms: 5000 };
@@ -121,7 +124,38 @@ try {
   }
   results.qsenSigstopToHealthyMs = summary(stopMs.map(Math.round));
 
+  // 3b. SIGSTOP of a qsen inside its start-up grace.
+  const graceMs = [];
+  for (let i = 0; i < Number(values['stop-grace']); i++) {
+    const old = await qsenPid();
+    await sleep(WATCHDOG.stable_after_ms + 500);
+    process.kill(old, 'SIGKILL');
+    const pid = await waitFor(async () => { const p = await qsenPid(); return p !== null && p !== old ? p : null; }, 60_000, 'a new qsen');
+    await sleep(500 + Math.random() * 1000); // about 1 s into a 5 s grace
+    const t0 = performance.now();
+    process.kill(pid, 'SIGSTOP');
+    await waitFor(async () => { const p = await qsenPid(); return p !== null && p !== pid; }, 60_000, 'qsen replaced');
+    graceMs.push(performance.now() - t0);
+    console.log(`SIGSTOP inside the grace, trial ${i + 1}: ${Math.round(graceMs.at(-1))} ms`);
+  }
+  if (graceMs.length > 0) results.qsenSigstopInGraceToHealthyMs = summary(graceMs.map(Math.round));
+
+  // 6. kill -9 of a kan (each in turn).
+  const kanMs = [];
+  for (let i = 0; i < Number(values['kan-kill']); i++) {
+    const k = i % 3;
+    const pid = (await kanPids())[k];
+    await sleep(WATCHDOG.stable_after_ms + 500 + Math.random() * 1000);
+    const t0 = performance.now();
+    process.kill(pid, 'SIGKILL');
+    await waitFor(async () => { const p = (await ping(ports.kans[k], '/kan/v1/ping'))?.pid; return p !== undefined && p !== pid; }, 60_000, `kan${k} back`);
+    kanMs.push(performance.now() - t0);
+    console.log(`kan${k} kill -9 trial ${i + 1}: ${Math.round(kanMs.at(-1))} ms`);
+  }
+  if (kanMs.length > 0) results.kanKill9ToHealthyMs = summary(kanMs.map(Math.round));
+
   // 4. Tail of 64 KiB of a 1 GiB log.
+  if (Number(values.tail) > 0) {
   const logFile = join(home, 'logs', 'big-2026-01-01.log');
   const fd = openSync(logFile, 'w');
   let line = '';
@@ -145,8 +179,10 @@ try {
   rmSync(logFile);
   results.tail64KiBOf1GiB = { endpointMs: summary(endpointMs.map(r1)), tailCommandMs: summary(tailMs.map(r1)), ratioP50: r1(pct(endpointMs, 50) / pct(tailMs, 50)) };
   console.log('tail:', JSON.stringify(results.tail64KiBOf1GiB));
+  }
 
   // 5. metrics/system vs node_exporter directly.
+  if (Number(values.metrics) > 0) {
   const direct = [];
   const proxied = [];
   for (let i = 0; i < Number(values.metrics); i++) {
@@ -160,6 +196,7 @@ try {
   }
   results.metricsSystem = { directMs: summary(direct.map(r1)), proxiedMs: summary(proxied.map(r1)), addedP50Ms: r1(pct(proxied, 50) - pct(direct, 50)) };
   console.log('metrics/system:', JSON.stringify(results.metricsSystem));
+  }
 
   results.kanRssAfterBytes = (await kanPids()).map(rssOf);
 } finally {

@@ -12,7 +12,10 @@ export interface AcceptedTraffic {
   ports: string[];
   /** Accept rules without a port: "chain loopback" | "chain established" | "chain icmpv6 ..." (anything else is reported as "chain UNEXPECTED ..."). */
   portless: string[];
+  /** Contents of the configured sets (those the rules fill at run time, `dynamicSets`, are left out). */
   setElements: Record<string, string[]>;
+  /** Sets that rules fill at run time (`add @set` / `update @set`: the per-source flood limits), sorted. */
+  dynamicSets: string[];
 }
 
 type Json = null | boolean | number | string | Json[] | { [key: string]: Json };
@@ -31,7 +34,8 @@ function listOf(value: Json | undefined): Json[] {
 export function describeAcceptedPorts(jsonText: string): AcceptedTraffic {
   const root = asObject(JSON.parse(jsonText) as Json);
   const items = Array.isArray(root?.['nftables']) ? root['nftables'] : [];
-  const result: AcceptedTraffic = { policies: {}, ports: [], portless: [], setElements: {} };
+  const result: AcceptedTraffic = { policies: {}, ports: [], portless: [], setElements: {}, dynamicSets: [] };
+  const filled = new Set<string>();
   for (const item of items) {
     const chain = asObject(asObject(item)?.['chain']);
     if (chain && typeof chain['name'] === 'string' && typeof chain['policy'] === 'string') result.policies[chain['name']] = chain['policy'];
@@ -42,6 +46,10 @@ export function describeAcceptedPorts(jsonText: string): AcceptedTraffic {
     const rule = asObject(asObject(item)?.['rule']);
     if (!rule || !Array.isArray(rule['expr'])) continue;
     const expressions = rule['expr'].map(asObject);
+    for (const e of expressions) {
+      const statement = asObject(e?.['set']);
+      if (statement && (statement['op'] === 'add' || statement['op'] === 'update') && typeof statement['set'] === 'string') filled.add(statement['set'].replace(/^@/, ''));
+    }
     if (!expressions.some((e) => e && 'accept' in e)) continue;
     const chainName = String(rule['chain']);
     const ports: string[] = [];
@@ -80,6 +88,8 @@ export function describeAcceptedPorts(jsonText: string): AcceptedTraffic {
   }
   result.ports.sort();
   result.portless.sort();
+  for (const name of filled) delete result.setElements[name];
+  result.dynamicSets = [...filled].sort();
   return result;
 }
 

@@ -19,3 +19,4 @@ export * from './logging/failures.js';
 export * from './logging/file-transport.js';
 export * from './logging/logger.js';
 export * from './logging/audit.js';
+export * from './liveness/heartbeat.js';

@@ -12,6 +12,7 @@ import type { KanMetrics } from './metrics/kan-metrics.js';
 import type { ProcessControl } from './process/control.js';
 import type { Watchdog } from './watchdog/watchdog.js';
 import type { RestartRequests } from './watchdog/requests.js';
+import type { RestartLedger } from './watchdog/ledger.js';
 import type { VersionInfo } from './version.js';
 import { mountPingRoutes } from './routes/ping.js';
 import { mountVersionRoutes } from './routes/version.js';
@@ -31,11 +32,15 @@ export interface KanAppDeps {
   readonly requests: RestartRequests;
   /** The watchdog whose view status shows (null: status shows no targets). */
   readonly watchdog: Watchdog | null;
+  /** The restart ledger status shows. */
+  readonly ledger: RestartLedger;
   readonly registry: Registry;
   readonly metrics: KanMetrics;
   readonly now: () => number;
   readonly startedAt: number;
   readonly version: VersionInfo;
+  /** The node_exporter proxy's timeout (default NODE_EXPORTER_TIMEOUT_MS). */
+  readonly nodeExporterTimeoutMs?: number;
   /** The TLS material this kan enforces (CRL number), for status. */
   readonly tls: () => TrustStatus;
 }
@@ -50,13 +55,16 @@ export function createApp(deps: KanAppDeps): { app: express.Express; close(): vo
       mountVersionRoutes(a, { version: deps.version });
       mountStatusRoutes(a, {
         selfIndex: deps.selfIndex, startedAt: deps.startedAt, now: deps.now, version: deps.version, control: deps.control,
-        watchdog: deps.watchdog, runDir: deps.config.paths.run, settings: deps.config.watchdog, schedule: deps.config.schedule,
+        watchdog: deps.watchdog, ledger: deps.ledger, schedule: deps.config.schedule,
         folders: { logs: deps.config.paths.logs, data: deps.config.paths.data },
         certificates: { server: deps.config.tls.cert, ca: deps.config.tls.ca }, tls: deps.tls,
       });
       mountRestartRoutes(a, { selfIndex: deps.selfIndex, requests: deps.requests });
       mountLogRoutes(a, { dir: deps.config.paths.logs, audit: deps.audit, logger: deps.logger, metrics: deps.metrics, now: deps.now });
-      proxy = mountMetricsRoutes(a, { registry: deps.registry, nodeExporterUrl: deps.config.node_exporter.url, logger: deps.logger });
+      proxy = mountMetricsRoutes(a, {
+        registry: deps.registry, nodeExporterUrl: deps.config.node_exporter.url, logger: deps.logger,
+        ...(deps.nodeExporterTimeoutMs !== undefined ? { timeoutMs: deps.nodeExporterTimeoutMs } : {}),
+      });
       mountCmdRoutes(a, { installDir: deps.config.paths.install });
     },
   });

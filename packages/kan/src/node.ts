@@ -5,7 +5,10 @@
  */
 import { readFileSync } from 'node:fs';
 import type winston from 'winston';
-import { createMetricsRegistry, createMtlsServer, createTlsMetrics, evaluateWindow, nextLocalTime, openTrustStore, type Clock, type MtlsServer, type QsenConfig, type TrustStore } from '@qsen/core';
+import {
+  createMetricsRegistry, createMtlsServer, createTlsMetrics, evaluateWindow, heartbeatFile, nextLocalTime, openTrustStore, startHeartbeat,
+  type Clock, type Heartbeat, type MtlsServer, type QsenConfig, type TrustStore,
+} from '@qsen/core';
 import type { AuditSink } from './audit.js';
 import { createApp } from './app.js';
 import { createKanMetrics, type KanMetrics } from './metrics/kan-metrics.js';
@@ -13,8 +16,10 @@ import type { ProcessControl } from './process/control.js';
 import { LocalControl } from './process/local.js';
 import { SystemdControl } from './process/systemd.js';
 import { Coordinator } from './watchdog/coordinator.js';
+import { backoffPolicyOf, RestartLedger } from './watchdog/ledger.js';
 import { dailyRestartDueAt } from './watchdog/policy.js';
 import { createHttpsProbe, type ProbeFn } from './watchdog/probe.js';
+import { KanQuorum } from './watchdog/quorum.js';
 import { RestartRequests } from './watchdog/requests.js';
 import { Watchdog } from './watchdog/watchdog.js';
 import { readVersionInfo } from './version.js';
@@ -31,6 +36,8 @@ export interface KanNodeOptions {
   readonly control?: ProcessControl;
   /** Run the watchdog (default true). */
   readonly watchdog?: boolean;
+  /** The node_exporter proxy's timeout (default NODE_EXPORTER_TIMEOUT_MS). */
+  readonly nodeExporterTimeoutMs?: number;
   /** Reload the TLS files when they change (default true: a revocation reaches every node within 2 s). */
   readonly watchTlsFiles?: boolean;
 }
@@ -82,33 +89,40 @@ export function createKanNode(opts: KanNodeOptions): KanNode {
   const tlsMetrics = createTlsMetrics(registry, 'kan_tls_rejected_connections_total');
   const control = opts.control ?? createProcessControl(config);
   const w = config.watchdog;
-  const coordinator = new Coordinator({
-    control, runDir: config.paths.run, selfIndex: index, clock, logger, metrics,
-    policy: { backoffInitialMs: w.backoff_initial_ms, backoffMaxMs: w.backoff_max_ms, stableAfterMs: w.stable_after_ms },
-  });
+  const runDir = config.paths.run;
+  const ledger = new RestartLedger(runDir, backoffPolicyOf(w));
+  const coordinator = new Coordinator({ control, ledger, runDir, selfIndex: index, clock, logger, metrics });
   const isWindowOpen = (at: number): boolean => evaluateWindow(config.schedule, at).open;
   const caPem = readFileSync(config.tls.ca);
   const trust = openTrustStore(config.tls, { logger, now: () => new Date(clock.now()) });
   const probe = createTrustFollowingProbe(trust);
+  const quorum = new KanQuorum({ kanPorts: config.server.kan_ports, probe, timeoutMs: w.timeout_ms, coordinator });
   const watchdog = opts.watchdog === false ? null : new Watchdog({
-    selfIndex: index, qsenPort: config.server.qsen_port, kanPorts: config.server.kan_ports, settings: w, control, coordinator, probe, clock,
+    selfIndex: index, qsenPort: config.server.qsen_port, kanPorts: config.server.kan_ports, settings: w, control, coordinator, ledger, quorum, probe, clock,
     isWindowOpen, logger, metrics, caPem,
     dailyRestartDueAt: (after) => dailyRestartDueAt((a) => nextLocalTime(config.schedule.timezone, config.schedule.kan_restart, a), after, index, config.schedule.kan_restart_stagger_minutes),
   });
-  const requests = new RestartRequests({ selfIndex: index, control, coordinator, clock, isWindowOpen, logger, audit });
+  const requests = new RestartRequests({
+    selfIndex: index, control, coordinator, ledger, quorum, clock, isWindowOpen, cycleMs: w.startup_grace_ms, logger, audit,
+  });
   const version = readVersionInfo(config.paths.install);
   const { app, close: closeApp } = createApp({
-    selfIndex: index, config, logger, audit, control, requests, watchdog, registry, metrics, now: () => clock.now(), startedAt, version, tls: trust.status,
+    selfIndex: index, config, logger, audit, control, requests, watchdog, ledger, registry, metrics, now: () => clock.now(), startedAt, version, tls: trust.status,
+    ...(opts.nodeExporterTimeoutMs !== undefined ? { nodeExporterTimeoutMs: opts.nodeExporterTimeoutMs } : {}),
   });
   const server = createMtlsServer({ trust, app, logger, metrics: tlsMetrics, watchFiles: opts.watchTlsFiles ?? true });
+  let heartbeat: Heartbeat | undefined;
   return {
     server, watchdog, requests, metrics,
     async listen(port = config.server.kan_ports[index], host = config.server.listen) {
       const bound = await server.listen(port ?? 0, host);
+      // Evidence of progress beside the listener (the peers read it when a probe times out).
+      heartbeat ??= startHeartbeat({ file: heartbeatFile(runDir, `kan${index}`) });
       watchdog?.start();
       return bound;
     },
     async close() {
+      heartbeat?.stop();
       await watchdog?.stop();
       probe.close();
       closeApp();

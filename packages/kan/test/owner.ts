@@ -19,6 +19,7 @@ interface Slot {
   startedAt: number | null;
   exited: Promise<void> | null;
   stopping: boolean;
+  queue: Promise<unknown>;
 }
 
 /** The test owner. */
@@ -28,6 +29,8 @@ export class TestOwner implements ProcessControl {
   readonly #slots = new Map<ProcessName, Slot>();
   readonly #graceMs: number;
   readonly calls: string[] = [];
+  /** Verbs the owner answered as coalesced (their invocation was already replaced). */
+  readonly coalesced: string[] = [];
   #closed = false;
 
   constructor(specs: Partial<Record<ProcessName, StandIn>>, graceMs = 500) {
@@ -38,7 +41,7 @@ export class TestOwner implements ProcessControl {
   #slot(name: ProcessName): Slot {
     let s = this.#slots.get(name);
     if (!s) {
-      s = { child: null, invocation: 0, starts: 0, startedAt: null, exited: null, stopping: false };
+      s = { child: null, invocation: 0, starts: 0, startedAt: null, exited: null, stopping: false, queue: Promise.resolve() };
       this.#slots.set(name, s);
     }
     return s;
@@ -60,25 +63,42 @@ export class TestOwner implements ProcessControl {
     return { name, state: running ? 'running' : 'stopped', pid: running ? s.child?.pid ?? null : null, invocation: String(s.invocation), startedAt: running ? s.startedAt : null, starts: s.starts };
   }
 
-  async start(name: ProcessName): Promise<ProcessState> {
-    this.calls.push(`start ${name}`);
-    const s = this.#slot(name);
-    if (s.child === null) this.#spawn(name, s);
-    return this.status(name);
+  async start(name: ProcessName, ifInvocation?: string): Promise<ProcessState> {
+    return this.#verb(name, ifInvocation, async (s) => {
+      this.calls.push(`start ${name}`);
+      if (s.child === null) this.#spawn(name, s);
+    });
   }
 
-  async stop(name: ProcessName): Promise<ProcessState> {
-    this.calls.push(`stop ${name}`);
-    await this.#stop(this.#slot(name));
-    return this.status(name);
+  async stop(name: ProcessName, ifInvocation?: string): Promise<ProcessState> {
+    return this.#verb(name, ifInvocation, async (s) => {
+      this.calls.push(`stop ${name}`);
+      await this.#stop(s);
+    });
   }
 
-  async restart(name: ProcessName): Promise<ProcessState> {
-    this.calls.push(`restart ${name}`);
+  async restart(name: ProcessName, ifInvocation?: string): Promise<ProcessState> {
+    return this.#verb(name, ifInvocation, async (s) => {
+      this.calls.push(`restart ${name}`);
+      await this.#stop(s);
+      this.#spawn(name, s);
+    });
+  }
+
+  /** Runs verbs on one process one after the other, like the launcher; a verb for a replaced invocation is coalesced. */
+  #verb(name: ProcessName, ifInvocation: string | undefined, action: (s: Slot) => Promise<void>): Promise<ProcessState> {
     const s = this.#slot(name);
-    await this.#stop(s);
-    this.#spawn(name, s);
-    return this.status(name);
+    const run = async (): Promise<ProcessState> => {
+      if (ifInvocation !== undefined && ifInvocation !== String(s.invocation)) {
+        this.coalesced.push(`${name} ${ifInvocation}`);
+        return { ...(await this.status(name)), coalesced: true };
+      }
+      await action(s);
+      return this.status(name);
+    };
+    const result = s.queue.then(run, run);
+    s.queue = result.catch(() => undefined);
+    return result;
   }
 
   #spawn(name: ProcessName, s: Slot): void {

@@ -5,7 +5,7 @@ import {
   judgeTarget, nextRestartAllowedAt, type ActionInput,
 } from '../src/watchdog/policy.js';
 import { isSameProcess } from '../src/watchdog/coordinator.js';
-import { recordEvent } from '../src/watchdog/history.js';
+import { recordEvent } from '../src/watchdog/ledger.js';
 
 const T0 = 1_700_000_000_000;
 const limits = { timeoutMs: 700, toleranceMs: 500 };
@@ -165,7 +165,7 @@ test('history: a failure restart grows the streak; a schedule stop does not', ()
 });
 
 test('retry (pure): suspect targets at once, refused-while-running shortly, others at the next round', async () => {
-  const { retryDelayOf, RETRY_DELAY_MS, REFUSED_RETRY_DELAY_MS } = await import('../src/watchdog/watchdog.js');
+  const { retryDelayOf, RETRY_DELAY_MS, REFUSED_RETRY_DELAY_MS } = await import('../src/watchdog/step.js');
   assert.equal(retryDelayOf('suspect', 'timeout', true), RETRY_DELAY_MS);
   assert.equal(retryDelayOf('starting', 'refused', true), REFUSED_RETRY_DELAY_MS);
   assert.equal(retryDelayOf('starting', 'error', true), REFUSED_RETRY_DELAY_MS);

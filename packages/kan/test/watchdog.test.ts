@@ -3,12 +3,12 @@ import assert from 'node:assert/strict';
 import { writeFileSync, mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { createCa, issueServerCertificate } from '@qsen/pki';
-import { evaluateWindow, ManualClock, systemClock, type Clock, type ScheduleConfig } from '@qsen/core';
+import { evaluateWindow, heartbeatFile, ManualClock, readHeartbeatSync, systemClock, type Clock, type ScheduleConfig, type WatchdogConfig } from '@qsen/core';
 import { findFreePort, makeTempDir, waitFor } from '@qsen/testkit';
 import { Coordinator } from '../src/watchdog/coordinator.js';
-import { Watchdog, type WatchdogSettings } from '../src/watchdog/watchdog.js';
+import { Watchdog } from '../src/watchdog/watchdog.js';
 import { createHttpsProbe } from '../src/watchdog/probe.js';
-import { readHistory } from '../src/watchdog/history.js';
+import { backoffPolicyOf, readHistory, RestartLedger } from '../src/watchdog/ledger.js';
 import { silentLog, type LogSink } from '../src/log-sink.js';
 import type { ProcessName } from '../src/process/control.js';
 import { TestOwner } from './owner.js';
@@ -30,7 +30,7 @@ before(() => {
 });
 after(() => tmp.remove());
 
-const defaultSettings: WatchdogSettings = {
+const defaultSettings: WatchdogConfig = {
   interval_ms: 600, timeout_ms: 500, failure_threshold: 3, startup_grace_ms: 3_000, stop_grace_ms: 500,
   backoff_initial_ms: 400, backoff_max_ms: 3_200, stable_after_ms: 10_000,
 };
@@ -39,11 +39,13 @@ interface Cluster {
   owner: TestOwner;
   watchdogs: Watchdog[];
   runDir: string;
+  /** The watchdogs' decision clock: lastSeenAt is on it. */
+  clock: Clock;
   close(): Promise<void>;
 }
 
 /** Three watchdogs (kan 0, 1, 2) over stand-in nodes owned by a TestOwner. */
-async function startCluster(opts: { qsenCrashAfterMs?: number; clock?: Clock; windowOpen?: (ms: number) => boolean; startQsen?: boolean; watchers?: number[]; settings?: WatchdogSettings; watchConnections?: boolean; dailyDueAt?: (afterMs: number) => number; ownerRestartGraceMs?: number } = {}): Promise<Cluster> {
+async function startCluster(opts: { qsenCrashAfterMs?: number; clock?: Clock; windowOpen?: (ms: number) => boolean; startQsen?: boolean; watchers?: number[]; settings?: WatchdogConfig; watchConnections?: boolean; dailyDueAt?: (afterMs: number) => number; ownerRestartGraceMs?: number; qsenHeartbeat?: boolean } = {}): Promise<Cluster> {
   const settings = opts.settings ?? defaultSettings;
   const runDir = join(tmp.path, `run-${Math.random().toString(16).slice(2)}`);
   mkdirSync(runDir);
@@ -51,7 +53,7 @@ async function startCluster(opts: { qsenCrashAfterMs?: number; clock?: Clock; wi
   const kanPorts = [await findFreePort(), await findFreePort(), await findFreePort()];
   const args = (port: number, path: string, crash?: number) => () => [pingServer, String(port), certFile, keyFile, path, ...(crash ? [String(crash)] : [])];
   const owner = new TestOwner({
-    qsen: { args: args(qsenPort, '/qsen/v1/ping', opts.qsenCrashAfterMs) },
+    qsen: { args: () => [...args(qsenPort, '/qsen/v1/ping', opts.qsenCrashAfterMs)(), ...(opts.qsenHeartbeat ? [`--heartbeat=${heartbeatFile(runDir, 'qsen')}`] : [])] },
     kan0: { args: args(kanPorts[0] ?? 0, '/kan/v1/ping'), autoRestartMs: 300 },
     kan1: { args: args(kanPorts[1] ?? 0, '/kan/v1/ping'), autoRestartMs: 300 },
     kan2: { args: args(kanPorts[2] ?? 0, '/kan/v1/ping'), autoRestartMs: 300 },
@@ -75,20 +77,18 @@ async function startCluster(opts: { qsenCrashAfterMs?: number; clock?: Clock; wi
     ready.close();
   }
   const watchdogs = watchers.map((selfIndex) => {
-    const coordinator = new Coordinator({
-      control: owner, runDir, selfIndex, clock, logger: debugLog(selfIndex),
-      policy: { backoffInitialMs: settings.backoff_initial_ms, backoffMaxMs: settings.backoff_max_ms, stableAfterMs: settings.stable_after_ms },
-    });
+    const ledger = new RestartLedger(runDir, backoffPolicyOf(settings));
+    const coordinator = new Coordinator({ control: owner, ledger, runDir, selfIndex, clock, logger: debugLog(selfIndex) });
     const probe = createHttpsProbe({ caPem });
     probes.push(probe);
     return new Watchdog({
-      selfIndex, qsenPort, kanPorts, settings, control: owner, coordinator, probe, clock,
+      selfIndex, qsenPort, kanPorts, settings, control: owner, coordinator, ledger, probe, clock,
       isWindowOpen: opts.windowOpen ?? (() => true), dailyRestartDueAt: opts.dailyDueAt ?? null, ...(opts.watchConnections ? { caPem } : {}), ownerRestartGraceMs: opts.ownerRestartGraceMs ?? 2_000, logger: debugLog(selfIndex),
     });
   });
   for (const w of watchdogs) w.start();
   return {
-    owner, watchdogs, runDir,
+    owner, watchdogs, runDir, clock,
     async close() {
       await Promise.all(watchdogs.map((w) => w.stop()));
       for (const p of probes) p.close();
@@ -106,14 +106,17 @@ function debugLog(selfIndex: number): LogSink {
   return { error: print, warn: print, info: print, debug: () => undefined };
 }
 
-const seenHealthySince = (w: Watchdog, name: ProcessName, since: number): boolean => {
+/** Seen answering since `since` (real time); under a manual clock, whose lastSeenAt stands still, the last probe answered. */
+const seenHealthySince = (w: Watchdog, name: ProcessName, since: number, realClock: boolean): boolean => {
   const v = w.view().find((t) => t.name === name);
-  return v !== undefined && v.lastSeenAt !== null && v.lastSeenAt > since && v.failures === 0;
+  if (v === undefined || v.lastSeenAt === null || v.failures !== 0) return false;
+  return realClock ? v.lastSeenAt > since : v.lastOutcome === 'ok' && v.verdict.kind === 'healthy';
 };
 
 async function allSeeHealthy(c: Cluster, name: ProcessName, rounds = 4): Promise<void> {
   const since = Date.now() + rounds * settings.interval_ms;
-  await waitFor(() => Date.now() > since && c.watchdogs.every((w) => w.view().find((t) => t.name === name) === undefined || seenHealthySince(w, name, since)), { timeoutMs: 15_000, what: `every kan to see ${name} healthy` });
+  const realClock = c.clock === systemClock;
+  await waitFor(() => Date.now() > since && c.watchdogs.every((w) => w.view().find((t) => t.name === name) === undefined || seenHealthySince(w, name, since, realClock)), { timeoutMs: 15_000, what: `every kan to see ${name} healthy` });
 }
 
 test('kill -9 of qsen seen by three kans: exactly one start', async () => {
@@ -281,6 +284,61 @@ test('daily restart: due, it waits while a peer is down, then restarts itself on
     assert.equal(c.owner.calls.filter((x) => x === 'restart kan0').length, 1);
     const h = await readHistory(c.runDir, 'kan0');
     assert.equal(h?.events.at(-1)?.reason, 'daily');
+  } finally {
+    await c.close();
+  }
+});
+
+// Busy is not hung (docs/kan.md): the stand-in's listener answers only after 5 s (SIGUSR1), as
+// under a flood of handshakes, while its event loop runs and keeps its heartbeat.
+test('a busy listener whose heartbeat advances is never restarted', async () => {
+  const c = await startCluster({ qsenHeartbeat: true });
+  try {
+    await allSeeHealthy(c, 'qsen');
+    const pid = c.owner.pid('qsen') ?? 0;
+    await waitFor(() => readHeartbeatSync(heartbeatFile(c.runDir, 'qsen'))?.pid === pid, { what: 'the stand-in heartbeat' });
+    await waitFor(async () => Date.now() - ((await c.owner.status('qsen')).startedAt ?? 0) > settings.startup_grace_ms, { what: 'the startup grace to pass' });
+    process.kill(pid, 'SIGUSR1');
+    // Many more timeouts than failure_threshold: 12 rounds of 600 ms with 500 ms timeouts.
+    await waitFor(() => c.watchdogs.every((w) => (w.view().find((t) => t.name === 'qsen')?.busyProbes ?? 0) >= 6), { timeoutMs: 30_000, what: 'every kan to see qsen busy six times' });
+    assert.equal(c.owner.starts('qsen'), 1, `calls: ${c.owner.calls.join(', ')}`);
+    assert.deepEqual(c.owner.calls.filter((x) => x.includes('qsen')), ['start qsen']);
+    assert.equal(await readHistory(c.runDir, 'qsen'), undefined, 'no restart recorded');
+  } finally {
+    await c.close();
+  }
+});
+
+test('an event loop stuck in a busy loop is replaced once: its heartbeat stops', async () => {
+  const c = await startCluster({ qsenHeartbeat: true });
+  try {
+    await allSeeHealthy(c, 'qsen');
+    await waitFor(async () => Date.now() - ((await c.owner.status('qsen')).startedAt ?? 0) > settings.startup_grace_ms, { what: 'the startup grace to pass' });
+    process.kill(c.owner.pid('qsen') ?? 0, 'SIGUSR2');
+    await waitFor(() => c.owner.starts('qsen') >= 2, { timeoutMs: 20_000, what: 'qsen restarted' });
+    await allSeeHealthy(c, 'qsen', 8);
+    assert.deepEqual(c.owner.calls.filter((x) => x.includes('qsen')), ['start qsen', 'restart qsen']);
+    const h = await waitFor(async () => { const r = await readHistory(c.runDir, 'qsen'); return (r?.events.length ?? 0) > 0 ? r : null; }, { what: 'the restart recorded' });
+    assert.equal(h.events[0]?.reason, 'hung');
+  } finally {
+    await c.close();
+  }
+});
+
+test('SIGSTOP inside the startup grace: a stopped process is no slow starter, replaced long before the grace ends', async () => {
+  const longGrace = { ...defaultSettings, startup_grace_ms: 30_000 };
+  const c = await startCluster({ settings: longGrace });
+  try {
+    await waitFor(() => c.watchdogs.every((w) => w.view().find((t) => t.name === 'qsen')?.lastOutcome === 'ok'), { timeoutMs: 15_000, what: 'every kan to see qsen answer' });
+    const stoppedAt = Date.now();
+    process.kill(c.owner.pid('qsen') ?? 0, 'SIGSTOP');
+    await waitFor(() => c.owner.starts('qsen') >= 2, { timeoutMs: 20_000, what: 'qsen replaced' });
+    const took = Date.now() - stoppedAt;
+    assert.ok(took < 10_000, `replaced after ${took} ms, inside a 30 s grace`);
+    assert.deepEqual(c.owner.calls.filter((x) => x.includes('qsen')), ['start qsen', 'restart qsen']);
+    // The event is written once the owner's restart has returned.
+    const h = await waitFor(async () => { const r = await readHistory(c.runDir, 'qsen'); return (r?.events.length ?? 0) > 0 ? r : null; }, { what: 'the restart recorded' });
+    assert.equal(h.events[0]?.reason, 'hung');
   } finally {
     await c.close();
   }

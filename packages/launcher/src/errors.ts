@@ -14,6 +14,7 @@ export const launcherErrors = defineErrors({
   LAUNCHER_CLOSING: { status: 503, message: 'the launcher is stopping every process' },
   ALREADY_RUNNING: { status: 409, message: 'another launcher already owns this state folder' },
   INVALID_SETTING: { status: 400, message: 'invalid launcher setting' },
+  INVALID_INVOCATION: { status: 400, message: 'the invocation parameter must be a non-negative integer' },
   CONTROL_UNREACHABLE: { status: 503, message: 'the launcher control socket does not answer' },
   INTERNAL_ERROR: { status: 500, message: 'internal error' },
 });

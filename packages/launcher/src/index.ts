@@ -1,5 +1,8 @@
 // @qsen/launcher: the local-mode owner of the QSen processes (npm start / npm run init).
-export * from './control/protocol.js';
+export {
+  CONTROL_VERBS, CONTROLLABLE_PROCESS_NAMES, OWNED_PROCESS_NAMES, PROCESSES_PATH, processPath, verbPath, isOwnedProcessName, isControllableProcessName,
+  type ControlVerb, type ControllableProcessName, type LifecycleState, type OwnedProcessName, type ProcessExit, type ProcessListAnswer, type ProcessStatus,
+} from '@qsen/kan';
 export { createControlClient, type ControlClient } from './control/client.js';
 export { createControlApp, type ControlAppDeps } from './control/app.js';
 export { listenControlSocket, removeStaleSocket, type ControlSocket } from './control/socket.js';

@@ -108,6 +108,24 @@ describe('control socket', () => {
     await client.stop('qsen');
   });
 
+  it('coalesces restarts that name the same invocation: 150 concurrent calls, one restart', async () => {
+    const client = createControlClient(socketPath);
+    await client.start('qsen');
+    const before = await client.status('qsen');
+    const answers = await Promise.all(Array.from({ length: 150 }, () => client.restart('qsen', before.invocation)));
+    const after = await client.status('qsen');
+    assert.equal(after.invocation, before.invocation + 1, 'exactly one new invocation');
+    assert.equal(after.starts, before.starts + 1);
+    assert.equal(answers.filter((a) => a.coalesced === true).length, 149);
+    assert.ok(answers.every((a) => a.invocation === before.invocation + 1 && a.state === 'running'));
+    // A stop that names a replaced invocation is a no-op too; one naming the current one acts.
+    assert.equal((await client.stop('qsen', before.invocation)).state, 'running');
+    assert.equal((await client.stop('qsen', after.invocation)).state, 'stopped');
+    const bad = await rawCall(socketPath, 'POST', '/v1/processes/qsen/restart?invocation=x');
+    assert.equal(bad.status, 400);
+    assert.equal((JSON.parse(bad.body) as { error: { code: string } }).error.code, 'INVALID_INVOCATION');
+  });
+
   it('answers status for simulator but refuses its verbs; unknown names are 404', async () => {
     const client = createControlClient(socketPath);
     assert.equal((await client.status('simulator')).state, 'stopped');

@@ -2,7 +2,7 @@ import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import type { QsenConfig, WindowState } from '@qsen/core';
 import { buildCurlCommand, describeInit, describeLocalSystem } from '../src/console/summary.js';
-import type { ProcessStatus } from '../src/control/protocol.js';
+import type { ProcessStatus } from '@qsen/kan';
 
 const config = {
   file: '/h/conf.toml',

@@ -7,7 +7,7 @@
  * with one clear line on stderr and a non-zero exit.
  */
 import { readFileSync } from 'node:fs';
-import { closeLogger, ConfigError, createAuditLog, createProcessLogger, loadConfig, type QsenConfig } from '@qsen/core';
+import { closeLogger, ConfigError, createAuditLog, createProcessLogger, heartbeatFile, loadConfig, startHeartbeat, type QsenConfig } from '@qsen/core';
 import { QsenStartupError } from './errors.js';
 import { startQsen } from './node.js';
 
@@ -61,6 +61,8 @@ async function main(): Promise<void> {
     process.exit(1);
   }
   const running = node;
+  // Evidence of progress beside the public listener: the kans read it when a probe times out (docs/kan.md, "Busy is not hung").
+  startHeartbeat({ file: heartbeatFile(config.paths.run, 'qsen') });
 
   process.on('SIGHUP', () => {
     const result = running.reload();

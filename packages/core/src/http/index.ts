@@ -12,3 +12,4 @@ export * from './api-app.js';
 export * from './file-watch.js';
 export * from './trust-store.js';
 export * from './server.js';
+export * from './limits.js';

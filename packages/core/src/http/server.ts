@@ -15,6 +15,7 @@ import type express from 'express';
 import type winston from 'winston';
 import type { TlsMetrics } from '../metrics/tls.js';
 import { decideConnection } from './decision.js';
+import { applyConnectionLimits, CONNECTION_LIMITS, reportRefusals, type ConnectionLimits } from './limits.js';
 import { readConnectionFacts, readPeerIdentity } from './peer.js';
 import {
   HTTP_HEADERS_TIMEOUT_MS,
@@ -47,6 +48,8 @@ export interface MtlsServerOptions {
   watchFiles?: boolean;
   /** Poll period of the file watch (default TLS_WATCH_INTERVAL_MS). */
   watchIntervalMs?: number;
+  /** Per-source connection and handshake limits (default CONNECTION_LIMITS; see limits.ts). */
+  connectionLimits?: ConnectionLimits;
 }
 
 /** An accepted connection that presented a certificate, and the material generation it was last checked against. */
@@ -96,6 +99,9 @@ export function createMtlsServer(opts: MtlsServerOptions): MtlsServer {
     requestTimeout: HTTP_REQUEST_TIMEOUT_MS,
     keepAliveTimeout: HTTP_KEEP_ALIVE_TIMEOUT_MS,
   }, gate);
+
+  // Floods: a source over its connection or handshake limit is closed at accept (limits.ts).
+  applyConnectionLimits(server, opts.connectionLimits ?? CONNECTION_LIMITS, reportRefusals(logger, metrics ? (reason) => metrics.rejectedConnections.inc({ reason }) : undefined));
 
   // Remember each raw connection's peer address: a socket that failed its handshake may no longer know it.
   const peers = new WeakMap<Socket, string | undefined>();

@@ -4,17 +4,19 @@
  * Kans never spawn qsen or each other themselves (docs/api.md §6).
  */
 
-/** The processes a kan supervises or controls. */
-export const PROCESS_NAMES = ['qsen', 'kan0', 'kan1', 'kan2'] as const;
+import { CONTROLLABLE_PROCESS_NAMES, type ControllableProcessName, type LifecycleState } from './owner-protocol.js';
+
+/** The processes a kan supervises or controls (the owner protocol's controllable ones). */
+export const PROCESS_NAMES = CONTROLLABLE_PROCESS_NAMES;
 
 /** One of the four supervised processes. */
-export type ProcessName = (typeof PROCESS_NAMES)[number];
+export type ProcessName = ControllableProcessName;
 
 /** What the owner says about a process. */
 export interface ProcessState {
   readonly name: ProcessName;
-  /** The owner's state, normalised to the launcher's vocabulary. */
-  readonly state: 'running' | 'stopped' | 'starting' | 'stopping';
+  /** The owner's state, normalised to the owner protocol's vocabulary. */
+  readonly state: LifecycleState;
   /** Main pid, null when not running. */
   readonly pid: number | null;
   /** Changes on every start: systemd's InvocationID, the launcher's invocation counter (as text). */
@@ -23,6 +25,8 @@ export interface ProcessState {
   readonly startedAt: number | null;
   /** How many times the owner started it (launcher only; null under systemd). */
   readonly starts: number | null;
+  /** Restart answers only: true when the owner found the named invocation already replaced and did nothing. */
+  readonly coalesced?: boolean;
 }
 
 /** Process control behind one interface (systemd or the local launcher). */
@@ -30,12 +34,16 @@ export interface ProcessControl {
   readonly mode: 'systemd' | 'local';
   /** The owner's view of one process. */
   status(name: ProcessName): Promise<ProcessState>;
+  /*
+   * Every verb takes the invocation the caller judged (`ifInvocation`): the owner acts only
+   * while it is the current one; otherwise it does nothing and the answer says `coalesced`.
+   */
   /** Starts the process (no-op when running); resolves with the new state. */
-  start(name: ProcessName): Promise<ProcessState>;
+  start(name: ProcessName, ifInvocation?: string): Promise<ProcessState>;
   /** Stops the process (SIGTERM, SIGKILL after the owner's grace); resolves with the new state. */
-  stop(name: ProcessName): Promise<ProcessState>;
+  stop(name: ProcessName, ifInvocation?: string): Promise<ProcessState>;
   /** Stops then starts the process: one new invocation. */
-  restart(name: ProcessName): Promise<ProcessState>;
+  restart(name: ProcessName, ifInvocation?: string): Promise<ProcessState>;
 }
 
 /** Checks that a string is one of the supervised process names. */
@@ -48,9 +56,4 @@ export function kanName(index: number): ProcessName {
   const name = `kan${index}`;
   if (!isProcessName(name) || name === 'qsen') throw new RangeError(`no kan with index ${index}`);
   return name;
-}
-
-/** True when the owner says the process is there (running or on its way up or down). */
-export function isPresent(state: ProcessState): boolean {
-  return state.state !== 'stopped' && state.pid !== null;
 }

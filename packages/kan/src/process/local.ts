@@ -1,22 +1,14 @@
 /**
- * ProcessControl over the local launcher's control socket (docs/architecture.md): HTTP/JSON on a
- * Unix socket. Implemented here against the documented protocol, because @qsen/launcher depends
- * on @qsen/kan and not the other way round.
+ * ProcessControl over the local launcher's control socket: the owner protocol
+ * (owner-protocol.ts) through its one client (owner-client.ts).
  */
-import { request } from 'node:http';
 import { kanErrors } from '../errors.js';
 import type { ProcessControl, ProcessName, ProcessState } from './control.js';
+import { createOwnerClient, type OwnerClient } from './owner-client.js';
+import type { ProcessStatus } from './owner-protocol.js';
 
-/** The launcher's ProcessStatus as documented in docs/architecture.md. */
-export interface LauncherProcessStatus {
-  name: string;
-  state: 'running' | 'stopped' | 'starting' | 'stopping';
-  pid: number | null;
-  invocation: number;
-  startedAt: string | null;
-  starts: number;
-  lastExit: { code: number | null; signal: string | null; at: string } | null;
-}
+/** The part of the owner protocol's ProcessStatus a ProcessState is made of. */
+export type LauncherProcessStatus = Pick<ProcessStatus, 'state' | 'pid' | 'invocation' | 'startedAt' | 'starts'> & { readonly name?: string; readonly lastExit?: unknown; readonly coalesced?: boolean };
 
 /** Converts the launcher's ProcessStatus into a ProcessState (pure). */
 export function fromLauncherStatus(name: ProcessName, s: LauncherProcessStatus): ProcessState {
@@ -28,60 +20,51 @@ export function fromLauncherStatus(name: ProcessName, s: LauncherProcessStatus):
     invocation: String(s.invocation),
     startedAt: startedAt !== null && Number.isFinite(startedAt) ? startedAt : null,
     starts: typeof s.starts === 'number' ? s.starts : null,
+    ...(s.coalesced === true ? { coalesced: true } : {}),
   };
+}
+
+/** The launcher's invocation counter of a ProcessState's invocation text (pure); undefined when not one. */
+function launcherInvocation(text: string | undefined): number | undefined {
+  return text !== undefined && /^\d{1,15}$/.test(text) ? Number(text) : undefined;
 }
 
 /** Process control through the launcher's Unix control socket. */
 export class LocalControl implements ProcessControl {
   readonly mode = 'local' as const;
-  readonly #socketPath: string;
-  readonly #timeoutMs: number;
+  readonly #client: OwnerClient;
 
   constructor(socketPath: string, opts: { timeoutMs?: number } = {}) {
-    this.#socketPath = socketPath;
-    this.#timeoutMs = opts.timeoutMs ?? 60_000;
+    this.#client = createOwnerClient(socketPath, {
+      timeoutMs: opts.timeoutMs ?? 60_000,
+      unreachable: (message, details, cause) => kanErrors.create('PROCESS_CONTROL_FAILED', message, details, cause),
+    });
   }
 
   async status(name: ProcessName): Promise<ProcessState> {
-    return fromLauncherStatus(name, await this.#call('GET', `/v1/processes/${name}`, 10_000));
+    return fromLauncherStatus(name, await this.#guard(this.#client.status(name)));
   }
 
-  async start(name: ProcessName): Promise<ProcessState> {
-    return fromLauncherStatus(name, await this.#call('POST', `/v1/processes/${name}/start`, this.#timeoutMs));
+  async start(name: ProcessName, ifInvocation?: string): Promise<ProcessState> {
+    return fromLauncherStatus(name, await this.#guard(this.#client.start(name, launcherInvocation(ifInvocation))));
   }
 
-  async stop(name: ProcessName): Promise<ProcessState> {
-    return fromLauncherStatus(name, await this.#call('POST', `/v1/processes/${name}/stop`, this.#timeoutMs));
+  async stop(name: ProcessName, ifInvocation?: string): Promise<ProcessState> {
+    return fromLauncherStatus(name, await this.#guard(this.#client.stop(name, launcherInvocation(ifInvocation))));
   }
 
-  async restart(name: ProcessName): Promise<ProcessState> {
-    return fromLauncherStatus(name, await this.#call('POST', `/v1/processes/${name}/restart`, this.#timeoutMs));
+  async restart(name: ProcessName, ifInvocation?: string): Promise<ProcessState> {
+    return fromLauncherStatus(name, await this.#guard(this.#client.restart(name, launcherInvocation(ifInvocation))));
   }
 
-  #call(method: 'GET' | 'POST', path: string, timeoutMs: number): Promise<LauncherProcessStatus> {
-    return new Promise((resolve, reject) => {
-      const fail = (message: string, details: Record<string, unknown>, cause?: unknown): void =>
-        reject(kanErrors.create('PROCESS_CONTROL_FAILED', message, { socket: this.#socketPath, method, path, ...details }, cause));
-      const req = request({ socketPath: this.#socketPath, method, path, headers: { accept: 'application/json', 'content-length': 0 } }, (res) => {
-        const chunks: Buffer[] = [];
-        res.on('data', (c: Buffer) => chunks.push(c));
-        res.on('error', (err) => fail('the control socket answer broke off', {}, err));
-        res.on('end', () => {
-          const text = Buffer.concat(chunks).toString('utf8');
-          if (res.statusCode !== 200) {
-            fail(`the launcher answered ${res.statusCode ?? 0}`, { status: res.statusCode ?? 0, body: text.slice(0, 500) });
-            return;
-          }
-          try {
-            resolve(JSON.parse(text) as LauncherProcessStatus);
-          } catch (err) {
-            fail('the launcher answered something that is not JSON', { body: text.slice(0, 200) }, err);
-          }
-        });
-      });
-      req.setTimeout(timeoutMs, () => req.destroy(new Error(`no answer within ${timeoutMs} ms`)));
-      req.on('error', (err) => fail('the launcher control socket is unreachable', {}, err));
-      req.end();
-    });
+  /** Every failure of the owner is PROCESS_CONTROL_FAILED for the kan (the owner's own code kept in details). */
+  async #guard(call: Promise<ProcessStatus>): Promise<ProcessStatus> {
+    try {
+      return await call;
+    } catch (err) {
+      if (err instanceof Error && (err as { code?: unknown }).code === 'PROCESS_CONTROL_FAILED') throw err;
+      const code = (err as { code?: unknown }).code;
+      throw kanErrors.create('PROCESS_CONTROL_FAILED', `the launcher refused: ${err instanceof Error ? err.message : String(err)}`, { ownerCode: typeof code === 'string' ? code : null }, err);
+    }
   }
 }

@@ -31,6 +31,14 @@ export function parseSystemctlShow(name: ProcessName, text: string): ProcessStat
   return { name, state: pid === null && state === 'running' ? 'stopped' : state, pid, invocation: fields.get('InvocationID') ?? '', startedAt, starts: null };
 }
 
+/**
+ * True when a verb meant for invocation `observed` has nothing left to do (pure): the unit has
+ * another invocation now, or is already on its way down or up (a verb under way).
+ */
+export function isReplaced(observed: string, current: ProcessState): boolean {
+  return current.invocation !== observed || current.state === 'starting' || current.state === 'stopping';
+}
+
 /** Process control through `systemctl`. `systemctlPath` is injectable for tests (a fake systemctl). */
 export class SystemdControl implements ProcessControl {
   readonly mode = 'systemd' as const;
@@ -47,18 +55,25 @@ export class SystemdControl implements ProcessControl {
     return parseSystemctlShow(name, out);
   }
 
-  async start(name: ProcessName): Promise<ProcessState> {
-    await this.#run(['start', '--no-ask-password', unitOf(name)], this.#timeoutMs);
-    return this.status(name);
+  start(name: ProcessName, ifInvocation?: string): Promise<ProcessState> {
+    return this.#verb('start', name, ifInvocation);
   }
 
-  async stop(name: ProcessName): Promise<ProcessState> {
-    await this.#run(['stop', '--no-ask-password', unitOf(name)], this.#timeoutMs);
-    return this.status(name);
+  stop(name: ProcessName, ifInvocation?: string): Promise<ProcessState> {
+    return this.#verb('stop', name, ifInvocation);
   }
 
-  async restart(name: ProcessName): Promise<ProcessState> {
-    await this.#run(['restart', '--no-ask-password', unitOf(name)], this.#timeoutMs);
+  restart(name: ProcessName, ifInvocation?: string): Promise<ProcessState> {
+    return this.#verb('restart', name, ifInvocation);
+  }
+
+  async #verb(verb: 'start' | 'stop' | 'restart', name: ProcessName, ifInvocation: string | undefined): Promise<ProcessState> {
+    if (ifInvocation !== undefined) {
+      // The caller holds the target's cross-kan lock: this check and the verb are one step.
+      const current = await this.status(name);
+      if (isReplaced(ifInvocation, current)) return { ...current, coalesced: true };
+    }
+    await this.#run([verb, '--no-ask-password', unitOf(name)], this.#timeoutMs);
     return this.status(name);
   }
 

@@ -1,7 +1,12 @@
 /**
  * Metrics: this kan's own (process + kan_*) at /metrics/process and its alias /metrics/golang;
- * node_exporter's proxied from loopback at /metrics/system through http-proxy, with an error
- * handler so that a dead exporter is 502 NODE_EXPORTER_UNAVAILABLE and never a crash.
+ * node_exporter's proxied from loopback at /metrics/system through http-proxy (docs/kan.md,
+ * "node_exporter proxy"):
+ * - a dead exporter (refused) is 502 NODE_EXPORTER_UNAVAILABLE at once; a stalled one (accepts,
+ *   never answers) is 502 after the proxy timeout, never an empty reply;
+ * - no connection is kept between scrapes, so the first scrape after the exporter is back answers;
+ * - at most NODE_EXPORTER_MAX_IN_FLIGHT scrapes are in flight: more are refused at once with
+ *   503 NODE_EXPORTER_BUSY instead of queueing behind a stalled exporter.
  */
 import type express from 'express';
 import httpProxy from 'http-proxy';
@@ -12,22 +17,31 @@ import { defineRoute, metricsHandler, sendJson, ROLES } from '@qsen/core';
 import { kanErrors } from '../errors.js';
 import type { LogSink } from '../log-sink.js';
 
+/** The proxy timeout of /metrics/system: node_exporter answers in well under a second. */
+export const NODE_EXPORTER_TIMEOUT_MS = 5_000;
+/** Scrapes of /metrics/system in flight at once; the next ones are refused with 503. */
+export const NODE_EXPORTER_MAX_IN_FLIGHT = 4;
+
 /** The proxy target of /metrics/system (pure): node_exporter's base URL + /metrics. */
 export function nodeExporterTarget(url: string): string {
   return `${url.replace(/\/+$/, '')}/metrics`;
 }
 
 /** Mounts the metrics endpoints; returns a closer for the proxy. */
-export function mountMetricsRoutes(app: express.Express, deps: { registry: Registry; nodeExporterUrl: string; logger: LogSink; timeoutMs?: number }): { close(): void } {
+export function mountMetricsRoutes(app: express.Express, deps: { registry: Registry; nodeExporterUrl: string; logger: LogSink; timeoutMs?: number; maxInFlight?: number }): { close(): void } {
   const handler = metricsHandler(deps.registry);
   for (const path of ['/kan/v1/metrics/process', '/kan/v1/metrics/golang']) {
     defineRoute(app, path, { GET: { roles: ROLES, handler: (req, res) => handler(req, res) } });
   }
   const target = nodeExporterTarget(deps.nodeExporterUrl);
-  // Keep-alive to the exporter: no TCP handshake per scrape.
-  const agent = new Agent({ keepAlive: true, maxSockets: 4, keepAliveMsecs: 10_000 });
-  const proxy = httpProxy.createProxyServer({ target, ignorePath: true, changeOrigin: true, agent, proxyTimeout: deps.timeoutMs ?? 10_000, timeout: deps.timeoutMs ?? 10_000 });
+  const timeoutMs = deps.timeoutMs ?? NODE_EXPORTER_TIMEOUT_MS;
+  const maxInFlight = deps.maxInFlight ?? NODE_EXPORTER_MAX_IN_FLIGHT;
+  // No keep-alive: a socket kept from before an exporter restart would fail the first scrape after it.
+  const agent = new Agent({ keepAlive: false, maxSockets: maxInFlight });
+  // proxyTimeout only: http-proxy's `timeout` would cut the client's own socket (an empty reply).
+  const proxy = httpProxy.createProxyServer({ target, ignorePath: true, changeOrigin: true, agent, proxyTimeout: timeoutMs });
   let lastLogged = 0;
+  let inFlight = 0;
   const fail = (err: Error, res: ServerResponse | Socket): void => {
     if (Date.now() - lastLogged > 60_000) {
       lastLogged = Date.now();
@@ -35,17 +49,28 @@ export function mountMetricsRoutes(app: express.Express, deps: { registry: Regis
     }
     if (!('setHeader' in res)) { res.destroy(); return; }
     if (res.headersSent) { res.destroy(); return; }
-    sendJson(res, kanErrors.create('NODE_EXPORTER_UNAVAILABLE', undefined, { target, reason: (err as NodeJS.ErrnoException).code ?? err.message }).toBody(), 502);
+    const reason = (err as NodeJS.ErrnoException).code === 'ECONNRESET' ? `no answer within ${timeoutMs} ms` : (err as NodeJS.ErrnoException).code ?? err.message;
+    sendJson(res, kanErrors.create('NODE_EXPORTER_UNAVAILABLE', undefined, { target, reason }).toBody(), 502);
   };
   // The server-wide handler too: an unhandled 'error' on the proxy would end the process.
   proxy.on('error', (err, _req, res) => fail(err, res));
   defineRoute(app, '/kan/v1/metrics/system', {
     GET: {
       roles: ROLES,
-      handler: (req, res) => new Promise<void>((resolve) => {
-        res.once('close', () => resolve());
-        proxy.web(req, res, {}, (err) => fail(err, res));
-      }),
+      handler: (req, res) => {
+        if (inFlight >= maxInFlight) {
+          sendJson(res, kanErrors.create('NODE_EXPORTER_BUSY', undefined, { inFlight, max: maxInFlight }).toBody(), 503);
+          return Promise.resolve();
+        }
+        inFlight += 1;
+        return new Promise<void>((resolve) => {
+          res.once('close', () => {
+            inFlight -= 1;
+            resolve();
+          });
+          proxy.web(req, res, {}, (err) => fail(err, res));
+        });
+      },
     },
   });
   return { close: () => { proxy.close(); agent.destroy(); } };

@@ -3,9 +3,7 @@ import type express from 'express';
 import { defineRoute, evaluateWindow, sendJson, ROLES, type ScheduleConfig, type TrustStatus } from '@qsen/core';
 import type { ProcessControl } from '../process/control.js';
 import type { Watchdog } from '../watchdog/watchdog.js';
-import { readAllHistory } from '../watchdog/history.js';
-import { isCrashLooping, nextRestartAllowedAt } from '../watchdog/policy.js';
-import type { WatchdogSettings } from '../watchdog/watchdog.js';
+import type { RestartLedger } from '../watchdog/ledger.js';
 import { readSystemFigures } from '../status/system.js';
 import { readCertificateFigures } from '../status/certificates.js';
 import type { VersionInfo } from '../version.js';
@@ -18,8 +16,7 @@ export interface StatusDeps {
   readonly version: VersionInfo;
   readonly control: ProcessControl;
   readonly watchdog: Watchdog | null;
-  readonly runDir: string;
-  readonly settings: WatchdogSettings;
+  readonly ledger: RestartLedger;
   readonly schedule: ScheduleConfig;
   readonly folders: { logs: string; data: string };
   readonly certificates: Record<string, string>;
@@ -37,21 +34,20 @@ export function mountStatusRoutes(app: express.Express, deps: StatusDeps): void 
       handler: async (_req, res) => {
         const now = deps.now();
         const [history, system, certificates] = await Promise.all([
-          readAllHistory(deps.runDir),
+          deps.ledger.readAll(),
           readSystemFigures(deps.folders).catch((err: unknown) => ({ error: err instanceof Error ? err.message : String(err) })),
           readCertificateFigures(deps.certificates, new Date(now)),
         ]);
-        const policy = { backoffInitialMs: deps.settings.backoff_initial_ms, backoffMaxMs: deps.settings.backoff_max_ms, stableAfterMs: deps.settings.stable_after_ms };
         const targets = (deps.watchdog?.view() ?? []).map((t) => {
           const h = history[t.name];
-          const allowedAt = nextRestartAllowedAt(h, now, t.lastSeenAt, policy);
+          const { allowedAt, crashLoop } = deps.ledger.standing(h, now, t.lastSeenAt);
           return {
             name: t.name, port: t.port, verdict: t.verdict.kind, lastOutcome: t.lastOutcome, consecutiveFailures: t.failures,
             lastSeen: iso(t.lastSeenAt), lastProbe: iso(t.lastProbeAt), lastProbeMs: t.lastProbeMs === null ? null : Math.round(t.lastProbeMs * 10) / 10,
             pid: t.owner?.pid ?? t.reportedPid, owner: t.owner === null ? null : { state: t.owner.state, pid: t.owner.pid, invocation: t.owner.invocation, startedAt: iso(t.owner.startedAt) },
-            staleProbesDiscarded: t.staleProbes, watchingConnection: t.watching,
+            staleProbesDiscarded: t.staleProbes, busyProbes: t.busyProbes, stopped: t.stopped, watchingConnection: t.watching,
             lastAction: t.lastAction === null ? null : { at: iso(t.lastAction.at), action: t.lastAction.action.kind, outcome: t.lastAction.outcome },
-            backoff: { streak: h?.streak ?? 0, crashLoop: isCrashLooping(h, t.lastSeenAt, deps.settings.stable_after_ms), nextRestartAllowedAt: allowedAt > now ? iso(allowedAt) : null },
+            backoff: { streak: h?.streak ?? 0, crashLoop, nextRestartAllowedAt: allowedAt > now ? iso(allowedAt) : null },
           };
         });
         const window = evaluateWindow(deps.schedule, now);

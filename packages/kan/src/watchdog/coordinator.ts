@@ -1,15 +1,15 @@
 /**
  * Acting on a process, exactly once per failure across the three kans: take the target's lock
- * (an abstract socket that dies with its holder), re-check with the owner that the process judged
- * is still the same one (invocation and pid), honour the shared back-off, act through the owner,
- * and record the event in the shared history, all under the lock.
+ * (an abstract socket that dies with its holder), act through the owner naming the invocation
+ * the decision was made on (the owner does nothing, `coalesced`, when it is no longer the
+ * current one), and record the event in the restart ledger, all under the lock. The decision
+ * itself (verdict, back-off, who acts) is made before, on one owner answer (step.ts).
  */
 import type { ProcessControl, ProcessName, ProcessState } from '../process/control.js';
 import type { LogSink } from '../log-sink.js';
 import type { KanMetrics } from '../metrics/kan-metrics.js';
-import { acquireLock } from './lock.js';
-import { readHistory, recordEvent, writeHistory, type RestartEvent } from './history.js';
-import { effectiveStreak, nextRestartAllowedAt } from './policy.js';
+import { acquireLock, type HeldLock } from './lock.js';
+import type { RestartEvent, RestartLedger } from './ledger.js';
 
 /** A source of the current time (epoch ms); @qsen/core's Clock fits. */
 export interface TimeSource {
@@ -31,8 +31,8 @@ export interface ActRequest {
   readonly judged: JudgedProcess;
   /** How long to wait for the lock (0: give up at once when another kan holds it). */
   readonly lockWaitMs: number;
-  /** Whether the shared back-off applies (watchdog restarts) and grows (failures). */
-  readonly backoff: boolean;
+  /** Whether this action grows the shared back-off (watchdog restarts after a failure). */
+  readonly countsForBackoff: boolean;
   /** The last time this kan saw the target healthy (resets the back-off streak; see effectiveStreak). */
   readonly lastHealthyAt?: number | null;
   readonly subject?: string;
@@ -43,18 +43,18 @@ export type ActOutcome =
   | { readonly kind: 'done'; readonly event: RestartEvent }
   | { readonly kind: 'failed'; readonly event: RestartEvent; readonly error: string }
   | { readonly kind: 'changed'; readonly now: ProcessState }
-  | { readonly kind: 'busy' }
-  | { readonly kind: 'backoff'; readonly until: number };
+  | { readonly kind: 'busy' };
 
 /** Options of the coordinator. */
 export interface CoordinatorOptions {
   readonly control: ProcessControl;
+  readonly ledger: RestartLedger;
+  /** The run folder the locks are named after (the same for the three kans). */
   readonly runDir: string;
   readonly selfIndex: number;
   readonly clock: TimeSource;
   readonly logger: LogSink;
   readonly metrics?: KanMetrics;
-  readonly policy: { readonly backoffInitialMs: number; readonly backoffMaxMs: number; readonly stableAfterMs: number };
 }
 
 /** True when the owner's current state is the one the decision was made on (pure). */
@@ -74,57 +74,54 @@ export class Coordinator {
     this.#o = options;
   }
 
-  /** The options (read-only view for status). */
-  get options(): CoordinatorOptions {
-    return this.#o;
+  /** Takes the named cross-kan lock, waiting up to `waitMs`; null when another kan holds it that long. */
+  lock(name: string, waitMs: number): Promise<HeldLock | null> {
+    return acquireLock(this.#o.runDir, name, { timeoutMs: waitMs });
   }
 
   /** Acts once, or explains why not. Self-restarts record the event before the owner stops this kan. */
   async act(req: ActRequest): Promise<ActOutcome> {
-    const { control, runDir, selfIndex, clock, logger, metrics, policy } = this.#o;
-    const lock = await acquireLock(runDir, req.target, { timeoutMs: req.lockWaitMs });
+    const { control, ledger, selfIndex, clock, logger, metrics } = this.#o;
+    const lock = await this.lock(req.target, req.lockWaitMs);
     if (lock === null) return { kind: 'busy' };
     try {
-      const current = await control.status(req.target);
-      if (!isSameProcess(req.judged, current)) {
-        logger.info('not acting: the process changed since it was judged', { target: req.target, action: req.action, judged: req.judged, now: { invocation: current.invocation, pid: current.pid, state: current.state } });
-        return { kind: 'changed', now: current };
-      }
-      const prior = await readHistory(runDir, req.target);
       const now = clock.now();
-      if (req.backoff) {
-        const allowedAt = nextRestartAllowedAt(prior, now, req.lastHealthyAt ?? null, policy);
-        if (allowedAt > now) return { kind: 'backoff', until: allowedAt };
-      }
-      const streak = effectiveStreak(prior, req.lastHealthyAt ?? null, policy.stableAfterMs);
       const base = {
         at: new Date(now).toISOString(), target: req.target, action: req.action, reason: req.reason, by: selfIndex,
-        invocationBefore: current.invocation, ...(req.subject !== undefined ? { subject: req.subject } : {}),
+        invocationBefore: req.judged.invocation, ...(req.subject !== undefined ? { subject: req.subject } : {}),
       };
-      const isSelf = req.target === `kan${selfIndex}` && req.action !== 'start';
-      if (isSelf) {
+      const record = (event: RestartEvent, countsForBackoff: boolean): Promise<void> =>
+        ledger.record(req.target, event, { countsForBackoff, lastHealthyAt: req.lastHealthyAt ?? null, now });
+      const countsForBackoff = req.countsForBackoff && req.action !== 'stop';
+      // Requests arriving while the owner works, or soon after, see the cycle and join it (requests.ts).
+      if (req.action !== 'stop') await ledger.beginCycle(req.target, { replacing: req.judged.invocation, at: now });
+      if (req.target === `kan${selfIndex}` && req.action !== 'start') {
         // The owner will stop this very process: write down the event first.
         const event: RestartEvent = { ...base, invocationAfter: null, ok: true };
-        await writeHistory(runDir, req.target, recordEvent(prior, event, streak, req.backoff, now));
+        await record(event, countsForBackoff);
         metrics?.restarts.inc({ target: req.target, reason: req.reason });
         logger.warn('restarting this kan through its owner', { target: req.target, reason: req.reason, subject: req.subject });
-        await control[req.action](req.target);
+        await control[req.action](req.target, req.judged.invocation);
         return { kind: 'done', event };
       }
-      logger.warn(`${req.action} of ${req.target}`, { target: req.target, reason: req.reason, invocation: current.invocation, pid: current.pid, subject: req.subject });
+      logger.warn(`${req.action} of ${req.target}`, { target: req.target, reason: req.reason, invocation: req.judged.invocation, pid: req.judged.pid, subject: req.subject });
+      let after: ProcessState;
       try {
-        const after = await control[req.action](req.target);
-        const event: RestartEvent = { ...base, invocationAfter: after.invocation, ok: true };
-        await writeHistory(runDir, req.target, recordEvent(prior, event, streak, req.backoff && req.action !== 'stop', now));
-        metrics?.restarts.inc({ target: req.target, reason: req.reason });
-        return { kind: 'done', event };
+        after = await control[req.action](req.target, req.judged.invocation);
       } catch (err) {
         const message = err instanceof Error ? err.message : String(err);
-        const event: RestartEvent = { ...base, invocationAfter: null, ok: false };
-        await writeHistory(runDir, req.target, recordEvent(prior, event, streak, req.backoff && req.action !== 'stop', now));
+        await record({ ...base, invocationAfter: null, ok: false }, countsForBackoff);
         logger.error(`${req.action} of ${req.target} failed`, { target: req.target, error: message });
-        return { kind: 'failed', event, error: message };
+        return { kind: 'failed', event: { ...base, invocationAfter: null, ok: false }, error: message };
       }
+      if (after.coalesced === true) {
+        logger.info('not acting: the process changed since it was judged', { target: req.target, action: req.action, judged: req.judged, now: { invocation: after.invocation, pid: after.pid, state: after.state } });
+        return { kind: 'changed', now: after };
+      }
+      const event: RestartEvent = { ...base, invocationAfter: after.invocation, ok: true };
+      await record(event, countsForBackoff);
+      metrics?.restarts.inc({ target: req.target, reason: req.reason });
+      return { kind: 'done', event };
     } finally {
       await lock.release();
     }

@@ -5,7 +5,18 @@
 import type { ProcessName, ProcessState } from '../process/control.js';
 
 /** The outcome of one probe. */
-export type ProbeOutcome = 'ok' | 'timeout' | 'refused' | 'error';
+export type ProbeOutcome = 'ok' | 'timeout' | 'refused' | 'reset' | 'error';
+
+/**
+ * A probe that timed out or was reset while the target's heartbeat still advances is `busy`,
+ * not a failure (pure): its event loop makes progress, only its public listener is slow or
+ * shedding load (a flood of connections or handshakes, its per-source limits). Refused (nothing
+ * listens) and errors (a wrong answer) stay failures. `heartbeatAgeMs` is null when the target
+ * keeps no heartbeat for its current pid (then every failure counts).
+ */
+export function isBusyNotHung(outcome: ProbeOutcome, heartbeatAgeMs: number | null, maxAgeMs: number): boolean {
+  return (outcome === 'timeout' || outcome === 'reset') && heartbeatAgeMs !== null && heartbeatAgeMs <= maxAgeMs;
+}
 
 /** Timing of one probe, to tell real evidence from this kan's own stall. */
 export interface ProbeTiming {
@@ -46,12 +57,18 @@ export interface VerdictInput {
   readonly now: number;
   readonly failureThreshold: number;
   readonly startupGraceMs: number;
+  /**
+   * The kernel says the owner's pid is stopped (/proc/PID/stat state T or t: SIGSTOP, a tracer).
+   * A stopped process is not a slow starter: its failures count even inside the startup grace.
+   */
+  readonly stopped?: boolean;
 }
 
 /**
  * The verdict (pure): exited as soon as the owner says the process is not running (after any
  * fresh failed probe); hung after `failureThreshold` consecutive fresh failures while the process
- * is present and past its startup grace; starting while in the owner's transition or grace.
+ * is present and past its startup grace (or stopped by a signal, grace or not); starting while in
+ * the owner's transition or grace.
  */
 export function judgeTarget(input: VerdictInput): Verdict {
   if (input.lastOutcome === 'ok' && input.failures === 0) return { kind: 'healthy' };
@@ -60,7 +77,8 @@ export function judgeTarget(input: VerdictInput): Verdict {
   if (owner === null) return { kind: 'suspect', failures: input.failures };
   if (owner.state === 'stopped' || owner.pid === null) return { kind: 'exited' };
   if (owner.state === 'starting' || owner.state === 'stopping') return { kind: 'starting' };
-  if (owner.startedAt !== null && input.now - owner.startedAt < input.startupGraceMs) return { kind: 'starting' };
+  const inGrace = owner.startedAt !== null && input.now - owner.startedAt < input.startupGraceMs;
+  if (inGrace && input.stopped !== true) return { kind: 'starting' };
   if (input.failures >= input.failureThreshold) return { kind: 'hung', failures: input.failures };
   return { kind: 'suspect', failures: input.failures };
 }

@@ -15,6 +15,16 @@ export interface ProbeResult {
 /** A probe of one target (injectable for tests). */
 export type ProbeFn = (target: { port: number; path: string }, timeoutMs: number) => Promise<ProbeResult>;
 
+/**
+ * The outcome of a failed connection (pure): refused (nothing listens), reset (the listener took
+ * the connection and dropped it: shedding load, or the process died meanwhile), else error.
+ */
+export function outcomeOfError(code: string | undefined): ProbeOutcome {
+  if (code === 'ECONNREFUSED') return 'refused';
+  if (code === 'ECONNRESET' || code === 'EPIPE') return 'reset';
+  return 'error';
+}
+
 /** Makes the HTTPS probe function (servername "localhost", the cluster CA). */
 export function createHttpsProbe(opts: { caPem: string | Buffer; host?: string; servername?: string }): ProbeFn & { close(): void } {
   // A fresh connection per probe (TLS sessions are resumed): a reused keep-alive socket that the
@@ -36,7 +46,7 @@ export function createHttpsProbe(opts: { caPem: string | Buffer; host?: string; 
       }, (res) => {
         const chunks: Buffer[] = [];
         res.on('data', (c: Buffer) => chunks.push(c));
-        res.on('error', (err) => finish('error', null, err.message));
+        res.on('error', (err) => finish('reset', null, err.message));
         res.on('end', () => {
           if (res.statusCode !== 200) { finish('error', null, `status ${res.statusCode ?? 0}`); return; }
           try {
@@ -51,7 +61,7 @@ export function createHttpsProbe(opts: { caPem: string | Buffer; host?: string; 
         finish('timeout', null, `no answer within ${timeoutMs} ms`);
         req.destroy();
       }, timeoutMs);
-      req.on('error', (err: NodeJS.ErrnoException) => finish(err.code === 'ECONNREFUSED' ? 'refused' : 'error', null, err.code ?? err.message));
+      req.on('error', (err: NodeJS.ErrnoException) => finish(outcomeOfError(err.code), null, err.code ?? err.message));
       req.end();
     });
   return Object.assign(probe, { close: () => agent.destroy() });

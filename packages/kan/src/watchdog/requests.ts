@@ -1,24 +1,56 @@
 /**
  * Restarts asked over the API (restart_qsen, restart_kan): answered at once with 202, carried
- * out in the background through the same Coordinator (lock + identity re-check) as the
- * watchdog's. Concurrent requests for the same process coalesce: in this kan they join the
- * restart under way; across kans the identity re-check under the lock turns the late ones into
- * no-ops ("changed"), so an operator calling all three kans gets one restart.
+ * out in the background through the same Coordinator (lock + owner verb naming the invocation)
+ * as the watchdog's. One restart per restart cycle, whoever asks (docs/kan.md, "Restart cycles
+ * and the kan quorum"):
+ * - in this kan, a request joins the restart of the same target under way;
+ * - a request that arrives within the target's restart cycle (the owner is stopping or starting
+ *   it, or the current process came from a restart less than startup_grace_ms ago) joins that
+ *   restart: at most one requested restart per target per cycle, however many ask;
+ * - a request whose observed invocation is gone by its turn is answered by the owner as
+ *   coalesced (any kan, any channel, the watchdog).
+ * restart_kan also keeps two kans up (quorum.ts): refused with KAN_QUORUM when it cannot.
  */
-import type { ProcessControl, ProcessName } from '../process/control.js';
+import type { ProcessControl, ProcessName, ProcessState } from '../process/control.js';
 import type { LogSink } from '../log-sink.js';
 import type { AuditSink } from '../audit.js';
 import { kanErrors } from '../errors.js';
 import type { ActOutcome, Coordinator, JudgedProcess, TimeSource } from './coordinator.js';
+import type { RestartCycle, RestartLedger } from './ledger.js';
+import type { KanQuorum } from './quorum.js';
 
 /** What the endpoint answers. */
 export interface RestartTicket {
   readonly accepted: true;
   readonly target: ProcessName;
-  /** True when this request joined a restart already under way in this kan. */
+  /** True when this request joined a restart already under way (in this kan or in its restart cycle). */
   readonly coalesced: boolean;
   /** The invocation the restart replaces. */
   readonly invocation: string;
+}
+
+/** Inputs of the restart-cycle rule. */
+export interface CycleInput {
+  readonly owner: Pick<ProcessState, 'state' | 'invocation'>;
+  /** The target's last restart cycle in the ledger (begun before the owner acted). */
+  readonly cycle: RestartCycle | undefined;
+  readonly now: number;
+  /** The longest a cycle lasts (startup_grace_ms). */
+  readonly cycleMs: number;
+}
+
+/**
+ * True when a restart request falls into the target's restart cycle (pure): the owner is stopping
+ * or starting it, or the last cycle (begun under the lock before the owner acted) replaced
+ * another invocation than the current one, less than `cycleMs` ago: the current process is that
+ * cycle's product, or the cycle is still under way.
+ */
+export function isInRestartCycle(input: CycleInput): boolean {
+  const { owner, cycle } = input;
+  if (owner.state === 'starting' || owner.state === 'stopping') return true;
+  if (cycle === undefined || cycle.replacing === owner.invocation) return false;
+  const since = input.now - cycle.at;
+  return since >= 0 && since < input.cycleMs;
 }
 
 /** Options of the restart-request service. */
@@ -26,11 +58,15 @@ export interface RestartRequestsOptions {
   readonly selfIndex: number;
   readonly control: ProcessControl;
   readonly coordinator: Coordinator;
+  readonly ledger: RestartLedger;
+  readonly quorum: KanQuorum;
   readonly clock: TimeSource;
   readonly isWindowOpen: (atMs: number) => boolean;
+  /** The longest restart cycle (startup_grace_ms). */
+  readonly cycleMs: number;
   readonly logger: LogSink;
   readonly audit: AuditSink;
-  /** How long a request waits for another kan's lock on the same process. */
+  /** How long a request waits for another kan's lock, or for the kan quorum. */
   readonly lockWaitMs?: number;
 }
 
@@ -45,40 +81,43 @@ export class RestartRequests {
 
   /**
    * Accepts a restart of `target`; `answered` resolves once the 202 is on its way (a kan
-   * restarting itself waits for it). Throws OUTSIDE_TRADING_WINDOW for qsen when it must be down.
+   * restarting itself waits for it). Throws OUTSIDE_TRADING_WINDOW for qsen when it must be
+   * down, KAN_QUORUM for a kan when restarting it now would leave fewer than two kans up.
    */
   async request(target: ProcessName, who: { subject: string; requestId: string }, answered: Promise<void>): Promise<RestartTicket> {
-    const { clock, isWindowOpen, control, audit, logger } = this.#o;
+    const { clock, isWindowOpen, control, audit } = this.#o;
+    const action = target === 'qsen' ? 'restart_qsen' : 'restart_kan';
     if (target === 'qsen' && !isWindowOpen(clock.now())) {
-      audit.record({ action: 'restart_qsen', subject: who.subject, outcome: 'refused: outside the trading window', requestId: who.requestId });
+      audit.record({ action, subject: who.subject, outcome: 'refused: outside the trading window', requestId: who.requestId });
       throw kanErrors.create('OUTSIDE_TRADING_WINDOW');
     }
-    const action = target === 'qsen' ? 'restart_qsen' : 'restart_kan';
     const running = this.#pending.get(target);
     if (running !== undefined) {
       audit.record({ action, subject: who.subject, outcome: 'accepted (coalesced with a restart under way)', requestId: who.requestId, details: { target } });
       return { accepted: true, target, coalesced: true, invocation: running.invocation };
     }
     const owner = await control.status(target);
+    if (await this.#inCycle(target, owner)) {
+      audit.record({ action, subject: who.subject, outcome: 'accepted (coalesced with the restart cycle under way)', requestId: who.requestId, details: { target, invocation: owner.invocation } });
+      return { accepted: true, target, coalesced: true, invocation: owner.invocation };
+    }
+    const kanIndex = target === 'qsen' ? null : Number(target.slice(3));
+    if (kanIndex !== null) {
+      const verdict = await this.#o.quorum.check(kanIndex);
+      if (!verdict.ok) {
+        audit.record({ action, subject: who.subject, outcome: 'refused: the kan quorum', requestId: who.requestId, details: { target, up: verdict.up } });
+        throw kanErrors.create('KAN_QUORUM', undefined, { target, kansUp: verdict.up });
+      }
+    }
+    const joined = this.#pending.get(target);
+    if (joined !== undefined) {
+      // Another request of this kan got here first while this one was looking.
+      audit.record({ action, subject: who.subject, outcome: 'accepted (coalesced with a restart under way)', requestId: who.requestId, details: { target } });
+      return { accepted: true, target, coalesced: true, invocation: joined.invocation };
+    }
     const judged: JudgedProcess = { invocation: owner.invocation, pid: owner.pid, state: owner.state };
     audit.record({ action, subject: who.subject, outcome: 'accepted', requestId: who.requestId, details: { target, invocation: owner.invocation, pid: owner.pid } });
-    const done = (async (): Promise<ActOutcome | undefined> => {
-      await answered;
-      try {
-        const outcome = await this.#o.coordinator.act({
-          target, action: 'restart', reason: 'request', judged, lockWaitMs: this.#o.lockWaitMs ?? 60_000, backoff: false, subject: who.subject,
-        });
-        const text = outcome.kind === 'changed' ? 'coalesced: already restarted by another kan' : outcome.kind;
-        audit.record({ action, subject: who.subject, outcome: text, requestId: who.requestId, details: { target } });
-        return outcome;
-      } catch (err) {
-        logger.error('requested restart failed', { target, error: err instanceof Error ? err.message : String(err) });
-        audit.record({ action, subject: who.subject, outcome: 'failed', requestId: who.requestId, details: { target } });
-        return undefined;
-      } finally {
-        this.#pending.delete(target);
-      }
-    })();
+    const done = this.#carryOut(target, kanIndex, judged, who, action, answered);
     this.#pending.set(target, { invocation: owner.invocation, done });
     return { accepted: true, target, coalesced: false, invocation: owner.invocation };
   }
@@ -86,5 +125,42 @@ export class RestartRequests {
   /** Waits for every restart under way (tests, shutdown). */
   async settle(): Promise<void> {
     await Promise.allSettled([...this.#pending.values()].map((p) => p.done));
+  }
+
+  async #inCycle(target: ProcessName, owner: ProcessState): Promise<boolean> {
+    const history = await this.#o.ledger.read(target);
+    return isInRestartCycle({ owner, cycle: history?.cycle, now: this.#o.clock.now(), cycleMs: this.#o.cycleMs });
+  }
+
+  async #carryOut(target: ProcessName, kanIndex: number | null, judged: JudgedProcess, who: { subject: string; requestId: string }, action: string, answered: Promise<void>): Promise<ActOutcome | undefined> {
+    const { audit, logger, coordinator, quorum } = this.#o;
+    const waitMs = this.#o.lockWaitMs ?? 60_000;
+    await answered;
+    try {
+      const act = (): Promise<ActOutcome> => coordinator.act({
+        target, action: 'restart', reason: 'request', judged, lockWaitMs: waitMs, countsForBackoff: false, subject: who.subject,
+      });
+      let outcome: ActOutcome;
+      if (kanIndex === null) {
+        outcome = await act();
+      } else {
+        const gated = await quorum.whenAllowed(kanIndex, waitMs, act);
+        if (gated.kind === 'refused') {
+          logger.warn('requested kan restart not carried out: the quorum did not come back in time', { target, up: gated.up });
+          audit.record({ action, subject: who.subject, outcome: 'refused: the kan quorum did not come back in time', requestId: who.requestId, details: { target, up: gated.up } });
+          return undefined;
+        }
+        outcome = gated.value;
+      }
+      const text = outcome.kind === 'changed' ? 'coalesced: already restarted' : outcome.kind;
+      audit.record({ action, subject: who.subject, outcome: text, requestId: who.requestId, details: { target } });
+      return outcome;
+    } catch (err) {
+      logger.error('requested restart failed', { target, error: err instanceof Error ? err.message : String(err) });
+      audit.record({ action, subject: who.subject, outcome: 'failed', requestId: who.requestId, details: { target } });
+      return undefined;
+    } finally {
+      this.#pending.delete(target);
+    }
   }
 }

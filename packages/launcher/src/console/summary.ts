@@ -4,7 +4,7 @@
  */
 import { join } from 'node:path';
 import type { QsenConfig, WindowState } from '@qsen/core';
-import type { ProcessStatus } from '../control/protocol.js';
+import type { ProcessStatus } from '@qsen/kan';
 import type { InitStateFolderReport } from '../state/init.js';
 
 /** Lines describing what `initStateFolder` created and kept. */

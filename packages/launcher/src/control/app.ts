@@ -9,13 +9,15 @@ import { launcherErrors } from '../errors.js';
 import type { Supervisor, SupervisorLogger } from '../supervise/supervisor.js';
 import {
   CONTROL_VERBS,
+  IF_INVOCATION_PARAM,
+  parseIfInvocation,
   isControllableProcessName,
-  isProcessName,
+  isOwnedProcessName,
   PROCESSES_PATH,
   type ControlVerb,
   type ProcessListAnswer,
   type ProcessStatus,
-} from './protocol.js';
+} from '@qsen/kan';
 
 /** What the control app needs. */
 export interface ControlAppDeps {
@@ -57,15 +59,19 @@ export function createControlApp({ supervisor, logger }: ControlAppDeps): expres
     const verb = String(req.params['verb']);
     if (!isVerb(verb)) return next(launcherErrors.create('NOT_FOUND'));
     if (req.method !== 'POST') return methodNotAllowed('POST')(req, res, next);
-    if (!isProcessName(name) || !supervisor.names().includes(name)) {
+    if (!isOwnedProcessName(name) || !supervisor.names().includes(name)) {
       return next(launcherErrors.create('UNKNOWN_PROCESS', `no supervised process named ${JSON.stringify(name)}`, { name }));
     }
     if (!isControllableProcessName(name)) {
       return next(launcherErrors.create('VERB_NOT_ALLOWED', `${name} only reports its status over the control channel`, { name, verb }));
     }
-    logger.info(`control: ${verb} ${name}`, { verb, process: name });
-    const status = await supervisor[verb](name);
-    logger.info(`control: ${verb} ${name} done`, { verb, process: name, pid: status.pid, invocation: status.invocation });
+    const ifInvocation = parseIfInvocation(req.query[IF_INVOCATION_PARAM]);
+    if (ifInvocation === null) {
+      return next(launcherErrors.create('INVALID_INVOCATION', undefined, { verb }));
+    }
+    logger.info(`control: ${verb} ${name}`, { verb, process: name, ifInvocation: ifInvocation ?? null });
+    const status = await supervisor[verb](name, ifInvocation);
+    logger.info(`control: ${verb} ${name} done`, { verb, process: name, pid: status.pid, invocation: status.invocation, coalesced: status.coalesced === true });
     res.json(status);
   });
 

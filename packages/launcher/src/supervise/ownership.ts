@@ -13,7 +13,7 @@ import { readFileSync, realpathSync, renameSync, rmSync, writeFileSync } from 'n
 import { createServer, type Server } from 'node:net';
 import { join } from 'node:path';
 import { launcherErrors } from '../errors.js';
-import type { ProcessName } from '../control/protocol.js';
+import { parseProcStat, type OwnedProcessName } from '@qsen/kan';
 import type { SupervisorLogger } from './supervisor.js';
 
 /** The held lock of a state folder. */
@@ -25,7 +25,7 @@ export interface OwnershipLock {
 
 /** One recorded child of a launcher. */
 export interface RecordedChild {
-  readonly name: ProcessName;
+  readonly name: OwnedProcessName;
   readonly pid: number;
   /** Field 22 of /proc/PID/stat (start time in clock ticks since boot). */
   readonly startTicks: string;
@@ -33,7 +33,7 @@ export interface RecordedChild {
 
 /** What became of one recorded orphan. */
 export interface OrphanOutcome {
-  readonly name: ProcessName;
+  readonly name: OwnedProcessName;
   readonly pid: number;
   readonly outcome: 'gone' | 'terminated' | 'killed';
 }
@@ -85,14 +85,12 @@ export function readProcessStartTicks(pid: number): string | null {
   } catch {
     return null;
   }
-  // The command name (field 2) may contain spaces and parentheses: fields after the last ')'.
-  const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
-  if (fields[0] === 'Z') return null;
-  return fields[19] ?? null;
+  const facts = parseProcStat(stat);
+  return facts === null || facts.state === 'zombie' ? null : facts.startTicks;
 }
 
 /** Rewrites `run/children.json` with the given children (atomically). */
-export function recordChildren(runDir: string, children: readonly { name: ProcessName; pid: number }[]): void {
+export function recordChildren(runDir: string, children: readonly { name: OwnedProcessName; pid: number }[]): void {
   const entries: RecordedChild[] = [];
   for (const child of children) {
     const startTicks = readProcessStartTicks(child.pid);

@@ -11,7 +11,7 @@ import { existsSync } from 'node:fs';
 import { createInterface } from 'node:readline';
 import type { Readable } from 'node:stream';
 import { launcherErrors } from '../errors.js';
-import type { ProcessExit, ProcessName, ProcessState, ProcessStatus } from '../control/protocol.js';
+import type { ProcessExit, OwnedProcessName, LifecycleState, ProcessStatus } from '@qsen/kan';
 import {
   computeRestartDelayMs,
   countConsecutiveCrashes,
@@ -21,7 +21,7 @@ import {
 
 /** How to run one supervised process. */
 export interface ProcessSpec {
-  readonly name: ProcessName;
+  readonly name: OwnedProcessName;
   readonly command: string;
   readonly args: readonly string[];
   readonly cwd?: string;
@@ -45,10 +45,10 @@ export interface SupervisorLogger {
 
 /** Something that happened to a supervised process. */
 export type SupervisorEvent =
-  | { readonly type: 'started'; readonly name: ProcessName; readonly pid: number; readonly invocation: number }
-  | { readonly type: 'exited'; readonly name: ProcessName; readonly pid: number; readonly exit: ProcessExit; readonly requested: boolean }
-  | { readonly type: 'restart-scheduled'; readonly name: ProcessName; readonly delayMs: number; readonly consecutiveCrashes: number }
-  | { readonly type: 'start-failed'; readonly name: ProcessName; readonly reason: string };
+  | { readonly type: 'started'; readonly name: OwnedProcessName; readonly pid: number; readonly invocation: number }
+  | { readonly type: 'exited'; readonly name: OwnedProcessName; readonly pid: number; readonly exit: ProcessExit; readonly requested: boolean }
+  | { readonly type: 'restart-scheduled'; readonly name: OwnedProcessName; readonly delayMs: number; readonly consecutiveCrashes: number }
+  | { readonly type: 'start-failed'; readonly name: OwnedProcessName; readonly reason: string };
 
 /** Settings of a Supervisor. */
 export interface SupervisorOptions {
@@ -68,17 +68,22 @@ export interface SupervisorOptions {
 /** The process owner. */
 export interface Supervisor {
   /** Names of the supervised processes, in spec order. */
-  names(): ProcessName[];
+  names(): OwnedProcessName[];
   /** Status of one process; UNKNOWN_PROCESS when it is not supervised. */
   status(name: string): ProcessStatus;
   /** Status of every process, in spec order. */
   list(): ProcessStatus[];
+  /*
+   * Every verb takes the invocation its caller observed (`ifInvocation`): a verb whose turn comes
+   * after that invocation was replaced does nothing and answers `coalesced: true`, so any number
+   * of callers who saw the same process get one action (docs/kan.md, "Restart cycles").
+   */
   /** Starts the process unless it is running; resolves once it has been spawned. */
-  start(name: string): Promise<ProcessStatus>;
+  start(name: string, ifInvocation?: number): Promise<ProcessStatus>;
   /** Stops the process (SIGTERM + SIGCONT, SIGKILL after the grace) and waits for its exit. */
-  stop(name: string): Promise<ProcessStatus>;
+  stop(name: string, ifInvocation?: number): Promise<ProcessStatus>;
   /** Stops the process if it runs, then starts it: one new invocation. */
-  restart(name: string): Promise<ProcessStatus>;
+  restart(name: string, ifInvocation?: number): Promise<ProcessStatus>;
   /** Calls `listener` for every event; returns the unsubscribe function. */
   subscribe(listener: (event: SupervisorEvent) => void): () => void;
   /**
@@ -86,12 +91,12 @@ export interface Supervisor {
    * (`order`: groups stopped in parallel, one group after the other; processes not named are
    * stopped last).
    */
-  close(order?: readonly (readonly ProcessName[])[]): Promise<void>;
+  close(order?: readonly (readonly OwnedProcessName[])[]): Promise<void>;
 }
 
 interface Slot {
   readonly spec: ProcessSpec;
-  state: ProcessState;
+  state: LifecycleState;
   child: ChildProcess | null;
   pid: number | null;
   invocation: number;
@@ -118,6 +123,14 @@ function signalGroup(pid: number, signal: NodeJS.Signals): boolean {
   }
 }
 
+/**
+ * True when a verb meant for invocation `observed` finds it already replaced (pure): someone
+ * else's verb came first in the process's queue.
+ */
+export function isAlreadyReplaced(observed: number | undefined, current: number): boolean {
+  return observed !== undefined && observed !== current;
+}
+
 /** Creates the Supervisor for `specs` (names must be unique); nothing is started yet. */
 export function createSupervisor(specs: readonly ProcessSpec[], options: SupervisorOptions): Supervisor {
   const { clock, logger } = options;
@@ -127,7 +140,7 @@ export function createSupervisor(specs: readonly ProcessSpec[], options: Supervi
     ? (existsSync(DEFAULT_SETPRIV) ? DEFAULT_SETPRIV : null)
     : options.deathSignalHelper;
   const listeners = new Set<(event: SupervisorEvent) => void>();
-  const slots = new Map<ProcessName, Slot>();
+  const slots = new Map<OwnedProcessName, Slot>();
   let closing = false;
 
   for (const spec of specs) {
@@ -150,7 +163,7 @@ export function createSupervisor(specs: readonly ProcessSpec[], options: Supervi
   }
 
   function slotOf(name: string): Slot {
-    const slot = slots.get(name as ProcessName);
+    const slot = slots.get(name as OwnedProcessName);
     if (!slot) throw launcherErrors.create('UNKNOWN_PROCESS', `no supervised process named ${JSON.stringify(name)}`, { name });
     return slot;
   }
@@ -307,17 +320,18 @@ export function createSupervisor(specs: readonly ProcessSpec[], options: Supervi
     names: () => [...slots.keys()],
     status: (name) => describe(slotOf(name)),
     list: () => [...slots.values()].map(describe),
-    start(name) {
+    start(name, ifInvocation) {
       const slot = slotOf(name);
-      return serialize(slot, () => spawnChild(slot));
+      return serialize(slot, () => (isAlreadyReplaced(ifInvocation, slot.invocation) ? Promise.resolve({ ...describe(slot), coalesced: true }) : spawnChild(slot)));
     },
-    stop(name) {
+    stop(name, ifInvocation) {
       const slot = slotOf(name);
-      return serialize(slot, () => stopChild(slot));
+      return serialize(slot, () => (isAlreadyReplaced(ifInvocation, slot.invocation) ? Promise.resolve({ ...describe(slot), coalesced: true }) : stopChild(slot)));
     },
-    restart(name) {
+    restart(name, ifInvocation) {
       const slot = slotOf(name);
       return serialize(slot, async () => {
+        if (isAlreadyReplaced(ifInvocation, slot.invocation)) return { ...describe(slot), coalesced: true };
         await stopChild(slot);
         return spawnChild(slot);
       });

@@ -9,7 +9,7 @@ import { join } from 'node:path';
 import { evaluateWindow, loadConfig, systemClock, type Clock, type QsenConfig, type WindowState } from '@qsen/core';
 import { createControlApp } from '../control/app.js';
 import { listenControlSocket, type ControlSocket } from '../control/socket.js';
-import type { ProcessName } from '../control/protocol.js';
+import type { OwnedProcessName } from '@qsen/kan';
 import { acquireOwnership, recordChildren, stopOrphans, type OrphanOutcome, type OwnershipLock } from '../supervise/ownership.js';
 import { createSupervisor, type ProcessSpec, type Supervisor, type SupervisorEvent, type SupervisorLogger } from '../supervise/supervisor.js';
 import type { RestartPolicySettings } from '../supervise/restart-policy.js';
@@ -19,7 +19,7 @@ import { findNodeExporter, resolveEntryPoints, type EntryPoints } from './entry-
 export const NODE_EXPORTER_DISABLED_COLLECTORS = Object.freeze(['systemd', 'rapl']);
 
 /** The order `stop()` follows: groups stopped together, one group after the other. */
-export const STOP_ORDER: ReadonlyArray<readonly ProcessName[]> = Object.freeze([
+export const STOP_ORDER: ReadonlyArray<readonly OwnedProcessName[]> = Object.freeze([
   ['kan0', 'kan1', 'kan2'],
   ['qsen'],
   ['simulator', 'node_exporter'],
@@ -136,7 +136,7 @@ export async function startLocalSystem(opts: StartLocalSystemOptions): Promise<L
     control = await listenControlSocket(config.control.socket, createControlApp({ supervisor: sup, logger }));
 
     const window = evaluateWindow(config.schedule, clock.now());
-    const startOrder: ProcessName[] = ['simulator', ...(window.open ? ['qsen' as const] : []), 'kan0', 'kan1', 'kan2', ...(nodeExporter ? ['node_exporter' as const] : [])];
+    const startOrder: OwnedProcessName[] = ['simulator', ...(window.open ? ['qsen' as const] : []), 'kan0', 'kan1', 'kan2', ...(nodeExporter ? ['node_exporter' as const] : [])];
     if (!window.open) logger.info('qsen stays down: the trading window is closed', { reason: window.reason, nextChangeAt: new Date(window.nextChangeAt).toISOString() });
     for (const name of startOrder) {
       try {

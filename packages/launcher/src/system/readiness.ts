@@ -8,11 +8,11 @@ import { request as httpRequest } from 'node:http';
 import { request as httpsRequest } from 'node:https';
 import { decryptPrivateKey } from '@qsen/pki';
 import type { QsenConfig } from '@qsen/core';
-import type { ProcessName } from '../control/protocol.js';
+import type { OwnedProcessName } from '@qsen/kan';
 
 /** One endpoint that answers 200 when its process is ready. */
 export interface ReadinessProbe {
-  readonly name: ProcessName;
+  readonly name: OwnedProcessName;
   readonly url: string;
   readonly ca?: string;
   readonly cert?: string;
@@ -20,7 +20,7 @@ export interface ReadinessProbe {
 }
 
 /** The probes of the local system's processes (only those in `names`). */
-export function buildReadinessProbes(config: QsenConfig, names: readonly ProcessName[]): ReadinessProbe[] {
+export function buildReadinessProbes(config: QsenConfig, names: readonly OwnedProcessName[]): ReadinessProbe[] {
   const ca = readFileSync(config.tls.ca, 'utf8');
   const probes: ReadinessProbe[] = [];
   for (const name of names) {
@@ -64,8 +64,8 @@ export function probeOnce(probe: ReadinessProbe, timeoutMs = 2000): Promise<bool
 /** Probes until each answers or the deadline passes; calls `onReady` once per process that answers. Resolves with those still silent. */
 export async function waitUntilAnswering(
   probes: readonly ReadinessProbe[],
-  { timeoutMs, onReady, isCancelled }: { timeoutMs: number; onReady: (name: ProcessName) => void; isCancelled?: () => boolean },
-): Promise<ProcessName[]> {
+  { timeoutMs, onReady, isCancelled }: { timeoutMs: number; onReady: (name: OwnedProcessName) => void; isCancelled?: () => boolean },
+): Promise<OwnedProcessName[]> {
   const deadline = Date.now() + timeoutMs;
   let pending = [...probes];
   while (pending.length > 0 && Date.now() < deadline && !(isCancelled?.() ?? false)) {

@@ -1,0 +1,150 @@
+/**
+ * The restart ledger: the one owner of the restart history and the back-off shared by the three
+ * kans. One JSON file per target in the run folder, read-modified-written only under that
+ * target's lock (coordinator.ts), replaced atomically (write + rename), so readers never see half
+ * a file. The back-off settings are built here, once, from conf.toml's [watchdog].
+ */
+import { readFile, rename, writeFile, mkdir } from 'node:fs/promises';
+import { join } from 'node:path';
+import type { WatchdogConfig } from '@qsen/core';
+import { PROCESS_NAMES, type ProcessName } from '../process/control.js';
+import { effectiveStreak, isCrashLooping, nextRestartAllowedAt, type BackoffRecord } from './policy.js';
+
+/** One start, restart or stop made by a kan. */
+export interface RestartEvent {
+  readonly at: string;
+  readonly target: ProcessName;
+  readonly action: 'start' | 'restart' | 'stop';
+  readonly reason: string;
+  /** Index of the kan that acted. */
+  readonly by: number;
+  readonly invocationBefore: string;
+  readonly invocationAfter: string | null;
+  readonly ok: boolean;
+  /** The caller's certificate subject, for restarts asked over the API. */
+  readonly subject?: string;
+}
+
+/** A restart cycle begun: written under the target's lock before the owner is asked to start or restart it. */
+export interface RestartCycle {
+  /** The invocation the start or restart replaces. */
+  readonly replacing: string;
+  /** When it began (epoch ms, the kans' clock). */
+  readonly at: number;
+}
+
+/** The back-off state, recent events and last restart cycle of one target. */
+export interface TargetHistory extends BackoffRecord {
+  readonly events: readonly RestartEvent[];
+  readonly cycle?: RestartCycle;
+}
+
+/** Events kept per target. */
+export const HISTORY_EVENTS_KEPT = 50;
+
+/** The back-off settings (from [watchdog]). */
+export interface BackoffPolicy {
+  readonly backoffInitialMs: number;
+  readonly backoffMaxMs: number;
+  readonly stableAfterMs: number;
+}
+
+/** The back-off settings of a [watchdog] section: the one place they are built. */
+export function backoffPolicyOf(settings: Pick<WatchdogConfig, 'backoff_initial_ms' | 'backoff_max_ms' | 'stable_after_ms'>): BackoffPolicy {
+  return { backoffInitialMs: settings.backoff_initial_ms, backoffMaxMs: settings.backoff_max_ms, stableAfterMs: settings.stable_after_ms };
+}
+
+/** What the ledger says about a target's next restart. */
+export interface BackoffStanding {
+  /** When the next restart is allowed (now when no back-off applies). */
+  readonly allowedAt: number;
+  readonly crashLoop: boolean;
+}
+
+/** The back-off standing of a target (pure): from its history, the time and when this kan last saw it healthy. */
+export function assessBackoff(history: BackoffRecord | undefined, now: number, lastHealthyAt: number | null, policy: BackoffPolicy): BackoffStanding {
+  return {
+    allowedAt: nextRestartAllowedAt(history, now, lastHealthyAt, policy),
+    crashLoop: isCrashLooping(history, lastHealthyAt, policy.stableAfterMs),
+  };
+}
+
+/** The history file of one target. */
+export function historyFile(runDir: string, target: ProcessName): string {
+  return join(runDir, `kan-history-${target}.json`);
+}
+
+/** Reads one target's shared history (undefined when absent or unreadable). */
+export async function readHistory(runDir: string, target: ProcessName): Promise<TargetHistory | undefined> {
+  try {
+    const parsed: unknown = JSON.parse(await readFile(historyFile(runDir, target), 'utf8'));
+    return typeof parsed === 'object' && parsed !== null ? (parsed as TargetHistory) : undefined;
+  } catch {
+    return undefined;
+  }
+}
+
+/** Appends an event and updates the back-off record (pure). `streak` is the streak this restart continues. */
+export function recordEvent(prior: TargetHistory | undefined, event: RestartEvent, streak: number, countsForBackoff: boolean, now: number): TargetHistory {
+  const events = [...(prior?.events ?? []), event].slice(-HISTORY_EVENTS_KEPT);
+  const cycle = prior?.cycle !== undefined ? { cycle: prior.cycle } : {};
+  return countsForBackoff
+    ? { streak: streak + 1, lastRestartAt: now, events, ...cycle }
+    : { streak: prior?.streak ?? 0, lastRestartAt: prior?.lastRestartAt ?? 0, events, ...cycle };
+}
+
+/** Writes one target's history atomically (only under that target's lock). */
+async function writeHistory(runDir: string, target: ProcessName, history: TargetHistory): Promise<void> {
+  await mkdir(runDir, { recursive: true });
+  const file = historyFile(runDir, target);
+  const tmp = `${file}.${process.pid}.tmp`;
+  await writeFile(tmp, JSON.stringify(history, null, 2));
+  await rename(tmp, file);
+}
+
+/** The restart ledger of one run folder. */
+export class RestartLedger {
+  readonly runDir: string;
+  readonly policy: BackoffPolicy;
+
+  constructor(runDir: string, policy: BackoffPolicy) {
+    this.runDir = runDir;
+    this.policy = policy;
+  }
+
+  /** One target's history. */
+  read(target: ProcessName): Promise<TargetHistory | undefined> {
+    return readHistory(this.runDir, target);
+  }
+
+  /** Every target's history. */
+  async readAll(): Promise<Partial<Record<ProcessName, TargetHistory>>> {
+    const out: Partial<Record<ProcessName, TargetHistory>> = {};
+    for (const name of PROCESS_NAMES) {
+      const h = await this.read(name);
+      if (h !== undefined) out[name] = h;
+    }
+    return out;
+  }
+
+  /** The back-off standing of a target with history `history` (pure, with this ledger's policy). */
+  standing(history: BackoffRecord | undefined, now: number, lastHealthyAt: number | null): BackoffStanding {
+    return assessBackoff(history, now, lastHealthyAt, this.policy);
+  }
+
+  /** Records that a restart cycle begins (only under the target's lock, before the owner acts). */
+  async beginCycle(target: ProcessName, cycle: RestartCycle): Promise<void> {
+    const prior = await this.read(target);
+    await writeHistory(this.runDir, target, { streak: prior?.streak ?? 0, lastRestartAt: prior?.lastRestartAt ?? 0, events: prior?.events ?? [], cycle });
+  }
+
+  /**
+   * Appends an event (only under the target's lock): a restart that counts for the back-off
+   * continues the streak this kan sees (`lastHealthyAt` resets it once the target ran stably).
+   */
+  async record(target: ProcessName, event: RestartEvent, opts: { countsForBackoff: boolean; lastHealthyAt: number | null; now: number }): Promise<void> {
+    const prior = await this.read(target);
+    const streak = effectiveStreak(prior, opts.lastHealthyAt, this.policy.stableAfterMs);
+    await writeHistory(this.runDir, target, recordEvent(prior, event, streak, opts.countsForBackoff, opts.now));
+  }
+}
