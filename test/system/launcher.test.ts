@@ -83,6 +83,26 @@ describe('npm start (the launcher with the real processes)', () => {
     }
   });
 
+  it('refuses a second launcher on the same state folder from another network namespace, and leaves the first one\'s processes alone', async (t) => {
+    const unshare = requireTool('unshare', 'util-linux');
+    if (typeof unshare !== 'string') return t.skip(unshare.skip);
+    const before = await runningList();
+    // Its own network namespace: the first launcher's abstract-socket lock is invisible there,
+    // only the flock on run/launcher.lock can refuse it.
+    const second = await promisify(execFile)(unshare, ['-n', process.execPath, LAUNCHER_MAIN, 'start'], {
+      cwd: REPOSITORY, env: buildSystemEnv(home, ports), timeout: 60_000,
+    }).then(() => ({ code: 0, stdout: '', stderr: '' }), (err: { code?: number; stdout?: string; stderr?: string }) => err);
+    assert.equal(second.code, 1, `second launcher: ${second.stdout}${second.stderr}`);
+    assert.match(second.stderr ?? '', /ALREADY_RUNNING/);
+    assert.doesNotMatch(`${second.stdout}${second.stderr}`, /left behind/);
+    const after = await runningList();
+    for (const p of before) {
+      const now = after.find((q) => q.name === p.name);
+      assert.deepEqual({ pid: now?.pid, invocation: now?.invocation, state: now?.state }, { pid: p.pid, invocation: p.invocation, state: p.state }, `${p.name} untouched`);
+      if (p.pid !== null) assert.equal(isAlive(p.pid), true, `${p.name} (pid ${p.pid}) alive`);
+    }
+  });
+
   it('printed where everything is and a curl command that works', async (t) => {
     assert.match(output, new RegExp(`state folder +${home}`));
     assert.match(output, /control socket .*run\/control\.sock/);
