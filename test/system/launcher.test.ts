@@ -51,6 +51,21 @@ describe('npm start (the launcher with the real processes)', () => {
     return list;
   }
 
+  it('prints one plain READY line, with the URLs and the curl command, only once every node answers', async () => {
+    const readyLine = await waitFor(() => output.split('\n').find((l) => l.startsWith('launcher: READY')) ?? null,
+      { timeoutMs: 90_000, what: `a READY line (launcher output:\n${output})` });
+    // Asked at once, without waiting: READY must not come before any of them answers.
+    for (const port of [ports.qsen, ...ports.kans]) {
+      const ping = port === ports.qsen ? '/qsen/v1/ping' : '/kan/v1/ping';
+      assert.equal((await httpsCall(`https://127.0.0.1:${port}${ping}`, { ca: ca() })).status, 200, `port ${port} answers when READY is printed`);
+    }
+    assert.equal(output.split('\n').filter((l) => l.includes('READY')).length, 1, output);
+    assert.equal(readyLine.includes('\u001b'), false, 'no colour in a pipe');
+    for (const url of [`https://localhost:${ports.qsen}`, ...ports.kans.map((p) => `https://localhost:${p}`)]) assert.ok(readyLine.includes(url), `${url} in ${readyLine}`);
+    assert.ok(readyLine.includes(`try: curl --cacert ${join(home, 'pki/ca.crt')}`), readyLine);
+    assert.match(readyLine, /every process answers \(simulator, qsen, kan0, kan1, kan2/);
+  });
+
   it('brings up five processes answering with mutual TLS', async () => {
     const expected = ['simulator', 'qsen', 'kan0', 'kan1', 'kan2', ...(existsSync(NODE_EXPORTER) ? ['node_exporter'] : [])];
     await waitFor(async () => {

@@ -11,6 +11,7 @@ import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
 import { ApiError, closeLogger, createProcessLogger, loadConfig } from '@qsen/core';
 import { describeInit, describeLocalSystem } from './console/summary.js';
+import { describeReady, paintReady, wantsColor } from './console/ready.js';
 import { initStateFolder, parsePortOverrides } from './state/init.js';
 import { startLocalSystem, type LocalSystem } from './system/local-system.js';
 import { buildReadinessProbes, waitUntilAnswering } from './system/readiness.js';
@@ -84,12 +85,18 @@ async function runStart(home: string, hosts: string[], ports: ReturnType<typeof 
   if (!stopSignal) {
     const running = system.supervisor.list().filter((s) => s.state === 'running').map((s) => s.name);
     const ready: string[] = [];
-    const silent = await waitUntilAnswering(buildReadinessProbes(system.config, running), {
-      timeoutMs: READINESS_TIMEOUT_MS, onReady: (name) => ready.push(name), isCancelled: () => stopSignal !== null,
-    });
-    if (!stopSignal) {
+    const probes = buildReadinessProbes(system.config, running);
+    const watch = { onReady: (name: string) => ready.push(name), isCancelled: () => stopSignal !== null };
+    let silent = await waitUntilAnswering(probes, { timeoutMs: READINESS_TIMEOUT_MS, ...watch });
+    if (!stopSignal && silent.length > 0) {
       console.log(`launcher: answering: ${ready.join(', ') || 'none'}`);
-      if (silent.length > 0) console.log(`launcher: not answering after ${READINESS_TIMEOUT_MS / 1000} s: ${silent.join(', ')} (see ${system.config.paths.logs})`);
+      console.log(`launcher: not answering after ${READINESS_TIMEOUT_MS / 1000} s: ${silent.join(', ')} (see ${system.config.paths.logs}); READY follows once they answer`);
+      // Keep asking (a freed port, a fixed file): READY is printed whenever the last one answers.
+      silent = await waitUntilAnswering(probes.filter((p) => silent.includes(p.name)), { timeoutMs: Number.POSITIVE_INFINITY, ...watch });
+    }
+    if (!stopSignal && silent.length === 0) {
+      const order = running.filter((name) => ready.includes(name));
+      console.log(paintReady(describeReady({ home, config: system.config, window: system.window, answering: order }), wantsColor(process.stdout, process.env)));
     }
   }
 
