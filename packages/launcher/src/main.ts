@@ -101,7 +101,8 @@ async function runStart(home: string, hosts: string[], ports: ReturnType<typeof 
   for (const line of early.splice(0)) console.log(line);
 
   if (!stopSignal) {
-    const running = system.supervisor.list().filter((s) => s.state === 'running').map((s) => s.name);
+    // Running, or waiting out a back-off after an early exit (a busy port): READY waits for those too.
+    const running = system.supervisor.list().filter((s) => s.state === 'running' || s.restartAt !== null).map((s) => s.name);
     const ready: string[] = [];
     const probes = buildReadinessProbes(system.config, running);
     const watch = { onReady: (name: string) => ready.push(name), isCancelled: () => stopSignal !== null };
