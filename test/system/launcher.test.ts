@@ -51,6 +51,21 @@ describe('npm start (the launcher with the real processes)', () => {
     return list;
   }
 
+  it('prints one plain READY line, with the URLs and the curl command, only once every node answers', async () => {
+    const readyLine = await waitFor(() => output.split('\n').find((l) => l.startsWith('launcher: READY')) ?? null,
+      { timeoutMs: 90_000, what: `a READY line (launcher output:\n${output})` });
+    // Asked at once, without waiting: READY must not come before any of them answers.
+    for (const port of [ports.qsen, ...ports.kans]) {
+      const ping = port === ports.qsen ? '/qsen/v1/ping' : '/kan/v1/ping';
+      assert.equal((await httpsCall(`https://127.0.0.1:${port}${ping}`, { ca: ca() })).status, 200, `port ${port} answers when READY is printed`);
+    }
+    assert.equal(output.split('\n').filter((l) => l.includes('READY')).length, 1, output);
+    assert.equal(readyLine.includes('\u001b'), false, 'no colour in a pipe');
+    for (const url of [`https://localhost:${ports.qsen}`, ...ports.kans.map((p) => `https://localhost:${p}`)]) assert.ok(readyLine.includes(url), `${url} in ${readyLine}`);
+    assert.ok(readyLine.includes(`try: curl --cacert ${join(home, 'pki/ca.crt')}`), readyLine);
+    assert.match(readyLine, /every process answers \(simulator, qsen, kan0, kan1, kan2/);
+  });
+
   it('brings up five processes answering with mutual TLS', async () => {
     const expected = ['simulator', 'qsen', 'kan0', 'kan1', 'kan2', ...(existsSync(NODE_EXPORTER) ? ['node_exporter'] : [])];
     await waitFor(async () => {
@@ -80,6 +95,26 @@ describe('npm start (the launcher with the real processes)', () => {
         const res = await fetch(`http://127.0.0.1:${ports.nodeExporter}/metrics`);
         return res.status === 200 && (await res.text()).includes('node_cpu_seconds_total');
       }, { timeoutMs: 30_000, what: 'node_exporter metrics' });
+    }
+  });
+
+  it('refuses a second launcher on the same state folder from another network namespace, and leaves the first one\'s processes alone', async (t) => {
+    const unshare = requireTool('unshare', 'util-linux');
+    if (typeof unshare !== 'string') return t.skip(unshare.skip);
+    const before = await runningList();
+    // Its own network namespace: the first launcher's abstract-socket lock is invisible there,
+    // only the flock on run/launcher.lock can refuse it.
+    const second = await promisify(execFile)(unshare, ['-n', process.execPath, LAUNCHER_MAIN, 'start'], {
+      cwd: REPOSITORY, env: buildSystemEnv(home, ports), timeout: 60_000,
+    }).then(() => ({ code: 0, stdout: '', stderr: '' }), (err: { code?: number; stdout?: string; stderr?: string }) => err);
+    assert.equal(second.code, 1, `second launcher: ${second.stdout}${second.stderr}`);
+    assert.match(second.stderr ?? '', /ALREADY_RUNNING/);
+    assert.doesNotMatch(`${second.stdout}${second.stderr}`, /left behind/);
+    const after = await runningList();
+    for (const p of before) {
+      const now = after.find((q) => q.name === p.name);
+      assert.deepEqual({ pid: now?.pid, invocation: now?.invocation, state: now?.state }, { pid: p.pid, invocation: p.invocation, state: p.state }, `${p.name} untouched`);
+      if (p.pid !== null) assert.equal(isAlive(p.pid), true, `${p.name} (pid ${p.pid}) alive`);
     }
   });
 

@@ -11,6 +11,9 @@ import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
 import { ApiError, closeLogger, createProcessLogger, loadConfig } from '@qsen/core';
 import { describeInit, describeLocalSystem } from './console/summary.js';
+import { describeReady, paintReady, wantsColor } from './console/ready.js';
+import { createEventPrinter } from './console/event-printer.js';
+import type { OwnedProcessName } from '@qsen/kan';
 import { initStateFolder, parsePortOverrides } from './state/init.js';
 import { startLocalSystem, type LocalSystem } from './system/local-system.js';
 import { buildReadinessProbes, waitUntilAnswering } from './system/readiness.js';
@@ -38,6 +41,24 @@ async function runStart(home: string, hosts: string[], ports: ReturnType<typeof 
 
   let system: LocalSystem | null = null;
   let startupDone = false;
+  // Lines about failures before the summary is out wait for it; 'started' lines before it are
+  // dropped (the summary shows the pids).
+  const early: string[] = [];
+  const printer = createEventPrinter({
+    print: (line) => { if (startupDone) console.log(line); else early.push(line); },
+    describe: (event) => (event.type === 'started' && !startupDone ? null : describeEvent(event)),
+    configFile: config.file, logsDir: config.paths.logs,
+  });
+  // The supervisor logs each child's stderr line with { process, stream: 'stderr' }: the printer
+  // reads them too, to say why a child exited.
+  const tap = (message: string, meta?: Record<string, unknown>): void => {
+    if (meta?.['stream'] === 'stderr' && typeof meta['process'] === 'string') printer.stderr(meta['process'] as OwnedProcessName, message);
+  };
+  const supervisorLogger = {
+    info: (message: string, meta?: Record<string, unknown>) => { tap(message, meta); return logger.info(message, meta ?? {}); },
+    warn: (message: string, meta?: Record<string, unknown>) => { tap(message, meta); return logger.warn(message, meta ?? {}); },
+    error: (message: string, meta?: Record<string, unknown>) => { tap(message, meta); return logger.error(message, meta ?? {}); },
+  };
   let stopSignal: NodeJS.Signals | null = null;
   let wake: () => void = () => undefined;
   const stopped = new Promise<void>((resolveStop) => { wake = resolveStop; });
@@ -57,11 +78,8 @@ async function runStart(home: string, hosts: string[], ports: ReturnType<typeof 
 
   try {
     system = await startLocalSystem({
-      home, logger,
-      onEvent: (event) => {
-        const line = startupDone ? describeEvent(event) : null;
-        if (line) console.log(line);
-      },
+      home, logger: supervisorLogger,
+      onEvent: (event) => printer.event(event),
     });
   } catch (err) {
     const message = err instanceof ApiError ? `${err.code}: ${err.message}` : String(err);
@@ -80,16 +98,24 @@ async function runStart(home: string, hosts: string[], ports: ReturnType<typeof 
   })) console.log(line);
   console.log('');
   startupDone = true;
+  for (const line of early.splice(0)) console.log(line);
 
   if (!stopSignal) {
-    const running = system.supervisor.list().filter((s) => s.state === 'running').map((s) => s.name);
+    // Running, or waiting out a back-off after an early exit (a busy port): READY waits for those too.
+    const running = system.supervisor.list().filter((s) => s.state === 'running' || s.restartAt !== null).map((s) => s.name);
     const ready: string[] = [];
-    const silent = await waitUntilAnswering(buildReadinessProbes(system.config, running), {
-      timeoutMs: READINESS_TIMEOUT_MS, onReady: (name) => ready.push(name), isCancelled: () => stopSignal !== null,
-    });
-    if (!stopSignal) {
+    const probes = buildReadinessProbes(system.config, running);
+    const watch = { onReady: (name: string) => ready.push(name), isCancelled: () => stopSignal !== null };
+    let silent = await waitUntilAnswering(probes, { timeoutMs: READINESS_TIMEOUT_MS, ...watch });
+    if (!stopSignal && silent.length > 0) {
       console.log(`launcher: answering: ${ready.join(', ') || 'none'}`);
-      if (silent.length > 0) console.log(`launcher: not answering after ${READINESS_TIMEOUT_MS / 1000} s: ${silent.join(', ')} (see ${system.config.paths.logs})`);
+      console.log(`launcher: not answering after ${READINESS_TIMEOUT_MS / 1000} s: ${silent.join(', ')} (see ${system.config.paths.logs}); READY follows once they answer`);
+      // Keep asking (a freed port, a fixed file): READY is printed whenever the last one answers.
+      silent = await waitUntilAnswering(probes.filter((p) => silent.includes(p.name)), { timeoutMs: Number.POSITIVE_INFINITY, ...watch });
+    }
+    if (!stopSignal && silent.length === 0) {
+      const order = running.filter((name) => ready.includes(name));
+      console.log(paintReady(describeReady({ home, config: system.config, window: system.window, answering: order }), wantsColor(process.stdout, process.env)));
     }
   }
 

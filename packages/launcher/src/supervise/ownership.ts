@@ -3,7 +3,9 @@
  *
  * - The lock is a Linux abstract Unix socket named after the run folder: the kernel releases it
  *   when its holder dies, even by SIGKILL, so a stale lock cannot exist. `run/launcher.pid`
- *   only tells a second launcher which pid holds it.
+ *   only tells a second launcher which pid holds it. The socket is per network namespace, so
+ *   a flock on `run/launcher.lock` (folder-lock.ts) is taken first, beside it: one launcher per
+ *   state folder across namespaces too.
  * - `run/children.json` records every running child (name, pid and the kernel's start time of
  *   that pid, so a reused pid is never taken for ours). A new launcher stops whatever a dead one
  *   left behind before it starts anything.
@@ -12,8 +14,10 @@ import { createHash } from 'node:crypto';
 import { readFileSync, realpathSync, renameSync, rmSync, writeFileSync } from 'node:fs';
 import { createServer, type Server } from 'node:net';
 import { join } from 'node:path';
+import { ApiError } from '@qsen/core';
 import { launcherErrors } from '../errors.js';
 import { parseProcStat, type OwnedProcessName } from '@qsen/kan';
+import { acquireFolderLock, type FolderLock } from './folder-lock.js';
 import type { SupervisorLogger } from './supervisor.js';
 
 /** The held lock of a state folder. */
@@ -46,8 +50,24 @@ function lockName(runDir: string): string {
   return `\0qsen-launcher-${digest}`;
 }
 
+function alreadyRunning(runDir: string): ApiError {
+  let holder: string;
+  try {
+    holder = readFileSync(join(runDir, PID_FILE), 'utf8').trim();
+  } catch {
+    holder = 'unknown';
+  }
+  return launcherErrors.create('ALREADY_RUNNING', `another launcher (pid ${holder}) already runs this state folder (${runDir})`, { pid: holder, run: runDir });
+}
+
 /** Takes the state folder's launcher lock; ALREADY_RUNNING when another live launcher holds it. */
 export async function acquireOwnership(runDir: string): Promise<OwnershipLock> {
+  let folderLock: FolderLock;
+  try {
+    folderLock = await acquireFolderLock(runDir);
+  } catch (err) {
+    throw err instanceof ApiError && err.code === 'ALREADY_RUNNING' ? alreadyRunning(runDir) : err;
+  }
   const server: Server = createServer();
   try {
     await new Promise<void>((resolve, reject) => {
@@ -55,25 +75,21 @@ export async function acquireOwnership(runDir: string): Promise<OwnershipLock> {
       server.listen({ path: lockName(runDir) }, () => resolve());
     });
   } catch (err) {
+    await folderLock.release();
     const code = (err as NodeJS.ErrnoException).code;
     if (code !== 'EADDRINUSE') throw launcherErrors.create('INTERNAL_ERROR', `cannot take the launcher lock: ${String(err)}`, undefined, err);
-    let holder: string;
-    try {
-      holder = readFileSync(join(runDir, PID_FILE), 'utf8').trim();
-    } catch {
-      holder = 'unknown';
-    }
-    throw launcherErrors.create('ALREADY_RUNNING', `another launcher (pid ${holder}) already runs this state folder (${runDir})`, { pid: holder, run: runDir });
+    throw alreadyRunning(runDir);
   }
   server.unref();
   const pidFile = join(runDir, PID_FILE);
   writeFileSync(pidFile, `${process.pid}\n`, { mode: 0o644 });
   return {
     pidFile,
-    release: () => new Promise<void>((resolve) => {
+    release: async () => {
       rmSync(pidFile, { force: true });
-      server.close(() => resolve());
-    }),
+      await new Promise<void>((resolve) => server.close(() => resolve()));
+      await folderLock.release();
+    },
   };
 }
 
