@@ -13,6 +13,7 @@ import {
 } from '../src/index.js';
 import { instantOfLocalTime } from '../src/trade-date/trade-date.js';
 import { allocateOutsideId } from '../src/business/ids.js';
+import { buildOrderRecord } from '../src/records/order-record.js';
 
 const RANGE = { min: toUint64('9999000000000000000'), max: toUint64('9999999999999999999') };
 const fixedNow = (iso: string) => (): Date => new Date(iso);
@@ -107,12 +108,23 @@ describe('fault engine', () => {
     };
     assert.deepEqual(run(), run());
   });
+  test('slow_answer is drawn after latency, within its fixed + jitter, only on its paths', () => {
+    const settings = parseFaultSettings({ seed: 4, latency: { probability: 1, fixed_ms: 5 }, slow_answer: { probability: 1, fixed_ms: 100, jitter_ms: 20, paths: ['POST /senebi/v1/orders'] } });
+    assert.ok(settings.ok);
+    const engine = new FaultEngine(settings.value);
+    for (let i = 0; i < 20; i++) {
+      const d = engine.decide('POST', '/senebi/v1/orders');
+      assert.equal(d.delayMs, 5);
+      assert.ok(d.answerDelayMs >= 100 && d.answerDelayMs <= 120, String(d.answerDelayMs));
+    }
+    assert.deepEqual(engine.decide('GET', '/senebi/v1/ping'), { delayMs: 5, answerDelayMs: 0 });
+  });
   test('reject acts only on order submissions; probability 0 never fires', () => {
     const settings = parseFaultSettings({ reject: { probability: 1, reason: 'no' }, hang: { probability: 0 } });
     assert.ok(settings.ok);
     const engine = new FaultEngine(settings.value);
-    assert.deepEqual(engine.decide('GET', '/senebi/v1/orders'), { delayMs: 0 });
-    assert.deepEqual(engine.decide('POST', '/senebi/v1/orders'), { delayMs: 0, outcome: 'reject', reason: 'no' });
+    assert.deepEqual(engine.decide('GET', '/senebi/v1/orders'), { delayMs: 0, answerDelayMs: 0 });
+    assert.deepEqual(engine.decide('POST', '/senebi/v1/orders'), { delayMs: 0, answerDelayMs: 0, outcome: 'reject', reason: 'no' });
   });
   test('fault settings reject unknown keys and out-of-range values', () => {
     const bad = parseFaultSettings({ hang: { probability: 1.5 }, latency: { probability: 1, fixed_ms: -1 }, nope: {} });
@@ -278,5 +290,22 @@ describe('error registry', () => {
       assert.match(code, /^[A-Z][A-Z0-9_]+$/);
       assert.ok(doc.includes(`\`${code}\``), `docs/simulator.md lacks ${code}`);
     }
+  });
+});
+
+describe('per-id records', () => {
+  test('a record counts acceptances, duplicates, rejections and faults from the history', () => {
+    const id = '9999000000000000005' as Uint64;
+    const at = '2026-11-20T14:00:00.000Z';
+    const history = [
+      { at, event: 'received' as const }, { at, event: 'fault' as const, detail: 'latency' },
+      { at, event: 'received' as const }, { at, event: 'accepted' as const }, { at, event: 'matched' as const, detail: 'operation 1' },
+      { at, event: 'duplicate' as const }, { at, event: 'received' as const }, { at, event: 'fault' as const, detail: 'http_5xx' },
+    ];
+    const order = { id, instrument: 'AL30', side: 'buy', quantity: '1', price: '1', currency: 'ARS', settlement: 'T1', counterparty: '45', status: 'accepted', time: at, tradeDate: '2026-11-20', origin: 'agent' } as const;
+    assert.deepEqual(buildOrderRecord({ id, order, history, received: 3, pending: 1 }), {
+      id, received: 3, accepted: 1, rejected: 0, duplicates: 1, pending: 1, faults: { latency: 1, http_5xx: 1 }, status: 'accepted',
+    });
+    assert.equal(buildOrderRecord({ id, order: undefined, history: [], received: 1, pending: 0 }).status, 'absent');
   });
 });

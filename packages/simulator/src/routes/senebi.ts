@@ -8,7 +8,7 @@ import type { SimulatorStore } from '../store/store.js';
 import { toWireOperation, toWireOrder, wireId } from '../orders/wire.js';
 import { isTradeDate, type TradeDate } from '../trade-date/trade-date.js';
 import { simulatorErrors } from '../errors.js';
-import { getFaultDecision, sendWire } from '../http/respond.js';
+import { endProcessing, getFaultDecision, sendWire } from '../http/respond.js';
 import { methodNotAllowed } from '../http/errors.js';
 
 /** What the wire routes need. */
@@ -37,6 +37,7 @@ export function createSenebiRouter(deps: SenebiRoutesDeps): Router {
   router.post('/senebi/v1/orders', async (req, res) => {
     const decision = getFaultDecision(req);
     const outcome = store.submitOrder(req.body as unknown, decision?.outcome === 'reject' ? decision.reason : undefined);
+    endProcessing(req);
     await deps.persist();
     if (outcome.kind === 'invalid_request') {
       throw simulatorErrors.create('INVALID_REQUEST', outcome.message, { field: outcome.field });
