@@ -20,6 +20,7 @@ import { createErrorHandler, notFound } from './http/errors.js';
 import { createSenebiRouter } from './routes/senebi.js';
 import { createAdminRouter } from './routes/admin.js';
 import { ProcessingTracker } from './records/processing.js';
+import { IdSequencer } from './records/sequencer.js';
 import { setProcessingEnd } from './http/respond.js';
 
 /** Buffered journal lines that trigger a write even if no answer waits for it. */
@@ -162,7 +163,7 @@ export function createSimulator(options: SimulatorOptions): Simulator {
     next();
   });
   app.use('/senebi', createFaultMiddleware({ engine: faults, counters, store, logger, hanging, persist }));
-  app.use(createSenebiRouter({ store, now, persist }));
+  app.use(createSenebiRouter({ store, now, persist, sequencer: new IdSequencer() }));
   app.use(createAdminRouter({ store, counters, processing, engine: faults, logger, persist, reset }));
   app.use(notFound);
   app.use(createErrorHandler(logger));

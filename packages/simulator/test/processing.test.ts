@@ -86,6 +86,27 @@ describe('processing window, slow answers and per-id records', () => {
     assert.equal(record.status, 'accepted');
   });
 
+  test('processing holds a copy inside its id\'s sequencer: a resend waits behind it and is refused as a duplicate as soon as the held copy commits', async () => {
+    const id = '9999000000000002007';
+    await setFaults({ processing: { probability: 1, fixed_ms: 900 } });
+    const started = performance.now();
+    const first = client.call('POST', '/senebi/v1/orders', orderBody(id));
+    await waitFor(async () => (await recordOf(id).catch(() => undefined))?.pending === 1, { timeoutMs: 5000, intervalMs: 20, what: 'the first copy in process' });
+    assert.equal((await client.call('GET', `/senebi/v1/orders/${id}`)).status, 404, 'not in the book while held');
+    await setFaults({});
+    const other = performance.now();
+    assert.equal(statusOf(await client.call('POST', '/senebi/v1/orders', orderBody('9999000000000002008'))), 'accepted');
+    assert.ok(performance.now() - other < 600, 'another id is not held up');
+    const resend = await client.call('POST', '/senebi/v1/orders', orderBody(id));
+    const resendAt = performance.now() - started;
+    assert.ok(resendAt >= 880, `the resend waited for the held copy (${Math.round(resendAt)} ms)`);
+    assert.equal(statusOf(resend), 'rejected');
+    assert.equal(reasonOf(resend), 'duplicate order id');
+    assert.equal(statusOf(await first), 'accepted', 'the held copy committed first');
+    const record = await recordOf(id);
+    assert.deepEqual(record, { id, received: 2, accepted: 1, rejected: 0, duplicates: 1, pending: 0, status: 'accepted', faults: { processing: 1 } });
+  });
+
   test('a client that gives up while its order is held does not stop the commit', async () => {
     const id = '9999000000000002003';
     await setFaults({ latency: { probability: 1, fixed_ms: 700, paths: ['POST /senebi/v1/orders'] } });

@@ -41,7 +41,7 @@ export interface PlannedOrder {
 }
 
 /** The SENEBI fault windows the nemesis opens. */
-export const SENEBI_FAULTS = ['latency_below', 'latency_at', 'latency_above', 'slow_answer', 'accepted_no_answer', 'http_5xx', 'reset', 'truncated'] as const;
+export const SENEBI_FAULTS = ['latency_below', 'latency_at', 'latency_above', 'processing', 'slow_answer', 'accepted_no_answer', 'http_5xx', 'reset', 'truncated'] as const;
 
 /** One kind of SENEBI fault window. */
 export type SenebiFault = (typeof SENEBI_FAULTS)[number];
@@ -154,6 +154,10 @@ function windowSettings(random: Random, fault: SenebiFault, timeoutMs: number): 
       return { seed, latency: latencyRule('at', timeoutMs, probability, paths) };
     case 'latency_above':
       return { seed, latency: latencyRule('above', timeoutMs, probability, paths) };
+    case 'processing':
+      // Held in the exchange's sequencer 0.8 to 2.2 x the timeout: qsen times out, looks the id up
+      // (404 while held), resends, and the resend is refused as a duplicate once the first commits.
+      return { seed, processing: { probability, fixed_ms: Math.round(0.8 * timeoutMs), jitter_ms: Math.round(1.4 * timeoutMs), paths: ['POST /senebi/v1/orders'] } };
     case 'slow_answer':
       return { seed, slow_answer: { probability, fixed_ms: Math.round(0.8 * timeoutMs), jitter_ms: timeoutMs, paths: ['POST /senebi/v1/orders'] } };
     case 'http_5xx':
@@ -175,7 +179,7 @@ function windowSettings(random: Random, fault: SenebiFault, timeoutMs: number): 
 }
 
 const WINDOW_WEIGHTS: Readonly<Record<SenebiFault, number>> = {
-  latency_below: 1, latency_at: 1.5, latency_above: 2, slow_answer: 1.5, accepted_no_answer: 1.5, http_5xx: 1, reset: 1, truncated: 1,
+  latency_below: 1, latency_at: 1.5, latency_above: 1.5, processing: 2, slow_answer: 1.5, accepted_no_answer: 1.5, http_5xx: 1, reset: 1, truncated: 1,
 };
 
 function planSenebiWindows(random: Random, timeoutMs: number, durationMs: number): SenebiWindow[] {

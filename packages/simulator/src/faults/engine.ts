@@ -10,6 +10,8 @@ import { OUTCOME_FAULTS, type FaultSettings, type OutcomeFault } from './setting
 export interface FaultDecision {
   /** Wait before the request is handled (for an order submission: the order is pending, not yet committed). */
   readonly delayMs: number;
+  /** Order submissions only: hold inside the id's sequencer before the commit (a resend of the id waits behind it). */
+  readonly processMs: number;
   /** Wait after the request was handled (committed) and before its answer is written. */
   readonly answerDelayMs: number;
   readonly outcome?: OutcomeFault;
@@ -57,18 +59,20 @@ export class FaultEngine {
   /** Decides the faults of one request. */
   decide(method: string, path: string): FaultDecision {
     const delayMs = this.drawDelay(this.current.latency, method, path);
+    const isSubmission = method === ORDER_SUBMISSION.method && path === ORDER_SUBMISSION.path;
+    const processMs = isSubmission ? this.drawDelay(this.current.processing, method, path) : 0;
     const answerDelayMs = this.drawDelay(this.current.slow_answer, method, path);
     for (const kind of OUTCOME_FAULTS) {
       const rule = this.current[kind];
       if (!rule || rule.probability <= 0 || !isSelected(rule.paths, method, path)) continue;
       if (kind === 'reject' && (method !== ORDER_SUBMISSION.method || path !== ORDER_SUBMISSION.path)) continue;
       if (this.prng.next() >= rule.probability) continue;
-      const decision: FaultDecision = { delayMs, answerDelayMs, outcome: kind };
+      const decision: FaultDecision = { delayMs, processMs, answerDelayMs, outcome: kind };
       if (kind === 'http_5xx' && this.current.http_5xx) return { ...decision, status: this.current.http_5xx.status };
       if (kind === 'reject' && this.current.reject) return { ...decision, reason: this.current.reject.reason };
       return decision;
     }
-    return { delayMs, answerDelayMs };
+    return { delayMs, processMs, answerDelayMs };
   }
 
   /** Draws one delay rule (fixed + uniform jitter) when it applies to the request, else 0. */

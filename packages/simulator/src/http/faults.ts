@@ -58,6 +58,10 @@ export function createFaultMiddleware(deps: FaultMiddlewareDeps): RequestHandler
     const decision = deps.engine.decide(req.method, path);
     setFaultDecision(req, decision);
     const orderId = submittedOrderId(req);
+    if (decision.processMs > 0) {
+      deps.counters.countFault('processing');
+      if (orderId !== undefined) deps.store.recordEvent(orderId, 'fault', 'processing');
+    }
     if (decision.answerDelayMs > 0) {
       deps.counters.countFault('slow_answer');
       if (orderId !== undefined) deps.store.recordEvent(orderId, 'fault', 'slow_answer');
