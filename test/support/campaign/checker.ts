@@ -89,6 +89,8 @@ export interface CheckResult {
   readonly answers: Readonly<Record<string, number>>;
   readonly finalStates: { readonly accepted: number; readonly rejected: number; readonly unanswered: number };
   readonly senebiStates: { readonly accepted: number; readonly rejected: number; readonly absent: number };
+  /** Submissions SENEBI received for the plan's ids, ids it received more than once, duplicate-id refusals it answered. */
+  readonly senebiTotals: { readonly submissions: number; readonly idsReceivedTwiceOrMore: number; readonly duplicateRefusals: number };
   readonly violations: Readonly<Record<Property, number>>;
   readonly examples: Readonly<Record<Property, readonly Violation[]>>;
 }
@@ -130,12 +132,16 @@ export function checkCampaign(ids: readonly string[], attempts: readonly Attempt
   const examples = Object.fromEntries(Object.keys(PROPERTIES).map((k) => [k, [] as Violation[]])) as Record<Property, Violation[]>;
   const finalStates = { accepted: 0, rejected: 0, unanswered: 0 };
   const senebiStates = { accepted: 0, rejected: 0, absent: 0 };
+  const senebiTotals = { submissions: 0, idsReceivedTwiceOrMore: 0, duplicateRefusals: 0 };
 
   for (const [id, list] of byId) {
     const ordered = [...list].sort((x, y) => x.atMs - y.atMs);
     const record = recordOf.get(id);
     const state = record?.status ?? 'absent';
     senebiStates[state] += 1;
+    senebiTotals.submissions += record?.received ?? 0;
+    if ((record?.received ?? 0) > 1) senebiTotals.idsReceivedTwiceOrMore += 1;
+    senebiTotals.duplicateRefusals += record?.duplicates ?? 0;
     const orderAnswers = ordered.map((a) => a.outcome).filter((o): o is Extract<AttemptOutcome, { kind: 'order' }> => o.kind === 'order');
     const finals = ordered.filter((a) => isFinal(a.outcome));
     const last = finals[finals.length - 1]?.outcome;
@@ -157,7 +163,7 @@ export function checkCampaign(ids: readonly string[], attempts: readonly Attempt
     if (lastState === undefined) flag('unanswered');
     if ((record?.pending ?? 0) > 0) flag('pending_at_senebi');
   }
-  return { orders: byId.size, attempts: attempts.length, answers, finalStates, senebiStates, violations, examples };
+  return { orders: byId.size, attempts: attempts.length, answers, finalStates, senebiStates, senebiTotals, violations, examples };
 }
 
 /** The checker's verdict as printed lines (counts first, then the examples of each violation). */
@@ -165,6 +171,7 @@ export function formatCheck(result: CheckResult): string[] {
   const lines = [
     `  answers by code: ${Object.entries(result.answers).sort(([, a], [, b]) => b - a).map(([k, v]) => `${k} x${v}`).join(', ')}`,
     `  last answers: accepted ${result.finalStates.accepted}, rejected ${result.finalStates.rejected}, none ${result.finalStates.unanswered}; SENEBI holds: accepted ${result.senebiStates.accepted}, rejected ${result.senebiStates.rejected}, absent ${result.senebiStates.absent}`,
+    `  SENEBI received ${result.senebiTotals.submissions} submissions; ${result.senebiTotals.idsReceivedTwiceOrMore} ids more than once; ${result.senebiTotals.duplicateRefusals} duplicate-id refusals`,
     '  properties (violations):',
   ];
   for (const [key, title] of Object.entries(PROPERTIES) as [Property, string][]) lines.push(`    ${title}: ${result.violations[key]}`);
