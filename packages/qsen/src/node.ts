@@ -13,13 +13,14 @@ import { createApp } from './app.js';
 import type { AuditSink } from './audit/audit.js';
 import { QsenStartupError } from './errors.js';
 import { describeCertificateFile, openIdentity } from './identity/identity.js';
-import { JournalCorruptError, openJournal, type Journal } from './journal/journal.js';
+import { JournalCorruptError, JournalTruncatedError, openJournal, type Journal } from './journal/journal.js';
 import { openKillSwitch } from './killswitch/killswitch.js';
 import { registerQsenMetrics, type CertificateExpiry, type CertificateName } from './metrics/metrics.js';
-import { buildOrderBook } from './orders/book.js';
+import { recoverOrderBook } from './orders/book.js';
 import { createMarketHours } from './orders/market.js';
 import { createOrderDesk, type OrderDesk } from './orders/desk.js';
 import { createSenebiClient, type SenebiClient } from './senebi/client.js';
+import { judgeAcceptance } from './status/acceptance.js';
 import { OrderFigures, SenebiFigures } from './status/figures.js';
 
 /** File name of the journal inside `[paths] data`. */
@@ -87,14 +88,17 @@ export async function startQsen(options: StartOptions): Promise<QsenNode> {
   let journalOpened;
   const journalFile = join(config.paths.data, JOURNAL_FILE);
   try {
-    journalOpened = await openJournal(journalFile);
+    journalOpened = await openJournal(journalFile, { now: () => clock.now() });
   } catch (err) {
     if (err instanceof JournalCorruptError) throw new QsenStartupError('JOURNAL_CORRUPT', err.message, { cause: err });
+    if (err instanceof JournalTruncatedError) throw new QsenStartupError('JOURNAL_TRUNCATED', err.message, { cause: err });
     throw new QsenStartupError('JOURNAL_UNREADABLE', `cannot open the journal ${journalFile}: ${err instanceof Error ? err.message : String(err)}`, { cause: err });
   }
-  const { journal, records, tornBytes } = journalOpened;
-  if (tornBytes > 0) logger.warn('journal: torn last record cut off (crash during a write; that record was never acknowledged nor forwarded)', { file: journalFile, bytes: tornBytes });
-  const book = buildOrderBook(records);
+  const { journal, records, tornBytes, tornIds, damaged } = journalOpened;
+  if (tornBytes > 0 && tornIds.length === 0) logger.warn('journal: torn last record cut off (crash during a write; it shows no order id, so it was never acknowledged nor forwarded)', { file: journalFile, bytes: tornBytes });
+  if (tornIds.length > 0) logger.warn('journal: torn last record cut off; the order ids it shows count as possibly forwarded and are reconciled with SENEBI', { file: journalFile, bytes: tornBytes, orderIds: tornIds });
+  if (damaged.length > 0) logger.error('journal: damaged records; their orders count as possibly forwarded and are reconciled with SENEBI (docs/qsen.md "Journal damage")', { file: journalFile, lines: damaged.map((d) => d.line), orderIds: damaged.map((d) => d.id) });
+  const book = recoverOrderBook(journalOpened, new Date(clock.now()).toISOString());
   logger.info('journal opened', { file: journalFile, records: records.length, orders: book.size });
 
   const registry = createMetricsRegistry({ prefix: 'qsen' });
@@ -104,7 +108,16 @@ export async function startQsen(options: StartOptions): Promise<QsenNode> {
   const orderFigures = new OrderFigures();
   let reconciling = (): boolean => false;
   let inFlight = (): number => 0;
+  let isStopping = (): boolean => false;
+  const contradictions: Record<string, number> = {};
   const isMarketOpen = createMarketHours(config.schedule);
+  const acceptance = () => judgeAcceptance({
+    journalWritable: journal.health().writable,
+    halted: killSwitch.isHalted(),
+    reconciling: reconciling(),
+    stopping: isStopping(),
+    marketOpen: isMarketOpen(clock.now()),
+  });
   // The agent certificate is read once at start (the SENEBI adapter keeps it until a restart); the
   // cluster files are re-read at every scrape, so a TLS reload shows at the next scrape.
   const agentNotAfter = identity.check.certificate ? Date.parse(identity.check.certificate.notAfter) / 1000 : undefined;
@@ -124,6 +137,8 @@ export async function startQsen(options: StartOptions): Promise<QsenNode> {
     inFlight: () => inFlight(),
     certificateExpiries,
     isTradingWindowOpen: () => isMarketOpen(clock.now()),
+    isAcceptingOrders: () => acceptance().acceptingOrders,
+    isJournalWritable: () => journal.health().writable,
   });
 
   const senebi = createSenebiClient({
@@ -148,15 +163,22 @@ export async function startQsen(options: StartOptions): Promise<QsenNode> {
     isMarketOpen,
     clock,
     reconcileWaitMs: config.senebi.timeout_ms,
+    // After a duplicate-id refusal, SENEBI's record is read for up to two call timeouts.
+    recordReadMs: 2 * config.senebi.timeout_ms,
+    onContradiction: (kind) => {
+      contradictions[kind] = (contradictions[kind] ?? 0) + 1;
+      metrics.contradictions.inc({ kind });
+    },
     onOutcome: (status, reason) => {
       if (status === 'accepted') orderFigures.recordAccepted();
       else orderFigures.recordRejected(reason);
       metrics.orders.inc({ status, reason: status === 'accepted' ? '' : reason });
     },
-    log: { info: (m, meta) => logger.info(m, meta), warn: (m, meta) => logger.warn(m, meta) },
+    log: { info: (m, meta) => logger.info(m, meta), warn: (m, meta) => logger.warn(m, meta), error: (m, meta) => logger.error(m, meta) },
   });
   reconciling = () => desk.isReconciling();
   inFlight = () => desk.inFlightCount();
+  isStopping = () => desk.isStopped();
 
   const app = createApp({
     config,
@@ -177,6 +199,9 @@ export async function startQsen(options: StartOptions): Promise<QsenNode> {
       isReconciling: () => desk.isReconciling(),
       inFlight: () => desk.inFlightCount(),
       journal: () => journal.figures(),
+      journalHealth: () => journal.health(),
+      acceptance,
+      contradictions: () => ({ ...contradictions }),
       version: options.version ?? '0.1.0',
     },
   });
@@ -207,6 +232,7 @@ export async function startQsen(options: StartOptions): Promise<QsenNode> {
         await server.close();
         senebi.close();
         await journal.close();
+        killSwitch.close();
         logger.info('qsen stopped');
       })();
       return stopping;

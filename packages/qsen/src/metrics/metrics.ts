@@ -19,6 +19,10 @@ export const METRIC_NAMES = {
   /** notAfter of each certificate in use, unix seconds, labelled certificate="server"|"client_ca"|"senebi_agent". */
   certificateExpiry: 'qsen_certificate_expiry_timestamp_seconds',
   tradingWindowOpen: 'qsen_trading_window_open',
+  /** 1 while a new order would be taken (journal writable, not halted, not reconciling, window open). */
+  acceptingOrders: 'qsen_accepting_orders',
+  journalWritable: 'qsen_journal_writable',
+  contradictions: 'qsen_senebi_contradictions_total',
 } as const;
 
 /** The certificates whose expiry qsen exports (the `certificate` label). */
@@ -38,6 +42,7 @@ export interface QsenMetrics {
   readonly senebiDuration: Histogram<'operation' | 'outcome'>;
   readonly senebiRequests: Counter<'operation' | 'outcome'>;
   readonly orders: Counter<'status' | 'reason'>;
+  readonly contradictions: Counter<'kind'>;
 }
 
 /** Sources read at scrape time. */
@@ -50,6 +55,9 @@ export interface MetricSources {
   certificateExpiries(): readonly CertificateExpiry[];
   /** The trading window at the node's clock. */
   isTradingWindowOpen(): boolean;
+  /** Whether a new order would be taken now. */
+  isAcceptingOrders(): boolean;
+  isJournalWritable(): boolean;
 }
 
 /** Registers qsen's metrics on `registry`. */
@@ -86,6 +94,14 @@ export function registerQsenMetrics(registry: Registry, sources: MetricSources):
       for (const { certificate, notAfterSeconds } of sources.certificateExpiries()) this.set({ certificate }, notAfterSeconds);
     },
   });
+  new Gauge({ name: METRIC_NAMES.acceptingOrders, help: '1 while qsen would take a new order; 0 while the journal cannot be written, halted, reconciling, stopping or outside the window (status.notAccepting says why)', registers: [registry], collect() { this.set(sources.isAcceptingOrders() ? 1 : 0); } });
+  new Gauge({ name: METRIC_NAMES.journalWritable, help: '1 while the order journal can be written; 0 after a write failure until a retry succeeds', registers: [registry], collect() { this.set(sources.isJournalWritable() ? 1 : 0); } });
+  const contradictions = new Counter({
+    name: METRIC_NAMES.contradictions,
+    help: 'Contradictions between SENEBI answers about one order (record_differs, duplicate_without_record); the order stays unknown',
+    labelNames: ['kind'] as const,
+    registers: [registry],
+  });
   new Gauge({ name: METRIC_NAMES.tradingWindowOpen, help: '1 inside the trading window of [schedule] (days, hours, holidays, time zone), 0 outside', registers: [registry], collect() { this.set(sources.isTradingWindowOpen() ? 1 : 0); } });
   const journalCounter = (name: string, help: string, read: (f: { records: number; flushes: number; bytes: number }) => number): void => {
     new Counter({ name, help, registers: [registry], collect() { this.reset(); this.inc(read(sources.journalFigures())); } });
@@ -93,5 +109,5 @@ export function registerQsenMetrics(registry: Registry, sources: MetricSources):
   journalCounter(METRIC_NAMES.journalFlushes, 'Journal group commits (one write + one fdatasync each) since start', (f) => f.flushes);
   journalCounter(METRIC_NAMES.journalRecords, 'Journal records made durable since start', (f) => f.records);
   journalCounter(METRIC_NAMES.journalBytes, 'Journal bytes made durable since start', (f) => f.bytes);
-  return { senebiDuration, senebiRequests, orders };
+  return { senebiDuration, senebiRequests, orders, contradictions };
 }

@@ -33,7 +33,9 @@ export function createKillSwitchRoutes(deps: KillSwitchRoutesDeps): express.Rout
         const caller = getCaller(req);
         const reason = readReason(req.body);
         const state = deps.killSwitch.halt(caller.subject ?? '', reason, new Date(deps.clock.now()));
-        deps.audit.record({ action: 'halt', subject: caller.subject ?? '', outcome: 'halted', requestId: caller.requestId, ...(reason ? { details: { reason } } : {}) });
+        const persisted = state.persisted !== false;
+        deps.audit.record({ action: 'halt', subject: caller.subject ?? '', outcome: persisted ? 'halted' : 'halted_not_persisted', requestId: caller.requestId, ...(reason ? { details: { reason } } : {}) });
+        if (!persisted) throw qsenErrors.create('HALT_NOT_PERSISTED', undefined, { halted: true, persisted: false, persistError: state.persistError });
         sendJson(res, state);
       },
     },

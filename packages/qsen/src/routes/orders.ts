@@ -2,7 +2,7 @@
  * POST /qsen/v1/sendOrder, /getBilateralOrders, /getBilateralOperations (CONTRACT section 4).
  */
 import express from 'express';
-import { ApiError, defineRoute, getCaller, isValidLocalDate, localDateOf, parseUint64, sendJson, type Clock, type IdRange } from '@qsen/core';
+import { ApiError, defineRoute, getCaller, isValidLocalDate, localDateOf, sendJson, type Clock, type IdRange } from '@qsen/core';
 import type { AuditSink } from '../audit/audit.js';
 import { qsenErrors } from '../errors.js';
 import type { OrderDesk } from '../orders/desk.js';
@@ -39,18 +39,15 @@ export function createOrderRoutes(deps: OrderRoutesDeps): express.Router {
       roles: ['platform'],
       handler: async (req, res) => {
         const caller = getCaller(req);
-        const rawId = (req.body as Record<string, unknown>)['id'];
-        const parsedId = parseUint64(rawId);
-        const orderId = parsedId.ok ? parsedId.value : null;
-        try {
-          const result = await deps.desk.sendOrder(req.body);
-          deps.audit.record({ action: 'sendOrder', subject: caller.subject ?? '', outcome: String(result.order['status']), requestId: caller.requestId, details: { orderId } });
-          sendJson(res, result);
-        } catch (err) {
-          const code = err instanceof ApiError ? err.code : 'INTERNAL_ERROR';
+        const outcome = await deps.desk.sendOrder(req.body);
+        const { orderId } = outcome;
+        if ('error' in outcome) {
+          const code = outcome.error instanceof ApiError ? outcome.error.code : 'INTERNAL_ERROR';
           deps.audit.record({ action: 'sendOrder', subject: caller.subject ?? '', outcome: code, requestId: caller.requestId, details: { orderId } });
-          throw err;
+          throw outcome.error;
         }
+        deps.audit.record({ action: 'sendOrder', subject: caller.subject ?? '', outcome: String(outcome.answer.order['status']), requestId: caller.requestId, details: { orderId } });
+        sendJson(res, outcome.answer);
       },
     },
   });

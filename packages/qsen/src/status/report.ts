@@ -3,8 +3,9 @@
  * reconciliation, journal, and the trading window now and its next change.
  */
 import { evaluateWindow, type QsenConfig } from '@qsen/core';
-import type { JournalFigures } from '../journal/journal.js';
+import type { JournalFigures, JournalHealth } from '../journal/journal.js';
 import type { KillSwitchState } from '../killswitch/killswitch.js';
+import type { Acceptance } from './acceptance.js';
 import type { OrderFigures, SenebiFigures } from './figures.js';
 
 /** Where the status figures come from. */
@@ -17,6 +18,11 @@ export interface StatusSources {
   readonly isReconciling: () => boolean;
   readonly inFlight: () => number;
   readonly journal: () => JournalFigures;
+  readonly journalHealth: () => JournalHealth;
+  /** Whether a new order would be taken now, and why not. */
+  readonly acceptance: () => Acceptance;
+  /** Contradictions between SENEBI's answers, by kind. */
+  readonly contradictions: () => Record<string, number>;
   readonly version: string;
 }
 
@@ -31,6 +37,7 @@ export function buildStatus(sources: StatusSources, nowMs: number, pid: number):
     pid,
     startedAt: new Date(sources.startedAtMs).toISOString(),
     uptimeSeconds: Math.max(0, Math.floor((nowMs - sources.startedAtMs) / 1000)),
+    ...sources.acceptance(),
     halted: killSwitch.halted,
     killSwitch,
     reconciling: sources.isReconciling(),
@@ -44,7 +51,7 @@ export function buildStatus(sources: StatusSources, nowMs: number, pid: number):
       nextChangeAt: new Date(window.nextChangeAt).toISOString(),
     },
     orders: { ...sources.orderFigures.snapshot(), inFlight: sources.inFlight() },
-    senebi: { url: config.senebi.url, operations: sources.senebiFigures.snapshot() },
-    journal: sources.journal(),
+    senebi: { url: config.senebi.url, operations: sources.senebiFigures.snapshot(), contradictions: sources.contradictions() },
+    journal: { ...sources.journal(), ...sources.journalHealth() },
   };
 }
