@@ -6,3 +6,4 @@ export * from './clients.js';
 export * from './disk.js';
 export * from './nemesis.js';
 export * from './run.js';
+export * from './verdict.js';
