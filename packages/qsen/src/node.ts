@@ -13,7 +13,7 @@ import { createApp } from './app.js';
 import type { AuditSink } from './audit/audit.js';
 import { QsenStartupError } from './errors.js';
 import { describeCertificateFile, openIdentity } from './identity/identity.js';
-import { JournalCorruptError, JournalTruncatedError, openJournal, type Journal } from './journal/journal.js';
+import { JOURNAL_FILE, JournalCorruptError, JournalTruncatedError, openJournal, type Journal } from './journal/journal.js';
 import { openKillSwitch } from './killswitch/killswitch.js';
 import { registerQsenMetrics, type CertificateExpiry, type CertificateName } from './metrics/metrics.js';
 import { recoverOrderBook } from './orders/book.js';
@@ -23,8 +23,7 @@ import { createSenebiClient, type SenebiClient } from './senebi/client.js';
 import { judgeAcceptance } from './status/acceptance.js';
 import { OrderFigures, SenebiFigures } from './status/figures.js';
 
-/** File name of the journal inside `[paths] data`. */
-export const JOURNAL_FILE = 'journal.log';
+export { JOURNAL_FILE } from './journal/journal.js';
 
 /** How to start a node. */
 export interface StartOptions {

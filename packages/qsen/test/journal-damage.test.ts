@@ -3,7 +3,7 @@
 // that hides an id, or a journal shorter than its durable length, refuses to start.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { mkdirSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import fc from 'fast-check';
 import { toUint64, type Uint64 } from '@qsen/core';
@@ -13,6 +13,7 @@ import { durableLengthFile, encodeDurableLength, JournalCorruptError, JournalTru
 import { encodeRecord, type JournalRecord } from '../src/journal/records.js';
 import { recoverOrderBook } from '../src/orders/book.js';
 import { FINAL_STATES, UNCERTAIN_STATES, type OrderContent, type OrderState } from '../src/orders/order.js';
+import { runAdmin } from './support/child.js';
 import { orderJson, startHarness } from './support/node.js';
 import { makeTestState } from './support/state.js';
 
@@ -129,6 +130,36 @@ test('an acknowledged order whose order record was damaged is reconciled by id a
   } finally {
     await h.close();
     await senebi.close();
+    state.remove();
+  }
+});
+
+test('qsen-admin journal check says refuse for an id-less damaged line; repair keeps every intact record, marks the named ids for reconciliation, keeps a backup, and qsen opens the journal', async () => {
+  const state = makeTestState({ senebiPort: 0 });
+  try {
+    const data = join(state.home, 'data');
+    mkdirSync(data, { recursive: true });
+    const file = join(data, 'journal.log');
+    const lines = [orderRecord(1), stateRecord(1, 'accepted'), orderRecord(2), orderRecord(3), stateRecord(3, 'sent')].map(encodeRecord);
+    lines[2] = Buffer.from(lines[2]!.toString('utf8').replace(/"id":"/g, '"i\u0000":"'));
+    writeFileSync(file, Buffer.concat(lines));
+    await assert.rejects(openJournal(file), JournalCorruptError);
+    const check = await runAdmin(['journal', 'check', '--config', state.confFile]);
+    assert.equal(check.code, 1, check.stderr);
+    const report = JSON.parse(check.stdout) as { verdict: string; corruptLines: number[] };
+    assert.deepEqual([report.verdict, report.corruptLines], ['refuse', [3]]);
+    const repair = await runAdmin(['journal', 'repair', '--id', idOf(2), '--config', state.confFile]);
+    assert.equal(repair.code, 0, repair.stderr);
+    assert.deepEqual((JSON.parse(repair.stdout) as { dropped: number[] }).dropped, [3]);
+    assert.equal((await runAdmin(['journal', 'check', '--config', state.confFile])).code, 0);
+    const { book } = await openBook(file);
+    assert.equal(book.get(idOf(1))?.state, 'accepted');
+    assert.equal(book.get(idOf(2))?.state, 'unknown', 'the named id is reconciled with SENEBI at start');
+    assert.equal(book.get(idOf(3))?.state, 'sent');
+    const files = readdirSync(data);
+    assert.ok(files.some((f) => f.startsWith('journal.log.before-repair-')), files.join());
+    assert.deepEqual(files.filter((f) => f.endsWith('.tmp')), []);
+  } finally {
     state.remove();
   }
 });

@@ -16,10 +16,13 @@
  * than that length lost records that were once on disk: that is damage, not a torn write, and
  * opening refuses (JournalTruncatedError).
  */
-import { open, mkdir, readFile, truncate, type FileHandle } from 'node:fs/promises';
+import { open, mkdir, readFile, statfs, truncate, type FileHandle } from 'node:fs/promises';
 import { dirname } from 'node:path';
 import type { Uint64 } from '@qsen/core';
-import { encodeRecord, scanJournal, type DamagedLine, type JournalRecord } from './records.js';
+import { encodeRecord, scanJournal, type DamagedLine, type JournalRecord, type JournalScan } from './records.js';
+
+/** File name of the journal inside `[paths] data`. */
+export const JOURNAL_FILE = 'journal.log';
 
 /** Raised at open when a damaged record before the last one does not show its order id: the journal cannot be trusted. */
 export class JournalCorruptError extends Error {
@@ -128,6 +131,24 @@ interface Pending {
   reject: (err: unknown) => void;
 }
 
+/** What the bytes of a journal and its durable length come to (pure; shared by open and `qsen-admin journal check`). */
+export interface JournalAssessment {
+  readonly scan: JournalScan;
+  readonly durableBytes: number;
+  /** Shorter than its durable length: records once on disk were cut off (refuse to start). */
+  readonly truncated: boolean;
+  /** Damaged lines whose order id cannot be read, the last line too when it lies inside the durable length (refuse to start). */
+  readonly corruptLines: number[];
+}
+
+/** Assesses journal bytes against the durable length last recorded beside them. */
+export function assessJournal(bytes: Buffer, durableBytes: number): JournalAssessment {
+  const scan = scanJournal(bytes);
+  // A bad last line inside the durable length is damage, not a torn write: without an id, refuse.
+  const tailIsDamage = scan.tornBytes > 0 && scan.validBytes < durableBytes && scan.tornIds.length === 0;
+  return { scan, durableBytes, truncated: bytes.length < durableBytes, corruptLines: [...scan.corruptLines, ...(tailIsDamage ? [scan.tornLine] : [])] };
+}
+
 /** Opens (creating when absent) the journal file, reads it, cuts a torn tail, and returns it ready to append. */
 export async function openJournal(file: string, options: JournalOptions = {}): Promise<OpenedJournal> {
   await mkdir(dirname(file), { recursive: true });
@@ -139,18 +160,15 @@ export async function openJournal(file: string, options: JournalOptions = {}): P
     bytes = Buffer.alloc(0);
   }
   const durableBytes = await readDurableLength(file);
-  if (bytes.length < durableBytes) throw new JournalTruncatedError(file, bytes.length, durableBytes);
-  const scan = scanJournal(bytes);
-  // A bad last line inside the durable length is damage, not a torn write: without an id, refuse.
-  const tailIsDamage = scan.tornBytes > 0 && scan.validBytes < durableBytes && scan.tornIds.length === 0;
-  const corrupt = [...scan.corruptLines, ...(tailIsDamage ? [scan.tornLine] : [])];
-  if (corrupt.length > 0) throw new JournalCorruptError(file, corrupt);
+  const { scan, corruptLines, truncated } = assessJournal(bytes, durableBytes);
+  if (truncated) throw new JournalTruncatedError(file, bytes.length, durableBytes);
+  if (corruptLines.length > 0) throw new JournalCorruptError(file, corruptLines);
   if (scan.tornBytes > 0) await truncate(file, scan.validBytes);
   const handle = await open(file, 'a', 0o640);
   await handle.datasync();
   const sidecar = await openSidecar(durableLengthFile(file));
   await sidecar?.write(encodeDurableLength(scan.validBytes), 0, undefined, 0).catch(() => undefined);
-  const journal = createJournal(handle, sidecar, scan.validBytes, options);
+  const journal = createJournal(handle, sidecar, dirname(file), scan.validBytes, options);
   // The torn tail is cut off, so what it showed is written down again before anything else.
   const at = new Date((options.now ?? Date.now)()).toISOString();
   await Promise.all(scan.tornIds.map((id) => journal.appendDurable({ type: 'damaged', id, at })));
@@ -176,7 +194,10 @@ function errorCode(err: unknown): string {
   return typeof (cause as NodeJS.ErrnoException | undefined)?.code === 'string' ? String((cause as NodeJS.ErrnoException).code) : 'EIO';
 }
 
-function createJournal(handle: FileHandle, sidecar: FileHandle | undefined, initialSize: number, options: JournalOptions): Journal {
+/** Free space the retry timer wants to see before it calls an idle journal writable again. */
+const PROBE_FREE_BYTES = 64 * 1024;
+
+function createJournal(handle: FileHandle, sidecar: FileHandle | undefined, dir: string, initialSize: number, options: JournalOptions): Journal {
   const retryMs = options.retryMs ?? 1000;
   const now = options.now ?? Date.now;
   let queue: Pending[] = [];
@@ -211,16 +232,22 @@ function createJournal(handle: FileHandle, sidecar: FileHandle | undefined, init
     retryTimer = setTimeout(() => {
       retryTimer = undefined;
       if (closed || !unwritable) return;
-      // A retry with nothing queued probes with an empty fdatasync; lazy records are rewritten.
+      // Queued lazy records are rewritten; with nothing queued, the probe is the free space
+      // (a write needs at least a few blocks) and an fdatasync.
       void kick().then(async () => {
-        if (unwritable && queue.length === 0 && !closed) {
+        if (!unwritable || closed) return;
+        if (queue.length === 0) {
           try {
+            const fs = await statfs(dir);
+            if (fs.bavail * fs.bsize < PROBE_FREE_BYTES) throw new Error('ENOSPC');
             await handle.datasync();
             unwritable = undefined;
+            return;
           } catch {
-            scheduleRetry();
+            // still not writable
           }
         }
+        scheduleRetry();
       });
     }, retryMs);
     retryTimer.unref();

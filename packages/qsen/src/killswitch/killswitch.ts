@@ -9,8 +9,9 @@
  * written (full disk), the temporary file is removed, the halt stays in force in memory and is
  * persisted again every `retryMs` until it succeeds or `resume` lifts it.
  */
-import { closeSync, fsyncSync, mkdirSync, openSync, readFileSync, renameSync, rmSync, statSync, writeSync } from 'node:fs';
+import { mkdirSync, readFileSync, rmSync, statSync } from 'node:fs';
 import { join } from 'node:path';
+import { syncPath, writeFileAtomicSync } from '../storage/files.js';
 
 /** The switch's state as shown in status. */
 export interface KillSwitchState {
@@ -49,37 +50,8 @@ export interface KillSwitchOptions {
   readonly retryMs?: number;
 }
 
-function syncFolder(dir: string): void {
-  const fd = openSync(dir, 'r');
-  try {
-    fsyncSync(fd);
-  } finally {
-    closeSync(fd);
-  }
-}
-
 function codeOf(err: unknown): string {
   return typeof (err as NodeJS.ErrnoException).code === 'string' ? String((err as NodeJS.ErrnoException).code) : 'EIO';
-}
-
-/** Writes the halt file atomically; on failure the temporary file is removed and the error thrown. */
-function writeHaltFile(dataDir: string, file: string, state: KillSwitchState): void {
-  mkdirSync(dataDir, { recursive: true });
-  const temp = `${file}.${process.pid}.tmp`;
-  try {
-    const fd = openSync(temp, 'w', 0o640);
-    try {
-      writeSync(fd, `${JSON.stringify(state)}\n`);
-      fsyncSync(fd);
-    } finally {
-      closeSync(fd);
-    }
-    renameSync(temp, file);
-  } catch (err) {
-    rmSync(temp, { force: true });
-    throw err;
-  }
-  syncFolder(dataDir);
 }
 
 /** Opens the kill switch kept in `dataDir`. */
@@ -94,7 +66,8 @@ export function openKillSwitch(dataDir: string, options: KillSwitchOptions = {})
     if (!held) return undefined;
     const { halted, since, by, reason } = held;
     try {
-      writeHaltFile(dataDir, file, { halted, since, by, ...(reason ? { reason } : {}) });
+      mkdirSync(dataDir, { recursive: true });
+      writeFileAtomicSync(file, `${JSON.stringify({ halted, since, by, ...(reason ? { reason } : {}) })}\n`);
       held = undefined;
       return undefined;
     } catch (err) {
@@ -154,7 +127,7 @@ export function openKillSwitch(dataDir: string, options: KillSwitchOptions = {})
       retry = undefined;
       rmSync(file, { force: true });
       try {
-        syncFolder(dataDir);
+        syncPath(dataDir);
       } catch {
         // the folder may not exist when it was never halted
       }
