@@ -1,5 +1,5 @@
 /**
- * The audit log (CONTRACT section 2): every state-changing call, with the caller's certificate
+ * The audit log (docs/api.md §2): every state-changing call, with the caller's certificate
  * subject, the time and the outcome, one JSON line each in `<dir>/audit-YYYY-MM-DD.log`.
  */
 import { CONFIG_DEFAULTS } from '../config/defaults.js';

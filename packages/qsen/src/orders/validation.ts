@@ -1,5 +1,5 @@
 /**
- * sendOrder request validation (CONTRACT sections 3 and 4). Pure: raw parsed JSON in (numbers as
+ * sendOrder request validation (docs/api.md §3 and §4). Pure: raw parsed JSON in (numbers as
  * LosslessNumber), a canonical order out, or an INVALID_REQUEST / ID_OUT_OF_RANGE error naming
  * the field. The body is read once: the id first (so the fence applies before anything else is
  * looked at), then the other fields. Quantities and prices stay exact decimal strings; ids never

@@ -1,5 +1,5 @@
 /**
- * A small SENEBI stand-in speaking CONTRACT section 8 over mutual TLS, for qsen's tests: it
+ * A small SENEBI stand-in speaking docs/api.md §8 over mutual TLS, for qsen's tests: it
  * counts every POST per order id (the exactly-once proofs), writes ids as bare JSON numbers,
  * refuses a second order with an id it holds as the simulator does (200, status rejected, reason
  * "duplicate order id"), and has the faults the tests need (accepted then no answer, 500 after
