@@ -53,7 +53,8 @@ async function main(): Promise<void> {
   try {
     node = await startQsen({ config, logger, audit, watchTlsFiles: true, version: readVersion() });
   } catch (err) {
-    const message = err instanceof QsenStartupError ? err.message : err instanceof Error ? err.message : String(err);
+    // The stable code first (docs/errors.md, "Start-up problems of qsen"), then what to do.
+    const message = err instanceof QsenStartupError ? `${err.problem}: ${err.message}` : err instanceof Error ? err.message : String(err);
     console.error(`qsen: cannot start: ${message}`);
     logger.error('cannot start', { error: message, problem: err instanceof QsenStartupError ? err.problem : 'UNEXPECTED' });
     await Promise.allSettled([audit.close(), closeLogger(logger)]);

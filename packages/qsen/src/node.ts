@@ -138,6 +138,7 @@ export async function startQsen(options: StartOptions): Promise<QsenNode> {
     isTradingWindowOpen: () => isMarketOpen(clock.now()),
     isAcceptingOrders: () => acceptance().acceptingOrders,
     isJournalWritable: () => journal.health().writable,
+    contradictions: () => contradictions,
   });
 
   const senebi = createSenebiClient({
@@ -166,7 +167,6 @@ export async function startQsen(options: StartOptions): Promise<QsenNode> {
     recordReadMs: 2 * config.senebi.timeout_ms,
     onContradiction: (kind) => {
       contradictions[kind] = (contradictions[kind] ?? 0) + 1;
-      metrics.contradictions.inc({ kind });
     },
     onOutcome: (status, reason) => {
       if (status === 'accepted') orderFigures.recordAccepted();

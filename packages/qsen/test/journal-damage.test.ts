@@ -13,7 +13,7 @@ import { durableLengthFile, encodeDurableLength, JournalCorruptError, JournalTru
 import { encodeRecord, type JournalRecord } from '../src/journal/records.js';
 import { recoverOrderBook } from '../src/orders/book.js';
 import { FINAL_STATES, UNCERTAIN_STATES, type OrderContent, type OrderState } from '../src/orders/order.js';
-import { runAdmin } from './support/child.js';
+import { runAdmin, spawnQsen } from './support/child.js';
 import { orderJson, startHarness } from './support/node.js';
 import { makeTestState } from './support/state.js';
 
@@ -159,6 +159,23 @@ test('qsen-admin journal check says refuse for an id-less damaged line; repair k
     const files = readdirSync(data);
     assert.ok(files.some((f) => f.startsWith('journal.log.before-repair-')), files.join());
     assert.deepEqual(files.filter((f) => f.endsWith('.tmp')), []);
+  } finally {
+    state.remove();
+  }
+});
+
+test('the real qsen refuses to start on an id-less damaged record: exit 1, the stable code and the repair command on stderr', async () => {
+  const state = makeTestState({ senebiPort: 1 });
+  try {
+    mkdirSync(join(state.home, 'data'), { recursive: true });
+    const lines = [orderRecord(1), orderRecord(2)].map(encodeRecord);
+    lines[0] = Buffer.from(lines[0]!.toString('utf8').replace(/"id":"/g, '"i\u0000":"'));
+    writeFileSync(join(state.home, 'data', 'journal.log'), Buffer.concat(lines));
+    const child = spawnQsen(state.confFile);
+    const { code } = await child.exited;
+    assert.equal(code, 1);
+    assert.match(child.stderr(), /cannot start: JOURNAL_CORRUPT: journal .*journal\.log is corrupt at line\(s\) 1/);
+    assert.match(child.stderr(), /qsen-admin journal check/);
   } finally {
     state.remove();
   }

@@ -101,3 +101,48 @@ describe('unknown deliveries (SENEBI double, timeout_ms 1000)', () => {
     }
   });
 });
+
+describe('randomized: copies processed late and out of order, answers lost, 5xx and 4xx, concurrent retrying clients', () => {
+  test('every id\'s last answer equals the record SENEBI holds; nothing answered rejected that SENEBI accepted', { timeout: 120_000 }, async () => {
+    const seed = Number(process.env['QSEN_RANDOM_SEED'] ?? 11);
+    console.log(`randomized unknown deliveries: seed ${seed} (QSEN_RANDOM_SEED to replay another)`);
+    let rng = seed;
+    const random = (): number => { rng = (rng * 1103515245 + 12345) % 2 ** 31; return rng / 2 ** 31; };
+    const faults = ['none', 'none', 'none', 'accepted_no_answer', 'error_before_store', 'error_after_store', 'refuse_400'] as const;
+    const h = await startHarness({ settings: { timeoutMs: 400 } });
+    // Decided per copy from the seed, in arrival order: late processing (often beyond the timeout) and a fault.
+    h.senebi.plan = () => ({ fault: faults[Math.floor(random() * faults.length)] ?? 'none', processingMs: random() < 0.5 ? Math.floor(random() * 900) : 0 });
+    const ids = Array.from({ length: 24 }, (_, i) => `99990000000000070${String(i).padStart(2, '0')}`);
+    const last = new Map<string, string>();
+    const counts = { answers: 0, retries: 0 };
+    try {
+      let next = 0;
+      const client = async (): Promise<void> => {
+        for (let id = ids[next++]; id !== undefined; id = ids[next++]) {
+          for (let attempt = 0; attempt < 40; attempt += 1) {
+            // Every fifth order is one SENEBI rejects (unknown instrument).
+            const answer = await h.call('POST', '/qsen/v1/sendOrder', orderJson(id, Number(id.slice(-2)) % 5 === 0 ? { instrument: 'REJ' } : {}));
+            counts.answers += 1;
+            if (answer.status === 200) {
+              last.set(id, String(orderOf(answer.json)['status']));
+              break;
+            }
+            assert.ok([502, 504].includes(answer.status), `${id}: ${answer.body}`);
+            counts.retries += 1;
+            last.set(id, `HTTP ${answer.status}`);
+            await new Promise((resolve) => setTimeout(resolve, 50));
+          }
+        }
+      };
+      await Promise.all(Array.from({ length: 6 }, client));
+      h.senebi.plan = () => ({ fault: 'none', processingMs: 0 });
+      // Late copies may still be processing: wait for SENEBI to settle before comparing.
+      await waitFor(() => ids.every((id) => !['accepted', 'rejected'].includes(last.get(id) ?? '') || h.senebi.orders.has(id)), { timeoutMs: 10_000, what: 'SENEBI settled' });
+      const mismatches = ids.filter((id) => last.get(id) !== h.senebi.orders.get(id)?.['status']);
+      console.log(`randomized unknown deliveries: ${ids.length} orders, ${counts.answers} answers, ${counts.retries} retried answers, ${mismatches.length} mismatches`);
+      assert.deepEqual(mismatches.map((id) => `${id}: qsen ${String(last.get(id))}, SENEBI ${String(h.senebi.orders.get(id)?.['status'])}`), []);
+    } finally {
+      await h.close();
+    }
+  });
+});

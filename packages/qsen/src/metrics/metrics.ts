@@ -42,7 +42,6 @@ export interface QsenMetrics {
   readonly senebiDuration: Histogram<'operation' | 'outcome'>;
   readonly senebiRequests: Counter<'operation' | 'outcome'>;
   readonly orders: Counter<'status' | 'reason'>;
-  readonly contradictions: Counter<'kind'>;
 }
 
 /** Sources read at scrape time. */
@@ -58,6 +57,8 @@ export interface MetricSources {
   /** Whether a new order would be taken now. */
   isAcceptingOrders(): boolean;
   isJournalWritable(): boolean;
+  /** Contradictions between SENEBI answers since start, by kind (the same figures status shows). */
+  contradictions(): Readonly<Record<string, number>>;
 }
 
 /** Registers qsen's metrics on `registry`. */
@@ -96,11 +97,15 @@ export function registerQsenMetrics(registry: Registry, sources: MetricSources):
   });
   new Gauge({ name: METRIC_NAMES.acceptingOrders, help: '1 while qsen would take a new order; 0 while the journal cannot be written, halted, reconciling, stopping or outside the window (status.notAccepting says why)', registers: [registry], collect() { this.set(sources.isAcceptingOrders() ? 1 : 0); } });
   new Gauge({ name: METRIC_NAMES.journalWritable, help: '1 while the order journal can be written; 0 after a write failure until a retry succeeds', registers: [registry], collect() { this.set(sources.isJournalWritable() ? 1 : 0); } });
-  const contradictions = new Counter({
+  new Counter({
     name: METRIC_NAMES.contradictions,
     help: 'Contradictions between SENEBI answers about one order (record_differs, duplicate_without_record); the order stays unknown',
     labelNames: ['kind'] as const,
     registers: [registry],
+    collect() {
+      this.reset();
+      for (const [kind, n] of Object.entries(sources.contradictions())) this.inc({ kind }, n);
+    },
   });
   new Gauge({ name: METRIC_NAMES.tradingWindowOpen, help: '1 inside the trading window of [schedule] (days, hours, holidays, time zone), 0 outside', registers: [registry], collect() { this.set(sources.isTradingWindowOpen() ? 1 : 0); } });
   const journalCounter = (name: string, help: string, read: (f: { records: number; flushes: number; bytes: number }) => number): void => {
@@ -109,5 +114,5 @@ export function registerQsenMetrics(registry: Registry, sources: MetricSources):
   journalCounter(METRIC_NAMES.journalFlushes, 'Journal group commits (one write + one fdatasync each) since start', (f) => f.flushes);
   journalCounter(METRIC_NAMES.journalRecords, 'Journal records made durable since start', (f) => f.records);
   journalCounter(METRIC_NAMES.journalBytes, 'Journal bytes made durable since start', (f) => f.bytes);
-  return { senebiDuration, senebiRequests, orders, contradictions };
+  return { senebiDuration, senebiRequests, orders };
 }

@@ -25,6 +25,8 @@ export interface SenebiDouble {
   delayMs: number;
   /** Processing time of each POST before the order is stored (GET by id answers 404 meanwhile), in ms; one value per POST in turn, the last repeats. */
   processingMs: number[];
+  /** Per-copy decision (id, 0-based copy number): overrides `fault` and `processingMs` for that POST. */
+  plan?: (id: string, copy: number) => { fault?: DoubleFault; processingMs?: number };
   /** Record content SENEBI shows instead of what was posted (a contradiction), by id. */
   tamper: Map<string, Record<string, unknown>>;
   /** Extra raw JSON items (text) added to the orders listing and the operations listing. */
@@ -69,9 +71,10 @@ export async function startSenebiDouble(tls: { certPem: string; keyPem: string; 
         const id = String(body['id']);
         const copy = state.posts.get(id) ?? 0;
         state.posts.set(id, copy + 1);
-        const fault = state.fault;
+        const planned = state.plan?.(id, copy);
+        const fault = planned?.fault ?? state.fault;
         if (fault === 'refuse_400') return answer(400, '{"error": "bad request"}');
-        const processing = state.processingMs[Math.min(copy, state.processingMs.length - 1)] ?? 0;
+        const processing = planned?.processingMs ?? state.processingMs[Math.min(copy, state.processingMs.length - 1)] ?? 0;
         const process = (): void => {
           if (fault === 'error_before_store') return answer(500, '{"error": "internal"}');
           // SENEBI claims to hold the id but stores nothing (GET by id keeps answering 404): a contradiction.
