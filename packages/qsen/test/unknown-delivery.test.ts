@@ -8,6 +8,13 @@ import { waitFor } from '@qsen/testkit';
 import { orderJson, startHarness, type Harness } from './support/node.js';
 
 type Json = Record<string, unknown>;
+
+/** A promise the test resolves. */
+function deferred(): { promise: Promise<void>; resolve: () => void } {
+  let resolve: () => void = () => undefined;
+  const promise = new Promise<void>((r) => { resolve = r; });
+  return { promise, resolve };
+}
 const orderOf = (json: Json): Json => json['order'] as Json;
 const errorOf = (json: Json): Json => json['error'] as Json;
 
@@ -22,8 +29,14 @@ describe('unknown deliveries (SENEBI double, timeout_ms 1000)', () => {
 
   test('timeout, then the retry: GET says 404 while the first copy is still processing, the resend is refused as a duplicate, and qsen answers accepted from SENEBI\'s record', async () => {
     const id = '9999000000000005001';
-    // The first copy is stored 1.3 s after it arrives (qsen gives up at 1 s); the resend 0.6 s after it arrives.
-    h.senebi.processingMs = [1300, 600];
+    // The first copy is held (qsen gives up at 1 s) until the resend arrives; then it is stored
+    // first, and the resend is refused as a duplicate id: the order of events does not depend on timing.
+    const resendArrived = deferred();
+    h.senebi.plan = (_id, copy) => {
+      if (copy === 0) return { after: resendArrived.promise };
+      resendArrived.resolve();
+      return { after: resendArrived.promise.then(() => undefined) };
+    };
     try {
       const first = await h.call('POST', '/qsen/v1/sendOrder', orderJson(id));
       assert.equal(first.status, 504, first.body);
@@ -38,7 +51,7 @@ describe('unknown deliveries (SENEBI double, timeout_ms 1000)', () => {
       assert.equal(orderOf(replay.json)['status'], 'accepted');
       assert.equal(h.senebi.posts.get(id), 2, 'a settled order is never sent again');
     } finally {
-      h.senebi.processingMs = [];
+      delete h.senebi.plan;
     }
   });
 
@@ -82,22 +95,23 @@ describe('unknown deliveries (SENEBI double, timeout_ms 1000)', () => {
 
   test('a 404 on retry is no proof of absence even when the resend is refused as not_sent: the order stays unknown (502), never not_sent', async () => {
     const id = '9999000000000005004';
-    h.senebi.processingMs = [1400, 0];
+    const release = deferred();
+    // The first copy is held until released; the resend is refused with a 400 (this copy not taken).
+    h.senebi.plan = (_id, copy) => (copy === 0 ? { after: release.promise } : { fault: 'refuse_400' });
     try {
       const first = await h.call('POST', '/qsen/v1/sendOrder', orderJson(id));
       assert.equal(first.status, 504);
-      h.senebi.fault = 'refuse_400';
       const second = await h.call('POST', '/qsen/v1/sendOrder', orderJson(id));
-      h.senebi.fault = 'none';
       assert.equal(second.status, 502, second.body);
       assert.equal(((errorOf(second.json)['details'] as Json))['delivery'], 'unknown');
+      release.resolve();
       await waitFor(() => h.senebi.orders.has(id), { timeoutMs: 10_000, what: 'the first copy stored at SENEBI' });
       const third = await h.call('POST', '/qsen/v1/sendOrder', orderJson(id));
       assert.equal(third.status, 200, third.body);
       assert.equal(orderOf(third.json)['status'], 'accepted');
+      assert.equal(h.senebi.posts.get(id), 2, 'found by id: not sent a third time');
     } finally {
-      h.senebi.fault = 'none';
-      h.senebi.processingMs = [];
+      delete h.senebi.plan;
     }
   });
 });

@@ -211,9 +211,9 @@ function createJournal(handle: FileHandle, sidecar: FileHandle | undefined, dir:
   const figures: JournalFigures = { records: 0, flushes: 0, bytes: 0 };
 
   /** Records the length just made durable (best effort: a stale value only weakens the truncation check). */
-  async function noteDurable(): Promise<void> {
+  async function noteDurable(length: number): Promise<void> {
     try {
-      await sidecar?.write(encodeDurableLength(size), 0, undefined, 0);
+      await sidecar?.write(encodeDurableLength(length), 0, undefined, 0);
     } catch {
       // the next fdatasync rewrites it
     }
@@ -283,7 +283,7 @@ function createJournal(handle: FileHandle, sidecar: FileHandle | undefined, dir:
           figures.flushes += 1;
         }
         size += buffer.length;
-        if (sync) await noteDurable();
+        if (sync) await noteDurable(size);
         unwritable = undefined;
         figures.records += batch.length;
         figures.bytes += buffer.length;
@@ -328,8 +328,10 @@ function createJournal(handle: FileHandle, sidecar: FileHandle | undefined, dir:
         if (unwritable) throw new JournalFailedError(unwritable.code);
       }
       if (!closed) {
+        // Only what was written before this fdatasync is known durable by it.
+        const written = size;
         await handle.datasync();
-        await noteDurable();
+        await noteDurable(written);
       }
     },
     async close() {

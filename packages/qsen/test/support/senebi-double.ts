@@ -26,7 +26,7 @@ export interface SenebiDouble {
   /** Processing time of each POST before the order is stored (GET by id answers 404 meanwhile), in ms; one value per POST in turn, the last repeats. */
   processingMs: number[];
   /** Per-copy decision (id, 0-based copy number): overrides `fault` and `processingMs` for that POST. */
-  plan?: (id: string, copy: number) => { fault?: DoubleFault; processingMs?: number };
+  plan?: (id: string, copy: number) => { fault?: DoubleFault; processingMs?: number; after?: Promise<unknown> };
   /** Record content SENEBI shows instead of what was posted (a contradiction), by id. */
   tamper: Map<string, Record<string, unknown>>;
   /** Extra raw JSON items (text) added to the orders listing and the operations listing. */
@@ -94,7 +94,9 @@ export async function startSenebiDouble(tls: { certPem: string; keyPem: string; 
           if (duplicate) return answer(200, `{"order": ${wire({ ...body, id, status: 'rejected', reason: 'duplicate order id' })}}`);
           return answer(200, `{"order": ${wire(order)}}`);
         };
-        if (processing > 0) setTimeout(process, processing);
+        // `after`: the copy waits for the test's signal (GET by id answers 404 meanwhile); callbacks run in arrival order.
+        if (planned?.after) void planned.after.then(process);
+        else if (processing > 0) setTimeout(process, processing);
         else process();
         return;
       }
