@@ -116,6 +116,24 @@ describe('unknown deliveries (SENEBI double, timeout_ms 1000)', () => {
   });
 });
 
+describe('connection resets (a kept-alive socket closed by SENEBI at that instant)', () => {
+  test('a reset before or after SENEBI stored the copy is retried once at once: accepted, SENEBI holds it once', async () => {
+    const h = await startHarness({ settings: { timeoutMs: 2000 } });
+    try {
+      for (const [id, fault] of [['9999000000000008001', 'reset_before_store'], ['9999000000000008002', 'reset_after_store']] as const) {
+        h.senebi.plan = (_id, copy) => (copy === 0 ? { fault } : {});
+        const answer = await h.call('POST', '/qsen/v1/sendOrder', orderJson(id));
+        assert.equal(answer.status, 200, `${fault}: ${answer.body}`);
+        assert.equal(orderOf(answer.json)['status'], 'accepted', fault);
+        assert.equal(h.senebi.posts.get(id), 2, `${fault}: one retry`);
+        assert.equal(h.senebi.orders.get(id)?.['status'], 'accepted');
+      }
+    } finally {
+      await h.close();
+    }
+  });
+});
+
 describe('randomized: copies processed late and out of order, answers lost, 5xx and 4xx, concurrent retrying clients', () => {
   test('every id\'s last answer equals the record SENEBI holds; nothing answered rejected that SENEBI accepted', { timeout: 120_000 }, async () => {
     const seed = Number(process.env['QSEN_RANDOM_SEED'] ?? 11);
