@@ -6,7 +6,7 @@
 import type express from 'express';
 import type winston from 'winston';
 import type { Registry } from 'prom-client';
-import { createApiApp, type QsenConfig } from '@qsen/core';
+import { createApiApp, type QsenConfig, type TrustStatus } from '@qsen/core';
 import type { AuditSink } from './audit.js';
 import type { KanMetrics } from './metrics/kan-metrics.js';
 import type { ProcessControl } from './process/control.js';
@@ -36,17 +36,15 @@ export interface KanAppDeps {
   readonly now: () => number;
   readonly startedAt: number;
   readonly version: VersionInfo;
+  /** The TLS material this kan enforces (CRL number), for status. */
+  readonly tls: () => TrustStatus;
 }
-
-/** The internal (loopback-only) paths of kan. */
-export const KAN_INTERNAL_PATHS = ['/kan/v1/ping'] as const;
 
 /** Builds the kan express app; `close()` releases the node_exporter proxy. */
 export function createApp(deps: KanAppDeps): { app: express.Express; close(): void } {
   let proxy: { close(): void } = { close: () => undefined };
   const app = createApiApp({
     logger: deps.logger,
-    internalPaths: KAN_INTERNAL_PATHS,
     mount: (a) => {
       mountPingRoutes(a, { startedAt: deps.startedAt, now: deps.now });
       mountVersionRoutes(a, { version: deps.version });
@@ -54,7 +52,7 @@ export function createApp(deps: KanAppDeps): { app: express.Express; close(): vo
         selfIndex: deps.selfIndex, startedAt: deps.startedAt, now: deps.now, version: deps.version, control: deps.control,
         watchdog: deps.watchdog, runDir: deps.config.paths.run, settings: deps.config.watchdog, schedule: deps.config.schedule,
         folders: { logs: deps.config.paths.logs, data: deps.config.paths.data },
-        certificates: { server: deps.config.tls.cert, ca: deps.config.tls.ca },
+        certificates: { server: deps.config.tls.cert, ca: deps.config.tls.ca }, tls: deps.tls,
       });
       mountRestartRoutes(a, { selfIndex: deps.selfIndex, requests: deps.requests });
       mountLogRoutes(a, { dir: deps.config.paths.logs, audit: deps.audit, logger: deps.logger, metrics: deps.metrics, now: deps.now });

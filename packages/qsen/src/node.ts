@@ -8,7 +8,7 @@ import { join } from 'node:path';
 import { readFileSync } from 'node:fs';
 import type { Registry } from 'prom-client';
 import type winston from 'winston';
-import { buildMetricName, createMetricsRegistry, createMtlsServer, createTlsMetrics, systemClock, TLS_REJECTED_CONNECTIONS_SUFFIX, type Clock, type MtlsServer, type QsenConfig } from '@qsen/core';
+import { ApiError, buildMetricName, createMetricsRegistry, loadConfig, createMtlsServer, createTlsMetrics, openTrustStore, systemClock, TLS_REJECTED_CONNECTIONS_SUFFIX, type Clock, type MtlsServer, type QsenConfig } from '@qsen/core';
 import { createApp } from './app.js';
 import type { AuditSink } from './audit/audit.js';
 import { QsenStartupError } from './errors.js';
@@ -19,6 +19,7 @@ import { registerQsenMetrics, type CertificateExpiry, type CertificateName } fro
 import { recoverOrderBook } from './orders/book.js';
 import { createMarketHours } from './orders/market.js';
 import { createOrderDesk, type OrderDesk } from './orders/desk.js';
+import { createRiskControls, type RiskControls } from './risk/controls.js';
 import { createSenebiClient, type SenebiClient } from './senebi/client.js';
 import { judgeAcceptance } from './status/acceptance.js';
 import { OrderFigures, SenebiFigures } from './status/figures.js';
@@ -35,7 +36,7 @@ export interface StartOptions {
   readonly port?: number;
   /** Address to listen on (default: config.server.listen). */
   readonly host?: string;
-  /** Watch the TLS files for changes (main passes true). */
+  /** Reload the TLS files when they change (default true: a revocation reaches every node within 2 s). */
   readonly watchTlsFiles?: boolean;
   readonly version?: string;
   readonly pid?: number;
@@ -48,6 +49,8 @@ export interface QsenNode {
   readonly senebi: SenebiClient;
   readonly registry: Registry;
   readonly journal: Journal;
+  /** The pre-trade risk controls (SIGHUP reloads them). */
+  readonly risk: RiskControls;
   /** Resolves when start-up reconciliation is done. */
   readonly reconciled: Promise<void>;
   /** Re-reads the cluster TLS files (SIGHUP). */
@@ -129,7 +132,27 @@ export async function startQsen(options: StartOptions): Promise<QsenNode> {
     ];
     return entries.flatMap(([certificate, notAfterSeconds]) => (notAfterSeconds === undefined ? [] : [{ certificate, notAfterSeconds }]));
   };
+  // Risk: the limits of [risk] and the reference prices; today's usage rebuilt from the journal's
+  // orders (the book), so it survives kill -9 without a file of its own.
+  let risk: RiskControls;
+  try {
+    risk = createRiskControls({
+      risk: config.risk,
+      timezone: config.schedule.timezone,
+      clock,
+      readRiskConfig: () => loadConfig(config.file).risk,
+      audit,
+      onRefusal: (limit) => metrics.riskRefusals.inc({ limit }),
+    });
+  } catch (err) {
+    const problems = err instanceof ApiError && Array.isArray(err.details?.['problems']) ? (err.details['problems'] as string[]).join('; ') : String(err);
+    throw new QsenStartupError('RISK_REFERENCE_PRICES', `reference prices: ${problems}`, { cause: err });
+  }
+  risk.rebuild([...book.values()].flatMap((e) => (e.order ? [{ order: e.order, state: e.state, receivedAt: e.receivedAt }] : [])));
+
   const metrics = registerQsenMetrics(registry, {
+    riskUsageRatios: () => risk.usageRatios(),
+    riskRefusalLimits: () => risk.refusalLimits(),
     isHalted: () => killSwitch.isHalted(),
     isReconciling: () => reconciling(),
     journalFigures: () => journal.figures(),
@@ -174,11 +197,13 @@ export async function startQsen(options: StartOptions): Promise<QsenNode> {
       metrics.orders.inc({ status, reason: status === 'accepted' ? '' : reason });
     },
     log: { info: (m, meta) => logger.info(m, meta), warn: (m, meta) => logger.warn(m, meta), error: (m, meta) => logger.error(m, meta) },
+    risk,
   });
   reconciling = () => desk.isReconciling();
   inFlight = () => desk.inFlightCount();
   isStopping = () => desk.isStopped();
 
+  const trust = openTrustStore(config.tls, { logger, now: () => new Date(clock.now()) });
   const app = createApp({
     config,
     logger,
@@ -188,6 +213,7 @@ export async function startQsen(options: StartOptions): Promise<QsenNode> {
     killSwitch,
     audit,
     registry,
+    risk,
     pid,
     status: {
       config,
@@ -201,10 +227,12 @@ export async function startQsen(options: StartOptions): Promise<QsenNode> {
       journalHealth: () => journal.health(),
       acceptance,
       contradictions: () => ({ ...contradictions }),
+      risk: () => risk.summary(),
       version: options.version ?? '0.1.0',
+      tls: trust.status,
     },
   });
-  const server: MtlsServer = createMtlsServer({ tls: config.tls, app, logger, metrics: tlsMetrics, watchFiles: options.watchTlsFiles ?? false });
+  const server: MtlsServer = createMtlsServer({ trust, app, logger, metrics: tlsMetrics, watchFiles: options.watchTlsFiles ?? true });
   const port = await server.listen(options.port ?? config.server.qsen_port, options.host ?? config.server.listen);
   logger.info('qsen listening', { port, host: options.host ?? config.server.listen, pid });
 
@@ -219,6 +247,7 @@ export async function startQsen(options: StartOptions): Promise<QsenNode> {
     senebi,
     registry,
     journal,
+    risk,
     reconciled,
     reload: () => server.reload(),
     shutdown() {

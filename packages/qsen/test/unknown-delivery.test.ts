@@ -116,16 +116,20 @@ describe('unknown deliveries (SENEBI double, timeout_ms 1000)', () => {
   });
 });
 
-describe('connection resets (a kept-alive socket closed by SENEBI at that instant)', () => {
-  test('a reset before or after SENEBI stored the copy is retried once at once: accepted, SENEBI holds it once', async () => {
+describe('connection resets on a POST', () => {
+  test('a reset before or after SENEBI stored the copy: never resent by the adapter (502 unknown); the retry asks by id and is answered as SENEBI holds it', async () => {
     const h = await startHarness({ settings: { timeoutMs: 2000 } });
     try {
-      for (const [id, fault] of [['9999000000000008001', 'reset_before_store'], ['9999000000000008002', 'reset_after_store']] as const) {
+      for (const [id, fault, posts] of [['9999000000000008001', 'reset_before_store', 2], ['9999000000000008002', 'reset_after_store', 1]] as const) {
         h.senebi.plan = (_id, copy) => (copy === 0 ? { fault } : {});
-        const answer = await h.call('POST', '/qsen/v1/sendOrder', orderJson(id));
-        assert.equal(answer.status, 200, `${fault}: ${answer.body}`);
-        assert.equal(orderOf(answer.json)['status'], 'accepted', fault);
-        assert.equal(h.senebi.posts.get(id), 2, `${fault}: one retry`);
+        const first = await h.call('POST', '/qsen/v1/sendOrder', orderJson(id));
+        assert.equal(first.status, 502, `${fault}: ${first.body}`);
+        assert.equal((errorOf(first.json)['details'] as Json)['delivery'], 'unknown');
+        assert.equal(h.senebi.posts.get(id), 1, `${fault}: the adapter does not resend a POST`);
+        const retry = await h.call('POST', '/qsen/v1/sendOrder', orderJson(id));
+        assert.equal(retry.status, 200, `${fault}: ${retry.body}`);
+        assert.equal(orderOf(retry.json)['status'], 'accepted', fault);
+        assert.equal(h.senebi.posts.get(id), posts, `${fault}: resent only when SENEBI did not have it`);
         assert.equal(h.senebi.orders.get(id)?.['status'], 'accepted');
       }
     } finally {

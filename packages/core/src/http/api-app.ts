@@ -1,7 +1,8 @@
 /**
  * The express application shared by qsen and the kans: request id, HSTS, access log, the
- * certificate/role gate, the caller's routes, 404 for the rest, and one error middleware that
- * answers every error with the contract's body (docs/api.md §2 and §3). It never listens.
+ * caller's routes (each applies the certificate/role gate from its route table entry), the same
+ * gate then 404 for paths no route declares, and one error middleware that answers every error
+ * with the contract's body (docs/api.md §2 and §3). It never listens.
  */
 import express from 'express';
 import type winston from 'winston';
@@ -9,30 +10,22 @@ import { ApiError, httpErrors } from '../errors/api-error.js';
 import { DEFAULT_MAX_BODY_BYTES, setBodyLimit } from './body.js';
 import { establishCaller, getCaller } from './caller.js';
 import { sendJson } from './respond.js';
+import { admitCaller } from './roles.js';
 import { HSTS_VALUE } from './tls-policy.js';
 
 /** What createApiApp needs. */
 export interface ApiAppOptions {
   logger: winston.Logger;
-  /** Paths that answer loopback peers without a client certificate (e.g. "/qsen/v1/ping"). */
-  internalPaths: readonly string[];
-  /** Adds the routes (defineRoute calls or routers). */
+  /** Adds the routes (defineRoute calls or routers of them): the single declaration of paths, methods, roles and internal paths. */
   mount: (app: express.Express) => void;
   /** Request body limit in bytes (default 65536). */
   maxBodyBytes?: number;
-}
-
-/** Normalises a path for the internal-path comparison (express matches case-insensitively, trailing slash optional). */
-function normalisePath(path: string): string {
-  const lower = path.toLowerCase();
-  return lower.length > 1 && lower.endsWith('/') ? lower.slice(0, -1) : lower;
 }
 
 /** Builds the API application; `mount` adds the routes. */
 export function createApiApp(opts: ApiAppOptions): express.Express {
   const { logger } = opts;
   const maxBodyBytes = opts.maxBodyBytes ?? DEFAULT_MAX_BODY_BYTES;
-  const internal = new Set(opts.internalPaths.map(normalisePath));
   const app = express();
   app.disable('x-powered-by');
   app.disable('etag');
@@ -63,23 +56,11 @@ export function createApiApp(opts: ApiAppOptions): express.Express {
     next();
   });
 
-  // The certificate gate: internal paths from loopback pass; everything else needs a valid
-  // certificate with a known role (401 / 403), and internal paths off loopback are unknown paths.
-  app.use((req, _res, next) => {
-    const caller = getCaller(req);
-    const isInternal = internal.has(normalisePath(req.path));
-    if (isInternal && caller.loopback) return next();
-    if (caller.certificate !== 'valid') throw httpErrors.create('CERTIFICATE_REQUIRED');
-    if (caller.role === undefined) {
-      throw httpErrors.create('FORBIDDEN', "the client certificate's OU is not a QSen role", { ou: caller.ou ?? null });
-    }
-    if (isInternal) throw httpErrors.create('NOT_FOUND');
-    next();
-  });
-
   opts.mount(app);
 
-  app.use(() => {
+  // A path no route declares: the gate first (401/403), then 404.
+  app.use((req) => {
+    admitCaller(getCaller(req), false);
     throw httpErrors.create('NOT_FOUND');
   });
 

@@ -1,13 +1,15 @@
 /**
- * The route table helper: one call per path declares which methods exist and which roles
- * may call each; it answers 404 for internal paths off loopback, 405 with an Allow header for
- * other methods, 401/403 by role, parses POST bodies as JSON, and forwards async errors.
+ * The route table: one call per path declares which methods exist, which roles may call each
+ * and whether the path is internal-only; it is the only place those facts are written. Each
+ * route applies the gate (roles.ts) from its own declaration: 401/403/404 first, then 405 with
+ * an Allow header for other methods, then the method's roles; then it parses POST bodies as JSON
+ * and forwards async errors. Paths no route declares get the same gate before 404 (api-app.ts).
  */
 import type express from 'express';
 import { httpErrors } from '../errors/api-error.js';
 import { parseJsonBody, discardBody } from './body.js';
 import { getCaller, type Role } from './caller.js';
-import { assertRole } from './roles.js';
+import { admitCaller, assertRole } from './roles.js';
 
 /** The methods a route may answer. */
 export type RouteMethod = 'GET' | 'POST';
@@ -39,8 +41,7 @@ export function defineRoute(router: express.Router | express.Express, path: stri
   const target: express.Router = router as express.Router; // express.Express routes the same way
   target.all(path, async (req: express.Request, res: express.Response) => {
     const caller = getCaller(req);
-    // An internal path off loopback is indistinguishable from an unknown path, whatever the method.
-    if (internal && !caller.loopback) throw httpErrors.create('NOT_FOUND');
+    admitCaller(caller, internal);
     const method = req.method === 'HEAD' ? 'GET' : req.method;
     const spec = method === 'GET' || method === 'POST' ? methods[method] : undefined;
     if (spec === undefined) {

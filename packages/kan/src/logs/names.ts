@@ -16,6 +16,18 @@ export interface LogEntry {
   readonly modified: string;
 }
 
+/**
+ * How the audit log's files are named: core's createAuditLog writes `audit-YYYY-MM-DD.log`
+ * (then `audit-YYYY-MM-DD.N.log` after a size rotation). A test writes a real audit log with it
+ * and checks its files are protected.
+ */
+export const AUDIT_LOG_PREFIX = 'audit-';
+
+/** Tells whether a log file may never be truncated or removed through the API (pure): the audit files. */
+export function isProtectedLogName(name: string): boolean {
+  return name.startsWith(AUDIT_LOG_PREFIX);
+}
+
 /** Checks the syntax of a log name (pure): a plain, visible file name. */
 export function isPlainLogName(name: string): boolean {
   if (name.length === 0 || name.length > 255) return false;

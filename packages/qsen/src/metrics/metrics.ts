@@ -23,6 +23,10 @@ export const METRIC_NAMES = {
   acceptingOrders: 'qsen_accepting_orders',
   journalWritable: 'qsen_journal_writable',
   contradictions: 'qsen_senebi_contradictions_total',
+  /** Orders refused by a risk limit, labelled limit (a limit name in force: a closed set). */
+  riskRefusals: 'qsen_risk_refusals_total',
+  /** Today's usage of each daily and rate limit over its maximum (0..1, above 1 after an override lowers it). */
+  riskUsage: 'qsen_risk_usage_ratio',
 } as const;
 
 /** The certificates whose expiry qsen exports (the `certificate` label). */
@@ -42,6 +46,7 @@ export interface QsenMetrics {
   readonly senebiDuration: Histogram<'operation' | 'outcome'>;
   readonly senebiRequests: Counter<'operation' | 'outcome'>;
   readonly orders: Counter<'status' | 'reason'>;
+  readonly riskRefusals: Counter<'limit'>;
 }
 
 /** Sources read at scrape time. */
@@ -59,6 +64,10 @@ export interface MetricSources {
   isJournalWritable(): boolean;
   /** Contradictions between SENEBI answers since start, by kind (the same figures status shows). */
   contradictions(): Readonly<Record<string, number>>;
+  /** Usage ratio of every daily and rate limit in force. */
+  riskUsageRatios(): ReadonlyArray<{ readonly limit: string; readonly ratio: number }>;
+  /** Every limit name a refusal can carry now (their counters are shown from 0). */
+  riskRefusalLimits(): readonly string[];
 }
 
 /** Registers qsen's metrics on `registry`. */
@@ -81,6 +90,25 @@ export function registerQsenMetrics(registry: Registry, sources: MetricSources):
     help: 'sendOrder outcomes: status accepted or rejected, with the reason for rejections',
     labelNames: ['status', 'reason'] as const,
     registers: [registry],
+  });
+  const riskRefusals = new Counter({
+    name: METRIC_NAMES.riskRefusals,
+    help: 'Orders refused by a pre-trade risk limit, by limit name (order_notional.ARS, daily_orders, price_band.AL30, instrument_denied, ...)',
+    labelNames: ['limit'] as const,
+    registers: [registry],
+    collect() {
+      for (const limit of sources.riskRefusalLimits()) this.inc({ limit }, 0);
+    },
+  });
+  new Gauge({
+    name: METRIC_NAMES.riskUsage,
+    help: "Usage of each daily and rate risk limit in force: today's (or the window's) consumption over the maximum",
+    labelNames: ['limit'] as const,
+    registers: [registry],
+    collect() {
+      this.reset();
+      for (const { limit, ratio } of sources.riskUsageRatios()) this.set({ limit }, ratio);
+    },
   });
   new Gauge({ name: METRIC_NAMES.halted, help: '1 while the kill switch is on', registers: [registry], collect() { this.set(sources.isHalted() ? 1 : 0); } });
   new Gauge({ name: METRIC_NAMES.reconciling, help: '1 while in-flight orders are being reconciled with SENEBI', registers: [registry], collect() { this.set(sources.isReconciling() ? 1 : 0); } });
@@ -114,5 +142,5 @@ export function registerQsenMetrics(registry: Registry, sources: MetricSources):
   journalCounter(METRIC_NAMES.journalFlushes, 'Journal group commits (one write + one fdatasync each) since start', (f) => f.flushes);
   journalCounter(METRIC_NAMES.journalRecords, 'Journal records made durable since start', (f) => f.records);
   journalCounter(METRIC_NAMES.journalBytes, 'Journal bytes made durable since start', (f) => f.bytes);
-  return { senebiDuration, senebiRequests, orders };
+  return { senebiDuration, senebiRequests, orders, riskRefusals };
 }

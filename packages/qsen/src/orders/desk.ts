@@ -43,6 +43,18 @@ export interface DeskLog {
 /** Kinds of contradiction between SENEBI's answers (the `kind` label of the counter). */
 export type ContradictionKind = 'record_differs' | 'duplicate_without_record';
 
+/**
+ * The pre-trade risk gate (risk/controls.ts). `admit` decides and reserves synchronously, or
+ * throws 422 RISK_LIMIT_EXCEEDED; `settle` hears every state the desk records (a rejection or a
+ * not_sent gives the consumption back, unknown keeps it).
+ */
+export interface RiskGate {
+  admit(order: OrderContent): void;
+  /** Counts an order that was admitted before and may be at SENEBI (a resend), without checking it again. */
+  keep(order: OrderContent): void;
+  settle(id: Uint64, state: OrderState): void;
+}
+
 /** What the desk needs. */
 export interface OrderDeskDeps {
   readonly journal: Journal;
@@ -63,6 +75,8 @@ export interface OrderDeskDeps {
   /** Called for every contradiction between SENEBI's answers. */
   readonly onContradiction?: (kind: ContradictionKind) => void;
   readonly log?: DeskLog;
+  /** The pre-trade risk checks; absent: none. */
+  readonly risk?: RiskGate;
   /** Delay before retrying a failed lookup (attempt counts from 1). */
   readonly retryDelayMs?: (attempt: number) => number;
 }
@@ -128,7 +142,9 @@ export function createOrderDesk(deps: OrderDeskDeps): OrderDesk {
   function setState(id: Uint64, state: OrderState, extra: { senebi?: WireObject; error?: string } = {}): OrderEntry {
     const record: JournalRecord = { type: 'state', id, state, ...extra, at: iso() };
     journal.append(record);
-    return applyRecord(book, record);
+    const entry = applyRecord(book, record);
+    deps.risk?.settle(id, state);
+    return entry;
   }
 
   function contradiction(id: Uint64, kind: ContradictionKind, meta: Record<string, unknown>): ApiError {
@@ -186,8 +202,19 @@ export function createOrderDesk(deps: OrderDeskDeps): OrderDesk {
     if (!deps.isMarketOpen(clock.now())) throw qsenErrors.create('MARKET_CLOSED', undefined, { at: iso() });
     // An earlier copy may still reach SENEBI: then no failure of this copy can make the order not_sent.
     const earlierCopyPossible = existing !== undefined && UNCERTAIN_STATES.includes(existing.state);
-    if (!existing) await recordDurable({ type: 'order', id, order, at: iso() });
-    else if (!earlierCopyPossible) await recordDurable({ type: 'state', id, state: 'received', at: iso() });
+    // Risk: after validation and the fence, before the journal; synchronous with the reservation, so
+    // concurrent orders cannot share the last unit of a limit. Nothing refused is journaled or sent.
+    // An order that may already be at SENEBI passed the check when it was first admitted: refusing
+    // its resend now would answer 422 for an order SENEBI may hold, so it is only counted.
+    if (earlierCopyPossible) deps.risk?.keep(order);
+    else deps.risk?.admit(order);
+    try {
+      if (!existing) await recordDurable({ type: 'order', id, order, at: iso() });
+      else if (!earlierCopyPossible) await recordDurable({ type: 'state', id, state: 'received', at: iso() });
+    } catch (err) {
+      if (!earlierCopyPossible) deps.risk?.settle(id, 'not_sent');
+      throw err;
+    }
     setState(id, 'sent');
     let answer;
     try {

@@ -43,7 +43,12 @@ export function createOrderRoutes(deps: OrderRoutesDeps): express.Router {
         const { orderId } = outcome;
         if ('error' in outcome) {
           const code = outcome.error instanceof ApiError ? outcome.error.code : 'INTERNAL_ERROR';
-          deps.audit.record({ action: 'sendOrder', subject: caller.subject ?? '', outcome: code, requestId: caller.requestId, details: { orderId } });
+          // A risk refusal is audited as "refused", with the limit, the value and the maximum.
+          if (code === 'RISK_LIMIT_EXCEEDED' && outcome.error instanceof ApiError) {
+            deps.audit.record({ action: 'sendOrder', subject: caller.subject ?? '', outcome: 'refused', requestId: caller.requestId, details: { orderId, code, ...outcome.error.details } });
+          } else {
+            deps.audit.record({ action: 'sendOrder', subject: caller.subject ?? '', outcome: code, requestId: caller.requestId, details: { orderId } });
+          }
           throw outcome.error;
         }
         deps.audit.record({ action: 'sendOrder', subject: caller.subject ?? '', outcome: String(outcome.answer.order['status']), requestId: caller.requestId, details: { orderId } });

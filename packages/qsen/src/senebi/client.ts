@@ -154,14 +154,14 @@ export function createSenebiClient(options: SenebiClientOptions): SenebiClient {
     let outcome: CallOutcome = 'ok';
     try {
       let response: AxiosResponse<string> | undefined;
-      // A connection reset (typically a kept-alive socket SENEBI closed at that instant) is retried
-      // once at once: a GET is a read, and a POST copy that did arrive makes SENEBI refuse the
-      // retry as a duplicate id, which the desk answers from SENEBI's record (docs/qsen.md).
+      // A connection reset (often a kept-alive socket SENEBI closed at that instant) is retried
+      // once at once for reads only: a POST that may have arrived is never sent again here; its
+      // order is `unknown` and the platform's retry asks SENEBI by id first (docs/qsen.md).
       for (let attempt = 1; response === undefined; attempt += 1) {
         try {
           response = await run();
         } catch (err) {
-          if (attempt < 2 && isConnectionReset(err)) continue;
+          if (attempt < 2 && operation !== 'placeOrder' && isConnectionReset(err)) continue;
           throw classifyTransportError(operation, err);
         }
       }

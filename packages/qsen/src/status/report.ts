@@ -1,8 +1,9 @@
 /**
  * The body of GET /qsen/v1/status: SENEBI call figures, order outcomes, uptime, kill switch,
- * reconciliation, journal, and the trading window now and its next change.
+ * reconciliation, journal, the risk controls' usage and refusals, the trading window now and its
+ * next change, and the TLS material in force.
  */
-import { evaluateWindow, type QsenConfig } from '@qsen/core';
+import { evaluateWindow, type QsenConfig, type TrustStatus } from '@qsen/core';
 import type { JournalFigures, JournalHealth } from '../journal/journal.js';
 import type { KillSwitchState } from '../killswitch/killswitch.js';
 import type { Acceptance } from './acceptance.js';
@@ -23,7 +24,11 @@ export interface StatusSources {
   readonly acceptance: () => Acceptance;
   /** Contradictions between SENEBI's answers, by kind. */
   readonly contradictions: () => Record<string, number>;
+  /** The risk controls: any limit in force, usage ratios of the daily and rate limits, refusals by limit. */
+  readonly risk: () => unknown;
   readonly version: string;
+  /** The TLS material this node enforces (CRL number, revoked count, last reload error). */
+  readonly tls: () => TrustStatus;
 }
 
 /** Builds the status body at the instant nowMs. */
@@ -53,5 +58,7 @@ export function buildStatus(sources: StatusSources, nowMs: number, pid: number):
     orders: { ...sources.orderFigures.snapshot(), inFlight: sources.inFlight() },
     senebi: { url: config.senebi.url, operations: sources.senebiFigures.snapshot(), contradictions: sources.contradictions() },
     journal: { ...sources.journal(), ...sources.journalHealth() },
+    risk: sources.risk(),
+    tls: sources.tls(),
   };
 }
