@@ -2,6 +2,7 @@
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { decryptPrivateKey } from '@qsen/pki';
+import { parseJsonLossless } from '@qsen/core';
 import { httpsCall, type HttpsAnswer } from '@qsen/testkit';
 import type { LocalSystem } from './system.js';
 
@@ -12,9 +13,23 @@ export interface SimulatorCounters {
   faults: Record<string, number>;
 }
 
+/** SENEBI's own record of one id (`GET /admin/v1/records`, docs/simulator.md). */
+export interface SimulatorRecord {
+  id: string;
+  received: number;
+  accepted: number;
+  rejected: number;
+  duplicates: number;
+  pending: number;
+  faults: Record<string, number>;
+  status: 'accepted' | 'rejected' | 'absent';
+}
+
 /** A small client of the simulator's admin API. */
 export interface SimulatorAdmin {
-  putFaults(faults: Record<string, unknown>): Promise<void>;
+  putFaults(faults: Readonly<Record<string, unknown>>): Promise<void>;
+  /** Every submitted id's record, ids as strings, and how many submissions are in process. */
+  records(): Promise<{ pending: number; records: SimulatorRecord[] }>;
   counters(): Promise<SimulatorCounters>;
   order(id: string): Promise<{ status: number; order: unknown; received: number }>;
 }
@@ -32,6 +47,26 @@ export function createSimulatorAdmin(system: LocalSystem): SimulatorAdmin {
     async putFaults(faults) {
       const answer = await call('PUT', '/admin/v1/faults', JSON.stringify(faults));
       if (answer.status !== 200) throw new Error(`PUT /admin/v1/faults answered ${answer.status}: ${answer.body}`);
+    },
+    async records() {
+      const answer = await call('GET', '/admin/v1/records');
+      if (answer.status !== 200) throw new Error(`GET /admin/v1/records answered ${answer.status}`);
+      // Ids are bare 19-digit numbers: parsed losslessly, then written as exact strings.
+      const body = parseJsonLossless(answer.body) as { pending: unknown; records: Record<string, unknown>[] };
+      const count = (v: unknown): number => Number(String(v));
+      return {
+        pending: count(body.pending),
+        records: body.records.map((r) => ({
+          id: String(r['id']),
+          received: count(r['received']),
+          accepted: count(r['accepted']),
+          rejected: count(r['rejected']),
+          duplicates: count(r['duplicates']),
+          pending: count(r['pending']),
+          faults: Object.fromEntries(Object.entries(r['faults'] as Record<string, unknown>).map(([k, v]) => [k, count(v)])),
+          status: String(r['status']) as SimulatorRecord['status'],
+        })),
+      };
     },
     async counters() {
       const answer = await call('GET', '/admin/v1/counters');

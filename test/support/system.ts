@@ -234,15 +234,32 @@ export function errorCodeOf(answer: HttpsAnswer): string | undefined {
   }
 }
 
-/** Sets `key = value` lines of a state folder's conf.toml (each key must appear exactly once in the file; values are TOML text). */
+/**
+ * Sets `key = value` lines of a state folder's conf.toml (values are TOML text). A plain `key`
+ * must appear exactly once in the file; `section.key` (e.g. `senebi.timeout_ms`) is looked up
+ * only inside `[section]` and must appear once there.
+ */
 export function editConfig(home: string, values: Record<string, string>): void {
   const file = join(home, 'conf.toml');
   let text = readFileSync(file, 'utf8');
-  for (const [key, value] of Object.entries(values)) {
+  for (const [path, value] of Object.entries(values)) {
+    const dot = path.indexOf('.');
+    const section = dot >= 0 ? path.slice(0, dot) : undefined;
+    const key = dot >= 0 ? path.slice(dot + 1) : path;
+    let start = 0;
+    let end = text.length;
+    if (section !== undefined) {
+      const header = text.search(new RegExp(`^\\[${section}\\]\\s*$`, 'm'));
+      if (header < 0) throw new Error(`conf.toml has no [${section}] section`);
+      start = header;
+      const next = text.slice(header + 1).search(/^\[/m);
+      end = next < 0 ? text.length : header + 1 + next;
+    }
     const pattern = new RegExp(`^${key} = .*$`, 'gm');
-    const count = text.match(pattern)?.length ?? 0;
-    if (count !== 1) throw new Error(`conf.toml has ${count} lines for ${key}; expected exactly one`);
-    text = text.replace(pattern, `${key} = ${value}`);
+    const part = text.slice(start, end);
+    const count = part.match(pattern)?.length ?? 0;
+    if (count !== 1) throw new Error(`conf.toml has ${count} lines for ${path}; expected exactly one`);
+    text = text.slice(0, start) + part.replace(pattern, `${key} = ${value}`) + text.slice(end);
   }
   writeFileSync(file, text);
 }

@@ -116,6 +116,28 @@ describe('unknown deliveries (SENEBI double, timeout_ms 1000)', () => {
   });
 });
 
+describe('connection resets on a POST', () => {
+  test('a reset before or after SENEBI stored the copy: never resent by the adapter (502 unknown); the retry asks by id and is answered as SENEBI holds it', async () => {
+    const h = await startHarness({ settings: { timeoutMs: 2000 } });
+    try {
+      for (const [id, fault, posts] of [['9999000000000008001', 'reset_before_store', 2], ['9999000000000008002', 'reset_after_store', 1]] as const) {
+        h.senebi.plan = (_id, copy) => (copy === 0 ? { fault } : {});
+        const first = await h.call('POST', '/qsen/v1/sendOrder', orderJson(id));
+        assert.equal(first.status, 502, `${fault}: ${first.body}`);
+        assert.equal((errorOf(first.json)['details'] as Json)['delivery'], 'unknown');
+        assert.equal(h.senebi.posts.get(id), 1, `${fault}: the adapter does not resend a POST`);
+        const retry = await h.call('POST', '/qsen/v1/sendOrder', orderJson(id));
+        assert.equal(retry.status, 200, `${fault}: ${retry.body}`);
+        assert.equal(orderOf(retry.json)['status'], 'accepted', fault);
+        assert.equal(h.senebi.posts.get(id), posts, `${fault}: resent only when SENEBI did not have it`);
+        assert.equal(h.senebi.orders.get(id)?.['status'], 'accepted');
+      }
+    } finally {
+      await h.close();
+    }
+  });
+});
+
 describe('randomized: copies processed late and out of order, answers lost, 5xx and 4xx, concurrent retrying clients', () => {
   test('every id\'s last answer equals the record SENEBI holds; nothing answered rejected that SENEBI accepted', { timeout: 120_000 }, async () => {
     const seed = Number(process.env['QSEN_RANDOM_SEED'] ?? 11);

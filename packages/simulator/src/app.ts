@@ -19,6 +19,9 @@ import { endpointOf } from './http/endpoints.js';
 import { createErrorHandler, notFound } from './http/errors.js';
 import { createSenebiRouter } from './routes/senebi.js';
 import { createAdminRouter } from './routes/admin.js';
+import { ProcessingTracker } from './records/processing.js';
+import { IdSequencer } from './records/sequencer.js';
+import { setProcessingEnd } from './http/respond.js';
 
 /** Buffered journal lines that trigger a write even if no answer waits for it. */
 const BACKGROUND_COMMIT_LINES = 1000;
@@ -48,6 +51,8 @@ export interface Simulator {
   readonly store: SimulatorStore;
   readonly faults: FaultEngine;
   readonly counters: SimulatorCounters;
+  /** Order submissions received and not yet committed (the processing window). */
+  readonly processing: ProcessingTracker;
   readonly settings: SimulatorSettings;
   /** Resolves once every change so far is durable. */
   persist(): Promise<void>;
@@ -81,6 +86,7 @@ export function createSimulator(options: SimulatorOptions): Simulator {
   const counters = options.initialState ? SimulatorCounters.fromSnapshot(options.initialState.counters) : new SimulatorCounters();
   const faults = new FaultEngine(settings.faults);
   const hanging = new Set<Socket>();
+  const processing = new ProcessingTracker();
 
   // Replay, then journal every change from here on; a fresh or replayed start is checkpointed first.
   let needsCheckpoint = options.initialState === undefined || initialChanges.length > 0;
@@ -146,6 +152,9 @@ export function createSimulator(options: SimulatorOptions): Simulator {
     if (id !== undefined) {
       counters.countOrder(id);
       store.recordEvent(id, 'received');
+      // In process until the handler commits it or a fault ends it without a commit. A client
+      // that gives up (closes its socket) does not end it: the exchange still commits it.
+      setProcessingEnd(req, processing.begin(id));
     }
     next();
   });
@@ -154,8 +163,8 @@ export function createSimulator(options: SimulatorOptions): Simulator {
     next();
   });
   app.use('/senebi', createFaultMiddleware({ engine: faults, counters, store, logger, hanging, persist }));
-  app.use(createSenebiRouter({ store, now, persist }));
-  app.use(createAdminRouter({ store, counters, engine: faults, logger, persist, reset }));
+  app.use(createSenebiRouter({ store, now, persist, sequencer: new IdSequencer() }));
+  app.use(createAdminRouter({ store, counters, processing, engine: faults, logger, persist, reset }));
   app.use(notFound);
   app.use(createErrorHandler(logger));
 
@@ -164,6 +173,7 @@ export function createSimulator(options: SimulatorOptions): Simulator {
     store,
     faults,
     counters,
+    processing,
     settings,
     persist,
     checkpoint,

@@ -13,6 +13,8 @@ import {
 } from '../src/index.js';
 import { instantOfLocalTime } from '../src/trade-date/trade-date.js';
 import { allocateOutsideId } from '../src/business/ids.js';
+import { buildOrderRecord } from '../src/records/order-record.js';
+import { IdSequencer } from '../src/records/sequencer.js';
 
 const RANGE = { min: toUint64('9999000000000000000'), max: toUint64('9999999999999999999') };
 const fixedNow = (iso: string) => (): Date => new Date(iso);
@@ -107,12 +109,46 @@ describe('fault engine', () => {
     };
     assert.deepEqual(run(), run());
   });
+  test('slow_answer is drawn after latency, within its fixed + jitter, only on its paths', () => {
+    const settings = parseFaultSettings({ seed: 4, latency: { probability: 1, fixed_ms: 5 }, slow_answer: { probability: 1, fixed_ms: 100, jitter_ms: 20, paths: ['POST /senebi/v1/orders'] } });
+    assert.ok(settings.ok);
+    const engine = new FaultEngine(settings.value);
+    for (let i = 0; i < 20; i++) {
+      const d = engine.decide('POST', '/senebi/v1/orders');
+      assert.equal(d.delayMs, 5);
+      assert.ok(d.answerDelayMs >= 100 && d.answerDelayMs <= 120, String(d.answerDelayMs));
+    }
+    assert.deepEqual(engine.decide('GET', '/senebi/v1/ping'), { delayMs: 5, processMs: 0, answerDelayMs: 0 });
+  });
+  test('processing is drawn only for order submissions', () => {
+    const settings = parseFaultSettings({ processing: { probability: 1, fixed_ms: 40, jitter_ms: 10 } });
+    assert.ok(settings.ok);
+    const engine = new FaultEngine(settings.value);
+    const d = engine.decide('POST', '/senebi/v1/orders');
+    assert.ok(d.processMs >= 40 && d.processMs <= 50);
+    assert.equal(engine.decide('GET', '/senebi/v1/orders/12').processMs, 0);
+    assert.equal(engine.decide('GET', '/senebi/v1/ping').processMs, 0);
+  });
+  test('the id sequencer runs one id\'s tasks in arrival order and other ids independently', async () => {
+    const sequencer = new IdSequencer();
+    const order: string[] = [];
+    const slow = sequencer.run('1' as Uint64, async () => { await new Promise((r) => setTimeout(r, 50)); order.push('1a'); });
+    const next = sequencer.run('1' as Uint64, () => { order.push('1b'); });
+    const other = sequencer.run('2' as Uint64, () => { order.push('2'); });
+    const failing = sequencer.run('1' as Uint64, () => { throw new Error('boom'); });
+    const after = sequencer.run('1' as Uint64, () => { order.push('1c'); return 7; });
+    await Promise.all([slow, next, other, assert.rejects(failing, /boom/)]);
+    assert.equal(await after, 7, 'a failed task does not stop the next');
+    assert.deepEqual(order, ['2', '1a', '1b', '1c']);
+    await new Promise((r) => setImmediate(r));
+    assert.equal(sequencer.size, 0, 'no tail kept once idle');
+  });
   test('reject acts only on order submissions; probability 0 never fires', () => {
     const settings = parseFaultSettings({ reject: { probability: 1, reason: 'no' }, hang: { probability: 0 } });
     assert.ok(settings.ok);
     const engine = new FaultEngine(settings.value);
-    assert.deepEqual(engine.decide('GET', '/senebi/v1/orders'), { delayMs: 0 });
-    assert.deepEqual(engine.decide('POST', '/senebi/v1/orders'), { delayMs: 0, outcome: 'reject', reason: 'no' });
+    assert.deepEqual(engine.decide('GET', '/senebi/v1/orders'), { delayMs: 0, processMs: 0, answerDelayMs: 0 });
+    assert.deepEqual(engine.decide('POST', '/senebi/v1/orders'), { delayMs: 0, processMs: 0, answerDelayMs: 0, outcome: 'reject', reason: 'no' });
   });
   test('fault settings reject unknown keys and out-of-range values', () => {
     const bad = parseFaultSettings({ hang: { probability: 1.5 }, latency: { probability: 1, fixed_ms: -1 }, nope: {} });
@@ -278,5 +314,22 @@ describe('error registry', () => {
       assert.match(code, /^[A-Z][A-Z0-9_]+$/);
       assert.ok(doc.includes(`\`${code}\``), `docs/simulator.md lacks ${code}`);
     }
+  });
+});
+
+describe('per-id records', () => {
+  test('a record counts acceptances, duplicates, rejections and faults from the history', () => {
+    const id = '9999000000000000005' as Uint64;
+    const at = '2026-11-20T14:00:00.000Z';
+    const history = [
+      { at, event: 'received' as const }, { at, event: 'fault' as const, detail: 'latency' },
+      { at, event: 'received' as const }, { at, event: 'accepted' as const }, { at, event: 'matched' as const, detail: 'operation 1' },
+      { at, event: 'duplicate' as const }, { at, event: 'received' as const }, { at, event: 'fault' as const, detail: 'http_5xx' },
+    ];
+    const order = { id, instrument: 'AL30', side: 'buy', quantity: '1', price: '1', currency: 'ARS', settlement: 'T1', counterparty: '45', status: 'accepted', time: at, tradeDate: '2026-11-20', origin: 'agent' } as const;
+    assert.deepEqual(buildOrderRecord({ id, order, history, received: 3, pending: 1 }), {
+      id, received: 3, accepted: 1, rejected: 0, duplicates: 1, pending: 1, faults: { latency: 1, http_5xx: 1 }, status: 'accepted',
+    });
+    assert.equal(buildOrderRecord({ id, order: undefined, history: [], received: 1, pending: 0 }).status, 'absent');
   });
 });

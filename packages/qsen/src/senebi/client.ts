@@ -94,6 +94,13 @@ function classifyTransportError(operation: SenebiOperation, err: unknown): ApiEr
   return senebiFailure('SENEBI_ERROR', operation, 'unknown', `the connection to SENEBI failed (${code || causeCode || 'no code'})`, { cause: code || causeCode || 'unknown' }, err);
 }
 
+/** Tells whether a transport failure is a connection reset by the peer (ECONNRESET, EPIPE, "socket hang up"). */
+function isConnectionReset(err: unknown): boolean {
+  if (!(err instanceof AxiosError)) return false;
+  const causeCode = err.cause && typeof (err.cause as NodeJS.ErrnoException).code === 'string' ? (err.cause as NodeJS.ErrnoException).code : undefined;
+  return [err.code, causeCode].some((code) => code === 'ECONNRESET' || code === 'EPIPE');
+}
+
 /** Parses an answer body losslessly; an unreadable answer is an ambiguous failure. */
 function parseAnswer(operation: SenebiOperation, response: AxiosResponse<string>): Record<string, unknown> {
   let value: unknown;
@@ -146,11 +153,17 @@ export function createSenebiClient(options: SenebiClientOptions): SenebiClient {
     const started = performance.now();
     let outcome: CallOutcome = 'ok';
     try {
-      let response: AxiosResponse<string>;
-      try {
-        response = await run();
-      } catch (err) {
-        throw classifyTransportError(operation, err);
+      let response: AxiosResponse<string> | undefined;
+      // A connection reset (often a kept-alive socket SENEBI closed at that instant) is retried
+      // once at once for reads only: a POST that may have arrived is never sent again here; its
+      // order is `unknown` and the platform's retry asks SENEBI by id first (docs/qsen.md).
+      for (let attempt = 1; response === undefined; attempt += 1) {
+        try {
+          response = await run();
+        } catch (err) {
+          if (attempt < 2 && operation !== 'placeOrder' && isConnectionReset(err)) continue;
+          throw classifyTransportError(operation, err);
+        }
       }
       judge(response);
       return response;

@@ -11,7 +11,7 @@ import type { AddressInfo, Socket } from 'node:net';
 import { parseJsonLossless, stringifyJsonLossless, LosslessNumber } from '@qsen/core';
 
 /** A fault applied to the next POST /senebi/v1/orders calls. */
-export type DoubleFault = 'none' | 'accepted_no_answer' | 'error_after_store' | 'error_before_store' | 'conflict_after_store' | 'duplicate_refusal' | 'refuse_400';
+export type DoubleFault = 'none' | 'accepted_no_answer' | 'error_after_store' | 'error_before_store' | 'conflict_after_store' | 'duplicate_refusal' | 'refuse_400' | 'reset_before_store' | 'reset_after_store';
 
 /** The running double. */
 export interface SenebiDouble {
@@ -77,6 +77,7 @@ export async function startSenebiDouble(tls: { certPem: string; keyPem: string; 
         const processing = planned?.processingMs ?? state.processingMs[Math.min(copy, state.processingMs.length - 1)] ?? 0;
         const process = (): void => {
           if (fault === 'error_before_store') return answer(500, '{"error": "internal"}');
+          if (fault === 'reset_before_store') return void req.socket.destroy();
           // SENEBI claims to hold the id but stores nothing (GET by id keeps answering 404): a contradiction.
           if (fault === 'duplicate_refusal') return answer(200, `{"order": ${wire({ ...body, id, status: 'rejected', reason: 'duplicate order id' })}}`);
           let order = state.orders.get(id);
@@ -89,6 +90,7 @@ export async function startSenebiDouble(tls: { certPem: string; keyPem: string; 
             duplicate = true;
           }
           if (fault === 'accepted_no_answer') return; // stored, never answered
+          if (fault === 'reset_after_store') return void req.socket.destroy();
           if (fault === 'error_after_store') return answer(500, '{"error": "internal"}');
           if (fault === 'conflict_after_store') return answer(409, '{"error": "duplicate order id"}');
           if (duplicate) return answer(200, `{"order": ${wire({ ...body, id, status: 'rejected', reason: 'duplicate order id' })}}`);

@@ -74,6 +74,11 @@ export class SimulatorCounters {
     return this.ordersReceived.get(id) ?? 0;
   }
 
+  /** Every id that at least one submission carried. */
+  receivedIds(): Uint64[] {
+    return [...this.ordersReceived.keys()] as Uint64[];
+  }
+
   /** Forgets everything. */
   clear(): void {
     this.commit({ t: 'count_clear' });

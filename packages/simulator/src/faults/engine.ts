@@ -8,7 +8,12 @@ import { OUTCOME_FAULTS, type FaultSettings, type OutcomeFault } from './setting
 
 /** What to do to one request. */
 export interface FaultDecision {
+  /** Wait before the request is handled (for an order submission: the order is pending, not yet committed). */
   readonly delayMs: number;
+  /** Order submissions only: hold inside the id's sequencer before the commit (a resend of the id waits behind it). */
+  readonly processMs: number;
+  /** Wait after the request was handled (committed) and before its answer is written. */
+  readonly answerDelayMs: number;
   readonly outcome?: OutcomeFault;
   /** For http_5xx: the status to answer. */
   readonly status?: number;
@@ -53,21 +58,26 @@ export class FaultEngine {
 
   /** Decides the faults of one request. */
   decide(method: string, path: string): FaultDecision {
-    let delayMs = 0;
-    const latency = this.current.latency;
-    if (latency && latency.probability > 0 && isSelected(latency.paths, method, path) && this.prng.next() < latency.probability) {
-      delayMs = latency.fixed_ms + (latency.jitter_ms > 0 ? this.prng.int(0, latency.jitter_ms) : 0);
-    }
+    const delayMs = this.drawDelay(this.current.latency, method, path);
+    const isSubmission = method === ORDER_SUBMISSION.method && path === ORDER_SUBMISSION.path;
+    const processMs = isSubmission ? this.drawDelay(this.current.processing, method, path) : 0;
+    const answerDelayMs = this.drawDelay(this.current.slow_answer, method, path);
     for (const kind of OUTCOME_FAULTS) {
       const rule = this.current[kind];
       if (!rule || rule.probability <= 0 || !isSelected(rule.paths, method, path)) continue;
       if (kind === 'reject' && (method !== ORDER_SUBMISSION.method || path !== ORDER_SUBMISSION.path)) continue;
       if (this.prng.next() >= rule.probability) continue;
-      const decision: FaultDecision = { delayMs, outcome: kind };
+      const decision: FaultDecision = { delayMs, processMs, answerDelayMs, outcome: kind };
       if (kind === 'http_5xx' && this.current.http_5xx) return { ...decision, status: this.current.http_5xx.status };
       if (kind === 'reject' && this.current.reject) return { ...decision, reason: this.current.reject.reason };
       return decision;
     }
-    return { delayMs };
+    return { delayMs, processMs, answerDelayMs };
+  }
+
+  /** Draws one delay rule (fixed + uniform jitter) when it applies to the request, else 0. */
+  private drawDelay(rule: FaultSettings['latency'], method: string, path: string): number {
+    if (!rule || rule.probability <= 0 || !isSelected(rule.paths, method, path) || this.prng.next() >= rule.probability) return 0;
+    return rule.fixed_ms + (rule.jitter_ms > 0 ? this.prng.int(0, rule.jitter_ms) : 0);
   }
 }

@@ -18,6 +18,8 @@ const base = { probability, paths: pathFilter.optional() };
 export const faultSettingsSchema = z.strictObject({
   seed: z.preprocess(toNumber, z.number().int().min(0).max(4294967295)).default(1),
   latency: z.strictObject({ ...base, fixed_ms: milliseconds.default(0), jitter_ms: milliseconds.default(0) }).optional(),
+  processing: z.strictObject({ ...base, fixed_ms: milliseconds.default(0), jitter_ms: milliseconds.default(0) }).optional(),
+  slow_answer: z.strictObject({ ...base, fixed_ms: milliseconds.default(0), jitter_ms: milliseconds.default(0) }).optional(),
   http_5xx: z.strictObject({ ...base, status: z.preprocess(toNumber, z.number().int().min(500).max(599)).default(503) }).optional(),
   reject: z.strictObject({ ...base, reason: z.string().min(1).max(200).default('rejected by the exchange (simulated)') }).optional(),
   hang: z.strictObject(base).optional(),
@@ -36,8 +38,16 @@ export const OUTCOME_FAULTS = ['hang', 'reset', 'http_5xx', 'reject', 'accepted_
 /** One outcome fault kind. */
 export type OutcomeFault = (typeof OUTCOME_FAULTS)[number];
 
-/** Every fault kind (latency plus the outcomes). */
-export const FAULT_KINDS = ['latency', ...OUTCOME_FAULTS] as const;
+/**
+ * The delay faults: `latency` before the request is handled (a delayed order submission can be
+ * overtaken by a resend), `processing` (order submissions only: held inside the id's sequencer,
+ * so a resend waits behind it), `slow_answer` after the request was handled (committed) and
+ * before the answer.
+ */
+export const DELAY_FAULTS = ['latency', 'processing', 'slow_answer'] as const;
+
+/** Every fault kind (the delays plus the outcomes). */
+export const FAULT_KINDS = [...DELAY_FAULTS, ...OUTCOME_FAULTS] as const;
 
 /** No faults at all. */
 export const NO_FAULTS: FaultSettings = Object.freeze({ seed: 1 });

@@ -1,5 +1,6 @@
 /**
- * Carries out the fault engine's decision before a wire request is handled: added latency,
+ * Carries out the fault engine's decision before a wire request is handled: added latency
+ * (for an order submission this is the processing window: the order is not in the book yet),
  * then hang (never answer; the socket stays open until the client gives up), reset (the
  * socket is destroyed, with a TCP RST where possible) or an HTTP 5xx. Answer-side faults
  * (malformed, truncated, accepted_no_answer) and reject are left to the handlers.
@@ -14,7 +15,7 @@ import type { SimulatorStore } from '../store/store.js';
 import type { SimulatorLogger } from '../logger.js';
 import { simulatorErrors } from '../errors.js';
 import { sendError } from './errors.js';
-import { setFaultDecision } from './respond.js';
+import { endProcessing, setFaultDecision } from './respond.js';
 
 /** What the fault middleware needs. */
 export interface FaultMiddlewareDeps {
@@ -57,8 +58,17 @@ export function createFaultMiddleware(deps: FaultMiddlewareDeps): RequestHandler
     const decision = deps.engine.decide(req.method, path);
     setFaultDecision(req, decision);
     const orderId = submittedOrderId(req);
+    if (decision.processMs > 0) {
+      deps.counters.countFault('processing');
+      if (orderId !== undefined) deps.store.recordEvent(orderId, 'fault', 'processing');
+    }
+    if (decision.answerDelayMs > 0) {
+      deps.counters.countFault('slow_answer');
+      if (orderId !== undefined) deps.store.recordEvent(orderId, 'fault', 'slow_answer');
+    }
     if (decision.delayMs > 0) {
       deps.counters.countFault('latency');
+      if (orderId !== undefined) deps.store.recordEvent(orderId, 'fault', 'latency');
       await delay(decision.delayMs);
     }
     if (decision.outcome === undefined) {
@@ -67,6 +77,8 @@ export function createFaultMiddleware(deps: FaultMiddlewareDeps): RequestHandler
     }
     deps.counters.countFault(decision.outcome);
     if (orderId !== undefined) deps.store.recordEvent(orderId, 'fault', decision.outcome);
+    // These three end the submission without a commit.
+    if (decision.outcome === 'hang' || decision.outcome === 'reset' || decision.outcome === 'http_5xx') endProcessing(req);
     deps.logger.info('fault injected', { fault: decision.outcome, method: req.method, path, ...(orderId !== undefined ? { orderId } : {}) });
     switch (decision.outcome) {
       case 'hang': {

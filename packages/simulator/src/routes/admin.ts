@@ -3,7 +3,7 @@
  * faults and matching at run time, reset, counters, one order's history.
  */
 import { Router } from 'express';
-import { isLoopbackAddress, parseUint64, stringifyJsonLossless } from '@qsen/core';
+import { compareUint64, isLoopbackAddress, parseUint64, stringifyJsonLossless, type Uint64 } from '@qsen/core';
 import type { Response } from 'express';
 import type { SimulatorStore } from '../store/store.js';
 import type { SimulatorCounters } from '../counters/counters.js';
@@ -15,11 +15,14 @@ import { simulatorErrors } from '../errors.js';
 import { readJsonBody } from '../http/body.js';
 import { methodNotAllowed, notFound } from '../http/errors.js';
 import type { SimulatorLogger } from '../logger.js';
+import type { ProcessingTracker } from '../records/processing.js';
+import { buildOrderRecord, type OrderRecord } from '../records/order-record.js';
 
 /** What the admin routes need. */
 export interface AdminRoutesDeps {
   readonly store: SimulatorStore;
   readonly counters: SimulatorCounters;
+  readonly processing: ProcessingTracker;
   readonly engine: FaultEngine;
   readonly logger: SimulatorLogger;
   readonly persist: () => Promise<void>;
@@ -75,14 +78,29 @@ export function createAdminRouter(deps: AdminRoutesDeps): Router {
   });
   router.all('/admin/v1/counters', methodNotAllowed);
 
+  const recordOf = (id: Uint64): OrderRecord => buildOrderRecord({
+    id,
+    order: deps.store.getOrder(id),
+    history: deps.store.historyOf(id),
+    received: deps.counters.ordersReceivedFor(id),
+    pending: deps.processing.pendingFor(id),
+  });
+  const wireRecord = (record: OrderRecord): Record<string, unknown> => ({ ...record, id: wireId(record.id) });
+
+  router.get('/admin/v1/records', (_req, res) => {
+    const ids = deps.counters.receivedIds().sort(compareUint64);
+    sendJson(res, 200, { pending: deps.processing.total(), records: ids.map((id) => wireRecord(recordOf(id))) });
+  });
+  router.all('/admin/v1/records', methodNotAllowed);
+
   router.get('/admin/v1/orders/:id', (req, res) => {
     const id = parseUint64(req.params['id']);
     if (!id.ok) throw simulatorErrors.create('INVALID_REQUEST', `the order id is not an unsigned 64-bit integer (${id.problem})`, { field: 'id' });
     const order = deps.store.getOrder(id.value);
     const history = deps.store.historyOf(id.value);
-    const received = deps.counters.ordersReceivedFor(id.value);
-    if (!order && history.length === 0 && received === 0) throw simulatorErrors.create('ORDER_NOT_FOUND', undefined, { id: wireId(id.value) });
-    sendJson(res, 200, { id: wireId(id.value), order: order ? toWireOrder(order) : null, received, history });
+    const record = recordOf(id.value);
+    if (!order && history.length === 0 && record.received === 0) throw simulatorErrors.create('ORDER_NOT_FOUND', undefined, { id: wireId(id.value) });
+    sendJson(res, 200, { ...wireRecord(record), order: order ? toWireOrder(order) : null, history });
   });
   router.all('/admin/v1/orders/:id', methodNotAllowed);
   return router;

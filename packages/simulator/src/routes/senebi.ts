@@ -3,13 +3,16 @@
  * trade date, one order by id, ping. Ids are written as bare JSON numbers.
  */
 import { Router, type Request } from 'express';
+import { setTimeout as delay } from 'node:timers/promises';
 import { parseUint64 } from '@qsen/core';
 import type { SimulatorStore } from '../store/store.js';
 import { toWireOperation, toWireOrder, wireId } from '../orders/wire.js';
 import { isTradeDate, type TradeDate } from '../trade-date/trade-date.js';
 import { simulatorErrors } from '../errors.js';
-import { getFaultDecision, sendWire } from '../http/respond.js';
+import { endProcessing, getFaultDecision, sendWire } from '../http/respond.js';
 import { methodNotAllowed } from '../http/errors.js';
+import { submittedOrderId } from '../http/faults.js';
+import type { IdSequencer } from '../records/sequencer.js';
 
 /** What the wire routes need. */
 export interface SenebiRoutesDeps {
@@ -17,6 +20,8 @@ export interface SenebiRoutesDeps {
   readonly now: () => Date;
   /** Resolves once the store's changes are durable. */
   readonly persist: () => Promise<void>;
+  /** Processes the submissions of one id in arrival order. */
+  readonly sequencer: IdSequencer;
 }
 
 /** The trade date of a listing request: ?date=YYYY-MM-DD, or today. */
@@ -36,7 +41,18 @@ export function createSenebiRouter(deps: SenebiRoutesDeps): Router {
 
   router.post('/senebi/v1/orders', async (req, res) => {
     const decision = getFaultDecision(req);
-    const outcome = store.submitOrder(req.body as unknown, decision?.outcome === 'reject' ? decision.reason : undefined);
+    const commit = (): ReturnType<SimulatorStore['submitOrder']> => {
+      const result = store.submitOrder(req.body as unknown, decision?.outcome === 'reject' ? decision.reason : undefined);
+      endProcessing(req);
+      return result;
+    };
+    const id = submittedOrderId(req);
+    const processMs = decision?.processMs ?? 0;
+    // Submissions of one id go through its sequencer: a copy held in processing keeps a resend waiting.
+    const outcome = id === undefined ? commit() : await deps.sequencer.run(id, async () => {
+      if (processMs > 0) await delay(processMs);
+      return commit();
+    });
     await deps.persist();
     if (outcome.kind === 'invalid_request') {
       throw simulatorErrors.create('INVALID_REQUEST', outcome.message, { field: outcome.field });

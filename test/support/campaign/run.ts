@@ -1,0 +1,158 @@
+/**
+ * One campaign, end to end: draw the plan from the seed and print the seed and the plan's digest
+ * first; start the real system as `npm start` does (launcher, simulator, qsen supervised by the
+ * three kans, so a kill -9 of qsen is repaired by the kans), with qsen's data folder on a small
+ * tmpfs and `[senebi] timeout_ms` short; run the clients and the nemesis together; heal every
+ * fault; let the clients retry every uncertain id until a final answer; wait until nothing is in
+ * process at SENEBI; compare every answer with SENEBI's records; print the counts.
+ *
+ * Decision: the whole system (startSystem) rather than qsen + simulator alone, because the
+ * process faults must be repaired the way production repairs them (the kans restart qsen after
+ * kill -9 and after a SIGSTOP they judge a hang), and the launcher's control socket gives qsen's
+ * current pid to the nemesis.
+ */
+import { join } from 'node:path';
+import { waitFor } from '@qsen/testkit';
+import { createSimulatorAdmin } from '../simulator.js';
+import { editConfig, startSystem, type LocalSystem } from '../system.js';
+import { checkCampaign, formatCheck, type CheckResult } from './checker.js';
+import { runClients } from './clients.js';
+import { mountDataDisk, type DataDisk } from './disk.js';
+import { createNemesis, type NemesisCounts } from './nemesis.js';
+import { DEFAULT_PLAN_OPTIONS, describePlan, digestPlan, planCampaign, type CampaignPlan } from './plan.js';
+
+/** What one campaign is run with. */
+export interface CampaignOptions {
+  readonly seed: number;
+  readonly orders: number;
+  /** Where the lines go (console.log in the suites). */
+  readonly log: (line: string) => void;
+  /** How long the clients keep retrying uncertain ids after the faults are healed. */
+  readonly finalPhaseMs?: number;
+  /** Size of qsen's data disk. */
+  readonly diskMiB?: number;
+  /** Fault kinds not to carry out (e.g. `disk_full`, `latency_above`): the plan stays the same, they count as skipped. */
+  readonly skip?: readonly string[];
+}
+
+/** What one campaign found. */
+export interface CampaignReport {
+  readonly plan: CampaignPlan;
+  readonly digest: string;
+  readonly check: CheckResult;
+  readonly nemesis: NemesisCounts;
+  /** Why the data disk could not be mounted (its faults were skipped). */
+  readonly diskSkipped?: string;
+  readonly sends: number;
+  readonly retries: number;
+  readonly deliberateResends: number;
+  /** Faults the simulator injected, by kind (its own counters). */
+  readonly injected: Readonly<Record<string, number>>;
+  /** Starts of qsen after the first one (restarts by the kans). */
+  readonly qsenRestarts: number;
+  readonly wallMs: number;
+}
+
+/** Shorter watchdog periods than production, so that qsen is back within seconds of a kill (as in the supervision suite). */
+const TUNED_WATCHDOG = { startup_grace_ms: '5000', backoff_max_ms: '4000', stable_after_ms: '10000' };
+
+/** Runs one campaign and returns its report (the caller asserts). */
+export async function runCampaign(options: CampaignOptions): Promise<CampaignReport> {
+  const began = performance.now();
+  const plan = planCampaign({ ...DEFAULT_PLAN_OPTIONS, seed: options.seed, orders: options.orders });
+  const digest = digestPlan(plan);
+  const { log } = options;
+  log(`campaign seed=${plan.seed} orders=${plan.orders.length} digest=${digest}`);
+  log(`  plan: ${describePlan(plan)}; qsen timeout_ms ${plan.timeoutMs}`);
+
+  let disk: DataDisk | undefined;
+  let diskSkipped: string | undefined;
+  let system: LocalSystem | undefined;
+  try {
+    system = await startSystem({
+      prefix: `qsen-campaign-${plan.seed}-`,
+      prepare: async (home) => {
+        editConfig(home, { 'senebi.timeout_ms': String(plan.timeoutMs), ...TUNED_WATCHDOG });
+        const mounted = await mountDataDisk(join(home, 'data'), options.diskMiB ?? 32);
+        if (typeof mounted === 'string') diskSkipped = mounted;
+        else disk = mounted;
+      },
+    });
+  } catch (err) {
+    await disk?.unmount().catch(() => undefined);
+    throw err;
+  }
+  const running = system;
+  if (disk) {
+    const mounted = disk;
+    running.onStopped(() => mounted.unmount());
+  }
+  if (diskSkipped) log(`  !!! data disk faults SKIPPED: ${diskSkipped}`);
+  log(`  system up in ${((performance.now() - began) / 1000).toFixed(1)} s (launcher, simulator, qsen, three kans)`);
+  try {
+    const admin = createSimulatorAdmin(running);
+    await admin.putFaults({});
+    const firstStarts = (await running.status('qsen')).starts;
+    const startedAt = performance.now();
+    let giveUpAt = Number.POSITIVE_INFINITY;
+    const nemesis = createNemesis(plan, {
+      putFaults: (settings) => admin.putFaults(settings),
+      qsenPid: async () => {
+        const status = await running.status('qsen');
+        return status.state === 'running' && status.pid !== null ? status.pid : undefined;
+      },
+      disk,
+      skip: new Set(options.skip ?? []),
+      log,
+    }, startedAt);
+    const clients = runClients({
+      plan,
+      target: { url: running.urlOf('qsen'), ca: running.ca, identity: running.identity('platform') },
+      startedAt,
+      requestTimeoutMs: 3 * plan.timeoutMs + 5000,
+      giveUpAt: () => giveUpAt,
+    });
+    try {
+      await nemesis.run();
+    } finally {
+      await nemesis.heal();
+    }
+    giveUpAt = performance.now() + (options.finalPhaseMs ?? 90_000);
+    log(`  faults healed at t=${Math.round(performance.now() - startedAt)} ms; the clients retry every uncertain id until a final answer`);
+    const result = await clients;
+    await waitFor(async () => (await admin.records()).pending === 0, { timeoutMs: 30_000, intervalMs: 200, what: 'nothing in process at SENEBI' }).catch(() => undefined);
+    const { records } = await admin.records();
+    const counters = await admin.counters();
+    const check = checkCampaign(plan.orders.map((o) => o.id), result.attempts, records);
+    const qsenRestarts = (await running.status('qsen')).starts - firstStarts;
+    const report: CampaignReport = {
+      plan,
+      digest,
+      check,
+      nemesis: nemesis.counts,
+      ...(diskSkipped !== undefined ? { diskSkipped } : {}),
+      sends: result.sends,
+      retries: result.retries,
+      deliberateResends: result.deliberateResends,
+      injected: counters.faults,
+      qsenRestarts,
+      wallMs: Math.round(performance.now() - began),
+    };
+    for (const line of formatReport(report)) log(line);
+    return report;
+  } finally {
+    await running.stop();
+  }
+}
+
+/** The report's counts as printed lines. */
+export function formatReport(report: CampaignReport): string[] {
+  const table = (t: Readonly<Record<string, number>>): string => Object.entries(t).sort(([a], [b]) => a.localeCompare(b)).map(([k, v]) => `${k} ${v}`).join(', ') || 'none';
+  return [
+    `campaign seed=${report.plan.seed} result (wall ${(report.wallMs / 1000).toFixed(1)} s, digest ${report.digest.slice(0, 16)}):`,
+    `  orders ${report.check.orders}, sends ${report.sends} (deliberate resends ${report.deliberateResends}), attempts ${report.check.attempts}, retries ${report.retries}`,
+    `  nemesis faults done: ${table(report.nemesis.done)}; skipped: ${table(report.nemesis.skipped)}; pauses ended by a restart ${report.nemesis.pausesEndedByRestart}; disk filled ${(report.nemesis.filledBytes / 2 ** 20).toFixed(1)} MiB in all; qsen restarts ${report.qsenRestarts}`,
+    `  SENEBI injected: ${table(report.injected)}`,
+    ...formatCheck(report.check),
+  ];
+}
