@@ -138,7 +138,8 @@ export class Watchdog {
       port: slot.state.port, caPem,
       onLost: () => {
         const now = Date.now();
-        this.#o.logger.info('connection to target closed: probing now', { target: slot.state.name, probing: slot.probing });
+        // Debug only: idle watch connections are closed by the target's keep-alive timeout every 30 s; state changes are logged by the verdicts.
+        this.#o.logger.debug('connection to target closed: probing now', { target: slot.state.name, probing: slot.probing });
         this.#launchProbe(slot, now, now);
       },
       onEnd: () => { slot.watch = null; },
