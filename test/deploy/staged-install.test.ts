@@ -223,7 +223,8 @@ describe('staged install (deploy/install.sh --root DIR)', { concurrency: false }
     assert.deepEqual({ senebi_ipv4: open.setElements['senebi_ipv4'], senebi_ipv6: open.setElements['senebi_ipv6'] }, { senebi_ipv4: [SENEBI_ADDRESS], senebi_ipv6: [] });
     // No allow-list given: the allow-list rules are left out (every source may connect; test/deploy/allowlist.test.ts).
     assert.doesNotMatch(text, /allow-list: (api|admin)/);
-    assert.deepEqual(open.dynamicSets, ['flood_conn_ipv4', 'flood_conn_ipv6', 'flood_rate_ipv4', 'flood_rate_ipv6'], 'per-source flood limits on the nodes\' ports');
+    // Dynamic (per-source) sets: the flood limits on the nodes' ports and the SSH new-connection rate (--ssh-rate).
+    assert.deepEqual(open.dynamicSets, ['flood_conn_ipv4', 'flood_conn_ipv6', 'flood_rate_ipv4', 'flood_rate_ipv6', 'ssh_rate_ipv4', 'ssh_rate_ipv6'], 'per-source limits');
   });
 
   test('the BYMA identity given later replaces the test identity in conf.toml, encrypted, never twice', async (t) => {
