@@ -12,6 +12,7 @@ import { join } from 'node:path';
 import { connect as connectTls, type ConnectionOptions } from 'node:tls';
 import { promisify } from 'node:util';
 import { requireTool, waitFor, type ClientIdentity } from '@qsen/testkit';
+import { CONFIG_DEFAULTS } from '@qsen/core';
 import {
   ENDPOINTS, NODE_NAMES, ROLE_NAMES, collectSecrets, editConfig, errorCodeOf, makeHostileIdentities, nodesOf, orderBody, probePlain, probeTls, scanFolder, scanText,
   startSystem, type Endpoint, type HostileIdentities, type LocalSystem, type NodeName,
@@ -210,9 +211,16 @@ describe('every endpoint x role of docs/api.md §2', () => {
     ];
     for (const step of plan) {
       await system.waitAllAnswering(60_000);
+      // One restart per target per restart cycle (docs/kan.md, "Rate limits of the restart
+      // endpoints"): the cycle ends startup_grace_ms after the target's last start.
+      await waitFor(async () => {
+        const startedAt = (await system.status(step.target)).startedAt;
+        return startedAt !== null && Date.now() - Date.parse(startedAt) > CONFIG_DEFAULTS.watchdog.startup_grace_ms + 1000;
+      }, { timeoutMs: 60_000, intervalMs: 250, what: `${step.target}'s restart cycle to end` });
       const before = await system.status(step.target);
       const answer = await system.call(step.node, step.path, { method: step.method, identity: step.role });
       assert.equal(answer.status, 202, `${step.role} ${step.method} ${step.path}: ${answer.body}`);
+      assert.equal((JSON.parse(answer.body) as { coalesced?: boolean }).coalesced, false, `a call after the cycle is a restart of its own: ${answer.body}`);
       const restarted = await waitFor(async () => {
         const now = await system.status(step.target);
         return now.state === 'running' && BigInt(now.invocation) > BigInt(before.invocation) ? now : undefined;
