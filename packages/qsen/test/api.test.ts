@@ -151,7 +151,7 @@ describe('qsen API over mutual TLS against a SENEBI stand-in', () => {
     assert.equal((await h.call('POST', '/qsen/v1/sendOrder', orderJson('9999000000000000070'))).status, 200);
     assert.equal(h.senebi.posts.get('9999000000000000070'), 1);
     const actions = h.audit.filter((e) => e.action === 'halt' || e.action === 'resume');
-    assert.deepEqual(actions.map((e) => [e.action, e.outcome]), [['halt', 'halted'], ['resume', 'resumed']]);
+    assert.deepEqual(actions.map((e) => [e.action, e.outcome, e.details?.['channel'], e.details?.['reason']]), [['halt', 'done', 'api', 'drill'], ['resume', 'done', 'api', null]]);
     assert.ok(actions.every((e) => e.subject.includes('CN=desk-operator')));
   });
 

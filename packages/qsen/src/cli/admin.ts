@@ -6,13 +6,13 @@
  *   qsen-admin status --config FILE
  * It writes the same halt marker in `[paths] data` that the running qsen reads on every
  * sendOrder, so it takes effect at once (run it as the service user), and records the action
- * in the audit log as `local:<user>`.
+ * in the audit log as `local:<user>`, channel `local`, with the reason (chain `qsen-admin`).
  */
 import { userInfo } from 'node:os';
 import { ConfigError, createAuditLog, loadConfig, type QsenConfig } from '@qsen/core';
 import { openKillSwitch } from '../killswitch/killswitch.js';
 
-const USAGE = 'usage: qsen-admin halt [--reason TEXT] | resume | status  --config FILE   (default /etc/qsen/conf.toml)';
+const USAGE = 'usage: qsen-admin halt [--reason TEXT] | resume [--reason TEXT] | status  --config FILE   (default /etc/qsen/conf.toml)';
 
 function option(argv: readonly string[], name: string): string | undefined {
   const index = argv.indexOf(name);
@@ -42,9 +42,11 @@ async function main(): Promise<number> {
     return 0;
   }
   const subject = `local:${userInfo().username}`;
-  const state = command === 'halt' ? killSwitch.halt(subject, option(argv, '--reason'), new Date()) : killSwitch.resume();
-  const audit = createAuditLog({ dir: config.paths.logs });
-  audit.record({ action: command, subject, outcome: command === 'halt' ? 'halted' : 'resumed', details: { via: 'qsen-admin' } });
+  const reason = option(argv, '--reason');
+  const state = command === 'halt' ? killSwitch.halt(subject, reason, new Date()) : killSwitch.resume();
+  // qsen-admin keeps its own chain (audit-qsen-admin-*.log): the running qsen owns audit-qsen-*.
+  const audit = createAuditLog({ dir: config.paths.logs, chain: 'qsen-admin', retentionDays: config.logging.audit_retention_days });
+  audit.record({ action: command, subject, outcome: 'done', details: { channel: 'local', reason: reason ?? null, via: 'qsen-admin' } });
   await audit.close();
   console.log(JSON.stringify(state));
   return 0;

@@ -57,8 +57,8 @@ export interface OrderDeskDeps {
 
 /** The desk. */
 export interface OrderDesk {
-  /** Handles one sendOrder body (parsed lossless JSON): `{order}` or an ApiError. */
-  sendOrder(body: unknown): Promise<{ order: WireObject }>;
+  /** Handles one sendOrder body (parsed lossless JSON): `{order}` or an ApiError; `replayed` when answered from the record. */
+  sendOrder(body: unknown): Promise<{ order: WireObject; replayed?: true }>;
   /** Settles every uncertain order of the book with SENEBI by id; resolves when all are settled. */
   reconcile(): Promise<void>;
   /** True until reconcile() has settled everything. */
@@ -168,7 +168,7 @@ export function createOrderDesk(deps: OrderDeskDeps): OrderDesk {
     return typeof reason === 'string' && reason !== '' ? `SENEBI:${reason}` : 'SENEBI_REJECTED';
   }
 
-  async function sendOrder(body: unknown): Promise<{ order: WireObject }> {
+  async function sendOrder(body: unknown): Promise<{ order: WireObject; replayed?: true }> {
     try {
       if (stopped) throw qsenErrors.create('SHUTTING_DOWN');
       const id = readOrderId(body);
@@ -178,8 +178,8 @@ export function createOrderDesk(deps: OrderDeskDeps): OrderDesk {
       const existing = book.get(id);
       if (existing && !isSameOrder(existing.order, order)) throw qsenErrors.create('DUPLICATE_ORDER_ID', undefined, { id });
       const running = inFlight.get(id);
-      if (running) return await running;
-      if (existing && FINAL_STATES.includes(existing.state)) return { order: describeEntry(existing) };
+      if (running) return { ...(await running), replayed: true };
+      if (existing && FINAL_STATES.includes(existing.state)) return { order: describeEntry(existing), replayed: true };
       const work = handle(order, existing).then((result) => {
         if (result.fresh) {
           if (result.order['status'] === 'accepted') report('accepted', 'accepted');

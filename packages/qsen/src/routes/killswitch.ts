@@ -33,7 +33,7 @@ export function createKillSwitchRoutes(deps: KillSwitchRoutesDeps): express.Rout
         const caller = getCaller(req);
         const reason = readReason(req.body);
         const state = deps.killSwitch.halt(caller.subject ?? '', reason, new Date(deps.clock.now()));
-        deps.audit.record({ action: 'halt', subject: caller.subject ?? '', outcome: 'halted', requestId: caller.requestId, ...(reason ? { details: { reason } } : {}) });
+        deps.audit.record({ action: 'halt', subject: caller.subject ?? '', outcome: 'done', requestId: caller.requestId, details: { channel: 'api', reason: reason ?? null } });
         sendJson(res, state);
       },
     },
@@ -43,9 +43,9 @@ export function createKillSwitchRoutes(deps: KillSwitchRoutesDeps): express.Rout
       roles: ['operator'],
       handler: (req, res) => {
         const caller = getCaller(req);
-        readReason(req.body);
+        const reason = readReason(req.body);
         const state = deps.killSwitch.resume();
-        deps.audit.record({ action: 'resume', subject: caller.subject ?? '', outcome: 'resumed', requestId: caller.requestId });
+        deps.audit.record({ action: 'resume', subject: caller.subject ?? '', outcome: 'done', requestId: caller.requestId, details: { channel: 'api', reason: reason ?? null } });
         sendJson(res, state);
       },
     },

@@ -3,11 +3,13 @@
  */
 import express from 'express';
 import { ApiError, defineRoute, getCaller, isValidLocalDate, localDateOf, parseUint64, sendJson, type Clock, type IdRange } from '@qsen/core';
-import type { AuditSink } from '../audit/audit.js';
+import { outcomeOfErrorCode, type AuditSink } from '../audit/audit.js';
 import { qsenErrors } from '../errors.js';
 import type { OrderDesk } from '../orders/desk.js';
-import { fenceOperations, fenceOrders } from '../orders/listings.js';
+import { fenceOperations, fenceOrderAnswer, fenceOrders } from '../orders/listings.js';
 import type { SenebiClient } from '../senebi/client.js';
+import { classifySenebiReason } from '../senebi/reasons.js';
+import { isJsonObject, type WireObject } from '../senebi/wire.js';
 
 /** What the order routes need. */
 export interface OrderRoutesDeps {
@@ -31,6 +33,25 @@ export function readListingDate(body: unknown, timezone: string, nowMs: number):
   return date;
 }
 
+/** The audit outcome of a sendOrder answer (pure): replayed, accepted or rejected (with its code). */
+export function describeOrderOutcome(result: { order: WireObject; replayed?: true }): { outcome: 'replayed' | 'accepted' | 'rejected'; code?: string } {
+  if (result.replayed) return { outcome: 'replayed' };
+  if (result.order['status'] === 'accepted') return { outcome: 'accepted' };
+  const echo = result.order['senebi'];
+  const reason = isJsonObject(echo) && typeof echo['reason'] === 'string' ? echo['reason'] : '';
+  return { outcome: 'rejected', code: classifySenebiReason(reason) };
+}
+
+/** What the audit line says of an answer beyond its outcome: the original time and status of a replay, SENEBI's reason text. */
+function describeOrderDetails(result: { order: WireObject; replayed?: true }): Record<string, unknown> {
+  const echo = result.order['senebi'];
+  const reason = isJsonObject(echo) && typeof echo['reason'] === 'string' ? echo['reason'] : undefined;
+  return {
+    ...(result.replayed ? { originalTime: result.order['receivedAt'], status: result.order['status'] } : {}),
+    ...(reason !== undefined && result.order['status'] !== 'accepted' ? { reason } : {}),
+  };
+}
+
 /** The order routes. */
 export function createOrderRoutes(deps: OrderRoutesDeps): express.Router {
   const router = express.Router();
@@ -42,15 +63,17 @@ export function createOrderRoutes(deps: OrderRoutesDeps): express.Router {
         const rawId = (req.body as Record<string, unknown>)['id'];
         const parsedId = parseUint64(rawId);
         const orderId = parsedId.ok ? parsedId.value : null;
+        const who = { action: 'sendOrder', subject: caller.subject ?? '', requestId: caller.requestId } as const;
+        let result: Awaited<ReturnType<OrderDesk['sendOrder']>>;
         try {
-          const result = await deps.desk.sendOrder(req.body);
-          deps.audit.record({ action: 'sendOrder', subject: caller.subject ?? '', outcome: String(result.order['status']), requestId: caller.requestId, details: { orderId } });
-          sendJson(res, result);
+          result = await deps.desk.sendOrder(req.body);
         } catch (err) {
           const code = err instanceof ApiError ? err.code : 'INTERNAL_ERROR';
-          deps.audit.record({ action: 'sendOrder', subject: caller.subject ?? '', outcome: code, requestId: caller.requestId, details: { orderId } });
+          deps.audit.record({ ...who, outcome: outcomeOfErrorCode(code), code, details: { orderId } });
           throw err;
         }
+        deps.audit.record({ ...who, ...describeOrderOutcome(result), details: { orderId, ...describeOrderDetails(result) } });
+        sendJson(res, { order: fenceOrderAnswer(result.order, deps.range) });
       },
     },
   });

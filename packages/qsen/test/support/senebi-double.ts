@@ -24,6 +24,8 @@ export interface SenebiDouble {
   /** Extra raw JSON items (text) added to the orders listing and the operations listing. */
   extraOrdersJson: string[];
   operationsJson: string[];
+  /** Extra fields SENEBI adds to its echo of a new order (what sendOrder must not pass on). */
+  echoExtra?: Record<string, unknown>;
   close(): Promise<void>;
 }
 
@@ -38,6 +40,7 @@ export async function startSenebiDouble(tls: { certPem: string; keyPem: string; 
     delayMs: 0,
     extraOrdersJson: [],
     operationsJson: [],
+    echoExtra: {},
     close: () => new Promise<void>((resolve) => {
       server.close(() => resolve());
       for (const s of sockets) s.destroy();
@@ -63,8 +66,10 @@ export async function startSenebiDouble(tls: { certPem: string; keyPem: string; 
         if (state.fault === 'error_before_store') return answer(500, '{"error": "internal"}');
         let order = state.orders.get(id);
         if (!order) {
-          const rejected = body['instrument'] === 'REJ';
-          order = { ...body, id, status: rejected ? 'rejected' : 'accepted', ...(rejected ? { reason: 'UNKNOWN_INSTRUMENT' } : {}), time: new Date().toISOString() };
+          const instrument = String(body['instrument']);
+          // 'REJ' is rejected with a code-like reason; 'UNK...' like the real exchange, naming the instrument.
+          const reason = instrument === 'REJ' ? 'UNKNOWN_INSTRUMENT' : instrument.startsWith('UNK') ? `unknown instrument ${instrument}` : undefined;
+          order = { ...body, ...state.echoExtra, id, status: reason !== undefined ? 'rejected' : 'accepted', ...(reason !== undefined ? { reason } : {}), time: new Date().toISOString() };
           state.orders.set(id, order);
         }
         if (state.fault === 'accepted_no_answer') return; // stored, never answered
