@@ -20,6 +20,7 @@ import { mountRestartRoutes } from './routes/restart.js';
 import { mountLogRoutes } from './routes/logs.js';
 import { mountMetricsRoutes } from './routes/metrics.js';
 import { mountCmdRoutes } from './routes/cmd.js';
+import { mountAuditRoutes } from './routes/audit.js';
 
 /** Everything the kan app needs. */
 export interface KanAppDeps {
@@ -60,6 +61,7 @@ export function createApp(deps: KanAppDeps): { app: express.Express; close(): vo
       mountLogRoutes(a, { dir: deps.config.paths.logs, audit: deps.audit, logger: deps.logger, metrics: deps.metrics, now: deps.now });
       proxy = mountMetricsRoutes(a, { registry: deps.registry, nodeExporterUrl: deps.config.node_exporter.url, logger: deps.logger });
       mountCmdRoutes(a, { installDir: deps.config.paths.install });
+      mountAuditRoutes(a, { dir: deps.config.paths.logs, retentionDays: deps.config.logging.audit_retention_days, now: deps.now });
     },
   });
   return { app, close: () => proxy.close() };

@@ -7,6 +7,7 @@ import { readFileSync } from 'node:fs';
 import type winston from 'winston';
 import { createMetricsRegistry, createMtlsServer, createTlsMetrics, evaluateWindow, nextLocalTime, type Clock, type MtlsServer, type QsenConfig } from '@qsen/core';
 import type { AuditSink } from './audit.js';
+import { completePendingSelfRestart, createSelfRestartMarker } from './audit/self-restart.js';
 import { createApp } from './app.js';
 import { createKanMetrics, type KanMetrics } from './metrics/kan-metrics.js';
 import type { ProcessControl } from './process/control.js';
@@ -71,7 +72,8 @@ export function createKanNode(opts: KanNodeOptions): KanNode {
     isWindowOpen, logger, metrics, caPem,
     dailyRestartDueAt: (after) => dailyRestartDueAt((a) => nextLocalTime(config.schedule.timezone, config.schedule.kan_restart, a), after, index, config.schedule.kan_restart_stagger_minutes),
   });
-  const requests = new RestartRequests({ selfIndex: index, control, coordinator, clock, isWindowOpen, logger, audit });
+  const selfRestart = createSelfRestartMarker(config.paths.run, index, (err) => logger.error('cannot leave the self-restart marker', { error: err instanceof Error ? err.message : String(err) }));
+  const requests = new RestartRequests({ selfIndex: index, control, coordinator, clock, isWindowOpen, logger, audit, selfRestart });
   const version = readVersionInfo(config.paths.install);
   const { app, close: closeApp } = createApp({
     selfIndex: index, config, logger, audit, control, requests, watchdog, registry, metrics, now: () => clock.now(), startedAt, version,
@@ -81,6 +83,8 @@ export function createKanNode(opts: KanNodeOptions): KanNode {
     server, watchdog, requests, metrics,
     async listen(port = config.server.kan_ports[index], host = config.server.listen) {
       const bound = await server.listen(port ?? 0, host);
+      // This process is up: a restart of this kan that its previous process accepted is done.
+      completePendingSelfRestart({ runDir: config.paths.run, index, pid: process.pid, audit });
       watchdog?.start();
       return bound;
     },

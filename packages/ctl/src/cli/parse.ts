@@ -3,6 +3,7 @@
  * command accepts only its own options; anything else is a usage error (exit 2).
  */
 import { parseArgs } from 'node:util';
+import type { AuditFilters } from '../commands/audit.js';
 import { createCtlError } from '../errors.js';
 
 /** Options every command accepts. */
@@ -49,7 +50,9 @@ export type Command =
   | { kind: 'kan-version'; via: number }
   | { kind: 'config' }
   | { kind: 'decrypt' }
-  | { kind: 'cmd'; command: 'top' | 'ls'; via: number };
+  | { kind: 'cmd'; command: 'top' | 'ls'; via: number }
+  | { kind: 'audit'; filters: AuditFilters; via: number }
+  | { kind: 'audit-verify'; chain: string | undefined; via: number };
 
 /** A parsed command line. */
 export interface Invocation {
@@ -82,6 +85,12 @@ const OPTIONS = {
   currency: { type: 'string' },
   settlement: { type: 'string' },
   counterparty: { type: 'string' },
+  from: { type: 'string' },
+  to: { type: 'string' },
+  action: { type: 'string' },
+  subject: { type: 'string' },
+  limit: { type: 'string' },
+  chain: { type: 'string' },
 } as const;
 
 type OptionName = keyof typeof OPTIONS;
@@ -113,6 +122,9 @@ Commands:
   config                              qsen's configuration in force (secrets redacted)
   decrypt                             does the encrypted SENEBI key open and match its certificate?
   cmd top|ls [--node K]               output of top -b -n 1 / ls -Rlath on the server
+  audit [--from T] [--to T] [--action A[,B]] [--subject S] [--id ID] [--limit N] [--node K]
+                                      the audit trail's entries (T: ISO time or YYYY-MM-DD, UTC)
+  audit verify [--chain C] [--node K] the audit trail's hash chains: first broken or missing link
 
 Global options:
   --profile FILE   profile (TOML: host, ca, cert, key, qsen_port, kan_ports); default: $QSEN_HOME's
@@ -299,6 +311,18 @@ export function parseCommandLine(argv: readonly string[]): Invocation {
       allow('node');
       if ((rest[0] !== 'top' && rest[0] !== 'ls') || rest.length !== 1) usage('expected: qsenctl cmd top | cmd ls');
       return { global, command: { kind: 'cmd', command: rest[0], via: viaOrZero() } };
+    case 'audit': {
+      if (rest[0] === 'verify') {
+        allow('node', 'chain');
+        expectPositionals(rest, 1, 'audit verify [--chain C]');
+        return { global, command: { kind: 'audit-verify', chain: values.chain as string | undefined, via: viaOrZero() } };
+      }
+      allow('node', 'from', 'to', 'action', 'subject', 'id', 'limit');
+      expectPositionals(rest, 0, 'audit [--from T] [--to T] [--action A] [--subject S] [--id ID] | audit verify');
+      const text = (name: 'from' | 'to' | 'action' | 'subject' | 'id'): string | undefined => values[name] as string | undefined;
+      const filters: AuditFilters = { from: text('from'), to: text('to'), action: text('action'), subject: text('subject'), id: text('id'), limit: readInteger(values, 'limit', 1, 1_000_000) };
+      return { global, command: { kind: 'audit', filters, via: viaOrZero() } };
+    }
     default:
       usage(`unknown command '${verb}' (qsenctl help lists them)`);
   }

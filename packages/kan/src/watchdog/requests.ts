@@ -8,6 +8,7 @@
 import type { ProcessControl, ProcessName } from '../process/control.js';
 import type { LogSink } from '../log-sink.js';
 import type { AuditSink } from '../audit.js';
+import type { SelfRestartMarker } from '../audit/self-restart.js';
 import { kanErrors } from '../errors.js';
 import type { ActOutcome, Coordinator, JudgedProcess, TimeSource } from './coordinator.js';
 
@@ -32,6 +33,16 @@ export interface RestartRequestsOptions {
   readonly audit: AuditSink;
   /** How long a request waits for another kan's lock on the same process. */
   readonly lockWaitMs?: number;
+  /** Where a restart of this kan itself is left pending for the new process to report `done`. */
+  readonly selfRestart?: SelfRestartMarker;
+}
+
+/** The audit outcome of a finished restart (pure): docs/auditor.md's vocabulary. */
+export function auditOutcomeOf(outcome: ActOutcome): { outcome: 'done' | 'coalesced' | 'failed'; code?: string } {
+  if (outcome.kind === 'done') return { outcome: 'done' };
+  if (outcome.kind === 'changed') return { outcome: 'coalesced' };
+  if (outcome.kind === 'failed') return { outcome: 'failed', code: 'PROCESS_CONTROL_FAILED' };
+  return { outcome: 'failed', code: outcome.kind === 'busy' ? 'BUSY' : 'BACKOFF' };
 }
 
 /** Handles restart requests. */
@@ -50,32 +61,34 @@ export class RestartRequests {
   async request(target: ProcessName, who: { subject: string; requestId: string }, answered: Promise<void>): Promise<RestartTicket> {
     const { clock, isWindowOpen, control, audit, logger } = this.#o;
     if (target === 'qsen' && !isWindowOpen(clock.now())) {
-      audit.record({ action: 'restart_qsen', subject: who.subject, outcome: 'refused: outside the trading window', requestId: who.requestId });
+      audit.record({ action: 'restart_qsen', subject: who.subject, outcome: 'refused', code: 'OUTSIDE_TRADING_WINDOW', requestId: who.requestId });
       throw kanErrors.create('OUTSIDE_TRADING_WINDOW');
     }
     const action = target === 'qsen' ? 'restart_qsen' : 'restart_kan';
     const running = this.#pending.get(target);
     if (running !== undefined) {
-      audit.record({ action, subject: who.subject, outcome: 'accepted (coalesced with a restart under way)', requestId: who.requestId, details: { target } });
+      audit.record({ action, subject: who.subject, outcome: 'coalesced', requestId: who.requestId, details: { target, with: 'a restart under way in this kan' } });
       return { accepted: true, target, coalesced: true, invocation: running.invocation };
     }
     const owner = await control.status(target);
     const judged: JudgedProcess = { invocation: owner.invocation, pid: owner.pid, state: owner.state };
     audit.record({ action, subject: who.subject, outcome: 'accepted', requestId: who.requestId, details: { target, invocation: owner.invocation, pid: owner.pid } });
+    const isSelf = target === `kan${this.#o.selfIndex}`;
+    if (isSelf) this.#o.selfRestart?.begin({ subject: who.subject, requestId: who.requestId, pid: process.pid, at: new Date(clock.now()).toISOString() });
     const done = (async (): Promise<ActOutcome | undefined> => {
       await answered;
       try {
         const outcome = await this.#o.coordinator.act({
           target, action: 'restart', reason: 'request', judged, lockWaitMs: this.#o.lockWaitMs ?? 60_000, backoff: false, subject: who.subject,
         });
-        const text = outcome.kind === 'changed' ? 'coalesced: already restarted by another kan' : outcome.kind;
-        audit.record({ action, subject: who.subject, outcome: text, requestId: who.requestId, details: { target } });
+        audit.record({ action, subject: who.subject, ...auditOutcomeOf(outcome), requestId: who.requestId, details: { target, ...(outcome.kind === 'changed' ? { by: 'another kan' } : {}) } });
         return outcome;
       } catch (err) {
         logger.error('requested restart failed', { target, error: err instanceof Error ? err.message : String(err) });
-        audit.record({ action, subject: who.subject, outcome: 'failed', requestId: who.requestId, details: { target } });
+        audit.record({ action, subject: who.subject, outcome: 'failed', code: 'INTERNAL_ERROR', requestId: who.requestId, details: { target } });
         return undefined;
       } finally {
+        if (isSelf) this.#o.selfRestart?.end();
         this.#pending.delete(target);
       }
     })();
