@@ -6,7 +6,7 @@
 import type express from 'express';
 import type winston from 'winston';
 import type { Registry } from 'prom-client';
-import { createApiApp, type QsenConfig } from '@qsen/core';
+import { buildMetricName, createApiApp, createPingCounter, INTERNAL_PINGS_SUFFIX, type QsenConfig } from '@qsen/core';
 import type { AuditSink } from './audit.js';
 import type { KanMetrics } from './metrics/kan-metrics.js';
 import type { ProcessControl } from './process/control.js';
@@ -42,12 +42,17 @@ export interface KanAppDeps {
 /** The internal (loopback-only) paths of kan. */
 export const KAN_INTERNAL_PATHS = ['/kan/v1/ping'] as const;
 
+/** The state-changing paths, refused from another site's page (403 CROSS_SITE_REQUEST). */
+export const KAN_STATE_CHANGING_PATHS = ['/kan/v1/restart_qsen', '/kan/v1/restart_kan', '/kan/v1/logs/truncate'] as const;
+
 /** Builds the kan express app; `close()` releases the node_exporter proxy. */
 export function createApp(deps: KanAppDeps): { app: express.Express; close(): void } {
   let proxy: { close(): void } = { close: () => undefined };
   const app = createApiApp({
     logger: deps.logger,
     internalPaths: KAN_INTERNAL_PATHS,
+    stateChangingPaths: KAN_STATE_CHANGING_PATHS,
+    onInternalRequest: createPingCounter(deps.registry, buildMetricName('kan', INTERNAL_PINGS_SUFFIX), KAN_INTERNAL_PATHS),
     mount: (a) => {
       mountPingRoutes(a, { startedAt: deps.startedAt, now: deps.now });
       mountVersionRoutes(a, { version: deps.version });

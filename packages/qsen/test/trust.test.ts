@@ -1,6 +1,7 @@
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { toUint64 } from '@qsen/core';
+import { httpsCall } from '@qsen/testkit';
 import { SENEBI_REJECTION_CODES, classifySenebiReason, rejectionLabel } from '../src/senebi/reasons.js';
 import { fenceOrderAnswer } from '../src/orders/listings.js';
 import { startHarness, orderJson, type Harness } from './support/node.js';
@@ -86,6 +87,32 @@ describe('qsen: what the audit trail says (docs/auditor.md)', () => {
     assert.ok(Object.keys(byReason).every((k) => !k.includes('UNK1')), JSON.stringify(byReason));
     const audited = h.audit.find((e) => e.details?.['orderId'] === ids[7]);
     assert.deepEqual([audited?.outcome, audited?.code, audited?.details?.['reason']], ['rejected', 'SENEBI:UNKNOWN_INSTRUMENT', 'unknown instrument UNK7']);
+  });
+});
+
+describe('qsen: no state change from another site\'s page', () => {
+  let h: Harness;
+  before(async () => {
+    h = await startHarness({ settings: { timeoutMs: 2000 } });
+  });
+  after(async () => {
+    await h.close();
+  });
+
+  test('sendOrder, halt and resume with browser metadata from another site are 403 CROSS_SITE_REQUEST; without it they work', async () => {
+    const send = (headers: Record<string, string>) => httpsCall(`https://127.0.0.1:${h.node.port}/qsen/v1/sendOrder`, {
+      method: 'POST', ca: h.state.ca, identity: { cert: h.state.clients.platform.certPem, key: h.state.clients.platform.keyPem }, body: orderJson('9999000000000000601'), headers,
+    });
+    const refused = await send({ 'sec-fetch-site': 'cross-site' });
+    assert.equal(refused.status, 403);
+    assert.equal((JSON.parse(refused.body) as { error: { code: string } }).error.code, 'CROSS_SITE_REQUEST');
+    assert.equal(h.senebi.posts.has('9999000000000000601'), false);
+    const halt = await httpsCall(`https://127.0.0.1:${h.node.port}/qsen/v1/halt`, {
+      method: 'POST', ca: h.state.ca, identity: { cert: h.state.clients.operator.certPem, key: h.state.clients.operator.keyPem }, body: '{}', headers: { origin: 'https://evil.example' },
+    });
+    assert.equal(halt.status, 403);
+    assert.equal((await h.call('GET', '/qsen/v1/status')).json['halted'], false);
+    assert.equal((await send({})).status, 200, 'curl and scripts send no such headers');
   });
 });
 

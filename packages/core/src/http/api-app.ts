@@ -10,6 +10,7 @@ import { DEFAULT_MAX_BODY_BYTES, setBodyLimit } from './body.js';
 import { establishCaller, getCaller } from './caller.js';
 import { sendJson } from './respond.js';
 import { HSTS_VALUE } from './tls-policy.js';
+import { refuseCrossSiteRequests } from './fetch-site.js';
 
 /** What createApiApp needs. */
 export interface ApiAppOptions {
@@ -20,6 +21,10 @@ export interface ApiAppOptions {
   mount: (app: express.Express) => void;
   /** Request body limit in bytes (default 65536). */
   maxBodyBytes?: number;
+  /** State-changing paths: refused with 403 CROSS_SITE_REQUEST when a browser sends them from another site (fetch-site.ts). */
+  stateChangingPaths?: readonly string[];
+  /** Called for every internal (loopback) request, which writes no access line (e.g. a ping counter). */
+  onInternalRequest?: (path: string) => void;
 }
 
 /** Normalises a path for the internal-path comparison (express matches case-insensitively, trailing slash optional). */
@@ -46,8 +51,14 @@ export function createApiApp(opts: ApiAppOptions): express.Express {
     res.setHeader('Strict-Transport-Security', HSTS_VALUE);
     res.setHeader('Cache-Control', 'no-store');
     res.setHeader('X-Content-Type-Options', 'nosniff');
+    // One access line per external request; the internal pings (loopback peers) are counted, not logged.
+    if (internal.has(normalisePath(req.path)) && caller.loopback) {
+      opts.onInternalRequest?.(req.path);
+      return next();
+    }
     res.once('close', () => {
       const ms = Number(process.hrtime.bigint() - started) / 1e6;
+      const locals = res.locals as { errorCode?: string; refusal?: string };
       logger.info('request', {
         requestId: caller.requestId,
         method: req.method,
@@ -57,11 +68,18 @@ export function createApiApp(opts: ApiAppOptions): express.Express {
         role: caller.role ?? null,
         subject: caller.subject ?? null,
         remoteAddress: req.socket.remoteAddress ?? null,
+        ...(locals.errorCode !== undefined ? { code: locals.errorCode } : {}),
+        ...(locals.refusal !== undefined ? { refusal: locals.refusal } : {}),
         ...(res.writableFinished ? {} : { aborted: true }),
       });
     });
     next();
   });
+
+  // The refusal is told in the request's access line (its code and reason), not in a line of its own.
+  app.use(refuseCrossSiteRequests(opts.stateChangingPaths ?? [], (_req, res, reason) => {
+    (res.locals as { refusal?: string }).refusal = reason;
+  }));
 
   // The certificate gate: internal paths from loopback pass; everything else needs a valid
   // certificate with a known role (401 / 403), and internal paths off loopback are unknown paths.
@@ -86,6 +104,7 @@ export function createApiApp(opts: ApiAppOptions): express.Express {
   app.use((err: unknown, req: express.Request, res: express.Response, _next: express.NextFunction) => {
     const caller = getCaller(req);
     const apiError = toApiError(err);
+    (res.locals as { errorCode?: string }).errorCode = apiError.code;
     if (apiError.status >= 500) {
       logger.error('request failed', {
         requestId: caller.requestId,
