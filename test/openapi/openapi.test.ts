@@ -14,7 +14,7 @@ import { startSystem, type RunningSystem } from './local-system.js';
 
 const addFormats = addFormatsModule as unknown as (ajv: Ajv2020) => Ajv2020;
 
-/** The contract's endpoints (CONTRACT sections 4 and 5), method and path. */
+/** The contract's endpoints (CONTRACT sections 4 and 5), method and path, and QSen's own (the audit trail, docs/auditor.md). */
 const CONTRACT = {
   qsen: [
     'POST /qsen/v1/sendOrder', 'POST /qsen/v1/getBilateralOrders', 'POST /qsen/v1/getBilateralOperations', 'POST /qsen/v1/decrypt',
@@ -25,7 +25,7 @@ const CONTRACT = {
     'GET /kan/v1/status', 'GET /kan/v1/version', 'GET /kan/v1/restart_qsen', 'POST /kan/v1/restart_qsen', 'GET /kan/v1/restart_kan',
     'POST /kan/v1/restart_kan', 'GET /kan/v1/logs', 'GET /kan/v1/logs/tail', 'GET /kan/v1/logs/truncate', 'POST /kan/v1/logs/truncate',
     'GET /kan/v1/metrics/golang', 'GET /kan/v1/metrics/process', 'GET /kan/v1/metrics/system', 'GET /kan/v1/cmd/top', 'GET /kan/v1/cmd/ls',
-    'GET /kan/v1/ping',
+    'GET /kan/v1/ping', 'GET /kan/v1/audit', 'GET /kan/v1/audit/verify',
   ],
 } as const;
 
