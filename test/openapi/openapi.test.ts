@@ -182,6 +182,9 @@ describe('OpenAPI documents against the running servers', () => {
     assert.equal((await check('kan', 'GET', '/kan/v1/metrics/system')).status, system.nodeExporter ? 200 : 502);
     assert.equal((await check('kan', 'GET', '/kan/v1/cmd/top')).status, 200);
     assert.equal((await check('kan', 'GET', '/kan/v1/cmd/ls')).status, 200);
+    assert.equal((await check('kan', 'GET', '/kan/v1/audit/verify', { role: 'auditor' })).status, 200);
+    assert.equal((await check('kan', 'GET', '/kan/v1/audit', { query: '?limit=5', role: 'auditor' })).status, 200);
+    assert.equal((await check('kan', 'GET', '/kan/v1/audit', { query: '?from=soon' })).status, 400);
     assert.equal((await check('kan', 'GET', '/kan/v1/restart_kan', { query: '?node=7' })).status, 400);
     assert.equal((await check('kan', 'POST', '/kan/v1/restart_kan', { query: '?node=1', role: 'auditor' })).status, 403);
     const wrongMethod = await httpsCall(`https://localhost:${system.ports.kans[0]}/kan/v1/status`, { method: 'DELETE', ca: system.ca(), identity: system.identity('operator') });
