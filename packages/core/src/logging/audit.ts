@@ -98,6 +98,16 @@ function recoverHead(dir: string, chain: string): ChainHead {
   return { prev: AUDIT_GENESIS, file: null, torn };
 }
 
+/** The day file a writer has open. */
+interface OpenFile {
+  readonly fd: number;
+  readonly date: string;
+  /** Its size as this writer left it (another size: someone else wrote to it). */
+  size: number;
+  /** True while it holds no audit line yet: its first line names the file before. */
+  fresh: boolean;
+}
+
 /** Opens the audit trail of one chain. */
 export function createAuditLog(opts: AuditLogOptions): AuditLog {
   if (!isChainName(opts.chain)) throw new RangeError(`audit chain name '${opts.chain}' must be lowercase words joined by '-'`);
@@ -105,22 +115,17 @@ export function createAuditLog(opts: AuditLogOptions): AuditLog {
   const retentionDays = opts.retentionDays ?? CONFIG_DEFAULTS.logging.audit_retention_days;
   const { dir, chain } = opts;
   let head: ChainHead | undefined;
-  let fd: number | undefined;
-  let openDate: string | undefined;
-  /** True while the open file holds no audit line yet (its first line names the file before). */
-  let fileIsFresh = false;
-  let expectedSize = 0;
+  let file: OpenFile | undefined;
   let closed = false;
 
-  function closeFd(): void {
-    if (fd === undefined) return;
+  function closeFile(): void {
+    if (file === undefined) return;
     try {
-      closeSync(fd);
+      closeSync(file.fd);
     } catch {
       // already gone
     }
-    fd = undefined;
-    openDate = undefined;
+    file = undefined;
   }
 
   function expire(nowMs: number): void {
@@ -135,19 +140,31 @@ export function createAuditLog(opts: AuditLogOptions): AuditLog {
     }
   }
 
-  function openFor(date: string, nowMs: number): number {
+  /** Opens the day file of `date`, finding the chain's head first when it is not known. */
+  function open(date: string, nowMs: number): { file: OpenFile; head: ChainHead } {
     mkdirSync(dir, { recursive: true });
-    head ??= recoverHead(dir, chain);
+    const known = head ?? recoverHead(dir, chain);
+    head = known;
     const name = auditFileName(chain, date);
     const path = join(dir, name);
     const existed = existsSync(path);
-    const handle = openSync(path, 'a', 0o640);
-    fd = handle;
-    openDate = date;
-    expectedSize = fstatSync(handle).size;
-    fileIsFresh = !existed || head.file !== name;
+    const fd = openSync(path, 'a', 0o640);
+    const opened: OpenFile = { fd, date, size: fstatSync(fd).size, fresh: !existed || known.file !== name };
+    file = opened;
     expire(nowMs);
-    return handle;
+    return { file: opened, head: known };
+  }
+
+  /** The file to write `date`'s next line to, and the head it links to. */
+  function target(date: string, nowMs: number): { file: OpenFile; head: ChainHead } {
+    if (file !== undefined && file.date !== date) closeFile();
+    if (file !== undefined && head !== undefined) {
+      if (fstatSync(file.fd).size === file.size) return { file, head };
+      // Someone else wrote to this file (another writer of the chain), or a write failed halfway: re-read the head.
+      closeFile();
+      head = undefined;
+    }
+    return open(date, nowMs);
   }
 
   return {
@@ -156,38 +173,30 @@ export function createAuditLog(opts: AuditLogOptions): AuditLog {
       const nowMs = clock.now();
       const date = utcDate(nowMs);
       try {
-        if (fd !== undefined && openDate !== date) closeFd();
-        let handle = fd ?? openFor(date, nowMs);
-        if (fstatSync(handle).size !== expectedSize) {
-          // Someone else wrote to this file (another writer of the chain), or a write failed halfway: re-read the head.
-          closeFd();
-          head = undefined;
-          handle = openFor(date, nowMs);
-        }
-        const current = head ?? recoverHead(dir, chain);
+        const { file: out, head: current } = target(date, nowMs);
         const line = formatAuditLine({
           entry,
           chain,
           timestamp: new Date(nowMs).toISOString(),
           prev: current.prev,
-          ...(fileIsFresh ? { prevFile: current.file } : {}),
+          ...(out.fresh ? { prevFile: current.file } : {}),
           torn: current.torn,
         });
         const bytes = Buffer.from(`${line}\n`, 'utf8');
         let written = 0;
-        while (written < bytes.length) written += writeSync(handle, bytes, written, bytes.length - written);
-        expectedSize += bytes.length;
+        while (written < bytes.length) written += writeSync(out.fd, bytes, written, bytes.length - written);
+        out.size += bytes.length;
+        out.fresh = false;
         head = { prev: hashLine(line), file: auditFileName(chain, date), torn: [] };
-        fileIsFresh = false;
       } catch (err) {
         recordLoggingFailure(`the audit log ${chain} in ${dir}`, err, clock);
-        closeFd();
+        closeFile();
         head = undefined;
       }
     },
     close() {
       closed = true;
-      closeFd();
+      closeFile();
       return Promise.resolve();
     },
   };
