@@ -9,6 +9,7 @@ describe('qsenctl audit', () => {
       kind: 'audit', filters: { from: '2026-11-24', to: undefined, action: 'halt,resume', subject: 'CN=ops', id: 'r-1', limit: 50 }, via: 2,
     });
     assert.deepEqual(parseCommandLine(['audit', 'verify', '--chain', 'qsen']).command, { kind: 'audit-verify', chain: 'qsen', via: 0 });
+    assert.deepEqual(parseCommandLine(['resume', '--reason', 'drill over']).command, { kind: 'resume', reason: 'drill over' });
     for (const argv of [['audit', 'verify', '--from', 'x'], ['audit', '--chain', 'qsen'], ['audit', 'extra'], ['audit', '--limit', '0'], ['audit', '--keep', '1']]) {
       assert.throws(() => parseCommandLine(argv), (err: unknown) => err instanceof CtlError && err.exitCode === EXIT_CODES.usage, argv.join(' '));
     }

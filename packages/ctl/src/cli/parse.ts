@@ -43,7 +43,7 @@ export type Command =
   | { kind: 'cert-info' }
   | { kind: 'ping-senebi' }
   | { kind: 'halt'; reason: string | undefined }
-  | { kind: 'resume' }
+  | { kind: 'resume'; reason: string | undefined }
   | { kind: 'orders-list'; date: string | undefined }
   | { kind: 'operations-list'; date: string | undefined }
   | { kind: 'order-send'; order: OrderFields }
@@ -113,7 +113,7 @@ Commands:
   metrics qsen | kan N | system       Prometheus text of qsen, of kan N, or node_exporter's (via a kan)
   cert info                           certificates in use and days left, this client's included
   ping senebi                         does the SENEBI web service answer?
-  halt [--reason TEXT] | resume       the kill switch (operator role)
+  halt | resume [--reason TEXT]       the kill switch (operator role); the reason goes to the audit trail
   orders list [--date YYYY-MM-DD]     orders sent to SENEBI (id range only)
   operations list [--date YYYY-MM-DD] operations of in-range orders
   order send --id ID --instrument I --side buy|sell --quantity Q --price P
@@ -273,9 +273,9 @@ export function parseCommandLine(argv: readonly string[]): Invocation {
       expectPositionals(rest, 0, 'halt [--reason TEXT]');
       return { global, command: { kind: 'halt', reason: values.reason as string | undefined } };
     case 'resume':
-      allow();
-      expectPositionals(rest, 0, 'resume');
-      return { global, command: { kind: 'resume' } };
+      allow('reason');
+      expectPositionals(rest, 0, 'resume [--reason TEXT]');
+      return { global, command: { kind: 'resume', reason: values.reason as string | undefined } };
     case 'orders':
     case 'operations':
       allow('date');

@@ -66,7 +66,7 @@ async function dispatch(command: Command, client: ReturnType<typeof createClient
     case 'cert-info': return runCertInfo(client, out, now());
     case 'ping-senebi': return runPingSenebi(client, out);
     case 'halt': return runKillSwitch(client, out, 'halt', command.reason);
-    case 'resume': return runKillSwitch(client, out, 'resume', undefined);
+    case 'resume': return runKillSwitch(client, out, 'resume', command.reason);
     case 'orders-list': return runListing(client, out, 'orders', command.date);
     case 'operations-list': return runListing(client, out, 'operations', command.date);
     case 'order-send': return runOrderSend(client, out, command.order);
