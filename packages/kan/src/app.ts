@@ -6,7 +6,7 @@
 import type express from 'express';
 import type winston from 'winston';
 import type { Registry } from 'prom-client';
-import { buildMetricName, createApiApp, createPingCounter, INTERNAL_PINGS_SUFFIX, type QsenConfig } from '@qsen/core';
+import { buildMetricName, createApiApp, createPingCounter, getCaller, INTERNAL_PINGS_SUFFIX, type AuditAction, type QsenConfig } from '@qsen/core';
 import type { AuditSink } from './audit.js';
 import type { KanMetrics } from './metrics/kan-metrics.js';
 import type { ProcessControl } from './process/control.js';
@@ -42,8 +42,8 @@ export interface KanAppDeps {
 /** The internal (loopback-only) paths of kan. */
 export const KAN_INTERNAL_PATHS = ['/kan/v1/ping'] as const;
 
-/** The state-changing paths, refused from another site's page (403 CROSS_SITE_REQUEST). */
-export const KAN_STATE_CHANGING_PATHS = ['/kan/v1/restart_qsen', '/kan/v1/restart_kan', '/kan/v1/logs/truncate'] as const;
+/** The state-changing paths and their audit actions (refused from another site's page: 403 CROSS_SITE_REQUEST). */
+export const KAN_STATE_CHANGES = { '/kan/v1/restart_qsen': 'restart_qsen', '/kan/v1/restart_kan': 'restart_kan', '/kan/v1/logs/truncate': 'logs/truncate' } as const satisfies Record<string, AuditAction>;
 
 /** Builds the kan express app; `close()` releases the node_exporter proxy. */
 export function createApp(deps: KanAppDeps): { app: express.Express; close(): void } {
@@ -51,7 +51,11 @@ export function createApp(deps: KanAppDeps): { app: express.Express; close(): vo
   const app = createApiApp({
     logger: deps.logger,
     internalPaths: KAN_INTERNAL_PATHS,
-    stateChangingPaths: KAN_STATE_CHANGING_PATHS,
+    stateChangingPaths: Object.keys(KAN_STATE_CHANGES),
+    onStateChangeRefused: (req, path, code) => {
+      const caller = getCaller(req);
+      deps.audit.record({ action: KAN_STATE_CHANGES[path as keyof typeof KAN_STATE_CHANGES], subject: caller.subject ?? 'unknown', outcome: 'refused', code, requestId: caller.requestId });
+    },
     onInternalRequest: createPingCounter(deps.registry, buildMetricName('kan', INTERNAL_PINGS_SUFFIX), KAN_INTERNAL_PATHS),
     mount: (a) => {
       mountPingRoutes(a, { startedAt: deps.startedAt, now: deps.now });

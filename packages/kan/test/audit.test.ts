@@ -104,6 +104,18 @@ test('GET /kan/v1/audit: streams matching entries as NDJSON by time range, actio
   }
 });
 
+test('a state-changing request refused before its handler runs is audited `refused` with its code', async () => {
+  const denied = await call('/kan/v1/restart_qsen', 'auditor', 'POST');
+  assert.equal(denied.status, 403);
+  const crossSite = await httpsCall(`${base}/kan/v1/logs/truncate?file=x.log&keep=0`, { method: 'GET', ca, identity: ids['operator'], headers: { 'sec-fetch-site': 'cross-site' } });
+  assert.equal(crossSite.status, 403);
+  const forbidden = ndjson(await call(`/kan/v1/audit?id=${String(denied.headers['x-request-id'])}`))[0];
+  assert.deepEqual([forbidden?.['action'], forbidden?.['outcome'], forbidden?.['code']], ['restart_qsen', 'refused', 'FORBIDDEN']);
+  const refused = ndjson(await call(`/kan/v1/audit?id=${String(crossSite.headers['x-request-id'])}`))[0];
+  assert.deepEqual([refused?.['action'], refused?.['outcome'], refused?.['code']], ['logs/truncate', 'refused', 'CROSS_SITE_REQUEST']);
+  assert.match(String(refused?.['subject']), /OU=operator/);
+});
+
 test("a kan's self-restart ends with `done`: written by the new process once it listens, or by the same one when it survives", async () => {
   // The old process accepted a restart of itself and was stopped before it could write `done`.
   createSelfRestartMarker(config.paths.run, 1).begin({ subject: 'CN=desk-operator,OU=operator', requestId: 'req-self-1', pid: 999_999, at: new Date(T0).toISOString() });

@@ -25,6 +25,12 @@ export interface ApiAppOptions {
   stateChangingPaths?: readonly string[];
   /** Called for every internal (loopback) request, which writes no access line (e.g. a ping counter). */
   onInternalRequest?: (path: string) => void;
+  /**
+   * Called when a request to one of `stateChangingPaths` is refused before its handler runs
+   * (401, 403 FORBIDDEN or CROSS_SITE_REQUEST, 405, 413, INVALID_JSON): `path` is the declared
+   * path, so the node can audit the refusal (handlers audit their own outcomes).
+   */
+  onStateChangeRefused?: (req: express.Request, path: string, code: string) => void;
 }
 
 /** Normalises a path for the internal-path comparison (express matches case-insensitively, trailing slash optional). */
@@ -38,6 +44,7 @@ export function createApiApp(opts: ApiAppOptions): express.Express {
   const { logger } = opts;
   const maxBodyBytes = opts.maxBodyBytes ?? DEFAULT_MAX_BODY_BYTES;
   const internal = new Set(opts.internalPaths.map(normalisePath));
+  const stateChanging = new Map((opts.stateChangingPaths ?? []).map((p) => [normalisePath(p), p]));
   const app = express();
   app.disable('x-powered-by');
   app.disable('etag');
@@ -104,7 +111,12 @@ export function createApiApp(opts: ApiAppOptions): express.Express {
   app.use((err: unknown, req: express.Request, res: express.Response, _next: express.NextFunction) => {
     const caller = getCaller(req);
     const apiError = toApiError(err);
-    (res.locals as { errorCode?: string }).errorCode = apiError.code;
+    const locals = res.locals as { errorCode?: string; handlerReached?: boolean };
+    locals.errorCode = apiError.code;
+    const declared = stateChanging.get(normalisePath(req.path));
+    if (declared !== undefined && locals.handlerReached !== true && apiError.status < 500 && apiError.code !== 'NOT_FOUND') {
+      opts.onStateChangeRefused?.(req, declared, apiError.code);
+    }
     if (apiError.status >= 500) {
       logger.error('request failed', {
         requestId: caller.requestId,

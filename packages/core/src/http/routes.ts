@@ -54,6 +54,8 @@ export function defineRoute(router: express.Router | express.Express, path: stri
     } else {
       await discardBody(req, res);
     }
+    // From here on the handler owns the request (and audits its own outcome).
+    (res.locals as { handlerReached?: boolean }).handlerReached = true;
     await spec.handler(req, res);
   });
 }
