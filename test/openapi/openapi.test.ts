@@ -14,7 +14,7 @@ import { startSystem, type RunningSystem } from './local-system.js';
 
 const addFormats = addFormatsModule as unknown as (ajv: Ajv2020) => Ajv2020;
 
-/** The contract's endpoints (CONTRACT sections 4 and 5), method and path, and QSen's own (the audit trail, docs/auditor.md). */
+/** The contract's endpoints (docs/api.md §4 and §5), method and path, and QSen's own (the audit trail, docs/auditor.md). */
 const CONTRACT = {
   qsen: [
     'POST /qsen/v1/sendOrder', 'POST /qsen/v1/getBilateralOrders', 'POST /qsen/v1/getBilateralOperations', 'POST /qsen/v1/decrypt',

@@ -1,6 +1,6 @@
 /**
  * Hostile clients against the whole system started as `npm start` starts it, on all four ports:
- * the TLS matrix, an unknown OU, every endpoint x role of CONTRACT section 2, the internal pings
+ * the TLS matrix, an unknown OU, every endpoint x role of docs/api.md §2, the internal pings
  * from a network namespace, and a slow-handshake / idle-connection flood.
  */
 import { after, before, describe, test } from 'node:test';
@@ -122,7 +122,7 @@ describe('a certificate from the right CA with an unknown OU', () => {
   });
 });
 
-describe('every endpoint x role of CONTRACT section 2', () => {
+describe('every endpoint x role of docs/api.md §2', () => {
   test('no certificate from loopback: 401 on every endpoint, 200 on the internal pings', async () => {
     for (const endpoint of ENDPOINTS) {
       for (const node of nodesOf(endpoint)) {

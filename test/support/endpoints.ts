@@ -1,4 +1,4 @@
-/** The contract's endpoints (CONTRACT sections 2, 4 and 5) as data, for the role matrix and the fuzzer. */
+/** The contract's endpoints (docs/api.md §2, §4 and §5) as data, for the role matrix and the fuzzer. */
 import type { NodeName, RoleName } from './system.js';
 
 /** One endpoint of one node. */
@@ -7,7 +7,7 @@ export interface Endpoint {
   node: 'qsen' | 'kan';
   method: 'GET' | 'POST';
   path: string;
-  /** Roles allowed by CONTRACT section 2. */
+  /** Roles allowed by docs/api.md §2. */
   roles: readonly RoleName[];
   /** Changes state (a restart, a truncation, the kill switch, an order). */
   mutating?: boolean;

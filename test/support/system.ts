@@ -20,10 +20,10 @@ export type NodeName = 'qsen' | 'kan0' | 'kan1' | 'kan2';
 /** Every node, in the contract's port order. */
 export const NODE_NAMES: readonly NodeName[] = ['qsen', 'kan0', 'kan1', 'kan2'];
 
-/** The roles of CONTRACT section 2. */
+/** The roles of docs/api.md §2. */
 export type RoleName = 'platform' | 'operator' | 'auditor';
 
-/** The roles of CONTRACT section 2, in table order. */
+/** The roles of docs/api.md §2, in table order. */
 export const ROLE_NAMES: readonly RoleName[] = ['platform', 'operator', 'auditor'];
 
 /** Ports the system was started with. */

@@ -1,4 +1,4 @@
-// System test of the supervision (CONTRACT section 6): the real launcher as the owner, the real
+// System test of the supervision (docs/api.md §6): the real launcher as the owner, the real
 // qsen, simulator and three kans. Failures are made with real signals; restarts are counted by
 // the owner (the control socket's `starts`), so "exactly one restart" is the owner's own count.
 import { after, before, describe, it } from 'node:test';

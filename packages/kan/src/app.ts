@@ -1,5 +1,5 @@
 /**
- * The kan application: every endpoint of CONTRACT section 5 on the shared mutual-TLS express
+ * The kan application: every endpoint of docs/api.md §5 on the shared mutual-TLS express
  * layer. It never listens and never reads the environment; main.ts (or a test) builds the
  * dependencies and listens.
  */

@@ -32,7 +32,7 @@ describe('initStateFolder', () => {
   const home = join(dir.path, 'home');
   const ports = { qsen: 18443, kans: [18444, 18445, 18446] as const, senebi: 19443, nodeExporter: 19100 };
 
-  it('creates the state folder of CONTRACT section 9 with the requested ports and an all-day window', () => {
+  it('creates the state folder of docs/api.md §9 with the requested ports and an all-day window', () => {
     const report = initStateFolder({ home, ports, installDir: dir.path });
     for (const file of CONTRACT_FILES) {
       assert.ok(statSync(join(home, file)).isFile(), `${file} exists`);

@@ -36,7 +36,7 @@ export interface AppDeps {
   readonly pid: number;
 }
 
-/** Builds the qsen application (routes of CONTRACT section 4). */
+/** Builds the qsen application (routes of docs/api.md §4). */
 export function createApp(deps: AppDeps): express.Express {
   const { config, clock } = deps;
   return createApiApp({

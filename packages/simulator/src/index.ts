@@ -1,4 +1,4 @@
-// @qsen/simulator: the SENEBI simulator (CONTRACT section 8) with faults on demand.
+// @qsen/simulator: the SENEBI simulator (docs/api.md §8) with faults on demand.
 export { createSimulator, type Simulator, type SimulatorOptions } from './app.js';
 export {
   startSimulator, simulatorPathsOf, portOfSenebiUrl, DEFAULT_SIMULATOR_PORT,

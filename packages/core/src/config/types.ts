@@ -1,5 +1,5 @@
 /**
- * The validated, frozen configuration (CONTRACT section 7 plus QSen's own keys). Key names are
+ * The validated, frozen configuration (docs/api.md §7 plus QSen's own keys). Key names are
  * the TOML names. Every path is absolute (resolved against the file's folder at load time).
  * The schema in schema.ts is the single source of these shapes and of their defaults.
  */
@@ -77,7 +77,7 @@ export interface LoggingConfig {
   readonly audit_retention_days: number;
 }
 
-/** [watchdog]: the kans' probes and restart policy (CONTRACT section 6). */
+/** [watchdog]: the kans' probes and restart policy (docs/api.md §6). */
 export interface WatchdogConfig {
   readonly interval_ms: number;
   readonly timeout_ms: number;

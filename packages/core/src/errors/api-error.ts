@@ -53,7 +53,7 @@ export function defineErrors<C extends string>(specs: Record<C, ErrorSpec>): Err
   };
 }
 
-/** Errors of the shared HTTP layer (CONTRACT sections 2 and 3). */
+/** Errors of the shared HTTP layer (docs/api.md §2 and §3). */
 export const httpErrors = defineErrors({
   NOT_FOUND: { status: 404, message: 'no such endpoint' },
   METHOD_NOT_ALLOWED: { status: 405, message: 'method not allowed on this endpoint' },

@@ -1,7 +1,7 @@
 /**
  * The express application shared by qsen and the kans: request id, HSTS, access log, the
  * certificate/role gate, the caller's routes, 404 for the rest, and one error middleware that
- * answers every error with the contract's body (CONTRACT sections 2 and 3). It never listens.
+ * answers every error with the contract's body (docs/api.md §2 and §3). It never listens.
  */
 import express from 'express';
 import type winston from 'winston';

@@ -1,5 +1,5 @@
 /**
- * JSON request bodies (CONTRACT section 3): at most `maxBodyBytes` (413 PAYLOAD_TOO_LARGE),
+ * JSON request bodies (docs/api.md §3): at most `maxBodyBytes` (413 PAYLOAD_TOO_LARGE),
  * an empty body is `{}`, anything that is not a JSON object is 400 INVALID_JSON, and numbers
  * stay exact (LosslessNumber) because parsing goes through parseJsonLossless.
  */

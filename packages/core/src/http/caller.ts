@@ -1,6 +1,6 @@
 /**
  * Who is calling: the request id, whether the peer is loopback, and the role taken from the
- * client certificate's subject OU (CONTRACT section 2).
+ * client certificate's subject OU (docs/api.md §2).
  */
 import { randomUUID } from 'node:crypto';
 import type { IncomingMessage } from 'node:http';

@@ -1,5 +1,5 @@
 /**
- * The accept/refuse decision for one TLS connection (CONTRACT section 2), a pure function of
+ * The accept/refuse decision for one TLS connection (docs/api.md §2), a pure function of
  * what the handshake established, so that every case (including non-loopback peers, which a
  * test on one machine cannot produce) is tested with literal inputs.
  */

@@ -1,5 +1,5 @@
 /**
- * The loopback test behind the internal endpoints' exemption (CONTRACT section 2): a peer is
+ * The loopback test behind the internal endpoints' exemption (docs/api.md §2): a peer is
  * loopback when its address is in 127.0.0.0/8, is ::1, or is an IPv4-mapped 127.x address.
  */
 import { BlockList, isIP } from 'node:net';

@@ -1,6 +1,6 @@
 /**
  * Writing JSON answers without precision loss: LosslessNumber and bigint values are written
- * as exact JSON numbers (ids must be converted to strings by the caller, CONTRACT section 3).
+ * as exact JSON numbers (ids must be converted to strings by the caller, docs/api.md §3).
  */
 import type { ServerResponse } from 'node:http';
 import { stringifyJsonLossless } from '../json/lossless.js';

@@ -1,5 +1,5 @@
 /**
- * The mutual-TLS HTTPS server (CONTRACT section 2). OpenSSL requests a client certificate but
+ * The mutual-TLS HTTPS server (docs/api.md §2). OpenSSL requests a client certificate but
  * does not abort the handshake; each connection is then judged by decideConnection before any
  * HTTP is read, and refused connections are closed, logged and counted. The server identity,
  * client CA and CRL are re-read by reload() (and on file change with watchFiles) without a restart.

@@ -1,5 +1,5 @@
 /**
- * The TLS policy of every QSen endpoint (CONTRACT section 2): TLS 1.2 minimum, ECDHE key
+ * The TLS policy of every QSen endpoint (docs/api.md §2): TLS 1.2 minimum, ECDHE key
  * exchange with AEAD ciphers only, server cipher order, client certificate requested.
  */
 import { constants } from 'node:crypto';

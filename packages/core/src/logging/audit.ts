@@ -1,5 +1,5 @@
 /**
- * The audit trail's writer (CONTRACT section 2: every state-changing call, with the caller's
+ * The audit trail's writer (docs/api.md §2: every state-changing call, with the caller's
  * certificate subject, the time and the outcome). One chain per writing process, in
  * `<dir>/audit-<chain>-YYYY-MM-DD.log` (UTC day), hash-chained (audit-chain.ts).
  *

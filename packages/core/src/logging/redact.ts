@@ -1,5 +1,5 @@
 /**
- * Secret redaction for log lines (CONTRACT section 2: secrets never appear in any log line).
+ * Secret redaction for log lines (docs/api.md §2: secrets never appear in any log line).
  * Fields whose name looks secret and PEM private key blocks inside strings become "[redacted]".
  */
 

@@ -1,5 +1,5 @@
 /**
- * The TLS layer's metrics: connections refused before HTTP, by reason (CONTRACT section 2).
+ * The TLS layer's metrics: connections refused before HTTP, by reason (docs/api.md §2).
  */
 import { Counter, type Registry } from 'prom-client';
 

@@ -1,5 +1,5 @@
 /**
- * The trading window (CONTRACT section 6): qsen runs on the configured days, from `start` to
+ * The trading window (docs/api.md §6): qsen runs on the configured days, from `start` to
  * `stop` local time, except on holidays. Pure functions of (schedule, instant).
  */
 import type { ScheduleConfig, Weekday } from '../config/types.js';

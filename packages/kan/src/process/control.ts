@@ -1,7 +1,7 @@
 /**
  * The one interface through which a kan asks the owner of the processes (systemd in production,
  * the launcher in local mode) about qsen and the kans, and asks it to start, stop or restart them.
- * Kans never spawn qsen or each other themselves (CONTRACT section 6).
+ * Kans never spawn qsen or each other themselves (docs/api.md §6).
  */
 
 /** The processes a kan supervises or controls. */

@@ -56,7 +56,7 @@ export type ControlVerb = 'start' | 'stop' | 'restart';
 /** The verbs, in documentation order. */
 export const CONTROL_VERBS: readonly ControlVerb[] = ['start', 'stop', 'restart'];
 
-/** The error body every failed request answers (CONTRACT section 3). */
+/** The error body every failed request answers (docs/api.md §3). */
 export interface ControlErrorBody {
   readonly error: { readonly code: string; readonly message: string; readonly details?: Readonly<Record<string, unknown>> };
 }

@@ -1,5 +1,5 @@
 /**
- * `npm run init`: creates the local state folder of CONTRACT section 9 once, idempotently. It
+ * `npm run init`: creates the local state folder of docs/api.md §9 once, idempotently. It
  * fills in only what is missing and never replaces a key, a certificate or conf.toml.
  */
 import { chmodSync, existsSync, mkdirSync, writeFileSync } from 'node:fs';
@@ -16,7 +16,7 @@ export interface LocalPorts {
   readonly nodeExporter: number;
 }
 
-/** The standard ports (CONTRACT sections 1 and 9). */
+/** The standard ports (docs/api.md §1 and §9). */
 export const STANDARD_PORTS: LocalPorts = Object.freeze({
   qsen: 8443,
   kans: Object.freeze([8444, 8445, 8446]) as unknown as readonly [number, number, number],

@@ -144,7 +144,7 @@ export function stripLineEnd(text: string): string {
 }
 
 /**
- * Creates the PKI of a state folder (CONTRACT section 9), idempotently: cluster CA, CRL and revocation record,
+ * Creates the PKI of a state folder (docs/api.md §9), idempotently: cluster CA, CRL and revocation record,
  * the nodes' server certificate, one client certificate per role, and the SENEBI side (CA, simulator server
  * certificate, the agent's certificate with its encrypted key and passphrase). Existing keys and certificates
  * are never replaced; only missing files are made. Key files get mode 0600, folders 0700.

@@ -1,7 +1,7 @@
 import { join } from 'node:path';
 import type { Role } from '../certificates.js';
 
-/** Paths of the cluster layout, relative to the state folder (CONTRACT section 9). */
+/** Paths of the cluster layout, relative to the state folder (docs/api.md §9). */
 export const CLUSTER_PKI_FILES = {
   caCert: 'pki/ca.crt',
   caKey: 'pki/ca.key',

@@ -1,5 +1,5 @@
 /**
- * The id fence on SENEBI listings (CONTRACT section 4): no order id outside the range leaves qsen,
+ * The id fence on SENEBI listings (docs/api.md §4): no order id outside the range leaves qsen,
  * in any field. Orders pass only when their id is inside; operations only when their `orderId`
  * is inside, with `counterOrderId` left out unless it is inside too. Only known fields are copied,
  * so an unexpected SENEBI field cannot carry an out-of-range id out.

@@ -1,5 +1,5 @@
 /**
- * sendOrder request validation (CONTRACT sections 3 and 4). Pure: raw parsed JSON in (numbers as
+ * sendOrder request validation (docs/api.md §3 and §4). Pure: raw parsed JSON in (numbers as
  * LosslessNumber), a canonical order out, or an INVALID_REQUEST error naming the field.
  * Quantities and prices stay exact decimal strings; ids never pass through a JS number.
  */

@@ -1,5 +1,5 @@
 /**
- * POST /qsen/v1/sendOrder, /getBilateralOrders, /getBilateralOperations (CONTRACT section 4).
+ * POST /qsen/v1/sendOrder, /getBilateralOrders, /getBilateralOperations (docs/api.md §4).
  */
 import express from 'express';
 import { ApiError, defineRoute, getCaller, isValidLocalDate, localDateOf, parseUint64, sendJson, type Clock, type IdRange } from '@qsen/core';

@@ -1,5 +1,5 @@
 /**
- * The one SENEBI adapter (CONTRACT section 8). axios over a keep-alive https agent that presents
+ * The one SENEBI adapter (docs/api.md §8). axios over a keep-alive https agent that presents
  * the agent's certificate and (already decrypted) key and trusts SENEBI's CA; a per-call timeout;
  * answers read as text and parsed with lossless JSON so 19-20 digit ids are never rounded; every
  * call timed and counted.

@@ -1,5 +1,5 @@
 /**
- * A small SENEBI stand-in speaking CONTRACT section 8 over mutual TLS, for qsen's tests: it
+ * A small SENEBI stand-in speaking docs/api.md §8 over mutual TLS, for qsen's tests: it
  * counts every POST per order id (the exactly-once proofs), writes ids as bare JSON numbers,
  * and has the faults the tests need (accepted then no answer, 500 after storing, 500 before
  * storing, delays). Listings can carry extra out-of-range orders and operations.

@@ -1,5 +1,5 @@
 /**
- * The wire form of CONTRACT section 8: ids as bare JSON numbers (LosslessNumber, written by
+ * The wire form of docs/api.md §8: ids as bare JSON numbers (LosslessNumber, written by
  * stringifyJsonLossless), quantities and prices as exact decimal strings.
  */
 import { LosslessNumber, type Uint64 } from '@qsen/core';

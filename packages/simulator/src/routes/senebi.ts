@@ -1,5 +1,5 @@
 /**
- * The SENEBI wire endpoints (CONTRACT section 8): order submission, orders and operations by
+ * The SENEBI wire endpoints (docs/api.md §8): order submission, orders and operations by
  * trade date, one order by id, ping. Ids are written as bare JSON numbers.
  */
 import { Router, type Request } from 'express';

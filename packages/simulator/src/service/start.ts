@@ -15,7 +15,7 @@ import { parseChangeLine, parseState } from '../store/state-schema.js';
 import { createSimulatorServer, describeTrustedAgent } from '../http/tls-server.js';
 import { SILENT_LOGGER, type SimulatorLogger } from '../logger.js';
 
-/** The simulator's default port (CONTRACT section 9). */
+/** The simulator's default port (docs/api.md §9). */
 export const DEFAULT_SIMULATOR_PORT = 9443;
 
 /** The files of a state folder the simulator uses. */
