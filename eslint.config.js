@@ -24,12 +24,13 @@ export default tseslint.config(
     files: ['packages/*/src/**/*.ts'],
     ignores: [
       'packages/kan/src/process/**',
+      'packages/kan/src/logs/collapse.ts',
       'packages/launcher/src/supervise/**',
       'packages/testkit/src/**',
     ],
     rules: {
       'no-restricted-imports': ['error', {
-        paths: childProcessModules.map((name) => ({ name, message: 'Child processes only inside the process-control modules (kan/src/process, launcher/src/supervise).' })),
+        paths: childProcessModules.map((name) => ({ name, message: 'Child processes only inside the process-control modules (kan/src/process, kan/src/logs/collapse.ts, launcher/src/supervise).' })),
       }],
     },
   },
@@ -41,13 +42,14 @@ export default tseslint.config(
       'packages/*/src/app.ts',
       'packages/launcher/src/control/**',
       'packages/kan/src/process/**',
+      'packages/kan/src/logs/collapse.ts',
       'packages/launcher/src/supervise/**',
       'packages/testkit/src/**',
     ],
     rules: {
       'no-restricted-imports': ['error', {
         paths: [
-          ...childProcessModules.map((name) => ({ name, message: 'Child processes only inside the process-control modules (kan/src/process, launcher/src/supervise).' })),
+          ...childProcessModules.map((name) => ({ name, message: 'Child processes only inside the process-control modules (kan/src/process, kan/src/logs/collapse.ts, launcher/src/supervise).' })),
           { name: 'express', message: 'express only inside the HTTP layers (src/http, src/routes, src/app.ts).' },
         ],
       }],

@@ -22,6 +22,8 @@ const run = promisify(execFile);
 let system: LocalSystem;
 let hostile: HostileIdentities;
 let logName = '';
+/** A log the writers may truncate (audit files are protected: 403 AUDIT_LOG_PROTECTED). */
+let truncatableLog = '';
 
 before(async () => {
   system = await startSystem({
@@ -32,8 +34,16 @@ before(async () => {
       editConfig(home, { listen: '"0.0.0.0"' });
     },
   });
-  const list = JSON.parse((await system.call('kan0', '/kan/v1/logs')).body) as Array<{ name: string }>;
-  logName = list.find((f) => f.name.startsWith('audit-'))?.name ?? list[0]?.name ?? '';
+  // An audit day file (audit-<chain>-YYYY-MM-DD.log) opens with its chain's first line: an
+  // auditor's truncation, refused before its handler (403), is kan0's first audited request.
+  const refused = await system.call('kan0', '/kan/v1/logs/truncate?file=none.log', { identity: 'auditor' });
+  assert.equal(refused.status, 403, refused.body);
+  const list = await waitFor(async () => {
+    const names = JSON.parse((await system.call('kan0', '/kan/v1/logs')).body) as Array<{ name: string }>;
+    return names.some((f) => f.name.startsWith('audit-')) ? names : undefined;
+  }, { timeoutMs: 10_000, what: "kan0's audit day file in the log list" });
+  logName = list.find((f) => f.name.startsWith('audit-'))?.name ?? '';
+  truncatableLog = list.find((f) => !f.name.startsWith('audit-'))?.name ?? '';
 });
 
 after(async () => {
@@ -45,7 +55,7 @@ function tlsOf(identity: ClientIdentity): ConnectionOptions {
 }
 
 function pathOf(endpoint: Endpoint): string {
-  return endpoint.path.replace('{LOG}', encodeURIComponent(logName));
+  return endpoint.path.replace('{LOG}', encodeURIComponent(endpoint.path.includes('/logs/truncate') ? truncatableLog : logName));
 }
 
 describe('TLS matrix on all four ports: refused before any HTTP', () => {
@@ -190,6 +200,9 @@ describe('every endpoint x role of docs/api.md §2', () => {
         for (const role of endpoint.roles) {
           const answer = await system.call(node, pathOf(endpoint), { method: endpoint.method, identity: role });
           assert.equal(answer.status, 200, `${role} ${node} ${endpoint.method}: ${answer.body}`);
+          const audit = await system.call(node, endpoint.path.replace('{LOG}', encodeURIComponent(logName)), { method: endpoint.method, identity: role });
+          assert.equal(audit.status, 403, `${role} ${node} ${endpoint.method} of the audit file ${logName}: ${audit.body}`);
+          assert.equal(errorCodeOf(audit), 'AUDIT_LOG_PROTECTED');
         }
       }
     }

@@ -53,7 +53,7 @@ describe('qsenctl against a running local system', () => {
   it('status: one table of the four nodes, and the same as JSON with exact pids', async () => {
     const text = await ctl(['status']);
     assert.equal(text.code, 0, text.stderr);
-    assert.match(text.stdout, /^NODE +PORT +HEALTH +PID +UPTIME +RESTARTS +WINDOW +HALTED +CERT DAYS$/m);
+    assert.match(text.stdout, /^NODE +PORT +HEALTH +PID +UPTIME +RESTARTS +WINDOW +HALTED +CERT DAYS +CRL$/m);
     for (const node of ['qsen', 'kan 0', 'kan 1', 'kan 2']) assert.match(text.stdout, new RegExp(`^${node} +\\d+ +up +\\d+`, 'm'));
     assert.match(text.stdout, /this client: CN=qsen-operator.*days left/);
     const json = parseJson(await ctl(['status', '--json']));

@@ -8,7 +8,7 @@ import assert from 'node:assert/strict';
 import { makeTempDir, waitFor, httpsCall, type HttpsAnswer } from '@qsen/testkit';
 import type { Identity } from '@qsen/pki';
 import {
-  createApiApp, createMtlsServer, defineRoute, getCaller, httpErrors, sendJson, ROLES,
+  createApiApp, createMtlsServer, openTrustStore, defineRoute, getCaller, httpErrors, sendJson, ROLES,
   type MtlsServer, type Role,
 } from '../src/index.js';
 import { createMemoryLogger, issueClient, makeCluster, type ClusterMaterial } from './fixtures/http/cluster.js';
@@ -40,7 +40,6 @@ before(async () => {
   clients['otherOu'] = issueClient(material, { commonName: 'stranger', ou: 'trading' });
   const app = createApiApp({
     logger,
-    internalPaths: ['/qsen/v1/ping'],
     mount: (a) => {
       const byPath = new Map<string, Partial<Record<'GET' | 'POST', { roles: readonly Role[]; handler: typeof echo }>>>();
       for (const row of table) byPath.set(row.path, { ...byPath.get(row.path), [row.method]: { roles: row.roles, handler: echo } });
@@ -53,7 +52,7 @@ before(async () => {
       });
     },
   });
-  server = createMtlsServer({ tls: material.files, app, logger });
+  server = createMtlsServer({ trust: openTrustStore(material.files, { logger }), app, logger });
   port = await server.listen(0, '0.0.0.0');
 });
 

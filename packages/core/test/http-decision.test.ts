@@ -5,7 +5,7 @@
 import { describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import {
-  ApiError, assertRole, decideConnection, isLoopbackAddress, isLosslessNumber, parseJsonObjectBody, resolveRole,
+  ApiError, admitCaller, assertRole, decideConnection, isLoopbackAddress, isLosslessNumber, parseJsonObjectBody, resolveRole,
   REASON_NO_CERTIFICATE, REASON_NO_CLIENT_AUTH_EKU, REASON_NOT_AUTHORIZED, TLS_CIPHERS, TLS12_CIPHERS,
   type Caller, type ConnectionFacts,
 } from '../src/index.js';
@@ -43,6 +43,16 @@ describe('decideConnection', () => {
     for (const remoteAddress of ['192.0.2.10', '127.0.0.1']) {
       assert.deepEqual(decideConnection({ ...valid, clientAuthEku: false, remoteAddress }), { accept: false, reason: REASON_NO_CLIENT_AUTH_EKU });
     }
+  });
+
+  test('the client certificate policy: its reason refuses a verified certificate, and replaces a vague OpenSSL reason only', () => {
+    assert.deepEqual(decideConnection({ ...valid, policyViolation: 'CERT_IS_CA' }), { accept: false, reason: 'CERT_IS_CA' });
+    assert.deepEqual(decideConnection({ ...valid, remoteAddress: '127.0.0.1', policyViolation: 'CERT_OU_NOT_SINGLE' }), { accept: false, reason: 'CERT_OU_NOT_SINGLE' });
+    assert.deepEqual(decideConnection({ ...valid, authorized: false, authorizationError: 'UNSPECIFIED', policyViolation: 'CERT_SIGNATURE_TOO_WEAK' }), { accept: false, reason: 'CERT_SIGNATURE_TOO_WEAK' });
+    assert.deepEqual(decideConnection({ ...valid, authorized: false, authorizationError: undefined, policyViolation: 'CERT_KEY_TOO_WEAK' }), { accept: false, reason: 'CERT_KEY_TOO_WEAK' });
+    assert.deepEqual(decideConnection({ ...valid, authorized: false, authorizationError: 'CERT_REVOKED', policyViolation: 'CERT_KEY_TOO_WEAK' }), { accept: false, reason: 'CERT_REVOKED' });
+    assert.deepEqual(decideConnection({ ...valid, authorized: false, authorizationError: 'UNSPECIFIED' }), { accept: false, reason: 'UNSPECIFIED' });
+    assert.deepEqual(decideConnection({ ...valid, clientAuthEku: false, policyViolation: 'CERT_IS_CA' }), { accept: false, reason: REASON_NO_CLIENT_AUTH_EKU });
   });
 
   test('no certificate from a non-loopback peer is refused', () => {
@@ -95,6 +105,17 @@ describe('roles', () => {
     assert.equal(codeOf(() => assertRole({ ...base, ou: 'trading' }, ['platform'])), '403 FORBIDDEN');
     assert.equal(codeOf(() => assertRole({ ...base, role: 'auditor', ou: 'auditor' }, ['platform', 'operator'])), '403 FORBIDDEN');
     assert.equal(codeOf(() => assertRole({ ...base, role: 'operator', ou: 'operator' }, ['platform', 'operator'])), undefined);
+  });
+
+  test('admitCaller: internal paths pass loopback only; elsewhere a valid certificate with a role; internal off loopback is 404 after 401/403', () => {
+    const operator: Caller = { ...base, role: 'operator', ou: 'operator' };
+    assert.equal(codeOf(() => admitCaller({ ...base, certificate: 'absent', loopback: true }, true)), undefined);
+    assert.equal(codeOf(() => admitCaller({ ...base, ou: 'trading', loopback: true }, true)), undefined);
+    assert.equal(codeOf(() => admitCaller({ ...base, certificate: 'absent', loopback: true }, false)), '401 CERTIFICATE_REQUIRED');
+    assert.equal(codeOf(() => admitCaller({ ...base, ou: 'trading' }, false)), '403 FORBIDDEN');
+    assert.equal(codeOf(() => admitCaller({ ...base, ou: 'trading', loopback: false }, true)), '403 FORBIDDEN');
+    assert.equal(codeOf(() => admitCaller({ ...operator, loopback: false }, true)), '404 NOT_FOUND');
+    assert.equal(codeOf(() => admitCaller({ ...operator, loopback: false }, false)), undefined);
   });
 });
 

@@ -1,12 +1,14 @@
 /**
- * Cross-site refusal (fetch-site.ts) over a real mutual-TLS server, with crafted browser
- * headers; and the access log: one line per external request, none per internal ping.
+ * Cross-site refusal (fetch-site.ts) of the routes declared state-changing, over a real
+ * mutual-TLS server, with crafted browser headers, and the refused-before-handler hook with the
+ * route's audit action; and the access log: one line per external request, none per internal
+ * ping (counted under the route's declared path).
  */
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { makeTempDir, waitFor, httpsCall, type HttpsAnswer } from '@qsen/testkit';
 import type { Identity } from '@qsen/pki';
-import { createApiApp, createMtlsServer, crossSiteReason, defineRoute, sendJson, ROLES, type MtlsServer } from '../src/index.js';
+import { createApiApp, createMtlsServer, crossSiteReason, defineRoute, openTrustStore, sendJson, ROLES, type MtlsServer } from '../src/index.js';
 import { createMemoryLogger, issueClient, makeCluster, type ClusterMaterial } from './fixtures/http/cluster.js';
 
 const tmp = makeTempDir('qsen-fetch-site-');
@@ -17,6 +19,7 @@ let port = 0;
 let operator: Identity;
 const carriedOut: string[] = [];
 const pings: string[] = [];
+const refused: string[] = [];
 
 before(async () => {
   material = makeCluster(tmp.path);
@@ -27,17 +30,16 @@ before(async () => {
   };
   const app = createApiApp({
     logger,
-    internalPaths: ['/kan/v1/ping'],
-    stateChangingPaths: ['/kan/v1/restart_qsen', '/kan/v1/logs/truncate'],
     onInternalRequest: (path) => pings.push(path),
+    onStateChangeRefused: (_req, action, code) => refused.push(`${action} ${code}`),
     mount: (a) => {
-      defineRoute(a, '/kan/v1/restart_qsen', { GET: { roles: ROLES, handler: change('restart') }, POST: { roles: ROLES, handler: change('restart') } });
-      defineRoute(a, '/kan/v1/logs/truncate', { GET: { roles: ROLES, handler: change('truncate') }, POST: { roles: ROLES, handler: change('truncate') } });
+      defineRoute(a, '/kan/v1/restart_qsen', { GET: { roles: ROLES, handler: change('restart') }, POST: { roles: ROLES, handler: change('restart') } }, { stateChange: 'restart_qsen' });
+      defineRoute(a, '/kan/v1/logs/truncate', { GET: { roles: ROLES, handler: change('truncate') }, POST: { roles: ROLES, handler: change('truncate') } }, { stateChange: 'logs/truncate' });
       defineRoute(a, '/kan/v1/status', { GET: { roles: ROLES, handler: (_req, res) => sendJson(res, { ok: true }) } });
       defineRoute(a, '/kan/v1/ping', { GET: { roles: 'internal', handler: (_req, res) => sendJson(res, { ok: true }) } });
     },
   });
-  server = createMtlsServer({ tls: material.files, app, logger });
+  server = createMtlsServer({ trust: openTrustStore(material.files, { logger }), app, logger });
   port = await server.listen(0, '127.0.0.1');
 });
 
@@ -90,6 +92,21 @@ describe('cross-site refusal over mutual TLS', () => {
       assert.equal(entries.filter((e) => e['requestId'] === requestId).length, 1, 'one line for the refused request');
     }
     assert.equal(carriedOut.length, before);
+    assert.deepEqual(refused.slice(-attempts.length), [
+      'restart_qsen CROSS_SITE_REQUEST', 'restart_qsen CROSS_SITE_REQUEST', 'logs/truncate CROSS_SITE_REQUEST', 'logs/truncate CROSS_SITE_REQUEST', 'restart_qsen CROSS_SITE_REQUEST',
+    ]);
+  });
+
+  test('a cross-site request is refused before the certificate gate; refusals before the handler reach the hook with the action, handled requests and reads do not', async () => {
+    const crossNoCert = await call('/kan/v1/restart_qsen', { certificate: false, headers: { 'sec-fetch-site': 'cross-site' } });
+    assert.equal(crossNoCert.status, 403);
+    assert.equal(codeOf(crossNoCert), 'CROSS_SITE_REQUEST');
+    const refusedBefore = refused.length;
+    assert.equal((await call('/kan/v1/restart_qsen', { certificate: false })).status, 401);
+    assert.equal((await call('/kan/v1/logs/truncate', { method: 'PUT' })).status, 405);
+    assert.equal((await call('/kan/v1/status', { certificate: false })).status, 401);
+    assert.equal((await call('/kan/v1/restart_qsen')).status, 202);
+    assert.deepEqual(refused.slice(refusedBefore), ['restart_qsen CERTIFICATE_REQUIRED', 'logs/truncate METHOD_NOT_ALLOWED']);
   });
 
   test('curl, qsenctl and scripts (no such headers) keep working, GET forms included; same-origin requests and reads pass', async () => {
@@ -107,13 +124,17 @@ describe('access log volume', () => {
   test('internal pings from loopback write no access line and are counted; external requests write exactly one', async () => {
     const linesBefore = entries.length;
     const pingsBefore = pings.length;
-    for (let i = 0; i < 20; i++) assert.equal((await call('/kan/v1/ping', { certificate: false })).status, 200);
+    for (let i = 0; i < 19; i++) assert.equal((await call('/kan/v1/ping', { certificate: false })).status, 200);
+    assert.equal((await call('/KAN/v1/Ping/', { certificate: false })).status, 200);
+    // Counted when each answer is done (the response's close), so possibly just after the client has it.
+    await waitFor(() => pings.length - pingsBefore >= 20);
     assert.equal(pings.length - pingsBefore, 20);
+    assert.deepEqual(new Set(pings.slice(pingsBefore)), new Set(['/kan/v1/ping']), 'the label is the declared path, whatever the letter case asked');
     const status = await call('/kan/v1/status');
     const requestId = status.headers['x-request-id'];
     await waitFor(() => entries.some((e) => e['requestId'] === requestId));
     const written = entries.slice(linesBefore);
-    assert.equal(written.filter((e) => e['path'] === '/kan/v1/ping').length, 0, JSON.stringify(written));
+    assert.equal(written.filter((e) => String(e['path']).toLowerCase().startsWith('/kan/v1/ping')).length, 0, JSON.stringify(written));
     assert.equal(written.filter((e) => e['requestId'] === requestId).length, 1);
   });
 });

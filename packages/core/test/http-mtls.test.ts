@@ -9,7 +9,7 @@ import { createCa, createCrl, type Identity } from '@qsen/pki';
 import { writeFileSync } from 'node:fs';
 import type { ConnectionOptions } from 'node:tls';
 import {
-  createApiApp, createMetricsRegistry, createMtlsServer, createTlsMetrics, defineRoute, getCaller, sendJson, ROLES,
+  createApiApp, createMetricsRegistry, createMtlsServer, openTrustStore, createTlsMetrics, defineRoute, getCaller, sendJson, ROLES,
   type MtlsServer, type TlsMetrics,
 } from '../src/index.js';
 import { createMemoryLogger, issueClient, makeCluster, probePlain, probeTls, serialOf, type ClusterMaterial } from './fixtures/http/cluster.js';
@@ -48,13 +48,12 @@ before(async () => {
   metrics = createTlsMetrics(registry, 'test_tls_rejected_connections_total');
   const app = createApiApp({
     logger,
-    internalPaths: ['/qsen/v1/ping'],
     mount: (a) => {
       defineRoute(a, '/qsen/v1/status', { GET: { roles: ROLES, handler: (req, res) => sendJson(res, { caller: getCaller(req) }) } });
       defineRoute(a, '/qsen/v1/ping', { GET: { roles: 'internal', handler: (_req, res) => sendJson(res, { ok: true }) } });
     },
   });
-  server = createMtlsServer({ tls: material.files, app, logger, metrics });
+  server = createMtlsServer({ trust: openTrustStore(material.files, { logger }), app, logger, metrics });
   port = await server.listen(0, '127.0.0.1');
 });
 

@@ -10,7 +10,7 @@ import { join } from 'node:path';
 import { connect } from 'node:tls';
 import { makeTempDir, waitFor, httpsCall } from '@qsen/testkit';
 import { createCrl, issueServerCertificate, type Identity } from '@qsen/pki';
-import { createApiApp, createMtlsServer, defineRoute, judgeCrlFreshness, sendJson, ROLES, type MtlsServer } from '../src/index.js';
+import { createApiApp, createMtlsServer, openTrustStore, defineRoute, judgeCrlFreshness, sendJson, ROLES, type MtlsServer } from '../src/index.js';
 import { createMemoryLogger, issueClient, makeCluster, serialOf, type ClusterMaterial } from './fixtures/http/cluster.js';
 
 const { logger, entries } = createMemoryLogger();
@@ -18,7 +18,6 @@ const { logger, entries } = createMemoryLogger();
 function makeApp() {
   return createApiApp({
     logger,
-    internalPaths: [],
     mount: (a) => defineRoute(a, '/v1/status', { GET: { roles: ROLES, handler: (_req, res) => sendJson(res, { ok: true }) } }),
   });
 }
@@ -84,7 +83,7 @@ describe('reload()', () => {
     material = makeCluster(tmp.path);
     platform = issueClient(material, { commonName: 'platform client', ou: 'platform' });
     operator = issueClient(material, { commonName: 'operator client', ou: 'operator' });
-    server = createMtlsServer({ tls: material.files, app: makeApp(), logger });
+    server = createMtlsServer({ trust: openTrustStore(material.files, { logger }), app: makeApp(), logger });
     port = await server.listen(0, '127.0.0.1');
   });
 
@@ -185,7 +184,7 @@ describe('CRL freshness', () => {
     writeFileSync(material.files.crl, createCrl(material.ca, [], { now: new Date(Date.now() - 3 * DAY), nextUpdateDays: 1 }));
     const client = issueClient(material, { commonName: 'any client', ou: 'auditor' });
     const logged = entries.length;
-    const server = createMtlsServer({ tls: material.files, app: makeApp(), logger });
+    const server = createMtlsServer({ trust: openTrustStore(material.files, { logger }), app: makeApp(), logger });
     try {
       const port = await server.listen(0, '127.0.0.1');
       assert.ok(entries.slice(logged).some((e) => e['level'] === 'error' && String(e['message']).startsWith('the CRL has expired')));
@@ -205,7 +204,7 @@ describe('watchFiles', () => {
 
   before(async () => {
     material = makeCluster(tmp.path);
-    server = createMtlsServer({ tls: material.files, app: makeApp(), logger, watchFiles: true, watchIntervalMs: 50 });
+    server = createMtlsServer({ trust: openTrustStore(material.files, { logger }), app: makeApp(), logger, watchFiles: true, watchIntervalMs: 50 });
     port = await server.listen(0, '127.0.0.1');
   });
 

@@ -84,6 +84,7 @@ describe('status report', () => {
       restartHistory: { qsen: { events: [{ action: 'restart' }, { action: 'start' }, { action: 'restart' }] } },
       schedule: { window: { open: false, reason: 'weekend', nextChangeAt: Date.UTC(2026, 10, 23, 13, 30) } },
       certificates: { server: { daysLeft: 12 } },
+      tls: { crlNumber: index === 1 ? 6 : 7 },
     },
   });
 
@@ -99,21 +100,25 @@ describe('status report', () => {
     assert.equal(k0?.certDaysLeft, 12);
     assert.equal(k2?.health, 'down (CONNECTION_REFUSED)');
     const text = renderStatusReport({ ...report, client: null });
-    assert.match(text, /^NODE +PORT +HEALTH +PID +UPTIME +RESTARTS +WINDOW +HALTED +CERT DAYS$/m);
+    assert.match(text, /^NODE +PORT +HEALTH +PID +UPTIME +RESTARTS +WINDOW +HALTED +CERT DAYS +CRL$/m);
     assert.match(text, /^qsen +8443 +stopped \(window closed\) +- +- +2 \(crash loop\) +closed \(weekend\)/m);
     assert.match(text, /^kan 0 +8444 +up +10 +1h 1m/m);
+    // Each node's CRL number; a node behind the others is marked.
+    assert.deepEqual(report.nodes.map((n) => n.crlNumber), [null, 7, 6, null]);
+    assert.match(text, /^kan 0 +8444 .* 12 +7$/m);
+    assert.match(text, /^kan 1 +8445 .* 12 +6 \(behind\)$/m);
     assert.match(text, /trading window opens at 2026-11-23T13:30:00.000Z/);
   });
 
   it('shows qsen up and halted from its own status', () => {
-    const qsen = { ok: true as const, value: { pid: 42, uptimeSeconds: 5, halted: true, reconciling: false, window: { open: true, reason: 'open', nextChangeAt: '2026-11-23T20:30:00.000Z' } } };
+    const qsen = { ok: true as const, value: { pid: 42, uptimeSeconds: 5, halted: true, reconciling: false, window: { open: true, reason: 'open', nextChangeAt: '2026-11-23T20:30:00.000Z' }, tls: { crlNumber: 7 } } };
     const certs = { ok: true as const, value: { server: { daysLeft: 800 } } };
     const report = buildStatusReport({ qsenPort: 1, kanPorts: [2, 3, 4], qsen, qsenCerts: certs, kans: [kan(0, 10), kan(1, 11), kan(2, 12)] });
     assert.equal(report.halted, true);
     assert.equal(report.nodes[0]?.health, 'up');
     assert.equal(report.nodes[0]?.pid, 42);
     assert.equal(report.nodes[0]?.certDaysLeft, 800);
-    assert.match(renderStatusReport({ ...report, client: null }), /^qsen +1 +up +42 +5s +2 \(crash loop\) +open +HALTED +800$/m);
+    assert.match(renderStatusReport({ ...report, client: null }), /^qsen +1 +up +42 +5s +2 \(crash loop\) +open +HALTED +800 +7$/m);
   });
 });
 

@@ -6,7 +6,7 @@
 import type express from 'express';
 import type winston from 'winston';
 import type { Registry } from 'prom-client';
-import { buildMetricName, createApiApp, createPingCounter, getCaller, INTERNAL_PINGS_SUFFIX, type AuditAction, type QsenConfig } from '@qsen/core';
+import { buildMetricName, createApiApp, createPingCounter, getCaller, INTERNAL_PINGS_SUFFIX, type QsenConfig, type TrustStatus } from '@qsen/core';
 import type { AuditSink } from './audit.js';
 import type { KanMetrics } from './metrics/kan-metrics.js';
 import type { ProcessControl } from './process/control.js';
@@ -37,26 +37,21 @@ export interface KanAppDeps {
   readonly now: () => number;
   readonly startedAt: number;
   readonly version: VersionInfo;
+  /** The TLS material this kan enforces (CRL number), for status. */
+  readonly tls: () => TrustStatus;
 }
-
-/** The internal (loopback-only) paths of kan. */
-export const KAN_INTERNAL_PATHS = ['/kan/v1/ping'] as const;
-
-/** The state-changing paths and their audit actions (refused from another site's page: 403 CROSS_SITE_REQUEST). */
-export const KAN_STATE_CHANGES = { '/kan/v1/restart_qsen': 'restart_qsen', '/kan/v1/restart_kan': 'restart_kan', '/kan/v1/logs/truncate': 'logs/truncate' } as const satisfies Record<string, AuditAction>;
 
 /** Builds the kan express app; `close()` releases the node_exporter proxy. */
 export function createApp(deps: KanAppDeps): { app: express.Express; close(): void } {
   let proxy: { close(): void } = { close: () => undefined };
   const app = createApiApp({
     logger: deps.logger,
-    internalPaths: KAN_INTERNAL_PATHS,
-    stateChangingPaths: Object.keys(KAN_STATE_CHANGES),
-    onStateChangeRefused: (req, path, code) => {
+    // The route table declares the state-changing routes (and their actions) and the internal ones.
+    onStateChangeRefused: (req, action, code) => {
       const caller = getCaller(req);
-      deps.audit.record({ action: KAN_STATE_CHANGES[path as keyof typeof KAN_STATE_CHANGES], subject: caller.subject ?? 'unknown', outcome: 'refused', code, requestId: caller.requestId });
+      deps.audit.record({ action, subject: caller.subject ?? 'unknown', outcome: 'refused', code, requestId: caller.requestId });
     },
-    onInternalRequest: createPingCounter(deps.registry, buildMetricName('kan', INTERNAL_PINGS_SUFFIX), KAN_INTERNAL_PATHS),
+    onInternalRequest: createPingCounter(deps.registry, buildMetricName('kan', INTERNAL_PINGS_SUFFIX)),
     mount: (a) => {
       mountPingRoutes(a, { startedAt: deps.startedAt, now: deps.now });
       mountVersionRoutes(a, { version: deps.version });
@@ -64,7 +59,7 @@ export function createApp(deps: KanAppDeps): { app: express.Express; close(): vo
         selfIndex: deps.selfIndex, startedAt: deps.startedAt, now: deps.now, version: deps.version, control: deps.control,
         watchdog: deps.watchdog, runDir: deps.config.paths.run, settings: deps.config.watchdog, schedule: deps.config.schedule,
         folders: { logs: deps.config.paths.logs, data: deps.config.paths.data },
-        certificates: { server: deps.config.tls.cert, ca: deps.config.tls.ca },
+        certificates: { server: deps.config.tls.cert, ca: deps.config.tls.ca }, tls: deps.tls,
       });
       mountRestartRoutes(a, { selfIndex: deps.selfIndex, requests: deps.requests });
       mountLogRoutes(a, { dir: deps.config.paths.logs, audit: deps.audit, logger: deps.logger, metrics: deps.metrics, now: deps.now });

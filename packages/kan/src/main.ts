@@ -1,11 +1,14 @@
 /**
  * kan's entry point: `node main.js --config FILE --index N` (or QSEN_CONFIG / QSEN_KAN_INDEX).
  * Loads the configuration, makes the logger and audit log, builds the node, listens, and runs
- * the watchdog. SIGTERM/SIGINT: graceful stop. SIGHUP: reload the TLS files.
+ * the watchdog. SIGTERM/SIGINT: graceful stop. SIGHUP: reload the TLS files. An uncaught
+ * exception: crash.ts (log once, flush within a bound, exit 70).
  */
+import { writeSync } from 'node:fs';
 import { parseArgs } from 'node:util';
 import { closeLogger, createAuditLog, createProcessLogger, loadConfig, ConfigError } from '@qsen/core';
 import { createKanNode } from './node.js';
+import { createFatalHandler } from './crash.js';
 
 function fail(message: string): never {
   process.stderr.write(`kan: ${message}\n`);
@@ -35,10 +38,13 @@ const logger = createProcessLogger({
 const audit = createAuditLog({ dir: config.paths.logs, chain: `kan${index}`, retentionDays: config.logging.audit_retention_days });
 const node = createKanNode({ index, config, logger, audit });
 
-process.on('uncaughtException', (err) => {
-  logger.error('uncaught exception', { error: err.message, stack: err.stack });
-  void closeLogger(logger).finally(() => process.exit(1));
-});
+process.on('uncaughtException', createFatalHandler({
+  log: (err) => logger.error('uncaught exception', { error: err instanceof Error ? err.message : String(err), stack: err instanceof Error ? err.stack : undefined }),
+  logWritable: () => !logger.writableEnded && !logger.destroyed,
+  flush: () => Promise.all([audit.close().catch(() => undefined), closeLogger(logger)]),
+  stderr: (text) => writeSync(2, text), // synchronous: throws (caught) instead of emitting an error when stderr is gone
+  exit: (code) => process.exit(code),
+}));
 
 try {
   const port = await node.listen();
@@ -53,7 +59,7 @@ let stopping = false;
 async function shutdown(signal: string): Promise<void> {
   if (stopping) return;
   stopping = true;
-  logger.info('kan stopping', { signal });
+  if (!logger.writableEnded) logger.info('kan stopping', { signal });
   const guard = setTimeout(() => process.exit(0), 5_000);
   guard.unref();
   await node.close().catch(() => undefined);

@@ -5,7 +5,7 @@
  */
 import { readFileSync } from 'node:fs';
 import type winston from 'winston';
-import { createMetricsRegistry, createMtlsServer, createTlsMetrics, evaluateWindow, nextLocalTime, type Clock, type MtlsServer, type QsenConfig } from '@qsen/core';
+import { createMetricsRegistry, createMtlsServer, createTlsMetrics, evaluateWindow, nextLocalTime, openTrustStore, type Clock, type MtlsServer, type QsenConfig, type TrustStore } from '@qsen/core';
 import type { AuditSink } from './audit.js';
 import { completePendingSelfRestart, createSelfRestartMarker } from './audit/self-restart.js';
 import { createApp } from './app.js';
@@ -15,7 +15,7 @@ import { LocalControl } from './process/local.js';
 import { SystemdControl } from './process/systemd.js';
 import { Coordinator } from './watchdog/coordinator.js';
 import { dailyRestartDueAt } from './watchdog/policy.js';
-import { createHttpsProbe } from './watchdog/probe.js';
+import { createHttpsProbe, type ProbeFn } from './watchdog/probe.js';
 import { RestartRequests } from './watchdog/requests.js';
 import { Watchdog } from './watchdog/watchdog.js';
 import { readVersionInfo } from './version.js';
@@ -32,6 +32,8 @@ export interface KanNodeOptions {
   readonly control?: ProcessControl;
   /** Run the watchdog (default true). */
   readonly watchdog?: boolean;
+  /** Reload the TLS files when they change (default true: a revocation reaches every node within 2 s). */
+  readonly watchTlsFiles?: boolean;
 }
 
 /** A built kan: listen() starts serving and watching; close() stops both. */
@@ -47,6 +49,27 @@ export interface KanNode {
 /** The process control of a configuration's owner. */
 export function createProcessControl(config: QsenConfig): ProcessControl {
   return config.control.mode === 'local' ? new LocalControl(config.control.socket, { timeoutMs: config.watchdog.stop_grace_ms + 30_000 }) : new SystemdControl();
+}
+
+/**
+ * The watchdog's probe, verifying the peers' server certificate against the CA in force: it is
+ * rebuilt at each TLS reload, so a CA rotation does not read as every peer failing.
+ */
+export function createTrustFollowingProbe(trust: TrustStore): ProbeFn & { close(): void } {
+  let current = createHttpsProbe({ caPem: String(trust.current().options.ca) });
+  const unsubscribe = trust.onChange((material) => {
+    const retired = current;
+    current = createHttpsProbe({ caPem: String(material.options.ca) });
+    // Probes in flight finish on the old agent (it keeps no connection alive); then it goes.
+    setTimeout(() => retired.close(), 60_000).unref();
+  });
+  const probe: ProbeFn = (target, timeoutMs) => current(target, timeoutMs);
+  return Object.assign(probe, {
+    close: () => {
+      unsubscribe();
+      current.close();
+    },
+  });
 }
 
 /** Builds one kan. */
@@ -66,7 +89,8 @@ export function createKanNode(opts: KanNodeOptions): KanNode {
   });
   const isWindowOpen = (at: number): boolean => evaluateWindow(config.schedule, at).open;
   const caPem = readFileSync(config.tls.ca);
-  const probe = createHttpsProbe({ caPem });
+  const trust = openTrustStore(config.tls, { logger, now: () => new Date(clock.now()) });
+  const probe = createTrustFollowingProbe(trust);
   const watchdog = opts.watchdog === false ? null : new Watchdog({
     selfIndex: index, qsenPort: config.server.qsen_port, kanPorts: config.server.kan_ports, settings: w, control, coordinator, probe, clock,
     isWindowOpen, logger, metrics, caPem,
@@ -76,9 +100,9 @@ export function createKanNode(opts: KanNodeOptions): KanNode {
   const requests = new RestartRequests({ selfIndex: index, control, coordinator, clock, isWindowOpen, logger, audit, selfRestart });
   const version = readVersionInfo(config.paths.install);
   const { app, close: closeApp } = createApp({
-    selfIndex: index, config, logger, audit, control, requests, watchdog, registry, metrics, now: () => clock.now(), startedAt, version,
+    selfIndex: index, config, logger, audit, control, requests, watchdog, registry, metrics, now: () => clock.now(), startedAt, version, tls: trust.status,
   });
-  const server = createMtlsServer({ tls: config.tls, app, logger, metrics: tlsMetrics, watchFiles: false });
+  const server = createMtlsServer({ trust, app, logger, metrics: tlsMetrics, watchFiles: opts.watchTlsFiles ?? true });
   return {
     server, watchdog, requests, metrics,
     async listen(port = config.server.kan_ports[index], host = config.server.listen) {

@@ -5,11 +5,21 @@ import { mkdirSync, readFileSync, statSync, symlinkSync, writeFileSync, existsSy
 import { open } from 'node:fs/promises';
 import { join } from 'node:path';
 import { makeTempDir, waitFor } from '@qsen/testkit';
-import { ApiError } from '@qsen/core';
+import { ApiError, auditFileName } from '@qsen/core';
+import { basename, dirname } from 'node:path';
 import {
-  byteTailStart, findByteTail, findLineTail, isPlainLogName, lineStartOf, lineTailStart, listLogs, logGroupOf, paddingFor, planCollapse,
-  resolveLogName, rotatedOf, truncateLog,
+  acquireReadSlot, acquireTruncationLock, collapseFileHead, contentLimit, countLineEnds, excludeReaders, findByteTail, findLineTail, fitCollapse,
+  isPlainLogName, isProtectedLogName, lineStartAtOrAfter, lineStartOf, lineTailStart, listLogs, logGroupOf, paddingFor, planCollapse, resolveLogName,
+  rotatedOf, truncateLogs, type TruncateResult,
 } from '../src/logs/index.js';
+
+/** Truncates one file through the folder's lock (as the endpoint does). */
+async function truncateLog(path: string, keep: number): Promise<TruncateResult> {
+  const outcome = await truncateLogs(dirname(path), [basename(path)], keep);
+  const result = outcome.results[0];
+  assert.ok(result, `a result: ${JSON.stringify(outcome)}`);
+  return result;
+}
 
 const tmp = makeTempDir('kan-logs-');
 const dir = join(tmp.path, 'logs');
@@ -81,12 +91,13 @@ test('names: every traversal attempt is refused (400 INVALID_LOG_NAME or 404 LOG
 
 test('tail offsets (pure): byte tails start at a line boundary', () => {
   const text = Buffer.from('aaa\nbbb\nccc\n');
-  // whole window = file, fileSize 12
-  assert.equal(byteTailStart(text, 0, 12, 4), 8); // byte 7 is '\n': exactly "ccc\n"
-  assert.equal(byteTailStart(text, 0, 12, 5), 8); // starts mid "bbb": next line start
-  assert.equal(byteTailStart(text, 0, 12, 8), 4);
-  assert.equal(byteTailStart(text, 0, 12, 100), 0);
-  assert.equal(byteTailStart(Buffer.from('no newline at all'), 0, 17, 5), 17);
+  // the wanted start of a byte tail of N bytes of this 12-byte file is 12 - N
+  assert.equal(lineStartAtOrAfter(text, 0, 12 - 4), 8); // byte 7 is '\n': exactly "ccc\n"
+  assert.equal(lineStartAtOrAfter(text, 0, 12 - 5), 8); // starts mid "bbb": next line start
+  assert.equal(lineStartAtOrAfter(text, 0, 12 - 8), 4);
+  assert.equal(lineStartAtOrAfter(text, 0, 0), 0);
+  assert.equal(lineStartAtOrAfter(Buffer.from('no newline at all'), 0, 17 - 5), null); // no line start: read on, or a partial line
+  assert.equal(lineStartAtOrAfter(Buffer.from('b\nc'), 100, 102), 102); // a chunk further on
 });
 
 test('tail offsets (pure): line tails count from the end, a final unterminated line counts', () => {
@@ -98,6 +109,10 @@ test('tail offsets (pure): line tails count from the end, a final unterminated l
   assert.equal(lineTailStart(Buffer.from('a\nb\nc'), 0, 5, 1), 4);
   assert.equal(lineTailStart(Buffer.from('b\nc\n'), 100, 104, 5), null); // read further back
   assert.equal(lineTailStart(text, 0, 6, 0), 6);
+  // chunk by chunk: the line ends already counted after the chunk
+  assert.equal(lineTailStart(Buffer.from('b\nc\n'), 100, 110, 3, 1), 102);
+  assert.equal(countLineEnds(text, 0, 6), 2); // the final newline ends the last line
+  assert.equal(countLineEnds(Buffer.from('a\nb\n'), 0, 100), 2);
 });
 
 test('tail: the last N bytes from a line boundary, and the last N lines, exact', async () => {
@@ -128,6 +143,22 @@ test('tail: a line tail reaches back over several read chunks', async () => {
   try {
     const r = await findLineTail(handle, content.length, 5_000);
     assert.equal(content.subarray(r.start, r.end).toString(), lines(5_000, 15_001, 50));
+  } finally {
+    await handle.close();
+  }
+});
+
+test('collapse-range: removes whole blocks from the head in place, on the open file', async () => {
+  const file = join(tmp.path, 'collapse.bin');
+  const data = Buffer.alloc(3 * 4096);
+  for (let i = 0; i < data.length; i++) data[i] = i % 251;
+  writeFileSync(file, data);
+  const handle = await open(file, 'r+');
+  try {
+    assert.deepEqual(await collapseFileHead(handle, 4096), { ok: true });
+    assert.deepEqual(readFileSync(file), data.subarray(4096));
+    const bad = await collapseFileHead(handle, 100);
+    assert.equal(bad.ok, false);
   } finally {
     await handle.close();
   }
@@ -217,7 +248,7 @@ test('truncate under a concurrent writer: every line kept or cut whole from the 
 test('rotation groups (pure): the live file is the newest of its log', () => {
   assert.equal(logGroupOf('qsen-2026-11-20.log'), 'qsen');
   assert.equal(logGroupOf('qsen-2026-11-20.log.3'), 'qsen');
-  assert.equal(logGroupOf('audit-2026-11-20.log.gz'), 'audit');
+  assert.equal(logGroupOf('audit-kan0-2026-11-20.log.gz'), 'audit-kan0');
   assert.equal(logGroupOf('kan0-2026-11-20.2.log'), 'kan0');
   assert.equal(logGroupOf('other.txt'), 'other.txt');
   const entries = [
@@ -247,4 +278,85 @@ test('truncate fallback: on a file system without collapse-range the rotated fil
   } finally {
     rmSync(shm, { recursive: true, force: true });
   }
+});
+
+test('truncation limit (pure): only bytes present at the call go, whatever ran in between', () => {
+  // measured 10000 bytes at the call; others removed 4096 since; the file is 9000 now
+  assert.equal(contentLimit(10_000, 0, 4096, 9000), 5904);
+  assert.equal(contentLimit(10_000, 8192, 8192, 12_000), 10_000); // nobody ran in between
+  assert.equal(contentLimit(10_000, 0, 20_000, 5000), 0); // more removed than measured: nothing of it is left
+  assert.equal(contentLimit(10_000, 0, 0, 8000), 8000); // never beyond today's size
+  assert.deepEqual(fitCollapse(planCollapse(8192, 4096), 8192, 4096), { cut: 8192, collapse: 4096, fragment: 4096 });
+  assert.equal(fitCollapse(planCollapse(4096, 4096), 4096, 4096), null);
+  assert.deepEqual(fitCollapse(planCollapse(10_000, 4096), 20_000, 4096), { cut: 10_000, collapse: 8192, fragment: 1808 });
+});
+
+test('audit files are protected (pure), including from the rotated-files fallback', () => {
+  assert.equal(isProtectedLogName('audit-kan0-2026-11-20.log'), true);
+  assert.equal(isProtectedLogName('audit-qsen-admin-2026-11-20.log'), true);
+  assert.equal(isProtectedLogName(auditFileName('qsen', '2026-11-20')), true, "core's own name for a day file");
+  assert.equal(isProtectedLogName('kan0-2026-11-20.log'), false);
+  const entries = [
+    { name: 'audit-kan0-2026-11-19.log', size: 1, modified: '2026-11-19T10:00:00.000Z' },
+    { name: 'audit-kan0-2026-11-20.log', size: 1, modified: '2026-11-20T10:00:00.000Z' },
+  ];
+  assert.equal(logGroupOf('audit-kan0-2026-11-20.log'), 'audit-kan0');
+  assert.deepEqual(rotatedOf(entries, 'audit-kan0'), []);
+});
+
+test('line tail at the scan cap: from the first line start in reach, or the window marked partial', async () => {
+  const path = join(dir, 'cap-2026-11-20.log');
+  writeFileSync(path, `${'a'.repeat(100)}\n${'b'.repeat(300_000)}\n`);
+  const handle = await open(path);
+  try {
+    const size = statSync(path).size;
+    const partial = await findLineTail(handle, size, 2, 200_000);
+    assert.deepEqual(partial, { start: size - 200_000, end: size, partial: true, capped: true });
+    const reach = await findLineTail(handle, size, 5, 400_000);
+    assert.deepEqual(reach, { start: 0, end: size, partial: false }); // the whole file is in reach
+    const one = await findLineTail(handle, size, 1);
+    assert.deepEqual(one, { start: 101, end: size, partial: false });
+    assert.deepEqual(await findByteTail(handle, size, 1000), { start: size - 1000, end: size, partial: true });
+    assert.deepEqual(await findByteTail(handle, size, 0), { start: size, end: size, partial: false });
+  } finally {
+    await handle.close();
+  }
+});
+
+test('log locks: a truncation waits for a read in flight; a read waits for a pending truncation; a slow read is told to yield', async () => {
+  const lockDir = join(tmp.path, 'locks');
+  const settings = { truncateWaitMs: 2000, readersWaitMs: 1500, readWaitMs: 1500, readerYieldMs: 300, readSlots: 4, pollMs: 10 };
+  const read = await acquireReadSlot(lockDir, 'a.log', settings);
+  assert.ok(typeof read !== 'string');
+  let yielded = false;
+  read.yieldTo(() => { yielded = true; void read.release(); });
+  const started = Date.now();
+  const excluded = await excludeReaders(lockDir, 'a.log', settings);
+  assert.ok(excluded, 'the truncation got in once the read yielded');
+  assert.ok(yielded && Date.now() - started >= 250, 'only after the read was told to yield');
+  // While the truncation holds the file, a read waits and is refused in the end; another file is free.
+  assert.equal(await acquireReadSlot(lockDir, 'a.log', { ...settings, readWaitMs: 100 }), 'truncation-busy');
+  const other = await acquireReadSlot(lockDir, 'b.log', settings);
+  assert.ok(typeof other !== 'string');
+  await other.release();
+  const waiting = acquireReadSlot(lockDir, 'a.log', settings);
+  await new Promise((r) => setTimeout(r, 50));
+  await excluded.release();
+  const after = await waiting;
+  assert.ok(typeof after !== 'string', 'the read goes on once the truncation is done');
+  // All slots taken: the next read is refused at once, and a truncation cannot exclude them in time.
+  const slots = [after];
+  for (let i = 1; i < settings.readSlots; i++) {
+    const s = await acquireReadSlot(lockDir, 'a.log', settings);
+    assert.ok(typeof s !== 'string');
+    slots.push(s);
+  }
+  assert.equal(await acquireReadSlot(lockDir, 'a.log', settings), 'slots-full');
+  assert.equal(await excludeReaders(lockDir, 'a.log', { ...settings, readersWaitMs: 100 }), null);
+  await Promise.all(slots.map((s) => s.release()));
+  // The folder lock: one truncation at a time.
+  const first = await acquireTruncationLock(lockDir, settings);
+  assert.ok(first);
+  assert.equal(await acquireTruncationLock(lockDir, { ...settings, truncateWaitMs: 100 }), null);
+  await first.release();
 });

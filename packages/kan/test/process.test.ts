@@ -6,7 +6,7 @@ import { createServer, type Server } from 'node:http';
 import { join } from 'node:path';
 import { makeTempDir, waitFor } from '@qsen/testkit';
 import { ApiError } from '@qsen/core';
-import { LocalControl, SystemdControl, parseSystemctlShow, runFixedCommand, collapseFileHead, unitOf, fromLauncherStatus } from '../src/process/index.js';
+import { LocalControl, SystemdControl, parseSystemctlShow, runFixedCommand, unitOf, fromLauncherStatus } from '../src/process/index.js';
 import { lockAddress, tryLock, acquireLock } from '../src/watchdog/lock.js';
 
 const tmp = makeTempDir('kan-process-');
@@ -123,17 +123,6 @@ test('cmd: output is capped', async () => {
   const ls = await runFixedCommand('ls', { installDir: '/usr/share', maxBytes: 4096 });
   assert.equal(ls.truncated, true);
   assert.ok(ls.output.length <= 4096);
-});
-
-test('collapse-range: removes whole blocks from the head in place', async () => {
-  const file = join(tmp.path, 'collapse.bin');
-  const data = Buffer.alloc(3 * 4096);
-  for (let i = 0; i < data.length; i++) data[i] = i % 251;
-  writeFileSync(file, data);
-  assert.deepEqual(await collapseFileHead(file, 4096), { ok: true });
-  assert.deepEqual(readFileSync(file), data.subarray(4096));
-  const bad = await collapseFileHead(file, 100);
-  assert.equal(bad.ok, false);
 });
 
 test('lock: one holder at a time; freed by the kernel when the holder is SIGKILLed', async () => {

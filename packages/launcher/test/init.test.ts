@@ -1,10 +1,11 @@
 import { after, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import { createHash } from 'node:crypto';
-import { readdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
+import { mkdirSync, readdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
 import { join, relative } from 'node:path';
 import { ApiError, evaluateWindow, loadConfig } from '@qsen/core';
-import { makeTempDir } from '@qsen/testkit';
+import { describeCertificate, describeCrl } from '@qsen/pki';
+import { gencrlWithOpenssl, makeTempDir, requireTool } from '@qsen/testkit';
 import { initStateFolder, parsePortOverrides, resolveLocalPorts, STANDARD_PORTS } from '../src/state/init.js';
 
 function checksums(root: string): Map<string, string> {
@@ -65,6 +66,20 @@ describe('initStateFolder', () => {
     assert.deepEqual(report.created, []);
     for (const file of CONTRACT_FILES) assert.ok(report.kept.includes(file), `${file} reported as kept`);
     assert.deepEqual([...afterSums.entries()].sort(), [...before.entries()].sort());
+  });
+
+  it('keeps the revocations of a CRL made by openssl ca -gencrl (npm start / npm run init never un-revoke)', (t) => {
+    const openssl = requireTool('openssl');
+    if (typeof openssl !== 'string') return t.skip(openssl.skip);
+    const read = (rel: string): string => readFileSync(join(home, rel), 'utf8');
+    const platformSerial = describeCertificate(read('pki/clients/platform.crt')).serial;
+    const work = join(dir.path, 'openssl-ca');
+    mkdirSync(work);
+    writeFileSync(join(home, 'pki/crl.pem'), gencrlWithOpenssl(openssl, work, { certPem: read('pki/ca.crt'), keyPem: read('pki/ca.key') }, { revokedSerials: [platformSerial], crlNumber: 20 }));
+    initStateFolder({ home });
+    const crl = describeCrl(read('pki/crl.pem'));
+    assert.deepEqual(crl.revoked.map((r) => r.serial), [platformSerial]);
+    assert.ok((crl.crlNumber ?? 0) > 20, `CRL number ${String(crl.crlNumber)}`);
   });
 
   it('keeps an edited conf.toml as it is', () => {

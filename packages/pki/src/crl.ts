@@ -51,6 +51,11 @@ function rawSubjectOf(certPem: string): forge.asn1.Asn1 {
   return subject;
 }
 
+/** The DER bytes (binary string) of a certificate's subject Name, comparable with a CRL's `issuerDer`. */
+export function subjectDerOf(certPem: string): string {
+  return asn1.toDer(rawSubjectOf(certPem)).getBytes();
+}
+
 function extension(oid: string, value: forge.asn1.Asn1): forge.asn1.Asn1 {
   return asn1.create(U, T.SEQUENCE, true, [
     asn1.create(U, T.OID, false, asn1.oidToDer(oid).getBytes()),

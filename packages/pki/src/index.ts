@@ -14,10 +14,11 @@ export { normalizeSerial } from './serials.js';
 export { CLUSTER_PKI_FILES, clientFiles, roleFiles } from './cluster/paths.js';
 export { initClusterPki, stripLineEnd, LOOPBACK_HOSTS, SENEBI_AGENT_COMMON_NAME, SENEBI_AGENT_OU, type ClusterPkiOptions, type ClusterPkiReport } from './cluster/init.js';
 export {
-  revokeCertificate, renewCrl, listRevoked, readClusterCa, CRL_RENEW_BEFORE_DAYS,
+  revokeCertificate, renewCrl, listRevoked, readClusterCa, mergeRevocations, CRL_RENEW_BEFORE_DAYS, CRL_TAKES_EFFECT_WITHIN_S,
   type RevocationRecord, type RevocationRecordEntry, type RevokeResult,
 } from './cluster/revocation.js';
 export {
   issueClientIdentity, renewIdentity, parseRole, validateClientName,
   type IssueClientIdentityOptions, type IssuedClientIdentity, type RenewOptions, type RenewResult,
 } from './cluster/clients.js';
+export { readCertificateStructure, organizationalUnitsOf, OU_OID, type CertificateStructure, type NameAttribute } from './structure.js';

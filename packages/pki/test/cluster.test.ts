@@ -1,13 +1,13 @@
 import { describe, it, before, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { cpSync, readdirSync, readFileSync, statSync, unlinkSync, writeFileSync } from 'node:fs';
+import { cpSync, mkdirSync, readdirSync, readFileSync, statSync, unlinkSync, writeFileSync } from 'node:fs';
 import { join, relative } from 'node:path';
 import { createServer, connect } from 'node:tls';
 import type { AddressInfo } from 'node:net';
-import { requireTool, makeTempDir } from '@qsen/testkit';
+import { gencrlWithOpenssl, requireTool, makeTempDir } from '@qsen/testkit';
 import {
   initClusterPki, issueClientIdentity, revokeCertificate, renewIdentity, renewCrl, listRevoked, describeCertificate,
-  describeCrl, decryptPrivateKey, keyMatchesCertificate, PkiError, CLUSTER_PKI_FILES,
+  createCrl, describeCrl, decryptPrivateKey, keyMatchesCertificate, mergeRevocations, PkiError, CLUSTER_PKI_FILES,
 } from '../src/index.js';
 import { runOpenssl } from './openssl.js';
 
@@ -268,3 +268,95 @@ describe('client identities, revocation and renewal', () => {
     assert.throws(() => renewIdentity(home, 'nobody'), isCode('NOT_FOUND'));
   });
 });
+
+describe('no rebuild of the CRL drops a revocation', () => {
+  /** A state folder whose crl.pem was made by `openssl ca -gencrl` (CRL number 7), revoking the operator and a bare serial. */
+  function homeWithOpensslCrl(name: string, openssl: string): { home: string; operatorSerial: string } {
+    const home = freshHome(name);
+    const read = (rel: string): string => readFileSync(join(home, rel), 'utf8');
+    const operatorSerial = describeCertificate(read('pki/clients/operator.crt')).serial;
+    const work = join(tmp.path, `${name}-openssl`);
+    mkdirSync(work);
+    const crl = gencrlWithOpenssl(openssl, work, { certPem: read('pki/ca.crt'), keyPem: read('pki/ca.key') }, { revokedSerials: [operatorSerial, 'C0FFEE'], crlNumber: 7 });
+    writeFileSync(join(home, 'pki/crl.pem'), crl);
+    return { home, operatorSerial };
+  }
+
+  it('init keeps every revocation of a CRL made by openssl ca -gencrl, and its number only grows', (t) => {
+    const openssl = requireTool('openssl');
+    if (typeof openssl !== 'string') return t.skip(openssl.skip);
+    const { home, operatorSerial } = homeWithOpensslCrl('gencrl-init', openssl);
+    assert.equal(describeCrl(readFileSync(join(home, 'pki/crl.pem'), 'utf8')).crlNumber, 7);
+    initClusterPki(home); // what npm start / npm run init do
+    const crl = describeCrl(readFileSync(join(home, 'pki/crl.pem'), 'utf8'));
+    assert.deepEqual(crl.revoked.map((r) => r.serial).sort(), [operatorSerial, 'C0FFEE'].sort());
+    assert.equal(crl.crlNumber, 8);
+    assert.deepEqual(listRevoked(home).revoked.map((e) => e.serial).sort(), [operatorSerial, 'C0FFEE'].sort());
+    // openssl itself still refuses the operator with the rebuilt CRL.
+    const refused = runOpenssl(openssl, ['verify', '-CAfile', join(home, 'pki/ca.crt'), '-crl_check', '-CRLfile', join(home, 'pki/crl.pem'), join(home, 'pki/clients/operator.crt')]);
+    assert.notEqual(refused.status, 0);
+    assert.match(refused.stdout + refused.stderr, /certificate revoked/);
+    // A second init changes nothing.
+    const again = initClusterPki(home);
+    assert.ok(again.kept.includes(CLUSTER_PKI_FILES.crl));
+    assert.equal(describeCrl(readFileSync(join(home, 'pki/crl.pem'), 'utf8')).crlNumber, 8);
+  });
+
+  it('revoke and crl --renew over an openssl CRL keep its revocations beside the new one', (t) => {
+    const openssl = requireTool('openssl');
+    if (typeof openssl !== 'string') return t.skip(openssl.skip);
+    const { home, operatorSerial } = homeWithOpensslCrl('gencrl-revoke', openssl);
+    const again = revokeCertificate(home, operatorSerial);
+    assert.equal(again.alreadyRevoked, true, 'a serial the CRL lists is already revoked');
+    const result = revokeCertificate(home, readFileSync(join(home, 'pki/clients/auditor.crt'), 'utf8'));
+    assert.ok(result.crlNumber > 7);
+    const renewed = renewCrl(home);
+    assert.equal(renewed.crlNumber, result.crlNumber + 1);
+    const crl = describeCrl(readFileSync(join(home, 'pki/crl.pem'), 'utf8'));
+    assert.deepEqual(crl.revoked.map((r) => r.serial).sort(), [operatorSerial, 'C0FFEE', result.serial].sort());
+  });
+
+  it('a CRL of another CA is not merged, and its number is still exceeded', () => {
+    const home = freshHome('foreign-crl');
+    writeFileSync(join(home, 'pki/crl.pem'), foreignCrl());
+    initClusterPki(home);
+    const crl = describeCrl(readFileSync(join(home, 'pki/crl.pem'), 'utf8'));
+    assert.deepEqual(crl.revoked, []);
+    assert.equal(crl.crlNumber, 41);
+  });
+
+  it('mergeRevocations over 500 random record/CRL pairs: never loses a serial, never repeats one, never lowers the number', () => {
+    let state = 0x2545f491;
+    const next = (n: number): number => {
+      state = (Math.imul(state, 1103515245) + 12345) >>> 0;
+      return state % n;
+    };
+    const serial = (): string => ['0', '00', ''][next(3)] + (next(64) + 1).toString(16)[next(2) === 0 ? 'toUpperCase' : 'toLowerCase']();
+    for (let round = 0; round < 500; round += 1) {
+      const record = { crlNumber: next(20), revoked: Array.from({ length: next(6) }, () => ({ serial: serial().replace(/^0+/, '').toUpperCase() || '1', revokedAt: '2026-01-01T00:00:00.000Z' })) };
+      record.revoked = record.revoked.filter((e, i) => record.revoked.findIndex((o) => o.serial === e.serial) === i);
+      const crl = { crlNumber: next(3) === 0 ? undefined : next(20), revoked: Array.from({ length: next(6) }, () => ({ serial: serial(), revokedAt: new Date('2026-02-01T00:00:00Z') })) };
+      const merged = mergeRevocations(record, crl);
+      const canonical = (s: string): string => s.replace(/^0+/, '').toUpperCase() || '0';
+      const serials = merged.revoked.map((e) => canonical(e.serial));
+      assert.equal(new Set(serials).size, serials.length, 'no serial twice');
+      for (const e of [...record.revoked, ...crl.revoked]) assert.ok(serials.includes(canonical(e.serial)), `keeps ${e.serial}`);
+      assert.equal(merged.crlNumber, Math.max(record.crlNumber, crl.crlNumber ?? 0));
+      assert.deepEqual(merged.revoked.slice(0, record.revoked.length), record.revoked, 'the record keeps its entries and their order');
+    }
+  });
+
+  it('mergeRevocations: a union by serial, the record keeps its details, the larger number wins', () => {
+    const record = { crlNumber: 3, revoked: [{ serial: 'AB', revokedAt: '2026-01-01T00:00:00.000Z', subject: 'CN=a' }] };
+    const merged = mergeRevocations(record, { crlNumber: 9, revoked: [{ serial: '00ab', revokedAt: new Date('2026-02-01T00:00:00Z') }, { serial: 'CD', revokedAt: new Date('2026-02-01T00:00:00Z') }, { serial: 'cd', revokedAt: new Date('2026-02-01T00:00:00Z') }] });
+    assert.deepEqual(merged, { crlNumber: 9, revoked: [record.revoked[0], { serial: 'CD', revokedAt: '2026-02-01T00:00:00.000Z' }] });
+    assert.equal(mergeRevocations(record, { crlNumber: 1, revoked: [] }).crlNumber, 3);
+    assert.equal(mergeRevocations(record, undefined), record);
+  });
+});
+
+/** A CRL signed by the SENEBI simulator CA (another CA), number 40, revoking one serial. */
+function foreignCrl(): string {
+  const ca = { certPem: readFileSync(join(template, 'senebi/ca.crt'), 'utf8'), keyPem: readFileSync(join(template, 'senebi/ca.key'), 'utf8') };
+  return createCrl(ca, [{ serial: 'BADBAD', revokedAt: new Date() }], { crlNumber: 40 });
+}

@@ -5,7 +5,7 @@
 import type express from 'express';
 import type { Registry } from 'prom-client';
 import type winston from 'winston';
-import { buildMetricName, createApiApp, createPingCounter, getCaller, INTERNAL_PINGS_SUFFIX, type AuditAction, type Clock, type QsenConfig } from '@qsen/core';
+import { buildMetricName, createApiApp, createPingCounter, getCaller, INTERNAL_PINGS_SUFFIX, type Clock, type QsenConfig } from '@qsen/core';
 import type { AuditSink } from './audit/audit.js';
 import type { KillSwitch } from './killswitch/killswitch.js';
 import type { OrderDesk } from './orders/desk.js';
@@ -15,12 +15,6 @@ import { createOrderRoutes } from './routes/orders.js';
 import { createStatusRoutes } from './routes/status.js';
 import type { SenebiClient } from './senebi/client.js';
 import type { StatusSources } from './status/report.js';
-
-/** Internal paths (loopback peers, no client certificate). */
-export const QSEN_INTERNAL_PATHS = ['/qsen/v1/ping'] as const;
-
-/** The state-changing paths and their audit actions (refused from another site's page: 403 CROSS_SITE_REQUEST). */
-export const QSEN_STATE_CHANGES = { '/qsen/v1/sendOrder': 'sendOrder', '/qsen/v1/halt': 'halt', '/qsen/v1/resume': 'resume' } as const satisfies Record<string, AuditAction>;
 
 /** Everything the application needs. */
 export interface AppDeps {
@@ -41,13 +35,12 @@ export function createApp(deps: AppDeps): express.Express {
   const { config, clock } = deps;
   return createApiApp({
     logger: deps.logger,
-    internalPaths: QSEN_INTERNAL_PATHS,
-    stateChangingPaths: Object.keys(QSEN_STATE_CHANGES),
-    onStateChangeRefused: (req, path, code) => {
+    // The route table declares the state-changing routes (and their actions) and the internal ones.
+    onStateChangeRefused: (req, action, code) => {
       const caller = getCaller(req);
-      deps.audit.record({ action: QSEN_STATE_CHANGES[path as keyof typeof QSEN_STATE_CHANGES], subject: caller.subject ?? 'unknown', outcome: 'refused', code, requestId: caller.requestId });
+      deps.audit.record({ action, subject: caller.subject ?? 'unknown', outcome: 'refused', code, requestId: caller.requestId });
     },
-    onInternalRequest: createPingCounter(deps.registry, buildMetricName('qsen', INTERNAL_PINGS_SUFFIX), QSEN_INTERNAL_PATHS),
+    onInternalRequest: createPingCounter(deps.registry, buildMetricName('qsen', INTERNAL_PINGS_SUFFIX)),
     mount: (app) => {
       app.use(createOrderRoutes({ desk: deps.desk, senebi: deps.senebi, range: config.id_range, timezone: config.schedule.timezone, clock, audit: deps.audit }));
       app.use(createKillSwitchRoutes({ killSwitch: deps.killSwitch, clock, audit: deps.audit }));

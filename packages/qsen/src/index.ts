@@ -1,5 +1,5 @@
 // @qsen/qsen: the order node (docs/api.md §4). The process entry is dist/src/main.js.
-export { createApp, QSEN_INTERNAL_PATHS, type AppDeps } from './app.js';
+export { createApp, type AppDeps } from './app.js';
 export { startQsen, JOURNAL_FILE, type StartOptions, type QsenNode } from './node.js';
 export { qsenErrors, QsenStartupError, type QsenErrorCode, type StartupProblem } from './errors.js';
 export { createSenebiClient, type SenebiClient, type SenebiClientOptions, type SenebiOperation, type PlacedOrder } from './senebi/client.js';

@@ -51,7 +51,7 @@ async function main(): Promise<void> {
 
   let node;
   try {
-    node = await startQsen({ config, logger, audit, watchTlsFiles: true, version: readVersion() });
+    node = await startQsen({ config, logger, audit, version: readVersion() });
   } catch (err) {
     const message = err instanceof QsenStartupError ? err.message : err instanceof Error ? err.message : String(err);
     console.error(`qsen: cannot start: ${message}`);

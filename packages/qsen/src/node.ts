@@ -8,7 +8,7 @@ import { join } from 'node:path';
 import { readFileSync } from 'node:fs';
 import type { Registry } from 'prom-client';
 import type winston from 'winston';
-import { buildMetricName, createMetricsRegistry, createMtlsServer, createTlsMetrics, httpErrors, systemClock, TLS_REJECTED_CONNECTIONS_SUFFIX, type Clock, type MtlsServer, type QsenConfig } from '@qsen/core';
+import { buildMetricName, createMetricsRegistry, createMtlsServer, createTlsMetrics, httpErrors, openTrustStore, systemClock, TLS_REJECTED_CONNECTIONS_SUFFIX, type Clock, type MtlsServer, type QsenConfig } from '@qsen/core';
 import { createApp } from './app.js';
 import type { AuditSink } from './audit/audit.js';
 import { rejectionLabel } from './senebi/reasons.js';
@@ -36,7 +36,7 @@ export interface StartOptions {
   readonly port?: number;
   /** Address to listen on (default: config.server.listen). */
   readonly host?: string;
-  /** Watch the TLS files for changes (main passes true). */
+  /** Reload the TLS files when they change (default true: a revocation reaches every node within 2 s). */
   readonly watchTlsFiles?: boolean;
   readonly version?: string;
   readonly pid?: number;
@@ -165,6 +165,7 @@ export async function startQsen(options: StartOptions): Promise<QsenNode> {
   reconciling = () => desk.isReconciling();
   inFlight = () => desk.inFlightCount();
 
+  const trust = openTrustStore(config.tls, { logger, now: () => new Date(clock.now()) });
   const app = createApp({
     config,
     logger,
@@ -185,9 +186,10 @@ export async function startQsen(options: StartOptions): Promise<QsenNode> {
       inFlight: () => desk.inFlightCount(),
       journal: () => journal.figures(),
       version: options.version ?? '0.1.0',
+      tls: trust.status,
     },
   });
-  const server: MtlsServer = createMtlsServer({ tls: config.tls, app, logger, metrics: tlsMetrics, watchFiles: options.watchTlsFiles ?? false });
+  const server: MtlsServer = createMtlsServer({ trust, app, logger, metrics: tlsMetrics, watchFiles: options.watchTlsFiles ?? true });
   const port = await server.listen(options.port ?? config.server.qsen_port, options.host ?? config.server.listen);
   logger.info('qsen listening', { port, host: options.host ?? config.server.listen, pid });
 

@@ -5,6 +5,7 @@
 import { randomUUID } from 'node:crypto';
 import type { IncomingMessage } from 'node:http';
 import { isLoopbackAddress } from './loopback.js';
+import { decideConnection } from './decision.js';
 import { readConnectionFacts, readPeerIdentity } from './peer.js';
 
 /** The roles a client certificate's OU can carry. */
@@ -39,7 +40,8 @@ export function establishCaller(req: IncomingMessage): Caller {
   if (known) return known;
   const facts = readConnectionFacts(req.socket);
   const loopback = isLoopbackAddress(facts.remoteAddress);
-  const identity = facts.hasCertificate && facts.authorized && facts.clientAuthEku ? readPeerIdentity(req.socket) : undefined;
+  const decision = decideConnection(facts);
+  const identity = decision.accept && decision.certificate === 'valid' ? readPeerIdentity(req.socket) : undefined;
   const caller: Caller = { requestId: randomUUID(), loopback, certificate: identity ? 'valid' : 'absent' };
   if (identity) {
     caller.subject = identity.subject;

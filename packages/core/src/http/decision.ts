@@ -15,6 +15,8 @@ export interface ConnectionFacts {
   hasCertificate: boolean;
   /** The presented certificate's extended key usage includes clientAuth (1.3.6.1.5.5.7.3.2). */
   clientAuthEku: boolean;
+  /** The first rule of the client certificate policy (client-policy.ts) the certificate breaks, if any. */
+  policyViolation?: string | undefined;
   /** The peer's address as Node reports it. */
   remoteAddress: string | undefined;
 }
@@ -31,13 +33,23 @@ export const REASON_NO_CERTIFICATE = 'NO_CLIENT_CERTIFICATE';
 /** Reason code: a certificate OpenSSL did not authorize without saying why. */
 export const REASON_NOT_AUTHORIZED = 'CERT_NOT_AUTHORIZED';
 
+/**
+ * OpenSSL reasons that do not say what is wrong: OpenSSL 3 reports a certificate its security level
+ * refuses (a SHA-1 signature) as UNSPECIFIED. The policy's own reason replaces them.
+ */
+const VAGUE_REASONS: ReadonlySet<string> = new Set(['UNSPECIFIED', REASON_NOT_AUTHORIZED]);
+
 /** Decides whether a freshly handshaken connection may reach HTTP. */
 export function decideConnection(facts: ConnectionFacts): ConnectionDecision {
   const loopback = isLoopbackAddress(facts.remoteAddress);
   if (facts.hasCertificate) {
     // A presented certificate must be fully valid, from any address (loopback included).
-    if (!facts.authorized) return { accept: false, reason: facts.authorizationError || REASON_NOT_AUTHORIZED };
+    if (!facts.authorized) {
+      const openssl = facts.authorizationError || REASON_NOT_AUTHORIZED;
+      return { accept: false, reason: VAGUE_REASONS.has(openssl) && facts.policyViolation ? facts.policyViolation : openssl };
+    }
     if (!facts.clientAuthEku) return { accept: false, reason: REASON_NO_CLIENT_AUTH_EKU };
+    if (facts.policyViolation) return { accept: false, reason: facts.policyViolation };
     return { accept: true, certificate: 'valid', loopback };
   }
   if (loopback) return { accept: true, certificate: 'absent', loopback };

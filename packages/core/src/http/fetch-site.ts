@@ -4,7 +4,7 @@
  * restart_qsen (an `<img>`), post a form, or fetch. Browsers say where a request comes from
  * (`Sec-Fetch-Site`, `Origin`); curl, qsenctl and scripts send neither. A state-changing request
  * that a browser marks as coming from another site is refused with 403 CROSS_SITE_REQUEST
- * before any route runs. Requests without those headers pass unchanged.
+ * before its route's gate and handler run. Requests without those headers pass unchanged.
  */
 import type express from 'express';
 import { httpErrors } from '../errors/api-error.js';
@@ -21,22 +21,16 @@ export function crossSiteReason(headers: { readonly secFetchSite?: string | unde
   return undefined;
 }
 
-/** Normalises a path as express matches it (case-insensitive, trailing slash optional). */
-function normalise(path: string): string {
-  const lower = path.toLowerCase();
-  return lower.length > 1 && lower.endsWith('/') ? lower.slice(0, -1) : lower;
-}
-
 const one = (value: string | string[] | undefined): string | undefined => (Array.isArray(value) ? value.join(',') : value);
 
-/** The middleware refusing cross-site requests to `paths` (every method); `onRefused` logs them. */
-export function refuseCrossSiteRequests(paths: readonly string[], onRefused: (req: express.Request, res: express.Response, reason: string) => void): express.RequestHandler {
-  const guarded = new Set(paths.map(normalise));
-  return (req, res, next) => {
-    if (!guarded.has(normalise(req.path))) return next();
-    const reason = crossSiteReason({ secFetchSite: one(req.headers['sec-fetch-site']), origin: one(req.headers.origin), host: req.headers.host });
-    if (reason === undefined) return next();
-    onRefused(req, res, reason);
-    next(httpErrors.create('CROSS_SITE_REQUEST', undefined, { reason }));
-  };
+/**
+ * Throws 403 CROSS_SITE_REQUEST when a browser marks `req` as coming from another site; the
+ * reason goes into `res.locals.refusal`, so the request's access line tells it. The route table
+ * (defineRoute) calls it for every method of the paths it declares state-changing.
+ */
+export function refuseCrossSite(req: express.Request, res: express.Response): void {
+  const reason = crossSiteReason({ secFetchSite: one(req.headers['sec-fetch-site']), origin: one(req.headers.origin), host: req.headers.host });
+  if (reason === undefined) return;
+  (res.locals as { refusal?: string }).refusal = reason;
+  throw httpErrors.create('CROSS_SITE_REQUEST', undefined, { reason });
 }

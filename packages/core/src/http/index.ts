@@ -1,5 +1,6 @@
 export * from './loopback.js';
 export * from './decision.js';
+export * from './client-policy.js';
 export * from './tls-policy.js';
 export * from './peer.js';
 export * from './caller.js';
@@ -9,4 +10,6 @@ export * from './respond.js';
 export * from './routes.js';
 export * from './fetch-site.js';
 export * from './api-app.js';
+export * from './file-watch.js';
+export * from './trust-store.js';
 export * from './server.js';

@@ -7,13 +7,12 @@ import { Counter, type Registry } from 'prom-client';
 /** Suffix of the counter of internal pings answered (label `path`). */
 export const INTERNAL_PINGS_SUFFIX = 'internal_pings_total';
 
-/** Registers `<name>` in `registry` and returns the counting function createApiApp's onInternalRequest takes. */
-export function createPingCounter(registry: Registry, name: string, paths: readonly string[]): (path: string) => void {
+/**
+ * Registers `<name>` in `registry` and returns the counting function createApiApp's
+ * onInternalRequest takes. Its `path` label is the declared path of the internal route that
+ * answered (the route table's, never the letter case asked), so the label set is closed.
+ */
+export function createPingCounter(registry: Registry, name: string): (path: string) => void {
   const counter = new Counter({ name, help: 'internal loopback pings answered (not written to the access log)', labelNames: ['path'] as const, registers: [registry] });
-  const known = new Set(paths);
-  // The label is one of the declared internal paths (a closed set), whatever letter case was asked.
-  return (path) => {
-    const lower = path.toLowerCase().replace(/\/$/, '');
-    counter.inc({ path: known.has(lower) ? lower : 'other' });
-  };
+  return (path) => counter.inc({ path });
 }

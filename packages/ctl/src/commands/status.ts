@@ -25,6 +25,8 @@ export interface NodeReport {
   readonly window: string | null;
   readonly halted: boolean | null;
   readonly certDaysLeft: number | null;
+  /** The CRL number the node enforces (its status answer's tls.crlNumber). */
+  readonly crlNumber: number | null;
   readonly error: { code: string; message: string } | null;
 }
 
@@ -91,6 +93,7 @@ export function buildStatusReport(input: {
     window: windowText,
     halted,
     certDaysLeft: input.qsenCerts.ok ? nullable(asSmallNumber(asRecord(asRecord(input.qsenCerts.value)['server'])['daysLeft'])) : null,
+    crlNumber: nullable(asSmallNumber(asRecord(qsen?.['tls'])['crlNumber'])),
     error: failureOf(input.qsen),
   }];
   input.kans.forEach((outcome, i) => {
@@ -108,6 +111,7 @@ export function buildStatusReport(input: {
       window: null,
       halted: null,
       certDaysLeft: nullable(asSmallNumber(asRecord(asRecord(kan?.['certificates'])['server'])['daysLeft'])),
+      crlNumber: nullable(asSmallNumber(asRecord(kan?.['tls'])['crlNumber'])),
       error: failureOf(outcome),
     });
   });
@@ -125,15 +129,22 @@ export function describeClientCertificate(file: string, now: Date): StatusReport
   }
 }
 
+/** The CRL cell: the number, marked "(behind)" when another node already enforces a higher one. */
+function crlCell(crlNumber: number | null, highest: number): string {
+  if (crlNumber === null) return '-';
+  return crlNumber < highest ? `${crlNumber} (behind)` : String(crlNumber);
+}
+
 /** Renders the report as the status table plus two summary lines. */
 export function renderStatusReport(report: StatusReport): string {
   const yesNo = (b: boolean | null): string => (b === null ? '-' : b ? 'HALTED' : 'no');
+  const highestCrl = Math.max(0, ...report.nodes.map((n) => n.crlNumber ?? 0));
   const table = renderTable(
-    ['NODE', 'PORT', 'HEALTH', 'PID', 'UPTIME', 'RESTARTS', 'WINDOW', 'HALTED', 'CERT DAYS'],
+    ['NODE', 'PORT', 'HEALTH', 'PID', 'UPTIME', 'RESTARTS', 'WINDOW', 'HALTED', 'CERT DAYS', 'CRL'],
     report.nodes.map((n) => [
       n.node, String(n.port), n.health, n.pid === null ? '-' : String(n.pid), formatDuration(n.uptimeSeconds ?? undefined),
       n.restarts === null ? '-' : `${n.restarts}${n.crashLoop ? ' (crash loop)' : ''}`,
-      n.window ?? '-', yesNo(n.halted), n.certDaysLeft === null ? '-' : String(n.certDaysLeft),
+      n.window ?? '-', yesNo(n.halted), n.certDaysLeft === null ? '-' : String(n.certDaysLeft), crlCell(n.crlNumber, highestCrl),
     ]),
   );
   const lines = [table.trimEnd()];

@@ -1,11 +1,8 @@
 /** Every log of the folder as one gzip-compressed tar stream (memory flat whatever the sizes). */
 import type { Readable } from 'node:stream';
-import { listLogs } from './names.js';
 
-/** Streams a .tar.gz of the log folder's regular, visible files (names taken from its listing). */
-export async function streamLogArchive(dir: string): Promise<{ stream: Readable; files: string[] }> {
-  const files = (await listLogs(dir)).map((e) => e.name);
+/** Streams a .tar.gz of the given files of the log folder (names from its listing). */
+export async function streamLogArchive(dir: string, files: readonly string[]): Promise<Readable> {
   const { create } = await import('tar'); // loaded on first use: an idle kan does not carry it
-  const stream = create({ gzip: true, cwd: dir, portable: true, follow: false, noDirRecurse: true }, files) as unknown as Readable;
-  return { stream, files };
+  return create({ gzip: true, cwd: dir, portable: true, follow: false, noDirRecurse: true }, [...files]) as unknown as Readable;
 }

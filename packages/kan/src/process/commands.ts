@@ -1,7 +1,7 @@
 /**
- * The fixed diagnostic commands of /kan/v1/cmd/* and the collapse-range primitive of log
- * truncation: the only child processes a kan runs itself (fixed argument lists, no shell,
- * a timeout and an output cap).
+ * The fixed diagnostic commands of /kan/v1/cmd/*: with the collapse-range primitive of log
+ * truncation (logs/collapse.ts), the only child processes a kan runs itself (fixed argument
+ * lists, no shell, a timeout and an output cap).
  */
 import { kanErrors } from '../errors.js';
 
@@ -48,24 +48,4 @@ export async function runFixedCommand(command: FixedCommand, opts: { installDir:
   }
   // ls exits 1 for unreadable sub-folders: the listing is still worth returning.
   return { command: printable, exitCode: result.exitCode, output: String(result.stdout) + String(result.stderr), truncated: false, durationMs };
-}
-
-/** How a collapse-range attempt ended. */
-export type CollapseOutcome = { ok: true } | { ok: false; unsupported: boolean; message: string };
-
-/**
- * Removes the first `length` bytes of a file in place with `fallocate --collapse-range`
- * (offset 0; length a multiple of the file system block size). Appending writers keep their
- * O_APPEND position at the new end. `unsupported` is true when the file system cannot do it.
- */
-export async function collapseFileHead(file: string, length: number): Promise<CollapseOutcome> {
-  const { execa } = await import('execa');
-  const result = await execa('fallocate', ['--collapse-range', '--offset', '0', '--length', String(length), '--', file], {
-    reject: false, timeout: 30_000, stdin: 'ignore', env: { LC_ALL: 'C' },
-  });
-  if (result.exitCode === 0) return { ok: true };
-  const stderr = String(result.stderr);
-  // EOPNOTSUPP (tmpfs, ext3 without extents, many network file systems), as util-linux prints it.
-  const unsupported = /not supported/i.test(stderr);
-  return { ok: false, unsupported, message: stderr.trim().slice(0, 300) || (result.shortMessage ?? 'fallocate failed') };
 }

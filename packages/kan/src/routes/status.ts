@@ -1,6 +1,6 @@
 /** GET /kan/v1/status: this kan, its view of its peers and qsen, restart history and back-off, schedule, system figures, certificates. */
 import type express from 'express';
-import { defineRoute, evaluateWindow, sendJson, ROLES, type ScheduleConfig } from '@qsen/core';
+import { defineRoute, evaluateWindow, sendJson, ROLES, type ScheduleConfig, type TrustStatus } from '@qsen/core';
 import type { ProcessControl } from '../process/control.js';
 import type { Watchdog } from '../watchdog/watchdog.js';
 import { readAllHistory } from '../watchdog/history.js';
@@ -23,6 +23,8 @@ export interface StatusDeps {
   readonly schedule: ScheduleConfig;
   readonly folders: { logs: string; data: string };
   readonly certificates: Record<string, string>;
+  /** The TLS material in force (CRL number, revoked count, last reload error). */
+  readonly tls: () => TrustStatus;
 }
 
 const iso = (ms: number | null): string | null => (ms === null ? null : new Date(ms).toISOString());
@@ -67,6 +69,7 @@ export function mountStatusRoutes(app: express.Express, deps: StatusDeps): void 
           },
           system,
           certificates,
+          tls: deps.tls(),
         });
       },
     },

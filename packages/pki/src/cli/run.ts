@@ -7,7 +7,7 @@ import { describeCertificate } from '../describe.js';
 import { PkiError } from '../errors.js';
 import { initClusterPki } from '../cluster/init.js';
 import { issueClientIdentity, parseRole, renewIdentity, validateClientName } from '../cluster/clients.js';
-import { listRevoked, renewCrl, revokeCertificate } from '../cluster/revocation.js';
+import { CRL_TAKES_EFFECT_WITHIN_S, listRevoked, renewCrl, revokeCertificate } from '../cluster/revocation.js';
 import { MODES, readOptional, writeNewFile } from '../cluster/files.js';
 import { CLUSTER_PKI_FILES, clientFiles, resolveIn } from '../cluster/paths.js';
 import { formatCertificateInfo, formatCrlInfo, formatRevocationRecord } from './format.js';
@@ -133,7 +133,7 @@ function runCommand(command: string, values: Values, positionals: string[], io: 
       const result = revokeCertificate(homeDir, target, { now });
       io.stdout(result.alreadyRevoked
         ? `serial ${result.serial} was already revoked (CRL number ${result.crlNumber})\n`
-        : `revoked serial ${result.serial}; ${CLUSTER_PKI_FILES.crl} rewritten (CRL number ${result.crlNumber}); restart the nodes or let them reload the CRL\n`);
+        : `revoked serial ${result.serial}; ${CLUSTER_PKI_FILES.crl} rewritten (CRL number ${result.crlNumber}); in force on every node within ${CRL_TAKES_EFFECT_WITHIN_S} s (they watch the file, no restart); check with "qsenctl status" (CRL column)\n`);
       return EXIT.ok;
     }
     case 'renew': {

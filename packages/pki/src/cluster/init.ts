@@ -3,12 +3,11 @@ import { existsSync } from 'node:fs';
 import {
   createCa, issueClientCertificate, issueServerCertificate, isSignedBy, ROLES, type Identity,
 } from '../certificates.js';
-import { describeCrl } from '../crl.js';
 import { PkiError } from '../errors.js';
 import { decryptPrivateKey, encryptPrivateKey, keyMatchesCertificate } from '../keys.js';
 import { ensureDir, MODES, readOptional, writeNewFile } from './files.js';
 import { CLUSTER_PKI_FILES, roleFiles, resolveIn } from './paths.js';
-import { crlNeedsRewrite, readRevocationRecord, writeRevocationRecord, writeRevocationState, type RevocationRecord } from './revocation.js';
+import { crlNeedsRewrite, mergeRevocations, readCrlOf, readRevocationRecord, sameRecord, writeRevocationRecord, writeRevocationState } from './revocation.js';
 
 /** Options of `initClusterPki`. */
 export interface ClusterPkiOptions {
@@ -88,33 +87,21 @@ function ensureCa(t: Tracker, certRel: string, keyRel: string, commonName: strin
 
 function ensureRevocationState(t: Tracker, ca: Identity, now: Date): void {
   const existing = readRevocationRecord(t.home);
-  const crlText = readOptional(resolveIn(t.home, CLUSTER_PKI_FILES.crl));
-  let crlNumberInFile: number | undefined;
-  let record: RevocationRecord = existing ?? { crlNumber: 1, revoked: [] };
-  if (crlText !== undefined) {
-    try {
-      const info = describeCrl(crlText);
-      crlNumberInFile = info.crlNumber;
-      // Seed a missing record from the CRL that is there: a revocation is never lost.
-      if (!existing) record = { crlNumber: info.crlNumber ?? 1, revoked: info.revoked.map((r) => ({ serial: r.serial, revokedAt: r.revokedAt.toISOString() })) };
-    } catch {
-      crlNumberInFile = undefined;
-    }
-  }
-  if (!crlNeedsRewrite(t.home, record, now)) {
-    if (existing) {
-      t.report.kept.push(CLUSTER_PKI_FILES.revocations, CLUSTER_PKI_FILES.crl);
-    } else {
-      writeRevocationRecord(t.home, record);
-      t.report.created.push(CLUSTER_PKI_FILES.revocations);
-      t.report.kept.push(CLUSTER_PKI_FILES.crl);
-    }
+  // The record and the CRL on disk are merged: a revocation found in either (a CRL made by
+  // `openssl ca -gencrl`, a record edited by hand) is never lost, and the CRL number never goes down.
+  const record = mergeRevocations(existing ?? { crlNumber: 1, revoked: [] }, readCrlOf(t.home, ca));
+  if (crlNeedsRewrite(t.home, record, now)) {
+    writeRevocationState(t.home, ca, record, now);
+    t.report.created.push(CLUSTER_PKI_FILES.revocations, CLUSTER_PKI_FILES.crl);
     return;
   }
-  // A CRL is (re)written: missing, out of step with the record, or close to its nextUpdate. Its number only grows.
-  if (crlText !== undefined) record = { ...record, crlNumber: Math.max(record.crlNumber, crlNumberInFile ?? 0) + 1 };
-  writeRevocationState(t.home, ca, record, now);
-  t.report.created.push(CLUSTER_PKI_FILES.revocations, CLUSTER_PKI_FILES.crl);
+  if (existing !== undefined && sameRecord(existing, record)) {
+    t.report.kept.push(CLUSTER_PKI_FILES.revocations, CLUSTER_PKI_FILES.crl);
+    return;
+  }
+  writeRevocationRecord(t.home, record);
+  t.report.created.push(CLUSTER_PKI_FILES.revocations);
+  t.report.kept.push(CLUSTER_PKI_FILES.crl);
 }
 
 function ensurePassphrase(t: Tracker, agentKeyExists: boolean, chosen: string | undefined): string {

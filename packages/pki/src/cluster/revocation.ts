@@ -1,6 +1,6 @@
 import type { Identity } from '../certificates.js';
 import { isSignedBy } from '../certificates.js';
-import { createCrl, describeCrl, DEFAULT_CRL_NEXT_UPDATE_DAYS } from '../crl.js';
+import { createCrl, describeCrl, subjectDerOf, DEFAULT_CRL_NEXT_UPDATE_DAYS, type CrlInfo } from '../crl.js';
 import { describeCertificate } from '../describe.js';
 import { PkiError } from '../errors.js';
 import { normalizeSerial } from '../serials.js';
@@ -15,6 +15,12 @@ export interface RevocationRecord { crlNumber: number; revoked: RevocationRecord
 
 /** What `revokeCertificate` did. */
 export interface RevokeResult { serial: string; crlNumber: number; alreadyRevoked: boolean }
+
+/**
+ * The nodes' promise: a new CRL (or any other TLS file) is in force on every node within this many seconds
+ * of being written, without a restart (core's TLS file watch polls well inside it).
+ */
+export const CRL_TAKES_EFFECT_WITHIN_S = 2;
 
 /** A CRL is rewritten by `initClusterPki` / `renewCrl` when fewer than this many days are left before its nextUpdate. */
 export const CRL_RENEW_BEFORE_DAYS = 30;
@@ -56,27 +62,73 @@ export function writeRevocationRecord(home: string, record: RevocationRecord): v
   replaceFile(resolveIn(home, CLUSTER_PKI_FILES.revocations), formatRecord(record), MODES.publicFile);
 }
 
-/** Writes the record, then a CRL made from it (numbered with the record's crlNumber). */
-export function writeRevocationState(home: string, ca: Identity, record: RevocationRecord, now: Date): void {
-  writeRevocationRecord(home, record);
-  const crl = createCrl(ca, record.revoked.map((e) => ({ serial: e.serial, revokedAt: new Date(e.revokedAt) })), {
-    crlNumber: record.crlNumber, nextUpdateDays: DEFAULT_CRL_NEXT_UPDATE_DAYS, now,
-  });
-  replaceFile(resolveIn(home, CLUSTER_PKI_FILES.crl), crl, MODES.publicFile);
+/** The CRL file of a state folder as read back, or undefined when it is missing or unreadable. */
+export function readCurrentCrl(home: string): CrlInfo | undefined {
+  const text = readOptional(resolveIn(home, CLUSTER_PKI_FILES.crl));
+  if (text === undefined) return undefined;
+  try {
+    return describeCrl(text);
+  } catch {
+    return undefined;
+  }
 }
 
-/** True when the CRL file is missing, unreadable, out of step with the record, or close to its nextUpdate. */
+/**
+ * The union of the record and a CRL (pure): every serial revoked by either stays revoked, the record's
+ * entries keep their details, and the CRL number is the larger of the two. A CRL made by other tools
+ * (`openssl ca -gencrl`) is therefore never un-revoked by a rebuild from the record.
+ */
+export function mergeRevocations(record: RevocationRecord, crl: Pick<CrlInfo, 'crlNumber' | 'revoked'> | undefined): RevocationRecord {
+  if (crl === undefined) return record;
+  const known = new Set(record.revoked.map((e) => normalizeSerial(e.serial)));
+  const added = crl.revoked
+    .filter((r) => !known.has(normalizeSerial(r.serial)))
+    .map((r) => ({ serial: normalizeSerial(r.serial), revokedAt: r.revokedAt.toISOString() }));
+  // One serial listed twice in the CRL is recorded once.
+  const unique = added.filter((e, i) => added.findIndex((o) => o.serial === e.serial) === i);
+  return { crlNumber: Math.max(record.crlNumber, crl.crlNumber ?? 0), revoked: [...record.revoked, ...unique] };
+}
+
+/** The state folder's CRL when it is readable and issued under the CA's name (a CRL of another CA is never merged). */
+export function readCrlOf(home: string, ca: Identity): CrlInfo | undefined {
+  const crl = readCurrentCrl(home);
+  return crl !== undefined && crl.issuerDer === subjectDerOf(ca.certPem) ? crl : undefined;
+}
+
+/** True when two records hold the same number and the same serials in the same order. */
+export function sameRecord(a: RevocationRecord, b: RevocationRecord): boolean {
+  return a.crlNumber === b.crlNumber && a.revoked.length === b.revoked.length && a.revoked.every((e, i) => e.serial === b.revoked[i]?.serial);
+}
+
+/**
+ * Writes the record and a CRL made from it, after merging in every revocation of the CRL already on disk
+ * (when it is this CA's). The CRL number written is above the one on disk and at least the record's: it
+ * never goes down. Returns the record as written.
+ */
+export function writeRevocationState(home: string, ca: Identity, record: RevocationRecord, now: Date): RevocationRecord {
+  const onDisk = readCurrentCrl(home);
+  const merged = mergeRevocations(record, readCrlOf(home, ca));
+  const written: RevocationRecord = { ...merged, crlNumber: Math.max(record.crlNumber, (onDisk?.crlNumber ?? 0) + 1) };
+  writeRevocationRecord(home, written);
+  const crl = createCrl(ca, written.revoked.map((e) => ({ serial: e.serial, revokedAt: new Date(e.revokedAt) })), {
+    crlNumber: written.crlNumber, nextUpdateDays: DEFAULT_CRL_NEXT_UPDATE_DAYS, now,
+  });
+  replaceFile(resolveIn(home, CLUSTER_PKI_FILES.crl), crl, MODES.publicFile);
+  return written;
+}
+
+/**
+ * True when the CRL file is missing, unreadable, out of step with the record (another number, or a serial
+ * of the record it does not list), or close to its nextUpdate.
+ */
 export function crlNeedsRewrite(home: string, record: RevocationRecord, now: Date): boolean {
-  const text = readOptional(resolveIn(home, CLUSTER_PKI_FILES.crl));
-  if (text === undefined) return true;
-  try {
-    const info = describeCrl(text);
-    if (info.crlNumber !== record.crlNumber) return true;
-    if (!info.nextUpdate) return true;
-    return info.nextUpdate.getTime() - now.getTime() < CRL_RENEW_BEFORE_DAYS * DAY_MS;
-  } catch {
-    return true;
-  }
+  const info = readCurrentCrl(home);
+  if (info === undefined) return true;
+  if (info.crlNumber !== record.crlNumber) return true;
+  const listed = new Set(info.revoked.map((r) => normalizeSerial(r.serial)));
+  if (record.revoked.some((e) => !listed.has(normalizeSerial(e.serial)))) return true;
+  if (!info.nextUpdate) return true;
+  return info.nextUpdate.getTime() - now.getTime() < CRL_RENEW_BEFORE_DAYS * DAY_MS;
 }
 
 /** Reads the cluster CA (certificate and key) of a state folder. */
@@ -105,13 +157,14 @@ export function revokeCertificate(home: string, certPemOrSerial: string, opts: {
     entry = { serial: normalizeSerial(certPemOrSerial), revokedAt: now.toISOString() };
   }
   const record = readRevocationRecord(home) ?? { crlNumber: 0, revoked: [] };
-  if (record.revoked.some((e) => normalizeSerial(e.serial) === entry.serial)) {
-    if (crlNeedsRewrite(home, record, now)) writeRevocationState(home, ca, record, now);
-    return { serial: entry.serial, crlNumber: record.crlNumber, alreadyRevoked: true };
+  const merged = mergeRevocations(record, readCrlOf(home, ca));
+  if (merged.revoked.some((e) => normalizeSerial(e.serial) === entry.serial)) {
+    if (crlNeedsRewrite(home, merged, now)) return { serial: entry.serial, crlNumber: writeRevocationState(home, ca, merged, now).crlNumber, alreadyRevoked: true };
+    if (!sameRecord(merged, record)) writeRevocationRecord(home, merged);
+    return { serial: entry.serial, crlNumber: merged.crlNumber, alreadyRevoked: true };
   }
-  const next: RevocationRecord = { crlNumber: record.crlNumber + 1, revoked: [...record.revoked, entry] };
-  writeRevocationState(home, ca, next, now);
-  return { serial: entry.serial, crlNumber: next.crlNumber, alreadyRevoked: false };
+  const written = writeRevocationState(home, ca, { crlNumber: record.crlNumber + 1, revoked: [...record.revoked, entry] }, now);
+  return { serial: entry.serial, crlNumber: written.crlNumber, alreadyRevoked: false };
 }
 
 /** Rewrites `pki/crl.pem` with the next CRL number and a fresh nextUpdate (run it before the CRL expires). */
@@ -119,9 +172,8 @@ export function renewCrl(home: string, opts: { now?: Date } = {}): { crlNumber: 
   const now = opts.now ?? new Date();
   const ca = readClusterCa(home);
   const record = readRevocationRecord(home) ?? { crlNumber: 0, revoked: [] };
-  const next = { ...record, crlNumber: record.crlNumber + 1 };
-  writeRevocationState(home, ca, next, now);
-  return { crlNumber: next.crlNumber, nextUpdate: new Date(now.getTime() + DEFAULT_CRL_NEXT_UPDATE_DAYS * DAY_MS).toISOString() };
+  const written = writeRevocationState(home, ca, { ...record, crlNumber: record.crlNumber + 1 }, now);
+  return { crlNumber: written.crlNumber, nextUpdate: new Date(now.getTime() + DEFAULT_CRL_NEXT_UPDATE_DAYS * DAY_MS).toISOString() };
 }
 
 /** Lists the revoked certificates of a state folder (empty when nothing was revoked). */

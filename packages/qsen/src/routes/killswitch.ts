@@ -37,7 +37,7 @@ export function createKillSwitchRoutes(deps: KillSwitchRoutesDeps): express.Rout
         sendJson(res, state);
       },
     },
-  });
+  }, { stateChange: 'halt' });
   defineRoute(router, '/qsen/v1/resume', {
     POST: {
       roles: ['operator'],
@@ -49,6 +49,6 @@ export function createKillSwitchRoutes(deps: KillSwitchRoutesDeps): express.Rout
         sendJson(res, state);
       },
     },
-  });
+  }, { stateChange: 'resume' });
   return router;
 }

@@ -76,7 +76,7 @@ export function createOrderRoutes(deps: OrderRoutesDeps): express.Router {
         sendJson(res, { order: fenceOrderAnswer(result.order, deps.range) });
       },
     },
-  });
+  }, { stateChange: 'sendOrder' });
   defineRoute(router, '/qsen/v1/getBilateralOrders', {
     POST: {
       roles: ['platform', 'operator', 'auditor'],

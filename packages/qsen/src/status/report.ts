@@ -1,8 +1,8 @@
 /**
  * The body of GET /qsen/v1/status: SENEBI call figures, order outcomes, uptime, kill switch,
- * reconciliation, journal, and the trading window now and its next change.
+ * reconciliation, journal, the trading window now and its next change, and the TLS material in force.
  */
-import { evaluateWindow, type QsenConfig } from '@qsen/core';
+import { evaluateWindow, type QsenConfig, type TrustStatus } from '@qsen/core';
 import type { JournalFigures } from '../journal/journal.js';
 import type { KillSwitchState } from '../killswitch/killswitch.js';
 import type { OrderFigures, SenebiFigures } from './figures.js';
@@ -18,6 +18,8 @@ export interface StatusSources {
   readonly inFlight: () => number;
   readonly journal: () => JournalFigures;
   readonly version: string;
+  /** The TLS material this node enforces (CRL number, revoked count, last reload error). */
+  readonly tls: () => TrustStatus;
 }
 
 /** Builds the status body at the instant nowMs. */
@@ -46,5 +48,6 @@ export function buildStatus(sources: StatusSources, nowMs: number, pid: number):
     orders: { ...sources.orderFigures.snapshot(), inFlight: sources.inFlight() },
     senebi: { url: config.senebi.url, operations: sources.senebiFigures.snapshot() },
     journal: sources.journal(),
+    tls: sources.tls(),
   };
 }

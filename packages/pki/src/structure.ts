@@ -1,0 +1,122 @@
+/**
+ * The parts of a certificate's structure that Node's X509Certificate does not expose: the subject's
+ * RDN sets as encoded (a multi-valued RDN such as `CN=x+OU=operator` stays one set of two
+ * attributes) and the signature algorithm with its hash. Any key type is fine: the public key is not read.
+ */
+import forge from 'node-forge';
+import { PkiError } from './errors.js';
+
+const { asn1 } = forge;
+
+/** One attribute of a subject RDN. */
+export interface NameAttribute {
+  /** The attribute's OID, e.g. 2.5.4.11 for OU. */
+  readonly oid: string;
+  /** The short name when forge knows it ("CN", "OU", "O", ...), else the OID. */
+  readonly type: string;
+  /** The value as text (UTF-8 decoded where it is a UTF8String). */
+  readonly value: string;
+}
+
+/** What `readCertificateStructure` returns. */
+export interface CertificateStructure {
+  /** The subject's RDNs in encoded order; each RDN is a set of one or more attributes. */
+  readonly subject: ReadonlyArray<readonly NameAttribute[]>;
+  /** The outer signature algorithm's OID (e.g. 1.2.840.113549.1.1.11 sha256WithRSAEncryption). */
+  readonly signatureAlgorithmOid: string;
+  /** The hash behind that signature ("sha1", "sha256", ..., "none" for Ed25519/Ed448), or "unknown". */
+  readonly signatureHash: string;
+}
+
+/** OID of the subject OU attribute. */
+export const OU_OID = '2.5.4.11';
+
+const SIGNATURE_HASHES: Readonly<Record<string, string>> = {
+  '1.2.840.113549.1.1.4': 'md5', // md5WithRSAEncryption
+  '1.2.840.113549.1.1.5': 'sha1', // sha1WithRSAEncryption
+  '1.2.840.113549.1.1.14': 'sha224',
+  '1.2.840.113549.1.1.11': 'sha256',
+  '1.2.840.113549.1.1.12': 'sha384',
+  '1.2.840.113549.1.1.13': 'sha512',
+  '1.2.840.10045.4.1': 'sha1', // ecdsa-with-SHA1
+  '1.2.840.10045.4.3.1': 'sha224',
+  '1.2.840.10045.4.3.2': 'sha256',
+  '1.2.840.10045.4.3.3': 'sha384',
+  '1.2.840.10045.4.3.4': 'sha512',
+  '1.2.840.10040.4.3': 'sha1', // dsa-with-SHA1
+  '2.16.840.1.101.3.4.3.2': 'sha256', // dsa-with-SHA256
+  '1.3.101.112': 'none', // Ed25519
+  '1.3.101.113': 'none', // Ed448
+};
+
+const HASH_OIDS: Readonly<Record<string, string>> = {
+  '1.3.14.3.2.26': 'sha1',
+  '2.16.840.1.101.3.4.2.4': 'sha224',
+  '2.16.840.1.101.3.4.2.1': 'sha256',
+  '2.16.840.1.101.3.4.2.2': 'sha384',
+  '2.16.840.1.101.3.4.2.3': 'sha512',
+};
+
+const SHORT_NAMES: Readonly<Record<string, string>> = {
+  '2.5.4.3': 'CN', [OU_OID]: 'OU', '2.5.4.10': 'O', '2.5.4.7': 'L', '2.5.4.8': 'ST', '2.5.4.6': 'C',
+};
+
+const RSASSA_PSS_OID = '1.2.840.113549.1.1.10';
+
+function children(node: forge.asn1.Asn1 | undefined): forge.asn1.Asn1[] {
+  return node && Array.isArray(node.value) ? node.value : [];
+}
+
+function oidOf(node: forge.asn1.Asn1 | undefined): string {
+  if (!node || node.type !== asn1.Type.OID || typeof node.value !== 'string') throw new Error('expected an OID');
+  return asn1.derToOid(node.value);
+}
+
+function textOf(node: forge.asn1.Asn1 | undefined): string {
+  if (!node || typeof node.value !== 'string') return '';
+  if (node.type === asn1.Type.UTF8) {
+    try {
+      return forge.util.decodeUtf8(node.value);
+    } catch {
+      return node.value;
+    }
+  }
+  return node.value;
+}
+
+/** The hash of RSASSA-PSS parameters: [0] hashAlgorithm, SHA-1 when absent (RFC 4055). */
+function pssHash(params: forge.asn1.Asn1 | undefined): string {
+  const hashField = children(params).find((n) => n.tagClass === asn1.Class.CONTEXT_SPECIFIC && n.type === 0);
+  if (hashField === undefined) return 'sha1';
+  const algorithm = children(hashField)[0];
+  return HASH_OIDS[oidOf(children(algorithm)[0])] ?? 'unknown';
+}
+
+/** Reads the subject RDNs and signature algorithm of a DER certificate; INVALID_CERTIFICATE when it is not one. */
+export function readCertificateStructure(der: Uint8Array): CertificateStructure {
+  try {
+    const root = asn1.fromDer(forge.util.createBuffer(Buffer.from(der).toString('binary')));
+    const [tbs, signatureAlgorithm] = children(root);
+    const fields = children(tbs);
+    const offset = fields[0]?.tagClass === asn1.Class.CONTEXT_SPECIFIC ? 1 : 0;
+    const subjectNode = fields[offset + 4];
+    if (!subjectNode || !signatureAlgorithm) throw new Error('truncated certificate');
+    const subject = children(subjectNode).map((rdn) => children(rdn).map((attribute): NameAttribute => {
+      const [typeNode, valueNode] = children(attribute);
+      const oid = oidOf(typeNode);
+      const known = forge.pki.oids[oid];
+      return { oid, type: SHORT_NAMES[oid] ?? (typeof known === 'string' ? known : oid), value: textOf(valueNode) };
+    }));
+    const [algorithmOidNode, params] = children(signatureAlgorithm);
+    const signatureAlgorithmOid = oidOf(algorithmOidNode);
+    const signatureHash = signatureAlgorithmOid === RSASSA_PSS_OID ? pssHash(params) : SIGNATURE_HASHES[signatureAlgorithmOid] ?? 'unknown';
+    return { subject, signatureAlgorithmOid, signatureHash };
+  } catch (err) {
+    throw new PkiError('INVALID_CERTIFICATE', 'the bytes are not a readable X.509 certificate', { cause: err });
+  }
+}
+
+/** Every OU of a subject, across all RDNs, multi-valued ones included. */
+export function organizationalUnitsOf(structure: CertificateStructure): string[] {
+  return structure.subject.flat().filter((attribute) => attribute.oid === OU_OID).map((attribute) => attribute.value);
+}
