@@ -1,16 +1,19 @@
 #!/usr/bin/env bash
 # QSen installer for a Debian server (see docs/deployment.md).
 #
-# Run as root from a checkout of the repository:
+# Run as root from an unpacked release bundle (made by `npm run release`, no network and no
+# Node.js needed on the server) or from a built checkout of the repository:
+#   qsen-VERSION-linux-x64/deploy/install.sh [options]
 #   deploy/install.sh [options]
 # or, to render everything into a staging folder without touching the system:
 #   deploy/install.sh --root DIR [options]
 #
 # Steps, in order (each one is skipped when its result is already in place, so a second run
 # changes nothing; existing keys and /etc/qsen/conf.toml are never replaced):
-#   1. check the platform (Linux, root, Node >= 20, Debian tools);
-#   2. build the software in the checkout and install it as /opt/qsen/releases/<version>,
-#      pointing /opt/qsen/current at it (the previous release stays for rollback);
+#   1. check the platform (Linux, root, Debian tools) and the software: a bundle's files against
+#      its SHA256SUMS and its Node.js against RELEASE, or a checkout's Node >= 20 and npm;
+#   2. install the bundle (or build the checkout) as /opt/qsen/releases/<name>, pointing
+#      /opt/qsen/current at it (the previous release stays for rollback);
 #   3. create the system user qsen and the folders /etc/qsen, /var/log/qsen, /var/lib/qsen;
 #      bind node_exporter to 127.0.0.1:9100 (/etc/default/prometheus-node-exporter), then
 #      install polkitd, nftables and prometheus-node-exporter when absent;
@@ -46,6 +49,10 @@ TIMEZONE=America/Argentina/Buenos_Aires
 SENEBI_URL=https://senebi.example:443
 SENEBI_CA=""
 SENEBI_ADDRESSES=()
+API_NETWORKS=()    # sources allowed on 8443-8446 (--platform-network, --operator-network)
+ADMIN_NETWORKS=()  # sources allowed on 52022 (--admin-network)
+ANY_SOURCE=no
+SSH_RATE=10        # new SSH connections a minute per source
 HOST_NAMES=()
 CONF_OPTIONS=()  # the options given that only shape a new conf.toml
 BYMA_CERT=""
@@ -53,7 +60,9 @@ BYMA_KEY=""
 BYMA_KEY_PASSPHRASE_FILE="-"
 
 # Filled while running.
-NODE_BIN=""
+BUNDLE=no      # yes when SOURCE_DIR is a release bundle (RELEASE, SHA256SUMS, node/bin/node)
+NODE_BIN=""    # the node this script runs the release's tools with
+UNIT_NODE=""   # the node the units and qsen-admin run
 RELEASE_DIR=""
 INCOMING=""
 RELEASE_CHANGED=no
@@ -83,6 +92,16 @@ Usage: deploy/install.sh [options]
                                   (with --byma-cert and --byma-key)
   --senebi-address IP             an address of SENEBI the firewall lets qsen reach on 443
                                   (repeatable; default: as installed before, else resolved)
+  --platform-network CIDR         a network of the trading platform allowed to connect to
+                                  8443-8446 (repeatable, IPv4 or IPv6; with
+                                  --operator-network: only these may; default: as installed
+                                  before, else every source, with a warning)
+  --operator-network CIDR         a network of the operators allowed on 8443-8446 (same)
+  --admin-network CIDR            a network allowed to connect to SSH on 52022 (repeatable;
+                                  default: as installed before, else every source, warned)
+  --any-source                    forget the networks installed before: every source may
+                                  connect again (unless new ones are given)
+  --ssh-rate N                    new SSH connections a minute one source may open (default 10)
   --byma-cert FILE                the agent's certificate registered at BYMA
   --byma-key FILE                 its private key (stored encrypted with a new passphrase)
   --byma-key-passphrase-file FILE passphrase of --byma-key when that file is encrypted
@@ -121,6 +140,10 @@ parse_args() {
       --senebi-url) SENEBI_URL=${2:?--senebi-url needs a URL}; CONF_OPTIONS+=("$1"); shift ;;
       --senebi-ca) SENEBI_CA=$(realpath "${2:?--senebi-ca needs a file}"); shift ;;
       --senebi-address) SENEBI_ADDRESSES+=("${2:?--senebi-address needs an IP address}"); shift ;;
+      --platform-network | --operator-network) API_NETWORKS+=("${2:?$1 needs a network (CIDR)}"); shift ;;
+      --admin-network) ADMIN_NETWORKS+=("${2:?--admin-network needs a network (CIDR)}"); shift ;;
+      --any-source) ANY_SOURCE=yes ;;
+      --ssh-rate) SSH_RATE=${2:?--ssh-rate needs a number}; shift ;;
       --byma-cert) BYMA_CERT=$(realpath "${2:?--byma-cert needs a file}"); shift ;;
       --byma-key) BYMA_KEY=$(realpath "${2:?--byma-key needs a file}"); shift ;;
       --byma-key-passphrase-file) BYMA_KEY_PASSPHRASE_FILE=$(realpath "${2:?--byma-key-passphrase-file needs a file}"); shift ;;
@@ -130,6 +153,7 @@ parse_args() {
     shift
   done
   [[ $ROOT != / ]] || ROOT=""
+  if [[ -f $SOURCE_DIR/RELEASE && -f $SOURCE_DIR/SHA256SUMS ]]; then BUNDLE=yes; fi
   # Values that end up in conf.toml are checked here, so no option can inject TOML.
   [[ $ID_MIN =~ ^[0-9]{1,20}$ ]] || die "--id-min must be a decimal unsigned 64-bit id: $ID_MIN"
   [[ $ID_MAX =~ ^[0-9]{1,20}$ ]] || die "--id-max must be a decimal unsigned 64-bit id: $ID_MAX"
@@ -145,10 +169,29 @@ parse_args() {
   for address in "${SENEBI_ADDRESSES[@]}"; do
     [[ $address =~ ^[0-9A-Fa-f.:]+$ ]] || die "--senebi-address is not an IP address: $address"
   done
+  for address in "${API_NETWORKS[@]}" "${ADMIN_NETWORKS[@]}"; do
+    is_network "$address" || die "not an IPv4 or IPv6 network (ADDRESS or ADDRESS/PREFIX): $address"
+  done
+  [[ $SSH_RATE =~ ^[1-9][0-9]{0,3}$ ]] || die "--ssh-rate must be a number of connections a minute (1-9999): $SSH_RATE"
   if [[ -n $BYMA_CERT || -n $BYMA_KEY || -n $SENEBI_CA ]]; then
     [[ -f $BYMA_CERT && -f $BYMA_KEY && -f $SENEBI_CA ]] ||
       die "--byma-cert, --byma-key and --senebi-ca go together and must be readable files"
   fi
+}
+
+# True when the argument is an IPv4 or IPv6 address, optionally with a prefix length.
+is_network() {
+  local address=${1%/*} prefix="" max octet
+  if [[ $1 == */* ]]; then prefix=${1#*/}; fi
+  if [[ $address =~ ^[0-9]{1,3}(\.[0-9]{1,3}){3}$ ]]; then
+    for octet in ${address//./ }; do ((10#$octet <= 255)) || return 1; done
+    max=32
+  elif [[ $address == *:* && $address =~ ^[0-9A-Fa-f:.]+$ ]]; then
+    max=128
+  else
+    return 1
+  fi
+  [[ -z $prefix ]] || { [[ $prefix =~ ^[0-9]{1,3}$ ]] && ((10#$prefix <= max)); }
 }
 
 # 1. Platform ------------------------------------------------------------------------------
@@ -159,8 +202,44 @@ check_platform() {
   if ! staged && ((EUID != 0)); then
     die "run as root (sudo deploy/install.sh ...), or stage with --root DIR"
   fi
+  local tool
+  for tool in openssl sha256sum; do
+    command -v "$tool" >/dev/null || missing+=("$tool")
+  done
+  if [[ $BUNDLE == yes ]]; then
+    verify_bundle
+  else
+    find_system_node
+    command -v npm >/dev/null || missing+=(npm)
+  fi
+  if ! staged; then
+    for tool in systemctl apt-get dpkg-query useradd ss; do
+      command -v "$tool" >/dev/null || missing+=("$tool")
+    done
+  fi
+  ((${#missing[@]} == 0)) || die "missing tools: ${missing[*]} (Debian: apt-get install openssl iproute2 passwd; npm comes with Node.js)"
+  log "platform: Linux, node $("$NODE_BIN" --version) at $NODE_BIN${ROOT:+, staging into $ROOT}"
+}
+
+# Checks a release bundle before anything is installed: every file against SHA256SUMS (a
+# truncated copy or a changed file stops here), its Node.js against RELEASE's node_sha256.
+verify_bundle() {
+  local expected actual
+  (cd "$SOURCE_DIR" && sha256sum --check --quiet --strict SHA256SUMS) ||
+    die "the release bundle in $SOURCE_DIR does not match its SHA256SUMS: copy it again and check its .sha256"
+  expected=$(sed -n 's/^node_sha256=//p' "$SOURCE_DIR/RELEASE")
+  actual=$(sha256sum "$SOURCE_DIR/node/bin/node" | cut -d' ' -f1)
+  [[ -n $expected && $actual == "$expected" ]] || die "node/bin/node is not the runtime RELEASE names (sha256 $actual)"
+  NODE_BIN=$SOURCE_DIR/node/bin/node
+  UNIT_NODE=/opt/qsen/current/node/bin/node
+  "$NODE_BIN" --version >/dev/null || die "the bundle's node/bin/node does not run on this server"
+  log "bundle: $(sed -n 's/^name=//p' "$SOURCE_DIR/RELEASE"), every file matches SHA256SUMS, Node.js $("$NODE_BIN" --version) (sha256 ${actual:0:16}...)"
+}
+
+# Finds the system's Node.js >= 20 for an install from a checkout.
+find_system_node() {
   NODE_BIN=$(command -v node || true)
-  [[ -n $NODE_BIN ]] || die "Node.js >= 20 is required and 'node' is not on PATH (see docs/deployment.md)"
+  [[ -n $NODE_BIN ]] || die "Node.js >= 20 is required and 'node' is not on PATH (install from a release bundle instead: docs/deployment.md)"
   local major
   major=$("$NODE_BIN" -p 'process.versions.node.split(".")[0]')
   ((major >= 20)) || die "Node.js >= 20 is required, $NODE_BIN is $("$NODE_BIN" --version)"
@@ -169,17 +248,7 @@ check_platform() {
       local problem="node must be installed system-wide: the units cannot see $NODE_BIN (ProtectHome, PrivateTmp)"
       if staged; then warn "$problem"; else die "$problem"; fi ;;
   esac
-  local tool
-  for tool in npm openssl sha256sum; do
-    command -v "$tool" >/dev/null || missing+=("$tool")
-  done
-  if ! staged; then
-    for tool in systemctl apt-get dpkg-query useradd ss; do
-      command -v "$tool" >/dev/null || missing+=("$tool")
-    done
-  fi
-  ((${#missing[@]} == 0)) || die "missing tools: ${missing[*]} (Debian: apt-get install openssl iproute2 passwd; npm comes with Node.js)"
-  log "platform: Linux, node $("$NODE_BIN" --version) at $NODE_BIN${ROOT:+, staging into $ROOT}"
+  UNIT_NODE=$NODE_BIN
 }
 
 # Files and ownership --------------------------------------------------------------------
@@ -273,6 +342,10 @@ ensure_link() {
 # 2. Build and release -------------------------------------------------------------------
 
 build_software() {
+  if [[ $BUNDLE == yes ]]; then
+    log "build: none, installing the release bundle $SOURCE_DIR"
+    return
+  fi
   if [[ $BUILD == no ]]; then
     log "build: skipped (--no-build), using the checkout's packages/*/dist"
   else
@@ -289,19 +362,15 @@ build_software() {
   done
 }
 
-# Prints, one per line and relative to the checkout, the files and folders a release is
-# made of: package manifests, compiled sources (not the tests), the production dependencies
-# (npm ls --omit=dev), deploy/, systemd/ and docs/.
-list_release_roots() (
-  cd "$SOURCE_DIR"
-  local path
-  for path in package.json package-lock.json README.md deploy systemd docs packages/*/package.json packages/*/dist/src; do
-    if [[ -e $path ]]; then printf '%s\n' "$path"; fi
-  done
-  { npm ls --omit=dev --all --parseable 2>/dev/null || true; } |
-    sed -n "s#^$SOURCE_DIR/\(node_modules/\(@[^/]*/[^/]*\|[^@/][^/]*\)\)\(/.*\)\{0,1\}\$#\1#p" |
-    LC_ALL=C sort -u
-)
+# Prints, one per line and relative to SOURCE_DIR, the files and folders of the release: all of
+# a bundle, or what deploy/release-files.sh lists in a checkout.
+list_release_roots() {
+  if [[ $BUNDLE == yes ]]; then
+    (cd "$SOURCE_DIR" && find . -mindepth 1 -maxdepth 1 -printf '%P\n' | LC_ALL=C sort)
+  else
+    "$SCRIPT_DIR/release-files.sh" "$SOURCE_DIR"
+  fi
+}
 
 # A short digest of the release's files and links (names, contents, link targets).
 digest_release() {
@@ -321,11 +390,19 @@ install_release() {
   local -a roots
   local releases digest version commit name
   mapfile -t roots < <(list_release_roots)
-  printf '%s\n' "${roots[@]}" | grep -q '^node_modules/node-forge$' ||
+  printf '%s\n' "${roots[@]}" | grep -q '^node_modules\(/node-forge\)\{0,1\}$' ||
     die "could not list the production dependencies (npm ls --omit=dev failed in $SOURCE_DIR)"
-  digest=$(digest_release "${roots[@]}")
+  if [[ $BUNDLE == yes ]]; then
+    digest=$(sed -n 's/^digest=//p' "$SOURCE_DIR/RELEASE")
+    name=$(sed -n 's/^name=//p' "$SOURCE_DIR/RELEASE")
+    [[ $name =~ ^[A-Za-z0-9][A-Za-z0-9._+-]*$ && -n $digest ]] || die "RELEASE in $SOURCE_DIR names no release"
+  else
+    digest=$(digest_release "${roots[@]}")
+  fi
   version=$("$NODE_BIN" -p 'require(process.argv[1]).version' "$SOURCE_DIR/packages/qsen/package.json")
-  if commit=$(git -C "$SOURCE_DIR" rev-parse --short=12 HEAD 2>/dev/null); then
+  if [[ $BUNDLE == yes ]]; then
+    commit=$(sed -n 's/^commit=//p' "$SOURCE_DIR/RELEASE")
+  elif commit=$(git -C "$SOURCE_DIR" rev-parse --short=12 HEAD 2>/dev/null); then
     name="$version-$commit"
     if [[ -n $(git -C "$SOURCE_DIR" status --porcelain -- packages package.json package-lock.json 2>/dev/null) ]]; then
       name="$name-dirty-$digest"
@@ -346,7 +423,7 @@ install_release() {
     trap 'rm -rf "$INCOMING"' EXIT
     (cd "$SOURCE_DIR" && find "${roots[@]}" \( -type f -o -type l \) -print0 | tar --null --files-from=- -cf -) |
       tar -xf - -C "$INCOMING"
-    printf 'name=%s\nversion=%s\ncommit=%s\ndigest=%s\n' "$name" "$version" "$commit" "$digest" >"$INCOMING/RELEASE"
+    [[ $BUNDLE == yes ]] || printf 'name=%s\nversion=%s\ncommit=%s\ndigest=%s\n' "$name" "$version" "$commit" "$digest" >"$INCOMING/RELEASE"
     chmod -R u=rwX,go=rX "$INCOMING"
     if ((EUID == 0)); then chown -R "$(owner_of root root)" "$INCOMING"; fi
     mkdir -p "$releases"
@@ -598,12 +675,13 @@ install_units() {
   local unit before after
   before=$({ cat "$(target /etc/systemd/system)"/{qsen.service,kan@.service} 2>/dev/null || true; } | sha256sum)
   for unit in qsen.service kan@.service; do
-    sed "s#^ExecStart=/usr/bin/node #ExecStart=$NODE_BIN #" "$SOURCE_DIR/systemd/$unit" |
+    sed "s#^ExecStart=/usr/bin/node #ExecStart=$UNIT_NODE #" "$SOURCE_DIR/systemd/$unit" |
       install_text "/etc/systemd/system/$unit" 0644 root root
   done
   after=$(cat "$(target /etc/systemd/system)"/{qsen.service,kan@.service} | sha256sum)
   [[ $before == "$after" ]] || UNITS_CHANGED=yes
   install_file "$SOURCE_DIR/systemd/50-qsen.rules" /etc/polkit-1/rules.d/50-qsen.rules 0644 root root
+  sed "s#@NODE@#$UNIT_NODE#" "$SCRIPT_DIR/qsen-admin" | install_text /usr/local/sbin/qsen-admin 0755 root root
   local index
   if staged; then
     # What `systemctl enable kan@N.service` creates.
@@ -681,17 +759,73 @@ resolve_senebi_addresses() {
   fi
 }
 
-# Renders deploy/nftables/qsen.nft with SENEBI's addresses (a set without addresses stays empty).
-render_ruleset() {
-  local v4=() v6=() address v4_sed v6_sed
-  for address in "${SENEBI_ADDRESSES[@]}"; do
-    if [[ $address == *:* ]]; then v6+=("$address"); else v4+=("$address"); fi
+# Settles the source allow-lists: the options given, else the previous install's (an
+# allow-list is never dropped silently), none after --any-source. Warns when a list is open.
+resolve_source_networks() {
+  local recorded
+  if ((${#API_NETWORKS[@]} == 0)) && [[ $ANY_SOURCE == no ]]; then
+    recorded=$(read_state API_NETWORKS)
+    [[ -z $recorded ]] || read -r -a API_NETWORKS <<<"$recorded"
+  fi
+  if ((${#ADMIN_NETWORKS[@]} == 0)) && [[ $ANY_SOURCE == no ]]; then
+    recorded=$(read_state ADMIN_NETWORKS)
+    [[ -z $recorded ]] || read -r -a ADMIN_NETWORKS <<<"$recorded"
+  fi
+  record_state API_NETWORKS "${API_NETWORKS[*]}"
+  record_state ADMIN_NETWORKS "${ADMIN_NETWORKS[*]}"
+  if ((${#API_NETWORKS[@]} == 0)); then
+    warn "8443-8446 accept connections from every source address: restrict them with --platform-network CIDR and --operator-network CIDR"
+  else
+    log "firewall: 8443-8446 only from ${API_NETWORKS[*]}"
+  fi
+  if ((${#ADMIN_NETWORKS[@]} == 0)); then
+    warn "SSH (52022) accepts connections from every source address: restrict it with --admin-network CIDR"
+  else
+    log "firewall: SSH (52022) only from ${ADMIN_NETWORKS[*]}"
+  fi
+}
+
+# Prints the sed expression that fills the set placeholder NAME with the addresses given, or
+# deletes the placeholder line when there are none.
+set_elements_sed() {
+  local name=$1
+  shift
+  if (($# == 0)); then
+    printf '/@%s@/d' "$name"
+  else
+    printf 's|@%s@|elements = { %s }|' "$name" "$(join_by ', ' "$@")"
+  fi
+}
+
+# Splits addresses or networks into IPv4 (FAMILY_V4) and IPv6 (FAMILY_V6).
+split_families() {
+  FAMILY_V4=()
+  FAMILY_V6=()
+  local address
+  for address in "$@"; do
+    if [[ $address == *:* ]]; then FAMILY_V6+=("$address"); else FAMILY_V4+=("$address"); fi
   done
-  v4_sed='/@SENEBI_IPV4_ELEMENTS@/d'
-  v6_sed='/@SENEBI_IPV6_ELEMENTS@/d'
-  if ((${#v4[@]} > 0)); then v4_sed="s|@SENEBI_IPV4_ELEMENTS@|elements = { $(join_by ', ' "${v4[@]}") }|"; fi
-  if ((${#v6[@]} > 0)); then v6_sed="s|@SENEBI_IPV6_ELEMENTS@|elements = { $(join_by ', ' "${v6[@]}") }|"; fi
-  sed -e "$v4_sed" -e "$v6_sed" "$SCRIPT_DIR/nftables/qsen.nft"
+}
+
+# Renders deploy/nftables/qsen.nft with SENEBI's addresses (a set without addresses stays
+# empty) and the source allow-lists (without networks their rules are left out: open).
+render_ruleset() {
+  local -a allow_sed=()
+  split_families "${API_NETWORKS[@]}"
+  allow_sed+=(-e "$(set_elements_sed ALLOW_API_IPV4_ELEMENTS "${FAMILY_V4[@]}")" -e "$(set_elements_sed ALLOW_API_IPV6_ELEMENTS "${FAMILY_V6[@]}")")
+  ((${#API_NETWORKS[@]} > 0)) || allow_sed+=(-e '/comment "allow-list: api"$/d')
+  split_families "${ADMIN_NETWORKS[@]}"
+  allow_sed+=(-e "$(set_elements_sed ALLOW_ADMIN_IPV4_ELEMENTS "${FAMILY_V4[@]}")" -e "$(set_elements_sed ALLOW_ADMIN_IPV6_ELEMENTS "${FAMILY_V6[@]}")")
+  ((${#ADMIN_NETWORKS[@]} > 0)) || allow_sed+=(-e '/comment "allow-list: admin"$/d')
+  allow_sed+=(-e "s|@SSH_RATE@|$SSH_RATE|g" -e "s|@SSH_BURST@|$((SSH_RATE * 2))|g")
+  render_senebi_sets | sed "${allow_sed[@]}"
+}
+
+# deploy/nftables/qsen.nft with SENEBI's addresses filled in.
+render_senebi_sets() {
+  split_families "${SENEBI_ADDRESSES[@]}"
+  sed -e "$(set_elements_sed SENEBI_IPV4_ELEMENTS "${FAMILY_V4[@]}")" -e "$(set_elements_sed SENEBI_IPV6_ELEMENTS "${FAMILY_V6[@]}")" \
+    "$SCRIPT_DIR/nftables/qsen.nft"
 }
 
 # Prints the arguments after the first, separated by the first.
@@ -803,7 +937,7 @@ print_summary() {
   printf '     and the cluster CA (/etc/qsen/pki/ca.crt); let them compare the fingerprints above.\n'
   printf '  2. SSH listens on port %s: connect with ssh -p %s.\n' "$SSH_PORT" "$SSH_PORT"
   printf '  3. Check the services: systemctl status kan@0 kan@1 kan@2 qsen; logs in /var/log/qsen.\n'
-  printf '  4. Kill switch from this server: runuser -u qsen -- node /opt/qsen/current/packages/qsen/dist/src/cli/admin.js halt --config /etc/qsen/conf.toml\n'
+  printf '  4. Kill switch from this server: qsen-admin halt --reason TEXT (resume, status; /usr/local/sbin/qsen-admin)\n'
   if staged; then
     printf '\nStaging only: nothing was started, no firewall applied, no package installed;\n'
     printf 'the user qsen exists only in %s/etc/passwd.\n' "$ROOT"
@@ -829,6 +963,7 @@ main() {
   install_units
   install_sshd_dropin
   resolve_senebi_addresses
+  resolve_source_networks
   install_firewall
   start_services
   print_summary

@@ -3,7 +3,7 @@
 #
 #   deploy/uninstall.sh [--root DIR] [--purge]
 #
-# Always removed: the services (stopped and disabled), the units, the polkit rule, the
+# Always removed: the services (stopped and disabled), the units, the polkit rule, qsen-admin, the
 # firewall table and its include line, the sshd drop-in (SSH goes back to sshd_config's
 # port), QSen's /etc/hosts block, node_exporter's loopback setting (Debian's file is put
 # back) and the releases under /opt/qsen.
@@ -78,6 +78,7 @@ remove_services() {
   remove_path /etc/systemd/system/qsen.service
   remove_path /etc/systemd/system/kan@.service
   remove_path /etc/polkit-1/rules.d/50-qsen.rules
+  remove_path /usr/local/sbin/qsen-admin
   if ! staged; then systemctl daemon-reload; fi
 }
 

@@ -1,8 +1,11 @@
 #!/usr/bin/env node
 // Runs every compiled test file of the repository with Node's test runner.
-// Usage: node test/run-tests.mjs [--suite main|slow|all] [filter...]
-//   main (default): unit and integration tests of every package plus test/ (not test/chaos).
+// Usage: node test/run-tests.mjs [--suite main|slow|production|all] [filter...]
+//   main (default): unit and integration tests of every package plus test/ (not test/chaos,
+//     not test/production).
 //   slow: the long-running hardening suites under test/dist/chaos.
+//   production: the production tier under test/dist/production (root; a Debian 12 container
+//     with systemd, see docs/deployment.md), run with QSEN_TEST_CONCURRENCY=1.
 //   filter: only files whose path contains one of the given substrings.
 import { readdirSync, statSync, existsSync } from 'node:fs';
 import { join, relative } from 'node:path';
@@ -32,9 +35,14 @@ const files = [];
 for (const pkg of readdirSync(join(root, 'packages'))) collect(join(root, 'packages', pkg, 'dist', 'test'), files);
 collect(join(root, 'test', 'dist'), files);
 
-const isSlow = (f) => relative(root, f).startsWith(join('test', 'dist', 'chaos'));
+const tierOf = (f) => {
+  const path = relative(root, f);
+  if (path.startsWith(join('test', 'dist', 'chaos'))) return 'slow';
+  if (path.startsWith(join('test', 'dist', 'production'))) return 'production';
+  return 'main';
+};
 const selected = files
-  .filter((f) => (suite === 'all' ? true : suite === 'slow' ? isSlow(f) : !isSlow(f)))
+  .filter((f) => suite === 'all' || tierOf(f) === suite)
   .filter((f) => filters.length === 0 || filters.some((s) => f.includes(s)))
   .sort();
 

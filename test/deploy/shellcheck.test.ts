@@ -24,7 +24,7 @@ function findShellScripts(dir: string): string[] {
 test('shellcheck finds nothing in any deployment script', async (t) => {
   const tool = requireTool('shellcheck');
   if (typeof tool !== 'string') return t.skip(tool.skip);
-  const scripts = [...findShellScripts(repoPath('deploy')), ...findShellScripts(repoPath('systemd'))];
+  const scripts = [...findShellScripts(repoPath('deploy')), ...findShellScripts(repoPath('systemd')), ...findShellScripts(repoPath('test/production'))];
   const names = scripts.map((s) => relative(REPO_ROOT, s));
   assert.ok(names.includes('deploy/install.sh') && names.includes('deploy/uninstall.sh'), `scripts found: ${names.join(', ')}`);
   const result = await runCommand(tool, ['--shell=bash', '--severity=style', '--external-sources', ...scripts]);
@@ -33,7 +33,7 @@ test('shellcheck finds nothing in any deployment script', async (t) => {
 });
 
 test('the deployment scripts are executable and start in strict mode', () => {
-  for (const script of ['deploy/install.sh', 'deploy/uninstall.sh']) {
+  for (const script of ['deploy/install.sh', 'deploy/uninstall.sh', 'deploy/build-release.sh', 'deploy/release-files.sh', 'deploy/qsen-admin']) {
     const text = readFileSync(repoPath(script), 'utf8');
     assert.match(text, /^#!\/usr\/bin\/env bash\n/, `${script} is a bash script`);
     assert.match(text, /^set -euo pipefail$/m, `${script} sets -euo pipefail`);

@@ -45,6 +45,7 @@ const EXPECTED: ReadonlyArray<readonly [path: string, type: TreeEntry['type'], m
   ['etc/nftables.d/qsen.nft', 'file', 0o644, 'root', 'root'],
   ['etc/ssh/sshd_config.d/50-qsen.conf', 'file', 0o644, 'root', 'root'],
   ['etc/default/prometheus-node-exporter', 'file', 0o644, 'root', 'root'],
+  ['usr/local/sbin/qsen-admin', 'file', 0o755, 'root', 'root'],
 ];
 
 const SENEBI_ADDRESS = '192.0.2.44';
@@ -219,7 +220,9 @@ describe('staged install (deploy/install.sh --root DIR)', { concurrency: false }
       'input established', 'input icmpv6 nd-neighbor-advert,nd-neighbor-solicit,nd-router-advert', 'input loopback',
       'output established', 'output icmpv6 nd-neighbor-advert,nd-neighbor-solicit,nd-router-solicit', 'output loopback',
     ]);
-    assert.deepEqual(open.setElements, { senebi_ipv4: [SENEBI_ADDRESS], senebi_ipv6: [] });
+    assert.deepEqual({ senebi_ipv4: open.setElements['senebi_ipv4'], senebi_ipv6: open.setElements['senebi_ipv6'] }, { senebi_ipv4: [SENEBI_ADDRESS], senebi_ipv6: [] });
+    // No allow-list given: the allow-list rules are left out (every source may connect; test/deploy/allowlist.test.ts).
+    assert.doesNotMatch(text, /allow-list: (api|admin)/);
   });
 
   test('the BYMA identity given later replaces the test identity in conf.toml, encrypted, never twice', async (t) => {
@@ -284,7 +287,7 @@ describe('staged install (deploy/install.sh --root DIR)', { concurrency: false }
     await runStagedUninstall(source, root);
     for (const gone of ['opt/qsen', 'etc/systemd/system/qsen.service', 'etc/systemd/system/kan@.service',
       'etc/systemd/system/multi-user.target.wants/kan@0.service', 'etc/polkit-1/rules.d/50-qsen.rules',
-      'etc/nftables.d/qsen.nft', 'etc/ssh/sshd_config.d/50-qsen.conf', 'etc/default/prometheus-node-exporter']) {
+      'etc/nftables.d/qsen.nft', 'etc/ssh/sshd_config.d/50-qsen.conf', 'etc/default/prometheus-node-exporter', 'usr/local/sbin/qsen-admin']) {
       assert.ok(!existsSync(join(root, gone)), `${gone} removed`);
     }
     assert.doesNotMatch(readFileSync(join(root, 'etc/nftables.conf'), 'utf8'), /qsen/);

@@ -14,12 +14,13 @@ import { startSystem, type RunningSystem } from './local-system.js';
 
 const addFormats = addFormatsModule as unknown as (ajv: Ajv2020) => Ajv2020;
 
-/** The contract's endpoints (docs/api.md §4 and §5), method and path, and QSen's own (the audit trail, docs/auditor.md). */
+/** The contract's endpoints (docs/api.md §4 and §5), method and path, and QSen's own extensions (the risk controls, docs/risk.md; the audit trail, docs/auditor.md). */
 const CONTRACT = {
   qsen: [
     'POST /qsen/v1/sendOrder', 'POST /qsen/v1/getBilateralOrders', 'POST /qsen/v1/getBilateralOperations', 'POST /qsen/v1/decrypt',
     'POST /qsen/v1/ping/senebi', 'GET /qsen/v1/metrics/golang', 'GET /qsen/v1/metrics/process', 'POST /qsen/v1/cert/info',
     'GET /qsen/v1/status', 'GET /qsen/v1/config', 'POST /qsen/v1/halt', 'POST /qsen/v1/resume', 'GET /qsen/v1/ping',
+    'GET /qsen/v1/risk', 'POST /qsen/v1/risk/reload', 'POST /qsen/v1/risk/override', 'POST /qsen/v1/risk/reference-prices',
   ],
   kan: [
     'GET /kan/v1/status', 'GET /kan/v1/version', 'GET /kan/v1/restart_qsen', 'POST /kan/v1/restart_qsen', 'GET /kan/v1/restart_kan',
@@ -149,6 +150,16 @@ describe('OpenAPI documents against the running servers', () => {
     assert.equal((await check('qsen', 'POST', '/qsen/v1/sendOrder', { body: order.replace('777', '778'), role: 'platform' })).status, 423);
     assert.equal((await check('qsen', 'POST', '/qsen/v1/halt', { body: '{}', role: 'auditor' })).status, 403);
     assert.equal((await check('qsen', 'POST', '/qsen/v1/resume', { body: '{}' })).status, 200);
+    assert.equal((await check('qsen', 'GET', '/qsen/v1/risk', { role: 'auditor' })).status, 200);
+    assert.equal((await check('qsen', 'POST', '/qsen/v1/risk/reload', { body: '{"reason":"openapi test"}' })).status, 200);
+    assert.equal((await check('qsen', 'POST', '/qsen/v1/risk/reload', { body: '{}', role: 'auditor' })).status, 403);
+    const tight = JSON.stringify({ limit: 'order_quantity', value: '999', reason: 'openapi test', expiresAt: new Date(Date.now() + 600_000).toISOString() });
+    assert.equal((await check('qsen', 'POST', '/qsen/v1/risk/override', { body: tight })).status, 200);
+    assert.equal((await check('qsen', 'POST', '/qsen/v1/sendOrder', { body: order.replace('777', '779'), role: 'platform' })).status, 422);
+    assert.equal((await check('qsen', 'POST', '/qsen/v1/risk/override', { body: '{"limit":"order_quantity","value":null,"reason":"done"}' })).status, 200);
+    assert.equal((await check('qsen', 'POST', '/qsen/v1/risk/override', { body: '{"limit":"nope","value":"1","reason":"x"}' })).status, 400);
+    assert.equal((await check('qsen', 'POST', '/qsen/v1/risk/reference-prices', { body: '{"prices":{"AL30":"1234.5"},"reason":"openapi test"}' })).status, 200);
+    assert.equal((await check('qsen', 'GET', '/qsen/v1/risk')).status, 200);
     assert.equal((await check('qsen', 'GET', '/qsen/v1/ping', { role: null })).status, 200);
     assert.equal((await check('qsen', 'GET', '/qsen/v1/status', { role: null })).status, 401);
     const wrongMethod = await httpsCall(`https://localhost:${system.ports.qsen}/qsen/v1/status`, { method: 'POST', body: '{}', ca: system.ca(), identity: system.identity('operator') });

@@ -34,7 +34,7 @@ describe('deploy/prometheus: rules and alert unit tests', () => {
     if (typeof promtool !== 'string') return t.skip(promtool.skip);
     const run = await runTool(promtool, ['check', 'rules', 'alerts.yml']);
     assert.equal(run.code, 0, run.stdout + run.stderr);
-    assert.match(run.stdout, /SUCCESS: 7 rules found/);
+    assert.match(run.stdout, /SUCCESS: 10 rules found/);
   });
 
   it('promtool test rules passes the unit test of every alert', async (t) => {
@@ -124,7 +124,7 @@ describe('deploy/prometheus against a running local system', () => {
       throw new Error(`${err.message}\ntargets: ${last}\nprometheus: ${prometheusOutput}`);
     });
     const rules = (await (await fetch(`http://127.0.0.1:${port}/api/v1/rules`)).json()) as { data: { groups: Array<{ rules: unknown[] }> } };
-    assert.equal(rules.data.groups.reduce((n, g) => n + g.rules.length, 0), 7);
+    assert.equal(rules.data.groups.reduce((n, g) => n + g.rules.length, 0), 10);
     const query = await fetch(`http://127.0.0.1:${port}/api/v1/query?query=${encodeURIComponent('kan_target_up{target="qsen"}')}`);
     const result = (await query.json()) as { data: { result: unknown[] } };
     assert.ok(result.data.result.length >= 1, 'kan_target_up scraped');

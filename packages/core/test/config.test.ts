@@ -2,10 +2,11 @@ import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { execFile } from 'node:child_process';
 import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
-import { dirname, join } from 'node:path';
+import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';
 import { makeTempDir } from '@qsen/testkit';
+import { assertOneProblem, fixture, fixtureDir, problemsOf } from './support/config-fixtures.js';
 import {
   CONFIG_DEFAULTS,
   ConfigError,
@@ -17,26 +18,7 @@ import {
 } from '../src/index.js';
 
 const run = promisify(execFile);
-const fixture = (name: string): string => fileURLToPath(new URL(`../../test/fixtures/config/${name}`, import.meta.url));
-const fixtureDir = dirname(fixture('minimal.toml'));
 const cli = fileURLToPath(new URL('../src/config/cli.js', import.meta.url));
-
-function problemsOf(file: string): ReadonlyArray<{ path: string; message: string }> {
-  try {
-    loadConfig(fixture(file));
-  } catch (err) {
-    assert.ok(err instanceof ConfigError, `expected a ConfigError, got ${String(err)}`);
-    return err.problems;
-  }
-  assert.fail(`${file} was accepted`);
-}
-
-function assertOneProblem(file: string, path: string, message: RegExp): void {
-  const problems = problemsOf(file);
-  assert.equal(problems.length, 1, JSON.stringify(problems));
-  assert.equal(problems[0]?.path, path);
-  assert.match(problems[0]?.message ?? '', message);
-}
 
 describe('config: one fixture per failure mode', () => {
   test('a missing senebi.ca file is reported with its absolute path', () => {

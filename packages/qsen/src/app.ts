@@ -8,10 +8,12 @@ import type winston from 'winston';
 import { buildMetricName, createApiApp, createPingCounter, getCaller, INTERNAL_PINGS_SUFFIX, type Clock, type QsenConfig } from '@qsen/core';
 import type { AuditSink } from './audit/audit.js';
 import type { KillSwitch } from './killswitch/killswitch.js';
+import type { RiskControls } from './risk/controls.js';
 import type { OrderDesk } from './orders/desk.js';
 import { createIdentityRoutes } from './routes/identity.js';
 import { createKillSwitchRoutes } from './routes/killswitch.js';
 import { createOrderRoutes } from './routes/orders.js';
+import { createRiskRoutes } from './routes/risk.js';
 import { createStatusRoutes } from './routes/status.js';
 import type { SenebiClient } from './senebi/client.js';
 import type { StatusSources } from './status/report.js';
@@ -26,6 +28,7 @@ export interface AppDeps {
   readonly killSwitch: KillSwitch;
   readonly audit: AuditSink;
   readonly registry: Registry;
+  readonly risk: RiskControls;
   readonly status: StatusSources;
   readonly pid: number;
 }
@@ -43,6 +46,7 @@ export function createApp(deps: AppDeps): express.Express {
     onInternalRequest: createPingCounter(deps.registry, buildMetricName('qsen', INTERNAL_PINGS_SUFFIX)),
     mount: (app) => {
       app.use(createOrderRoutes({ desk: deps.desk, senebi: deps.senebi, range: config.id_range, timezone: config.schedule.timezone, clock, audit: deps.audit }));
+      app.use(createRiskRoutes({ risk: deps.risk }));
       app.use(createKillSwitchRoutes({ killSwitch: deps.killSwitch, clock, audit: deps.audit }));
       app.use(createIdentityRoutes({ config, clock }));
       app.use(createStatusRoutes({ config, clock, status: deps.status, senebi: deps.senebi, registry: deps.registry, pid: deps.pid }));

@@ -10,7 +10,10 @@ export const qsenErrors = defineErrors({
   ID_OUT_OF_RANGE: { status: 403, message: 'the order id is outside the reserved id range' },
   DUPLICATE_ORDER_ID: { status: 409, message: 'the order id was already used with different content' },
   MARKET_CLOSED: { status: 409, message: 'outside the trading window' },
+  RISK_LIMIT_EXCEEDED: { status: 422, message: 'the order breaks a risk limit of the agent' },
+  RISK_CONFIG_INVALID: { status: 422, message: 'the [risk] section or the reference prices file is not valid; the limits in force are kept' },
   HALTED: { status: 423, message: 'the kill switch is on: orders are not accepted' },
+  HALT_NOT_PERSISTED: { status: 503, message: 'the halt is in force in memory (every order is refused) but could not be written to disk; qsen keeps retrying' },
   SENEBI_ERROR: { status: 502, message: 'SENEBI answered with an error' },
   RECONCILING: { status: 503, message: 'qsen is still reconciling in-flight orders with SENEBI; retry shortly' },
   JOURNAL_UNAVAILABLE: { status: 503, message: 'the order journal cannot be written; the order was not forwarded' },
@@ -21,8 +24,11 @@ export const qsenErrors = defineErrors({
 /** A code of qsen's own registry. */
 export type QsenErrorCode = keyof typeof qsenErrors.specs;
 
-/** Why qsen refuses to start (main prints the message and exits non-zero). */
-export type StartupProblem = 'SENEBI_IDENTITY' | 'JOURNAL_CORRUPT' | 'JOURNAL_UNREADABLE';
+/** Why qsen refuses to start (main prints the message and exits 1); documented in docs/errors.md. */
+export const STARTUP_PROBLEMS = ['SENEBI_IDENTITY', 'JOURNAL_CORRUPT', 'JOURNAL_TRUNCATED', 'JOURNAL_UNREADABLE', 'RISK_REFERENCE_PRICES'] as const;
+
+/** One reason qsen refuses to start. */
+export type StartupProblem = (typeof STARTUP_PROBLEMS)[number];
 
 /** A problem that stops qsen at start, with a message naming the file and what to do. */
 export class QsenStartupError extends Error {

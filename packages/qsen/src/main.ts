@@ -3,7 +3,7 @@
  * qsen's process entry: `qsen --config FILE` (or QSEN_CONFIG, default /etc/qsen/conf.toml).
  * Loads the configuration, makes the logger and audit log, starts the node. SIGTERM / SIGINT:
  * graceful stop (no new orders, the ones in flight finish and are journaled). SIGHUP: re-read
- * the cluster TLS files. A bad config, a wrong SENEBI passphrase or a corrupt journal stops it
+ * the cluster TLS files, conf.toml's [risk] and the reference prices file. A bad config, a wrong SENEBI passphrase or a corrupt journal stops it
  * with one clear line on stderr and a non-zero exit.
  */
 import { readFileSync } from 'node:fs';
@@ -53,7 +53,8 @@ async function main(): Promise<void> {
   try {
     node = await startQsen({ config, logger, audit, version: readVersion() });
   } catch (err) {
-    const message = err instanceof QsenStartupError ? err.message : err instanceof Error ? err.message : String(err);
+    // The stable code first (docs/errors.md, "Start-up problems of qsen"), then what to do.
+    const message = err instanceof QsenStartupError ? `${err.problem}: ${err.message}` : err instanceof Error ? err.message : String(err);
     console.error(`qsen: cannot start: ${message}`);
     logger.error('cannot start', { error: message, problem: err instanceof QsenStartupError ? err.problem : 'UNEXPECTED' });
     await Promise.allSettled([audit.close(), closeLogger(logger)]);
@@ -65,6 +66,9 @@ async function main(): Promise<void> {
     const result = running.reload();
     if (result.ok) logger.info('SIGHUP: TLS files reloaded');
     else logger.warn('SIGHUP: TLS reload failed; the current certificates stay in force', { error: result.error });
+    const risk = running.risk.reload({ subject: 'SIGHUP', requestId: '' }, 'SIGHUP');
+    if (risk.ok) logger.info('SIGHUP: [risk] and reference prices reloaded', { changes: risk.changes });
+    else logger.warn('SIGHUP: [risk] reload failed; the limits in force are kept', { problems: risk.problems });
   });
   let exiting = false;
   const stop = (signal: string): void => {

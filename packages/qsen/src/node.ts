@@ -8,23 +8,24 @@ import { join } from 'node:path';
 import { readFileSync } from 'node:fs';
 import type { Registry } from 'prom-client';
 import type winston from 'winston';
-import { buildMetricName, createMetricsRegistry, createMtlsServer, createTlsMetrics, httpErrors, openTrustStore, systemClock, TLS_REJECTED_CONNECTIONS_SUFFIX, type Clock, type MtlsServer, type QsenConfig } from '@qsen/core';
+import { ApiError, buildMetricName, createMetricsRegistry, loadConfig, createMtlsServer, createTlsMetrics, httpErrors, openTrustStore, systemClock, TLS_REJECTED_CONNECTIONS_SUFFIX, type Clock, type MtlsServer, type QsenConfig } from '@qsen/core';
 import { createApp } from './app.js';
 import type { AuditSink } from './audit/audit.js';
 import { rejectionLabel } from './senebi/reasons.js';
 import { QsenStartupError, qsenErrors } from './errors.js';
 import { describeCertificateFile, openIdentity } from './identity/identity.js';
-import { JournalCorruptError, openJournal, type Journal } from './journal/journal.js';
+import { JOURNAL_FILE, JournalCorruptError, JournalTruncatedError, openJournal, type Journal } from './journal/journal.js';
 import { openKillSwitch } from './killswitch/killswitch.js';
 import { registerQsenMetrics, type CertificateExpiry, type CertificateName } from './metrics/metrics.js';
-import { buildOrderBook } from './orders/book.js';
+import { recoverOrderBook } from './orders/book.js';
 import { createMarketHours } from './orders/market.js';
 import { createOrderDesk, type OrderDesk } from './orders/desk.js';
+import { createRiskControls, type RiskControls } from './risk/controls.js';
 import { createSenebiClient, type SenebiClient } from './senebi/client.js';
+import { judgeAcceptance } from './status/acceptance.js';
 import { OrderFigures, SenebiFigures } from './status/figures.js';
 
-/** File name of the journal inside `[paths] data`. */
-export const JOURNAL_FILE = 'journal.log';
+export { JOURNAL_FILE } from './journal/journal.js';
 
 /** How to start a node. */
 export interface StartOptions {
@@ -49,6 +50,8 @@ export interface QsenNode {
   readonly senebi: SenebiClient;
   readonly registry: Registry;
   readonly journal: Journal;
+  /** The pre-trade risk controls (SIGHUP reloads them). */
+  readonly risk: RiskControls;
   /** Resolves when start-up reconciliation is done. */
   readonly reconciled: Promise<void>;
   /** Re-reads the cluster TLS files (SIGHUP). */
@@ -91,14 +94,17 @@ export async function startQsen(options: StartOptions): Promise<QsenNode> {
   let journalOpened;
   const journalFile = join(config.paths.data, JOURNAL_FILE);
   try {
-    journalOpened = await openJournal(journalFile);
+    journalOpened = await openJournal(journalFile, { now: () => clock.now() });
   } catch (err) {
     if (err instanceof JournalCorruptError) throw new QsenStartupError('JOURNAL_CORRUPT', err.message, { cause: err });
+    if (err instanceof JournalTruncatedError) throw new QsenStartupError('JOURNAL_TRUNCATED', err.message, { cause: err });
     throw new QsenStartupError('JOURNAL_UNREADABLE', `cannot open the journal ${journalFile}: ${err instanceof Error ? err.message : String(err)}`, { cause: err });
   }
-  const { journal, records, tornBytes } = journalOpened;
-  if (tornBytes > 0) logger.warn('journal: torn last record cut off (crash during a write; that record was never acknowledged nor forwarded)', { file: journalFile, bytes: tornBytes });
-  const book = buildOrderBook(records);
+  const { journal, records, tornBytes, tornIds, damaged } = journalOpened;
+  if (tornBytes > 0 && tornIds.length === 0) logger.warn('journal: torn last record cut off (crash during a write; it shows no order id, so it was never acknowledged nor forwarded)', { file: journalFile, bytes: tornBytes });
+  if (tornIds.length > 0) logger.warn('journal: torn last record cut off; the order ids it shows count as possibly forwarded and are reconciled with SENEBI', { file: journalFile, bytes: tornBytes, orderIds: tornIds });
+  if (damaged.length > 0) logger.error('journal: damaged records; their orders count as possibly forwarded and are reconciled with SENEBI (docs/qsen.md "Journal damage")', { file: journalFile, lines: damaged.map((d) => d.line), orderIds: damaged.map((d) => d.id) });
+  const book = recoverOrderBook(journalOpened, new Date(clock.now()).toISOString());
   logger.info('journal opened', { file: journalFile, records: records.length, orders: book.size });
 
   const registry = createMetricsRegistry({ prefix: 'qsen' });
@@ -108,7 +114,16 @@ export async function startQsen(options: StartOptions): Promise<QsenNode> {
   const orderFigures = new OrderFigures();
   let reconciling = (): boolean => false;
   let inFlight = (): number => 0;
+  let isStopping = (): boolean => false;
+  const contradictions: Record<string, number> = {};
   const isMarketOpen = createMarketHours(config.schedule);
+  const acceptance = () => judgeAcceptance({
+    journalWritable: journal.health().writable,
+    halted: killSwitch.isHalted(),
+    reconciling: reconciling(),
+    stopping: isStopping(),
+    marketOpen: isMarketOpen(clock.now()),
+  });
   // The agent certificate is read once at start (the SENEBI adapter keeps it until a restart); the
   // cluster files are re-read at every scrape, so a TLS reload shows at the next scrape.
   const agentNotAfter = identity.check.certificate ? Date.parse(identity.check.certificate.notAfter) / 1000 : undefined;
@@ -121,13 +136,36 @@ export async function startQsen(options: StartOptions): Promise<QsenNode> {
     ];
     return entries.flatMap(([certificate, notAfterSeconds]) => (notAfterSeconds === undefined ? [] : [{ certificate, notAfterSeconds }]));
   };
+  // Risk: the limits of [risk] and the reference prices; today's usage rebuilt from the journal's
+  // orders (the book), so it survives kill -9 without a file of its own.
+  let risk: RiskControls;
+  try {
+    risk = createRiskControls({
+      risk: config.risk,
+      timezone: config.schedule.timezone,
+      clock,
+      readRiskConfig: () => loadConfig(config.file).risk,
+      audit,
+      onRefusal: (limit) => metrics.riskRefusals.inc({ limit }),
+    });
+  } catch (err) {
+    const problems = err instanceof ApiError && Array.isArray(err.details?.['problems']) ? (err.details['problems'] as string[]).join('; ') : String(err);
+    throw new QsenStartupError('RISK_REFERENCE_PRICES', `reference prices: ${problems}`, { cause: err });
+  }
+  risk.rebuild([...book.values()].flatMap((e) => (e.order ? [{ order: e.order, state: e.state, receivedAt: e.receivedAt }] : [])));
+
   const metrics = registerQsenMetrics(registry, {
+    riskUsageRatios: () => risk.usageRatios(),
+    riskRefusalLimits: () => risk.refusalLimits(),
     isHalted: () => killSwitch.isHalted(),
     isReconciling: () => reconciling(),
     journalFigures: () => journal.figures(),
     inFlight: () => inFlight(),
     certificateExpiries,
     isTradingWindowOpen: () => isMarketOpen(clock.now()),
+    isAcceptingOrders: () => acceptance().acceptingOrders,
+    isJournalWritable: () => journal.health().writable,
+    contradictions: () => contradictions,
   });
 
   const senebi = createSenebiClient({
@@ -152,6 +190,11 @@ export async function startQsen(options: StartOptions): Promise<QsenNode> {
     isMarketOpen,
     clock,
     reconcileWaitMs: config.senebi.timeout_ms,
+    // After a duplicate-id refusal, SENEBI's record is read for up to two call timeouts.
+    recordReadMs: 2 * config.senebi.timeout_ms,
+    onContradiction: (kind) => {
+      contradictions[kind] = (contradictions[kind] ?? 0) + 1;
+    },
     onOutcome: (status, reason) => {
       // Metric labels and status keys come from closed sets; SENEBI's free text stays in the log.
       const label = status === 'accepted' ? '' : rejectionLabel(reason, OUTCOME_CODES);
@@ -160,10 +203,12 @@ export async function startQsen(options: StartOptions): Promise<QsenNode> {
       if (reason.startsWith('SENEBI:')) logger.info('order rejected by SENEBI', { code: label, reason: reason.slice('SENEBI:'.length) });
       metrics.orders.inc({ status, reason: label });
     },
-    log: { info: (m, meta) => logger.info(m, meta), warn: (m, meta) => logger.warn(m, meta) },
+    log: { info: (m, meta) => logger.info(m, meta), warn: (m, meta) => logger.warn(m, meta), error: (m, meta) => logger.error(m, meta) },
+    risk,
   });
   reconciling = () => desk.isReconciling();
   inFlight = () => desk.inFlightCount();
+  isStopping = () => desk.isStopped();
 
   const trust = openTrustStore(config.tls, { logger, now: () => new Date(clock.now()) });
   const app = createApp({
@@ -175,6 +220,7 @@ export async function startQsen(options: StartOptions): Promise<QsenNode> {
     killSwitch,
     audit,
     registry,
+    risk,
     pid,
     status: {
       config,
@@ -185,6 +231,10 @@ export async function startQsen(options: StartOptions): Promise<QsenNode> {
       isReconciling: () => desk.isReconciling(),
       inFlight: () => desk.inFlightCount(),
       journal: () => journal.figures(),
+      journalHealth: () => journal.health(),
+      acceptance,
+      contradictions: () => ({ ...contradictions }),
+      risk: () => risk.summary(),
       version: options.version ?? '0.1.0',
       tls: trust.status,
     },
@@ -204,6 +254,7 @@ export async function startQsen(options: StartOptions): Promise<QsenNode> {
     senebi,
     registry,
     journal,
+    risk,
     reconciled,
     reload: () => server.reload(),
     shutdown() {
@@ -216,6 +267,7 @@ export async function startQsen(options: StartOptions): Promise<QsenNode> {
         await server.close();
         senebi.close();
         await journal.close();
+        killSwitch.close();
         logger.info('qsen stopped');
       })();
       return stopping;

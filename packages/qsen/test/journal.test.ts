@@ -7,7 +7,7 @@ import { makeTempDir } from '@qsen/testkit';
 import { JournalCorruptError, openJournal } from '../src/journal/journal.js';
 import { encodeRecord, type JournalRecord } from '../src/journal/records.js';
 import { buildOrderBook } from '../src/orders/book.js';
-import type { OrderContent } from '../src/orders/validation.js';
+import type { OrderContent } from '../src/orders/order.js';
 
 function order(n: number): OrderContent {
   return { id: toUint64(`99990000000000${String(n).padStart(5, '0')}`), instrument: 'AL30', side: 'buy', quantity: '1000', price: '1234.5', currency: 'ARS', settlement: 'T1', counterparty: '210' };
@@ -76,11 +76,11 @@ test('a complete last line with a bad checksum counts as torn too', async () => 
   }
 });
 
-test('damage before the last record refuses to open, naming the line', async () => {
+test('damage before the last record that leaves no order id readable refuses to open, naming the line', async () => {
   const dir = makeTempDir();
   try {
     const file = join(dir.path, 'journal.log');
-    const bad = encodeRecord(orderRecord(1)).toString('utf8').replace('AL30', 'XX30');
+    const bad = encodeRecord(orderRecord(1)).toString('utf8').replace('AL30', 'XX30').replace(/"id":"/g, '"i\u0000":"');
     writeFileSync(file, bad + encodeRecord(orderRecord(2)).toString('utf8'));
     await assert.rejects(openJournal(file), (err: unknown) => err instanceof JournalCorruptError && err.lines.join() === '1');
     assert.ok(readFileSync(file, 'utf8').includes('XX30'), 'the damaged file is left untouched');

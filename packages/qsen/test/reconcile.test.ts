@@ -5,7 +5,7 @@ import { join } from 'node:path';
 import { toUint64 } from '@qsen/core';
 import { httpsCall, waitFor } from '@qsen/testkit';
 import { encodeRecord } from '../src/journal/records.js';
-import type { OrderContent } from '../src/orders/validation.js';
+import type { OrderContent } from '../src/orders/order.js';
 import { orderJson, startHarness } from './support/node.js';
 import { startSenebiDouble } from './support/senebi-double.js';
 import { makeTestState } from './support/state.js';
@@ -26,7 +26,7 @@ test('orders left in flight are reconciled by id before sendOrder answers; meanw
     encodeRecord({ type: 'state', id: toUint64(inFlight), state: 'sent', at: '2026-11-20T14:00:00.001Z' }),
     encodeRecord({ type: 'order', id: toUint64(neverArrived), order: order(neverArrived), at: '2026-11-20T14:00:00.002Z' }),
   ]));
-  const placeholder = { port: senebiPort, posts: new Map<string, number>(), orders: new Map(), fault: 'none' as const, delayMs: 0, extraOrdersJson: [], operationsJson: [], close: async () => undefined };
+  const placeholder = { port: senebiPort, posts: new Map<string, number>(), orders: new Map(), fault: 'none' as const, delayMs: 0, processingMs: [], tamper: new Map(), extraOrdersJson: [], operationsJson: [], close: async () => undefined };
   const h = await startHarness({ state, senebi: placeholder, settings: { timeoutMs: 1500 } });
   let up: Awaited<ReturnType<typeof startSenebiDouble>> | undefined;
   try {

@@ -74,4 +74,8 @@ export const CONFIG_DEFAULTS = deepFreeze({
   node_exporter: {
     url: 'http://127.0.0.1:9100',
   },
+  // Every limit of [risk] is optional (absent: no limit); only the collar's fallback has a default.
+  risk: {
+    unreferenced: 'refuse',
+  },
 } as const);

@@ -198,6 +198,22 @@ export function renderConfigToml(opts: RenderOptions): string {
     '# Prometheus node_exporter, proxied by the kans at /kan/v1/metrics/system.',
     `url = ${str(opts.nodeExporterUrl ?? CONFIG_DEFAULTS.node_exporter.url)}`,
     '',
+    "# The agent's pre-trade risk limits (docs/risk.md). Every key is optional; amounts are decimal",
+    '# strings. Uncomment what applies, then `qsenctl risk reload` (or SIGHUP) applies it live.',
+    '# [risk]',
+    '# max_order_quantity = "1000000"',
+    '# max_order_notional = { ARS = "50000000", USD = "100000" }',
+    '# max_daily_notional = { ARS = "500000000" }',
+    '# max_daily_instrument_notional = { ARS = "200000000" }',
+    '# max_daily_orders = 5000',
+    '# max_orders_per_second = 20',
+    '# max_orders_per_minute = 600',
+    '# instruments_allow = ["AL30", "GD30"]',
+    '# counterparties_deny = ["999"]',
+    '# reference_prices_file = "reference-prices.toml"',
+    '# price_band_percent = "5"',
+    '# unreferenced = "refuse"',
+    '',
   ];
   return lines.join('\n');
 }

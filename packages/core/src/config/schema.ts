@@ -76,6 +76,59 @@ const uint64Id = () =>
     return parsed.value;
   });
 
+const RISK_CURRENCIES = ['ARS', 'USD', 'EXT'] as const;
+const RISK_SETTLEMENTS = ['T0', 'T1'] as const;
+/** Digits a [risk] amount may have before / after the point (notional reaches 10^28; 10^-8 is its finest unit). */
+const AMOUNT_INTEGER_DIGITS = 30;
+const AMOUNT_DECIMALS = 8;
+
+/** Canonical form of a positive decimal text ("0050.10" -> "50.1"), or the reason it is not one. */
+export function canonicalAmount(text: string, maxDecimals: number, maxIntegerDigits: number): { ok: true; value: string } | { ok: false; problem: string } {
+  const match = /^([0-9]+)(?:\.([0-9]+))?$/.exec(text);
+  if (!match) return { ok: false, problem: 'must be a positive decimal written as a string, e.g. "50000000" or "1234.5"' };
+  const integer = (match[1] ?? '0').replace(/^0+(?=[0-9])/, '');
+  const fraction = (match[2] ?? '').replace(/0+$/, '');
+  if (fraction.length > maxDecimals) return { ok: false, problem: maxDecimals === 0 ? 'must be a whole number' : `at most ${maxDecimals} decimals` };
+  if (integer.length > maxIntegerDigits) return { ok: false, problem: `at most ${maxIntegerDigits} integer digits` };
+  if (integer === '0' && fraction === '') return { ok: false, problem: 'must be greater than zero' };
+  return { ok: true, value: fraction === '' ? integer : `${integer}.${fraction}` };
+}
+
+/** A [risk] amount: a decimal string (never a TOML number, which may be a binary float), canonicalized. */
+const riskAmount = (maxDecimals: number, maxIntegerDigits: number, check?: (value: string) => string | undefined) =>
+  z.unknown().transform((value, ctx): string => {
+    if (typeof value === 'number' || typeof value === 'bigint') {
+      ctx.addIssue({ code: 'custom', message: `write amounts as strings, e.g. "${String(value)}" (a TOML number may be a binary float)` });
+      return z.NEVER;
+    }
+    if (typeof value !== 'string') {
+      ctx.addIssue({ code: 'custom', message: 'must be a decimal written as a string' });
+      return z.NEVER;
+    }
+    const parsed = canonicalAmount(value, maxDecimals, maxIntegerDigits);
+    const problem = parsed.ok ? check?.(parsed.value) : parsed.problem;
+    if (problem !== undefined || !parsed.ok) {
+      ctx.addIssue({ code: 'custom', message: problem ?? 'invalid' });
+      return z.NEVER;
+    }
+    return parsed.value;
+  });
+
+const riskAmounts = () =>
+  z.strictObject({
+    ARS: riskAmount(AMOUNT_DECIMALS, AMOUNT_INTEGER_DIGITS).optional(),
+    USD: riskAmount(AMOUNT_DECIMALS, AMOUNT_INTEGER_DIGITS).optional(),
+    EXT: riskAmount(AMOUNT_DECIMALS, AMOUNT_INTEGER_DIGITS).optional(),
+  }).optional();
+
+const riskList = <T extends string>(item: z.ZodType<T>) =>
+  z.array(item).refine((items) => new Set(items).size === items.length, { error: 'must not repeat an entry' }).optional();
+
+const percentAtMost100 = (value: string): string | undefined => {
+  const [integer = '0', fraction = ''] = value.split('.');
+  return Number(integer) > 100 || (Number(integer) === 100 && fraction !== '') ? 'must be at most 100' : undefined;
+};
+
 /** Builds the conf.toml schema for one file (paths resolve against options.baseDir). */
 export function createConfigSchema(options: SchemaOptions) {
   const checkFiles = options.checkFiles ?? true;
@@ -222,6 +275,33 @@ export function createConfigSchema(options: SchemaOptions) {
     })
     .prefault({});
 
+  const risk = z
+    .strictObject({
+      max_order_quantity: riskAmount(0, 18).optional(),
+      max_order_notional: riskAmounts(),
+      max_daily_notional: riskAmounts(),
+      max_daily_instrument_notional: riskAmounts(),
+      max_daily_orders: positiveInt().optional(),
+      max_orders_per_second: positiveInt().optional(),
+      max_orders_per_minute: positiveInt().optional(),
+      reference_prices_file: existingFile().optional(),
+      price_band_percent: riskAmount(6, 3, percentAtMost100).optional(),
+      unreferenced: z.enum(['refuse', 'allow'], { error: 'must be "refuse" or "allow"' }).prefault(d.risk.unreferenced),
+      instruments_allow: riskList(z.string().regex(/^[A-Z0-9.]{1,12}$/, 'must be an instrument: 1 to 12 characters [A-Z0-9.]')),
+      instruments_deny: riskList(z.string().regex(/^[A-Z0-9.]{1,12}$/, 'must be an instrument: 1 to 12 characters [A-Z0-9.]')),
+      counterparties_allow: riskList(z.string({ error: 'must be an agent code written as a string, e.g. "210"' }).regex(/^[0-9]{1,6}$/, 'must be an agent code: 1 to 6 digits')),
+      counterparties_deny: riskList(z.string({ error: 'must be an agent code written as a string, e.g. "210"' }).regex(/^[0-9]{1,6}$/, 'must be an agent code: 1 to 6 digits')),
+      currencies_allow: riskList(z.enum(RISK_CURRENCIES, { error: 'must be one of ARS, USD, EXT' })),
+      currencies_deny: riskList(z.enum(RISK_CURRENCIES, { error: 'must be one of ARS, USD, EXT' })),
+      settlements_allow: riskList(z.enum(RISK_SETTLEMENTS, { error: 'must be T0 or T1' })),
+      settlements_deny: riskList(z.enum(RISK_SETTLEMENTS, { error: 'must be T0 or T1' })),
+    })
+    .refine(
+      (r) => typeof r.max_orders_per_second !== 'number' || typeof r.max_orders_per_minute !== 'number' || r.max_orders_per_minute >= r.max_orders_per_second,
+      { ...ALWAYS, path: ['max_orders_per_minute'], error: 'must not be smaller than risk.max_orders_per_second' },
+    )
+    .prefault({});
+
   return z.strictObject({
     server,
     id_range: idRange,
@@ -233,5 +313,6 @@ export function createConfigSchema(options: SchemaOptions) {
     watchdog,
     control,
     node_exporter: nodeExporter,
+    risk,
   });
 }

@@ -105,6 +105,46 @@ export interface NodeExporterConfig {
   readonly url: string;
 }
 
+/** A currency of an order, as written in sendOrder and in [risk] tables. */
+export type RiskCurrency = 'ARS' | 'USD' | 'EXT';
+
+/** A per-currency table of [risk]: canonical decimal amounts (strings), only the currencies written. */
+export type RiskAmounts = Readonly<Partial<Record<RiskCurrency, string>>>;
+
+/**
+ * [risk]: the agent's pre-trade limits on the platform's order flow (docs/configuration.md,
+ * docs/risk.md). Every key is optional; an absent key is no limit. Amounts are canonical decimal
+ * strings (no leading zeros, no trailing fractional zeros); counts are integers.
+ */
+export interface RiskConfig {
+  /** Nominal per order (a positive integer). */
+  readonly max_order_quantity?: string;
+  /** Notional per order (quantity x price / 100), per currency. */
+  readonly max_order_notional?: RiskAmounts;
+  /** Gross notional per trading day, per currency. */
+  readonly max_daily_notional?: RiskAmounts;
+  /** Gross notional per trading day of each instrument on its own, per currency. */
+  readonly max_daily_instrument_notional?: RiskAmounts;
+  /** Orders per trading day. */
+  readonly max_daily_orders?: number;
+  readonly max_orders_per_second?: number;
+  readonly max_orders_per_minute?: number;
+  /** Absolute path of the operator's reference prices (TOML, instrument = "price"). */
+  readonly reference_prices_file?: string;
+  /** Price collar: an order whose price is more than this percent away from the reference is refused. */
+  readonly price_band_percent?: string;
+  /** With a collar: what happens to an instrument without a reference price. */
+  readonly unreferenced: 'refuse' | 'allow';
+  readonly instruments_allow?: readonly string[];
+  readonly instruments_deny?: readonly string[];
+  readonly counterparties_allow?: readonly string[];
+  readonly counterparties_deny?: readonly string[];
+  readonly currencies_allow?: readonly RiskCurrency[];
+  readonly currencies_deny?: readonly RiskCurrency[];
+  readonly settlements_allow?: readonly ('T0' | 'T1')[];
+  readonly settlements_deny?: readonly ('T0' | 'T1')[];
+}
+
 /** The whole configuration. */
 export interface QsenConfig {
   readonly server: ServerConfig;
@@ -117,6 +157,7 @@ export interface QsenConfig {
   readonly watchdog: WatchdogConfig;
   readonly control: ControlConfig;
   readonly node_exporter: NodeExporterConfig;
+  readonly risk: RiskConfig;
   /** Where this configuration was read from (absolute path of conf.toml). */
   readonly file: string;
 }

@@ -44,6 +44,10 @@ export type Command =
   | { kind: 'ping-senebi' }
   | { kind: 'halt'; reason: string | undefined }
   | { kind: 'resume'; reason: string | undefined }
+  | { kind: 'risk' }
+  | { kind: 'risk-reload'; reason: string | undefined }
+  | { kind: 'risk-override'; limit: string; value: string | null; reason: string; expiresAt: string | undefined }
+  | { kind: 'risk-price'; prices: Readonly<Record<string, string>>; reason: string }
   | { kind: 'orders-list'; date: string | undefined }
   | { kind: 'operations-list'; date: string | undefined }
   | { kind: 'order-send'; order: OrderFields }
@@ -77,6 +81,7 @@ const OPTIONS = {
   output: { type: 'string', short: 'o' },
   keep: { type: 'string' },
   reason: { type: 'string' },
+  expires: { type: 'string' },
   id: { type: 'string' },
   instrument: { type: 'string' },
   side: { type: 'string' },
@@ -114,6 +119,11 @@ Commands:
   cert info                           certificates in use and days left, this client's included
   ping senebi                         does the SENEBI web service answer?
   halt | resume [--reason TEXT]       the kill switch (operator role); the reason goes to the audit trail
+  risk                                risk limits in force, today's usage and headroom (usage bars)
+  risk reload [--reason TEXT]         re-read conf.toml's [risk] and the reference prices (operator)
+  risk override LIMIT VALUE|none --reason TEXT [--expires ISO]
+                                      a temporary limit until --expires, or lift it (operator)
+  risk price INSTRUMENT=PRICE... --reason TEXT   reference prices for the collar (operator)
   orders list [--date YYYY-MM-DD]     orders sent to SENEBI (id range only)
   operations list [--date YYYY-MM-DD] operations of in-range orders
   order send --id ID --instrument I --side buy|sell --quantity Q --price P
@@ -158,6 +168,43 @@ function readKanIndex(text: string | undefined, what: string): number {
 
 function expectPositionals(rest: readonly string[], count: number, shape: string): void {
   if (rest.length !== count) usage(`expected: qsenctl ${shape}`);
+}
+
+/** `risk`, `risk reload`, `risk override`, `risk price`. */
+function parseRisk(rest: readonly string[], values: Values, allow: (...names: OptionName[]) => void): Command {
+  const sub = rest[0];
+  const reason = values.reason as string | undefined;
+  if (sub === undefined) {
+    allow();
+    return { kind: 'risk' };
+  }
+  if (sub === 'reload') {
+    allow('reason');
+    expectPositionals(rest, 1, 'risk reload [--reason TEXT]');
+    return { kind: 'risk-reload', reason };
+  }
+  if (sub === 'override') {
+    allow('reason', 'expires');
+    expectPositionals(rest, 3, 'risk override LIMIT VALUE|none --reason TEXT [--expires ISO]');
+    if (reason === undefined) usage('risk override needs --reason TEXT');
+    const value = rest[2] === 'none' ? null : rest[2] ?? '';
+    const expiresAt = values.expires as string | undefined;
+    if (value !== null && expiresAt === undefined) usage('risk override LIMIT VALUE needs --expires ISO (e.g. 2026-12-01T20:30:00Z)');
+    return { kind: 'risk-override', limit: rest[1] ?? '', value, reason, expiresAt };
+  }
+  if (sub === 'price') {
+    allow('reason');
+    if (rest.length < 2) usage('expected: qsenctl risk price INSTRUMENT=PRICE... --reason TEXT');
+    if (reason === undefined) usage('risk price needs --reason TEXT');
+    const prices: Record<string, string> = {};
+    for (const pair of rest.slice(1)) {
+      const match = /^([^=]+)=(.+)$/.exec(pair);
+      if (!match) usage(`expected INSTRUMENT=PRICE, got '${pair}'`);
+      prices[match[1] ?? ''] = match[2] ?? '';
+    }
+    return { kind: 'risk-price', prices, reason };
+  }
+  return usage('expected: qsenctl risk | risk reload | risk override | risk price');
 }
 
 /** Parses argv (without node and the script) into an invocation; throws a USAGE CtlError. */
@@ -276,6 +323,8 @@ export function parseCommandLine(argv: readonly string[]): Invocation {
       allow('reason');
       expectPositionals(rest, 0, 'resume [--reason TEXT]');
       return { global, command: { kind: 'resume', reason: values.reason as string | undefined } };
+    case 'risk':
+      return { global, command: parseRisk(rest, values, allow) };
     case 'orders':
     case 'operations':
       allow('date');

@@ -9,6 +9,7 @@ import { runFixedCommand, runKanVersion, runMetrics, runRestart } from '../comma
 import { runLogsGet, runLogsList, runLogsTail, runLogsTruncate } from '../commands/logs.js';
 import { createOutput, type TextOutput } from '../commands/output.js';
 import { runCertInfo, runConfig, runDecrypt, runKillSwitch, runListing, runOrderSend, runPingSenebi } from '../commands/qsen.js';
+import { runRisk, runRiskOverride, runRiskPrice, runRiskReload } from '../commands/risk.js';
 import { runStatus } from '../commands/status.js';
 import { CtlError, EXIT_CODES } from '../errors.js';
 import { resolveTarget } from '../profile/profile.js';
@@ -67,6 +68,10 @@ async function dispatch(command: Command, client: ReturnType<typeof createClient
     case 'ping-senebi': return runPingSenebi(client, out);
     case 'halt': return runKillSwitch(client, out, 'halt', command.reason);
     case 'resume': return runKillSwitch(client, out, 'resume', command.reason);
+    case 'risk': return runRisk(client, out);
+    case 'risk-reload': return runRiskReload(client, out, command.reason);
+    case 'risk-override': return runRiskOverride(client, out, command);
+    case 'risk-price': return runRiskPrice(client, out, command.prices, command.reason);
     case 'orders-list': return runListing(client, out, 'orders', command.date);
     case 'operations-list': return runListing(client, out, 'operations', command.date);
     case 'order-send': return runOrderSend(client, out, command.order);

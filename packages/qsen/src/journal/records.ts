@@ -1,16 +1,19 @@
 /**
  * Journal records and their on-disk encoding. One record per line:
- * `<crc32 of the JSON, 8 hex digits> <JSON>\n`. A line whose checksum does not match, or a last
- * line without its newline, is a torn or corrupt record. Ids are JSON strings.
+ * `<crc32 of the JSON, 8 hex digits> <JSON>\n`. Ids are JSON strings.
+ *
+ * Reading tells three kinds of bad bytes apart (docs/qsen.md, "Journal damage"):
+ * - a torn tail: the final line only (no newline, or a bad checksum on the last line), the trace
+ *   of a crash during a write; it is cut off. Any order id still readable in it is reported, so
+ *   that order counts as possibly forwarded;
+ * - a damaged line before the last one whose order id can still be read (every id in it agrees):
+ *   that order counts as possibly forwarded and is reconciled with SENEBI by id;
+ * - a damaged line whose id cannot be read: the journal cannot be trusted, qsen refuses to start.
  */
 import { crc32 } from 'node:zlib';
 import { parseJsonLossless, toUint64, type Uint64 } from '@qsen/core';
-import type { OrderContent } from '../orders/validation.js';
+import { ORDER_STATES, type OrderContent, type OrderState } from '../orders/order.js';
 import { isJsonObject, toWireValue, type WireObject } from '../senebi/wire.js';
-
-/** Where an order stands. `received`: on disk, about to be forwarded; `sent`: forwarded, no answer yet;
- * `unknown`: forwarded, the answer was lost (timeout, 5xx); `not_sent`: known not to be at SENEBI. */
-export type OrderState = 'received' | 'sent' | 'accepted' | 'rejected' | 'unknown' | 'not_sent';
 
 /** The first record of an order: its canonical content, written (fsync) before it is forwarded. */
 export interface OrderRecord {
@@ -31,16 +34,26 @@ export interface StateRecord {
   readonly at: string;
 }
 
-/** Any journal record. */
-export type JournalRecord = OrderRecord | StateRecord;
+/** Records of this id were lost to journal damage: the order counts as possibly forwarded. */
+export interface DamagedRecord {
+  readonly type: 'damaged';
+  readonly id: Uint64;
+  readonly at: string;
+  /** 1-based line of the damaged bytes when they were found. */
+  readonly line?: number;
+}
 
-const STATES: readonly string[] = ['received', 'sent', 'accepted', 'rejected', 'unknown', 'not_sent'];
+/** Any journal record. */
+export type JournalRecord = OrderRecord | StateRecord | DamagedRecord;
 
 /** Encodes one record as its journal line (with checksum and newline). */
 export function encodeRecord(record: JournalRecord): Buffer {
   const json = JSON.stringify(record);
-  const sum = crc32(Buffer.from(json, 'utf8')).toString(16).padStart(8, '0');
-  return Buffer.from(`${sum} ${json}\n`, 'utf8');
+  return Buffer.from(`${checksumOf(json)} ${json}\n`, 'utf8');
+}
+
+function checksumOf(json: string): string {
+  return crc32(Buffer.from(json, 'utf8')).toString(16).padStart(8, '0');
 }
 
 /** Decodes one line (without newline); undefined when the checksum or the shape is wrong. */
@@ -48,7 +61,7 @@ export function decodeRecord(line: string): JournalRecord | undefined {
   const match = /^([0-9a-f]{8}) (.*)$/s.exec(line);
   if (!match) return undefined;
   const json = match[2] ?? '';
-  if (crc32(Buffer.from(json, 'utf8')).toString(16).padStart(8, '0') !== match[1]) return undefined;
+  if (checksumOf(json) !== match[1]) return undefined;
   let value: unknown;
   try {
     value = toWireValue(parseJsonLossless(json));
@@ -62,7 +75,7 @@ export function decodeRecord(line: string): JournalRecord | undefined {
     if (value['type'] === 'order' && isJsonObject(value['order'])) {
       return { type: 'order', id, order: { ...(value['order'] as unknown as OrderContent), id }, at };
     }
-    if (value['type'] === 'state' && typeof value['state'] === 'string' && STATES.includes(value['state'])) {
+    if (value['type'] === 'state' && typeof value['state'] === 'string' && (ORDER_STATES as readonly string[]).includes(value['state'])) {
       return {
         type: 'state',
         id,
@@ -72,31 +85,68 @@ export function decodeRecord(line: string): JournalRecord | undefined {
         at,
       };
     }
+    if (value['type'] === 'damaged') return { type: 'damaged', id, at, ...(typeof value['line'] === 'number' ? { line: value['line'] } : {}) };
   } catch {
     return undefined;
   }
   return undefined;
 }
 
+/** Every order id written in a damaged piece of a record (`"id":"<digits>"`), deduplicated. */
+export function readableIdsOf(text: string): Uint64[] {
+  const ids = new Set<Uint64>();
+  for (const match of text.matchAll(/"id":"([0-9]{1,20})"/g)) {
+    try {
+      ids.add(toUint64(match[1]));
+    } catch {
+      // more than 64 bits: not an id qsen wrote
+    }
+  }
+  return [...ids];
+}
+
+/** A damaged line before the last one. */
+export interface DamagedLine {
+  /** 1-based line number. */
+  readonly line: number;
+  /** The one order id its bytes still show; undefined when none or several disagree (unrecoverable). */
+  readonly id?: Uint64;
+}
+
 /** What reading a journal's bytes found. */
 export interface JournalScan {
+  /** The intact records, oldest first. */
   readonly records: JournalRecord[];
-  /** Byte length of the valid prefix (everything up to and including the last good line). */
+  /** Byte length of everything up to and including the last complete line that is kept. */
   readonly validBytes: number;
-  /** Bytes after the valid prefix that form a torn last record (0 when the tail is clean). */
+  /** Bytes after validBytes that form a torn last record (0 when the tail is clean). */
   readonly tornBytes: number;
-  /** 1-based line numbers of damaged records that are not the last one (real corruption). */
+  /** Order ids still readable in the torn tail. */
+  readonly tornIds: Uint64[];
+  /** 1-based line number of the torn tail (0 when the tail is clean). */
+  readonly tornLine: number;
+  /** Damaged lines before the last one, recoverable (with id) or not. */
+  readonly damaged: DamagedLine[];
+  /** 1-based numbers of the damaged lines whose order id cannot be read (real corruption). */
   readonly corruptLines: number[];
 }
 
+/** Splits a damaged line at every place a record seems to begin (a lost newline glues two records). */
+function splitPieces(text: string): string[] {
+  const starts = [0];
+  for (const match of text.matchAll(/[0-9a-f]{8} \{"type":"/g)) if (match.index !== undefined && match.index > 0) starts.push(match.index);
+  return starts.map((start, i) => text.slice(start, starts[i + 1] ?? text.length));
+}
+
 /**
- * Scans journal bytes. A damaged final record (no newline, or bad checksum on the last line) is a
- * torn write from a crash: reported in tornBytes, to be cut off. Damage before the last line is
- * corruption and is reported in corruptLines.
+ * Scans journal bytes. A damaged final record (no newline, or a bad checksum on the last line)
+ * is a torn write: reported in tornBytes (to be cut off) with the ids it still shows. A damaged
+ * line before the last one is split where records seem to begin; intact pieces are kept, and
+ * each damaged piece is recoverable when every order id written in it agrees.
  */
 export function scanJournal(bytes: Buffer): JournalScan {
   const records: JournalRecord[] = [];
-  const corruptLines: number[] = [];
+  const damaged: DamagedLine[] = [];
   let offset = 0;
   let validBytes = 0;
   let line = 0;
@@ -104,18 +154,35 @@ export function scanJournal(bytes: Buffer): JournalScan {
     const newline = bytes.indexOf(0x0a, offset);
     line += 1;
     if (newline === -1) break;
-    const record = decodeRecord(bytes.subarray(offset, newline).toString('utf8'));
+    const text = bytes.subarray(offset, newline).toString('utf8');
+    const record = decodeRecord(text);
     const next = newline + 1;
     if (record) {
       records.push(record);
-      validBytes = next;
     } else if (next < bytes.length) {
-      corruptLines.push(line);
-      validBytes = next;
+      for (const piece of splitPieces(text)) {
+        const intact = decodeRecord(piece);
+        if (intact) {
+          records.push(intact);
+          continue;
+        }
+        const ids = readableIdsOf(piece);
+        damaged.push(ids.length === 1 ? { line, id: ids[0] } : { line });
+      }
     } else {
       break;
     }
+    validBytes = next;
     offset = next;
   }
-  return { records, validBytes, tornBytes: bytes.length - validBytes, corruptLines };
+  const tornIds = validBytes < bytes.length ? readableIdsOf(bytes.subarray(validBytes).toString('utf8')) : [];
+  return {
+    records,
+    validBytes,
+    tornBytes: bytes.length - validBytes,
+    tornIds,
+    tornLine: validBytes < bytes.length ? line : 0,
+    damaged,
+    corruptLines: [...new Set(damaged.filter((d) => d.id === undefined).map((d) => d.line))],
+  };
 }

@@ -1,11 +1,17 @@
 /**
- * The agent's kill switch. Halted means the file `halt.json` exists in the data folder; it is
- * written atomically (temp file, fsync, rename, fsync of the folder) and read on every sendOrder,
- * so a halt takes effect at once and survives restarts, whether it came from the API or from
- * the `qsen-admin` command on the server (no network needed).
+ * The agent's kill switch. Halted means a halt is held in memory or the file `halt.json` exists
+ * in the data folder. The file is written atomically (temp file, fsync, rename, fsync of the
+ * folder) and checked on every sendOrder, so a halt takes effect at once and survives restarts,
+ * whether it came from the API or from the `qsen-admin` command on the server (no network needed).
+ *
+ * Halting never depends on free space (docs/qsen.md, "Storage faults"): the halt is held in
+ * memory first, so every order is refused at once, then persisted. When the file cannot be
+ * written (full disk), the temporary file is removed, the halt stays in force in memory and is
+ * persisted again every `retryMs` until it succeeds or `resume` lifts it.
  */
-import { closeSync, fsyncSync, mkdirSync, openSync, readFileSync, renameSync, rmSync, statSync, writeSync } from 'node:fs';
+import { mkdirSync, readFileSync, rmSync, statSync } from 'node:fs';
 import { join } from 'node:path';
+import { syncPath, writeFileAtomicSync } from '../storage/files.js';
 
 /** The switch's state as shown in status. */
 export interface KillSwitchState {
@@ -15,6 +21,10 @@ export interface KillSwitchState {
   /** Who set it (certificate subject, or `local:<user>` from the server shell). */
   readonly by?: string;
   readonly reason?: string;
+  /** Present (false) while the halt is held in memory only: its file could not be written yet. */
+  readonly persisted?: false;
+  /** Why it could not be written (ENOSPC, EROFS, ...). */
+  readonly persistError?: string;
 }
 
 /** File name of the halt marker inside the data folder. */
@@ -24,32 +34,65 @@ export const HALT_FILE = 'halt.json';
 export interface KillSwitch {
   /** True while halted (one stat per call). */
   isHalted(): boolean;
-  /** The full state, read from disk. */
+  /** The full state (memory first, then the file). */
   read(): KillSwitchState;
-  /** Turns the switch on (durably); returns the new state. */
+  /** Turns the switch on: at once in memory, then durably (retried while it fails: `persisted: false`). */
   halt(by: string, reason: string | undefined, now: Date): KillSwitchState;
-  /** Turns the switch off (durably); returns the new state. */
+  /** Turns the switch off (removing a file needs no free space); returns the new state. */
   resume(): KillSwitchState;
+  /** Stops the persist retries. */
+  close(): void;
 }
 
-function syncFolder(dir: string): void {
-  const fd = openSync(dir, 'r');
-  try {
-    fsyncSync(fd);
-  } finally {
-    closeSync(fd);
-  }
+/** How the switch retries. */
+export interface KillSwitchOptions {
+  /** Interval of the persist retries of a halt held in memory (default 1000 ms; 0: no retries). */
+  readonly retryMs?: number;
+}
+
+function codeOf(err: unknown): string {
+  return typeof (err as NodeJS.ErrnoException).code === 'string' ? String((err as NodeJS.ErrnoException).code) : 'EIO';
 }
 
 /** Opens the kill switch kept in `dataDir`. */
-export function openKillSwitch(dataDir: string): KillSwitch {
+export function openKillSwitch(dataDir: string, options: KillSwitchOptions = {}): KillSwitch {
   const file = join(dataDir, HALT_FILE);
+  const retryMs = options.retryMs ?? 1000;
+  /** A halt in force that is not (yet) on disk. */
+  let held: KillSwitchState | undefined;
+  let retry: NodeJS.Timeout | undefined;
+
+  function persistHeld(): string | undefined {
+    if (!held) return undefined;
+    const { halted, since, by, reason } = held;
+    try {
+      mkdirSync(dataDir, { recursive: true });
+      writeFileAtomicSync(file, `${JSON.stringify({ halted, since, by, ...(reason ? { reason } : {}) })}\n`);
+      held = undefined;
+      return undefined;
+    } catch (err) {
+      return codeOf(err);
+    }
+  }
+
+  function scheduleRetry(): void {
+    if (retry || retryMs <= 0) return;
+    retry = setInterval(() => {
+      if (persistHeld() === undefined) {
+        clearInterval(retry);
+        retry = undefined;
+      }
+    }, retryMs);
+    retry.unref();
+  }
+
   return {
     isHalted() {
       // No exception for the usual "not halted" case: this runs on every sendOrder.
-      return statSync(file, { throwIfNoEntry: false }) !== undefined;
+      return held !== undefined || statSync(file, { throwIfNoEntry: false }) !== undefined;
     },
     read() {
+      if (held) return held;
       let text: string;
       try {
         text = readFileSync(file, 'utf8');
@@ -70,28 +113,29 @@ export function openKillSwitch(dataDir: string): KillSwitch {
       }
     },
     halt(by, reason, now) {
-      mkdirSync(dataDir, { recursive: true });
       const state: KillSwitchState = { halted: true, since: now.toISOString(), by, ...(reason ? { reason } : {}) };
-      const temp = `${file}.${process.pid}.tmp`;
-      const fd = openSync(temp, 'w', 0o640);
-      try {
-        writeSync(fd, `${JSON.stringify(state)}\n`);
-        fsyncSync(fd);
-      } finally {
-        closeSync(fd);
-      }
-      renameSync(temp, file);
-      syncFolder(dataDir);
-      return state;
+      held = { ...state, persisted: false };
+      const failed = persistHeld();
+      if (failed === undefined) return state;
+      held = { ...state, persisted: false, persistError: failed };
+      scheduleRetry();
+      return held;
     },
     resume() {
+      held = undefined;
+      clearInterval(retry);
+      retry = undefined;
       rmSync(file, { force: true });
       try {
-        syncFolder(dataDir);
+        syncPath(dataDir);
       } catch {
         // the folder may not exist when it was never halted
       }
       return { halted: false };
+    },
+    close() {
+      clearInterval(retry);
+      retry = undefined;
     },
   };
 }

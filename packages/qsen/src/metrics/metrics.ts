@@ -19,6 +19,14 @@ export const METRIC_NAMES = {
   /** notAfter of each certificate in use, unix seconds, labelled certificate="server"|"client_ca"|"senebi_agent". */
   certificateExpiry: 'qsen_certificate_expiry_timestamp_seconds',
   tradingWindowOpen: 'qsen_trading_window_open',
+  /** 1 while a new order would be taken (journal writable, not halted, not reconciling, window open). */
+  acceptingOrders: 'qsen_accepting_orders',
+  journalWritable: 'qsen_journal_writable',
+  contradictions: 'qsen_senebi_contradictions_total',
+  /** Orders refused by a risk limit, labelled limit (a limit name in force: a closed set). */
+  riskRefusals: 'qsen_risk_refusals_total',
+  /** Today's usage of each daily and rate limit over its maximum (0..1, above 1 after an override lowers it). */
+  riskUsage: 'qsen_risk_usage_ratio',
 } as const;
 
 /** The certificates whose expiry qsen exports (the `certificate` label). */
@@ -38,6 +46,7 @@ export interface QsenMetrics {
   readonly senebiDuration: Histogram<'operation' | 'outcome'>;
   readonly senebiRequests: Counter<'operation' | 'outcome'>;
   readonly orders: Counter<'status' | 'reason'>;
+  readonly riskRefusals: Counter<'limit'>;
 }
 
 /** Sources read at scrape time. */
@@ -50,6 +59,15 @@ export interface MetricSources {
   certificateExpiries(): readonly CertificateExpiry[];
   /** The trading window at the node's clock. */
   isTradingWindowOpen(): boolean;
+  /** Whether a new order would be taken now. */
+  isAcceptingOrders(): boolean;
+  isJournalWritable(): boolean;
+  /** Contradictions between SENEBI answers since start, by kind (the same figures status shows). */
+  contradictions(): Readonly<Record<string, number>>;
+  /** Usage ratio of every daily and rate limit in force. */
+  riskUsageRatios(): ReadonlyArray<{ readonly limit: string; readonly ratio: number }>;
+  /** Every limit name a refusal can carry now (their counters are shown from 0). */
+  riskRefusalLimits(): readonly string[];
 }
 
 /** Registers qsen's metrics on `registry`. */
@@ -73,6 +91,25 @@ export function registerQsenMetrics(registry: Registry, sources: MetricSources):
     labelNames: ['status', 'reason'] as const,
     registers: [registry],
   });
+  const riskRefusals = new Counter({
+    name: METRIC_NAMES.riskRefusals,
+    help: 'Orders refused by a pre-trade risk limit, by limit name (order_notional.ARS, daily_orders, price_band.AL30, instrument_denied, ...)',
+    labelNames: ['limit'] as const,
+    registers: [registry],
+    collect() {
+      for (const limit of sources.riskRefusalLimits()) this.inc({ limit }, 0);
+    },
+  });
+  new Gauge({
+    name: METRIC_NAMES.riskUsage,
+    help: "Usage of each daily and rate risk limit in force: today's (or the window's) consumption over the maximum",
+    labelNames: ['limit'] as const,
+    registers: [registry],
+    collect() {
+      this.reset();
+      for (const { limit, ratio } of sources.riskUsageRatios()) this.set({ limit }, ratio);
+    },
+  });
   new Gauge({ name: METRIC_NAMES.halted, help: '1 while the kill switch is on', registers: [registry], collect() { this.set(sources.isHalted() ? 1 : 0); } });
   new Gauge({ name: METRIC_NAMES.reconciling, help: '1 while in-flight orders are being reconciled with SENEBI', registers: [registry], collect() { this.set(sources.isReconciling() ? 1 : 0); } });
   new Gauge({ name: METRIC_NAMES.inFlight, help: 'Orders whose SENEBI call is running', registers: [registry], collect() { this.set(sources.inFlight()); } });
@@ -86,6 +123,18 @@ export function registerQsenMetrics(registry: Registry, sources: MetricSources):
       for (const { certificate, notAfterSeconds } of sources.certificateExpiries()) this.set({ certificate }, notAfterSeconds);
     },
   });
+  new Gauge({ name: METRIC_NAMES.acceptingOrders, help: '1 while qsen would take a new order; 0 while the journal cannot be written, halted, reconciling, stopping or outside the window (status.notAccepting says why)', registers: [registry], collect() { this.set(sources.isAcceptingOrders() ? 1 : 0); } });
+  new Gauge({ name: METRIC_NAMES.journalWritable, help: '1 while the order journal can be written; 0 after a write failure until a retry succeeds', registers: [registry], collect() { this.set(sources.isJournalWritable() ? 1 : 0); } });
+  new Counter({
+    name: METRIC_NAMES.contradictions,
+    help: 'Contradictions between SENEBI answers about one order (record_differs, duplicate_without_record); the order stays unknown',
+    labelNames: ['kind'] as const,
+    registers: [registry],
+    collect() {
+      this.reset();
+      for (const [kind, n] of Object.entries(sources.contradictions())) this.inc({ kind }, n);
+    },
+  });
   new Gauge({ name: METRIC_NAMES.tradingWindowOpen, help: '1 inside the trading window of [schedule] (days, hours, holidays, time zone), 0 outside', registers: [registry], collect() { this.set(sources.isTradingWindowOpen() ? 1 : 0); } });
   const journalCounter = (name: string, help: string, read: (f: { records: number; flushes: number; bytes: number }) => number): void => {
     new Counter({ name, help, registers: [registry], collect() { this.reset(); this.inc(read(sources.journalFigures())); } });
@@ -93,5 +142,5 @@ export function registerQsenMetrics(registry: Registry, sources: MetricSources):
   journalCounter(METRIC_NAMES.journalFlushes, 'Journal group commits (one write + one fdatasync each) since start', (f) => f.flushes);
   journalCounter(METRIC_NAMES.journalRecords, 'Journal records made durable since start', (f) => f.records);
   journalCounter(METRIC_NAMES.journalBytes, 'Journal bytes made durable since start', (f) => f.bytes);
-  return { senebiDuration, senebiRequests, orders };
+  return { senebiDuration, senebiRequests, orders, riskRefusals };
 }

@@ -1,28 +1,32 @@
 /**
- * The order desk: sendOrder's rules in order (fence, validation, idempotency, kill switch, trading
- * window), the journal-before-forward discipline, and the reconciliation of uncertain orders with
- * SENEBI by id, at start and when the platform retries an order whose answer was lost.
+ * The order desk: sendOrder's rules in order (validation with the fence, idempotency, kill switch,
+ * trading window), the journal-before-forward discipline, and the reasoning about orders whose
+ * delivery is unknown, at start and when the platform retries (docs/qsen.md, "Unknown deliveries"):
  *
- * Decisions (docs/qsen.md):
- * - While start-up reconciliation is pending, sendOrder waits for it up to `reconcileWaitMs`, then
- *   answers 503 RECONCILING; nothing is forwarded before every uncertain order is settled.
  * - A SENEBI timeout, a 5xx or a connection lost after sending leaves the order `unknown` (the
- *   platform gets 504 / 502 with `details.delivery = "unknown"`). A retry with the same id and
- *   content first asks SENEBI for the order by id: found, its state is taken and answered; absent,
- *   the order is forwarded (once).
- * - A refused connection or a 4xx answer means SENEBI did not take it: `not_sent`, and the retry
- *   goes through.
+ *   platform gets 504 / 502 with `details.delivery = "unknown"`).
+ * - A 404 for an id whose earlier copy may still arrive is not proof of absence: the order stays
+ *   `unknown`. A retry may resend it, because SENEBI refuses a second order with an id it holds.
+ * - That refusal (`duplicate`) proves an earlier copy arrived: the desk reads SENEBI's record by
+ *   id, retrying for up to `recordReadMs`, and answers from it, never "rejected". Unreadable in
+ *   time, the order stays `unknown` and the platform gets 502 / 504 again.
+ * - SENEBI's record is checked against the order's content; a record that differs is a
+ *   contradiction: logged, counted, the order stays `unknown`, and the answer is 502 with
+ *   `details.delivery = "unknown"`. qsen never answers a final state it cannot trust.
+ * - While start-up reconciliation is pending, sendOrder waits for it up to `reconcileWaitMs`, then
+ *   answers 503 RECONCILING; nothing is forwarded before every uncertain order was asked by id.
  * - MARKET_CLOSED is decided with the injected clock against the configured window.
  */
-import { ApiError, isInRange, type IdRange, type Uint64 } from '@qsen/core';
+import { ApiError, type IdRange, type Uint64 } from '@qsen/core';
 import { qsenErrors } from '../errors.js';
 import type { Journal } from '../journal/journal.js';
-import type { OrderState } from '../journal/records.js';
+import type { JournalRecord } from '../journal/records.js';
 import type { KillSwitch } from '../killswitch/killswitch.js';
 import type { PlacedOrder, SenebiClient } from '../senebi/client.js';
 import type { WireObject } from '../senebi/wire.js';
-import { describeEntry, FINAL_STATES, UNCERTAIN_STATES, type OrderEntry } from './book.js';
-import { isSameOrder, readOrderId, validateOrder, type OrderContent } from './validation.js';
+import { applyRecord, describeEntry, type OrderBook, type OrderEntry } from './book.js';
+import { FINAL_STATES, UNCERTAIN_STATES, type OrderContent, type OrderState } from './order.js';
+import { checkOrder, differingFields, isSameOrder } from './validation.js';
 
 /** A source of the current time in epoch milliseconds (a ManualClock in tests). */
 export interface NowSource {
@@ -33,13 +37,29 @@ export interface NowSource {
 export interface DeskLog {
   info(message: string, meta?: Record<string, unknown>): void;
   warn(message: string, meta?: Record<string, unknown>): void;
+  error(message: string, meta?: Record<string, unknown>): void;
+}
+
+/** Kinds of contradiction between SENEBI's answers (the `kind` label of the counter). */
+export type ContradictionKind = 'record_differs' | 'duplicate_without_record';
+
+/**
+ * The pre-trade risk gate (risk/controls.ts). `admit` decides and reserves synchronously, or
+ * throws 422 RISK_LIMIT_EXCEEDED; `settle` hears every state the desk records (a rejection or a
+ * not_sent gives the consumption back, unknown keeps it).
+ */
+export interface RiskGate {
+  admit(order: OrderContent): void;
+  /** Counts an order that was admitted before and may be at SENEBI (a resend), without checking it again. */
+  keep(order: OrderContent): void;
+  settle(id: Uint64, state: OrderState): void;
 }
 
 /** What the desk needs. */
 export interface OrderDeskDeps {
   readonly journal: Journal;
   /** The order book rebuilt from the journal (the desk keeps it current). */
-  readonly book: Map<Uint64, OrderEntry>;
+  readonly book: OrderBook;
   readonly senebi: Pick<SenebiClient, 'placeOrder' | 'getOrder'>;
   readonly range: IdRange;
   readonly killSwitch: Pick<KillSwitch, 'isHalted'>;
@@ -48,21 +68,39 @@ export interface OrderDeskDeps {
   readonly clock: NowSource;
   /** How long sendOrder waits for start-up reconciliation before answering RECONCILING. */
   readonly reconcileWaitMs: number;
+  /** How long the desk keeps reading SENEBI's record after a duplicate-id refusal (default 5000 ms). */
+  readonly recordReadMs?: number;
   /** Called once per sendOrder outcome that is not a replay: `accepted`, or `rejected` with a reason. */
   readonly onOutcome?: (status: 'accepted' | 'rejected', reason: string) => void;
+  /** Called for every contradiction between SENEBI's answers. */
+  readonly onContradiction?: (kind: ContradictionKind) => void;
   readonly log?: DeskLog;
-  /** Delay before retrying a failed reconciliation lookup (attempt counts from 1). */
+  /** The pre-trade risk checks; absent: none. */
+  readonly risk?: RiskGate;
+  /** Delay before retrying a failed lookup (attempt counts from 1). */
   readonly retryDelayMs?: (attempt: number) => number;
 }
 
+/** What one sendOrder came to: the answer or the error, with the order id when it could be read (for the audit). */
+export type SendOutcome =
+  | {
+      readonly orderId: Uint64 | null;
+      readonly answer: { order: WireObject };
+      /** Set when the answer came from qsen's record (an identical resend, or one joining a call already under way): never sent again. `originalTime` is when the order was first received. */
+      readonly replayed?: { readonly originalTime: string | null };
+    }
+  | { readonly orderId: Uint64 | null; readonly error: unknown };
+
 /** The desk. */
 export interface OrderDesk {
-  /** Handles one sendOrder body (parsed lossless JSON): `{order}` or an ApiError; `replayed` when answered from the record. */
-  sendOrder(body: unknown): Promise<{ order: WireObject; replayed?: true }>;
-  /** Settles every uncertain order of the book with SENEBI by id; resolves when all are settled. */
+  /** Handles one sendOrder body (parsed lossless JSON); never throws. */
+  sendOrder(body: unknown): Promise<SendOutcome>;
+  /** Asks SENEBI by id about every uncertain order of the book; resolves when all were asked. */
   reconcile(): Promise<void>;
-  /** True until reconcile() has settled everything. */
+  /** True until reconcile() has asked about everything. */
   isReconciling(): boolean;
+  /** True once stop() was called. */
+  isStopped(): boolean;
   /** Orders whose SENEBI call is running now. */
   inFlightCount(): number;
   /** Waits for the running orders to finish (graceful shutdown) and the journal to be flushed. */
@@ -72,11 +110,22 @@ export interface OrderDesk {
 }
 
 const defaultRetryDelay = (attempt: number): number => Math.min(2000, 100 * 2 ** Math.min(attempt, 5));
+const sleep = (ms: number): Promise<void> => new Promise((resolve) => setTimeout(resolve, ms));
+
+/** A SENEBI failure re-stated about the order: whatever the failed call was, the order's delivery is unknown. */
+function deliveryUnknown(err: unknown, extra: Record<string, unknown> = {}): ApiError {
+  if (err instanceof ApiError && (err.code === 'SENEBI_TIMEOUT' || err.code === 'SENEBI_ERROR')) {
+    return qsenErrors.create(err.code, err.message, { ...err.details, ...extra, delivery: 'unknown' }, err);
+  }
+  return qsenErrors.create('SENEBI_ERROR', undefined, { ...extra, delivery: 'unknown' }, err);
+}
 
 /** Creates the order desk over a recovered order book. */
 export function createOrderDesk(deps: OrderDeskDeps): OrderDesk {
   const { journal, book, senebi, range, clock } = deps;
-  const inFlight = new Map<Uint64, Promise<{ order: WireObject }>>();
+  const recordReadMs = deps.recordReadMs ?? 5000;
+  const retryDelay = deps.retryDelayMs ?? defaultRetryDelay;
+  const inFlight = new Map<Uint64, Promise<{ order: WireObject; fresh: boolean }>>();
   let reconciling = [...book.values()].some((e) => UNCERTAIN_STATES.includes(e.state));
   let stopped = false;
   let markReconciled: () => void = () => undefined;
@@ -87,17 +136,37 @@ export function createOrderDesk(deps: OrderDeskDeps): OrderDesk {
 
   const iso = (): string => new Date(clock.now()).toISOString();
 
-  function setState(id: Uint64, entry: OrderEntry, state: OrderState, extra: { senebi?: WireObject; error?: string } = {}): void {
-    entry.state = state;
-    entry.updatedAt = iso();
-    if (extra.senebi) entry.senebi = extra.senebi;
-    if (extra.error !== undefined) entry.error = extra.error;
-    else delete entry.error;
-    journal.append({ type: 'state', id, state, ...extra, at: entry.updatedAt });
+  /** Journals a record and applies it to the book: durable ones first reach the disk. */
+  async function recordDurable(record: JournalRecord): Promise<OrderEntry> {
+    try {
+      await journal.appendDurable(record);
+    } catch (err) {
+      throw qsenErrors.create('JOURNAL_UNAVAILABLE', undefined, undefined, err);
+    }
+    return applyRecord(book, record);
   }
 
-  function settle(id: Uint64, entry: OrderEntry, placed: PlacedOrder): void {
-    setState(id, entry, placed.status, { senebi: placed.senebi });
+  function setState(id: Uint64, state: OrderState, extra: { senebi?: WireObject; error?: string } = {}): OrderEntry {
+    const record: JournalRecord = { type: 'state', id, state, ...extra, at: iso() };
+    journal.append(record);
+    const entry = applyRecord(book, record);
+    deps.risk?.settle(id, state);
+    return entry;
+  }
+
+  function contradiction(id: Uint64, kind: ContradictionKind, meta: Record<string, unknown>): ApiError {
+    deps.onContradiction?.(kind);
+    deps.log?.error('SENEBI contradicts itself about an order; it stays unknown', { orderId: id, kind, ...meta });
+    setState(id, 'unknown', { error: 'SENEBI_CONTRADICTION' });
+    return qsenErrors.create('SENEBI_ERROR', 'SENEBI\'s answers about this order contradict each other; its state is unknown', { delivery: 'unknown', problem: kind });
+  }
+
+  /** Takes SENEBI's record as the order's state, after checking it is the order qsen holds. */
+  function settle(id: Uint64, placed: PlacedOrder): OrderEntry {
+    const entry = book.get(id);
+    const differs = entry?.order ? differingFields(entry.order, placed.senebi) : [];
+    if (differs.length > 0) throw contradiction(id, 'record_differs', { fields: differs });
+    return setState(id, placed.status, { senebi: placed.senebi });
   }
 
   async function waitForReconciliation(): Promise<void> {
@@ -108,58 +177,86 @@ export function createOrderDesk(deps: OrderDeskDeps): OrderDesk {
     if (reconciling) throw qsenErrors.create('RECONCILING');
   }
 
-  function report(status: 'accepted' | 'rejected', reason: string): void {
-    deps.onOutcome?.(status, reason);
+  /** After a duplicate-id refusal: SENEBI holds an earlier copy, so its record is read (bounded) and answered. */
+  async function readHeldRecord(id: Uint64): Promise<OrderEntry> {
+    const deadline = clock.now() + recordReadMs;
+    let lastError: unknown;
+    for (let attempt = 1; ; attempt += 1) {
+      try {
+        const found = await senebi.getOrder(id);
+        if (found) {
+          deps.log?.info('duplicate-id refusal: answered from SENEBI\'s record of the earlier copy', { orderId: id, state: found.status });
+          return settle(id, found);
+        }
+        lastError = undefined;
+      } catch (err) {
+        lastError = err;
+      }
+      if (stopped || clock.now() + retryDelay(attempt) > deadline) break;
+      await sleep(retryDelay(attempt));
+    }
+    if (lastError !== undefined) {
+      setState(id, 'unknown', { error: lastError instanceof ApiError ? lastError.code : 'SENEBI_ERROR' });
+      throw deliveryUnknown(lastError, { problem: 'DUPLICATE_RECORD_UNREADABLE' });
+    }
+    throw contradiction(id, 'duplicate_without_record', { waitedMs: recordReadMs });
   }
 
-  /** Forwards an order (new, not_sent, or unknown and confirmed absent at SENEBI). */
-  async function forward(order: OrderContent, existing: OrderEntry | undefined): Promise<{ order: WireObject }> {
+  /** Forwards an order: new, `not_sent`, or `unknown` and not found at SENEBI (a resend SENEBI deduplicates). */
+  async function forward(order: OrderContent, existing: OrderEntry | undefined): Promise<OrderEntry> {
     const id = order.id;
     if (deps.killSwitch.isHalted()) throw qsenErrors.create('HALTED');
     if (!deps.isMarketOpen(clock.now())) throw qsenErrors.create('MARKET_CLOSED', undefined, { at: iso() });
-    const at = iso();
-    let entry = existing;
+    // An earlier copy may still reach SENEBI: then no failure of this copy can make the order not_sent.
+    const earlierCopyPossible = existing !== undefined && UNCERTAIN_STATES.includes(existing.state);
+    // Risk: after validation and the fence, before the journal; synchronous with the reservation, so
+    // concurrent orders cannot share the last unit of a limit. Nothing refused is journaled or sent.
+    // An order that may already be at SENEBI passed the check when it was first admitted: refusing
+    // its resend now would answer 422 for an order SENEBI may hold, so it is only counted.
+    if (earlierCopyPossible) deps.risk?.keep(order);
+    else deps.risk?.admit(order);
     try {
-      if (!entry) {
-        entry = { order, state: 'received', receivedAt: at, updatedAt: at };
-        book.set(id, entry);
-        await journal.appendDurable({ type: 'order', id, order, at });
-      } else {
-        entry.state = 'received';
-        entry.updatedAt = at;
-        await journal.appendDurable({ type: 'state', id, state: 'received', at });
-      }
+      if (!existing) await recordDurable({ type: 'order', id, order, at: iso() });
+      else if (!earlierCopyPossible) await recordDurable({ type: 'state', id, state: 'received', at: iso() });
     } catch (err) {
-      if (entry) entry.state = 'not_sent';
-      throw qsenErrors.create('JOURNAL_UNAVAILABLE', undefined, undefined, err);
+      if (!earlierCopyPossible) deps.risk?.settle(id, 'not_sent');
+      throw err;
     }
-    setState(id, entry, 'sent');
-    let placed: PlacedOrder;
+    setState(id, 'sent');
+    let answer;
     try {
-      placed = await senebi.placeOrder(order);
+      answer = await senebi.placeOrder(order);
     } catch (err) {
-      const delivery = err instanceof ApiError && err.details?.['delivery'] === 'not_sent' ? 'not_sent' : 'unknown';
+      const sentNot = err instanceof ApiError && err.details?.['delivery'] === 'not_sent' && !earlierCopyPossible;
       const code = err instanceof ApiError ? err.code : 'SENEBI_ERROR';
-      setState(id, entry, delivery, { error: code });
-      deps.log?.warn('order not confirmed by SENEBI', { orderId: id, state: delivery, code });
-      throw err instanceof ApiError ? err : qsenErrors.create('SENEBI_ERROR', undefined, { delivery }, err);
+      setState(id, sentNot ? 'not_sent' : 'unknown', { error: code });
+      deps.log?.warn('order not confirmed by SENEBI', { orderId: id, state: sentNot ? 'not_sent' : 'unknown', code });
+      if (sentNot) throw err;
+      throw deliveryUnknown(err);
     }
-    settle(id, entry, placed);
-    return { order: describeEntry(entry) };
+    if (answer.kind === 'duplicate') {
+      deps.log?.info('SENEBI refused a copy as a duplicate id: an earlier copy arrived', { orderId: id, resend: earlierCopyPossible });
+      return readHeldRecord(id);
+    }
+    return settle(id, answer);
   }
 
-  async function handle(order: OrderContent, existing: OrderEntry | undefined): Promise<{ order: WireObject; fresh: boolean }> {
+  async function handle(order: OrderContent, existing: OrderEntry | undefined): Promise<OrderEntry> {
     const id = order.id;
     if (existing && UNCERTAIN_STATES.includes(existing.state)) {
-      const found = await senebi.getOrder(id);
-      if (found) {
-        settle(id, existing, found);
-        deps.log?.info('order reconciled by id on retry', { orderId: id, state: found.status });
-        return { order: describeEntry(existing), fresh: true };
+      let found;
+      try {
+        found = await senebi.getOrder(id);
+      } catch (err) {
+        throw deliveryUnknown(err);
       }
-      setState(id, existing, 'not_sent');
+      if (found) {
+        deps.log?.info('order reconciled by id on retry', { orderId: id, state: found.status });
+        return settle(id, found);
+      }
+      deps.log?.info('order not found at SENEBI on retry: resending (SENEBI refuses a second copy of an id)', { orderId: id });
     }
-    return { ...(await forward(order, existing)), fresh: true };
+    return forward(order, existing);
   }
 
   function reasonOf(order: WireObject): string {
@@ -168,50 +265,87 @@ export function createOrderDesk(deps: OrderDeskDeps): OrderDesk {
     return typeof reason === 'string' && reason !== '' ? `SENEBI:${reason}` : 'SENEBI_REJECTED';
   }
 
-  async function sendOrder(body: unknown): Promise<{ order: WireObject; replayed?: true }> {
-    try {
-      if (stopped) throw qsenErrors.create('SHUTTING_DOWN');
-      const id = readOrderId(body);
-      if (!isInRange(id, range)) throw qsenErrors.create('ID_OUT_OF_RANGE', undefined, { id, min: range.min, max: range.max });
-      const order = validateOrder(body);
-      await waitForReconciliation();
+  /** The entry of an id whose content journal damage destroyed gets the platform's content back. */
+  async function restoreContent(order: OrderContent, existing: OrderEntry): Promise<void> {
+    if (existing.senebi && differingFields(order, existing.senebi).length > 0) throw qsenErrors.create('DUPLICATE_ORDER_ID', undefined, { id: order.id });
+    await recordDurable({ type: 'order', id: order.id, order, at: iso() });
+    deps.log?.info('order content restored from the platform\'s retry after journal damage', { orderId: order.id });
+  }
+
+  async function place(order: OrderContent): Promise<{ order: WireObject; fresh: boolean }> {
+    if (stopped) throw qsenErrors.create('SHUTTING_DOWN');
+    await waitForReconciliation();
+    const id = order.id;
+    const running = inFlight.get(id);
+    if (running) {
       const existing = book.get(id);
-      if (existing && !isSameOrder(existing.order, order)) throw qsenErrors.create('DUPLICATE_ORDER_ID', undefined, { id });
-      const running = inFlight.get(id);
-      if (running) return { ...(await running), replayed: true };
-      if (existing && FINAL_STATES.includes(existing.state)) return { order: describeEntry(existing), replayed: true };
-      const work = handle(order, existing).then((result) => {
-        if (result.fresh) {
-          if (result.order['status'] === 'accepted') report('accepted', 'accepted');
-          else report('rejected', reasonOf(result.order));
-        }
-        return { order: result.order };
-      });
-      inFlight.set(id, work);
-      try {
-        return await work;
-      } finally {
-        inFlight.delete(id);
-      }
-    } catch (err) {
-      report('rejected', err instanceof ApiError ? err.code : 'INTERNAL_ERROR');
-      throw err;
+      if (existing?.order && !isSameOrder(existing.order, order)) throw qsenErrors.create('DUPLICATE_ORDER_ID', undefined, { id });
+      return { ...(await running), fresh: false };
+    }
+    const work = (async () => {
+      const existing = book.get(id);
+      if (existing && !existing.order) await restoreContent(order, existing);
+      else if (existing?.order && !isSameOrder(existing.order, order)) throw qsenErrors.create('DUPLICATE_ORDER_ID', undefined, { id });
+      if (existing && FINAL_STATES.includes(existing.state)) return { order: describeEntry(existing), fresh: false };
+      return { order: describeEntry(await handle(order, existing)), fresh: true };
+    })();
+    inFlight.set(id, work);
+    try {
+      return await work;
+    } finally {
+      inFlight.delete(id);
     }
   }
 
-  async function reconcileOne(id: Uint64, entry: OrderEntry): Promise<void> {
+  async function sendOrder(body: unknown): Promise<SendOutcome> {
+    const checked = checkOrder(body, range);
+    const orderId = checked.ok ? checked.order.id : checked.id;
+    try {
+      if (!checked.ok) throw checked.error;
+      const result = await place(checked.order);
+      if (result.fresh) {
+        if (result.order['status'] === 'accepted') deps.onOutcome?.('accepted', 'accepted');
+        else deps.onOutcome?.('rejected', reasonOf(result.order));
+      }
+      if (result.fresh) return { orderId, answer: { order: result.order } };
+      const receivedAt = result.order['receivedAt'];
+      return { orderId, answer: { order: result.order }, replayed: { originalTime: typeof receivedAt === 'string' ? receivedAt : null } };
+    } catch (error) {
+      deps.onOutcome?.('rejected', error instanceof ApiError ? error.code : 'INTERNAL_ERROR');
+      return { orderId, error };
+    }
+  }
+
+  /** Start-up: asks SENEBI about one uncertain order until it answers (found: settled; 404: stays unknown). */
+  async function reconcileOne(id: Uint64): Promise<void> {
     for (let attempt = 1; !stopped; attempt += 1) {
       try {
         const found = await senebi.getOrder(id);
-        if (found) settle(id, entry, found);
-        else setState(id, entry, 'not_sent');
-        deps.log?.info('order reconciled at start', { orderId: id, state: entry.state });
+        if (found) {
+          try {
+            settle(id, found);
+          } catch {
+            // a contradiction: logged and counted, the order stays unknown for the platform's retry
+          }
+        } else {
+          // Not proof of absence (a copy sent before the restart may still arrive): the retry decides.
+          setState(id, 'unknown', { error: 'NOT_FOUND_AT_SENEBI' });
+        }
+        deps.log?.info('order reconciled at start', { orderId: id, state: book.get(id)?.state });
         return;
       } catch (err) {
-        const delay = (deps.retryDelayMs ?? defaultRetryDelay)(attempt);
+        const delay = retryDelay(attempt);
         deps.log?.warn('reconciliation lookup failed; retrying', { orderId: id, attempt, code: err instanceof ApiError ? err.code : 'UNKNOWN', delayMs: delay });
-        await new Promise((resolve) => setTimeout(resolve, delay));
+        await sleep(delay);
       }
+    }
+  }
+
+  async function flushQuietly(): Promise<void> {
+    try {
+      await journal.flush();
+    } catch (err) {
+      deps.log?.warn('journal flush failed; the records stay queued and are retried', { error: err instanceof Error ? err.message : String(err) });
     }
   }
 
@@ -219,10 +353,10 @@ export function createOrderDesk(deps: OrderDeskDeps): OrderDesk {
     const pending = [...book.entries()].filter(([, e]) => UNCERTAIN_STATES.includes(e.state));
     if (pending.length > 0) deps.log?.info('reconciling uncertain orders with SENEBI', { count: pending.length });
     const workers = Array.from({ length: Math.min(8, pending.length) }, async () => {
-      for (let next = pending.shift(); next && !stopped; next = pending.shift()) await reconcileOne(next[0], next[1]);
+      for (let next = pending.shift(); next && !stopped; next = pending.shift()) await reconcileOne(next[0]);
     });
     await Promise.all(workers);
-    await journal.flush();
+    await flushQuietly();
     if (!stopped) {
       reconciling = false;
       markReconciled();
@@ -233,10 +367,11 @@ export function createOrderDesk(deps: OrderDeskDeps): OrderDesk {
     sendOrder,
     reconcile,
     isReconciling: () => reconciling,
+    isStopped: () => stopped,
     inFlightCount: () => inFlight.size,
     async drain() {
       while (inFlight.size > 0) await Promise.allSettled([...inFlight.values()]);
-      await journal.flush();
+      await flushQuietly();
     },
     stop() {
       stopped = true;

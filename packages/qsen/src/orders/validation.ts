@@ -1,34 +1,15 @@
 /**
  * sendOrder request validation (docs/api.md §3 and §4). Pure: raw parsed JSON in (numbers as
- * LosslessNumber), a canonical order out, or an INVALID_REQUEST error naming the field.
- * Quantities and prices stay exact decimal strings; ids never pass through a JS number.
+ * LosslessNumber), a canonical order out, or an INVALID_REQUEST / ID_OUT_OF_RANGE error naming
+ * the field. The body is read once: the id first (so the fence applies before anything else is
+ * looked at), then the other fields. Quantities and prices stay exact decimal strings; ids never
+ * pass through a JS number.
  */
-import { isLosslessNumber, parseUint64, type Uint64 } from '@qsen/core';
+import { isInRange, isLosslessNumber, parseUint64, type IdRange, type Uint64 } from '@qsen/core';
 import { qsenErrors } from '../errors.js';
+import { ORDER_FIELDS, type Currency, type OrderContent, type Settlement, type Side } from './order.js';
 
-/** Buy or sell. */
-export type Side = 'buy' | 'sell';
-/** ARS, USD (MEP) or EXT (cable). */
-export type Currency = 'ARS' | 'USD' | 'EXT';
-/** T0 (BYMA's "CI") or T1 ("24hs"). */
-export type Settlement = 'T0' | 'T1';
-
-/** A validated order in canonical form (what is journaled, compared and sent). */
-export interface OrderContent {
-  readonly id: Uint64;
-  readonly instrument: string;
-  readonly side: Side;
-  /** Canonical positive integer (no leading zeros). */
-  readonly quantity: string;
-  /** Canonical positive decimal (no leading zeros, no trailing fractional zeros, at most 6 decimals). */
-  readonly price: string;
-  readonly currency: Currency;
-  readonly settlement: Settlement;
-  /** The other agent's numeric code, 1 to 6 digits, as sent. */
-  readonly counterparty: string;
-}
-
-const FIELDS = ['id', 'instrument', 'side', 'quantity', 'price', 'currency', 'settlement', 'counterparty'] as const;
+const FIELDS = ORDER_FIELDS;
 const SIDES: readonly string[] = ['buy', 'sell'];
 const CURRENCIES: readonly string[] = ['ARS', 'USD', 'EXT'];
 const SETTLEMENTS: readonly string[] = ['T0', 'T1'];
@@ -68,8 +49,8 @@ export function canonicalPrice(text: string): { ok: true; value: string } | { ok
   return { ok: true, value: fraction === '' ? integer : `${integer}.${fraction}` };
 }
 
-/** Reads the order id alone (first, so the fence applies before anything else is looked at). */
-export function readOrderId(body: unknown): Uint64 {
+/** Reads the order id of a body (a JSON object), or throws INVALID_REQUEST naming `id`. */
+function readOrderId(body: unknown): Uint64 {
   if (typeof body !== 'object' || body === null || Array.isArray(body)) invalid('body', 'must be a JSON object');
   const raw = (body as Record<string, unknown>)['id'];
   if (raw === undefined) invalid('id', 'is required');
@@ -78,10 +59,35 @@ export function readOrderId(body: unknown): Uint64 {
   return parsed.value;
 }
 
-/** Validates a parsed sendOrder body into its canonical order; throws INVALID_REQUEST with details.field. */
-export function validateOrder(body: unknown): OrderContent {
-  const id = readOrderId(body);
-  const fields = body as Record<string, unknown>;
+/** What validation found: the canonical order, or the error with the id when it could be read (for the audit). */
+export type OrderValidation = { readonly ok: true; readonly order: OrderContent } | { readonly ok: false; readonly id: Uint64 | null; readonly error: unknown };
+
+/**
+ * Validates a parsed sendOrder body into its canonical order, reading each field once; with a
+ * range, an id outside it is ID_OUT_OF_RANGE before any other field is looked at. Never throws:
+ * a failure carries the error (INVALID_REQUEST with details.field, or ID_OUT_OF_RANGE) and the
+ * id when the id itself was readable.
+ */
+export function checkOrder(body: unknown, range?: IdRange): OrderValidation {
+  let id: Uint64 | null = null;
+  try {
+    id = readOrderId(body);
+    if (range && !isInRange(id, range)) throw qsenErrors.create('ID_OUT_OF_RANGE', undefined, { id, min: range.min, max: range.max });
+    return { ok: true, order: readFields(body as Record<string, unknown>, id) };
+  } catch (error) {
+    return { ok: false, id, error };
+  }
+}
+
+/** checkOrder that throws its error: the canonical order, or INVALID_REQUEST / ID_OUT_OF_RANGE. */
+export function validateOrder(body: unknown, range?: IdRange): OrderContent {
+  const checked = checkOrder(body, range);
+  if (!checked.ok) throw checked.error;
+  return checked.order;
+}
+
+/** Reads and canonicalizes every field but the (already read) id. */
+function readFields(fields: Record<string, unknown>, id: Uint64): OrderContent {
   for (const key of Object.keys(fields)) {
     if (!(FIELDS as readonly string[]).includes(key)) invalid(key, 'unknown field');
   }
@@ -116,6 +122,24 @@ export function validateOrder(body: unknown): OrderContent {
     settlement: settlement as Settlement,
     counterparty,
   };
+}
+
+/**
+ * The fields in which an order record read from SENEBI differs from ours, compared in canonical
+ * form (SENEBI may write numbers as bare JSON numbers or with trailing zeros). A field SENEBI
+ * does not echo is not a difference; one it echoes otherwise is.
+ */
+export function differingFields(ours: OrderContent, theirs: Readonly<Record<string, unknown>>): string[] {
+  const out: string[] = [];
+  for (const key of FIELDS) {
+    if (key === 'id') continue;
+    const raw = theirs[key];
+    if (raw === undefined || raw === null) continue;
+    const text = numericText(raw) ?? (typeof raw === 'string' ? raw : JSON.stringify(raw));
+    const canonical = key === 'quantity' ? canonicalQuantity(text) : key === 'price' ? canonicalPrice(text) : { ok: true as const, value: text };
+    if (!canonical.ok || canonical.value !== ours[key]) out.push(key);
+  }
+  return out;
 }
 
 /** Tells whether two canonical orders carry the same content (the idempotency test). */

@@ -33,7 +33,10 @@ export function createKillSwitchRoutes(deps: KillSwitchRoutesDeps): express.Rout
         const caller = getCaller(req);
         const reason = readReason(req.body);
         const state = deps.killSwitch.halt(caller.subject ?? '', reason, new Date(deps.clock.now()));
-        deps.audit.record({ action: 'halt', subject: caller.subject ?? '', outcome: 'done', requestId: caller.requestId, details: { channel: 'api', reason: reason ?? null } });
+        const persisted = state.persisted !== false;
+        // A halt the disk refused is still in effect (held in memory): `done` with `persisted: false`.
+        deps.audit.record({ action: 'halt', subject: caller.subject ?? '', outcome: 'done', requestId: caller.requestId, details: { channel: 'api', reason: reason ?? null, ...(persisted ? {} : { persisted: false, persistError: state.persistError }) } });
+        if (!persisted) throw qsenErrors.create('HALT_NOT_PERSISTED', undefined, { halted: true, persisted: false, persistError: state.persistError });
         sendJson(res, state);
       },
     },

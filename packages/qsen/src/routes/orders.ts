@@ -2,7 +2,7 @@
  * POST /qsen/v1/sendOrder, /getBilateralOrders, /getBilateralOperations (docs/api.md §4).
  */
 import express from 'express';
-import { ApiError, defineRoute, getCaller, isValidLocalDate, localDateOf, parseUint64, sendJson, type Clock, type IdRange } from '@qsen/core';
+import { ApiError, defineRoute, getCaller, isValidLocalDate, localDateOf, sendJson, type Clock, type IdRange } from '@qsen/core';
 import { outcomeOfErrorCode, type AuditSink } from '../audit/audit.js';
 import { qsenErrors } from '../errors.js';
 import type { OrderDesk } from '../orders/desk.js';
@@ -33,8 +33,14 @@ export function readListingDate(body: unknown, timezone: string, nowMs: number):
   return date;
 }
 
+/** A sendOrder answer as the audit sees it: `replayed` when it came from qsen's record. */
+export interface OrderAnswer {
+  readonly order: WireObject;
+  readonly replayed?: { readonly originalTime: string | null };
+}
+
 /** The audit outcome of a sendOrder answer (pure): replayed, accepted or rejected (with its code). */
-export function describeOrderOutcome(result: { order: WireObject; replayed?: true }): { outcome: 'replayed' | 'accepted' | 'rejected'; code?: string } {
+export function describeOrderOutcome(result: OrderAnswer): { outcome: 'replayed' | 'accepted' | 'rejected'; code?: string } {
   if (result.replayed) return { outcome: 'replayed' };
   if (result.order['status'] === 'accepted') return { outcome: 'accepted' };
   const echo = result.order['senebi'];
@@ -43,11 +49,11 @@ export function describeOrderOutcome(result: { order: WireObject; replayed?: tru
 }
 
 /** What the audit line says of an answer beyond its outcome: the original time and status of a replay, SENEBI's reason text. */
-function describeOrderDetails(result: { order: WireObject; replayed?: true }): Record<string, unknown> {
+function describeOrderDetails(result: OrderAnswer): Record<string, unknown> {
   const echo = result.order['senebi'];
   const reason = isJsonObject(echo) && typeof echo['reason'] === 'string' ? echo['reason'] : undefined;
   return {
-    ...(result.replayed ? { originalTime: result.order['receivedAt'], status: result.order['status'] } : {}),
+    ...(result.replayed ? { originalTime: result.replayed.originalTime, status: result.order['status'] } : {}),
     ...(reason !== undefined && result.order['status'] !== 'accepted' ? { reason } : {}),
   };
 }
@@ -60,20 +66,19 @@ export function createOrderRoutes(deps: OrderRoutesDeps): express.Router {
       roles: ['platform'],
       handler: async (req, res) => {
         const caller = getCaller(req);
-        const rawId = (req.body as Record<string, unknown>)['id'];
-        const parsedId = parseUint64(rawId);
-        const orderId = parsedId.ok ? parsedId.value : null;
+        const outcome = await deps.desk.sendOrder(req.body);
+        const { orderId } = outcome;
         const who = { action: 'sendOrder', subject: caller.subject ?? '', requestId: caller.requestId } as const;
-        let result: Awaited<ReturnType<OrderDesk['sendOrder']>>;
-        try {
-          result = await deps.desk.sendOrder(req.body);
-        } catch (err) {
-          const code = err instanceof ApiError ? err.code : 'INTERNAL_ERROR';
-          deps.audit.record({ ...who, outcome: outcomeOfErrorCode(code), code, details: { orderId } });
-          throw err;
+        if ('error' in outcome) {
+          const code = outcome.error instanceof ApiError ? outcome.error.code : 'INTERNAL_ERROR';
+          // A risk refusal keeps the limit, the value and the maximum in the details.
+          const limit = code === 'RISK_LIMIT_EXCEEDED' && outcome.error instanceof ApiError ? outcome.error.details : undefined;
+          deps.audit.record({ ...who, outcome: outcomeOfErrorCode(code), code, details: { orderId, ...(limit ? { code, ...limit } : {}) } });
+          throw outcome.error;
         }
+        const result = { order: outcome.answer.order, ...(outcome.replayed ? { replayed: outcome.replayed } : {}) };
         deps.audit.record({ ...who, ...describeOrderOutcome(result), details: { orderId, ...describeOrderDetails(result) } });
-        sendJson(res, { order: fenceOrderAnswer(result.order, deps.range) });
+        sendJson(res, { order: fenceOrderAnswer(outcome.answer.order, deps.range) });
       },
     },
   }, { stateChange: 'sendOrder' });

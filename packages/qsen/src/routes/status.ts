@@ -47,6 +47,7 @@ export function createStatusRoutes(deps: StatusRoutesDeps): express.Router {
         pid: deps.pid,
         uptimeSeconds: Math.max(0, Math.floor((deps.clock.now() - deps.status.startedAtMs) / 1000)),
         reconciling: deps.status.isReconciling(),
+        ...deps.status.acceptance(),
       }),
     },
   });

@@ -9,14 +9,18 @@
  *   a 4xx answer other than 409);
  * - `unknown`: it may have (timeout, connection reset after sending, 5xx, 409, unreadable answer).
  *   Such an order is reconciled by id before anything else happens to it.
+ *
+ * SENEBI refuses an order whose id it already holds; the simulator (and, as far as qsen relies on
+ * it, SENEBI) answers that refusal 200 with `status: "rejected"` and a reason that names a
+ * duplicate id (`isDuplicateIdReason`). placeOrder reports it as `duplicate`, never as a
+ * rejection of the order: it proves that an earlier copy arrived, and says nothing of its fate.
  */
 import { Agent } from 'node:https';
 import { performance } from 'node:perf_hooks';
 import axios, { AxiosError, type AxiosInstance, type AxiosResponse } from 'axios';
 import { ApiError, parseJsonLossless, parseUint64, type Uint64 } from '@qsen/core';
 import { qsenErrors } from '../errors.js';
-import type { OrderContent } from '../orders/validation.js';
-import type { CallOutcome } from '../status/figures.js';
+import type { CallOutcome, OrderContent } from '../orders/order.js';
 import { isJsonObject, toWireValue, type WireObject } from './wire.js';
 
 /** What the adapter needs. */
@@ -39,17 +43,25 @@ export interface SenebiClientOptions {
 /** The adapter's operations (labels of figures and metrics). */
 export type SenebiOperation = 'placeOrder' | 'getOrder' | 'listOrders' | 'listOperations' | 'ping';
 
-/** How SENEBI answered an order. */
+/** SENEBI's record of an order: its state there and the record itself. */
 export interface PlacedOrder {
   readonly status: 'accepted' | 'rejected';
   /** SENEBI's order object in wire form (numbers as strings). */
   readonly senebi: WireObject;
 }
 
+/** How SENEBI answered a POST of an order: its record, or a refusal because it already holds the id. */
+export type PlaceAnswer = ({ readonly kind: 'placed' } & PlacedOrder) | { readonly kind: 'duplicate'; readonly senebi: WireObject };
+
+/** Tells whether a rejection reason is SENEBI's refusal of an id it already holds ("duplicate order id", DUPLICATE_ORDER_ID, ...). */
+export function isDuplicateIdReason(reason: unknown): boolean {
+  return typeof reason === 'string' && /duplicate/i.test(reason);
+}
+
 /** The SENEBI client. */
 export interface SenebiClient {
-  /** POST /senebi/v1/orders. */
-  placeOrder(order: OrderContent): Promise<PlacedOrder>;
+  /** POST /senebi/v1/orders: SENEBI's record of this copy, or `duplicate` when it already held the id. */
+  placeOrder(order: OrderContent): Promise<PlaceAnswer>;
   /** GET /senebi/v1/orders/ID: the order, or null when SENEBI does not have it. */
   getOrder(id: Uint64): Promise<PlacedOrder | null>;
   /** GET /senebi/v1/orders?date= (raw parsed items, numbers exact). */
@@ -170,7 +182,9 @@ export function createSenebiClient(options: SenebiClientOptions): SenebiClient {
     async placeOrder(order) {
       const body = JSON.stringify({ ...order });
       const response = await call('placeOrder', () => http.post<string>('/senebi/v1/orders', body, { headers: { 'content-type': 'application/json' } }), requireSuccess('placeOrder', [200, 201]));
-      return readPlacedOrder('placeOrder', parseAnswer('placeOrder', response), order.id);
+      const placed = readPlacedOrder('placeOrder', parseAnswer('placeOrder', response), order.id);
+      if (placed.status === 'rejected' && isDuplicateIdReason(placed.senebi['reason'])) return { kind: 'duplicate', senebi: placed.senebi };
+      return { kind: 'placed', ...placed };
     },
     async getOrder(id) {
       const response = await call('getOrder', () => http.get<string>(`/senebi/v1/orders/${id}`), requireSuccess('getOrder', [200, 404]));

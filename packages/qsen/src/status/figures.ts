@@ -3,8 +3,7 @@
  * latency percentiles (over the most recent calls), and orders accepted and rejected by reason.
  */
 
-/** How one SENEBI call ended. */
-export type CallOutcome = 'ok' | 'error' | 'timeout';
+import type { CallOutcome } from '../orders/order.js';
 
 /** One operation's figures (latencies in milliseconds, over the last `window` calls). */
 export interface OperationFigures {

@@ -1,10 +1,12 @@
 /**
  * The body of GET /qsen/v1/status: SENEBI call figures, order outcomes, uptime, kill switch,
- * reconciliation, journal, the trading window now and its next change, and the TLS material in force.
+ * reconciliation, journal, the risk controls' usage and refusals, the trading window now and its
+ * next change, and the TLS material in force.
  */
 import { evaluateWindow, type QsenConfig, type TrustStatus } from '@qsen/core';
-import type { JournalFigures } from '../journal/journal.js';
+import type { JournalFigures, JournalHealth } from '../journal/journal.js';
 import type { KillSwitchState } from '../killswitch/killswitch.js';
+import type { Acceptance } from './acceptance.js';
 import type { OrderFigures, SenebiFigures } from './figures.js';
 
 /** Where the status figures come from. */
@@ -17,6 +19,13 @@ export interface StatusSources {
   readonly isReconciling: () => boolean;
   readonly inFlight: () => number;
   readonly journal: () => JournalFigures;
+  readonly journalHealth: () => JournalHealth;
+  /** Whether a new order would be taken now, and why not. */
+  readonly acceptance: () => Acceptance;
+  /** Contradictions between SENEBI's answers, by kind. */
+  readonly contradictions: () => Record<string, number>;
+  /** The risk controls: any limit in force, usage ratios of the daily and rate limits, refusals by limit. */
+  readonly risk: () => unknown;
   readonly version: string;
   /** The TLS material this node enforces (CRL number, revoked count, last reload error). */
   readonly tls: () => TrustStatus;
@@ -33,6 +42,7 @@ export function buildStatus(sources: StatusSources, nowMs: number, pid: number):
     pid,
     startedAt: new Date(sources.startedAtMs).toISOString(),
     uptimeSeconds: Math.max(0, Math.floor((nowMs - sources.startedAtMs) / 1000)),
+    ...sources.acceptance(),
     halted: killSwitch.halted,
     killSwitch,
     reconciling: sources.isReconciling(),
@@ -46,8 +56,9 @@ export function buildStatus(sources: StatusSources, nowMs: number, pid: number):
       nextChangeAt: new Date(window.nextChangeAt).toISOString(),
     },
     orders: { ...sources.orderFigures.snapshot(), inFlight: sources.inFlight() },
-    senebi: { url: config.senebi.url, operations: sources.senebiFigures.snapshot() },
-    journal: sources.journal(),
+    senebi: { url: config.senebi.url, operations: sources.senebiFigures.snapshot(), contradictions: sources.contradictions() },
+    journal: { ...sources.journal(), ...sources.journalHealth() },
+    risk: sources.risk(),
     tls: sources.tls(),
   };
 }

@@ -1,15 +1,17 @@
 /**
  * A small SENEBI stand-in speaking docs/api.md §8 over mutual TLS, for qsen's tests: it
  * counts every POST per order id (the exactly-once proofs), writes ids as bare JSON numbers,
- * and has the faults the tests need (accepted then no answer, 500 after storing, 500 before
- * storing, delays). Listings can carry extra out-of-range orders and operations.
+ * refuses a second order with an id it holds as the simulator does (200, status rejected, reason
+ * "duplicate order id"), and has the faults the tests need (accepted then no answer, 500 after
+ * storing, 500 before storing, delays, a processing time during which GET by id answers 404).
+ * Listings can carry extra out-of-range orders and operations.
  */
 import { createServer, type Server } from 'node:https';
 import type { AddressInfo, Socket } from 'node:net';
 import { parseJsonLossless, stringifyJsonLossless, LosslessNumber } from '@qsen/core';
 
 /** A fault applied to the next POST /senebi/v1/orders calls. */
-export type DoubleFault = 'none' | 'accepted_no_answer' | 'error_after_store' | 'error_before_store' | 'conflict_after_store';
+export type DoubleFault = 'none' | 'accepted_no_answer' | 'error_after_store' | 'error_before_store' | 'conflict_after_store' | 'duplicate_refusal' | 'refuse_400';
 
 /** The running double. */
 export interface SenebiDouble {
@@ -21,6 +23,12 @@ export interface SenebiDouble {
   fault: DoubleFault;
   /** Delay before answering any request (ms). */
   delayMs: number;
+  /** Processing time of each POST before the order is stored (GET by id answers 404 meanwhile), in ms; one value per POST in turn, the last repeats. */
+  processingMs: number[];
+  /** Per-copy decision (id, 0-based copy number): overrides `fault` and `processingMs` for that POST. */
+  plan?: (id: string, copy: number) => { fault?: DoubleFault; processingMs?: number; after?: Promise<unknown> };
+  /** Record content SENEBI shows instead of what was posted (a contradiction), by id. */
+  tamper: Map<string, Record<string, unknown>>;
   /** Extra raw JSON items (text) added to the orders listing and the operations listing. */
   extraOrdersJson: string[];
   operationsJson: string[];
@@ -38,6 +46,8 @@ export async function startSenebiDouble(tls: { certPem: string; keyPem: string; 
     orders: new Map(),
     fault: 'none',
     delayMs: 0,
+    processingMs: [],
+    tamper: new Map(),
     extraOrdersJson: [],
     operationsJson: [],
     echoExtra: {},
@@ -62,20 +72,38 @@ export async function startSenebiDouble(tls: { certPem: string; keyPem: string; 
       if (req.method === 'POST' && url.pathname === '/senebi/v1/orders') {
         const body = parseJsonLossless(Buffer.concat(chunks).toString('utf8')) as Record<string, unknown>;
         const id = String(body['id']);
-        state.posts.set(id, (state.posts.get(id) ?? 0) + 1);
-        if (state.fault === 'error_before_store') return answer(500, '{"error": "internal"}');
-        let order = state.orders.get(id);
-        if (!order) {
-          const instrument = String(body['instrument']);
-          // 'REJ' is rejected with a code-like reason; 'UNK...' like the real exchange, naming the instrument.
-          const reason = instrument === 'REJ' ? 'UNKNOWN_INSTRUMENT' : instrument.startsWith('UNK') ? `unknown instrument ${instrument}` : undefined;
-          order = { ...body, ...state.echoExtra, id, status: reason !== undefined ? 'rejected' : 'accepted', ...(reason !== undefined ? { reason } : {}), time: new Date().toISOString() };
-          state.orders.set(id, order);
-        }
-        if (state.fault === 'accepted_no_answer') return; // stored, never answered
-        if (state.fault === 'error_after_store') return answer(500, '{"error": "internal"}');
-        if (state.fault === 'conflict_after_store') return answer(409, '{"error": "duplicate order id"}');
-        return answer(200, `{"order": ${wire(order)}}`);
+        const copy = state.posts.get(id) ?? 0;
+        state.posts.set(id, copy + 1);
+        const planned = state.plan?.(id, copy);
+        const fault = planned?.fault ?? state.fault;
+        if (fault === 'refuse_400') return answer(400, '{"error": "bad request"}');
+        const processing = planned?.processingMs ?? state.processingMs[Math.min(copy, state.processingMs.length - 1)] ?? 0;
+        const process = (): void => {
+          if (fault === 'error_before_store') return answer(500, '{"error": "internal"}');
+          // SENEBI claims to hold the id but stores nothing (GET by id keeps answering 404): a contradiction.
+          if (fault === 'duplicate_refusal') return answer(200, `{"order": ${wire({ ...body, id, status: 'rejected', reason: 'duplicate order id' })}}`);
+          let order = state.orders.get(id);
+          let duplicate = false;
+          if (!order) {
+            const instrument = String(body['instrument']);
+            // 'REJ' is rejected with a code-like reason; 'UNK...' like the real exchange, naming the instrument.
+            const reason = instrument === 'REJ' ? 'UNKNOWN_INSTRUMENT' : instrument.startsWith('UNK') ? `unknown instrument ${instrument}` : undefined;
+            order = { ...body, ...state.echoExtra, id, status: reason !== undefined ? 'rejected' : 'accepted', ...(reason !== undefined ? { reason } : {}), time: new Date().toISOString(), ...state.tamper.get(id) };
+            state.orders.set(id, order);
+          } else {
+            duplicate = true;
+          }
+          if (fault === 'accepted_no_answer') return; // stored, never answered
+          if (fault === 'error_after_store') return answer(500, '{"error": "internal"}');
+          if (fault === 'conflict_after_store') return answer(409, '{"error": "duplicate order id"}');
+          if (duplicate) return answer(200, `{"order": ${wire({ ...body, id, status: 'rejected', reason: 'duplicate order id' })}}`);
+          return answer(200, `{"order": ${wire(order)}}`);
+        };
+        // `after`: the copy waits for the test's signal (GET by id answers 404 meanwhile); callbacks run in arrival order.
+        if (planned?.after) void planned.after.then(process);
+        else if (processing > 0) setTimeout(process, processing);
+        else process();
+        return;
       }
       const one = /^\/senebi\/v1\/orders\/([0-9]+)$/.exec(url.pathname);
       if (req.method === 'GET' && one) {

@@ -32,6 +32,8 @@ export interface ConfigSettings {
   schedule?: string;
   idMin?: string;
   idMax?: string;
+  /** Lines of a [risk] section (without the header); absent: no [risk]. */
+  risk?: string;
 }
 
 const openSchedule = 'timezone = "America/Argentina/Buenos_Aires"\nstart = "00:00"\nstop = "24:00"\ndays = ["mon", "tue", "wed", "thu", "fri", "sat", "sun"]\nholidays = []';
@@ -92,6 +94,7 @@ export function makeTestState(settings: ConfigSettings, passphrase = 'correct ho
       'passphrase_file = "senebi/passphrase"',
       `timeout_ms = ${s.timeoutMs ?? 2000}`,
       'test_identity = true',
+      ...(s.risk !== undefined ? ['[risk]', s.risk] : []),
       '',
     ].join('\n'));
   };

@@ -1,0 +1,36 @@
+/**
+ * Durable file writes qsen's data folder needs (the halt marker, a repaired journal): write a
+ * temporary file, fsync it, rename it over the target, fsync the folder. A failure at any step
+ * removes the temporary file, so none is ever left behind (docs/qsen.md, "Storage faults").
+ */
+import { closeSync, fsyncSync, openSync, renameSync, rmSync, writeSync } from 'node:fs';
+import { dirname } from 'node:path';
+
+/** fsyncs a file or a folder by path. */
+export function syncPath(path: string): void {
+  const fd = openSync(path, 'r');
+  try {
+    fsyncSync(fd);
+  } finally {
+    closeSync(fd);
+  }
+}
+
+/** Replaces `path` with `content` atomically and durably; throws (leaving no temporary file) when it cannot. */
+export function writeFileAtomicSync(path: string, content: string | Buffer, mode = 0o640): void {
+  const temp = `${path}.${process.pid}.tmp`;
+  try {
+    const fd = openSync(temp, 'w', mode);
+    try {
+      writeSync(fd, typeof content === 'string' ? Buffer.from(content, 'utf8') : content);
+      fsyncSync(fd);
+    } finally {
+      closeSync(fd);
+    }
+    renameSync(temp, path);
+  } catch (err) {
+    rmSync(temp, { force: true });
+    throw err;
+  }
+  syncPath(dirname(path));
+}
