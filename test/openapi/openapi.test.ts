@@ -14,7 +14,7 @@ import { startSystem, type RunningSystem } from './local-system.js';
 
 const addFormats = addFormatsModule as unknown as (ajv: Ajv2020) => Ajv2020;
 
-/** The contract's endpoints (docs/api.md §4 and §5) and the documented extensions (docs/risk.md), method and path. */
+/** The contract's endpoints (docs/api.md §4 and §5), method and path, and QSen's own extensions (the risk controls, docs/risk.md; the audit trail, docs/auditor.md). */
 const CONTRACT = {
   qsen: [
     'POST /qsen/v1/sendOrder', 'POST /qsen/v1/getBilateralOrders', 'POST /qsen/v1/getBilateralOperations', 'POST /qsen/v1/decrypt',
@@ -26,7 +26,7 @@ const CONTRACT = {
     'GET /kan/v1/status', 'GET /kan/v1/version', 'GET /kan/v1/restart_qsen', 'POST /kan/v1/restart_qsen', 'GET /kan/v1/restart_kan',
     'POST /kan/v1/restart_kan', 'GET /kan/v1/logs', 'GET /kan/v1/logs/tail', 'GET /kan/v1/logs/truncate', 'POST /kan/v1/logs/truncate',
     'GET /kan/v1/metrics/golang', 'GET /kan/v1/metrics/process', 'GET /kan/v1/metrics/system', 'GET /kan/v1/cmd/top', 'GET /kan/v1/cmd/ls',
-    'GET /kan/v1/ping',
+    'GET /kan/v1/ping', 'GET /kan/v1/audit', 'GET /kan/v1/audit/verify',
   ],
 } as const;
 
@@ -193,6 +193,9 @@ describe('OpenAPI documents against the running servers', () => {
     assert.equal((await check('kan', 'GET', '/kan/v1/metrics/system')).status, system.nodeExporter ? 200 : 502);
     assert.equal((await check('kan', 'GET', '/kan/v1/cmd/top')).status, 200);
     assert.equal((await check('kan', 'GET', '/kan/v1/cmd/ls')).status, 200);
+    assert.equal((await check('kan', 'GET', '/kan/v1/audit/verify', { role: 'auditor' })).status, 200);
+    assert.equal((await check('kan', 'GET', '/kan/v1/audit', { query: '?limit=5', role: 'auditor' })).status, 200);
+    assert.equal((await check('kan', 'GET', '/kan/v1/audit', { query: '?from=soon' })).status, 400);
     assert.equal((await check('kan', 'GET', '/kan/v1/restart_kan', { query: '?node=7' })).status, 400);
     assert.equal((await check('kan', 'POST', '/kan/v1/restart_kan', { query: '?node=1', role: 'auditor' })).status, 403);
     const wrongMethod = await httpsCall(`https://localhost:${system.ports.kans[0]}/kan/v1/status`, { method: 'DELETE', ca: system.ca(), identity: system.identity('operator') });

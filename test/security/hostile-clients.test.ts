@@ -35,8 +35,15 @@ before(async () => {
       editConfig(home, { listen: '"0.0.0.0"' });
     },
   });
-  const list = JSON.parse((await system.call('kan0', '/kan/v1/logs')).body) as Array<{ name: string }>;
-  logName = list.find((f) => f.name.startsWith('audit-'))?.name ?? list[0]?.name ?? '';
+  // An audit day file (audit-<chain>-YYYY-MM-DD.log) opens with its chain's first line: an
+  // auditor's truncation, refused before its handler (403), is kan0's first audited request.
+  const refused = await system.call('kan0', '/kan/v1/logs/truncate?file=none.log', { identity: 'auditor' });
+  assert.equal(refused.status, 403, refused.body);
+  const list = await waitFor(async () => {
+    const names = JSON.parse((await system.call('kan0', '/kan/v1/logs')).body) as Array<{ name: string }>;
+    return names.some((f) => f.name.startsWith('audit-')) ? names : undefined;
+  }, { timeoutMs: 10_000, what: "kan0's audit day file in the log list" });
+  logName = list.find((f) => f.name.startsWith('audit-'))?.name ?? '';
   truncatableLog = list.find((f) => !f.name.startsWith('audit-'))?.name ?? '';
 });
 

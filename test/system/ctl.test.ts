@@ -208,6 +208,34 @@ describe('qsenctl against a running local system', () => {
     }, { timeoutMs: 60_000, what: 'qsen restarted' });
   });
 
+  it("audit: a kan's self-restart ends with done (written by the new process); audit queries by action, id and time; verify finds the chains whole", async () => {
+    const before0 = await system.control().status('kan0');
+    const out = parseJson(await ctl(['restart', 'kan', '0', '--node', '0', '--json']));
+    assert.equal(out['via'], 0);
+    const requestId = String(out['requestId']);
+    await waitFor(async () => (await system.control().status('kan0')).invocation > before0.invocation, { timeoutMs: 30_000, what: 'kan0 restarted' });
+    const outcomesOf = async (): Promise<string[]> => {
+      const run = await ctl(['audit', '--action', 'restart_kan', '--id', requestId, '--from', today, '--json', '--node', '1']);
+      assert.equal(run.code, 0, run.stderr);
+      return run.stdout.split('\n').filter((l) => l !== '').map((l) => String((JSON.parse(l) as Record<string, unknown>)['outcome']));
+    };
+    await waitFor(async () => (await outcomesOf()).includes('done'), { timeoutMs: 30_000, what: 'the done line of the self-restart' });
+    assert.deepEqual(await outcomesOf(), ['accepted', 'done']);
+    const halted = await ctl(['halt', '--reason', 'e2e drill']);
+    assert.equal(halted.code, 0, halted.stderr);
+    assert.equal((await ctl(['resume'])).code, 0);
+    const table = await ctl(['audit', '--action', 'halt,resume']);
+    assert.equal(table.code, 0, table.stderr);
+    assert.match(table.stdout, /^TIME +CHAIN +ACTION +OUTCOME +CODE +SUBJECT +ID +DETAILS$/m);
+    assert.match(table.stdout, /qsen +halt +done +\S*qsen-operator.*reason=e2e drill channel=api/);
+    const verified = await ctl(['audit', 'verify', '--json']);
+    assert.equal(verified.code, 0, verified.stdout + verified.stderr);
+    const report = parseJson(verified);
+    assert.equal(report['ok'], true);
+    const chains = (report['chains'] as Array<Record<string, unknown>>).map((c) => c['chain']);
+    for (const chain of ['qsen', 'kan0']) assert.ok(chains.includes(chain), JSON.stringify(chains));
+  });
+
   it('exit code 2 on usage errors and 4 without a profile or identity', async () => {
     const usage = await ctl(['restart', 'kan', '7']);
     assert.equal(usage.code, 2);

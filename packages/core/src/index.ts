@@ -20,3 +20,6 @@ export * from './logging/file-transport.js';
 export * from './logging/logger.js';
 export * from './logging/audit.js';
 export * from './liveness/heartbeat.js';
+export * from './logging/audit-lines.js';
+export * from './logging/audit-verify.js';
+export * from './logging/audit-query.js';

@@ -68,6 +68,7 @@ describe('config: one fixture per failure mode', () => {
 
   test('a port above 65535 is refused', () => {
     assertOneProblem('bad-port.toml', 'server.qsen_port', /must be a port number \(1..65535\)/);
+    assertOneProblem('bad-audit-retention.toml', 'logging.audit_retention_days', /must be greater than 0/);
   });
 
   test('a kan port equal to qsen_port is refused', () => {
@@ -151,7 +152,7 @@ describe('config: good files', () => {
       crl: join(fixtureDir, 'pki/crl.pem'),
     });
     assert.deepEqual(config.paths, { logs: join(fixtureDir, 'logs'), data: join(fixtureDir, 'data'), run: join(fixtureDir, 'run'), install: fixtureDir });
-    assert.deepEqual(config.logging, { level: 'info', max_size_mb: 50, max_files: 14 });
+    assert.deepEqual(config.logging, { level: 'info', max_size_mb: 50, max_files: 14, audit_retention_days: 400 });
     assert.deepEqual(config.watchdog, {
       interval_ms: 1000,
       timeout_ms: 700,

@@ -5,7 +5,7 @@
 import { describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import {
-  ApiError, admitCaller, assertRole, decideConnection, isLoopbackAddress, isLosslessNumber, parseJsonObjectBody, resolveRole,
+  ApiError, admitCaller, assertRole, decideConnection, isLoopbackAddress, isLosslessNumber, jsonNestingDepth, MAX_JSON_DEPTH, parseJsonObjectBody, resolveRole,
   REASON_NO_CERTIFICATE, REASON_NO_CLIENT_AUTH_EKU, REASON_NOT_AUTHORIZED, TLS_CIPHERS, TLS12_CIPHERS,
   type Caller, type ConnectionFacts,
 } from '../src/index.js';
@@ -123,6 +123,14 @@ describe('parseJsonObjectBody', () => {
   test('an empty or blank body is {}', () => {
     assert.deepEqual(parseJsonObjectBody(''), {});
     assert.deepEqual(parseJsonObjectBody(' \r\n\t'), {});
+  });
+
+  test('nesting deeper than MAX_JSON_DEPTH is INVALID_JSON every time, brackets inside strings do not count', () => {
+    const nested = (depth: number): string => `${'{"a":'.repeat(depth)}1${'}'.repeat(depth)}`;
+    assert.equal(JSON.stringify(parseJsonObjectBody(nested(MAX_JSON_DEPTH))).length > 0, true);
+    for (let i = 0; i < 3; i += 1) assert.throws(() => parseJsonObjectBody(nested(MAX_JSON_DEPTH + 1)), (e: unknown) => e instanceof ApiError && e.code === 'INVALID_JSON');
+    assert.equal(jsonNestingDepth('{"a": "' + '['.repeat(5000) + '\\"{"}'), 1);
+    assert.deepEqual(parseJsonObjectBody(`{"a": "${'['.repeat(5000)}"}`), { a: '['.repeat(5000) });
   });
 
   test('numbers stay exact (LosslessNumber)', () => {

@@ -155,11 +155,11 @@ describe('logging: process logger', () => {
 describe('logging: audit log', () => {
   test('audit lines carry action, subject, outcome, request id and details', async () => {
     const dir = tempDir();
-    const audit = createAuditLog({ dir });
+    const audit = createAuditLog({ dir, chain: 'qsen' });
     audit.record({ action: 'sendOrder', subject: 'CN=quantex,OU=platform', outcome: 'accepted', requestId: 'r-1', details: { id: '9999000000000000001' } });
-    audit.record({ action: 'halt', subject: 'CN=ops,OU=operator', outcome: 'ok' });
+    audit.record({ action: 'halt', subject: 'CN=ops,OU=operator', outcome: 'done' });
     await audit.close();
-    const lines = readLines(join(dir, `audit-${today()}.log`));
+    const lines = readLines(join(dir, `audit-qsen-${new Date().toISOString().slice(0, 10)}.log`));
     assert.equal(lines.length, 2);
     assert.equal(lines[0]?.['action'], 'sendOrder');
     assert.equal(lines[0]?.['subject'], 'CN=quantex,OU=platform');
@@ -167,7 +167,7 @@ describe('logging: audit log', () => {
     assert.equal(lines[0]?.['requestId'], 'r-1');
     assert.deepEqual(lines[0]?.['details'], { id: '9999000000000000001' });
     assert.equal(lines[1]?.['action'], 'halt');
-    assert.equal(lines[1]?.['outcome'], 'ok');
+    assert.equal(lines[1]?.['outcome'], 'done');
     assert.ok(!('requestId' in (lines[1] ?? {})));
     assert.match(String(lines[1]?.['timestamp']), /Z$/);
   });

@@ -34,6 +34,7 @@ export const CTL_ERROR_CODES = Object.freeze({
   SERVER_CERTIFICATE_UNTRUSTED: 'connection',
   UNEXPECTED_ANSWER: 'api',
   OUTPUT_FAILED: 'config',
+  AUDIT_CHAIN_BROKEN: 'api',
 } as const satisfies Record<string, CtlErrorKind>);
 
 /** A code qsenctl reports by itself. */

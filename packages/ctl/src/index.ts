@@ -10,3 +10,4 @@ export { selectNewTail, chooseDownloadName } from './commands/logs.js';
 export { parsePrometheusText, type MetricFamily, type MetricSample } from './render/metrics.js';
 export { renderProgress } from './render/progress.js';
 export { renderTable } from './render/table.js';
+export { auditRow, describeVerifyReport, splitLines, runAuditQuery, runAuditVerify, type AuditFilters } from './commands/audit.js';

@@ -6,7 +6,7 @@
 import type express from 'express';
 import type winston from 'winston';
 import type { Registry } from 'prom-client';
-import { createApiApp, type QsenConfig, type TrustStatus } from '@qsen/core';
+import { buildMetricName, createApiApp, createPingCounter, getCaller, INTERNAL_PINGS_SUFFIX, type QsenConfig, type TrustStatus } from '@qsen/core';
 import type { AuditSink } from './audit.js';
 import type { KanMetrics } from './metrics/kan-metrics.js';
 import type { ProcessControl } from './process/control.js';
@@ -21,6 +21,7 @@ import { mountRestartRoutes } from './routes/restart.js';
 import { mountLogRoutes } from './routes/logs.js';
 import { mountMetricsRoutes } from './routes/metrics.js';
 import { mountCmdRoutes } from './routes/cmd.js';
+import { mountAuditRoutes } from './routes/audit.js';
 
 /** Everything the kan app needs. */
 export interface KanAppDeps {
@@ -50,6 +51,12 @@ export function createApp(deps: KanAppDeps): { app: express.Express; close(): vo
   let proxy: { close(): void } = { close: () => undefined };
   const app = createApiApp({
     logger: deps.logger,
+    // The route table declares the state-changing routes (and their actions) and the internal ones.
+    onStateChangeRefused: (req, action, code) => {
+      const caller = getCaller(req);
+      deps.audit.record({ action, subject: caller.subject ?? 'unknown', outcome: 'refused', code, requestId: caller.requestId });
+    },
+    onInternalRequest: createPingCounter(deps.registry, buildMetricName('kan', INTERNAL_PINGS_SUFFIX)),
     mount: (a) => {
       mountPingRoutes(a, { startedAt: deps.startedAt, now: deps.now });
       mountVersionRoutes(a, { version: deps.version });
@@ -66,6 +73,7 @@ export function createApp(deps: KanAppDeps): { app: express.Express; close(): vo
         ...(deps.nodeExporterTimeoutMs !== undefined ? { timeoutMs: deps.nodeExporterTimeoutMs } : {}),
       });
       mountCmdRoutes(a, { installDir: deps.config.paths.install });
+      mountAuditRoutes(a, { dir: deps.config.paths.logs, retentionDays: deps.config.logging.audit_retention_days, now: deps.now });
     },
   });
   return { app, close: () => proxy.close() };

@@ -1,4 +1,7 @@
-/** The audit surface kan writes to (createAuditLog from @qsen/core satisfies it). */
+/** The audit surface kan writes to (createAuditLog from @qsen/core satisfies it), in docs/auditor.md's vocabulary. */
+import type { AuditEntry } from '@qsen/core';
+
+/** Where kan's audit entries go. */
 export interface AuditSink {
-  record(entry: { action: string; subject: string; outcome: string; requestId?: string; details?: Record<string, unknown> }): void;
+  record(entry: AuditEntry): void;
 }

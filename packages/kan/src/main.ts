@@ -35,7 +35,7 @@ try {
 const logger = createProcessLogger({
   dir: config.paths.logs, name: `kan${index}`, level: config.logging.level, maxSizeMb: config.logging.max_size_mb, maxFiles: config.logging.max_files,
 });
-const audit = createAuditLog({ dir: config.paths.logs, maxSizeMb: config.logging.max_size_mb, maxFiles: config.logging.max_files });
+const audit = createAuditLog({ dir: config.paths.logs, chain: `kan${index}`, retentionDays: config.logging.audit_retention_days });
 const node = createKanNode({ index, config, logger, audit });
 
 process.on('uncaughtException', createFatalHandler({

@@ -10,6 +10,7 @@ import {
   type Clock, type Heartbeat, type MtlsServer, type QsenConfig, type TrustStore,
 } from '@qsen/core';
 import type { AuditSink } from './audit.js';
+import { completePendingSelfRestart, createSelfRestartMarker } from './audit/self-restart.js';
 import { createApp } from './app.js';
 import { createKanMetrics, type KanMetrics } from './metrics/kan-metrics.js';
 import type { ProcessControl } from './process/control.js';
@@ -102,8 +103,9 @@ export function createKanNode(opts: KanNodeOptions): KanNode {
     isWindowOpen, logger, metrics, caPem,
     dailyRestartDueAt: (after) => dailyRestartDueAt((a) => nextLocalTime(config.schedule.timezone, config.schedule.kan_restart, a), after, index, config.schedule.kan_restart_stagger_minutes),
   });
+  const selfRestart = createSelfRestartMarker(config.paths.run, index, (err) => logger.error('cannot leave the self-restart marker', { error: err instanceof Error ? err.message : String(err) }));
   const requests = new RestartRequests({
-    selfIndex: index, control, coordinator, ledger, quorum, clock, isWindowOpen, cycleMs: w.startup_grace_ms, logger, audit,
+    selfIndex: index, control, coordinator, ledger, quorum, clock, isWindowOpen, cycleMs: w.startup_grace_ms, logger, audit, selfRestart,
   });
   const version = readVersionInfo(config.paths.install);
   const { app, close: closeApp } = createApp({
@@ -118,6 +120,8 @@ export function createKanNode(opts: KanNodeOptions): KanNode {
       const bound = await server.listen(port ?? 0, host);
       // Evidence of progress beside the listener (the peers read it when a probe times out).
       heartbeat ??= startHeartbeat({ file: heartbeatFile(runDir, `kan${index}`) });
+      // This process is up: a restart of this kan that its previous process accepted is done.
+      completePendingSelfRestart({ runDir: config.paths.run, index, pid: process.pid, audit });
       watchdog?.start();
       return bound;
     },

@@ -224,14 +224,16 @@ test('tails during truncations: always whole lines of the file (or marked partia
 });
 
 test('audit files are never truncated through the API, by any role; file=all skips them and says so', async () => {
-  const audit = createAuditLog({ dir: logs });
-  audit.record({ action: 'test', subject: 'CN=test', outcome: 'ok' });
+  const audit = createAuditLog({ dir: logs, chain: 'kan0' });
+  audit.record({ action: 'logs/truncate', subject: 'CN=test', outcome: 'done' });
   await audit.close();
   const auditName = readdirSync(logs).find((n) => n.startsWith('audit'));
   assert.ok(auditName, 'core wrote an audit file');
+  assert.match(auditName, /^audit-kan0-\d{4}-\d{2}-\d{2}\.log$/, 'the day file of the kan0 chain');
   assert.ok(isProtectedLogName(auditName), `core's audit file name ${auditName} is protected`);
   writeFileSync(join(logs, auditName), numberedLines(1, 50_000));
   const before = readFileSync(join(logs, auditName));
+  const auditedBefore = audited.length;
   for (const role of ['platform', 'operator']) {
     for (const method of ['GET', 'POST']) {
       const a = await call(0, `/kan/v1/logs/truncate?file=${auditName}&keep=0`, { role, method });
@@ -239,6 +241,8 @@ test('audit files are never truncated through the API, by any role; file=all ski
       assert.equal(codeOf(a), 'AUDIT_LOG_PROTECTED');
     }
   }
+  const refusals = audited.slice(auditedBefore).filter((e) => e.action === 'logs/truncate');
+  assert.deepEqual(refusals.map((e) => `${e.outcome} ${e.code}`), Array(4).fill('refused AUDIT_LOG_PROTECTED'), 'each refusal is audited refused with its code');
   assert.equal(codeOf(await call(1, `/kan/v1/logs/truncate?file=${auditName}&keep=0`, { role: 'auditor' })), 'FORBIDDEN');
   const all = await call(2, '/kan/v1/logs/truncate?file=all&keep=0', { method: 'POST' });
   assert.equal(all.status, 200, all.body.toString());

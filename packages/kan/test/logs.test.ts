@@ -5,7 +5,7 @@ import { mkdirSync, readFileSync, statSync, symlinkSync, writeFileSync, existsSy
 import { open } from 'node:fs/promises';
 import { join } from 'node:path';
 import { makeTempDir, waitFor } from '@qsen/testkit';
-import { ApiError } from '@qsen/core';
+import { ApiError, auditFileName } from '@qsen/core';
 import { basename, dirname } from 'node:path';
 import {
   acquireReadSlot, acquireTruncationLock, collapseFileHead, contentLimit, countLineEnds, excludeReaders, findByteTail, findLineTail, fitCollapse,
@@ -248,7 +248,7 @@ test('truncate under a concurrent writer: every line kept or cut whole from the 
 test('rotation groups (pure): the live file is the newest of its log', () => {
   assert.equal(logGroupOf('qsen-2026-11-20.log'), 'qsen');
   assert.equal(logGroupOf('qsen-2026-11-20.log.3'), 'qsen');
-  assert.equal(logGroupOf('audit-2026-11-20.log.gz'), 'audit');
+  assert.equal(logGroupOf('audit-kan0-2026-11-20.log.gz'), 'audit-kan0');
   assert.equal(logGroupOf('kan0-2026-11-20.2.log'), 'kan0');
   assert.equal(logGroupOf('other.txt'), 'other.txt');
   const entries = [
@@ -292,14 +292,16 @@ test('truncation limit (pure): only bytes present at the call go, whatever ran i
 });
 
 test('audit files are protected (pure), including from the rotated-files fallback', () => {
-  assert.equal(isProtectedLogName('audit-2026-11-20.log'), true);
-  assert.equal(isProtectedLogName('audit-2026-11-20.3.log'), true);
+  assert.equal(isProtectedLogName('audit-kan0-2026-11-20.log'), true);
+  assert.equal(isProtectedLogName('audit-qsen-admin-2026-11-20.log'), true);
+  assert.equal(isProtectedLogName(auditFileName('qsen', '2026-11-20')), true, "core's own name for a day file");
   assert.equal(isProtectedLogName('kan0-2026-11-20.log'), false);
   const entries = [
-    { name: 'audit-2026-11-19.log', size: 1, modified: '2026-11-19T10:00:00.000Z' },
-    { name: 'audit-2026-11-20.log', size: 1, modified: '2026-11-20T10:00:00.000Z' },
+    { name: 'audit-kan0-2026-11-19.log', size: 1, modified: '2026-11-19T10:00:00.000Z' },
+    { name: 'audit-kan0-2026-11-20.log', size: 1, modified: '2026-11-20T10:00:00.000Z' },
   ];
-  assert.deepEqual(rotatedOf(entries, 'audit'), []);
+  assert.equal(logGroupOf('audit-kan0-2026-11-20.log'), 'audit-kan0');
+  assert.deepEqual(rotatedOf(entries, 'audit-kan0'), []);
 });
 
 test('line tail at the scan cap: from the first line start in reach, or the window marked partial', async () => {

@@ -47,7 +47,7 @@ async function main(): Promise<void> {
     process.exit(2);
   }
   const logger = createProcessLogger({ dir: config.paths.logs, name: 'qsen', level: config.logging.level, maxSizeMb: config.logging.max_size_mb, maxFiles: config.logging.max_files });
-  const audit = createAuditLog({ dir: config.paths.logs, maxSizeMb: config.logging.max_size_mb, maxFiles: config.logging.max_files });
+  const audit = createAuditLog({ dir: config.paths.logs, chain: 'qsen', retentionDays: config.logging.audit_retention_days });
 
   let node;
   try {

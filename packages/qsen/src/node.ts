@@ -8,10 +8,11 @@ import { join } from 'node:path';
 import { readFileSync } from 'node:fs';
 import type { Registry } from 'prom-client';
 import type winston from 'winston';
-import { ApiError, buildMetricName, createMetricsRegistry, loadConfig, createMtlsServer, createTlsMetrics, openTrustStore, systemClock, TLS_REJECTED_CONNECTIONS_SUFFIX, type Clock, type MtlsServer, type QsenConfig } from '@qsen/core';
+import { ApiError, buildMetricName, createMetricsRegistry, loadConfig, createMtlsServer, createTlsMetrics, httpErrors, openTrustStore, systemClock, TLS_REJECTED_CONNECTIONS_SUFFIX, type Clock, type MtlsServer, type QsenConfig } from '@qsen/core';
 import { createApp } from './app.js';
 import type { AuditSink } from './audit/audit.js';
-import { QsenStartupError } from './errors.js';
+import { rejectionLabel } from './senebi/reasons.js';
+import { QsenStartupError, qsenErrors } from './errors.js';
 import { describeCertificateFile, openIdentity } from './identity/identity.js';
 import { JOURNAL_FILE, JournalCorruptError, JournalTruncatedError, openJournal, type Journal } from './journal/journal.js';
 import { openKillSwitch } from './killswitch/killswitch.js';
@@ -60,6 +61,9 @@ export interface QsenNode {
 }
 
 /** notAfter of the first certificate in a PEM file, unix seconds; undefined when it cannot be read. */
+/** The codes an order outcome may be counted under besides SENEBI's (qsen's registry and the shared HTTP codes). */
+const OUTCOME_CODES: ReadonlySet<string> = new Set([...Object.keys(qsenErrors.specs), ...Object.keys(httpErrors.specs)]);
+
 function readNotAfterSeconds(file: string, now: Date): number | undefined {
   const described = describeCertificateFile(file, now);
   return 'notAfter' in described ? Date.parse(described.notAfter) / 1000 : undefined;
@@ -192,9 +196,12 @@ export async function startQsen(options: StartOptions): Promise<QsenNode> {
       contradictions[kind] = (contradictions[kind] ?? 0) + 1;
     },
     onOutcome: (status, reason) => {
+      // Metric labels and status keys come from closed sets; SENEBI's free text stays in the log.
+      const label = status === 'accepted' ? '' : rejectionLabel(reason, OUTCOME_CODES);
       if (status === 'accepted') orderFigures.recordAccepted();
-      else orderFigures.recordRejected(reason);
-      metrics.orders.inc({ status, reason: status === 'accepted' ? '' : reason });
+      else orderFigures.recordRejected(label);
+      if (reason.startsWith('SENEBI:')) logger.info('order rejected by SENEBI', { code: label, reason: reason.slice('SENEBI:'.length) });
+      metrics.orders.inc({ status, reason: label });
     },
     log: { info: (m, meta) => logger.info(m, meta), warn: (m, meta) => logger.warn(m, meta), error: (m, meta) => logger.error(m, meta) },
     risk,

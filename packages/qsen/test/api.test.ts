@@ -150,8 +150,11 @@ describe('qsen API over mutual TLS against a SENEBI stand-in', () => {
     assert.deepEqual(resumed.json, { halted: false });
     assert.equal((await h.call('POST', '/qsen/v1/sendOrder', orderJson('9999000000000000070'))).status, 200);
     assert.equal(h.senebi.posts.get('9999000000000000070'), 1);
-    const actions = h.audit.filter((e) => e.action === 'halt' || e.action === 'resume');
-    assert.deepEqual(actions.map((e) => [e.action, e.outcome]), [['halt', 'halted'], ['resume', 'resumed']]);
+    const actions = h.audit.filter((e) => (e.action === 'halt' || e.action === 'resume') && e.outcome === 'done');
+    assert.deepEqual(actions.map((e) => [e.action, e.outcome, e.details?.['channel'], e.details?.['reason']]), [['halt', 'done', 'api', 'drill'], ['resume', 'done', 'api', null]]);
+    // The platform's attempt is in the trail too, refused with its code.
+    const denial = h.audit.find((e) => e.action === 'halt' && e.outcome === 'refused');
+    assert.ok(denial && denial.code === 'FORBIDDEN' && /OU=platform/.test(denial.subject), JSON.stringify(denial));
     assert.ok(actions.every((e) => e.subject.includes('CN=desk-operator')));
   });
 

@@ -3,6 +3,7 @@ import assert from 'node:assert/strict';
 import { appendFileSync, existsSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { findFreePort, httpsCall, waitFor, type HttpsAnswer } from '@qsen/testkit';
+import { verifyAuditTrail } from '@qsen/core';
 import { orderJson } from './support/node.js';
 import { runAdmin, spawnQsen, waitForPing, type QsenChild } from './support/child.js';
 import { startSenebiDouble, type SenebiDouble } from './support/senebi-double.js';
@@ -104,6 +105,10 @@ describe('the real qsen process: crash recovery, kill switch across restarts, si
     assert.equal((await send('9999000000000000901')).status, 200);
     assert.equal(senebi.posts.get('9999000000000000901'), 1);
     assert.match(readLogs('audit-'), /"action":"halt"[^\n]*"subject":"local:/);
+    // The reason and the channel are in the line, in qsen-admin's own chain, which verifies.
+    assert.match(readLogs('audit-qsen-admin-'), /"action":"halt"[^\n]*"outcome":"done"[^\n]*"details":\{"channel":"local","reason":"drill"/);
+    assert.match(readLogs('audit-qsen-admin-'), /"action":"resume"[^\n]*"details":\{"channel":"local","reason":null/);
+    assert.equal((await verifyAuditTrail(join(state.home, 'logs'), { retentionDays: 400, nowMs: Date.now() })).ok, true);
   });
 
   test('SIGTERM lets the order in flight finish and be answered, then exits 0', async () => {

@@ -153,9 +153,9 @@ describe('risk controls: operator changes', () => {
     clock.advance(3600_000);
     assert.deepEqual(refusalOf(() => controls.admit(order('4'))), { limit: 'daily_orders', value: '4', max: '1' });
     const changes = audit.filter((e) => e.action === 'risk.override');
-    assert.deepEqual(changes.map((e) => [e.outcome, e.subject, e.details?.['before'], e.details?.['after'], e.details?.['reason']]), [
-      ['set', 'CN=desk-operator,OU=operator', '1', '3', 'client request #42'],
-      ['expired', 'CN=desk-operator,OU=operator', '3', '1', 'client request #42'],
+    assert.deepEqual(changes.map((e) => [e.outcome, e.details?.['change'], e.subject, e.details?.['before'], e.details?.['after'], e.details?.['reason']]), [
+      ['done', 'set', 'CN=desk-operator,OU=operator', '1', '3', 'client request #42'],
+      ['done', 'expired', 'CN=desk-operator,OU=operator', '3', '1', 'client request #42'],
     ]);
   });
 
@@ -195,7 +195,8 @@ describe('risk controls: operator changes', () => {
     ]);
     controls.admit(order('1', { quantity: '1001', price: '115' }));
     assert.equal(audit.at(-1)?.action, 'risk.reload');
-    assert.equal(audit.at(-1)?.outcome, 'changed');
+    assert.equal(audit.at(-1)?.outcome, 'done');
+    assert.equal(audit.at(-1)?.details?.['change'], 'changed');
 
     writeRisk('max_order_quantity = 2000\nfoo = 1');
     const broken = controls.reload({ subject: 'SIGHUP', requestId: 'r' }, 'signal');
@@ -220,7 +221,7 @@ describe('risk controls: operator changes', () => {
     assert.deepEqual(refusalOf(() => controls.admit(order('2', { price: '101.000001' }))), { limit: 'price_band.AL30', value: '101.000001', max: '101', min: '99', reference: '100' });
     assert.equal(refusalOf(() => controls.admit(order('3', { price: '101.5' })))['reference'], '100');
     assert.throws(() => controls.setReferencePrices({ al30: '1' }, 'x', { subject: 'op', requestId: 'r' }), (err: unknown) => err instanceof ApiError && err.code === 'INVALID_REQUEST');
-    assert.deepEqual(audit.at(-1)?.details, { reason: 'last close', changes: [{ key: 'reference_price.AL30', before: null, after: '100' }] });
+    assert.deepEqual(audit.at(-1)?.details, { change: 'set', reason: 'last close', changes: [{ key: 'reference_price.AL30', before: null, after: '100' }] });
   });
 });
 

@@ -174,7 +174,7 @@ describe('risk in the node: release on rejection, unknown delivery, operator end
     assert.equal((await h.call('POST', '/qsen/v1/sendOrder', orderJson(id(4)))).status, 422);
     const audited = h.audit.find((e) => e.action === 'risk.override');
     assert.ok(audited?.subject.includes('CN=desk-operator'));
-    assert.deepEqual([audited?.outcome, audited?.details?.['before'], audited?.details?.['after'], audited?.details?.['reason']], ['set', '1', '2', 'desk approval 17']);
+    assert.deepEqual([audited?.outcome, audited?.details?.['change'], audited?.details?.['before'], audited?.details?.['after'], audited?.details?.['reason']], ['done', 'set', '1', '2', 'desk approval 17']);
     const extra = await h.call('POST', '/qsen/v1/risk/override', JSON.stringify({ limit: 'daily_orders', value: 2, reason: 'x', expiresAt: '2999-01-01T00:00:00Z', colour: 'red' }), 'operator');
     assert.equal(extra.status, 400);
     assert.equal(errorOf(extra.json)['code'], 'INVALID_REQUEST');

@@ -58,7 +58,7 @@ describe('MARKET_CLOSED follows the configured window in its time zone (injected
     assert.equal(window['localTime'], '17:30:00');
     assert.equal(window['nextChangeAt'], '2026-11-24T13:30:00.000Z');
     assert.equal(h.senebi.posts.size, 3);
-    assert.equal(h.audit.filter((e) => e.outcome === 'MARKET_CLOSED').length, 6);
+    assert.equal(h.audit.filter((e) => e.outcome === 'refused' && e.code === 'MARKET_CLOSED').length, 6);
   });
 });
 

@@ -55,6 +55,7 @@ export const CONFIG_DEFAULTS = deepFreeze({
     level: 'info',
     max_size_mb: 50,
     max_files: 14,
+    audit_retention_days: 400,
   },
   watchdog: {
     interval_ms: 1000,

@@ -167,6 +167,8 @@ export function renderConfigToml(opts: RenderOptions): string {
     `max_size_mb = ${d.logging.max_size_mb}`,
     '# Rotated files kept per process.',
     `max_files = ${d.logging.max_files}`,
+    '# Audit day files (audit-<process>-YYYY-MM-DD.log) are kept this many days.',
+    `audit_retention_days = ${d.logging.audit_retention_days}`,
     '',
     '[watchdog]',
     '# Each kan probes qsen and its two peers this often (milliseconds) ...',

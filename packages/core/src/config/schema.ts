@@ -241,6 +241,7 @@ export function createConfigSchema(options: SchemaOptions) {
       level: z.enum(['error', 'warn', 'info', 'debug'], { error: 'must be one of error, warn, info, debug' }).prefault(d.logging.level),
       max_size_mb: positiveInt().prefault(d.logging.max_size_mb),
       max_files: positiveInt().prefault(d.logging.max_files),
+      audit_retention_days: positiveInt().max(36500, 'must be at most 36500').prefault(d.logging.audit_retention_days),
     })
     .prefault({});
 

@@ -73,6 +73,8 @@ export interface LoggingConfig {
   readonly max_size_mb: number;
   /** Keep at most this many rotated files per process. */
   readonly max_files: number;
+  /** Audit day files are kept this many days (then deleted by their writer). */
+  readonly audit_retention_days: number;
 }
 
 /** [watchdog]: the kans' probes and restart policy (docs/api.md §6). */

@@ -62,5 +62,6 @@ export const httpErrors = defineErrors({
   PAYLOAD_TOO_LARGE: { status: 413, message: 'the body exceeds 64 KiB' },
   CERTIFICATE_REQUIRED: { status: 401, message: 'a valid client certificate is required' },
   FORBIDDEN: { status: 403, message: "the client certificate's role may not call this endpoint" },
+  CROSS_SITE_REQUEST: { status: 403, message: 'a state-changing request from a page of another site is refused' },
   INTERNAL_ERROR: { status: 500, message: 'internal error' },
 });

@@ -1,8 +1,10 @@
 /**
  * The express application shared by qsen and the kans: request id, HSTS, access log, the
- * caller's routes (each applies the certificate/role gate from its route table entry), the same
- * gate then 404 for paths no route declares, and one error middleware that answers every error
- * with the contract's body (docs/api.md §2 and §3). It never listens.
+ * caller's routes (each applies the cross-site refusal and the certificate/role gate from its
+ * route table entry), the same gate then 404 for paths no route declares, and one error
+ * middleware that answers every error with the contract's body (docs/api.md §2 and §3). What it
+ * does per route (no access line for internal pings, the audit hook for refused state changes)
+ * it reads from the route the request matched (routeOf): no path list of its own. It never listens.
  */
 import express from 'express';
 import type winston from 'winston';
@@ -11,15 +13,28 @@ import { DEFAULT_MAX_BODY_BYTES, setBodyLimit } from './body.js';
 import { establishCaller, getCaller } from './caller.js';
 import { sendJson } from './respond.js';
 import { admitCaller } from './roles.js';
+import { routeOf } from './routes.js';
 import { HSTS_VALUE } from './tls-policy.js';
+import type { AuditAction } from '../logging/audit-chain.js';
 
 /** What createApiApp needs. */
 export interface ApiAppOptions {
   logger: winston.Logger;
-  /** Adds the routes (defineRoute calls or routers of them): the single declaration of paths, methods, roles and internal paths. */
+  /**
+   * Adds the routes (defineRoute calls or routers of them): the single declaration of paths,
+   * methods, roles, internal paths and state-changing paths with their audit actions.
+   */
   mount: (app: express.Express) => void;
   /** Request body limit in bytes (default 65536). */
   maxBodyBytes?: number;
+  /** Called when an internal route answers a loopback peer, which writes no access line (e.g. a ping counter); `path` is the declared path. */
+  onInternalRequest?: (path: string) => void;
+  /**
+   * Called when a request to a route declared state-changing is refused before its handler runs
+   * (401, 403 FORBIDDEN or CROSS_SITE_REQUEST, 405, 413, INVALID_JSON), with the route's audit
+   * action, so the node can audit the refusal (handlers audit their own outcomes).
+   */
+  onStateChangeRefused?: (req: express.Request, action: AuditAction, code: string) => void;
 }
 
 /** Builds the API application; `mount` adds the routes. */
@@ -39,8 +54,16 @@ export function createApiApp(opts: ApiAppOptions): express.Express {
     res.setHeader('Strict-Transport-Security', HSTS_VALUE);
     res.setHeader('Cache-Control', 'no-store');
     res.setHeader('X-Content-Type-Options', 'nosniff');
+    // One access line per external request; the internal pings (an internal route answering a
+    // loopback peer) are counted when their answer is done, not logged.
     res.once('close', () => {
+      const route = routeOf(res);
+      if (route?.internal === true && caller.loopback) {
+        opts.onInternalRequest?.(route.path);
+        return;
+      }
       const ms = Number(process.hrtime.bigint() - started) / 1e6;
+      const locals = res.locals as { errorCode?: string; refusal?: string };
       logger.info('request', {
         requestId: caller.requestId,
         method: req.method,
@@ -50,6 +73,8 @@ export function createApiApp(opts: ApiAppOptions): express.Express {
         role: caller.role ?? null,
         subject: caller.subject ?? null,
         remoteAddress: req.socket.remoteAddress ?? null,
+        ...(locals.errorCode !== undefined ? { code: locals.errorCode } : {}),
+        ...(locals.refusal !== undefined ? { refusal: locals.refusal } : {}),
         ...(res.writableFinished ? {} : { aborted: true }),
       });
     });
@@ -67,6 +92,11 @@ export function createApiApp(opts: ApiAppOptions): express.Express {
   app.use((err: unknown, req: express.Request, res: express.Response, _next: express.NextFunction) => {
     const caller = getCaller(req);
     const apiError = toApiError(err);
+    (res.locals as { errorCode?: string }).errorCode = apiError.code;
+    const route = routeOf(res);
+    if (route?.stateChange !== undefined && !route.handlerReached && apiError.status < 500 && apiError.code !== 'NOT_FOUND') {
+      opts.onStateChangeRefused?.(req, route.stateChange, apiError.code);
+    }
     if (apiError.status >= 500) {
       logger.error('request failed', {
         requestId: caller.requestId,

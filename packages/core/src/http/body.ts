@@ -52,9 +52,30 @@ function translateReadError(err: unknown, maxBodyBytes: number): unknown {
   return err;
 }
 
+/** Deepest nesting of objects and arrays a body may have: deeper bodies are INVALID_JSON before parsing, whatever the stack depth left. */
+export const MAX_JSON_DEPTH = 512;
+
+/** The deepest nesting of `{`/`[` in `text`, outside strings (pure, linear). */
+export function jsonNestingDepth(text: string): number {
+  let depth = 0;
+  let deepest = 0;
+  let inString = false;
+  for (let i = 0; i < text.length; i += 1) {
+    const c = text.charCodeAt(i);
+    if (inString) {
+      if (c === 0x5c) i += 1;
+      else if (c === 0x22) inString = false;
+    } else if (c === 0x22) inString = true;
+    else if (c === 0x7b || c === 0x5b) deepest = Math.max(deepest, ++depth);
+    else if (c === 0x7d || c === 0x5d) depth -= 1;
+  }
+  return deepest;
+}
+
 /** Parses `text` as a JSON object body (an empty body is `{}`); throws INVALID_JSON otherwise. */
 export function parseJsonObjectBody(text: string): Record<string, unknown> {
   if (text.trim() === '') return {};
+  if (jsonNestingDepth(text) > MAX_JSON_DEPTH) throw httpErrors.create('INVALID_JSON', `the body is nested deeper than ${MAX_JSON_DEPTH} levels`);
   let value: unknown;
   try {
     value = parseJsonLossless(text);

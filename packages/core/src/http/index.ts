@@ -8,6 +8,7 @@ export * from './roles.js';
 export * from './body.js';
 export * from './respond.js';
 export * from './routes.js';
+export * from './fetch-site.js';
 export * from './api-app.js';
 export * from './file-watch.js';
 export * from './trust-store.js';

@@ -1,14 +1,20 @@
 /**
- * The route table: one call per path declares which methods exist, which roles may call each
- * and whether the path is internal-only; it is the only place those facts are written. Each
- * route applies the gate (roles.ts) from its own declaration: 401/403/404 first, then 405 with
- * an Allow header for other methods, then the method's roles; then it parses POST bodies as JSON
- * and forwards async errors. Paths no route declares get the same gate before 404 (api-app.ts).
+ * The route table: one call per path declares which methods exist, which roles may call each,
+ * whether the path is internal-only and whether it changes state (and under which audit
+ * action); it is the only place those facts are written. Each route applies, from its own
+ * declaration: the cross-site refusal of a state-changing path (fetch-site.ts, 403
+ * CROSS_SITE_REQUEST), the gate (roles.ts: 401/403/404), then 405 with an Allow header for other
+ * methods, then the method's roles; then it parses POST bodies as JSON and forwards async
+ * errors. Paths no route declares get the same gate before 404 (api-app.ts). The matched
+ * declaration is kept with the response (routeOf), so createApiApp derives from it the ping
+ * counter (internal routes) and the audit of refusals before the handler (state-changing routes).
  */
 import type express from 'express';
 import { httpErrors } from '../errors/api-error.js';
+import type { AuditAction } from '../logging/audit-chain.js';
 import { parseJsonBody, discardBody } from './body.js';
 import { getCaller, type Role } from './caller.js';
+import { refuseCrossSite } from './fetch-site.js';
 import { admitCaller, assertRole } from './roles.js';
 
 /** The methods a route may answer. */
@@ -25,6 +31,35 @@ export interface RouteSpec {
   bodyFields?: readonly string[];
 }
 
+/** What a route declares beyond its methods. */
+export interface RouteOptions {
+  /**
+   * The path changes state, whatever the method (a GET form included): a browser's request from
+   * another site is refused (403 CROSS_SITE_REQUEST), and a refusal before the handler runs is
+   * audited under this action (handlers audit their own outcomes).
+   */
+  stateChange?: AuditAction;
+}
+
+/** The declaration of the route a request matched, as routeOf answers it. */
+export interface RouteDeclaration {
+  /** The declared path (not the letter case or trailing slash asked). */
+  readonly path: string;
+  /** Internal-only: answers loopback peers without a certificate, 404 to everyone else. */
+  readonly internal: boolean;
+  /** The audit action of a state-changing path. */
+  readonly stateChange?: AuditAction;
+  /** Set once the method's handler owns the request (and audits its own outcome). */
+  handlerReached: boolean;
+}
+
+const matched = new WeakMap<express.Response, RouteDeclaration>();
+
+/** The declaration of the route `res` answers for, or undefined when no route matched (yet). */
+export function routeOf(res: express.Response): RouteDeclaration | undefined {
+  return matched.get(res);
+}
+
 /** Refuses a body field outside `allowed` with `400 INVALID_REQUEST` naming the field. */
 export function rejectUnknownFields(body: unknown, allowed: readonly string[]): void {
   for (const key of Object.keys((body ?? {}) as Record<string, unknown>)) {
@@ -33,7 +68,7 @@ export function rejectUnknownFields(body: unknown, allowed: readonly string[]): 
 }
 
 /** Declares `path` on `router` with one spec per method (GET also answers HEAD). */
-export function defineRoute(router: express.Router | express.Express, path: string, methods: Partial<Record<RouteMethod, RouteSpec>>): void {
+export function defineRoute(router: express.Router | express.Express, path: string, methods: Partial<Record<RouteMethod, RouteSpec>>, options: RouteOptions = {}): void {
   const declared = (Object.keys(methods) as RouteMethod[]).filter((method) => methods[method] !== undefined);
   const allow = declared.flatMap((method) => (method === 'GET' ? ['GET', 'HEAD'] : [method])).join(', ');
   const internal = declared.some((method) => methods[method]?.roles === 'internal');
@@ -41,6 +76,9 @@ export function defineRoute(router: express.Router | express.Express, path: stri
   const target: express.Router = router as express.Router; // express.Express routes the same way
   target.all(path, async (req: express.Request, res: express.Response) => {
     const caller = getCaller(req);
+    const route: RouteDeclaration = { path, internal, ...(options.stateChange !== undefined ? { stateChange: options.stateChange } : {}), handlerReached: false };
+    matched.set(res, route);
+    if (options.stateChange !== undefined) refuseCrossSite(req, res);
     admitCaller(caller, internal);
     const method = req.method === 'HEAD' ? 'GET' : req.method;
     const spec = method === 'GET' || method === 'POST' ? methods[method] : undefined;
@@ -55,6 +93,8 @@ export function defineRoute(router: express.Router | express.Express, path: stri
     } else {
       await discardBody(req, res);
     }
+    // From here on the handler owns the request (and audits its own outcome).
+    route.handlerReached = true;
     await spec.handler(req, res);
   });
 }

@@ -1,51 +1,203 @@
 /**
- * The audit log (docs/api.md §2): every state-changing call, with the caller's certificate
- * subject, the time and the outcome, one JSON line each in `<dir>/audit-YYYY-MM-DD.log`.
+ * The audit trail's writer (docs/api.md §2: every state-changing call, with the caller's
+ * certificate subject, the time and the outcome). One chain per writing process, in
+ * `<dir>/audit-<chain>-YYYY-MM-DD.log` (UTC day), hash-chained (audit-chain.ts).
+ *
+ * Lines are written synchronously, one write(2) each, in the order record() is called, so the
+ * chain stays correct under any number of concurrent requests. On open the writer continues
+ * the chain from the last complete audit line of its newest file; crash leftovers after it (a
+ * torn last line) are closed with a newline and recorded, by size and SHA-256, in the `torn`
+ * field of the next line, so the verifier can tell a crash from an edit. Day files older than
+ * `retentionDays` are deleted when a day file is opened. A write error never crashes the
+ * process: it is counted and reported (failures.ts), and the next line re-reads the file first.
+ *
+ * winston-daily-rotate-file (the process logs) is not used here: it names files by its own
+ * clock and buffers writes, and the chain needs to know exactly which line precedes which.
  */
+import { closeSync, existsSync, fstatSync, mkdirSync, openSync, readdirSync, unlinkSync, writeSync } from 'node:fs';
+import { join } from 'node:path';
 import { CONFIG_DEFAULTS } from '../config/defaults.js';
 import { systemClock, type Clock } from '../schedule/clock.js';
-import { closeLogger, createProcessLogger } from './logger.js';
+import {
+  AUDIT_GENESIS, auditFileName, formatAuditLine, hashLine, isChainName, parseAuditFileName, utcDate,
+  type AuditEntry, type TornFragment,
+} from './audit-chain.js';
+import { readFileTail } from './audit-lines.js';
+import { recordLoggingFailure } from './failures.js';
 
-/** One audited action. */
-export interface AuditEntry {
-  /** What was done: "sendOrder", "restart_qsen", "halt", ... */
-  action: string;
-  /** The caller's certificate subject. */
-  subject: string;
-  /** How it ended: "accepted", "rejected", "ok", an error code, ... */
-  outcome: string;
-  requestId?: string;
-  details?: Record<string, unknown>;
-}
+export * from './audit-chain.js';
 
 /** Where audit entries go. */
 export interface AuditLog {
-  /** Appends one entry (with a timestamp). */
+  /** Appends one entry (with a timestamp and its link), before returning. */
   record(entry: AuditEntry): void;
-  /** Flushes and closes the file. */
+  /** Closes the file. */
   close(): Promise<void>;
 }
 
-/** Opens the audit log in the log folder. */
-export function createAuditLog(opts: { dir: string; maxSizeMb?: number; maxFiles?: number; clock?: Clock }): AuditLog {
-  const logger = createProcessLogger({
-    dir: opts.dir,
-    name: 'audit',
-    level: 'info',
-    maxSizeMb: opts.maxSizeMb ?? CONFIG_DEFAULTS.logging.max_size_mb,
-    maxFiles: opts.maxFiles ?? CONFIG_DEFAULTS.logging.max_files,
-    clock: opts.clock ?? systemClock,
-  });
+/** Options of createAuditLog. */
+export interface AuditLogOptions {
+  /** The log folder. */
+  readonly dir: string;
+  /** This writer's chain: "qsen", "kan0", "qsen-admin", ... */
+  readonly chain: string;
+  /** Day files kept ([logging] audit_retention_days). */
+  readonly retentionDays?: number;
+  readonly clock?: Clock;
+}
+
+const DAY_MS = 86_400_000;
+
+/** The dates of a chain's day files in `dir`, oldest first. */
+export function listChainDates(dir: string, chain: string): string[] {
+  let names: string[];
+  try {
+    names = readdirSync(dir);
+  } catch {
+    return [];
+  }
+  return names
+    .map((name) => parseAuditFileName(name))
+    .filter((p): p is { chain: string; date: string } => p !== undefined && p.chain === chain)
+    .map((p) => p.date)
+    .sort();
+}
+
+/** The oldest day a chain keeps at `nowMs` (pure): files dated before it are deleted. */
+export function retentionCutoff(nowMs: number, retentionDays: number): string {
+  return utcDate(nowMs - retentionDays * DAY_MS);
+}
+
+/** Where the chain stands: the hash of its last line and the file that line is in. */
+interface ChainHead {
+  prev: string;
+  file: string | null;
+  torn: TornFragment[];
+}
+
+/** Finds the chain's head from its newest files; closes a torn last line with a newline. */
+function recoverHead(dir: string, chain: string): ChainHead {
+  const dates = listChainDates(dir, chain).reverse();
+  let torn: TornFragment[] = [];
+  for (const date of dates) {
+    const name = auditFileName(chain, date);
+    const path = join(dir, name);
+    const tail = readFileTail(path);
+    if (!tail.endsWithNewline) {
+      const fd = openSync(path, 'a');
+      try {
+        writeSync(fd, '\n');
+      } finally {
+        closeSync(fd);
+      }
+    }
+    // Leftovers after the chain's last audit line, in file order, whichever files they are in.
+    torn = [...tail.fragments.map((f) => ({ bytes: f.length, sha256: hashLine(f) })), ...torn];
+    if (tail.last) return { prev: hashLine(tail.last.text), file: name, torn };
+  }
+  return { prev: AUDIT_GENESIS, file: null, torn };
+}
+
+/** The day file a writer has open. */
+interface OpenFile {
+  readonly fd: number;
+  readonly date: string;
+  /** Its size as this writer left it (another size: someone else wrote to it). */
+  size: number;
+  /** True while it holds no audit line yet: its first line names the file before. */
+  fresh: boolean;
+}
+
+/** Opens the audit trail of one chain. */
+export function createAuditLog(opts: AuditLogOptions): AuditLog {
+  if (!isChainName(opts.chain)) throw new RangeError(`audit chain name '${opts.chain}' must be lowercase words joined by '-'`);
+  const clock = opts.clock ?? systemClock;
+  const retentionDays = opts.retentionDays ?? CONFIG_DEFAULTS.logging.audit_retention_days;
+  const { dir, chain } = opts;
+  let head: ChainHead | undefined;
+  let file: OpenFile | undefined;
+  let closed = false;
+
+  function closeFile(): void {
+    if (file === undefined) return;
+    try {
+      closeSync(file.fd);
+    } catch {
+      // already gone
+    }
+    file = undefined;
+  }
+
+  function expire(nowMs: number): void {
+    const cutoff = retentionCutoff(nowMs, retentionDays);
+    for (const date of listChainDates(dir, chain)) {
+      if (date >= cutoff) break;
+      try {
+        unlinkSync(join(dir, auditFileName(chain, date)));
+      } catch (err) {
+        recordLoggingFailure(`an expired audit file in ${dir}`, err, clock);
+      }
+    }
+  }
+
+  /** Opens the day file of `date`, finding the chain's head first when it is not known. */
+  function open(date: string, nowMs: number): { file: OpenFile; head: ChainHead } {
+    mkdirSync(dir, { recursive: true });
+    const known = head ?? recoverHead(dir, chain);
+    head = known;
+    const name = auditFileName(chain, date);
+    const path = join(dir, name);
+    const existed = existsSync(path);
+    const fd = openSync(path, 'a', 0o640);
+    const opened: OpenFile = { fd, date, size: fstatSync(fd).size, fresh: !existed || known.file !== name };
+    file = opened;
+    expire(nowMs);
+    return { file: opened, head: known };
+  }
+
+  /** The file to write `date`'s next line to, and the head it links to. */
+  function target(date: string, nowMs: number): { file: OpenFile; head: ChainHead } {
+    if (file !== undefined && file.date !== date) closeFile();
+    if (file !== undefined && head !== undefined) {
+      if (fstatSync(file.fd).size === file.size) return { file, head };
+      // Someone else wrote to this file (another writer of the chain), or a write failed halfway: re-read the head.
+      closeFile();
+      head = undefined;
+    }
+    return open(date, nowMs);
+  }
+
   return {
     record(entry) {
-      logger.info('audit', {
-        action: entry.action,
-        subject: entry.subject,
-        outcome: entry.outcome,
-        ...(entry.requestId !== undefined ? { requestId: entry.requestId } : {}),
-        ...(entry.details !== undefined ? { details: entry.details } : {}),
-      });
+      if (closed) return;
+      const nowMs = clock.now();
+      const date = utcDate(nowMs);
+      try {
+        const { file: out, head: current } = target(date, nowMs);
+        const line = formatAuditLine({
+          entry,
+          chain,
+          timestamp: new Date(nowMs).toISOString(),
+          prev: current.prev,
+          ...(out.fresh ? { prevFile: current.file } : {}),
+          torn: current.torn,
+        });
+        const bytes = Buffer.from(`${line}\n`, 'utf8');
+        let written = 0;
+        while (written < bytes.length) written += writeSync(out.fd, bytes, written, bytes.length - written);
+        out.size += bytes.length;
+        out.fresh = false;
+        head = { prev: hashLine(line), file: auditFileName(chain, date), torn: [] };
+      } catch (err) {
+        recordLoggingFailure(`the audit log ${chain} in ${dir}`, err, clock);
+        closeFile();
+        head = undefined;
+      }
     },
-    close: () => closeLogger(logger),
+    close() {
+      closed = true;
+      closeFile();
+      return Promise.resolve();
+    },
   };
 }

@@ -3,6 +3,7 @@
  * command accepts only its own options; anything else is a usage error (exit 2).
  */
 import { parseArgs } from 'node:util';
+import type { AuditFilters } from '../commands/audit.js';
 import { createCtlError } from '../errors.js';
 
 /** Options every command accepts. */
@@ -42,7 +43,7 @@ export type Command =
   | { kind: 'cert-info' }
   | { kind: 'ping-senebi' }
   | { kind: 'halt'; reason: string | undefined }
-  | { kind: 'resume' }
+  | { kind: 'resume'; reason: string | undefined }
   | { kind: 'risk' }
   | { kind: 'risk-reload'; reason: string | undefined }
   | { kind: 'risk-override'; limit: string; value: string | null; reason: string; expiresAt: string | undefined }
@@ -53,7 +54,9 @@ export type Command =
   | { kind: 'kan-version'; via: number }
   | { kind: 'config' }
   | { kind: 'decrypt' }
-  | { kind: 'cmd'; command: 'top' | 'ls'; via: number };
+  | { kind: 'cmd'; command: 'top' | 'ls'; via: number }
+  | { kind: 'audit'; filters: AuditFilters; via: number }
+  | { kind: 'audit-verify'; chain: string | undefined; via: number };
 
 /** A parsed command line. */
 export interface Invocation {
@@ -87,6 +90,12 @@ const OPTIONS = {
   currency: { type: 'string' },
   settlement: { type: 'string' },
   counterparty: { type: 'string' },
+  from: { type: 'string' },
+  to: { type: 'string' },
+  action: { type: 'string' },
+  subject: { type: 'string' },
+  limit: { type: 'string' },
+  chain: { type: 'string' },
 } as const;
 
 type OptionName = keyof typeof OPTIONS;
@@ -109,7 +118,7 @@ Commands:
   metrics qsen | kan N | system       Prometheus text of qsen, of kan N, or node_exporter's (via a kan)
   cert info                           certificates in use and days left, this client's included
   ping senebi                         does the SENEBI web service answer?
-  halt [--reason TEXT] | resume       the kill switch (operator role)
+  halt | resume [--reason TEXT]       the kill switch (operator role); the reason goes to the audit trail
   risk                                risk limits in force, today's usage and headroom (usage bars)
   risk reload [--reason TEXT]         re-read conf.toml's [risk] and the reference prices (operator)
   risk override LIMIT VALUE|none --reason TEXT [--expires ISO]
@@ -123,6 +132,9 @@ Commands:
   config                              qsen's configuration in force (secrets redacted)
   decrypt                             does the encrypted SENEBI key open and match its certificate?
   cmd top|ls [--node K]               output of top -b -n 1 / ls -Rlath on the server
+  audit [--from T] [--to T] [--action A[,B]] [--subject S] [--id ID] [--limit N] [--node K]
+                                      the audit trail's entries (T: ISO time or YYYY-MM-DD, UTC)
+  audit verify [--chain C] [--node K] the audit trail's hash chains: first broken or missing link
 
 Global options:
   --profile FILE   profile (TOML: host, ca, cert, key, qsen_port, kan_ports); default: $QSEN_HOME's
@@ -308,9 +320,9 @@ export function parseCommandLine(argv: readonly string[]): Invocation {
       expectPositionals(rest, 0, 'halt [--reason TEXT]');
       return { global, command: { kind: 'halt', reason: values.reason as string | undefined } };
     case 'resume':
-      allow();
-      expectPositionals(rest, 0, 'resume');
-      return { global, command: { kind: 'resume' } };
+      allow('reason');
+      expectPositionals(rest, 0, 'resume [--reason TEXT]');
+      return { global, command: { kind: 'resume', reason: values.reason as string | undefined } };
     case 'risk':
       return { global, command: parseRisk(rest, values, allow) };
     case 'orders':
@@ -348,6 +360,18 @@ export function parseCommandLine(argv: readonly string[]): Invocation {
       allow('node');
       if ((rest[0] !== 'top' && rest[0] !== 'ls') || rest.length !== 1) usage('expected: qsenctl cmd top | cmd ls');
       return { global, command: { kind: 'cmd', command: rest[0], via: viaOrZero() } };
+    case 'audit': {
+      if (rest[0] === 'verify') {
+        allow('node', 'chain');
+        expectPositionals(rest, 1, 'audit verify [--chain C]');
+        return { global, command: { kind: 'audit-verify', chain: values.chain as string | undefined, via: viaOrZero() } };
+      }
+      allow('node', 'from', 'to', 'action', 'subject', 'id', 'limit');
+      expectPositionals(rest, 0, 'audit [--from T] [--to T] [--action A] [--subject S] [--id ID] | audit verify');
+      const text = (name: 'from' | 'to' | 'action' | 'subject' | 'id'): string | undefined => values[name] as string | undefined;
+      const filters: AuditFilters = { from: text('from'), to: text('to'), action: text('action'), subject: text('subject'), id: text('id'), limit: readInteger(values, 'limit', 1, 1_000_000) };
+      return { global, command: { kind: 'audit', filters, via: viaOrZero() } };
+    }
     default:
       usage(`unknown command '${verb}' (qsenctl help lists them)`);
   }

@@ -4,6 +4,7 @@
  */
 import { readFileSync } from 'node:fs';
 import { createClient } from '../client/client.js';
+import { runAuditQuery, runAuditVerify } from '../commands/audit.js';
 import { runFixedCommand, runKanVersion, runMetrics, runRestart } from '../commands/kan.js';
 import { runLogsGet, runLogsList, runLogsTail, runLogsTruncate } from '../commands/logs.js';
 import { createOutput, type TextOutput } from '../commands/output.js';
@@ -66,7 +67,7 @@ async function dispatch(command: Command, client: ReturnType<typeof createClient
     case 'cert-info': return runCertInfo(client, out, now());
     case 'ping-senebi': return runPingSenebi(client, out);
     case 'halt': return runKillSwitch(client, out, 'halt', command.reason);
-    case 'resume': return runKillSwitch(client, out, 'resume', undefined);
+    case 'resume': return runKillSwitch(client, out, 'resume', command.reason);
     case 'risk': return runRisk(client, out);
     case 'risk-reload': return runRiskReload(client, out, command.reason);
     case 'risk-override': return runRiskOverride(client, out, command);
@@ -78,6 +79,8 @@ async function dispatch(command: Command, client: ReturnType<typeof createClient
     case 'config': return runConfig(client, out);
     case 'decrypt': return runDecrypt(client, out);
     case 'cmd': return runFixedCommand(client, out, command.command, command.via);
+    case 'audit': return runAuditQuery(client, out, command.filters, command.via);
+    case 'audit-verify': return runAuditVerify(client, out, { chain: command.chain, via: command.via });
     case 'help':
     case 'version':
       return;

@@ -6,6 +6,7 @@
 import { constants, type Dirent } from 'node:fs';
 import { lstat, open, readdir, type FileHandle } from 'node:fs/promises';
 import { join } from 'node:path';
+import { AUDIT_FILE_PREFIX } from '@qsen/core';
 import { kanErrors } from '../errors.js';
 
 /** One entry of the log list. */
@@ -17,15 +18,12 @@ export interface LogEntry {
 }
 
 /**
- * How the audit log's files are named: core's createAuditLog writes `audit-YYYY-MM-DD.log`
- * (then `audit-YYYY-MM-DD.N.log` after a size rotation). A test writes a real audit log with it
- * and checks its files are protected.
+ * Tells whether a log file may never be truncated or removed through the API (pure): the audit
+ * files, which core's audit writer names `audit-<chain>-YYYY-MM-DD.log` (AUDIT_FILE_PREFIX, the
+ * one declaration of the prefix). A test writes a real audit trail and checks its file is protected.
  */
-export const AUDIT_LOG_PREFIX = 'audit-';
-
-/** Tells whether a log file may never be truncated or removed through the API (pure): the audit files. */
 export function isProtectedLogName(name: string): boolean {
-  return name.startsWith(AUDIT_LOG_PREFIX);
+  return name.startsWith(AUDIT_FILE_PREFIX);
 }
 
 /** Checks the syntax of a log name (pure): a plain, visible file name. */

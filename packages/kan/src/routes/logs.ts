@@ -175,8 +175,8 @@ export function mountLogRoutes(app: express.Express, deps: LogRoutesDeps): void 
     const keep = readIntegerQuery(req, 'keep', DEFAULT_KEEP_BYTES, 0, Number.MAX_SAFE_INTEGER) ?? DEFAULT_KEEP_BYTES;
     const caller = getCaller(req);
     const subject = caller.subject ?? 'unknown';
-    const record = (outcome: string, details: Record<string, unknown>): void => {
-      deps.audit.record({ action: 'logs/truncate', subject, outcome, requestId: caller.requestId, details: { file, keep, ...details } });
+    const record = (outcome: 'done' | 'refused' | 'failed', details: Record<string, unknown>, code?: string): void => {
+      deps.audit.record({ action: 'logs/truncate', subject, outcome, ...(code !== undefined ? { code } : {}), requestId: caller.requestId, details: { file, keep, ...details } });
     };
     let outcome: TruncateOutcome;
     try {
@@ -189,7 +189,9 @@ export function mountLogRoutes(app: express.Express, deps: LogRoutesDeps): void 
       const refused = file === 'all' ? undefined : outcome.skipped[0];
       if (refused !== undefined) throw kanErrors.create(refused.code, refused.reason, { file });
     } catch (err) {
-      record(err instanceof ApiError ? err.code : 'failed', {});
+      // Nothing truncated: a protected, busy or missing file is `refused`; a failure to truncate (500) is `failed`.
+      if (err instanceof ApiError) record(err.status === 500 ? 'failed' : 'refused', {}, err.code);
+      else record('failed', {}, 'INTERNAL_ERROR');
       throw err;
     }
     for (const r of outcome.results) deps.metrics?.logTruncations.inc({ method: r.method });
@@ -198,5 +200,5 @@ export function mountLogRoutes(app: express.Express, deps: LogRoutesDeps): void 
     sendJson(res, { keep, results: outcome.results, skipped: outcome.skipped });
   });
   const writers = ['platform', 'operator'] as const;
-  defineRoute(app, '/kan/v1/logs/truncate', { GET: { roles: writers, handler: truncate }, POST: { roles: writers, handler: truncate } });
+  defineRoute(app, '/kan/v1/logs/truncate', { GET: { roles: writers, handler: truncate }, POST: { roles: writers, handler: truncate } }, { stateChange: 'logs/truncate' });
 }

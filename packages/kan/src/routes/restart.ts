@@ -24,12 +24,12 @@ export function mountRestartRoutes(app: express.Express, deps: { selfIndex: numb
     sendJson(res, { ...ticket, requestId: caller.requestId }, 202);
   };
   const qsen = handle(() => 'qsen');
-  defineRoute(app, '/kan/v1/restart_qsen', { GET: { roles: writers, handler: qsen }, POST: { roles: writers, handler: qsen } });
+  defineRoute(app, '/kan/v1/restart_qsen', { GET: { roles: writers, handler: qsen }, POST: { roles: writers, handler: qsen } }, { stateChange: 'restart_qsen' });
   const kan = handle((req) => {
     const node = readQuery(req, 'node');
     if (node === undefined) return kanName(deps.selfIndex);
     if (!/^[0-2]$/.test(node)) throw kanErrors.create('INVALID_NODE', undefined, { node: node.slice(0, 20) });
     return kanName(Number(node));
   });
-  defineRoute(app, '/kan/v1/restart_kan', { GET: { roles: writers, handler: kan }, POST: { roles: writers, handler: kan } });
+  defineRoute(app, '/kan/v1/restart_kan', { GET: { roles: writers, handler: kan }, POST: { roles: writers, handler: kan } }, { stateChange: 'restart_kan' });
 }

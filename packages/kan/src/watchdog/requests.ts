@@ -14,6 +14,7 @@
 import type { ProcessControl, ProcessName, ProcessState } from '../process/control.js';
 import type { LogSink } from '../log-sink.js';
 import type { AuditSink } from '../audit.js';
+import type { SelfRestartMarker } from '../audit/self-restart.js';
 import { kanErrors } from '../errors.js';
 import type { ActOutcome, Coordinator, JudgedProcess, TimeSource } from './coordinator.js';
 import type { RestartCycle, RestartLedger } from './ledger.js';
@@ -68,6 +69,16 @@ export interface RestartRequestsOptions {
   readonly audit: AuditSink;
   /** How long a request waits for another kan's lock, or for the kan quorum. */
   readonly lockWaitMs?: number;
+  /** Where a restart of this kan itself is left pending for the new process to report `done`. */
+  readonly selfRestart?: SelfRestartMarker;
+}
+
+/** The audit outcome of a finished restart (pure): docs/auditor.md's vocabulary. */
+export function auditOutcomeOf(outcome: ActOutcome): { outcome: 'done' | 'coalesced' | 'failed'; code?: string } {
+  if (outcome.kind === 'done') return { outcome: 'done' };
+  if (outcome.kind === 'changed') return { outcome: 'coalesced' };
+  if (outcome.kind === 'failed') return { outcome: 'failed', code: 'PROCESS_CONTROL_FAILED' };
+  return { outcome: 'failed', code: outcome.kind === 'busy' ? 'BUSY' : 'BACKOFF' };
 }
 
 /** Handles restart requests. */
@@ -88,36 +99,38 @@ export class RestartRequests {
     const { clock, isWindowOpen, control, audit } = this.#o;
     const action = target === 'qsen' ? 'restart_qsen' : 'restart_kan';
     if (target === 'qsen' && !isWindowOpen(clock.now())) {
-      audit.record({ action, subject: who.subject, outcome: 'refused: outside the trading window', requestId: who.requestId });
+      audit.record({ action, subject: who.subject, outcome: 'refused', code: 'OUTSIDE_TRADING_WINDOW', requestId: who.requestId });
       throw kanErrors.create('OUTSIDE_TRADING_WINDOW');
     }
     const running = this.#pending.get(target);
     if (running !== undefined) {
-      audit.record({ action, subject: who.subject, outcome: 'accepted (coalesced with a restart under way)', requestId: who.requestId, details: { target } });
+      audit.record({ action, subject: who.subject, outcome: 'coalesced', requestId: who.requestId, details: { target, with: 'a restart under way in this kan' } });
       return { accepted: true, target, coalesced: true, invocation: running.invocation };
     }
     const owner = await control.status(target);
     if (await this.#inCycle(target, owner)) {
-      audit.record({ action, subject: who.subject, outcome: 'accepted (coalesced with the restart cycle under way)', requestId: who.requestId, details: { target, invocation: owner.invocation } });
+      audit.record({ action, subject: who.subject, outcome: 'coalesced', requestId: who.requestId, details: { target, invocation: owner.invocation, with: 'the restart cycle under way' } });
       return { accepted: true, target, coalesced: true, invocation: owner.invocation };
     }
     const kanIndex = target === 'qsen' ? null : Number(target.slice(3));
     if (kanIndex !== null) {
       const verdict = await this.#o.quorum.check(kanIndex);
       if (!verdict.ok) {
-        audit.record({ action, subject: who.subject, outcome: 'refused: the kan quorum', requestId: who.requestId, details: { target, up: verdict.up } });
+        audit.record({ action, subject: who.subject, outcome: 'refused', code: 'KAN_QUORUM', requestId: who.requestId, details: { target, up: verdict.up } });
         throw kanErrors.create('KAN_QUORUM', undefined, { target, kansUp: verdict.up });
       }
     }
     const joined = this.#pending.get(target);
     if (joined !== undefined) {
       // Another request of this kan got here first while this one was looking.
-      audit.record({ action, subject: who.subject, outcome: 'accepted (coalesced with a restart under way)', requestId: who.requestId, details: { target } });
+      audit.record({ action, subject: who.subject, outcome: 'coalesced', requestId: who.requestId, details: { target, with: 'a restart under way in this kan' } });
       return { accepted: true, target, coalesced: true, invocation: joined.invocation };
     }
     const judged: JudgedProcess = { invocation: owner.invocation, pid: owner.pid, state: owner.state };
     audit.record({ action, subject: who.subject, outcome: 'accepted', requestId: who.requestId, details: { target, invocation: owner.invocation, pid: owner.pid } });
-    const done = this.#carryOut(target, kanIndex, judged, who, action, answered);
+    const isSelf = target === `kan${this.#o.selfIndex}`;
+    if (isSelf) this.#o.selfRestart?.begin({ subject: who.subject, requestId: who.requestId, pid: process.pid, at: new Date(clock.now()).toISOString() });
+    const done = this.#carryOut(target, kanIndex, judged, who, action, answered, isSelf);
     this.#pending.set(target, { invocation: owner.invocation, done });
     return { accepted: true, target, coalesced: false, invocation: owner.invocation };
   }
@@ -132,7 +145,7 @@ export class RestartRequests {
     return isInRestartCycle({ owner, cycle: history?.cycle, now: this.#o.clock.now(), cycleMs: this.#o.cycleMs });
   }
 
-  async #carryOut(target: ProcessName, kanIndex: number | null, judged: JudgedProcess, who: { subject: string; requestId: string }, action: string, answered: Promise<void>): Promise<ActOutcome | undefined> {
+  async #carryOut(target: ProcessName, kanIndex: number | null, judged: JudgedProcess, who: { subject: string; requestId: string }, action: 'restart_qsen' | 'restart_kan', answered: Promise<void>, isSelf: boolean): Promise<ActOutcome | undefined> {
     const { audit, logger, coordinator, quorum } = this.#o;
     const waitMs = this.#o.lockWaitMs ?? 60_000;
     await answered;
@@ -147,19 +160,19 @@ export class RestartRequests {
         const gated = await quorum.whenAllowed(kanIndex, waitMs, act);
         if (gated.kind === 'refused') {
           logger.warn('requested kan restart not carried out: the quorum did not come back in time', { target, up: gated.up });
-          audit.record({ action, subject: who.subject, outcome: 'refused: the kan quorum did not come back in time', requestId: who.requestId, details: { target, up: gated.up } });
+          audit.record({ action, subject: who.subject, outcome: 'refused', code: 'KAN_QUORUM', requestId: who.requestId, details: { target, up: gated.up, after: 'waiting for the quorum' } });
           return undefined;
         }
         outcome = gated.value;
       }
-      const text = outcome.kind === 'changed' ? 'coalesced: already restarted' : outcome.kind;
-      audit.record({ action, subject: who.subject, outcome: text, requestId: who.requestId, details: { target } });
+      audit.record({ action, subject: who.subject, ...auditOutcomeOf(outcome), requestId: who.requestId, details: { target, ...(outcome.kind === 'changed' ? { by: 'another kan or the owner' } : {}) } });
       return outcome;
     } catch (err) {
       logger.error('requested restart failed', { target, error: err instanceof Error ? err.message : String(err) });
-      audit.record({ action, subject: who.subject, outcome: 'failed', requestId: who.requestId, details: { target } });
+      audit.record({ action, subject: who.subject, outcome: 'failed', code: 'INTERNAL_ERROR', requestId: who.requestId, details: { target } });
       return undefined;
     } finally {
+      if (isSelf) this.#o.selfRestart?.end();
       this.#pending.delete(target);
     }
   }

@@ -1,18 +1,21 @@
 /**
  * The audit trail of qsen's state-changing calls (sendOrder, halt, resume): who (certificate
- * subject), what, the outcome. The sink is core's audit log; this is the shape qsen writes.
+ * subject), what, the outcome, in the vocabulary of docs/auditor.md. The sink is core's audit
+ * log (qsen's own chain); this module holds the shape qsen writes and its outcome rules.
  */
+import type { AuditEntry, AuditOutcome } from '@qsen/core';
 
-/** One audit entry. */
-export interface AuditEntry {
-  action: string;
-  subject: string;
-  outcome: string;
-  requestId: string;
-  details?: Record<string, unknown>;
-}
+export type { AuditEntry } from '@qsen/core';
 
 /** Where audit entries go (core's createAuditLog satisfies it). */
 export interface AuditSink {
   record(entry: AuditEntry): void;
+}
+
+/** Codes that mean carrying the order out went wrong (`failed`); every other error code is a refusal. */
+const FAILURE_CODES: ReadonlySet<string> = new Set(['SENEBI_ERROR', 'SENEBI_TIMEOUT', 'JOURNAL_UNAVAILABLE', 'INTERNAL_ERROR']);
+
+/** The outcome of an error answer (pure): `failed` for a failure to carry it out, `refused` otherwise. */
+export function outcomeOfErrorCode(code: string): Extract<AuditOutcome, 'refused' | 'failed'> {
+  return FAILURE_CODES.has(code) ? 'failed' : 'refused';
 }

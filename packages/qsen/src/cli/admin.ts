@@ -2,14 +2,14 @@
 /**
  * qsen-admin: the agent's commands on the server shell, with no network call.
  *   qsen-admin halt [--reason TEXT] --config FILE
- *   qsen-admin resume --config FILE
+ *   qsen-admin resume [--reason TEXT] --config FILE
  *   qsen-admin status --config FILE
  *   qsen-admin journal check --config FILE
  *   qsen-admin journal repair [--id ID ...] --config FILE      (qsen stopped)
  * halt writes the same halt marker in `[paths] data` that the running qsen reads on every
  * sendOrder, so it takes effect at once (run it as the service user), and records the action
- * in the audit log as `local:<user>`. The journal commands are described in docs/qsen.md,
- * "Repairing the journal".
+ * in the audit log as `local:<user>`, channel `local`, with the reason (chain `qsen-admin`).
+ * The journal commands are described in docs/qsen.md, "Repairing the journal".
  */
 import { userInfo } from 'node:os';
 import { join } from 'node:path';
@@ -19,7 +19,7 @@ import { JOURNAL_FILE } from '../journal/journal.js';
 import { checkJournal, repairJournal } from '../journal/repair.js';
 import { openKillSwitch } from '../killswitch/killswitch.js';
 
-const USAGE = 'usage: qsen-admin halt [--reason TEXT] | resume | status | journal check | journal repair [--id ID ...]  --config FILE   (default /etc/qsen/conf.toml)';
+const USAGE = 'usage: qsen-admin halt [--reason TEXT] | resume [--reason TEXT] | status | journal check | journal repair [--id ID ...]  --config FILE   (default /etc/qsen/conf.toml)';
 
 async function runJournal(config: QsenConfig, action: string | undefined, ids: readonly string[]): Promise<number> {
   const file = join(config.paths.data, JOURNAL_FILE);
@@ -78,10 +78,15 @@ async function main(): Promise<number> {
     return 0;
   }
   const subject = `local:${userInfo().username}`;
-  const state = command === 'halt' ? killSwitch.halt(subject, parsed.values.reason, new Date()) : killSwitch.resume();
+  const reason = parsed.values.reason;
+  const state = command === 'halt' ? killSwitch.halt(subject, reason, new Date()) : killSwitch.resume();
   const persisted = state.persisted !== false;
-  const audit = createAuditLog({ dir: config.paths.logs });
-  audit.record({ action: command, subject, outcome: command === 'halt' ? (persisted ? 'halted' : 'halt_not_persisted') : 'resumed', details: { via: 'qsen-admin' } });
+  // qsen-admin keeps its own chain (audit-qsen-admin-*.log): the running qsen owns audit-qsen-*.
+  // Without a qsen process to hold it in memory, a halt the disk refused did not take effect: `failed`.
+  const audit = createAuditLog({ dir: config.paths.logs, chain: 'qsen-admin', retentionDays: config.logging.audit_retention_days });
+  const details = { channel: 'local', reason: reason ?? null, via: 'qsen-admin' };
+  if (persisted) audit.record({ action: command, subject, outcome: 'done', details });
+  else audit.record({ action: command, subject, outcome: 'failed', code: 'HALT_NOT_PERSISTED', details: { ...details, persistError: state.persistError ?? null } });
   await audit.close();
   if (!persisted) {
     console.error(`qsen-admin: HALT_NOT_PERSISTED: the halt file could not be written (${state.persistError ?? 'unknown error'}); free space in ${config.paths.data} or halt through the API (POST /qsen/v1/halt holds the halt in memory)`);

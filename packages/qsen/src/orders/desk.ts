@@ -82,7 +82,14 @@ export interface OrderDeskDeps {
 }
 
 /** What one sendOrder came to: the answer or the error, with the order id when it could be read (for the audit). */
-export type SendOutcome = { readonly orderId: Uint64 | null; readonly answer: { order: WireObject } } | { readonly orderId: Uint64 | null; readonly error: unknown };
+export type SendOutcome =
+  | {
+      readonly orderId: Uint64 | null;
+      readonly answer: { order: WireObject };
+      /** Set when the answer came from qsen's record (an identical resend, or one joining a call already under way): never sent again. `originalTime` is when the order was first received. */
+      readonly replayed?: { readonly originalTime: string | null };
+    }
+  | { readonly orderId: Uint64 | null; readonly error: unknown };
 
 /** The desk. */
 export interface OrderDesk {
@@ -300,7 +307,9 @@ export function createOrderDesk(deps: OrderDeskDeps): OrderDesk {
         if (result.order['status'] === 'accepted') deps.onOutcome?.('accepted', 'accepted');
         else deps.onOutcome?.('rejected', reasonOf(result.order));
       }
-      return { orderId, answer: { order: result.order } };
+      if (result.fresh) return { orderId, answer: { order: result.order } };
+      const receivedAt = result.order['receivedAt'];
+      return { orderId, answer: { order: result.order }, replayed: { originalTime: typeof receivedAt === 'string' ? receivedAt : null } };
     } catch (error) {
       deps.onOutcome?.('rejected', error instanceof ApiError ? error.code : 'INTERNAL_ERROR');
       return { orderId, error };

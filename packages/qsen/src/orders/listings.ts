@@ -56,3 +56,24 @@ export function fenceOperations(operations: readonly unknown[], range: IdRange):
   }
   return out;
 }
+
+/** The fields of SENEBI's echo of one order that sendOrder passes on (like the listings). */
+const ECHO_FIELDS = ['instrument', 'side', 'quantity', 'price', 'currency', 'settlement', 'counterparty', 'status', 'reason', 'time', 'date'] as const;
+
+/**
+ * sendOrder's answer, field-filtered: qsen's stored order as it is, and of SENEBI's echo only the
+ * known fields, with its id only when it is the order's own in-range id.
+ */
+export function fenceOrderAnswer(order: WireObject, range: IdRange): WireObject {
+  const out: WireObject = {};
+  for (const [key, value] of Object.entries(order)) if (key !== 'senebi') out[key] = value;
+  const echo = order['senebi'];
+  if (isJsonObject(echo)) {
+    const wire: WireObject = {};
+    const id = inRangeId(echo['id'], range);
+    if (id !== undefined && id === order['id']) wire['id'] = id;
+    copyFields(echo, ECHO_FIELDS, wire);
+    out['senebi'] = wire;
+  }
+  return out;
+}

@@ -157,7 +157,7 @@ export function createRiskControls(deps: RiskControlsDeps): RiskControls {
     for (const o of expired) {
       overrides.delete(o.limit);
       const fileValue = limitTextsOf(fileRisk).get(o.limit) ?? null;
-      audit.record({ action: 'risk.override', subject: o.by, outcome: 'expired', requestId: '', details: { limit: o.limit, before: o.value, after: fileValue, reason: o.reason, expiresAt: iso(o.expiresAtMs) } });
+      audit.record({ action: 'risk.override', subject: o.by, outcome: 'done', requestId: '', details: { change: 'expired', limit: o.limit, before: o.value, after: fileValue, reason: o.reason, expiresAt: iso(o.expiresAtMs) } });
     }
     effectiveTexts = applyOverrides(limitTextsOf(fileRisk), active);
     compiled = compileLimits(fileRisk, effectiveTexts);
@@ -231,13 +231,13 @@ export function createRiskControls(deps: RiskControlsDeps): RiskControls {
     recompile(nowMs);
     const changes = diffSettings(before, settingsOf(fileRisk, filePrices));
     lastReload = { at: iso(nowMs), ok: true, by, reason, changes: changes.length };
-    audit.record({ action: 'risk.reload', subject: by, outcome: changes.length > 0 ? 'changed' : 'unchanged', requestId: actor.requestId, details: { reason, changes } });
+    audit.record({ action: 'risk.reload', subject: by, outcome: 'done', requestId: actor.requestId, details: { change: changes.length > 0 ? 'changed' : 'unchanged', reason, changes } });
     return { ok: true, changes };
   }
 
   function failReload(actor: Actor, reason: string, nowMs: number, problems: readonly string[]): ReloadOutcome {
     lastReload = { at: iso(nowMs), ok: false, by: actor.subject, reason, problems };
-    audit.record({ action: 'risk.reload', subject: actor.subject, outcome: 'failed', requestId: actor.requestId, details: { reason, problems } });
+    audit.record({ action: 'risk.reload', subject: actor.subject, outcome: 'failed', code: 'RISK_CONFIG_INVALID', requestId: actor.requestId, details: { reason, problems } });
     return { ok: false, problems };
   }
 
@@ -256,9 +256,9 @@ export function createRiskControls(deps: RiskControlsDeps): RiskControls {
     audit.record({
       action: 'risk.override',
       subject: by,
-      outcome: request.kind === 'lift' ? 'lifted' : 'set',
+      outcome: 'done',
       requestId: actor.requestId,
-      details: { limit: request.limit, before, after, reason: request.reason, ...(request.kind === 'set' ? { expiresAt: iso(request.expiresAtMs) } : {}) },
+      details: { change: request.kind === 'lift' ? 'lifted' : 'set', limit: request.limit, before, after, reason: request.reason, ...(request.kind === 'set' ? { expiresAt: iso(request.expiresAtMs) } : {}) },
     });
     if (request.kind === 'lift') return { limit: request.limit, lifted: true };
     const spec = findLimitSpec(request.limit);
@@ -277,7 +277,7 @@ export function createRiskControls(deps: RiskControlsDeps): RiskControls {
       changes.push({ key: `reference_price.${instrument}`, before, after: p.price });
     }
     rebuildPrices();
-    audit.record({ action: 'risk.reference_prices', subject: by, outcome: 'set', requestId: actor.requestId, details: { reason, changes } });
+    audit.record({ action: 'risk.reference_prices', subject: by, outcome: 'done', requestId: actor.requestId, details: { change: 'set', reason, changes } });
     return changes.length;
   }
 

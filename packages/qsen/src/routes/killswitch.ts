@@ -34,23 +34,24 @@ export function createKillSwitchRoutes(deps: KillSwitchRoutesDeps): express.Rout
         const reason = readReason(req.body);
         const state = deps.killSwitch.halt(caller.subject ?? '', reason, new Date(deps.clock.now()));
         const persisted = state.persisted !== false;
-        deps.audit.record({ action: 'halt', subject: caller.subject ?? '', outcome: persisted ? 'halted' : 'halted_not_persisted', requestId: caller.requestId, ...(reason ? { details: { reason } } : {}) });
+        // A halt the disk refused is still in effect (held in memory): `done` with `persisted: false`.
+        deps.audit.record({ action: 'halt', subject: caller.subject ?? '', outcome: 'done', requestId: caller.requestId, details: { channel: 'api', reason: reason ?? null, ...(persisted ? {} : { persisted: false, persistError: state.persistError }) } });
         if (!persisted) throw qsenErrors.create('HALT_NOT_PERSISTED', undefined, { halted: true, persisted: false, persistError: state.persistError });
         sendJson(res, state);
       },
     },
-  });
+  }, { stateChange: 'halt' });
   defineRoute(router, '/qsen/v1/resume', {
     POST: {
       roles: ['operator'],
       handler: (req, res) => {
         const caller = getCaller(req);
-        readReason(req.body);
+        const reason = readReason(req.body);
         const state = deps.killSwitch.resume();
-        deps.audit.record({ action: 'resume', subject: caller.subject ?? '', outcome: 'resumed', requestId: caller.requestId });
+        deps.audit.record({ action: 'resume', subject: caller.subject ?? '', outcome: 'done', requestId: caller.requestId, details: { channel: 'api', reason: reason ?? null } });
         sendJson(res, state);
       },
     },
-  });
+  }, { stateChange: 'resume' });
   return router;
 }

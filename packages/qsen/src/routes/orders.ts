@@ -3,11 +3,13 @@
  */
 import express from 'express';
 import { ApiError, defineRoute, getCaller, isValidLocalDate, localDateOf, sendJson, type Clock, type IdRange } from '@qsen/core';
-import type { AuditSink } from '../audit/audit.js';
+import { outcomeOfErrorCode, type AuditSink } from '../audit/audit.js';
 import { qsenErrors } from '../errors.js';
 import type { OrderDesk } from '../orders/desk.js';
-import { fenceOperations, fenceOrders } from '../orders/listings.js';
+import { fenceOperations, fenceOrderAnswer, fenceOrders } from '../orders/listings.js';
 import type { SenebiClient } from '../senebi/client.js';
+import { classifySenebiReason } from '../senebi/reasons.js';
+import { isJsonObject, type WireObject } from '../senebi/wire.js';
 
 /** What the order routes need. */
 export interface OrderRoutesDeps {
@@ -31,6 +33,31 @@ export function readListingDate(body: unknown, timezone: string, nowMs: number):
   return date;
 }
 
+/** A sendOrder answer as the audit sees it: `replayed` when it came from qsen's record. */
+export interface OrderAnswer {
+  readonly order: WireObject;
+  readonly replayed?: { readonly originalTime: string | null };
+}
+
+/** The audit outcome of a sendOrder answer (pure): replayed, accepted or rejected (with its code). */
+export function describeOrderOutcome(result: OrderAnswer): { outcome: 'replayed' | 'accepted' | 'rejected'; code?: string } {
+  if (result.replayed) return { outcome: 'replayed' };
+  if (result.order['status'] === 'accepted') return { outcome: 'accepted' };
+  const echo = result.order['senebi'];
+  const reason = isJsonObject(echo) && typeof echo['reason'] === 'string' ? echo['reason'] : '';
+  return { outcome: 'rejected', code: classifySenebiReason(reason) };
+}
+
+/** What the audit line says of an answer beyond its outcome: the original time and status of a replay, SENEBI's reason text. */
+function describeOrderDetails(result: OrderAnswer): Record<string, unknown> {
+  const echo = result.order['senebi'];
+  const reason = isJsonObject(echo) && typeof echo['reason'] === 'string' ? echo['reason'] : undefined;
+  return {
+    ...(result.replayed ? { originalTime: result.replayed.originalTime, status: result.order['status'] } : {}),
+    ...(reason !== undefined && result.order['status'] !== 'accepted' ? { reason } : {}),
+  };
+}
+
 /** The order routes. */
 export function createOrderRoutes(deps: OrderRoutesDeps): express.Router {
   const router = express.Router();
@@ -41,21 +68,20 @@ export function createOrderRoutes(deps: OrderRoutesDeps): express.Router {
         const caller = getCaller(req);
         const outcome = await deps.desk.sendOrder(req.body);
         const { orderId } = outcome;
+        const who = { action: 'sendOrder', subject: caller.subject ?? '', requestId: caller.requestId } as const;
         if ('error' in outcome) {
           const code = outcome.error instanceof ApiError ? outcome.error.code : 'INTERNAL_ERROR';
-          // A risk refusal is audited as "refused", with the limit, the value and the maximum.
-          if (code === 'RISK_LIMIT_EXCEEDED' && outcome.error instanceof ApiError) {
-            deps.audit.record({ action: 'sendOrder', subject: caller.subject ?? '', outcome: 'refused', requestId: caller.requestId, details: { orderId, code, ...outcome.error.details } });
-          } else {
-            deps.audit.record({ action: 'sendOrder', subject: caller.subject ?? '', outcome: code, requestId: caller.requestId, details: { orderId } });
-          }
+          // A risk refusal keeps the limit, the value and the maximum in the details.
+          const limit = code === 'RISK_LIMIT_EXCEEDED' && outcome.error instanceof ApiError ? outcome.error.details : undefined;
+          deps.audit.record({ ...who, outcome: outcomeOfErrorCode(code), code, details: { orderId, ...(limit ? { code, ...limit } : {}) } });
           throw outcome.error;
         }
-        deps.audit.record({ action: 'sendOrder', subject: caller.subject ?? '', outcome: String(outcome.answer.order['status']), requestId: caller.requestId, details: { orderId } });
-        sendJson(res, outcome.answer);
+        const result = { order: outcome.answer.order, ...(outcome.replayed ? { replayed: outcome.replayed } : {}) };
+        deps.audit.record({ ...who, ...describeOrderOutcome(result), details: { orderId, ...describeOrderDetails(result) } });
+        sendJson(res, { order: fenceOrderAnswer(outcome.answer.order, deps.range) });
       },
     },
-  });
+  }, { stateChange: 'sendOrder' });
   defineRoute(router, '/qsen/v1/getBilateralOrders', {
     POST: {
       roles: ['platform', 'operator', 'auditor'],

@@ -32,6 +32,8 @@ export interface SenebiDouble {
   /** Extra raw JSON items (text) added to the orders listing and the operations listing. */
   extraOrdersJson: string[];
   operationsJson: string[];
+  /** Extra fields SENEBI adds to its echo of a new order (what sendOrder must not pass on). */
+  echoExtra?: Record<string, unknown>;
   close(): Promise<void>;
 }
 
@@ -48,6 +50,7 @@ export async function startSenebiDouble(tls: { certPem: string; keyPem: string; 
     tamper: new Map(),
     extraOrdersJson: [],
     operationsJson: [],
+    echoExtra: {},
     close: () => new Promise<void>((resolve) => {
       server.close(() => resolve());
       for (const s of sockets) s.destroy();
@@ -83,8 +86,10 @@ export async function startSenebiDouble(tls: { certPem: string; keyPem: string; 
           let order = state.orders.get(id);
           let duplicate = false;
           if (!order) {
-            const rejected = body['instrument'] === 'REJ';
-            order = { ...body, id, status: rejected ? 'rejected' : 'accepted', ...(rejected ? { reason: 'UNKNOWN_INSTRUMENT' } : {}), time: new Date().toISOString(), ...state.tamper.get(id) };
+            const instrument = String(body['instrument']);
+            // 'REJ' is rejected with a code-like reason; 'UNK...' like the real exchange, naming the instrument.
+            const reason = instrument === 'REJ' ? 'UNKNOWN_INSTRUMENT' : instrument.startsWith('UNK') ? `unknown instrument ${instrument}` : undefined;
+            order = { ...body, ...state.echoExtra, id, status: reason !== undefined ? 'rejected' : 'accepted', ...(reason !== undefined ? { reason } : {}), time: new Date().toISOString(), ...state.tamper.get(id) };
             state.orders.set(id, order);
           } else {
             duplicate = true;
