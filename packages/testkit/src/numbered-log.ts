@@ -1,6 +1,6 @@
 /**
  * Checks a log written by the numbered-line writer (kan's test fixture append-writer.mjs:
- * `line NNNNNNNNN xxx...\n`) after truncations: every line whole, blank padding lines allowed,
+ * a zero-padded line number, filler, newline) after truncations: every line whole, blank padding lines allowed,
  * numbers contiguous. Used by the truncation tests of kan and the chaos suite.
  */
 import { closeSync, fstatSync, openSync, readSync } from 'node:fs';

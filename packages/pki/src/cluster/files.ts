@@ -1,21 +1,31 @@
 import { randomBytes } from 'node:crypto';
-import { chmodSync, closeSync, constants, copyFileSync, existsSync, fsyncSync, linkSync, mkdirSync, openSync, readFileSync, renameSync, unlinkSync, writeSync } from 'node:fs';
+import { chmodSync, closeSync, constants, copyFileSync, existsSync, fsyncSync, linkSync, mkdirSync, openSync, readFileSync, renameSync, rmSync, unlinkSync, writeSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { PkiError } from '../errors.js';
 
 /** File modes of the cluster layout. */
 export const MODES = { privateFile: 0o600, publicFile: 0o644, privateDir: 0o700, homeDir: 0o750 } as const;
 
+/** Writes every byte (writeSync may write fewer on a filling disk; the next call then throws ENOSPC). */
+function writeAll(fd: number, bytes: Buffer): void {
+  for (let done = 0; done < bytes.length; ) done += writeSync(fd, bytes, done, bytes.length - done);
+}
+
 function writeTemp(path: string, content: string | Buffer, mode: number): string {
   const temp = join(dirname(path), `.${randomBytes(6).toString('hex')}.tmp`);
   const fd = openSync(temp, 'wx', mode);
   try {
-    writeSync(fd, typeof content === 'string' ? Buffer.from(content, 'utf8') : content);
-    fsyncSync(fd);
-  } finally {
-    closeSync(fd);
+    try {
+      writeAll(fd, typeof content === 'string' ? Buffer.from(content, 'utf8') : content);
+      fsyncSync(fd);
+    } finally {
+      closeSync(fd);
+    }
+    chmodSync(temp, mode); // the umask may have narrowed it; set it exactly
+  } catch (err) {
+    rmSync(temp, { force: true }); // a full disk must not leave temporary files behind
+    throw err;
   }
-  chmodSync(temp, mode); // the umask may have narrowed it; set it exactly
   return temp;
 }
 

@@ -6,6 +6,11 @@
 import { closeSync, fsyncSync, openSync, renameSync, rmSync, writeSync } from 'node:fs';
 import { dirname } from 'node:path';
 
+/** Writes every byte (writeSync may write fewer on a filling disk; the next call then throws ENOSPC). */
+function writeAll(fd: number, bytes: Buffer): void {
+  for (let done = 0; done < bytes.length; ) done += writeSync(fd, bytes, done, bytes.length - done);
+}
+
 /** fsyncs a file or a folder by path. */
 export function syncPath(path: string): void {
   const fd = openSync(path, 'r');
@@ -22,7 +27,7 @@ export function writeFileAtomicSync(path: string, content: string | Buffer, mode
   try {
     const fd = openSync(temp, 'w', mode);
     try {
-      writeSync(fd, typeof content === 'string' ? Buffer.from(content, 'utf8') : content);
+      writeAll(fd, typeof content === 'string' ? Buffer.from(content, 'utf8') : content);
       fsyncSync(fd);
     } finally {
       closeSync(fd);

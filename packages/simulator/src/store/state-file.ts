@@ -7,7 +7,7 @@
  * between the two steps is not applied twice.
  */
 import { mkdirSync } from 'node:fs';
-import { open, readFile, rename, type FileHandle } from 'node:fs/promises';
+import { open, readFile, rename, rm, type FileHandle } from 'node:fs/promises';
 import { dirname } from 'node:path';
 
 /** The snapshot and journal of one simulator. */
@@ -33,14 +33,19 @@ export interface StateStorage {
 /** Writes a file atomically: tmp + fsync + rename + fsync of the folder. */
 export async function writeFileAtomic(path: string, text: string): Promise<void> {
   const tmp = `${path}.tmp-${process.pid}`;
-  const handle = await open(tmp, 'w', 0o600);
   try {
-    await handle.writeFile(text, 'utf8');
-    await handle.sync();
-  } finally {
-    await handle.close();
+    const handle = await open(tmp, 'w', 0o600);
+    try {
+      await handle.writeFile(text, 'utf8');
+      await handle.sync();
+    } finally {
+      await handle.close();
+    }
+    await rename(tmp, path);
+  } catch (err) {
+    await rm(tmp, { force: true }); // a full disk must not leave temporary files behind
+    throw err;
   }
-  await rename(tmp, path);
   await syncFolder(dirname(path));
 }
 
