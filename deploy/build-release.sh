@@ -87,15 +87,21 @@ stage_files() {
     die "could not list the production dependencies (npm ls --omit=dev failed in $SOURCE_DIR)"
   (cd "$SOURCE_DIR" && find "${roots[@]}" \( -type f -o -type l \) -print0 | tar --null --files-from=- -cf -) |
     tar -xf - -C "$stage"
-  # The bundle's manifests: the root one gets the release's version (npm sbom needs one), and
-  # none lists development dependencies, which the bundle does not have.
+  # The bundle's manifests: every one gets the release's version (qsen's status and kan's
+  # version and status report it; npm sbom needs the root's), the packages' dependencies on
+  # each other name it too (so that npm sees no invalid dependency), and none lists
+  # development dependencies, which the bundle does not have.
   local manifests=("$stage/package.json" "$stage"/packages/*/package.json)
   "$NODE_FILE" -e '
     const fs = require("node:fs");
     const [version, root, ...others] = process.argv.slice(1);
     for (const file of [root, ...others]) {
       const manifest = JSON.parse(fs.readFileSync(file, "utf8"));
-      if (file === root) Object.assign(manifest, { name: "qsen", version });
+      if (file === root) manifest.name = "qsen";
+      manifest.version = version;
+      for (const name of Object.keys(manifest.dependencies ?? {})) {
+        if (name.startsWith("@qsen/")) manifest.dependencies[name] = version;
+      }
       delete manifest.devDependencies;
       fs.writeFileSync(file, JSON.stringify(manifest, null, 2) + "\n");
     }' "$VERSION" "${manifests[@]}"

@@ -25,6 +25,13 @@
 #      applied only when no SSH session would be cut;
 #   8. start the kans (they start qsen inside the trading window) and print a summary.
 #
+# Upgrade: run the new bundle's install.sh; the previous release stays in /opt/qsen/releases.
+# Rollback: /opt/qsen/current/deploy/install.sh --rollback [--release NAME] runs the installer
+# of the previous release (or of NAME) from its folder, which switches /opt/qsen/current back.
+# Either way the kans are restarted one at a time, each serving again before the next, then
+# qsen; /etc/qsen (configuration, PKI), /var/lib/qsen (journal, kill switch) and the logs are
+# never touched by the switch.
+#
 # With --root DIR nothing outside DIR is touched: no package is installed, no service is
 # started, no firewall is applied, and the user qsen is only added to DIR/etc/passwd.
 set -euo pipefail
@@ -58,6 +65,10 @@ CONF_OPTIONS=()  # the options given that only shape a new conf.toml
 BYMA_CERT=""
 BYMA_KEY=""
 BYMA_KEY_PASSPHRASE_FILE="-"
+ROLLBACK=no
+CLUSTER_MODE=""    # six-port or four-port (--four-port, --six-port; default: as installed before)
+readonly GATEWAY_INDEX=0  # the kan that answers for the cluster in four-port mode
+READY_TIMEOUT_S=90 # a restarted node must answer its loopback ping within this
 
 # Filled while running.
 BUNDLE=no      # yes when SOURCE_DIR is a release bundle (RELEASE, SHA256SUMS, node/bin/node)
@@ -67,6 +78,7 @@ RELEASE_DIR=""
 INCOMING=""
 RELEASE_CHANGED=no
 UNITS_CHANGED=no
+CONFIG_CHANGED=no
 NODE_EXPORTER_CHANGED=no
 CHANGES=0
 WARNINGS=()
@@ -79,7 +91,15 @@ Usage: deploy/install.sh [options]
                                   no firewall applied, no package installed, no user created
                                   outside DIR)
   --no-build                      use the checkout's existing build (packages/*/dist)
-  --release NAME                  name of the release folder (default: <version>-<commit>)
+  --release NAME                  name of the release folder (default: <version>-<commit>);
+                                  with --rollback: the release to go back to
+  --rollback                      switch back to the release installed before this one (or
+                                  --release NAME) by running its own installer; nothing
+                                  else changes
+  --four-port                     four-port mode: only 52022, 8443 and kan 0's 8444 are open;
+                                  kan 1 and kan 2 listen on loopback only and kan 0 answers
+                                  for the whole cluster (docs/deployment.md)
+  --six-port                      back to the default: 52022 and 8443-8446 open
   --id-min ID, --id-max ID        the platform's order id range
                                   (default 9999000000000000000 .. 9999999999999999999)
   --trading-hours HH:MM-HH:MM     qsen's daily window (default 10:30-17:30)
@@ -127,6 +147,9 @@ parse_args() {
       --root) ROOT=$(realpath -m "${2:?--root needs a folder}"); shift ;;
       --no-build) BUILD=no ;;
       --release) RELEASE_NAME=${2:?--release needs a name}; shift ;;
+      --rollback) ROLLBACK=yes ;;
+      --four-port) CLUSTER_MODE=four-port ;;
+      --six-port) CLUSTER_MODE=six-port ;;
       --id-min) ID_MIN=${2:?--id-min needs an id}; CONF_OPTIONS+=("$1"); shift ;;
       --id-max) ID_MAX=${2:?--id-max needs an id}; CONF_OPTIONS+=("$1"); shift ;;
       --trading-hours)
@@ -435,11 +458,44 @@ install_release() {
   set_access "$releases" 0755 root root
   local previous
   previous=$(readlink "$(target /opt/qsen/current)" 2>/dev/null || true)
-  ensure_link "releases/$name" /opt/qsen/current
   if [[ $previous != "releases/$name" ]]; then
+    precheck_config "$releases/$name"
+    ensure_link "releases/$name" /opt/qsen/current
     RELEASE_CHANGED=yes
-    [[ -z $previous ]] || log "release: previous release kept for rollback: /opt/qsen/$previous"
+    if [[ -n $previous ]]; then
+      record_state PREVIOUS_RELEASE "${previous#releases/}"
+      log "release: previous release kept for rollback: /opt/qsen/$previous (install.sh --rollback)"
+    fi
   fi
+}
+
+# Before /opt/qsen/current is switched: an existing conf.toml must pass the check of the
+# release switched to (a release that does not know a key written there would not start).
+precheck_config() {
+  local release=$1 conf
+  conf=$(target /etc/qsen/conf.toml)
+  [[ -f $conf ]] || return 0
+  "$NODE_BIN" "$(config_cli "$release")" check "$conf" >/dev/null ||
+    die "/etc/qsen/conf.toml does not pass the check of release $(basename "$release"): /opt/qsen/current was not switched"
+}
+
+# --rollback: runs the installer of the previous release (PREVIOUS_RELEASE in install.state,
+# or --release NAME) from its folder under /opt/qsen/releases, which verifies it again and
+# switches /opt/qsen/current back with the same controlled restart. Only a release installed
+# from a bundle carries what its installer checks (SHA256SUMS).
+rollback() {
+  local name=${RELEASE_NAME:-$(read_state PREVIOUS_RELEASE)} current dir
+  [[ -n $name ]] || die "no previous release is recorded in /etc/qsen/install.state: name one with --rollback --release NAME (ls /opt/qsen/releases)"
+  current=$(readlink "$(target /opt/qsen/current)" 2>/dev/null || true)
+  [[ $current != "releases/$name" ]] || die "release $name is already the current one"
+  dir=/opt/qsen/releases/$name
+  [[ -x $(target "$dir")/deploy/install.sh ]] || die "release $name is not installed ($dir/deploy/install.sh is missing)"
+  [[ -f $(target "$dir")/SHA256SUMS ]] ||
+    die "release $name was installed from a checkout, not from a bundle: switch to it as docs/deployment.md, Rollback, describes"
+  log "rollback: from ${current#releases/} to $name, with $dir/deploy/install.sh"
+  local -a args=()
+  [[ -z $ROOT ]] || args+=(--root "$ROOT")
+  exec "$(target "$dir")/deploy/install.sh" "${args[@]}" --release "$name"
 }
 
 # 3. User and folders --------------------------------------------------------------------
@@ -550,7 +606,7 @@ secure_pki_files() {
     [[ -f $file ]] || continue
     case $(basename "$file") in
       *.crt | crl.pem) set_access "$file" 0644 root root ;;
-      server.key) set_access "$file" 0640 root "$QSEN_USER" ;;
+      server.key | gateway.key) set_access "$file" 0640 root "$QSEN_USER" ;;
       *) set_access "$file" 0600 root root ;;
     esac
   done
@@ -629,10 +685,13 @@ install_byma_identity() {
 
 # 5. Configuration -----------------------------------------------------------------------
 
+# The qsen-config command (render, check) of the release in folder $1.
+config_cli() { printf '%s/packages/core/dist/src/config/cli.js' "$1"; }
+
 write_config() {
   local conf cli test_identity=false senebi_dir hosts="" name
   conf=$(target /etc/qsen/conf.toml)
-  cli=$(target "$RELEASE_DIR")/packages/core/dist/src/config/cli.js
+  cli=$(config_cli "$(target "$RELEASE_DIR")")
   if [[ -f $conf ]]; then
     log "config: /etc/qsen/conf.toml exists, kept as it is"
     ((${#CONF_OPTIONS[@]} == 0)) ||
@@ -655,6 +714,61 @@ write_config() {
   log "config: qsen-config check /etc/qsen/conf.toml"
   "$NODE_BIN" "$cli" check "$conf" >/dev/null ||
     die "/etc/qsen/conf.toml does not pass the check above; fix it and run the installer again"
+}
+
+# Four-port mode ([cluster] in conf.toml, CLUSTER_MODE in install.state): --four-port or
+# --six-port, else what was installed before, else six-port. In four-port mode kan 0 answers for
+# the cluster and reaches the other nodes over loopback with its own client identity
+# (pki/gateway.crt and .key: issued once as the auditor client kan-gateway, read-only).
+configure_cluster_mode() {
+  [[ -n $CLUSTER_MODE ]] || CLUSTER_MODE=$(read_state CLUSTER_MODE)
+  [[ -n $CLUSTER_MODE ]] || CLUSTER_MODE=six-port
+  record_state CLUSTER_MODE "$CLUSTER_MODE"
+  [[ $CLUSTER_MODE == six-port ]] || install_gateway_identity
+  set_conf_cluster_mode "$CLUSTER_MODE"
+  if [[ $CLUSTER_MODE == four-port ]]; then
+    log "cluster: four-port mode, kan $GATEWAY_INDEX answers for the cluster; kan 1 and kan 2 on loopback only"
+  else
+    log "cluster: six-port mode (every kan answers on its own port)"
+  fi
+}
+
+# The gateway's client identity: issued once (qsen-pki issue-client, role auditor), copied next
+# to the server key where user qsen may read it (again after a qsen-pki renew kan-gateway).
+install_gateway_identity() {
+  local pki
+  pki=$(target /etc/qsen/pki)
+  if [[ ! -f $pki/clients/kan-gateway.crt ]]; then
+    (umask 077 && "$NODE_BIN" "$(target "$RELEASE_DIR")/packages/pki/dist/src/cli.js" issue-client --role auditor --name kan-gateway --home "$(target /etc/qsen)") |
+      sed 's/^/qsen-pki: /'
+  fi
+  install_file "$pki/clients/kan-gateway.key" /etc/qsen/pki/gateway.key 0640 root "$QSEN_USER"
+  install_file "$pki/clients/kan-gateway.crt" /etc/qsen/pki/gateway.crt 0644 root root
+}
+
+# Writes [cluster] mode = MODE into conf.toml (adding the section when an older conf.toml has
+# none), checks the result and takes it back when the check fails.
+set_conf_cluster_mode() {
+  local mode=$1 conf current scratch
+  conf=$(target /etc/qsen/conf.toml)
+  current=$(awk '/^\[/ { section = $0 } section == "[cluster]" && $1 == "mode" { print $3 }' "$conf" | tr -d '"')
+  [[ $current != "$mode" ]] || return 0
+  [[ -n $current || $mode != six-port ]] || return 0  # no section: six-port is the default
+  scratch=$(mktemp)
+  if [[ -n $current ]]; then
+    sed '/^\[cluster\]$/,/^\[/ s|^mode = .*|mode = "'"$mode"'"|' "$conf" >"$scratch"
+  elif grep -qx '\[cluster\]' "$conf"; then
+    sed '/^\[cluster\]$/a mode = "'"$mode"'"' "$conf" >"$scratch"
+  else
+    { cat "$conf"; printf '\n[cluster]\n# "four-port": kan %s answers for the cluster (deploy/install.sh --four-port).\nmode = "%s"\ngateway = %s\n' "$GATEWAY_INDEX" "$mode" "$GATEWAY_INDEX"; } >"$scratch"
+  fi
+  cp "$scratch" "$conf.qsen-new" && rm -f "$scratch"
+  "$NODE_BIN" "$(config_cli "$(target "$RELEASE_DIR")")" check "$conf.qsen-new" >/dev/null ||
+    { rm -f "$conf.qsen-new"; die "conf.toml with [cluster] mode = \"$mode\" does not pass the check above; nothing was changed"; }
+  apply_access "$conf.qsen-new" 0640 root "$QSEN_USER"
+  mv -f "$conf.qsen-new" "$conf"
+  CONFIG_CHANGED=yes
+  changed "conf.toml: [cluster] mode = \"$mode\""
 }
 
 # The SENEBI host name written in conf.toml.
@@ -818,6 +932,12 @@ render_ruleset() {
   allow_sed+=(-e "$(set_elements_sed ALLOW_ADMIN_IPV4_ELEMENTS "${FAMILY_V4[@]}")" -e "$(set_elements_sed ALLOW_ADMIN_IPV6_ELEMENTS "${FAMILY_V6[@]}")")
   ((${#ADMIN_NETWORKS[@]} > 0)) || allow_sed+=(-e '/comment "allow-list: admin"$/d')
   allow_sed+=(-e "s|@SSH_RATE@|$SSH_RATE|g" -e "s|@SSH_BURST@|$((SSH_RATE * 2))|g")
+  # Four-port mode opens qsen's and the gateway kan's port only.
+  if [[ $CLUSTER_MODE == four-port ]]; then
+    allow_sed+=(-e 's|@API_PORTS@|8443, 8444|g' -e 's|@API_PORT_NAMES@|qsen, kan 0 (four-port mode)|g')
+  else
+    allow_sed+=(-e 's|@API_PORTS@|8443, 8444, 8445, 8446|g' -e 's|@API_PORT_NAMES@|qsen, kan 0, kan 1, kan 2|g')
+  fi
   render_senebi_sets | sed "${allow_sed[@]}"
 }
 
@@ -883,20 +1003,31 @@ start_services() {
     systemctl restart prometheus-node-exporter.service
     changed "restarted prometheus-node-exporter on 127.0.0.1:9100"
   fi
+  # The controlled restart: one kan at a time, each answering its loopback ping before the
+  # next one goes (two kans always watch), then qsen, which answers again before this ends.
   local index
   for index in "${KAN_INDEXES[@]}"; do
-    if [[ $RELEASE_CHANGED == yes || $UNITS_CHANGED == yes ]] && systemctl is-active --quiet "kan@$index.service"; then
+    if [[ $RELEASE_CHANGED == yes || $UNITS_CHANGED == yes || $CONFIG_CHANGED == yes ]] && systemctl is-active --quiet "kan@$index.service"; then
       systemctl restart "kan@$index.service"
-      changed "restarted kan@$index.service"
+      wait_ready "$index"
+      changed "restarted kan@$index.service (serving again)"
     elif ! systemctl is-active --quiet "kan@$index.service"; then
       systemctl start "kan@$index.service"
+      wait_ready "$index"
       changed "started kan@$index.service"
     fi
   done
   if [[ $RELEASE_CHANGED == yes || $UNITS_CHANGED == yes ]] && systemctl is-active --quiet qsen.service; then
     systemctl restart qsen.service
-    changed "restarted qsen.service"
+    wait_ready qsen
+    changed "restarted qsen.service (serving again)"
   fi
+}
+
+# Waits until a node (qsen, or kan 0/1/2) answers its loopback ping (deploy/wait-ready.mjs).
+wait_ready() {
+  "$NODE_BIN" "$SCRIPT_DIR/wait-ready.mjs" "$(target "$RELEASE_DIR")" /etc/qsen/conf.toml "$1" "$READY_TIMEOUT_S" ||
+    die "$(if [[ $1 == qsen ]]; then echo qsen; else echo "kan $1"; fi) did not answer within $READY_TIMEOUT_S s after its restart: see journalctl -u qsen -u 'kan@*' (install.sh --rollback goes back)"
 }
 
 # Prints one certificate's line for the summary.
@@ -913,7 +1044,7 @@ print_summary() {
   local etc role conf_test
   etc=$(target /etc/qsen)
   conf_test=$(grep -c '^test_identity = true$' "$etc/conf.toml" || true)
-  printf '\nQSen installed%s: release %s (%d change(s) in this run)\n\n' "${ROOT:+ into $ROOT}" "$RELEASE_DIR" "$CHANGES"
+  printf '\nQSen installed%s: release %s, %s mode (%d change(s) in this run)\n\n' "${ROOT:+ into $ROOT}" "$RELEASE_DIR" "$CLUSTER_MODE" "$CHANGES"
   printf 'Certificates (SHA-256 fingerprints):\n'
   describe_certificate "cluster CA" "$etc/pki/ca.crt"
   describe_certificate "server (8443-8446)" "$etc/pki/server.crt"
@@ -950,6 +1081,7 @@ print_summary() {
 
 main() {
   parse_args "$@"
+  [[ $ROLLBACK == no ]] || rollback
   check_platform
   build_software
   install_release
@@ -960,6 +1092,7 @@ main() {
   generate_pki
   install_byma_identity
   write_config
+  configure_cluster_mode
   install_units
   install_sshd_dropin
   resolve_senebi_addresses

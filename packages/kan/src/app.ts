@@ -22,6 +22,8 @@ import { mountLogRoutes } from './routes/logs.js';
 import { mountMetricsRoutes } from './routes/metrics.js';
 import { mountCmdRoutes } from './routes/cmd.js';
 import { mountAuditRoutes } from './routes/audit.js';
+import { mountClusterRoutes } from './routes/cluster.js';
+import type { LoopbackGet } from './cluster/loopback-client.js';
 
 /** Everything the kan app needs. */
 export interface KanAppDeps {
@@ -44,6 +46,8 @@ export interface KanAppDeps {
   readonly nodeExporterTimeoutMs?: number;
   /** The TLS material this kan enforces (CRL number), for status. */
   readonly tls: () => TrustStatus;
+  /** Set on the gateway kan in four-port mode: its loopback client to the other nodes (the cluster view). */
+  readonly cluster?: { readonly get: LoopbackGet };
 }
 
 /** Builds the kan express app; `close()` releases the node_exporter proxy. */
@@ -74,6 +78,7 @@ export function createApp(deps: KanAppDeps): { app: express.Express; close(): vo
       });
       mountCmdRoutes(a, { installDir: deps.config.paths.install });
       mountAuditRoutes(a, { dir: deps.config.paths.logs, retentionDays: deps.config.logging.audit_retention_days, now: deps.now });
+      if (deps.cluster) mountClusterRoutes(a, { config: deps.config, get: deps.cluster.get });
     },
   });
   return { app, close: () => proxy.close() };

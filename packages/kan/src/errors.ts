@@ -18,6 +18,8 @@ export const kanErrors = defineErrors({
   INVALID_PARAMETER: { status: 400, message: 'a query parameter is not valid' },
   NODE_EXPORTER_UNAVAILABLE: { status: 502, message: 'node_exporter did not answer' },
   NODE_EXPORTER_BUSY: { status: 503, message: 'too many node_exporter scrapes in flight: retry shortly' },
+  CLUSTER_NODE_UNAVAILABLE: { status: 502, message: 'the node did not answer the gateway over loopback' },
+  CLUSTER_BUSY: { status: 503, message: 'too many cluster calls in flight: retry shortly' },
   PROCESS_CONTROL_FAILED: { status: 502, message: "the process owner (systemd or the launcher) refused or failed" },
   COMMAND_FAILED: { status: 500, message: 'the command failed' },
   COMMAND_TIMEOUT: { status: 504, message: 'the command did not finish in time' },

@@ -8,6 +8,7 @@ import { writeSync } from 'node:fs';
 import { parseArgs } from 'node:util';
 import { closeLogger, createAuditLog, createProcessLogger, loadConfig, ConfigError } from '@qsen/core';
 import { createKanNode } from './node.js';
+import { kanListenHost } from './cluster/nodes.js';
 import { createFatalHandler } from './crash.js';
 
 function fail(message: string): never {
@@ -48,7 +49,7 @@ process.on('uncaughtException', createFatalHandler({
 
 try {
   const port = await node.listen();
-  logger.info('kan listening', { index, port, host: config.server.listen, control: config.control.mode, pid: process.pid });
+  logger.info('kan listening', { index, port, host: kanListenHost(config, index), cluster: config.cluster.mode, control: config.control.mode, pid: process.pid });
 } catch (err) {
   logger.error('kan could not listen', { error: err instanceof Error ? err.message : String(err) });
   await closeLogger(logger);

@@ -24,6 +24,13 @@ import { KanQuorum } from './watchdog/quorum.js';
 import { RestartRequests } from './watchdog/requests.js';
 import { Watchdog } from './watchdog/watchdog.js';
 import { readVersionInfo } from './version.js';
+import { createLoopbackClient } from './cluster/loopback-client.js';
+import { isClusterGateway, kanListenHost } from './cluster/nodes.js';
+
+/** Deadline of one loopback call of the cluster view (a node's status or metrics). */
+export const CLUSTER_CALL_TIMEOUT_MS = 5_000;
+/** Largest answer the cluster view takes from one node. */
+export const CLUSTER_MAX_ANSWER_BYTES = 8 * 1024 * 1024;
 
 /** Options of a kan node. */
 export interface KanNodeOptions {
@@ -108,15 +115,20 @@ export function createKanNode(opts: KanNodeOptions): KanNode {
     selfIndex: index, control, coordinator, ledger, quorum, clock, isWindowOpen, cycleMs: w.startup_grace_ms, logger, audit, selfRestart,
   });
   const version = readVersionInfo(config.paths.install);
+  // Four-port mode: the gateway reads the other nodes over loopback with its own client identity.
+  const cluster = isClusterGateway(config, index)
+    ? { get: createLoopbackClient({ ca: () => String(trust.current().options.ca), certFile: config.cluster.gateway_cert, keyFile: config.cluster.gateway_key, timeoutMs: CLUSTER_CALL_TIMEOUT_MS, maxBytes: CLUSTER_MAX_ANSWER_BYTES }) }
+    : undefined;
   const { app, close: closeApp } = createApp({
     selfIndex: index, config, logger, audit, control, requests, watchdog, ledger, registry, metrics, now: () => clock.now(), startedAt, version, tls: trust.status,
+    ...(cluster ? { cluster } : {}),
     ...(opts.nodeExporterTimeoutMs !== undefined ? { nodeExporterTimeoutMs: opts.nodeExporterTimeoutMs } : {}),
   });
   const server = createMtlsServer({ trust, app, logger, metrics: tlsMetrics, watchFiles: opts.watchTlsFiles ?? true });
   let heartbeat: Heartbeat | undefined;
   return {
     server, watchdog, requests, metrics,
-    async listen(port = config.server.kan_ports[index], host = config.server.listen) {
+    async listen(port = config.server.kan_ports[index], host = kanListenHost(config, index)) {
       const bound = await server.listen(port ?? 0, host);
       // Evidence of progress beside the listener (the peers read it when a probe times out).
       heartbeat ??= startHeartbeat({ file: heartbeatFile(runDir, `kan${index}`) });

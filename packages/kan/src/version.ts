@@ -1,7 +1,9 @@
 /**
- * What /kan/v1/version answers. The commit comes, in this order, from a REVISION file written by
- * the release (deploy) in the installation folder, else from the git checkout the code runs from
- * (read with fs: HEAD, then the ref file or packed-refs), else "unknown".
+ * What /kan/v1/version answers. The version is this package's (a release bundle writes its own
+ * version into every manifest, deploy/build-release.sh). The commit comes, in this order, from a
+ * REVISION file in the installation folder, else the `commit=` line of a release bundle's RELEASE,
+ * else from the git checkout the code runs from (read with fs: HEAD, then the ref file or
+ * packed-refs), else "unknown".
  */
 import { existsSync, readFileSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
@@ -34,11 +36,13 @@ export function readGitCommit(gitDir: string): string | undefined {
   return line?.slice(0, 40);
 }
 
-/** Finds the commit: REVISION in one of `dirs`, else the nearest .git above `startDir`. */
+/** Finds the commit: REVISION in one of `dirs`, else a release's RELEASE (`commit=`), else the nearest .git above `startDir`. */
 export function findCommit(startDir: string, dirs: readonly string[]): string {
   for (const dir of dirs) {
     const rev = readText(join(dir, 'REVISION'));
     if (rev !== undefined && /^[0-9a-f]{7,40}$/.test(rev)) return rev;
+    const release = /^commit=([0-9a-f]{7,40})$/m.exec(readText(join(dir, 'RELEASE')) ?? '')?.[1];
+    if (release !== undefined) return release;
   }
   let dir = resolve(startDir);
   for (;;) {
@@ -53,5 +57,6 @@ export function findCommit(startDir: string, dirs: readonly string[]): string {
 export function readVersionInfo(installDir: string): VersionInfo {
   const pkgDir = new URL('../../', import.meta.url).pathname;
   const pkg = JSON.parse(readFileSync(join(pkgDir, 'package.json'), 'utf8')) as { version?: string };
-  return { version: pkg.version ?? '0.0.0', commit: findCommit(pkgDir, [installDir, pkgDir]), node: process.version };
+  // An installed release (deploy/build-release.sh) has its RELEASE two folders above packages/kan.
+  return { version: pkg.version ?? '0.0.0', commit: findCommit(pkgDir, [installDir, pkgDir, resolve(pkgDir, '../..')]), node: process.version };
 }

@@ -74,6 +74,12 @@ export const CONFIG_DEFAULTS = deepFreeze({
   node_exporter: {
     url: 'http://127.0.0.1:9100',
   },
+  cluster: {
+    mode: 'six-port',
+    gateway: 0,
+    gateway_cert: 'pki/gateway.crt',
+    gateway_key: 'pki/gateway.key',
+  },
   // Every limit of [risk] is optional (absent: no limit); only the collar's fallback has a default.
   risk: {
     unreferenced: 'refuse',

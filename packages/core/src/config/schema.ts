@@ -275,6 +275,24 @@ export function createConfigSchema(options: SchemaOptions) {
     })
     .prefault({});
 
+  // Four-port mode (docs/configuration.md, [cluster]): the gateway's client identity must exist.
+  const cluster = z
+    .strictObject({
+      mode: z.enum(['six-port', 'four-port'], { error: 'must be "six-port" or "four-port"' }).prefault(d.cluster.mode),
+      gateway: z.number().int('must be an integer').min(0, 'must be 0, 1 or 2 (a kan index)').max(2, 'must be 0, 1 or 2 (a kan index)').prefault(d.cluster.gateway),
+      gateway_cert: path().prefault(d.cluster.gateway_cert),
+      gateway_key: path().prefault(d.cluster.gateway_key),
+    })
+    .check((ctx) => {
+      if (!checkFiles || ctx.value.mode !== 'four-port') return;
+      for (const key of ['gateway_cert', 'gateway_key'] as const) {
+        const file = ctx.value[key];
+        const problem = typeof file === 'string' ? describeFileProblem(file) : undefined;
+        if (problem) ctx.issues.push({ code: 'custom', message: `${problem} (four-port mode needs the gateway's client identity)`, input: file, path: [key] });
+      }
+    })
+    .prefault({});
+
   const risk = z
     .strictObject({
       max_order_quantity: riskAmount(0, 18).optional(),
@@ -313,6 +331,7 @@ export function createConfigSchema(options: SchemaOptions) {
     watchdog,
     control,
     node_exporter: nodeExporter,
+    cluster,
     risk,
   });
 }

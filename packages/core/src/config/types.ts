@@ -105,6 +105,20 @@ export interface NodeExporterConfig {
   readonly url: string;
 }
 
+/**
+ * [cluster]: how many ports the server exposes. "six-port": every kan answers on its own port.
+ * "four-port": only qsen and the `gateway` kan are exposed, the other two kans listen on
+ * loopback only, and the gateway answers for the whole cluster (/kan/v1/cluster/...), reaching
+ * the other nodes over loopback with the client identity `gateway_cert` / `gateway_key`.
+ */
+export interface ClusterConfig {
+  readonly mode: 'six-port' | 'four-port';
+  /** The kan index (0, 1 or 2) that answers for the cluster in four-port mode. */
+  readonly gateway: number;
+  readonly gateway_cert: string;
+  readonly gateway_key: string;
+}
+
 /** A currency of an order, as written in sendOrder and in [risk] tables. */
 export type RiskCurrency = 'ARS' | 'USD' | 'EXT';
 
@@ -157,6 +171,7 @@ export interface QsenConfig {
   readonly watchdog: WatchdogConfig;
   readonly control: ControlConfig;
   readonly node_exporter: NodeExporterConfig;
+  readonly cluster: ClusterConfig;
   readonly risk: RiskConfig;
   /** Where this configuration was read from (absolute path of conf.toml). */
   readonly file: string;
