@@ -6,6 +6,7 @@
  * (`qsen-pki renew kan-gateway`, install.sh) takes effect without a restart.
  */
 import { readFile } from 'node:fs/promises';
+import type { ClientRequest, IncomingMessage } from 'node:http';
 import { request } from 'node:https';
 
 /** What a node answered. */
@@ -54,10 +55,22 @@ export function createLoopbackClient(opts: LoopbackClientOptions): LoopbackGet {
         req.destroy();
         reject(new LoopbackError(reason));
       };
-      const req = request({
-        host: opts.host ?? '127.0.0.1', port, path, method: 'GET', agent: false, servername: 'localhost',
-        ca: opts.ca(), cert, key, headers: { accept: '*/*' },
-      }, (res) => {
+      let req: ClientRequest;
+      try {
+        req = request({
+          host: opts.host ?? '127.0.0.1', port, path, method: 'GET', agent: false, servername: 'localhost',
+          ca: opts.ca(), cert, key, headers: { accept: '*/*' },
+        }, onAnswer);
+      } catch (err) {
+        // A certificate or key that does not parse is refused by the TLS layer before any connection.
+        reject(new LoopbackError(`the gateway's client identity is not valid: ${err instanceof Error ? err.message : String(err)}`));
+        return;
+      }
+      const timer = setTimeout(() => fail(`no answer within ${opts.timeoutMs} ms`), opts.timeoutMs);
+      req.on('error', (err: NodeJS.ErrnoException) => fail(err.code ?? err.message));
+      req.end();
+
+      function onAnswer(res: IncomingMessage): void {
         const chunks: Buffer[] = [];
         let size = 0;
         res.on('data', (chunk: Buffer) => {
@@ -73,10 +86,7 @@ export function createLoopbackClient(opts: LoopbackClientOptions): LoopbackGet {
           clearTimeout(timer);
           resolve({ status: res.statusCode ?? 0, contentType: String(res.headers['content-type'] ?? 'application/octet-stream'), body: Buffer.concat(chunks) });
         });
-      });
-      const timer = setTimeout(() => fail(`no answer within ${opts.timeoutMs} ms`), opts.timeoutMs);
-      req.on('error', (err: NodeJS.ErrnoException) => fail(err.code ?? err.message));
-      req.end();
+      }
     });
   };
 }
