@@ -58,13 +58,13 @@ describe('deploy/prometheus against a running local system', () => {
   let prometheusExited: Promise<void> = Promise.resolve();
   let prometheusOutput = '';
 
-  /** prometheus.yml with the system's ports, names and the auditor identity as the scraper's. */
-  function writeLocalConfig(): string {
+  /** prometheus.yml (or another variant) with the system's ports, names and the auditor identity as the scraper's. */
+  function writeLocalConfig(variant = 'prometheus.yml'): string {
     const files = { ca: join(dir.path, 'ca.crt'), cert: join(dir.path, 'prometheus.crt'), key: join(dir.path, 'prometheus.key') };
     copyFileSync(join(system.home, 'pki/ca.crt'), files.ca);
     copyFileSync(join(system.home, 'pki/clients/auditor.crt'), files.cert);
     copyFileSync(join(system.home, 'pki/clients/auditor.key'), files.key);
-    let text = readFileSync(join(DEPLOY, 'prometheus.yml'), 'utf8')
+    let text = readFileSync(join(DEPLOY, variant), 'utf8')
       .replaceAll('/etc/prometheus/qsen/ca.crt', files.ca)
       .replaceAll('/etc/prometheus/qsen/prometheus.crt', files.cert)
       .replaceAll('/etc/prometheus/qsen/prometheus.key', files.key)
@@ -72,7 +72,7 @@ describe('deploy/prometheus against a running local system', () => {
       .replaceAll('scrape_timeout: 10s', 'scrape_timeout: 1s');
     const ports: Record<string, number> = { '8443': system.ports.qsen, '8444': system.ports.kans[0], '8445': system.ports.kans[1], '8446': system.ports.kans[2] };
     text = text.replace(/qsen\.example\.net:(844[3-6])/g, (_m, port: string) => `localhost:${ports[port] ?? 0}`);
-    const file = join(dir.path, 'prometheus.yml');
+    const file = join(dir.path, variant);
     writeFileSync(file, text);
     copyFileSync(join(DEPLOY, 'alerts.yml'), join(dir.path, 'alerts.yml'));
     return file;
@@ -95,6 +95,18 @@ describe('deploy/prometheus against a running local system', () => {
     const promtool = requireTool('promtool', 'prometheus');
     if (typeof promtool !== 'string') return t.skip(promtool.skip);
     const run = await runTool(promtool, ['check', 'config', writeLocalConfig()], { cwd: dir.path });
+    assert.equal(run.code, 0, run.stdout + run.stderr);
+    assert.match(run.stdout, /SUCCESS: 1 rule files found/);
+  });
+
+  it('promtool check config accepts prometheus-four-port.yml, which targets only 8443 and the gateway\'s 8444', async (t) => {
+    const text = readFileSync(join(DEPLOY, 'prometheus-four-port.yml'), 'utf8');
+    const targets = [...text.matchAll(/qsen\.example\.net:(\d+)/g)].map((m) => m[1]);
+    assert.deepEqual([...new Set(targets)].sort(), ['8443', '8444']);
+    assert.deepEqual([...text.matchAll(/__param_node: (\w+)/g)].map((m) => m[1]), ['kan0', 'kan1', 'kan2']);
+    const promtool = requireTool('promtool', 'prometheus');
+    if (typeof promtool !== 'string') return t.skip(promtool.skip);
+    const run = await runTool(promtool, ['check', 'config', writeLocalConfig('prometheus-four-port.yml')], { cwd: dir.path });
     assert.equal(run.code, 0, run.stdout + run.stderr);
     assert.match(run.stdout, /SUCCESS: 1 rule files found/);
   });
