@@ -28,6 +28,8 @@ const TOOLS = [
 ] as const;
 /** The inbound ports the contract opens (443 is the sixth, outbound to SENEBI only). */
 const INBOUND = [8443, 8444, 8445, 8446, 52022];
+/** The inbound ports of four-port mode: SSH, qsen and the gateway kan 0. */
+const INBOUND_FOUR_PORT = [8443, 8444, 52022];
 /** A kan brought back within this after kill -9 (issue 14: RestartSec and the peers' watch together). */
 const KAN_RECOVERY_LIMIT_MS = 1500;
 /** systemd starts the new kan within this after kill -9 (RestartSec=100ms plus systemd's own work). */
@@ -69,6 +71,8 @@ describe('production tier: QSen from the release bundle on Debian 12 with system
   let network: TestNetwork | undefined;
   let container: Container | undefined;
   let installOutput = '';
+  /** The version of the second release (same code, another version string) the upgrade goes to. */
+  let secondVersion = '';
   let clientScript = '';
   const phases: string[] = [];
   const phase = (name: string, since: number): void => {
@@ -110,7 +114,10 @@ describe('production tier: QSen from the release bundle on Debian 12 with system
     let since = Date.now();
     const releaseOut = join(work, 'release');
     const tarball = must(await runCommand('bash', [repoPath('deploy/build-release.sh'), '--no-build', '--out', releaseOut], { timeoutMs: 300_000 }), 'npm run release').trim();
-    phase('release bundle built', since);
+    // The second release for the upgrade: the same code under another version string.
+    secondVersion = `${JSON.parse(readFileSync(repoPath('packages/qsen/package.json'), 'utf8')).version as string}-upgrade.2`;
+    const tarball2 = must(await runCommand('bash', [repoPath('deploy/build-release.sh'), '--no-build', '--version', secondVersion, '--out', join(work, 'release2')], { timeoutMs: 300_000 }), 'npm run release (second release)').trim();
+    phase('release bundles built (two versions)', since);
     // 2. The root file system, from the cache or made now.
     since = Date.now();
     const cached = must(await runCommand('bash', [repoPath('test/production/rootfs.sh'), CACHE_DIR], { timeoutMs: 600_000 }), 'rootfs.sh').trim();
@@ -123,6 +130,8 @@ describe('production tier: QSen from the release bundle on Debian 12 with system
     mkdirSync(join(rootfs, 'root/upload'), { recursive: true });
     copyFileSync(tarball, join(rootfs, 'root/upload', 'qsen-bundle.tar.gz'));
     writeFileSync(join(rootfs, 'root/upload', 'qsen-bundle.tar.gz.sha256'), readFileSync(`${tarball}.sha256`, 'utf8').replace(/\S+$/m, 'qsen-bundle.tar.gz'));
+    copyFileSync(tarball2, join(rootfs, 'root/upload', 'qsen-bundle2.tar.gz'));
+    writeFileSync(join(rootfs, 'root/upload', 'qsen-bundle2.tar.gz.sha256'), readFileSync(`${tarball2}.sha256`, 'utf8').replace(/\S+$/m, 'qsen-bundle2.tar.gz'));
     phase('root file system unpacked', since);
     // 3. Network and boot.
     since = Date.now();
@@ -348,6 +357,93 @@ describe('production tier: QSen from the release bundle on Debian 12 with system
     assert.match(await c().sh('ls -l /var/lib/qsen'), / qsen qsen /, 'the files qsen-admin wrote belong to qsen');
   });
 
+  test('upgrade to a second release, then rollback: orders, the halt, certificates and config kept; the new version runs, then the old one again', async () => {
+    // Orders in the journal (SENEBI is not there: each is recorded before it is forwarded), then the halt.
+    assert.match(await c().sh('qsen-admin resume'), /"halted":\s*false/);
+    const sent: number[] = [];
+    for (const id of ['9999000000000000010', '9999000000000000011']) sent.push((await call(8443, '/qsen/v1/sendOrder', 'platform', 'POST', order(id))).status);
+    console.log(`# upgrade: two orders sent before it (answers ${sent.join(', ')})`);
+    assert.match(await c().sh('qsen-admin halt --reason "before the upgrade"'), /"halted":\s*true/);
+    const facts = 'sha256sum /etc/qsen/conf.toml /etc/qsen/pki/ca.crt /etc/qsen/pki/server.crt /etc/qsen/pki/server.key /etc/qsen/senebi/agent.crt; find /var/lib/qsen -type f -print0 | sort -z | xargs -0 -r sha256sum';
+    const before = await c().sh(facts);
+    const first = (await c().sh('readlink /opt/qsen/current')).trim();
+    const firstVersion = JSON.parse((await call(8444, '/kan/v1/version', 'auditor')).body) as { version: string };
+    assert.notEqual(firstVersion.version, secondVersion);
+    /** The version each node reports, the halt, and the journal's refusal while halted. */
+    const expectRunning = async (version: string, release: string): Promise<void> => {
+      assert.equal((await c().sh('readlink /opt/qsen/current')).trim(), release);
+      await waitClusterSteady(c());
+      for (const port of [8444, 8445, 8446]) {
+        const status = JSON.parse((await call(port, '/kan/v1/status', 'auditor')).body) as { node: { version: { version: string } } };
+        assert.equal(status.node.version.version, version, `kan on ${port} runs ${version}`);
+      }
+      const qsen = JSON.parse((await call(8443, '/qsen/v1/status', 'auditor')).body) as { version: string; halted: boolean };
+      assert.equal(qsen.version, version, 'qsen runs the release switched to');
+      assert.equal(qsen.halted, true, 'the halt survived the switch');
+      assert.equal((await call(8443, '/qsen/v1/sendOrder', 'platform', 'POST', order('9999000000000000012'))).status, 423);
+      assert.equal(await c().sh(facts), before, 'journal, kill switch, certificates and conf.toml unchanged');
+    };
+    // Upgrade: copy, verify, unpack, install, as docs/deployment.md says.
+    let since = Date.now();
+    const upgrade = must(await c().run(['bash', '-c', 'cd /root/upload && sha256sum --check qsen-bundle2.tar.gz.sha256 && mkdir -p bundle2 && tar -xzf qsen-bundle2.tar.gz -C bundle2 && exec bundle2/qsen-*-linux-x64/deploy/install.sh 2>&1']), 'install.sh of the second release');
+    const upgradeMs = Date.now() - since;
+    assert.match(upgrade, /previous release kept for rollback/);
+    for (const index of [0, 1, 2]) assert.match(upgrade, new RegExp(`restarted kan@${index}\\.service \\(serving again\\)`));
+    assert.match(upgrade, /restarted qsen\.service \(serving again\)/);
+    const second = (await c().sh('readlink /opt/qsen/current')).trim();
+    assert.match(second, new RegExp(`^releases/${secondVersion.replace(/\./g, '\\.')}-`));
+    await expectRunning(secondVersion, second);
+    assert.ok(existsSync(join(rootfs, 'opt/qsen', first)), 'the first release is kept beside the second');
+    // Rollback, from the current release's own installer.
+    since = Date.now();
+    const rollback = must(await c().run(['bash', '-c', 'exec /opt/qsen/current/deploy/install.sh --rollback 2>&1']), 'install.sh --rollback');
+    const rollbackMs = Date.now() - since;
+    assert.match(rollback, new RegExp(`rollback: from ${second.slice('releases/'.length)} to ${first.slice('releases/'.length)}`));
+    await expectRunning(firstVersion.version, first);
+    console.log(`# upgrade: install.sh of the second release ${(upgradeMs / 1000).toFixed(1)} s, rollback ${(rollbackMs / 1000).toFixed(1)} s (each with the controlled restart of the four nodes)`);
+    // The orders sent before both switches are still known: the same id with other content is a duplicate.
+    assert.match(await c().sh('qsen-admin resume'), /"halted":\s*false/);
+    const duplicate = await call(8443, '/qsen/v1/sendOrder', 'platform', 'POST', order('9999000000000000010').replace('"1000"', '"2000"'));
+    assert.equal(duplicate.status, 409, duplicate.body);
+    assert.match(duplicate.body, /DUPLICATE_ORDER_ID/);
+    assert.match(await c().sh('qsen-admin halt --reason "production tier"'), /"halted":\s*true/);
+    // A rollback to the release already current is refused and changes nothing.
+    const again = await c().run(['bash', '-c', `exec /opt/qsen/current/deploy/install.sh --rollback --release ${first.slice('releases/'.length)} 2>&1`]);
+    assert.notEqual(again.code, 0);
+    assert.match(again.stdout + again.stderr, /already the current one/);
+  });
+
+  test('four-port mode (install.sh --four-port): only 52022, 8443 and 8444 reachable; kan 0 answers for the cluster over loopback', async () => {
+    const since = Date.now();
+    const output = must(await c().run(['bash', '-c', 'exec /opt/qsen/current/deploy/install.sh --four-port 2>&1']), 'install.sh --four-port');
+    assert.match(output, /conf\.toml: \[cluster\] mode = "four-port"/);
+    assert.match(output, /four-port mode, kan 0 answers for the cluster/);
+    await waitClusterSteady(c());
+    const switchMs = Date.now() - since;
+    const listening = await c().sh('ss -Htln');
+    for (const port of [8445, 8446]) {
+      const lines = listening.split('\n').filter((line) => new RegExp(`:${port}\\s`).test(line));
+      assert.ok(lines.length > 0 && lines.every((line) => /\s127\.0\.0\.1:\d+\s/.test(line)), `kan on ${port} bound to loopback only: ${lines.join(' | ')}`);
+    }
+    const probed = await client<{ open: number[] }>({ op: 'probe', host: net().serverAddress, ports: [...INBOUND, 22, 9100], timeoutMs: 1500 });
+    console.log(`# four-port mode: switched in ${(switchMs / 1000).toFixed(1)} s; open from the client namespace: ${probed.open.join(', ')}`);
+    assert.deepEqual(probed.open, INBOUND_FOUR_PORT);
+    const view = await call(8444, '/kan/v1/cluster/status', 'auditor');
+    assert.equal(view.status, 200, view.body.slice(0, 300));
+    const cluster = JSON.parse(view.body) as { mode: string; nodes: Array<{ node: string; reachable: boolean; status?: { node?: unknown; pid?: number } }> };
+    assert.equal(cluster.mode, 'four-port');
+    assert.deepEqual(cluster.nodes.map((n) => [n.node, n.reachable]), [['qsen', true], ['kan0', true], ['kan1', true], ['kan2', true]]);
+    for (const [i, node] of NODES.entries()) {
+      const entry = cluster.nodes[i]?.status;
+      const pid = i === 0 ? entry?.pid : (entry?.node as { pid?: number } | undefined)?.pid;
+      assert.equal(pid, await listenerPid(c(), node.port), `the cluster view's ${cluster.nodes[i]?.node} is the process on ${node.port}`);
+    }
+    const metrics = await call(8444, '/kan/v1/cluster/metrics/process?node=kan2', 'auditor');
+    assert.equal(metrics.status, 200);
+    assert.match(metrics.body, /^kan_process_resident_memory_bytes \d+$/m);
+    assert.match(await c().sh('cat /etc/qsen/install.state'), /^CLUSTER_MODE=four-port$/m);
+  });
+
   test('a reboot keeps the order journal, the kill switch and the certificates', async () => {
     const facts = 'sha256sum /etc/qsen/pki/ca.crt /etc/qsen/pki/server.crt /etc/qsen/pki/server.key /etc/qsen/senebi/agent.crt; find /var/lib/qsen -type f -print0 | sort -z | xargs -0 -r sha256sum';
     const before = await c().sh(facts);
@@ -361,6 +457,8 @@ describe('production tier: QSen from the release bundle on Debian 12 with system
     assert.equal(refused.status, 423, 'still halted after the reboot');
     assert.match(await c().sh('nft list tables'), /inet qsen/, 'the firewall is loaded at boot');
     assert.equal(await unitProperty(c(), 'nftables.service', 'ActiveState'), 'active', 'nftables.service loaded it');
+    const probed = await client<{ open: number[] }>({ op: 'probe', host: net().serverAddress, ports: INBOUND, timeoutMs: 1500 });
+    assert.deepEqual(probed.open, INBOUND_FOUR_PORT, 'four-port mode, as installed before the reboot');
     assert.match(await c().sh('qsen-admin resume'), /"halted":\s*false/);
     const accepted = await call(8443, '/qsen/v1/sendOrder', 'platform', 'POST', order('9999000000000000003'));
     assert.notEqual(accepted.status, 423, 'resumed');
