@@ -14,7 +14,7 @@ import { startSystem, type RunningSystem } from './local-system.js';
 
 const addFormats = addFormatsModule as unknown as (ajv: Ajv2020) => Ajv2020;
 
-/** The contract's endpoints (docs/api.md §4 and §5), method and path, and QSen's own extensions (the risk controls, docs/risk.md; the audit trail, docs/auditor.md). */
+/** The contract's endpoints (docs/api.md §4 and §5), method and path, and QSen's own extensions (the risk controls, docs/risk.md; the audit trail, docs/auditor.md; the cluster view, docs/kan.md). */
 const CONTRACT = {
   qsen: [
     'POST /qsen/v1/sendOrder', 'POST /qsen/v1/getBilateralOrders', 'POST /qsen/v1/getBilateralOperations', 'POST /qsen/v1/decrypt',
@@ -27,6 +27,8 @@ const CONTRACT = {
     'POST /kan/v1/restart_kan', 'GET /kan/v1/logs', 'GET /kan/v1/logs/tail', 'GET /kan/v1/logs/truncate', 'POST /kan/v1/logs/truncate',
     'GET /kan/v1/metrics/golang', 'GET /kan/v1/metrics/process', 'GET /kan/v1/metrics/system', 'GET /kan/v1/cmd/top', 'GET /kan/v1/cmd/ls',
     'GET /kan/v1/ping', 'GET /kan/v1/audit', 'GET /kan/v1/audit/verify',
+    // Four-port mode, on the gateway kan only (docs/kan.md, "Four-port mode"; test/system/cluster-view.test.ts).
+    'GET /kan/v1/cluster/status', 'GET /kan/v1/cluster/metrics/process',
   ],
 } as const;
 
