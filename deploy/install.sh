@@ -67,7 +67,7 @@ BYMA_KEY=""
 BYMA_KEY_PASSPHRASE_FILE="-"
 ROLLBACK=no
 CLUSTER_MODE=""    # six-port or four-port (--four-port, --six-port; default: as installed before)
-readonly GATEWAY_INDEX=0  # the kan that answers for the cluster in four-port mode
+readonly GATEWAY_INDEX=0  # the kan that answers for the cluster in a new [cluster] section
 READY_TIMEOUT_S=90 # a restarted node must answer its loopback ping within this
 
 # Filled while running.
@@ -727,7 +727,7 @@ configure_cluster_mode() {
   [[ $CLUSTER_MODE == six-port ]] || install_gateway_identity
   set_conf_cluster_mode "$CLUSTER_MODE"
   if [[ $CLUSTER_MODE == four-port ]]; then
-    log "cluster: four-port mode, kan $GATEWAY_INDEX answers for the cluster; kan 1 and kan 2 on loopback only"
+    log "cluster: four-port mode, kan $(gateway_index) answers for the cluster on port $((8444 + $(gateway_index))); the other kans on loopback only"
   else
     log "cluster: six-port mode (every kan answers on its own port)"
   fi
@@ -746,12 +746,25 @@ install_gateway_identity() {
   install_file "$pki/clients/kan-gateway.crt" /etc/qsen/pki/gateway.crt 0644 root root
 }
 
+# A [cluster] key of conf.toml as written (quotes removed), empty when absent.
+conf_cluster_value() {
+  awk -v key="$1" '/^\[/ { section = $0 } section == "[cluster]" && $1 == key { print $3 }' "$(target /etc/qsen/conf.toml)" | tr -d '"'
+}
+
+# The gateway kan's index in four-port mode: conf.toml's [cluster] gateway (kan 0 by default).
+gateway_index() {
+  local index
+  index=$(conf_cluster_value gateway)
+  [[ $index =~ ^[0-2]$ ]] || index=$GATEWAY_INDEX
+  printf '%s' "$index"
+}
+
 # Writes [cluster] mode = MODE into conf.toml (adding the section when an older conf.toml has
 # none), checks the result and takes it back when the check fails.
 set_conf_cluster_mode() {
   local mode=$1 conf current scratch
   conf=$(target /etc/qsen/conf.toml)
-  current=$(awk '/^\[/ { section = $0 } section == "[cluster]" && $1 == "mode" { print $3 }' "$conf" | tr -d '"')
+  current=$(conf_cluster_value mode)
   [[ $current != "$mode" ]] || return 0
   [[ -n $current || $mode != six-port ]] || return 0  # no section: six-port is the default
   scratch=$(mktemp)
@@ -934,7 +947,9 @@ render_ruleset() {
   allow_sed+=(-e "s|@SSH_RATE@|$SSH_RATE|g" -e "s|@SSH_BURST@|$((SSH_RATE * 2))|g")
   # Four-port mode opens qsen's and the gateway kan's port only.
   if [[ $CLUSTER_MODE == four-port ]]; then
-    allow_sed+=(-e 's|@API_PORTS@|8443, 8444|g' -e 's|@API_PORT_NAMES@|qsen, kan 0 (four-port mode)|g')
+    local gateway
+    gateway=$(gateway_index)
+    allow_sed+=(-e "s|@API_PORTS@|8443, $((8444 + gateway))|g" -e "s|@API_PORT_NAMES@|qsen, kan $gateway (four-port mode)|g")
   else
     allow_sed+=(-e 's|@API_PORTS@|8443, 8444, 8445, 8446|g' -e 's|@API_PORT_NAMES@|qsen, kan 0, kan 1, kan 2|g')
   fi
