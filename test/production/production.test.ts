@@ -61,6 +61,16 @@ function closedWindow(): { start: string; stop: string } {
   return { start: `"${start}"`, stop: `"${stop}"` };
 }
 
+/**
+ * What must survive a reboot, an upgrade and a rollback, as one text: the SHA-256 of the
+ * certificates, keys, conf.toml and every file of /var/lib/qsen (journal, kill switch), except
+ * journal.log.durable, the journal's durable length, which qsen may raise at start-up to the
+ * length of the journal it found (checked apart by durableLengthHolds).
+ */
+const STATE_FACTS = 'sha256sum /etc/qsen/conf.toml /etc/qsen/pki/ca.crt /etc/qsen/pki/server.crt /etc/qsen/pki/server.key /etc/qsen/senebi/agent.crt; find /var/lib/qsen -type f ! -name journal.log.durable -print0 | sort -z | xargs -0 -r sha256sum';
+/** The journal's durable length and its size, in bytes. */
+const DURABLE_FACTS = 'echo "$(cat /var/lib/qsen/journal.log.durable 2>/dev/null || echo 0) $(stat -c %s /var/lib/qsen/journal.log 2>/dev/null || echo 0)"';
+
 const prerequisite = missingPrerequisite();
 if (prerequisite && process.env['CI'] !== 'true') console.error(`\n!!! ${prerequisite}: SKIPPING the production tier\n`);
 
@@ -94,6 +104,11 @@ describe('production tier: QSen from the release bundle on Debian 12 with system
     return JSON.parse(must(result, `client ${String(command['op'])}`)) as T;
   };
   const pki = (file: string): string => join(rootfs, 'etc/qsen/pki', file);
+  /** The journal's durable length never exceeds its size (the journal itself is in STATE_FACTS). */
+  const durableLengthHolds = async (): Promise<void> => {
+    const [durable, size] = (await c().sh(DURABLE_FACTS)).trim().split(' ').map(Number);
+    assert.ok(durable !== undefined && size !== undefined && durable <= size, `durable length ${String(durable)} within the journal's ${String(size)} bytes`);
+  };
   /** An HTTPS call from the client namespace to a node, with one of the installed client identities. */
   const call = (port: number, path: string, role: 'platform' | 'operator' | 'auditor', method = 'GET', body?: string): Promise<{ status: number; body: string }> =>
     client({ op: 'https', url: `https://${net().serverAddress}:${port}${path}`, method, ...(body !== undefined ? { body } : {}), ca: pki('ca.crt'), cert: pki(`clients/${role}.crt`), key: pki(`clients/${role}.key`), servername: 'gw.test' });
@@ -364,7 +379,7 @@ describe('production tier: QSen from the release bundle on Debian 12 with system
     for (const id of ['9999000000000000010', '9999000000000000011']) sent.push((await call(8443, '/qsen/v1/sendOrder', 'platform', 'POST', order(id))).status);
     console.log(`# upgrade: two orders sent before it (answers ${sent.join(', ')})`);
     assert.match(await c().sh('qsen-admin halt --reason "before the upgrade"'), /"halted":\s*true/);
-    const facts = 'sha256sum /etc/qsen/conf.toml /etc/qsen/pki/ca.crt /etc/qsen/pki/server.crt /etc/qsen/pki/server.key /etc/qsen/senebi/agent.crt; find /var/lib/qsen -type f -print0 | sort -z | xargs -0 -r sha256sum';
+    const facts = STATE_FACTS;
     const before = await c().sh(facts);
     const first = (await c().sh('readlink /opt/qsen/current')).trim();
     const firstVersion = JSON.parse((await call(8444, '/kan/v1/version', 'auditor')).body) as { version: string };
@@ -382,6 +397,7 @@ describe('production tier: QSen from the release bundle on Debian 12 with system
       assert.equal(qsen.halted, true, 'the halt survived the switch');
       assert.equal((await call(8443, '/qsen/v1/sendOrder', 'platform', 'POST', order('9999000000000000012'))).status, 423);
       assert.equal(await c().sh(facts), before, 'journal, kill switch, certificates and conf.toml unchanged');
+      await durableLengthHolds();
     };
     // Upgrade: copy, verify, unpack, install, as docs/deployment.md says.
     let since = Date.now();
@@ -445,13 +461,14 @@ describe('production tier: QSen from the release bundle on Debian 12 with system
   });
 
   test('a reboot keeps the order journal, the kill switch and the certificates', async () => {
-    const facts = 'sha256sum /etc/qsen/pki/ca.crt /etc/qsen/pki/server.crt /etc/qsen/pki/server.key /etc/qsen/senebi/agent.crt; find /var/lib/qsen -type f -print0 | sort -z | xargs -0 -r sha256sum';
+    const facts = STATE_FACTS;
     const before = await c().sh(facts);
     const since = Date.now();
     await c().reboot();
     await waitClusterSteady(c());
     console.log(`# reboot: container back and the cluster steady in ${((Date.now() - since) / 1000).toFixed(1)} s`);
-    assert.equal(await c().sh(facts), before, 'certificates, keys and /var/lib/qsen unchanged');
+    assert.equal(await c().sh(facts), before, 'certificates, keys, conf.toml and /var/lib/qsen unchanged');
+    await durableLengthHolds();
     assert.match(await c().sh('qsen-admin status'), /"halted":\s*true/);
     const refused = await call(8443, '/qsen/v1/sendOrder', 'platform', 'POST', order('9999000000000000002'));
     assert.equal(refused.status, 423, 'still halted after the reboot');
