@@ -112,7 +112,7 @@ describe('four-port mode: kan 0 answers for the cluster over loopback (real laun
     const pki = join(system.home, 'pki');
     const ca = { certPem: readFileSync(join(pki, 'ca.crt'), 'utf8'), keyPem: readFileSync(join(pki, 'ca.key'), 'utf8') };
     const stranger = issueWithOpenssl(openssl, pki, ca, { name: 'stranger', subject: '/CN=stranger/OU=visitor', key: 'ec:P-256' });
-    const refused = await system.call('kan0', '/kan/v1/cluster/status', { identity: { cert: readFileSync(stranger.cert, 'utf8'), key: readFileSync(stranger.key, 'utf8') } });
+    const refused = await system.call('kan0', '/kan/v1/cluster/status', { identity: stranger });
     assert.equal(refused.status, 403, refused.body);
     assert.equal(errorCodeOf(refused), 'FORBIDDEN');
     const other = await system.call('kan1', '/kan/v1/cluster/status', { identity: 'auditor' });
