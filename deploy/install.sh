@@ -1020,7 +1020,8 @@ start_services() {
   fi
   # The controlled restart: one kan at a time, each answering its loopback ping before the
   # next one goes (two kans always watch), then qsen, which answers again before this ends.
-  local index
+  # Kans that were not running are started together and waited for at the end.
+  local index started=()
   for index in "${KAN_INDEXES[@]}"; do
     if [[ $RELEASE_CHANGED == yes || $UNITS_CHANGED == yes || $CONFIG_CHANGED == yes ]] && systemctl is-active --quiet "kan@$index.service"; then
       systemctl restart "kan@$index.service"
@@ -1028,9 +1029,12 @@ start_services() {
       changed "restarted kan@$index.service (serving again)"
     elif ! systemctl is-active --quiet "kan@$index.service"; then
       systemctl start "kan@$index.service"
-      wait_ready "$index"
-      changed "started kan@$index.service"
+      started+=("$index")
     fi
+  done
+  for index in "${started[@]}"; do
+    wait_ready "$index"
+    changed "started kan@$index.service (serving)"
   done
   if [[ $RELEASE_CHANGED == yes || $UNITS_CHANGED == yes ]] && systemctl is-active --quiet qsen.service; then
     systemctl restart qsen.service
