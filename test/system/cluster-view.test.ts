@@ -6,10 +6,11 @@
 // from the other nodes: they refuse it at the TLS layer.
 import { after, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
-import { readFileSync, renameSync, writeFileSync } from 'node:fs';
+import { spawn, type ChildProcess } from 'node:child_process';
+import { copyFileSync, mkdirSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { findTool, issueWithOpenssl, runOpensslCli, waitFor } from '@qsen/testkit';
-import { errorCodeOf, startSystem, type LocalSystem, type NodeName } from '../support/system.js';
+import { findFreePort, findTool, issueWithOpenssl, requireTool, runOpensslCli, waitFor } from '@qsen/testkit';
+import { errorCodeOf, REPOSITORY, startSystem, type LocalSystem, type NodeName } from '../support/system.js';
 
 interface NodeEntry { node: NodeName; port: number; reachable: boolean; httpStatus?: number; status?: Record<string, unknown>; error?: { code: string; reason: string } }
 interface ClusterStatus { mode: string; gateway: number; nodes: NodeEntry[] }
@@ -45,7 +46,13 @@ describe('four-port mode: kan 0 answers for the cluster over loopback (real laun
     });
   });
 
+  let prometheus: ChildProcess | undefined;
   after(async () => {
+    if (prometheus && prometheus.exitCode === null && prometheus.signalCode === null) {
+      const exited = new Promise((resolve) => prometheus?.once('exit', resolve));
+      prometheus.kill('SIGTERM');
+      await exited;
+    }
     await system?.stop();
   });
 
@@ -148,6 +155,47 @@ describe('four-port mode: kan 0 answers for the cluster over loopback (real laun
       return view.nodes.every((n) => n.reachable) && kan2Pid !== undefined && kan2Pid !== before['kan2'] && kan2Pid === now['kan2'] && now['qsen'] !== before['qsen'] ? view : null;
     }, { timeoutMs: 90_000, intervalMs: 300, what: 'kan 2 and qsen restarted and reachable through the gateway' });
     assert.equal(seen.nodes.length, 4);
+  });
+
+  it('a real Prometheus with deploy/prometheus/prometheus-four-port.yml scrapes qsen and the three kans through 8443 and the gateway only', async (t) => {
+    const binary = requireTool('prometheus', 'prometheus');
+    if (typeof binary !== 'string') return t.skip(binary.skip);
+    const dir = join(system.home, 'prometheus');
+    const pki = join(system.home, 'pki');
+    const files = { ca: join(pki, 'ca.crt'), cert: join(pki, 'clients/auditor.crt'), key: join(pki, 'clients/auditor.key') };
+    const config = readFileSync(join(REPOSITORY, 'deploy/prometheus/prometheus-four-port.yml'), 'utf8')
+      .replaceAll('/etc/prometheus/qsen/ca.crt', files.ca).replaceAll('/etc/prometheus/qsen/prometheus.crt', files.cert).replaceAll('/etc/prometheus/qsen/prometheus.key', files.key)
+      .replaceAll('scrape_interval: 15s', 'scrape_interval: 1s').replaceAll('scrape_timeout: 10s', 'scrape_timeout: 1s')
+      .replaceAll('qsen.example.net:8443', `localhost:${system.portOf('qsen')}`).replaceAll('qsen.example.net:8444', `localhost:${system.portOf('kan0')}`);
+    assert.doesNotMatch(config, /qsen\.example\.net:\d/, 'every target rewritten: the variant names no other port');
+    mkdirSync(dir, { recursive: true });
+    writeFileSync(join(dir, 'prometheus.yml'), config);
+    copyFileSync(join(REPOSITORY, 'deploy/prometheus/alerts.yml'), join(dir, 'alerts.yml'));
+    const port = await findFreePort();
+    let output = '';
+    prometheus = spawn(binary, [`--config.file=${join(dir, 'prometheus.yml')}`, `--storage.tsdb.path=${join(dir, 'tsdb')}`, `--web.listen-address=127.0.0.1:${port}`, '--log.level=warn'],
+      { cwd: dir, stdio: ['ignore', 'pipe', 'pipe'] });
+    prometheus.stdout?.on('data', (c: Buffer) => { output += c.toString('utf8'); });
+    prometheus.stderr?.on('data', (c: Buffer) => { output += c.toString('utf8'); });
+    const query = async (expr: string): Promise<Array<{ metric: Record<string, string>; value: [number, string] }>> => {
+      const res = await fetch(`http://127.0.0.1:${port}/api/v1/query?query=${encodeURIComponent(expr)}`);
+      return ((await res.json()) as { data: { result: Array<{ metric: Record<string, string>; value: [number, string] }> } }).data.result;
+    };
+    // Each kan's series is that kan's own: its start time is the one of the process the launcher started.
+    const starts = await waitFor(async () => {
+      const found = await query('kan_process_start_time_seconds').catch(() => []);
+      return found.length === 3 ? found : null;
+    }, { timeoutMs: 60_000, intervalMs: 250, what: `three kan series scraped through the gateway (prometheus: ${output})` });
+    for (const series of starts) {
+      const index = series.metric['kan'] ?? '';
+      const owner = await system.status(`kan${index}`);
+      assert.ok(Math.abs(Number(series.value[1]) - Date.parse(owner.startedAt ?? '') / 1000) <= 3, `kan ${index}: ${series.value[1]} vs ${owner.startedAt}`);
+    }
+    const up = await waitFor(async () => {
+      const found = await query('up{job=~"qsen|kan"}');
+      return found.length === 4 && found.every((s) => s.value[1] === '1') ? found : null;
+    }, { timeoutMs: 60_000, intervalMs: 250, what: 'qsen and the three kans up' });
+    assert.deepEqual(up.map((s) => s.metric['instance']).filter((i) => i !== `localhost:${system.portOf('qsen')}`), Array(3).fill(`localhost:${system.portOf('kan0')}`), 'the kans are all scraped at the gateway');
   });
 
   it('a gateway identity the cluster CA did not sign reads nothing: every node refuses it at the TLS layer', async () => {
