@@ -5,10 +5,16 @@ import { after, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import { createServer as createNetServer, type Server as NetServer } from 'node:net';
 import { createServer as createHttpsServer, type Server } from 'node:https';
-import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import winston from 'winston';
 import { initClusterPki } from '@qsen/pki';
+import { loadConfig, renderConfigToml, type AuditSink } from '@qsen/core';
+import { findFreePort, httpsCall } from '@qsen/testkit';
+import { createKanNode, CLUSTER_CALL_TIMEOUT_MS } from '../src/node.js';
+import { LocalControl } from '../src/process/local.js';
+import { CLUSTER_MAX_IN_FLIGHT } from '../src/routes/cluster.js';
 import { createLoopbackClient, LoopbackError } from '../src/cluster/loopback-client.js';
 import { clusterNodes, findClusterNode, isClusterGateway, kanListenHost } from '../src/cluster/nodes.js';
 import { nodeStatusEntry } from '../src/cluster/view.js';
@@ -127,6 +133,62 @@ describe('loopback client failures (real sockets, a real cluster PKI)', () => {
     } finally {
       server.closeAllConnections();
       server.close();
+    }
+  });
+});
+
+describe('the gateway kan under silent peers (a real kan node, mutual TLS)', () => {
+  it('peers that never answer are entries saying so after the deadline; beyond 8 calls in flight: 503 CLUSTER_BUSY at once, with Retry-After', async () => {
+    const home = mkdtempSync(join(tmpdir(), 'qsen-gateway-'));
+    // qsen, kan 1 and kan 2 "listen" but never answer: every loopback call to them waits out its deadline.
+    const silent = [createNetServer(() => undefined), createNetServer(() => undefined), createNetServer(() => undefined)];
+    const silentPorts = await Promise.all(silent.map((server) => new Promise<number>((resolve) => server.listen(0, '127.0.0.1', () => resolve((server.address() as { port: number }).port)))));
+    try {
+      initClusterPki(home);
+      const selfPort = await findFreePort();
+      writeFileSync(join(home, 'conf.toml'), `${renderConfigToml({ mode: 'local', listen: '127.0.0.1', qsenPort: silentPorts[0], kanPorts: [selfPort, silentPorts[1] ?? 0, silentPorts[2] ?? 0] })}
+[cluster]
+mode = "four-port"
+gateway = 0
+gateway_cert = "pki/clients/auditor.crt"
+gateway_key = "pki/clients/auditor.key"
+`);
+      const config = loadConfig(join(home, 'conf.toml'));
+      mkdirSync(config.paths.logs, { recursive: true });
+      mkdirSync(config.paths.run, { recursive: true });
+      const audit: AuditSink = { record: () => undefined };
+      const node = createKanNode({ index: 0, config, logger: winston.createLogger({ silent: true }), audit, control: new LocalControl(join(home, 'run/none.sock')), watchdog: false, watchTlsFiles: false });
+      await node.listen();
+      try {
+        const ca = readFileSync(join(home, 'pki/ca.crt'), 'utf8');
+        const identity = { cert: readFileSync(join(home, 'pki/clients/operator.crt'), 'utf8'), key: readFileSync(join(home, 'pki/clients/operator.key'), 'utf8') };
+        const call = () => httpsCall(`https://localhost:${selfPort}/kan/v1/cluster/status`, { ca, identity, timeoutMs: 60_000 });
+        const started = Date.now();
+        const answers = await Promise.all(Array.from({ length: CLUSTER_MAX_IN_FLIGHT + 2 }, call));
+        const busy = answers.filter((a) => a.status === 503);
+        const served = answers.filter((a) => a.status === 200);
+        assert.equal(busy.length, 2, answers.map((a) => a.status).join(', '));
+        assert.equal(served.length, CLUSTER_MAX_IN_FLIGHT);
+        for (const a of busy) {
+          assert.equal((JSON.parse(a.body) as { error: { code: string } }).error.code, 'CLUSTER_BUSY');
+          assert.equal(a.headers['retry-after'], '1');
+        }
+        for (const a of served) {
+          const view = JSON.parse(a.body) as { nodes: Array<{ node: string; reachable: boolean; error?: { code: string; reason: string } }> };
+          assert.deepEqual(view.nodes.map((n) => [n.node, n.reachable]), [['qsen', false], ['kan0', true], ['kan1', false], ['kan2', false]]);
+          for (const n of view.nodes.filter((e) => !e.reachable)) assert.deepEqual(n.error, { code: 'CLUSTER_NODE_UNAVAILABLE', reason: `no answer within ${CLUSTER_CALL_TIMEOUT_MS} ms` });
+        }
+        assert.ok(Date.now() - started >= CLUSTER_CALL_TIMEOUT_MS - 100, 'the served calls waited out the deadline');
+        // The slots are free again once the calls are done.
+        const metrics = await httpsCall(`https://localhost:${selfPort}/kan/v1/cluster/metrics/process?node=kan0`, { ca, identity, timeoutMs: 60_000 });
+        assert.equal(metrics.status, 200);
+        assert.match(metrics.body, /^kan_process_resident_memory_bytes \d+$/m);
+      } finally {
+        await node.close();
+      }
+    } finally {
+      for (const server of silent) server.close();
+      rmSync(home, { recursive: true, force: true });
     }
   });
 });
