@@ -283,11 +283,12 @@ function createJournal(handle: FileHandle, sidecar: FileHandle | undefined, dir:
           figures.flushes += 1;
         }
         size += buffer.length;
-        if (sync) await noteDurable(size);
         unwritable = undefined;
         figures.records += batch.length;
         figures.bytes += buffer.length;
+        // Durable now: answer first, then note the length (best effort, it may only lag behind).
         for (const p of batch) p.resolve();
+        if (sync) await noteDurable(size);
       } catch (err) {
         await fail(batch, err);
         // Lazy records stay queued for the retry timer; stop this drain.
