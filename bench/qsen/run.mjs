@@ -14,7 +14,7 @@
 // --summary it ends with one line (the stand-in figures, qsen's own cost):
 //   added_p50_ms=… added_p99_ms=… nginx_added_p50_ms=… nginx_added_p99_ms=… throughput_ratio=… cpu_ms_per_order=… rss_mb=…
 import { spawn } from 'node:child_process';
-import { cpSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { cpSync, mkdirSync, openSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { Agent, request } from 'node:https';
 import { cpus, loadavg, totalmem, release } from 'node:os';
 import { join } from 'node:path';
@@ -85,7 +85,7 @@ writeFileSync(join(out, 'nginx.conf'), renderNginxConf({
 const children = [];
 let stopping = false;
 const startChild = (command, argv, name) => {
-  const child = spawn(command, argv, { stdio: ['ignore', 'ignore', 'pipe'] });
+  const child = spawn(command, argv, { stdio: ['ignore', process.env.BENCH_STDOUT_DIR ? openSync(join(process.env.BENCH_STDOUT_DIR, `${name.replace(/\W+/g, '-')}.out`), 'w') : 'ignore', 'pipe'] });
   let stderr = '';
   child.stderr.on('data', (c) => { stderr += c; });
   child.on('exit', (code, signal) => { if (!stopping) console.error(`${name} exited (${code ?? signal}): ${stderr}`); });
@@ -207,6 +207,23 @@ const rssMb = (pid) => {
   return m ? Number(m[1]) / 1024 : NaN;
 };
 
+/** Resident memory of a process by kind of mapping (MB): file-backed, anonymous (V8 heap, malloc arenas), [heap] (brk malloc), stacks. */
+const rssByKind = (pid) => {
+  const kinds = {};
+  let kind = 'other';
+  for (const line of readFileSync(`/proc/${pid}/smaps`, 'utf8').split('\n')) {
+    const head = /^[0-9a-f]+-[0-9a-f]+ \S+ \S+ \S+ (\d+)\s*(.*)$/.exec(line);
+    if (head) {
+      const name = head[2];
+      kind = name === '[heap]' ? 'brk heap' : name.startsWith('[stack') ? 'stack' : name === '' ? 'anonymous' : name.startsWith('[') ? 'other' : 'file-backed';
+      continue;
+    }
+    const rss = /^Rss:\s+(\d+) kB/.exec(line);
+    if (rss) kinds[kind] = (kinds[kind] ?? 0) + Number(rss[1]) / 1024;
+  }
+  return Object.fromEntries(Object.entries(kinds).map(([k, v]) => [k, Math.round(v)]));
+};
+
 /** Closed loop; `watch` is a qsen process whose CPU per order and peak RSS are measured. */
 async function closedLoop(name, clients, seconds, watch) {
   if (targets[name].simulator) await resetSimulator();
@@ -224,11 +241,12 @@ async function closedLoop(name, clients, seconds, watch) {
   clearInterval(tick);
   const elapsed = (performance.now() - t0) / 1000;
   const cpu = watch ? cpuMs(watch.pid) - cpu0 : undefined;
+  const rssKinds = watch ? rssByKind(watch.pid) : undefined;
   sender.close();
   return {
     ...summarise(samples, sender.errors),
     ordersPerSecond: samples.length / elapsed,
-    ...(watch ? { qsenCpuMsPerOrder: cpu / samples.length, qsenCpuCores: cpu / 1000 / elapsed, qsenPeakRssMb: peakRss } : {}),
+    ...(watch ? { qsenCpuMsPerOrder: cpu / samples.length, qsenCpuCores: cpu / 1000 / elapsed, qsenPeakRssMb: peakRss, qsenRssByKindAtEndMb: rssKinds } : {}),
   };
 }
 
