@@ -84,7 +84,7 @@ export function createKanNode(opts: KanNodeOptions): KanNode {
   if (!Number.isInteger(index) || index < 0 || index > 2) throw new RangeError(`kan index must be 0, 1 or 2, not ${index}`);
   const clock: Clock = opts.clock ?? { now: () => Date.now() };
   const startedAt = clock.now();
-  const registry = createMetricsRegistry({ prefix: 'kan' });
+  const registry = createMetricsRegistry();
   const metrics = createKanMetrics(registry, { isTradingWindowOpen: () => evaluateWindow(config.schedule, clock.now()).open });
   const tlsMetrics = createTlsMetrics(registry, 'kan_tls_rejected_connections_total');
   const control = opts.control ?? createProcessControl(config);

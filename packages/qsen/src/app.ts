@@ -15,7 +15,7 @@ import { createOrderRoutes } from './routes/orders.js';
 import { createRiskRoutes } from './routes/risk.js';
 import { createStatusRoutes } from './routes/status.js';
 import type { SenebiClient } from './senebi/client.js';
-import type { StatusSources } from './status/report.js';
+import type { QsenFacts } from './status/report.js';
 
 /** Everything the application needs. */
 export interface AppDeps {
@@ -28,7 +28,8 @@ export interface AppDeps {
   readonly audit: AuditSink;
   readonly registry: Registry;
   readonly risk: RiskControls;
-  readonly status: StatusSources;
+  /** What /status and the metrics read (built once by node.ts). */
+  readonly facts: QsenFacts;
   readonly pid: number;
 }
 
@@ -48,7 +49,7 @@ export function createApp(deps: AppDeps): express.Express {
       app.use(createRiskRoutes({ risk: deps.risk }));
       app.use(createKillSwitchRoutes({ killSwitch: deps.killSwitch, clock, audit: deps.audit }));
       app.use(createIdentityRoutes({ config, clock }));
-      app.use(createStatusRoutes({ config, clock, status: deps.status, senebi: deps.senebi, registry: deps.registry, pid: deps.pid }));
+      app.use(createStatusRoutes({ config, clock, facts: deps.facts, senebi: deps.senebi, registry: deps.registry, pid: deps.pid }));
     },
   });
 }
