@@ -6,7 +6,7 @@
 import type express from 'express';
 import type winston from 'winston';
 import type { Registry } from 'prom-client';
-import { buildMetricName, createApiApp, createPingCounter, getCaller, INTERNAL_PINGS_SUFFIX, type QsenConfig, type TrustStatus, type AuditSink } from '@qsen/core';
+import { buildMetricName, auditStateChangeRefusals, createApiApp, createPingCounter, INTERNAL_PINGS_SUFFIX, type QsenConfig, type TrustStatus, type AuditSink } from '@qsen/core';
 import type { KanMetrics } from './metrics/kan-metrics.js';
 import type { ProcessControl } from './process/control.js';
 import type { Watchdog } from './watchdog/watchdog.js';
@@ -51,10 +51,7 @@ export function createApp(deps: KanAppDeps): { app: express.Express; close(): vo
   const app = createApiApp({
     logger: deps.logger,
     // The route table declares the state-changing routes (and their actions) and the internal ones.
-    onStateChangeRefused: (req, action, code) => {
-      const caller = getCaller(req);
-      deps.audit.record({ action, subject: caller.subject ?? 'unknown', outcome: 'refused', code, requestId: caller.requestId });
-    },
+    onStateChangeRefused: auditStateChangeRefusals(deps.audit),
     onInternalRequest: createPingCounter(deps.registry, buildMetricName('kan', INTERNAL_PINGS_SUFFIX)),
     mount: (a) => {
       a.use(createPingRoutes({ startedAt: deps.startedAt, now: deps.now }));
