@@ -49,7 +49,7 @@ function measure(rev) {
     perPackage.set(pkg, { files: sum.files + 1, physical: sum.physical + n.physical, code: sum.code + n.code });
   }
   // The pki modules the nodes use: those defining a name core, qsen or kan import from @qsen/pki,
-  // and what they import in turn (whole files: a module's other functions are counted too).
+  // and the modules those import in turn (whole files: a module's other functions are counted too).
   const imported = new Set();
   for (const [file, body] of text) {
     if (!/^packages\/(core|qsen|kan)\//.test(file)) continue;
@@ -62,7 +62,8 @@ function measure(rev) {
   for (let grew = true; grew;) {
     grew = false;
     for (const f of [...pki]) {
-      for (const m of text.get(f).matchAll(/from '(\.{1,2}\/[^']+)\.js'/g)) {
+      // Value imports only: a type-only import (`import type { Identity }`) is read where it is used.
+      for (const m of text.get(f).matchAll(/^import (?!type )[^;]*?from '(\.{1,2}\/[^']+)\.js'/gm)) {
         const target = posix.normalize(posix.join(posix.dirname(f), `${m[1]}.ts`));
         if (text.has(target) && !pki.has(target)) { pki.add(target); grew = true; }
       }
