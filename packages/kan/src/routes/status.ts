@@ -1,6 +1,6 @@
 /** GET /kan/v1/status: this kan, its view of its peers and qsen, restart history and back-off, schedule, system figures, certificates. */
 import type express from 'express';
-import { defineRoute, evaluateWindow, sendJson, ROLES, type ScheduleConfig, type TrustStatus } from '@qsen/core';
+import { defineRoute, describeWindow, evaluateWindow, sendJson, ROLES, type ScheduleConfig, type TrustStatus } from '@qsen/core';
 import type { ProcessControl } from '../process/control.js';
 import type { Watchdog } from '../watchdog/watchdog.js';
 import type { RestartLedger } from '../watchdog/ledger.js';
@@ -51,6 +51,7 @@ export function mountStatusRoutes(app: express.Express, deps: StatusDeps): void 
           };
         });
         const window = evaluateWindow(deps.schedule, now);
+        const described = describeWindow(deps.schedule, now);
         sendJson(res, {
           node: {
             index: deps.selfIndex, pid: process.pid, uptimeSeconds: Math.floor((now - deps.startedAt) / 1000), version: deps.version,
@@ -61,6 +62,11 @@ export function mountStatusRoutes(app: express.Express, deps: StatusDeps): void 
           schedule: {
             window,
             nextScheduledAction: { action: window.open ? 'stop qsen' : 'start qsen', at: iso(window.nextChangeAt) },
+            // Added for people (docs/kan.md): the zone, whether the window never closes, the next change on the zone's clock.
+            timezone: deps.schedule.timezone,
+            continuous: described.continuous,
+            nextChangeLocal: described.nextChangeLocal,
+            summary: described.summary,
             dailyRestartAt: iso(deps.watchdog?.dailyRestartDueAt ?? null),
           },
           system,

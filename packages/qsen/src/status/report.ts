@@ -3,7 +3,7 @@
  * reconciliation, journal, the risk controls' usage and refusals, the trading window now and its
  * next change, and the TLS material in force.
  */
-import { evaluateWindow, type QsenConfig, type TrustStatus } from '@qsen/core';
+import { describeWindow, evaluateWindow, type QsenConfig, type TrustStatus } from '@qsen/core';
 import type { JournalFigures, JournalHealth } from '../journal/journal.js';
 import type { KillSwitchState } from '../killswitch/killswitch.js';
 import type { Acceptance } from './acceptance.js';
@@ -35,6 +35,7 @@ export interface StatusSources {
 export function buildStatus(sources: StatusSources, nowMs: number, pid: number): Record<string, unknown> {
   const { config } = sources;
   const window = evaluateWindow(config.schedule, nowMs);
+  const described = describeWindow(config.schedule, nowMs);
   const killSwitch = sources.killSwitch();
   return {
     node: 'qsen',
@@ -54,6 +55,10 @@ export function buildStatus(sources: StatusSources, nowMs: number, pid: number):
       localDate: window.localDate,
       localTime: window.localTime,
       nextChangeAt: new Date(window.nextChangeAt).toISOString(),
+      // For people: no far-off horizon date when the window never closes, times on the zone's clock.
+      continuous: described.continuous,
+      nextChangeLocal: described.nextChangeLocal,
+      summary: described.summary,
     },
     orders: { ...sources.orderFigures.snapshot(), inFlight: sources.inFlight() },
     senebi: { url: config.senebi.url, operations: sources.senebiFigures.snapshot(), contradictions: sources.contradictions() },
