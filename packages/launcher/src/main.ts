@@ -93,7 +93,7 @@ async function runStart(home: string, hosts: string[], ports: ReturnType<typeof 
   }
   console.log('');
   for (const line of describeLocalSystem({
-    home, config: system.config, controlSocket: system.controlSocket, window: system.window,
+    home, config: system.config, controlSocket: system.controlSocket, window: system.windowDescription,
     processes: system.supervisor.list(), nodeExporter: system.nodeExporter, launcherPid: process.pid,
   })) console.log(line);
   console.log('');
@@ -115,7 +115,7 @@ async function runStart(home: string, hosts: string[], ports: ReturnType<typeof 
     }
     if (!stopSignal && silent.length === 0) {
       const order = running.filter((name) => ready.includes(name));
-      console.log(paintReady(describeReady({ home, config: system.config, window: system.window, answering: order }), wantsColor(process.stdout, process.env)));
+      console.log(paintReady(describeReady({ home, config: system.config, window: system.windowDescription, answering: order }), wantsColor(process.stdout, process.env)));
     }
   }
 

@@ -11,6 +11,7 @@ import { createOutput, type TextOutput } from '../commands/output.js';
 import { runCertInfo, runConfig, runDecrypt, runKillSwitch, runListing, runOrderSend, runPingSenebi } from '../commands/qsen.js';
 import { runRisk, runRiskOverride, runRiskPrice, runRiskReload } from '../commands/risk.js';
 import { runStatus } from '../commands/status.js';
+import { explainQsenRefusal } from '../commands/window-hint.js';
 import { CtlError, EXIT_CODES } from '../errors.js';
 import { resolveTarget } from '../profile/profile.js';
 import { parseCommandLine, USAGE, type Command, type Invocation } from './parse.js';
@@ -52,7 +53,13 @@ async function execute(invocation: Invocation, env: CliEnvironment): Promise<voi
     profileFile: global.profile, as: global.as, host: global.host, qsenHome: env.qsenHome, home: env.home, xdgConfigHome: env.xdgConfigHome, cwd: env.cwd,
   });
   const client = createClient(target, { timeoutMs: global.timeoutMs, now });
-  await dispatch(command, client, out, env, now);
+  try {
+    await dispatch(command, client, out, env, now);
+  } catch (err) {
+    // qsen refused the connection: outside the window that is by design, and the kans say when it opens.
+    if (err instanceof CtlError) throw await explainQsenRefusal(client, err);
+    throw err;
+  }
 }
 
 async function dispatch(command: Command, client: ReturnType<typeof createClient>, out: ReturnType<typeof createOutput>, env: CliEnvironment, now: () => Date): Promise<void> {

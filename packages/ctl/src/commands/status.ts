@@ -30,10 +30,24 @@ export interface NodeReport {
   readonly error: { code: string; message: string } | null;
 }
 
+/** The trading window as the report shows it. */
+export interface WindowReport {
+  readonly open: boolean | null;
+  readonly reason: string | null;
+  /** ISO instant (UTC) of the next change; null when unknown or when the window never closes. */
+  readonly nextChangeAt: string | null;
+  /** The schedule's time zone, when a node told it. */
+  readonly timezone: string | null;
+  /** Open all day, every day: no next change to show. */
+  readonly continuous: boolean;
+  /** The next change on the zone's clock with UTC alongside ("2026-12-01 17:00 -03:00 (20:00Z)"). */
+  readonly nextChangeLocal: string | null;
+}
+
 /** The whole status. */
 export interface StatusReport {
   readonly nodes: NodeReport[];
-  readonly window: { open: boolean | null; reason: string | null; nextChangeAt: string | null };
+  readonly window: WindowReport;
   readonly halted: boolean | null;
   readonly client: { file: string; subject: string; notAfter: string; daysLeft: number } | null;
 }
@@ -42,6 +56,42 @@ const DAY_MS = 86_400_000;
 
 function failureOf(o: Outcome): { code: string; message: string } | null {
   return o.ok ? null : { code: o.error.code, message: o.error.message };
+}
+
+/**
+ * The health cell of a node that did not answer: a node that refused this client's certificate
+ * is up (it runs the handshake), a refused connection means nothing listens, anything else is down.
+ */
+export function healthOfFailure(error: CtlError): string {
+  if (error.code === 'CLIENT_CERTIFICATE_REFUSED') return 'refused my certificate';
+  if (error.code === 'TIMEOUT') return 'not answering (TIMEOUT)';
+  return `down (${error.code})`;
+}
+
+/** The window's fields from a qsen status `window` or a kan status `schedule` (+ its `window`). */
+function readWindow(source: Record<string, unknown>, extra: Record<string, unknown>): WindowReport {
+  const pick = (key: string): unknown => source[key] ?? extra[key];
+  const open = typeof source['open'] === 'boolean' ? source['open'] : null;
+  const reason = typeof source['reason'] === 'string' ? source['reason'] : null;
+  const continuous = pick('continuous') === true;
+  const nextChange = source['nextChangeAt'];
+  const nextChangeAt = continuous ? null : typeof nextChange === 'string' ? nextChange
+    : asSmallNumber(nextChange) !== undefined ? new Date(asSmallNumber(nextChange) ?? 0).toISOString() : null;
+  const timezone = pick('timezone');
+  const local = pick('nextChangeLocal');
+  return {
+    open, reason, nextChangeAt, continuous,
+    timezone: typeof timezone === 'string' ? timezone : null,
+    nextChangeLocal: !continuous && typeof local === 'string' ? local : null,
+  };
+}
+
+/** "opens at 2026-12-02 10:00 -03:00 (13:00Z)", or with an older node the UTC instant alone. */
+export function describeNextChange(window: WindowReport): string | null {
+  if (window.continuous) return window.open ? `open all day, every day${window.timezone ? ` (${window.timezone})` : ''}` : null;
+  const when = window.nextChangeLocal ?? window.nextChangeAt;
+  if (when === null || window.open === null) return null;
+  return `${window.open ? 'closes' : 'opens'} at ${when}`;
 }
 
 function nullable(n: number | undefined): number | null {
@@ -63,23 +113,20 @@ export function buildStatusReport(input: {
   const crashLoopOf = (name: string): boolean => targetViews(name).some((t) => asRecord(t['backoff'])['crashLoop'] === true);
 
   const qsen = input.qsen.ok ? asRecord(input.qsen.value) : undefined;
-  const qsenWindow = asRecord(qsen?.['window']);
-  const kanWindow = asRecord(asRecord(firstKan?.['schedule'])['window']);
-  const windowSource = qsen ? qsenWindow : kanWindow;
-  const windowOpen = typeof windowSource['open'] === 'boolean' ? windowSource['open'] : null;
-  const windowReason = typeof windowSource['reason'] === 'string' ? windowSource['reason'] : null;
-  const nextChange = windowSource['nextChangeAt'];
-  const nextChangeAt = typeof nextChange === 'string' ? nextChange
-    : asSmallNumber(nextChange) !== undefined ? new Date(asSmallNumber(nextChange) ?? 0).toISOString() : null;
+  const kanSchedule = asRecord(firstKan?.['schedule']);
+  const window = qsen ? readWindow(asRecord(qsen['window']), kanSchedule) : readWindow(asRecord(kanSchedule['window']), kanSchedule);
+  const windowOpen = window.open;
+  const windowReason = window.reason;
   const halted = qsen && typeof qsen['halted'] === 'boolean' ? qsen['halted'] : null;
   const windowText = windowOpen === null ? null : windowOpen ? 'open' : `closed${windowReason && windowReason !== 'closed' ? ` (${windowReason})` : ''}`;
 
   let qsenHealth: string;
   if (qsen) qsenHealth = qsen['reconciling'] === true ? 'up (reconciling)' : 'up';
-  else if (windowOpen === false) qsenHealth = 'stopped (window closed)';
+  else if (!input.qsen.ok && input.qsen.error.code !== 'CONNECTION_REFUSED') qsenHealth = healthOfFailure(input.qsen.error);
+  else if (windowOpen === false) qsenHealth = 'stopped (outside the trading window)';
   else {
     const verdict = targetViews('qsen').map((t) => t['verdict']).find((v) => typeof v === 'string');
-    qsenHealth = `down${typeof verdict === 'string' ? ` (kans: ${verdict})` : ''}`;
+    qsenHealth = `down${typeof verdict === 'string' ? ` (kans: ${verdict})` : input.qsen.ok ? '' : ` (${input.qsen.error.code})`}`;
   }
   const qsenPid = qsen ? asSmallNumber(qsen['pid']) : asSmallNumber(targetViews('qsen').map((t) => t['pid']).find((p) => p !== null && p !== undefined));
   const rows: NodeReport[] = [{
@@ -103,7 +150,7 @@ export function buildStatusReport(input: {
     rows.push({
       node: `kan ${i}`,
       port: input.kanPorts[i] ?? 0,
-      health: kan ? 'up' : `down${outcome.ok ? '' : ` (${outcome.error.code})`}`,
+      health: kan ? 'up' : outcome.ok ? 'down' : healthOfFailure(outcome.error),
       pid: nullable(asSmallNumber(self['pid'])),
       uptimeSeconds: nullable(asSmallNumber(self['uptimeSeconds'])),
       restarts: restartsOf(name),
@@ -115,7 +162,7 @@ export function buildStatusReport(input: {
       error: failureOf(outcome),
     });
   });
-  return { nodes: rows, window: { open: windowOpen, reason: windowReason, nextChangeAt }, halted };
+  return { nodes: rows, window, halted };
 }
 
 /** Reads the client certificate's subject and days left. */
@@ -148,9 +195,14 @@ export function renderStatusReport(report: StatusReport): string {
     ]),
   );
   const lines = [table.trimEnd()];
-  if (report.window.nextChangeAt) lines.push(`trading window ${report.window.open ? 'closes' : 'opens'} at ${report.window.nextChangeAt}`);
+  const next = describeNextChange(report.window);
+  if (next !== null) lines.push(`trading window: ${next}`);
   if (report.client) lines.push(`this client: ${report.client.subject}, certificate ${report.client.daysLeft} days left (until ${report.client.notAfter.slice(0, 10)})`);
   for (const n of report.nodes) if (n.error && !n.health.startsWith('stopped')) lines.push(`${n.node}: ${n.error.message}`);
+  const qsen = report.nodes.find((n) => n.node === 'qsen');
+  if (qsen?.health.startsWith('stopped') && report.window.open === false) {
+    lines.push(`qsen is stopped outside the trading window by design (docs/integrator.md, "Outside the trading window")${next === null ? '' : `; it ${next}`}`);
+  }
   return `${lines.join('\n')}\n`;
 }
 
