@@ -5,7 +5,7 @@ import assert from 'node:assert/strict';
 import { fileURLToPath } from 'node:url';
 import { createCa, issueClientCertificate } from '@qsen/pki';
 import {
-  buildStatusReport, chooseDownloadName, CtlError, diagnoseClientCertificate, EXIT_CODES, explainTransportError, parseCommandLine,
+  buildStatusReport, chooseDownloadName, describeLastExit, CtlError, diagnoseClientCertificate, EXIT_CODES, explainTransportError, parseCommandLine,
   parsePrometheusText, renderProgress, renderStatusReport, resolveProfileTarget, resolveTarget, selectNewTail, createCtlError,
 } from '../src/index.js';
 
@@ -128,6 +128,24 @@ describe('status report', () => {
     const text = renderStatusReport({ ...allDay, client: null });
     assert.match(text, /^trading window: open all day, every day \(America\/Argentina\/Buenos_Aires\)$/m);
     assert.doesNotMatch(text, /2028/);
+  });
+
+  it("shows the last exit of a crash-looping node: code, time on the zone's clock, the explaining line", () => {
+    const view = {
+      ok: true as const,
+      value: {
+        node: { index: 1, pid: 11, uptimeSeconds: 60 },
+        targets: [{ name: 'kan0', verdict: 'exited', pid: null, backoff: { crashLoop: true },
+          lastExit: { code: 2, signal: null, at: '2026-12-01T13:00:05.000Z', line: 'kan: cannot listen: listen EADDRINUSE: address already in use 127.0.0.1:8444' } }],
+        restartHistory: { kan0: { events: [{ action: 'restart' }, { action: 'restart' }, { action: 'restart' }] } },
+        schedule: { window: { open: true, reason: 'open', nextChangeAt: 0 }, timezone: 'America/Argentina/Buenos_Aires', continuous: true },
+      },
+    };
+    const report = buildStatusReport({ qsenPort: 1, kanPorts: [2, 3, 4], qsen: refused, qsenCerts: refused, kans: [refused, view, refused] });
+    assert.deepEqual(report.nodes[1]?.lastExit, { code: 2, signal: null, at: '2026-12-01T13:00:05.000Z', line: 'kan: cannot listen: listen EADDRINUSE: address already in use 127.0.0.1:8444' });
+    assert.match(renderStatusReport({ ...report, client: null }),
+      /^kan 0 last exit: code 2 at 2026-12-01 10:00 -03:00 \(13:00Z\): kan: cannot listen: listen EADDRINUSE: address already in use 127\.0\.0\.1:8444$/m);
+    assert.equal(describeLastExit({ code: null, signal: 'SIGKILL', at: '2026-12-01T13:00:05.000Z', line: null }, null), 'signal SIGKILL at 2026-12-01T13:00:05.000Z');
   });
 
   it('tells a node that refused this certificate apart from one that is down', () => {

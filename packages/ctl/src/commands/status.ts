@@ -4,6 +4,7 @@
  */
 import { X509Certificate } from 'node:crypto';
 import { readFileSync } from 'node:fs';
+import { formatLocalInstant } from '@qsen/core';
 import type { QsenClient } from '../client/client.js';
 import { CtlError } from '../errors.js';
 import { renderTable } from '../render/table.js';
@@ -28,6 +29,18 @@ export interface NodeReport {
   /** The CRL number the node enforces (its status answer's tls.crlNumber). */
   readonly crlNumber: number | null;
   readonly error: { code: string; message: string } | null;
+  /** How its owner saw its last invocation end (from the kans' status), null when it never exited or no kan answered. */
+  readonly lastExit: LastExit | null;
+}
+
+/** A last exit as the kans report it. */
+export interface LastExit {
+  readonly code: number | null;
+  readonly signal: string | null;
+  /** ISO instant. */
+  readonly at: string;
+  /** The stderr line that explains it (local mode); null under systemd (see journalctl -u UNIT). */
+  readonly line: string | null;
 }
 
 /** The trading window as the report shows it. */
@@ -111,6 +124,17 @@ export function buildStatusReport(input: {
   };
   const targetViews = (name: string): Record<string, unknown>[] => kanValues.flatMap((k) => asArray(k?.['targets']).map(asRecord).filter((t) => t['name'] === name));
   const crashLoopOf = (name: string): boolean => targetViews(name).some((t) => asRecord(t['backoff'])['crashLoop'] === true);
+  const lastExitOf = (name: string): LastExit | null => {
+    for (const view of targetViews(name)) {
+      const e = asRecord(view['lastExit']);
+      if (typeof e['at'] !== 'string') continue;
+      return {
+        code: typeof e['code'] === 'number' ? e['code'] : null, signal: typeof e['signal'] === 'string' ? e['signal'] : null,
+        at: e['at'], line: typeof e['line'] === 'string' ? e['line'] : null,
+      };
+    }
+    return null;
+  };
 
   const qsen = input.qsen.ok ? asRecord(input.qsen.value) : undefined;
   const kanSchedule = asRecord(firstKan?.['schedule']);
@@ -142,6 +166,7 @@ export function buildStatusReport(input: {
     certDaysLeft: input.qsenCerts.ok ? nullable(asSmallNumber(asRecord(asRecord(input.qsenCerts.value)['server'])['daysLeft'])) : null,
     crlNumber: nullable(asSmallNumber(asRecord(qsen?.['tls'])['crlNumber'])),
     error: failureOf(input.qsen),
+    lastExit: lastExitOf('qsen'),
   }];
   input.kans.forEach((outcome, i) => {
     const kan = kanValues[i];
@@ -160,6 +185,7 @@ export function buildStatusReport(input: {
       certDaysLeft: nullable(asSmallNumber(asRecord(asRecord(kan?.['certificates'])['server'])['daysLeft'])),
       crlNumber: nullable(asSmallNumber(asRecord(kan?.['tls'])['crlNumber'])),
       error: failureOf(outcome),
+      lastExit: lastExitOf(name),
     });
   });
   return { nodes: rows, window, halted };
@@ -182,6 +208,14 @@ function crlCell(crlNumber: number | null, highest: number): string {
   return crlNumber < highest ? `${crlNumber} (behind)` : String(crlNumber);
 }
 
+/** "code 2" / "signal SIGKILL", then the time (on the zone's clock when known) and the explaining line. */
+export function describeLastExit(exit: LastExit, timezone: string | null): string {
+  const how = exit.signal !== null ? `signal ${exit.signal}` : exit.code !== null ? `code ${exit.code}` : 'could not be started';
+  const ms = Date.parse(exit.at);
+  const when = timezone !== null && Number.isFinite(ms) ? formatLocalInstant(timezone, ms) : exit.at;
+  return `${how} at ${when}${exit.line === null ? '' : `: ${exit.line}`}`;
+}
+
 /** Renders the report as the status table plus two summary lines. */
 export function renderStatusReport(report: StatusReport): string {
   const yesNo = (b: boolean | null): string => (b === null ? '-' : b ? 'HALTED' : 'no');
@@ -199,6 +233,10 @@ export function renderStatusReport(report: StatusReport): string {
   if (next !== null) lines.push(`trading window: ${next}`);
   if (report.client) lines.push(`this client: ${report.client.subject}, certificate ${report.client.daysLeft} days left (until ${report.client.notAfter.slice(0, 10)})`);
   for (const n of report.nodes) if (n.error && !n.health.startsWith('stopped')) lines.push(`${n.node}: ${n.error.message}`);
+  // The last exit of a node that is not up now, or that the kans see crash-looping: what explains it.
+  for (const n of report.nodes) {
+    if (n.lastExit !== null && (n.health !== 'up' || n.crashLoop || (n.restarts ?? 0) > 0)) lines.push(`${n.node} last exit: ${describeLastExit(n.lastExit, report.window.timezone)}`);
+  }
   const qsen = report.nodes.find((n) => n.node === 'qsen');
   if (qsen?.health.startsWith('stopped') && report.window.open === false) {
     lines.push(`qsen is stopped outside the trading window by design (docs/integrator.md, "Outside the trading window")${next === null ? '' : `; it ${next}`}`);

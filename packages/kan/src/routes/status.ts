@@ -48,6 +48,8 @@ export function mountStatusRoutes(app: express.Express, deps: StatusDeps): void 
             staleProbesDiscarded: t.staleProbes, busyProbes: t.busyProbes, stopped: t.stopped, watchingConnection: t.watching,
             lastAction: t.lastAction === null ? null : { at: iso(t.lastAction.at), action: t.lastAction.action.kind, outcome: t.lastAction.outcome },
             backoff: { streak: h?.streak ?? 0, crashLoop, nextRestartAllowedAt: allowedAt > now ? iso(allowedAt) : null },
+            // How the owner saw its last invocation end: code or signal, time, the explaining stderr line (local mode).
+            lastExit: t.owner?.lastExit ?? null,
           };
         });
         const window = evaluateWindow(deps.schedule, now);

@@ -9,7 +9,7 @@ import { join } from 'node:path';
 import { describeWindow, evaluateWindow, loadConfig, systemClock, type Clock, type QsenConfig, type WindowDescription, type WindowState } from '@qsen/core';
 import { createControlApp } from '../control/app.js';
 import { listenControlSocket, type ControlSocket } from '../control/socket.js';
-import type { OwnedProcessName } from '@qsen/kan';
+import { archiveHistories, type OwnedProcessName } from '@qsen/kan';
 import { acquireOwnership, recordChildren, stopOrphans, type OrphanOutcome, type OwnershipLock } from '../supervise/ownership.js';
 import { createSupervisor, type ProcessSpec, type Supervisor, type SupervisorEvent, type SupervisorLogger } from '../supervise/supervisor.js';
 import type { RestartPolicySettings } from '../supervise/restart-policy.js';
@@ -112,6 +112,10 @@ export async function startLocalSystem(opts: StartLocalSystemOptions): Promise<L
   let supervisor: Supervisor | null = null;
   try {
     const orphans = await stopOrphans(runDir, { graceMs: config.watchdog.stop_grace_ms, logger });
+    // A clean start: no kan runs yet, so an earlier run's restart streaks and crash-loop flags go
+    // to kan-history-*.json.previous instead of showing in this run's status (docs/local-mode.md).
+    const archived = archiveHistories(runDir);
+    if (archived.length > 0) logger.info('clean start: the restart history of the earlier run is kept as kan-history-*.json.previous', { archived });
     const entryPoints: EntryPoints = { ...resolveEntryPoints(), ...opts.entryPoints };
     const nodeExporter = opts.nodeExporterBinary === undefined ? findNodeExporter() : opts.nodeExporterBinary;
     const specs = buildLocalSpecs(config, {
