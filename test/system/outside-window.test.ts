@@ -10,8 +10,9 @@ import { readFileSync, writeFileSync } from 'node:fs';
 import { connect } from 'node:net';
 import { join } from 'node:path';
 import { describeWindow, localDateTimeOf, WEEKDAYS, weekdayOf, type ScheduleConfig } from '@qsen/core';
-import { httpsCall, makeTempDir, waitFor } from '@qsen/testkit';
+import { httpsCall, makeTempDir, requireTool, waitFor } from '@qsen/testkit';
 import { allocatePorts, buildSystemEnv, initStateFolderLikeNpm, LAUNCHER_MAIN, REPOSITORY, type SystemPorts } from '../support/system.js';
+import { openTerminal } from '../support/terminal.js';
 
 const CTL = join(REPOSITORY, 'packages/ctl/dist/src/main.js');
 const TZ = 'America/Argentina/Buenos_Aires';
@@ -106,6 +107,27 @@ describe('outside the trading window', () => {
     assert.equal(json.window.timezone, TZ);
     assert.equal(json.window.nextChangeLocal, expectedOpening);
     assert.equal(json.window.continuous, false);
+  });
+
+  it('in a terminal, Ctrl-C ends `qsenctl logs tail -f` with exit 0 (the bin, no npx)', async (t) => {
+    const tmux = requireTool('tmux');
+    if (typeof tmux !== 'string') return t.skip(tmux.skip);
+    const env = { PATH: `${join(REPOSITORY, 'node_modules/.bin')}:${process.env['PATH'] ?? '/usr/bin:/bin'}`, QSEN_HOME: home, HOME: dir.path, TERM: 'xterm', PS1: '$ ' };
+    const list = JSON.parse((await runCtl(['logs', 'ls', '--json'], env)).stdout) as { logs: Array<{ name: string }> };
+    const file = list.logs.map((l) => l.name).find((n) => /^kan0-.*\.log$/.test(n));
+    assert.ok(file, JSON.stringify(list));
+    const term = await openTerminal(tmux, { shell: ['bash', '--norc', '--noprofile'], env, cwd: REPOSITORY });
+    try {
+      await term.type(`qsenctl logs tail ${file} --lines 1 -f --interval 200; echo EXIT=$?`, { enter: true });
+      // The last line of kan 0's log (JSON lines), then following.
+      await term.waitFor(/^\{.*"level"/m);
+      await term.keys('C-c');
+      // The terminal echoes the ^C right before the shell's next output.
+      const screen = await term.waitFor(/EXIT=\d+$/m);
+      assert.match(screen, /(\^C)?EXIT=0$/m);
+    } finally {
+      await term.close();
+    }
   });
 
   it('a qsen command says outside the trading window, opens at <local> (<UTC>), with its own code', async () => {

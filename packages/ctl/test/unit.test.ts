@@ -243,3 +243,24 @@ describe('small pieces', () => {
     assert.equal(renderProgress('x', 2048, undefined), 'x 2.0 KiB');
   });
 });
+
+describe('help per command and completion', () => {
+  it('every command of the usage text has help with examples, and completion offers it', async () => {
+    const { COMMAND_TOPICS, commandHelp } = await import('../src/cli/help.js');
+    const { renderCompletion } = await import('../src/cli/completion.js');
+    const { USAGE } = await import('../src/cli/parse.js');
+    const listed = new Set([...USAGE.matchAll(/^ {2}([a-z]+)\b/gm)].map((m) => m[1] ?? '').filter((w) => w !== 'help'));
+    for (const name of listed) assert.ok(name in COMMAND_TOPICS, `${name} has help`);
+    for (const name of Object.keys(COMMAND_TOPICS)) assert.match(USAGE, new RegExp(`^ {2}(.*\\| )?${name}\\b`, 'm'), `${name} is in the usage text`);
+    const bash = renderCompletion('bash');
+    for (const name of Object.keys(COMMAND_TOPICS)) {
+      assert.match(commandHelp(name), /^Examples:\n {2}\S/m, name);
+      assert.ok(bash.includes(`    ${name}) subs=`), name);
+    }
+    assert.throws(() => commandHelp('nope'), (err: unknown) => err instanceof CtlError && err.code === 'USAGE');
+    assert.deepEqual(parseCommandLine(['logs', '--help']).command, { kind: 'help', topic: 'logs' });
+    assert.deepEqual(parseCommandLine(['help', 'risk']).command, { kind: 'help', topic: 'risk' });
+    assert.deepEqual(parseCommandLine(['completion', 'zsh']).command, { kind: 'completion', shell: 'zsh' });
+    assert.throws(() => parseCommandLine(['completion', 'fish']), (err: unknown) => err instanceof CtlError && err.exitCode === EXIT_CODES.usage);
+  });
+});

@@ -4,7 +4,7 @@
  */
 import { X509Certificate } from 'node:crypto';
 import { readFileSync } from 'node:fs';
-import { formatLocalInstant } from '@qsen/core';
+import { formatLocalInstant } from '@qsen/core/schedule';
 import type { QsenClient } from '../client/client.js';
 import { CtlError } from '../errors.js';
 import { renderTable } from '../render/table.js';
