@@ -12,6 +12,8 @@ import { makeTempDir, requireTool, waitFor } from '@qsen/testkit';
 import { allocatePorts, buildSystemEnv, initStateFolderLikeNpm, REPOSITORY } from '../support/system.js';
 
 const START = join(REPOSITORY, 'packages/launcher/bin/start.js');
+/** ESC [2K: erase the line, escaped for a RegExp. */
+const ERASE_LINE = '\u001b\\[2K';
 
 describe('npm start on a terminal', () => {
   it('spinner frames on the pty, one plain line per finished step, READY last', async (t) => {
@@ -37,8 +39,9 @@ describe('npm start on a terminal', () => {
       // The build step: skipped when up to date, or a spinner then "built in".
       assert.match(out, /launcher: (build up to date|built in [\d.]+ s)/);
       // The steps draw frames in place on a terminal ...
-      assert.match(out, /\r\u001b\[2K[⠋⠙⠹⠸⠼⠴⠦⠧⠇⠏] launcher: starting the processes \([\d.]+ s\)/);
-      assert.match(out, /\r\u001b\[2K[⠋⠙⠹⠸⠼⠴⠦⠧⠇⠏] launcher: waiting for .* to answer \([\d.]+ s\)/);
+      const redraw = (step: string): RegExp => new RegExp(`\r${ERASE_LINE}[⠋⠙⠹⠸⠼⠴⠦⠧⠇⠏] launcher: ${step} \\([\\d.]+ s\\)`);
+      assert.match(out, redraw('starting the processes'));
+      assert.match(out, redraw('waiting for .* to answer'));
       // ... never the pipe's "..." form ...
       assert.doesNotMatch(out, /launcher: starting the processes\.\.\./);
       // ... and each finished step is a plain line; READY comes after every process answers, once.
