@@ -261,15 +261,19 @@ export async function runStatus(client: QsenClient, out: CommandOutput, now: Dat
     settle(client.callJson(client.qsen, '/qsen/v1/cert/info', { method: 'POST', json: {} })),
     ...kanNodes.map((k) => settle(client.callJson(k, '/kan/v1/status'))),
   ]) as [Outcome, Outcome, ...Outcome[]];
-  const answered = [qsen, ...kans].filter((o) => o.ok).length;
-  if (answered === 0) {
-    const first = [qsen, ...kans].find((o): o is { ok: false; error: CtlError } => !o.ok);
-    if (first) throw first.error;
-  }
   const report: StatusReport = {
     ...buildStatusReport({ qsenPort: client.qsen.port, kanPorts: kanNodes.map((k) => k.port), qsen, qsenCerts, kans }),
     client: describeClientCertificate(client.target.certFile, now),
   };
+  const answered = [qsen, ...kans].filter((o) => o.ok).length;
+  if (answered === 0) {
+    const first = [qsen, ...kans].find((o): o is { ok: false; error: CtlError } => !o.ok);
+    if (first) {
+      // The table still tells each node's case apart (down, refused my certificate); the exit code is the first failure's.
+      if (!out.json) out.text(renderStatusReport(report));
+      throw first.error;
+    }
+  }
   if (out.json) out.data(report);
   else out.text(renderStatusReport(report));
 }
