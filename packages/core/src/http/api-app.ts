@@ -62,6 +62,8 @@ export function createApiApp(opts: ApiAppOptions): express.Express {
         opts.onInternalRequest?.(route.path);
         return;
       }
+      // winston would build, redact and format the line before its level drops it.
+      if (!logger.isLevelEnabled('info')) return;
       const ms = Number(process.hrtime.bigint() - started) / 1e6;
       const locals = res.locals as { errorCode?: string; refusal?: string };
       logger.info('request', {
