@@ -363,9 +363,9 @@ describe('production tier: QSen from the release bundle on Debian 12 with system
   }
 
   test('the kill switch works from the server\'s shell (qsen-admin halt/status), qsen refuses orders with 423', async () => {
-    const halted = await c().sh('qsen-admin halt --reason "production tier"');
+    const halted = await c().sh('qsen-admin halt --reason "production tier" --json');
     assert.match(halted, /"halted":\s*true/);
-    assert.match(await c().sh('qsen-admin status'), /"halted":\s*true/);
+    assert.match(await c().sh('qsen-admin status --json'), /"halted":\s*true/);
     const refused = await call(8443, '/qsen/v1/sendOrder', 'platform', 'POST', order('9999000000000000001'));
     assert.equal(refused.status, 423, refused.body);
     assert.match(refused.body, /HALTED/);
@@ -374,11 +374,11 @@ describe('production tier: QSen from the release bundle on Debian 12 with system
 
   test('upgrade to a second release, then rollback: orders, the halt, certificates and config kept; the new version runs, then the old one again', async () => {
     // Orders in the journal (SENEBI is not there: each is recorded before it is forwarded), then the halt.
-    assert.match(await c().sh('qsen-admin resume'), /"halted":\s*false/);
+    assert.match(await c().sh('qsen-admin resume --json'), /"halted":\s*false/);
     const sent: number[] = [];
     for (const id of ['9999000000000000010', '9999000000000000011']) sent.push((await call(8443, '/qsen/v1/sendOrder', 'platform', 'POST', order(id))).status);
     console.log(`# upgrade: two orders sent before it (answers ${sent.join(', ')})`);
-    assert.match(await c().sh('qsen-admin halt --reason "before the upgrade"'), /"halted":\s*true/);
+    assert.match(await c().sh('qsen-admin halt --reason "before the upgrade" --json'), /"halted":\s*true/);
     const facts = STATE_FACTS;
     const before = await c().sh(facts);
     const first = (await c().sh('readlink /opt/qsen/current')).trim();
@@ -418,11 +418,11 @@ describe('production tier: QSen from the release bundle on Debian 12 with system
     await expectRunning(firstVersion.version, first);
     console.log(`# upgrade: install.sh of the second release ${(upgradeMs / 1000).toFixed(1)} s, rollback ${(rollbackMs / 1000).toFixed(1)} s (each with the controlled restart of the four nodes)`);
     // The orders sent before both switches are still known: the same id with other content is a duplicate.
-    assert.match(await c().sh('qsen-admin resume'), /"halted":\s*false/);
+    assert.match(await c().sh('qsen-admin resume --json'), /"halted":\s*false/);
     const duplicate = await call(8443, '/qsen/v1/sendOrder', 'platform', 'POST', order('9999000000000000010').replace('"1000"', '"2000"'));
     assert.equal(duplicate.status, 409, duplicate.body);
     assert.match(duplicate.body, /DUPLICATE_ORDER_ID/);
-    assert.match(await c().sh('qsen-admin halt --reason "production tier"'), /"halted":\s*true/);
+    assert.match(await c().sh('qsen-admin halt --reason "production tier" --json'), /"halted":\s*true/);
     // A rollback to the release already current is refused and changes nothing.
     const again = await c().run(['bash', '-c', `exec /opt/qsen/current/deploy/install.sh --rollback --release ${first.slice('releases/'.length)} 2>&1`]);
     assert.notEqual(again.code, 0);
@@ -456,7 +456,8 @@ describe('production tier: QSen from the release bundle on Debian 12 with system
     }
     const metrics = await call(8444, '/kan/v1/cluster/metrics/process?node=kan2', 'auditor');
     assert.equal(metrics.status, 200);
-    assert.match(metrics.body, /^kan_process_resident_memory_bytes \d+$/m);
+    assert.match(metrics.body, /^process_resident_memory_bytes \d+$/m);
+    assert.match(metrics.body, /^kan_\w+/m, "kan 2's own metrics");
     assert.match(await c().sh('cat /etc/qsen/install.state'), /^CLUSTER_MODE=four-port$/m);
   });
 
@@ -469,14 +470,14 @@ describe('production tier: QSen from the release bundle on Debian 12 with system
     console.log(`# reboot: container back and the cluster steady in ${((Date.now() - since) / 1000).toFixed(1)} s`);
     assert.equal(await c().sh(facts), before, 'certificates, keys, conf.toml and /var/lib/qsen unchanged');
     await durableLengthHolds();
-    assert.match(await c().sh('qsen-admin status'), /"halted":\s*true/);
+    assert.match(await c().sh('qsen-admin status --json'), /"halted":\s*true/);
     const refused = await call(8443, '/qsen/v1/sendOrder', 'platform', 'POST', order('9999000000000000002'));
     assert.equal(refused.status, 423, 'still halted after the reboot');
     assert.match(await c().sh('nft list tables'), /inet qsen/, 'the firewall is loaded at boot');
     assert.equal(await unitProperty(c(), 'nftables.service', 'ActiveState'), 'active', 'nftables.service loaded it');
     const probed = await client<{ open: number[] }>({ op: 'probe', host: net().serverAddress, ports: INBOUND, timeoutMs: 1500 });
     assert.deepEqual(probed.open, INBOUND_FOUR_PORT, 'four-port mode, as installed before the reboot');
-    assert.match(await c().sh('qsen-admin resume'), /"halted":\s*false/);
+    assert.match(await c().sh('qsen-admin resume --json'), /"halted":\s*false/);
     const accepted = await call(8443, '/qsen/v1/sendOrder', 'platform', 'POST', order('9999000000000000003'));
     assert.notEqual(accepted.status, 423, 'resumed');
   });

@@ -182,7 +182,7 @@ gateway_key = "pki/clients/auditor.key"
         // The slots are free again once the calls are done.
         const metrics = await httpsCall(`https://localhost:${selfPort}/kan/v1/cluster/metrics/process?node=kan0`, { ca, identity, timeoutMs: 60_000 });
         assert.equal(metrics.status, 200);
-        assert.match(metrics.body, /^kan_process_resident_memory_bytes \d+$/m);
+        assert.match(metrics.body, /^process_resident_memory_bytes \d+$/m);
       } finally {
         await node.close();
       }

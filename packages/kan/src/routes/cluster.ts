@@ -9,7 +9,7 @@
  * At most CLUSTER_MAX_IN_FLIGHT calls run at once (503 CLUSTER_BUSY beyond), so a flood of
  * cluster calls cannot multiply into four times as many loopback connections.
  */
-import type express from 'express';
+import express from 'express';
 import { defineRoute, sendJson, ROLES, type QsenConfig } from '@qsen/core';
 import { kanErrors } from '../errors.js';
 import { LoopbackError, type LoopbackGet } from '../cluster/loopback-client.js';
@@ -35,8 +35,9 @@ async function read(get: LoopbackGet, node: ClusterNode, path: string): Promise<
   }
 }
 
-/** Mounts the cluster view. */
-export function mountClusterRoutes(app: express.Express, deps: ClusterRouteDeps): void {
+/** The cluster view's routes. */
+export function createClusterRoutes(deps: ClusterRouteDeps): express.Router {
+  const router = express.Router();
   const nodes = clusterNodes(deps.config);
   const maxInFlight = deps.maxInFlight ?? CLUSTER_MAX_IN_FLIGHT;
   let inFlight = 0;
@@ -53,7 +54,7 @@ export function mountClusterRoutes(app: express.Express, deps: ClusterRouteDeps)
     }
   };
 
-  defineRoute(app, '/kan/v1/cluster/status', {
+  defineRoute(router, '/kan/v1/cluster/status', {
     GET: {
       roles: ROLES,
       handler: limited(async (_req, res) => {
@@ -63,7 +64,7 @@ export function mountClusterRoutes(app: express.Express, deps: ClusterRouteDeps)
     },
   });
 
-  defineRoute(app, '/kan/v1/cluster/metrics/process', {
+  defineRoute(router, '/kan/v1/cluster/metrics/process', {
     GET: {
       roles: ROLES,
       handler: limited(async (req, res) => {
@@ -82,4 +83,5 @@ export function mountClusterRoutes(app: express.Express, deps: ClusterRouteDeps)
       }),
     },
   });
+  return router;
 }
