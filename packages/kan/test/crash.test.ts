@@ -4,7 +4,8 @@ import { spawn } from 'node:child_process';
 import { mkdirSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { initClusterPki } from '@qsen/pki';
-import { loadConfig, renderConfigToml, type QsenConfig } from '@qsen/core';
+import { loadConfig, type QsenConfig } from '@qsen/core';
+import { renderConfigToml } from '@qsen/setup';
 import { findFreePort, httpsCall, makeTempDir, waitFor } from '@qsen/testkit';
 import { createFatalHandler, KAN_EXIT_UNCAUGHT } from '../src/crash.js';
 

@@ -5,10 +5,8 @@
  *   qsen-config render [options]    prints a conf.toml (see `qsen-config help`)
  */
 import { parseArgs } from 'node:util';
-import { ConfigError } from './config-error.js';
-import { loadConfig, parseConfig } from './load.js';
+import { ConfigError, loadConfig, parseConfig, type Weekday } from '@qsen/core';
 import { renderConfigToml, type RenderOptions } from './render.js';
-import type { Weekday } from './types.js';
 
 const USAGE = `usage:
   qsen-config check FILE
