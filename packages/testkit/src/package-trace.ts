@@ -7,6 +7,9 @@
 import { readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 
+/** What the trace lists when the process made an Intl.DateTimeFormat (not a package). */
+export const INTL_DATE_FORMAT = '(Intl.DateTimeFormat)';
+
 /** The `--import` argument that turns the trace on (its dist/src/package-trace-register.js). */
 export const PACKAGE_TRACE_REGISTER = fileURLToPath(new URL('./package-trace-register.js', import.meta.url));
 
