@@ -5,13 +5,13 @@
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawn, type ChildProcess } from 'node:child_process';
-import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { initClusterPki, roleFiles } from '@qsen/pki';
-import { loadConfig, type QsenConfig } from '@qsen/core';
-import { renderConfigToml } from '@qsen/setup';
-import { findFreePort, httpsCall, makeTempDir, waitFor, INTL_DATE_FORMAT, PACKAGE_TRACE_REGISTER, readPackageTrace } from '@qsen/testkit';
+import { roleFiles } from '@qsen/pki';
+import type { QsenConfig } from '@qsen/core';
+import { httpsCall, makeTempDir, waitFor, INTL_DATE_FORMAT, PACKAGE_TRACE_REGISTER, readPackageTrace } from '@qsen/testkit';
 import { KAN_NODE_FLAGS } from '../src/node-flags.js';
+import { makeLocalHome } from './local-home.js';
 
 /** Loaded on first use only: none of them may be in an idle kan. */
 const NOT_AT_IDLE = ['node-forge', 'http-proxy', 'tar', 'execa', 'systeminformation', 'axios'];
@@ -25,15 +25,7 @@ let confFile = '';
 const children: ChildProcess[] = [];
 
 before(async () => {
-  initClusterPki(tmp.path);
-  confFile = join(tmp.path, 'conf.toml');
-  writeFileSync(confFile, renderConfigToml({
-    mode: 'local', qsenPort: await findFreePort(), kanPorts: [await findFreePort(), await findFreePort(), await findFreePort()],
-    nodeExporterUrl: `http://127.0.0.1:${await findFreePort()}`, listen: '127.0.0.1',
-  }));
-  config = loadConfig(confFile);
-  mkdirSync(config.paths.logs, { recursive: true });
-  mkdirSync(config.paths.run, { recursive: true });
+  ({ confFile, config } = await makeLocalHome(tmp.path));
   const standIns: Array<[number, string, string]> = [
     [config.server.qsen_port, '/qsen/v1/ping', 'qsen'], [config.server.kan_ports[1] ?? 0, '/kan/v1/ping', 'kan1'], [config.server.kan_ports[2] ?? 0, '/kan/v1/ping', 'kan2'],
   ];
