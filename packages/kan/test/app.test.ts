@@ -7,12 +7,11 @@ import { join } from 'node:path';
 import { gunzipSync } from 'node:zlib';
 import winston from 'winston';
 import { initClusterPki } from '@qsen/pki';
-import { loadConfig, ManualClock, type QsenConfig } from '@qsen/core';
+import { loadConfig, ManualClock, type AuditSink, type QsenConfig } from '@qsen/core';
 import { renderConfigToml } from '@qsen/setup';
 import { findFreePort, httpsCall, makeTempDir, requireTool, waitFor, type HttpsAnswer } from '@qsen/testkit';
 import { createKanNode, type KanNode } from '../src/node.js';
 import { kanErrors } from '../src/errors.js';
-import type { AuditSink } from '../src/audit.js';
 import { TestOwner } from './owner.js';
 
 const tmp = makeTempDir('kan-app-');

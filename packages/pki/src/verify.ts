@@ -7,3 +7,4 @@ export { PkiError, pkiErrorCodes, type PkiErrorCode } from './errors.js';
 export { describeCrl, CRL_TAKES_EFFECT_WITHIN_S, type CrlInfo } from './crl-info.js';
 export { readCertificateStructure, organizationalUnitsOf, OU_OID, type CertificateStructure, type NameAttribute } from './structure.js';
 export { normalizeSerial } from './serials.js';
+export { ROLES, type Role } from './roles.js';
