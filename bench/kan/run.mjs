@@ -29,7 +29,10 @@ const { values } = parseArgs({ options: { kill: { type: 'string', default: '20' 
 const WATCHDOG = { stable_after_ms: 2000, startup_grace_ms: 5000 };
 
 const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
-const freePort = () => new Promise((resolve) => { const s = createServer(); s.listen(0, '127.0.0.1', () => { const { port } = s.address(); s.close(() => resolve(port)); }); });
+const anyFreePort = () => new Promise((resolve) => { const s = createServer(); s.listen(0, '127.0.0.1', () => { const { port } = s.address(); s.close(() => resolve(port)); }); });
+// Distinct free ports (the kernel may hand the same one out twice in a row once it is closed).
+const taken = new Set();
+const freePort = async () => { for (;;) { const port = await anyFreePort(); if (!taken.has(port)) { taken.add(port); return port; } } };
 const pct = (arr, p) => { const s = [...arr].sort((a, b) => a - b); return s[Math.min(s.length - 1, Math.floor((p / 100) * s.length))]; };
 const summary = (arr) => ({ n: arr.length, p50: pct(arr, 50), p90: pct(arr, 90), p99: pct(arr, 99), min: Math.min(...arr), max: Math.max(...arr) });
 const r1 = (x) => Math.round(x * 10) / 10;
