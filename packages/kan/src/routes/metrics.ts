@@ -8,7 +8,7 @@
  * - at most NODE_EXPORTER_MAX_IN_FLIGHT scrapes are in flight: more are refused at once with
  *   503 NODE_EXPORTER_BUSY instead of queueing behind a stalled exporter.
  */
-import type express from 'express';
+import express from 'express';
 import type Server from 'http-proxy';
 import { Agent, type ServerResponse } from 'node:http';
 import type { Socket } from 'node:net';
@@ -26,11 +26,12 @@ export function nodeExporterTarget(url: string): string {
   return `${url.replace(/\/+$/, '')}/metrics`;
 }
 
-/** Mounts the metrics endpoints; returns a closer for the proxy. */
-export function mountMetricsRoutes(app: express.Express, deps: { registry: Registry; nodeExporterUrl: string; logger: LogSink; timeoutMs?: number; maxInFlight?: number }): { close(): void } {
+/** The metrics endpoints; returns a closer for the proxy. */
+export function createMetricsRoutes(deps: { registry: Registry; nodeExporterUrl: string; logger: LogSink; timeoutMs?: number; maxInFlight?: number }): { router: express.Router; close(): void } {
+  const router = express.Router();
   const handler = metricsHandler(deps.registry);
   for (const path of ['/kan/v1/metrics/process', '/kan/v1/metrics/golang']) {
-    defineRoute(app, path, { GET: { roles: ROLES, handler: (req, res) => handler(req, res) } });
+    defineRoute(router, path, { GET: { roles: ROLES, handler: (req, res) => handler(req, res) } });
   }
   const target = nodeExporterTarget(deps.nodeExporterUrl);
   const timeoutMs = deps.timeoutMs ?? NODE_EXPORTER_TIMEOUT_MS;
@@ -49,7 +50,7 @@ export function mountMetricsRoutes(app: express.Express, deps: { registry: Regis
     const reason = (err as NodeJS.ErrnoException).code === 'ECONNRESET' ? `no answer within ${timeoutMs} ms` : (err as NodeJS.ErrnoException).code ?? err.message;
     sendJson(res, kanErrors.create('NODE_EXPORTER_UNAVAILABLE', undefined, { target, reason }).toBody(), 502);
   };
-  // http-proxy is loaded on the first scrape of /metrics/system (docs/kan.md, "What an idle kan loads").
+  // http-proxy is loaded on the first scrape of /metrics/system (docs/kan.md, "Memory").
   let proxy: Server | undefined;
   let closed = false;
   const proxyOf = async (): Promise<Server> => {
@@ -62,7 +63,7 @@ export function mountMetricsRoutes(app: express.Express, deps: { registry: Regis
     if (closed) proxy.close();
     return proxy;
   };
-  defineRoute(app, '/kan/v1/metrics/system', {
+  defineRoute(router, '/kan/v1/metrics/system', {
     GET: {
       roles: ROLES,
       handler: (req, res) => {
@@ -81,5 +82,5 @@ export function mountMetricsRoutes(app: express.Express, deps: { registry: Regis
       },
     },
   });
-  return { close: () => { closed = true; proxy?.close(); agent.destroy(); } };
+  return { router, close: () => { closed = true; proxy?.close(); agent.destroy(); } };
 }
