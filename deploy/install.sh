@@ -380,7 +380,7 @@ build_software() {
     )
   fi
   local pkg
-  for pkg in pki core qsen kan; do
+  for pkg in pki core setup qsen kan; do
     [[ -d $SOURCE_DIR/packages/$pkg/dist/src ]] || die "packages/$pkg/dist/src is missing: build the checkout (npm ci && npm run build)"
   done
 }
@@ -686,7 +686,7 @@ install_byma_identity() {
 # 5. Configuration -----------------------------------------------------------------------
 
 # The qsen-config command (render, check) of the release in folder $1.
-config_cli() { printf '%s/packages/core/dist/src/config/cli.js' "$1"; }
+config_cli() { printf '%s/packages/setup/dist/src/config/cli.js' "$1"; }
 
 write_config() {
   local conf cli test_identity=false senebi_dir hosts="" name

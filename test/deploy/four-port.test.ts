@@ -41,7 +41,7 @@ describe('four-port mode and rollback refusals (install.sh --four-port, --six-po
     assert.match(firstRun, /release .*, four-port mode \(/);
     const text = readFileSync(conf, 'utf8');
     assert.match(text, /^\[cluster\]\n(#.*\n)?mode = "four-port"\ngateway = 0$/m);
-    const check = await runCommand(process.execPath, [join(source, 'packages/core/dist/src/config/cli.js'), 'check', conf]);
+    const check = await runCommand(process.execPath, [join(source, 'packages/setup/dist/src/config/cli.js'), 'check', conf]);
     assert.equal(check.code, 0, check.stdout + check.stderr);
     assert.match(readFileSync(join(root, 'etc/qsen/install.state'), 'utf8'), /^CLUSTER_MODE=four-port$/m);
   });
