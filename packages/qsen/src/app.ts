@@ -10,6 +10,8 @@ import type { AuditSink } from './audit/audit.js';
 import type { KillSwitch } from './killswitch/killswitch.js';
 import type { RiskControls } from './risk/controls.js';
 import type { OrderDesk } from './orders/desk.js';
+import type { CancelDesk } from './orders/cancel.js';
+import { createCancelRoutes } from './routes/cancel.js';
 import { createIdentityRoutes } from './routes/identity.js';
 import { createKillSwitchRoutes } from './routes/killswitch.js';
 import { createOrderRoutes } from './routes/orders.js';
@@ -24,6 +26,7 @@ export interface AppDeps {
   readonly logger: winston.Logger;
   readonly clock: Clock;
   readonly desk: OrderDesk;
+  readonly cancels: CancelDesk;
   readonly senebi: SenebiClient;
   readonly killSwitch: KillSwitch;
   readonly audit: AuditSink;
@@ -46,6 +49,7 @@ export function createApp(deps: AppDeps): express.Express {
     onInternalRequest: createPingCounter(deps.registry, buildMetricName('qsen', INTERNAL_PINGS_SUFFIX)),
     mount: (app) => {
       app.use(createOrderRoutes({ desk: deps.desk, senebi: deps.senebi, range: config.id_range, timezone: config.schedule.timezone, clock, audit: deps.audit }));
+      app.use(createCancelRoutes({ cancels: deps.cancels, range: config.id_range, audit: deps.audit }));
       app.use(createRiskRoutes({ risk: deps.risk }));
       app.use(createKillSwitchRoutes({ killSwitch: deps.killSwitch, clock, audit: deps.audit }));
       app.use(createIdentityRoutes({ config, clock }));

@@ -20,6 +20,7 @@ import { registerQsenMetrics, type CertificateExpiry, type CertificateName } fro
 import { recoverOrderBook } from './orders/book.js';
 import { createMarketHours } from './orders/market.js';
 import { createOrderDesk, type OrderDesk } from './orders/desk.js';
+import { createCancelDesk, type CancelDesk } from './orders/cancel.js';
 import { createRiskControls, type RiskControls } from './risk/controls.js';
 import { createSenebiClient, type SenebiClient } from './senebi/client.js';
 import { judgeAcceptance } from './status/acceptance.js';
@@ -47,6 +48,8 @@ export interface StartOptions {
 export interface QsenNode {
   readonly port: number;
   readonly desk: OrderDesk;
+  /** The cancels of resting orders (cancelOrder; the kill switch's mass cancel). */
+  readonly cancels: CancelDesk;
   readonly senebi: SenebiClient;
   readonly registry: Registry;
   readonly journal: Journal;
@@ -206,6 +209,20 @@ export async function startQsen(options: StartOptions): Promise<QsenNode> {
     log: { info: (m, meta) => logger.info(m, meta), warn: (m, meta) => logger.warn(m, meta), error: (m, meta) => logger.error(m, meta) },
     risk,
   });
+  const cancels = createCancelDesk({
+    journal,
+    book,
+    senebi,
+    desk,
+    range: config.id_range,
+    isMarketOpen,
+    clock,
+    onResult: (result) => metrics.cancels.inc({ result }),
+    onContradiction: (kind) => {
+      contradictions[kind] = (contradictions[kind] ?? 0) + 1;
+    },
+    log: { info: (m, meta) => logger.info(m, meta), warn: (m, meta) => logger.warn(m, meta), error: (m, meta) => logger.error(m, meta) },
+  });
   reconciling = () => desk.isReconciling();
   inFlight = () => desk.inFlightCount();
   isStopping = () => desk.isStopped();
@@ -216,6 +233,7 @@ export async function startQsen(options: StartOptions): Promise<QsenNode> {
     logger,
     clock,
     desk,
+    cancels,
     senebi,
     killSwitch,
     audit,
@@ -243,7 +261,7 @@ export async function startQsen(options: StartOptions): Promise<QsenNode> {
   const port = await server.listen(options.port ?? config.server.qsen_port, options.host ?? config.server.listen);
   logger.info('qsen listening', { port, host: options.host ?? config.server.listen, pid });
 
-  const reconciled = desk.reconcile().then(() => {
+  const reconciled = Promise.all([desk.reconcile(), cancels.reconcile()]).then(() => {
     logger.info('reconciliation done; accepting orders');
   });
 
@@ -251,6 +269,7 @@ export async function startQsen(options: StartOptions): Promise<QsenNode> {
   return {
     port,
     desk,
+    cancels,
     senebi,
     registry,
     journal,
@@ -263,6 +282,7 @@ export async function startQsen(options: StartOptions): Promise<QsenNode> {
         desk.stop();
         server.server.close();
         server.server.closeIdleConnections();
+        await cancels.drain();
         await desk.drain();
         await server.close();
         senebi.close();
