@@ -15,6 +15,7 @@ import { findFreePort, httpsCall, makeTempDir, waitFor, type HttpsAnswer } from 
 
 const REPOSITORY = new URL('../../../', import.meta.url).pathname;
 const QSEN_MAIN = join(REPOSITORY, 'packages/qsen/dist/src/main.js');
+const CTL_MAIN = join(REPOSITORY, 'packages/ctl/dist/src/main.js');
 
 function writeConf(home: string, qsenPort: number, senebiPort: number, timeoutMs: number): void {
   writeFileSync(join(home, 'conf.toml'), [
@@ -259,6 +260,33 @@ describe('cancelOrder against the simulator', () => {
     } finally {
       assert.equal((await call('/qsen/v1/resume', '{}', 'operator')).status, 200);
     }
+  });
+
+  it('qsenctl order cancel ID cancels a resting order, and a second run reports the same result', { timeout: 60_000 }, async () => {
+    const id = '9999000000000021013';
+    await send(id);
+    const ctl = (args: string[]): Promise<{ code: number | null; stdout: string; stderr: string }> => new Promise((resolve) => {
+      const run = spawn(process.execPath, [CTL_MAIN, '--as', 'platform', ...args], { env: { ...process.env, QSEN_HOME: home }, stdio: ['ignore', 'pipe', 'pipe'] });
+      let stdout = '';
+      let stderr = '';
+      run.stdout.on('data', (chunk: Buffer) => { stdout += chunk.toString('utf8'); });
+      run.stderr.on('data', (chunk: Buffer) => { stderr += chunk.toString('utf8'); });
+      run.on('close', (code) => resolve({ code, stdout, stderr }));
+    });
+    const first = await ctl(['order', 'cancel', id]);
+    assert.equal(first.code, 0, first.stderr);
+    assert.match(first.stdout, new RegExp(`order ${id}: cancelled at \\d{4}-`));
+    assert.equal(held(id), 'cancelled');
+    const again = await ctl(['--json', 'order', 'cancel', id]);
+    assert.equal(again.code, 0, again.stderr);
+    assert.equal((JSON.parse(again.stdout) as { order: { status: string } }).order.status, 'cancelled');
+    const matched = '9999000000000021014';
+    await send(matched);
+    sim.simulator.store.matchResting(matched as Uint64);
+    const refused = await ctl(['order', 'cancel', matched]);
+    assert.notEqual(refused.code, 0);
+    assert.match(refused.stderr, /ORDER_NOT_CANCELLABLE/);
+    assert.equal(cancelsAtSenebi(id), 1);
   });
 
   it('kill -9 between the journaled cancel and its answer: after the restart the retry answers what SENEBI holds, cancelled once', { timeout: 120_000 }, async () => {
