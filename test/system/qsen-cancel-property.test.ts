@@ -14,6 +14,7 @@ import { initClusterPki } from '@qsen/pki';
 import { startQsen, type QsenNode } from '@qsen/qsen';
 import { parseFaultSettings, startSimulator, type RunningSimulator } from '@qsen/simulator';
 import { httpsCall, makeTempDir } from '@qsen/testkit';
+import { writeQsenConf } from '../support/qsen-conf.js';
 
 const TIMEOUT_MS = 600;
 
@@ -87,16 +88,9 @@ describe('cancel interleavings: qsen\'s answers agree with SENEBI\'s record (fas
   before(async () => {
     initClusterPki(home);
     writeFileSync(join(home, 'senebi/simulator.toml'), '[matching]\nprobability = 0.0\n');
-    const conf = (senebiPort: number): string => [
-      '[server]', 'listen = "127.0.0.1"', 'qsen_port = 8443',
-      '[schedule]', 'timezone = "America/Argentina/Buenos_Aires"', 'start = "00:00"', 'stop = "24:00"',
-      'days = ["mon", "tue", "wed", "thu", "fri", "sat", "sun"]',
-      '[senebi]', `url = "https://127.0.0.1:${senebiPort}"`, 'ca = "senebi/ca.crt"', 'cert = "senebi/agent.crt"',
-      'key = "senebi/agent.key.enc"', 'passphrase_file = "senebi/passphrase"', `timeout_ms = ${TIMEOUT_MS}`, 'test_identity = true', '',
-    ].join('\n');
-    writeFileSync(join(home, 'conf.toml'), conf(9443));
+    writeQsenConf(home, 8443, 9443, TIMEOUT_MS); // the simulator reads the id range from it
     sim = await startSimulator({ home, port: 0 });
-    writeFileSync(join(home, 'conf.toml'), conf(sim.port));
+    writeQsenConf(home, 8443, sim.port, TIMEOUT_MS);
     const logger = winston.createLogger({ silent: true, transports: [new winston.transports.Console({ silent: true })] });
     node = await startQsen({ config: loadConfig(join(home, 'conf.toml')), logger, audit: { record: () => undefined }, port: 0, host: '127.0.0.1', watchTlsFiles: false });
     await node.reconciled;

@@ -11,21 +11,13 @@ import { join } from 'node:path';
 import { initClusterPki } from '@qsen/pki';
 import { parseFaultSettings, startSimulator, type RunningSimulator } from '@qsen/simulator';
 import type { Uint64 } from '@qsen/core';
+import { writeQsenConf } from '../support/qsen-conf.js';
 import { findFreePort, httpsCall, makeTempDir, waitFor, type HttpsAnswer } from '@qsen/testkit';
 
 const REPOSITORY = new URL('../../../', import.meta.url).pathname;
 const QSEN_MAIN = join(REPOSITORY, 'packages/qsen/dist/src/main.js');
 const CTL_MAIN = join(REPOSITORY, 'packages/ctl/dist/src/main.js');
 
-function writeConf(home: string, qsenPort: number, senebiPort: number, timeoutMs: number): void {
-  writeFileSync(join(home, 'conf.toml'), [
-    '[server]', 'listen = "127.0.0.1"', `qsen_port = ${qsenPort}`,
-    '[schedule]', 'timezone = "America/Argentina/Buenos_Aires"', 'start = "00:00"', 'stop = "24:00"',
-    'days = ["mon", "tue", "wed", "thu", "fri", "sat", "sun"]',
-    '[senebi]', `url = "https://127.0.0.1:${senebiPort}"`, 'ca = "senebi/ca.crt"', 'cert = "senebi/agent.crt"',
-    'key = "senebi/agent.key.enc"', 'passphrase_file = "senebi/passphrase"', `timeout_ms = ${timeoutMs}`, 'test_identity = true', '',
-  ].join('\n'));
-}
 
 interface Answer { readonly status: number; readonly body: string; readonly json: Record<string, unknown> }
 
@@ -98,9 +90,9 @@ describe('cancelOrder against the simulator', () => {
     initClusterPki(home);
     port = await findFreePort();
     writeFileSync(join(home, 'senebi/simulator.toml'), '[matching]\nprobability = 0.0\n');
-    writeConf(home, port, 9443, 2000); // the simulator reads the id range from it; its own port is 0
+    writeQsenConf(home, port, 9443, 2000); // the simulator reads the id range from it; its own port is 0
     sim = await startSimulator({ home, port: 0 });
-    writeConf(home, port, sim.port, 2000);
+    writeQsenConf(home, port, sim.port, 2000);
     await spawnQsen();
   });
   after(async () => {
@@ -291,7 +283,7 @@ describe('cancelOrder against the simulator', () => {
 
   it('kill -9 between the journaled cancel and its answer: after the restart the retry answers what SENEBI holds, cancelled once', { timeout: 120_000 }, async () => {
     const id = '9999000000000021011';
-    writeConf(home, port, sim.port, 10_000);
+    writeQsenConf(home, port, sim.port, 10_000);
     await stopQsen('SIGTERM');
     await spawnQsen();
     await send(id);
