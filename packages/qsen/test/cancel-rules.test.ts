@@ -11,7 +11,7 @@ import type { AxiosResponse } from 'axios';
 import { openJournal } from '../src/journal/journal.js';
 import { decodeRecord, encodeRecord, scanJournal, type JournalRecord } from '../src/journal/records.js';
 import { applyRecord, buildOrderBook, recoverOrderBook, type OrderEntry } from '../src/orders/book.js';
-import { cancelResultOfCode, decideCancelStep, readCancelRequest } from '../src/orders/cancel-rules.js';
+import { cancelResultOfCode, decideCancelStep, isCancellableId, orderNotFound, readCancelRequest } from '../src/orders/cancel-rules.js';
 import { describeCancelled } from '../src/orders/cancel.js';
 import type { OrderContent } from '../src/orders/order.js';
 import { readCancelAnswer } from '../src/senebi/client.js';
@@ -36,24 +36,24 @@ const entry = (state: OrderEntry['state'], cancel?: OrderEntry['cancel']): Order
 
 describe('reading a cancel request', () => {
   test('the id comes as a string or an exact JSON number', () => {
-    assert.equal(readCancelRequest({ id: '9999000000000000042' }, RANGE), ID);
-    assert.equal(readCancelRequest(parseJsonLossless('{"id": 9999000000000000042}'), RANGE), ID);
-    assert.equal(readCancelRequest({ id: new LosslessNumber('9999999999999999999') }, RANGE), '9999999999999999999');
+    assert.equal(readCancelRequest({ id: '9999000000000000042' }), ID);
+    assert.equal(readCancelRequest(parseJsonLossless('{"id": 9999000000000000042}')), ID);
+    assert.equal(readCancelRequest({ id: new LosslessNumber('9999999999999999999') }), '9999999999999999999');
   });
 
   test('bad bodies are 400 INVALID_REQUEST naming the field', () => {
     for (const body of [null, [], 'x', {}, { id: '1.5' }, { id: '18446744073709551616' }, { id: ID, extra: 1 }]) {
-      assert.equal(codeOf(() => readCancelRequest(body, RANGE)).code, 'INVALID_REQUEST', JSON.stringify(body));
+      assert.equal(codeOf(() => readCancelRequest(body)).code, 'INVALID_REQUEST', JSON.stringify(body));
     }
   });
 
-  test('an id outside the range is answered exactly as an unknown id: 404 ORDER_NOT_FOUND, no id echoed', () => {
-    const below = codeOf(() => readCancelRequest({ id: '9998999999999999999' }, RANGE));
-    const zero = codeOf(() => readCancelRequest({ id: '0' }, RANGE));
-    const max = codeOf(() => readCancelRequest({ id: '18446744073709551615' }, RANGE));
-    assert.deepEqual(below, { code: 'ORDER_NOT_FOUND', status: 404, body: '{"error":{"code":"ORDER_NOT_FOUND","message":"no order with this id"}}' });
-    assert.deepEqual(zero, below);
-    assert.deepEqual(max, below);
+  test('the fence: only in-range ids qsen holds go further; the refusal echoes no id', () => {
+    const holds = (id: string): boolean => id === ID || id === '9998999999999999999';
+    assert.equal(isCancellableId(ID, RANGE, holds), true);
+    assert.equal(isCancellableId(toUint64('9999000000000000043'), RANGE, holds), false, 'in range, not held');
+    assert.equal(isCancellableId(toUint64('9998999999999999999'), RANGE, holds), false, 'held (by SENEBI, say) but outside the range');
+    assert.equal(isCancellableId(toUint64('18446744073709551615'), RANGE, holds), false);
+    assert.deepEqual(codeOf(() => { throw orderNotFound(); }), { code: 'ORDER_NOT_FOUND', status: 404, body: '{"error":{"code":"ORDER_NOT_FOUND","message":"no order with this id"}}' });
   });
 });
 

@@ -19,14 +19,14 @@
  *   cancel that would go to SENEBI is 409 MARKET_CLOSED, as sendOrder; a replay is answered.
  * - A cancel never changes the risk consumption (docs/risk.md, "Release").
  */
-import { ApiError, isInRange, type IdRange, type Uint64 } from '@qsen/core';
+import { ApiError, type IdRange, type Uint64 } from '@qsen/core';
 import { qsenErrors } from '../errors.js';
 import type { Journal } from '../journal/journal.js';
 import type { CancelRecord } from '../journal/records.js';
 import type { CancelAnswer, SenebiClient } from '../senebi/client.js';
 import type { WireObject } from '../senebi/wire.js';
 import { applyRecord, type OrderBook, type OrderEntry } from './book.js';
-import { cancelResultOfCode, decideCancelStep, readCancelRequest, orderNotFound, type CancelResult } from './cancel-rules.js';
+import { cancelResultOfCode, decideCancelStep, isCancellableId, readCancelRequest, orderNotFound, type CancelResult } from './cancel-rules.js';
 import type { ContradictionKind, DeskLog, NowSource, OrderDesk } from './desk.js';
 import { UNCERTAIN_CANCEL_STATES, type CancelState } from './order.js';
 import { differingFields } from './validation.js';
@@ -256,7 +256,7 @@ export function createCancelDesk(deps: CancelDeskDeps): CancelDesk {
   async function cancelOrder(body: unknown): Promise<CancelOutcome> {
     let id: Uint64;
     try {
-      id = readCancelRequest(body, deps.range);
+      id = readCancelRequest(body);
     } catch (error) {
       deps.onResult?.(resultOfError(error));
       return { orderId: null, error };
@@ -266,7 +266,7 @@ export function createCancelDesk(deps: CancelDeskDeps): CancelDesk {
 
   async function cancel(id: Uint64): Promise<CancelOutcome> {
     // An id qsen holds no order for is answered at once, exactly as one outside the range.
-    if (!isInRange(id, deps.range) || !book.has(id)) {
+    if (!isCancellableId(id, deps.range, (held) => book.has(held))) {
       deps.onResult?.('not_found');
       return { orderId: id, error: orderNotFound() };
     }
