@@ -5,15 +5,14 @@
  * persisted: after a restart the resting orders rest until cancelled or matched by the admin
  * route (docs/simulator.md).
  */
-import type { Uint64 } from '@qsen/core';
+import type { LogSink, Uint64 } from '@qsen/core';
 import type { SimulatorStore } from '../store/store.js';
-import type { SimulatorLogger } from '../logger.js';
 
 /** What the later matches need. */
 export interface LaterMatchesDeps {
   readonly store: SimulatorStore;
   readonly persist: () => Promise<void>;
-  readonly logger: SimulatorLogger;
+  readonly logger: LogSink;
 }
 
 /** The armed later matches. */
