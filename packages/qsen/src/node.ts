@@ -216,6 +216,7 @@ export async function startQsen(options: StartOptions): Promise<QsenNode> {
     range: config.id_range,
     isMarketOpen,
     clock,
+    reconcileWaitMs: config.senebi.timeout_ms,
     onResult: (result) => metrics.cancels.inc({ result }),
     onContradiction: (kind) => {
       contradictions[kind] = (contradictions[kind] ?? 0) + 1;

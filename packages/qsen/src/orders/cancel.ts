@@ -49,6 +49,8 @@ export interface CancelDeskDeps {
   readonly log?: LogSink;
   /** Delay before retrying a failed start-up lookup (attempt counts from 1). */
   readonly retryDelayMs?: (attempt: number) => number;
+  /** How long a cancel waits for the start-up lookup of its id before answering 503 RECONCILING (default 5000 ms). */
+  readonly reconcileWaitMs?: number;
 }
 
 /** Contradictions a cancel can meet: SENEBI denies holding an order it accepted, calls it rejected, or its cancelled record differs. */
@@ -212,8 +214,23 @@ export function createCancelDesk(deps: CancelDeskDeps): CancelDesk {
     }
   }
 
+  /** Waits (bounded) for the start-up lookup of the id, if one runs. */
+  async function waitForLookup(id: Uint64): Promise<void> {
+    const lookup = reconciling.get(id);
+    if (!lookup) return;
+    let timer: NodeJS.Timeout | undefined;
+    await Promise.race([lookup, new Promise<void>((resolve) => { timer = setTimeout(resolve, deps.reconcileWaitMs ?? 5000); })]);
+    clearTimeout(timer);
+    if (reconciling.has(id)) throw qsenErrors.create('RECONCILING');
+  }
+
   async function runCancel(id: Uint64): Promise<CancelOutcome> {
-    await reconciling.get(id);
+    try {
+      await waitForLookup(id);
+    } catch (error) {
+      deps.onResult?.(resultOfError(error));
+      return { orderId: id, error };
+    }
     const running = inFlight.get(id);
     try {
       if (running) {
