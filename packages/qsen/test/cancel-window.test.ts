@@ -68,3 +68,38 @@ describe('cancelOrder and the trading window', () => {
     });
   });
 });
+
+describe('cancelOrder when SENEBI contradicts itself (SENEBI double)', () => {
+  let h: Harness;
+  before(async () => {
+    h = await startHarness();
+  });
+  after(async () => {
+    await h.close();
+  });
+  const cancel = (id: string) => h.call('POST', '/qsen/v1/cancelOrder', JSON.stringify({ id }));
+  const errorOf = (r: { json: Record<string, unknown> }) => r.json['error'] as { code: string; details: Record<string, unknown> };
+
+  test('SENEBI denies an order it accepted: 502 delivery unknown, problem cancel_order_missing, never a final answer', async () => {
+    const id = '9999000000000032001';
+    assert.equal((await h.call('POST', '/qsen/v1/sendOrder', orderJson(id))).status, 200);
+    h.senebi.orders.delete(id);
+    for (let i = 0; i < 2; i += 1) {
+      const r = await cancel(id);
+      assert.equal(r.status, 502, r.body);
+      assert.deepEqual([errorOf(r).code, errorOf(r).details['delivery'], errorOf(r).details['problem']], ['SENEBI_ERROR', 'unknown', 'cancel_order_missing']);
+    }
+    const status = await h.call('GET', '/qsen/v1/status', undefined, 'auditor');
+    assert.equal(((status.json['senebi'] as Record<string, unknown>)['contradictions'] as Record<string, number>)['cancel_order_missing'], 2);
+  });
+
+  test('SENEBI\'s cancelled record differs from the order: 502 record_differs; the cancel stays unknown', async () => {
+    const id = '9999000000000032002';
+    assert.equal((await h.call('POST', '/qsen/v1/sendOrder', orderJson(id))).status, 200);
+    h.senebi.orders.set(id, { ...h.senebi.orders.get(id), quantity: '7' });
+    const r = await cancel(id);
+    assert.equal(r.status, 502, r.body);
+    assert.equal(errorOf(r).details['problem'], 'record_differs');
+    assert.equal(h.node.cancels.inFlightCount(), 0);
+  });
+});
