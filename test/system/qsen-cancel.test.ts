@@ -222,7 +222,7 @@ describe('cancelOrder against the simulator', () => {
 
   it('an order whose own delivery is unknown: the cancel is not forwarded (409 ORDER_DELIVERY_UNKNOWN) until SENEBI holds the order', { timeout: 60_000 }, async () => {
     const id = '9999000000000021008';
-    faults({ latency: { probability: 1, fixed_ms: 6000, paths: ['POST /senebi/v1/orders'] } });
+    faults({ latency: { probability: 1, fixed_ms: 8000, paths: ['POST /senebi/v1/orders'] } });
     let sent: Answer;
     try {
       sent = await send(id);
@@ -231,11 +231,11 @@ describe('cancelOrder against the simulator', () => {
     }
     assert.equal(sent.status, 504, sent.body);
     const early = await cancel(id);
-    assert.equal(held(id), undefined, 'SENEBI is still processing the order (6 s latency)');
+    assert.equal(held(id), undefined, 'SENEBI is still processing the order (8 s latency)');
     assert.equal(early.status, 409, early.body);
     assert.equal(errorOf(early).code, 'ORDER_DELIVERY_UNKNOWN');
     assert.equal(cancelsAtSenebi(id), 0, 'nothing forwarded');
-    await waitFor(() => held(id) !== undefined, { timeoutMs: 15_000, what: 'the order at SENEBI' });
+    await waitFor(() => held(id) !== undefined, { timeoutMs: 20_000, what: 'the order at SENEBI' });
     const answer = await cancel(id);
     assert.equal(answer.status, 200, answer.body);
     assert.equal(held(id), 'cancelled');

@@ -139,7 +139,7 @@ describe('SENEBI order state and cancel', () => {
   });
 
   test('match_after_ms matches a resting order later, unless a cancel commits first', async () => {
-    await put('/admin/v1/matching', { probability: 0, seed: 1, match_after_ms: 300 });
+    await put('/admin/v1/matching', { probability: 0, seed: 1, match_after_ms: 2500 }); // room for the cancel on a loaded machine
     const later = '9999000000000003007';
     const cancelled = '9999000000000003008';
     await send(later);
