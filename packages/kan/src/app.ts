@@ -22,6 +22,7 @@ import { mountLogRoutes } from './routes/logs.js';
 import { mountMetricsRoutes } from './routes/metrics.js';
 import { mountCmdRoutes } from './routes/cmd.js';
 import { mountAuditRoutes } from './routes/audit.js';
+import { mountConsoleRoutes } from './routes/console.js';
 
 /** Everything the kan app needs. */
 export interface KanAppDeps {
@@ -74,6 +75,10 @@ export function createApp(deps: KanAppDeps): { app: express.Express; close(): vo
       });
       mountCmdRoutes(a, { installDir: deps.config.paths.install });
       mountAuditRoutes(a, { dir: deps.config.paths.logs, retentionDays: deps.config.logging.audit_retention_days, now: deps.now });
+      mountConsoleRoutes(a, {
+        selfIndex: deps.selfIndex, schedule: deps.config.schedule, dataDir: deps.config.paths.data, audit: deps.audit, now: deps.now,
+        qsen: { port: deps.config.server.qsen_port, caFile: deps.config.tls.ca },
+      });
     },
   });
   return { app, close: () => proxy.close() };

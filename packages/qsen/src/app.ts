@@ -12,6 +12,7 @@ import type { RiskControls } from './risk/controls.js';
 import type { OrderDesk } from './orders/desk.js';
 import { createIdentityRoutes } from './routes/identity.js';
 import { createKillSwitchRoutes } from './routes/killswitch.js';
+import { createConsoleViewRoutes } from './routes/console.js';
 import { createOrderRoutes } from './routes/orders.js';
 import { createRiskRoutes } from './routes/risk.js';
 import { createStatusRoutes } from './routes/status.js';
@@ -50,6 +51,7 @@ export function createApp(deps: AppDeps): express.Express {
       app.use(createKillSwitchRoutes({ killSwitch: deps.killSwitch, clock, audit: deps.audit }));
       app.use(createIdentityRoutes({ config, clock }));
       app.use(createStatusRoutes({ config, clock, status: deps.status, senebi: deps.senebi, registry: deps.registry, pid: deps.pid }));
+      app.use(createConsoleViewRoutes({ status: deps.status, risk: deps.risk, clock, pid: deps.pid }));
     },
   });
 }
