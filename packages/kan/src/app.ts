@@ -77,7 +77,7 @@ export function createApp(deps: KanAppDeps): { app: express.Express; close(): vo
       mountAuditRoutes(a, { dir: deps.config.paths.logs, retentionDays: deps.config.logging.audit_retention_days, now: deps.now });
       mountConsoleRoutes(a, {
         selfIndex: deps.selfIndex, schedule: deps.config.schedule, dataDir: deps.config.paths.data, audit: deps.audit, now: deps.now,
-        qsen: { port: deps.config.server.qsen_port, caFile: deps.config.tls.ca },
+        loopback: { caFile: deps.config.tls.ca }, ports: { qsen: deps.config.server.qsen_port, kans: deps.config.server.kan_ports },
       });
     },
   });

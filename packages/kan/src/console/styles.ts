@@ -13,7 +13,7 @@ h2 { font-size: 1.15rem; margin: 0 0 0.5rem; }
 h3 { font-size: 1rem; margin: 1rem 0 0.25rem; }
 main { display: grid; grid-template-columns: repeat(auto-fit, minmax(30rem, 1fr)); gap: 1rem; }
 section { background: var(--panel); border: 1px solid var(--line); border-radius: 4px; padding: 0.75rem; min-width: 0; overflow-x: auto; }
-#nodes, #logs, #audit { grid-column: 1 / -1; }
+#nodes, #risk, #logs, #audit { grid-column: 1 / -1; }
 table { border-collapse: collapse; width: 100%; }
 th, td { text-align: left; padding: 0.25rem 0.5rem; border-bottom: 1px solid var(--line); vertical-align: top; }
 th { font-weight: 600; }

@@ -6,6 +6,7 @@
  *   GET  /kan/v1/console/session        who is looking, what they may do, the schedule
  *   GET  /kan/v1/console/qsen           qsen's kill switch, acceptance, window and risk usage
  *                                       (read over loopback from qsen's internal console view)
+ *   GET  /kan/v1/console/nodes          each node's pid and uptime, from its internal ping
  *   POST /kan/v1/console/halt|resume    the kill switch through qsen's halt marker (operator only;
  *                                       Content-Type application/json; audited; cross-site refused)
  * Every other panel reads the kan API the page already may call on its own origin (status, logs,
@@ -20,7 +21,7 @@ import { kanErrors } from '../errors.js';
 import { loadConsoleAssets, type ConsoleAsset } from '../console/assets.js';
 import { CONSOLE_HEADERS } from '../console/headers.js';
 import { CONSOLE_BASE, renderConsolePage } from '../console/page-html.js';
-import { readQsenView, type QsenViewSource } from '../console/qsen-view.js';
+import { QSEN_CONSOLE_PATH, readLoopbackJson, type LoopbackSource } from '../console/loopback-read.js';
 import { CONSOLE_ROLES, describeSession } from '../console/session.js';
 import { switchKillSwitch } from '../console/kill-switch.js';
 
@@ -30,7 +31,10 @@ export interface ConsoleRoutesDeps {
   readonly schedule: ScheduleConfig;
   /** `[paths] data`: where qsen's halt marker lives. */
   readonly dataDir: string;
-  readonly qsen: QsenViewSource;
+  /** How to read the nodes' internal routes over loopback. */
+  readonly loopback: LoopbackSource;
+  /** The nodes' ports: qsen's and the three kans'. */
+  readonly ports: { readonly qsen: number; readonly kans: readonly number[] };
   readonly audit: AuditSink;
   readonly now: () => number;
   /** The static files (default: loadConsoleAssets()). */
@@ -98,7 +102,29 @@ export function mountConsoleRoutes(app: express.Express, deps: ConsoleRoutesDeps
   });
 
   defineRoute(app, `${CONSOLE_BASE}/qsen`, {
-    GET: { roles: CONSOLE_ROLES, handler: async (_req, res) => sendJson(res, await readQsenView(deps.qsen)) },
+    GET: {
+      roles: CONSOLE_ROLES,
+      handler: async (_req, res) => {
+        const answer = await readLoopbackJson(deps.loopback, deps.ports.qsen, QSEN_CONSOLE_PATH);
+        sendJson(res, answer.reachable ? { reachable: true, view: answer.body } : answer);
+      },
+    },
+  });
+
+  defineRoute(app, `${CONSOLE_BASE}/nodes`, {
+    GET: {
+      roles: CONSOLE_ROLES,
+      handler: async (_req, res) => {
+        const targets = [{ name: 'qsen', port: deps.ports.qsen, path: '/qsen/v1/ping' }, ...deps.ports.kans.map((port, i) => ({ name: `kan${i}`, port, path: '/kan/v1/ping' }))];
+        const nodes = await Promise.all(targets.map(async ({ name, port, path }) => {
+          const answer = await readLoopbackJson(deps.loopback, port, path);
+          if (!answer.reachable) return { name, port, reachable: false, error: answer.error };
+          const { pid, uptimeSeconds } = answer.body;
+          return { name, port, reachable: true, pid: typeof pid === 'number' ? pid : null, uptimeSeconds: typeof uptimeSeconds === 'number' ? uptimeSeconds : null };
+        }));
+        sendJson(res, { nodes });
+      },
+    },
   });
 
   for (const action of ['halt', 'resume'] as const) {

@@ -69,6 +69,7 @@ function notify(text: string, error = false): void {
 let session: Json = {};
 let status: Json = {};
 let qsen: Json = {};
+let nodes: Json = {};
 
 /** Both zones of an instant, as the window panel and the kill switch show it. */
 function bothZones(ms: number): string {
@@ -116,36 +117,27 @@ function backoffText(streak: number, allowedAt: unknown): string {
   return `streak ${streak}${typeof allowedAt === 'string' ? `, next restart allowed ${formatUtc(Date.parse(allowedAt))}` : ''}`;
 }
 
+/** One node's row: its ping (pid, uptime, reachable) and this kan's watchdog view of it (verdict, back-off). */
 function drawNodes(): void {
-  const now = Date.now();
-  const node = obj(status['node']);
-  const self = `kan${str(node['index'])}`;
-  const rows = new Map<string, { cells: Array<Node | string>; attrs: Record<string, string> }>();
-  for (const target of arr(status['targets']).map(obj)) {
-    const name = str(target['name']);
-    const owner = obj(target['owner']);
+  const self = `kan${str(obj(status['node'])['index'])}`;
+  const targets = new Map(arr(status['targets']).map(obj).map((t) => [str(t['name']), t]));
+  const rows = arr(nodes['nodes']).map(obj).map((ping) => {
+    const name = str(ping['name']);
+    const target = targets.get(name) ?? {};
     const backoff = obj(target['backoff']);
-    const startedAt = typeof owner['startedAt'] === 'string' ? Date.parse(owner['startedAt']) : Number.NaN;
-    const verdict = str(target['verdict']);
-    const state = `${str(owner['state'], 'unknown')} · ${verdict}`;
-    const healthy = owner['state'] === 'running' && (verdict === 'healthy' || verdict === 'ok' || verdict === 'alive');
-    rows.set(name, {
+    const verdict = name === self ? 'serving this page' : str(target['verdict'], 'not watched');
+    const up = ping['reachable'] === true;
+    const state = up ? `up · ${verdict}` : `down · ${str(ping['error'])}`;
+    const history = obj(obj(status['restartHistory'])[name]);
+    const streak = num(backoff['streak']) ?? num(history['streak']) ?? 0;
+    return {
       attrs: { 'data-node': name },
-      cells: [name, badge(state, healthy ? 'ok' : owner['state'] === 'running' ? 'warn' : 'bad'), str(target['pid']),
-        Number.isFinite(startedAt) ? formatDuration((now - startedAt) / 1000) : '—', restartsOf(name),
-        backoffText(num(backoff['streak']) ?? 0, backoff['nextRestartAllowedAt']),
-        backoff['crashLoop'] === true ? badge('yes', 'bad') : 'no', restartButton(name)],
-    });
-  }
-  const selfHistory = obj(obj(status['restartHistory'])[self]);
-  rows.set(self, {
-    attrs: { 'data-node': self },
-    cells: [`${self} (this kan)`, badge('running · serving this page', 'ok'), str(node['pid']), formatDuration(num(node['uptimeSeconds']) ?? Number.NaN),
-      restartsOf(self), backoffText(num(selfHistory['streak']) ?? 0, undefined), '—', restartButton(self)],
+      cells: [name === self ? `${name} (this kan)` : name, badge(state, !up ? 'bad' : verdict === 'healthy' || name === self ? 'ok' : 'warn'),
+        up ? str(ping['pid']) : '—', up ? formatDuration(num(ping['uptimeSeconds']) ?? Number.NaN) : '—', restartsOf(name),
+        backoffText(streak, backoff['nextRestartAllowedAt']), name === self ? '—' : backoff['crashLoop'] === true ? badge('yes', 'bad') : 'no', restartButton(name)],
+    };
   });
-  const order = ['qsen', 'kan0', 'kan1', 'kan2'];
-  const sorted = [...rows.entries()].sort(([a], [b]) => order.indexOf(a) - order.indexOf(b)).map(([, row]) => row);
-  fillRows(byId('nodes-body'), sorted, 'No node seen yet.', 8);
+  fillRows(byId('nodes-body'), rows, 'No node seen yet.', 8);
 }
 
 function drawWindow(): void {
@@ -247,10 +239,11 @@ function drawCertificates(): void {
 }
 
 async function refreshStatus(): Promise<void> {
-  const [s, q] = await Promise.allSettled([getJson('/kan/v1/status'), getJson('/kan/v1/console/qsen')]);
+  const [s, q, n] = await Promise.allSettled([getJson('/kan/v1/status'), getJson('/kan/v1/console/qsen'), getJson('/kan/v1/console/nodes')]);
   if (s.status === 'fulfilled') status = s.value;
   if (q.status === 'fulfilled') qsen = q.value;
-  const failed = [s, q].filter((r): r is PromiseRejectedResult => r.status === 'rejected');
+  if (n.status === 'fulfilled') nodes = n.value;
+  const failed = [s, q, n].filter((r): r is PromiseRejectedResult => r.status === 'rejected');
   if (failed.length > 0) notify(`Could not refresh: ${failed.map((f) => describeError(f.reason)).join('; ')}`, true);
   drawNodes();
   drawWindow();
