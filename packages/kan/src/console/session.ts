@@ -19,13 +19,9 @@ export interface ConsoleSession {
   readonly mayHalt: boolean;
   /** restart_qsen and restart_kan (platform and operator, docs/api.md §2). */
   readonly mayRestart: boolean;
-  readonly schedule: {
-    readonly timezone: string;
-    readonly start: string;
-    readonly stop: string;
-    readonly days: readonly string[];
-    readonly holidays: readonly string[];
-    /** Open from 00:00 to 24:00 on its days: the page says "all day" instead of a next change within the day. */
+  /** The schedule's window, and whether it is open all day (the page then says so instead of a next change within the day). */
+  readonly schedule: Pick<ScheduleConfig, 'timezone' | 'start' | 'stop' | 'days' | 'holidays'> & {
+    /** Open from 00:00 to 24:00 on its days. */
     readonly allDay: boolean;
     /** Open all day on every day of the week with no holiday: the window never closes. */
     readonly alwaysOpen: boolean;
