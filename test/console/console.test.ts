@@ -26,6 +26,34 @@ const OPERATOR_PASSPHRASE = 'operator console passphrase 19';
 /** Generous: two shared cores, a browser and five node processes. */
 const DEADLINE_MS = 60_000;
 
+/**
+ * Runs in the page (the test project has no DOM types): the contrast ratio (WCAG 2) of each kind
+ * of text the console uses against its effective background.
+ */
+const CONTRAST_SCRIPT = `(() => {
+  const rgb = (c) => (c.match(/[\\d.]+/g) || []).map(Number);
+  const lum = (c) => {
+    const [r, g, b] = c.slice(0, 3).map((v) => { const x = v / 255; return x <= 0.03928 ? x / 12.92 : ((x + 0.055) / 1.055) ** 2.4; });
+    return 0.2126 * r + 0.7152 * g + 0.0722 * b;
+  };
+  const background = (el) => {
+    for (let node = el; node; node = node.parentElement) {
+      const c = rgb(getComputedStyle(node).backgroundColor);
+      if (c.length === 3 || c[3] > 0) return c;
+    }
+    return [255, 255, 255];
+  };
+  const out = {};
+  for (const selector of ['h1', 'th', 'td', '.muted', '.ok', '.bad', '.warn', 'a', '#ks-halt', '#audit-verify-now', 'button:disabled', '#tail-output']) {
+    const el = document.querySelector(selector);
+    if (!el) continue;
+    const a = lum(rgb(getComputedStyle(el).color));
+    const b = lum(background(el));
+    out[selector] = Math.round(((Math.max(a, b) + 0.05) / (Math.min(a, b) + 0.05)) * 100) / 100;
+  }
+  return out;
+})()`;
+
 /** Where this run's screenshots go (git-ignored). */
 const ARTIFACTS = process.env['QSEN_TEST_ARTIFACTS'] ?? join(REPOSITORY, 'test', 'artifacts', 'console', new Date().toISOString().replace(/[:.]/g, '-'));
 
@@ -153,6 +181,10 @@ describe('the browser console against the running system', () => {
     // Certificates: the server certificate's and the caller's own days left.
     const status = JSON.parse((await system.call('kan0', '/kan/v1/status', { identity: 'operator' })).body) as { certificates: { server: { daysLeft: number } } };
     await textUntil(page, '#certificates-body', (s) => s.includes(String(status.certificates.server.daysLeft)) && s.includes('your client certificate') && s.includes('CN=console-operator'), 'the certificate panel');
+    // Contrast: text against its background, at least 4.5:1 (WCAG AA) for the kinds of text the page uses.
+    const ratios = await page.evaluate(CONTRAST_SCRIPT) as Record<string, number>;
+    assert.ok(Object.keys(ratios).length >= 10, JSON.stringify(ratios));
+    for (const [selector, ratio] of Object.entries(ratios)) assert.ok(ratio >= 4.5, `${selector}: contrast ${ratio} < 4.5`);
     await screenshot(page, '1-operator-overview');
   });
 
@@ -176,8 +208,11 @@ describe('the browser console against the running system', () => {
     if (typeof tool !== 'string') return t.skip(tool.skip);
     assert.ok(system && operator);
     const page = operator;
+    // By keyboard: the reason field, Tab to the Halt button, Enter.
     await page.locator('#ks-reason').fill('console test halt');
-    await page.locator('#ks-halt').click();
+    await page.keyboard.press('Tab');
+    assert.equal(await page.evaluate('document.activeElement && document.activeElement.id'), 'ks-halt', 'Tab moves from the reason to the Halt button');
+    await page.keyboard.press('Enter');
     await page.waitForSelector('#ks-state[data-halted="true"]', { timeout: DEADLINE_MS });
     const halted = JSON.parse((await system.call('qsen', '/qsen/v1/status', { identity: 'auditor' })).body) as { halted: boolean; killSwitch: { by?: string; reason?: string } };
     assert.equal(halted.halted, true);
