@@ -20,6 +20,7 @@ th { font-weight: 600; }
 dl { display: grid; grid-template-columns: max-content 1fr; gap: 0.25rem 1rem; margin: 0; }
 dt { font-weight: 600; }
 dd { margin: 0; }
+pre:empty { display: none; }
 pre { background: #101418; color: #f0f0f0; padding: 0.5rem; max-height: 24rem; overflow: auto; white-space: pre-wrap; word-break: break-all; font: 13px/1.4 ui-monospace, "DejaVu Sans Mono", monospace; }
 button { font: inherit; padding: 0.35rem 0.8rem; border: 1px solid var(--accent); border-radius: 4px; background: var(--accent); color: #ffffff; cursor: pointer; }
 button.danger { background: var(--danger); border-color: var(--danger); }

@@ -91,7 +91,7 @@ async function restart(target: string): Promise<void> {
   } catch (err) {
     notify(`Restart of ${target} refused: ${describeError(err)}`, true);
   }
-  await refreshStatus();
+  await Promise.all([refreshStatus(), verifyAudit()]);
 }
 
 function restartButton(target: string): HTMLElement | string {
@@ -203,7 +203,7 @@ async function switchKill(action: 'halt' | 'resume'): Promise<void> {
   } catch (err) {
     notify(`${action === 'halt' ? 'Halt' : 'Resume'} refused: ${describeError(err)}`, true);
   }
-  await refreshStatus();
+  await Promise.all([refreshStatus(), verifyAudit()]);
 }
 
 function drawRisk(): void {
@@ -341,7 +341,7 @@ async function verifyAudit(): Promise<void> {
     const chains = arr(report['chains']).map(obj);
     const lines = chains.reduce((sum, c) => sum + (num(c['lines']) ?? 0), 0);
     if (report['ok'] === true) {
-      target.replaceChildren(badge('verified', 'ok'), ` every chain is intact: ${chains.length} chains, ${lines} lines (checked ${formatUtc(Date.now())}).`);
+      target.replaceChildren(badge('verified', 'ok'), ` every chain is intact: ${chains.length} chain${chains.length === 1 ? '' : 's'}, ${lines} line${lines === 1 ? '' : 's'} (checked ${formatUtc(Date.now())}).`);
     } else {
       const broken = chains.filter((c) => c['ok'] !== true).map((c) => {
         const first = obj(c['firstBreak']);
