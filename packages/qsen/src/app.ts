@@ -5,8 +5,7 @@
 import type express from 'express';
 import type { Registry } from 'prom-client';
 import type winston from 'winston';
-import { buildMetricName, createApiApp, createPingCounter, getCaller, INTERNAL_PINGS_SUFFIX, type Clock, type QsenConfig } from '@qsen/core';
-import type { AuditSink } from './audit/audit.js';
+import { buildMetricName, createApiApp, createPingCounter, getCaller, INTERNAL_PINGS_SUFFIX, type Clock, type QsenConfig, type AuditSink } from '@qsen/core';
 import type { KillSwitch } from './killswitch/killswitch.js';
 import type { RiskControls } from './risk/controls.js';
 import type { OrderDesk } from './orders/desk.js';

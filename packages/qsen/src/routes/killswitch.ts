@@ -2,8 +2,7 @@
  * POST /qsen/v1/halt and /qsen/v1/resume: the agent's kill switch (operator role only).
  */
 import express from 'express';
-import { defineRoute, getCaller, rejectUnknownFields, sendJson, type Clock } from '@qsen/core';
-import type { AuditSink } from '../audit/audit.js';
+import { defineRoute, getCaller, rejectUnknownFields, sendJson, type Clock, type AuditSink } from '@qsen/core';
 import { qsenErrors } from '../errors.js';
 import type { KillSwitch } from '../killswitch/killswitch.js';
 

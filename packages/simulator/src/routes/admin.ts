@@ -3,7 +3,7 @@
  * faults and matching at run time, reset, counters, one order's history.
  */
 import { Router } from 'express';
-import { compareUint64, isLoopbackAddress, parseUint64, stringifyJsonLossless, type Uint64 } from '@qsen/core';
+import { compareUint64, isLoopbackAddress, parseUint64, stringifyJsonLossless, type Uint64, type LogSink } from '@qsen/core';
 import type { Response } from 'express';
 import type { SimulatorStore } from '../store/store.js';
 import type { SimulatorCounters } from '../counters/counters.js';
@@ -14,7 +14,6 @@ import { toWireOrder, wireId } from '../orders/wire.js';
 import { simulatorErrors } from '../errors.js';
 import { readJsonBody } from '../http/body.js';
 import { methodNotAllowed, notFound } from '../http/errors.js';
-import type { SimulatorLogger } from '../logger.js';
 import type { ProcessingTracker } from '../records/processing.js';
 import { buildOrderRecord, type OrderRecord } from '../records/order-record.js';
 
@@ -24,7 +23,7 @@ export interface AdminRoutesDeps {
   readonly counters: SimulatorCounters;
   readonly processing: ProcessingTracker;
   readonly engine: FaultEngine;
-  readonly logger: SimulatorLogger;
+  readonly logger: LogSink;
   readonly persist: () => Promise<void>;
   /** Puts the simulator back to its state at a first start. */
   readonly reset: () => Promise<void>;
