@@ -9,7 +9,7 @@
  */
 import { openKillSwitch, type KillSwitchState } from '@qsen/qsen/killswitch';
 import { kanErrors } from '../errors.js';
-import type { AuditSink } from '../audit.js';
+import type { AuditSink } from '@qsen/core';
 
 /** Who asks, and why. */
 export interface SwitchRequest {

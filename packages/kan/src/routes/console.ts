@@ -15,8 +15,7 @@
  */
 import type express from 'express';
 import type { TLSSocket } from 'node:tls';
-import { defineRoute, getCaller, httpErrors, sendJson, type ScheduleConfig } from '@qsen/core';
-import type { AuditSink } from '../audit.js';
+import { defineRoute, getCaller, httpErrors, sendJson, type AuditSink, type ScheduleConfig } from '@qsen/core';
 import { kanErrors } from '../errors.js';
 import { loadConsoleAssets, type ConsoleAsset } from '../console/assets.js';
 import { CONSOLE_HEADERS } from '../console/headers.js';
