@@ -122,7 +122,7 @@ describe('staged install (deploy/install.sh --root DIR)', { concurrency: false }
     assert.match(firstRun, /SENEBI TEST IDENTITY\s+([0-9A-F]{2}:){31}[0-9A-F]{2}/);
     assert.match(firstRun, /cluster CA\s+([0-9A-F]{2}:){31}[0-9A-F]{2}/);
     const release = join(root, 'opt/qsen/current');
-    const check = await runCommand(process.execPath, [join(release, 'packages/core/dist/src/config/cli.js'), 'check', join(root, 'etc/qsen/conf.toml')]);
+    const check = await runCommand(process.execPath, [join(release, 'packages/setup/dist/src/config/cli.js'), 'check', join(root, 'etc/qsen/conf.toml')]);
     assert.equal(check.code, 0, check.stderr);
   });
 
@@ -160,7 +160,7 @@ describe('staged install (deploy/install.sh --root DIR)', { concurrency: false }
   test('the staged units run node from the path the installer checked, with qsen without Restart=', () => {
     const qsen = readFileSync(join(root, 'etc/systemd/system/qsen.service'), 'utf8');
     const kan = readFileSync(join(root, 'etc/systemd/system/kan@.service'), 'utf8');
-    assert.match(qsen, /^ExecStart=\/\S+\/node \/opt\/qsen\/current\/packages\/qsen\/dist\/src\/main\.js --config \/etc\/qsen\/conf\.toml$/m);
+    assert.match(qsen, /^ExecStart=\/\S+\/node (--[a-z-]+=\d+ )*\/opt\/qsen\/current\/packages\/qsen\/dist\/src\/main\.js --config \/etc\/qsen\/conf\.toml$/m);
     assert.match(kan, /^ExecStart=\/\S+\/node \/opt\/qsen\/current\/packages\/kan\/dist\/src\/main\.js --config \/etc\/qsen\/conf\.toml --index %i$/m);
     assert.doesNotMatch(qsen, /^Restart=/m);
     assert.match(kan, /^Restart=always$/m);

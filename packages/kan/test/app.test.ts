@@ -7,7 +7,8 @@ import { join } from 'node:path';
 import { gunzipSync } from 'node:zlib';
 import winston from 'winston';
 import { initClusterPki } from '@qsen/pki';
-import { loadConfig, renderConfigToml, ManualClock, type AuditSink, type QsenConfig } from '@qsen/core';
+import { loadConfig, ManualClock, type AuditSink, type QsenConfig } from '@qsen/core';
+import { renderConfigToml } from '@qsen/setup';
 import { findFreePort, httpsCall, makeTempDir, requireTool, waitFor, type HttpsAnswer } from '@qsen/testkit';
 import { createKanNode, type KanNode } from '../src/node.js';
 import { kanErrors } from '../src/errors.js';
@@ -263,7 +264,7 @@ test('metrics: process metrics and kan metrics on /metrics/process and the /metr
   for (const path of ['/kan/v1/metrics/process', '/kan/v1/metrics/golang']) {
     const a = await call(path, 'auditor');
     assert.equal(a.status, 200);
-    assert.match(a.body, /kan_process_resident_memory_bytes/);
+    assert.match(a.body, /^process_resident_memory_bytes /m);
     assert.match(a.body, /kan_restarts_total\{target="qsen",reason="request"\} 1/);
     assert.match(a.body, /kan_probe_duration_seconds/);
   }

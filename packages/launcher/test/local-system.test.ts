@@ -1,12 +1,14 @@
 import { after, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
-import { existsSync, readFileSync, statSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
 import { ApiError, loadConfig } from '@qsen/core';
+import { RestartLedger } from '@qsen/kan';
 import { makeTempDir, waitFor } from '@qsen/testkit';
 import { initStateFolder } from '../src/state/init.js';
-import { buildLocalSpecs, startLocalSystem, type LocalSystem } from '../src/system/local-system.js';
+import { buildLocalSpecs, QSEN_NODE_FLAGS, startLocalSystem, type LocalSystem } from '../src/system/local-system.js';
 import { readRecordedChildren } from '../src/supervise/ownership.js';
 import { createControlClient } from '../src/control/client.js';
 import { createRecordingLogger, fixturePath, isAlive } from './recording-logger.js';
@@ -26,6 +28,11 @@ function readJsonLine(child: ReturnType<typeof spawn>): Promise<{ pids: Record<s
   });
 }
 
+const planted = {
+  streak: 4, lastRestartAt: Date.now() - 5000,
+  events: [1, 2, 3, 4].map((i) => ({ at: new Date(Date.now() - i * 1000).toISOString(), target: 'qsen', action: 'restart', reason: 'exited', by: 0, invocationBefore: String(i), invocationAfter: String(i + 1), ok: true })),
+};
+
 describe('startLocalSystem (fixture programs)', () => {
   const dir = makeTempDir('qsen-launcher-sys-');
   const home = join(dir.path, 'home');
@@ -34,6 +41,9 @@ describe('startLocalSystem (fixture programs)', () => {
 
   before(async () => {
     initStateFolder({ home, ports: { qsen: 28443, kans: [28444, 28445, 28446], senebi: 29443, nodeExporter: 29100 } });
+    // An earlier run's crash loop: qsen restarted four times in a streak.
+    mkdirSync(join(home, 'run'), { recursive: true });
+    writeFileSync(join(home, 'run/kan-history-qsen.json'), JSON.stringify(planted));
     system = await startLocalSystem({ home, logger, entryPoints, nodeExporterBinary: null, restartPolicy: { initialDelayMs: 200 } });
   });
   after(async () => {
@@ -55,6 +65,18 @@ describe('startLocalSystem (fixture programs)', () => {
         && lines.some((l) => l.startsWith('simulator: forever ready') && l.endsWith(`--home ${home}`))
         && lines.some((l) => l.startsWith('qsen: forever ready') && l.endsWith(`--config ${conf}`));
     }, { what: 'each program started with its arguments' });
+  });
+
+  it("a clean start sets the earlier run's crash loop aside: no streak, no crash-loop flag, the history kept as .previous", async () => {
+    assert.equal(existsSync(join(home, 'run/kan-history-qsen.json')), false);
+    assert.deepEqual(JSON.parse(readFileSync(join(home, 'run/kan-history-qsen.json.previous'), 'utf8')), planted);
+    const ledger = new RestartLedger(join(home, 'run'), { backoffInitialMs: 1000, backoffMaxMs: 60_000, stableAfterMs: 60_000 });
+    const history = await ledger.read('qsen');
+    assert.equal(history, undefined);
+    assert.equal(ledger.standing(history, Date.now(), null).crashLoop, false);
+    // Before the clean start, the same history was a crash loop.
+    assert.equal(ledger.standing(planted, Date.now(), null).crashLoop, true);
+    assert.ok(logger.lines.some((l) => l.message.startsWith('clean start: the restart history of the earlier run')));
   });
 
   it('serves the control socket (0600) and records the children for orphan cleanup', async () => {
@@ -183,5 +205,17 @@ describe('buildLocalSpecs', () => {
     assert.equal(exporter?.command, '/opt/ne');
     assert.deepEqual(exporter?.args, ['--web.listen-address=127.0.0.1:19199', '--no-collector.systemd', '--no-collector.rapl']);
     assert.equal(buildLocalSpecs(config, { entryPoints, nodeExecutable: '/usr/bin/node', nodeExporterBinary: null, home, cwd: home }).length, 5);
+  });
+
+  it("starts qsen with the heap flags of systemd/qsen.service's ExecStart", () => {
+    const home = join(dir.path, 'home-flags');
+    initStateFolder({ home });
+    const config = loadConfig(join(home, 'conf.toml'));
+    const qsen = buildLocalSpecs(config, { entryPoints, nodeExecutable: '/usr/bin/node', nodeExporterBinary: null, home, cwd: home }).find((s) => s.name === 'qsen');
+    assert.deepEqual(qsen?.args.slice(0, QSEN_NODE_FLAGS.length), [...QSEN_NODE_FLAGS]);
+    assert.ok(QSEN_NODE_FLAGS.some((flag) => flag.startsWith('--max-semi-space-size=')), 'a young-generation limit');
+    const unit = readFileSync(fileURLToPath(new URL('../../../../systemd/qsen.service', import.meta.url)), 'utf8');
+    const execStart = /^ExecStart=\S+ (.*) \/opt\/qsen\/current\/packages\/qsen\/dist\/src\/main\.js/m.exec(unit);
+    assert.deepEqual(execStart?.[1]?.split(' '), [...QSEN_NODE_FLAGS]);
   });
 });

@@ -5,7 +5,7 @@
 import type express from 'express';
 import type { Registry } from 'prom-client';
 import type winston from 'winston';
-import { buildMetricName, createApiApp, createPingCounter, getCaller, INTERNAL_PINGS_SUFFIX, type Clock, type QsenConfig, type AuditSink } from '@qsen/core';
+import { buildMetricName, auditStateChangeRefusals, createApiApp, createPingCounter, INTERNAL_PINGS_SUFFIX, type Clock, type QsenConfig, type AuditSink } from '@qsen/core';
 import type { KillSwitch } from './killswitch/killswitch.js';
 import type { RiskControls } from './risk/controls.js';
 import type { OrderDesk } from './orders/desk.js';
@@ -16,7 +16,7 @@ import { createOrderRoutes } from './routes/orders.js';
 import { createRiskRoutes } from './routes/risk.js';
 import { createStatusRoutes } from './routes/status.js';
 import type { SenebiClient } from './senebi/client.js';
-import type { StatusSources } from './status/report.js';
+import type { QsenFacts } from './status/report.js';
 
 /** Everything the application needs. */
 export interface AppDeps {
@@ -29,7 +29,8 @@ export interface AppDeps {
   readonly audit: AuditSink;
   readonly registry: Registry;
   readonly risk: RiskControls;
-  readonly status: StatusSources;
+  /** What /status and the metrics read (built once by node.ts). */
+  readonly facts: QsenFacts;
   readonly pid: number;
 }
 
@@ -39,18 +40,15 @@ export function createApp(deps: AppDeps): express.Express {
   return createApiApp({
     logger: deps.logger,
     // The route table declares the state-changing routes (and their actions) and the internal ones.
-    onStateChangeRefused: (req, action, code) => {
-      const caller = getCaller(req);
-      deps.audit.record({ action, subject: caller.subject ?? 'unknown', outcome: 'refused', code, requestId: caller.requestId });
-    },
+    onStateChangeRefused: auditStateChangeRefusals(deps.audit),
     onInternalRequest: createPingCounter(deps.registry, buildMetricName('qsen', INTERNAL_PINGS_SUFFIX)),
     mount: (app) => {
       app.use(createOrderRoutes({ desk: deps.desk, senebi: deps.senebi, range: config.id_range, timezone: config.schedule.timezone, clock, audit: deps.audit }));
       app.use(createRiskRoutes({ risk: deps.risk }));
       app.use(createKillSwitchRoutes({ killSwitch: deps.killSwitch, clock, audit: deps.audit }));
       app.use(createIdentityRoutes({ config, clock }));
-      app.use(createStatusRoutes({ config, clock, status: deps.status, senebi: deps.senebi, registry: deps.registry, pid: deps.pid }));
-      app.use(createConsoleViewRoutes({ status: deps.status, risk: deps.risk, clock, pid: deps.pid }));
+      app.use(createStatusRoutes({ config, clock, facts: deps.facts, senebi: deps.senebi, registry: deps.registry, pid: deps.pid }));
+      app.use(createConsoleViewRoutes({ facts: deps.facts, risk: deps.risk, clock, pid: deps.pid }));
     },
   });
 }

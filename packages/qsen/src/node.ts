@@ -10,19 +10,19 @@ import type { Registry } from 'prom-client';
 import type winston from 'winston';
 import { ApiError, buildMetricName, createMetricsRegistry, loadConfig, createMtlsServer, createTlsMetrics, httpErrors, openTrustStore, systemClock, TLS_REJECTED_CONNECTIONS_SUFFIX, type Clock, type MtlsServer, type QsenConfig, type AuditSink } from '@qsen/core';
 import { createApp } from './app.js';
-import { rejectionLabel } from './senebi/reasons.js';
 import { QsenStartupError, qsenErrors } from './errors.js';
 import { describeCertificateFile, openIdentity } from './identity/identity.js';
 import { JOURNAL_FILE, JournalCorruptError, JournalTruncatedError, openJournal, type Journal } from './journal/journal.js';
 import { openKillSwitch } from './killswitch/killswitch.js';
-import { registerQsenMetrics, type CertificateExpiry, type CertificateName } from './metrics/metrics.js';
+import { registerQsenMetrics, registerSenebiHistogram } from './metrics/metrics.js';
 import { recoverOrderBook } from './orders/book.js';
 import { createMarketHours } from './orders/market.js';
 import { createOrderDesk, type OrderDesk } from './orders/desk.js';
 import { createRiskControls, type RiskControls } from './risk/controls.js';
 import { createSenebiClient, type SenebiClient } from './senebi/client.js';
 import { judgeAcceptance } from './status/acceptance.js';
-import { OrderFigures, SenebiFigures } from './status/figures.js';
+import type { CertificateName, QsenFacts } from './status/report.js';
+import { createQsenStats } from './status/stats.js';
 
 export { JOURNAL_FILE } from './journal/journal.js';
 
@@ -59,10 +59,10 @@ export interface QsenNode {
   shutdown(): Promise<void>;
 }
 
-/** notAfter of the first certificate in a PEM file, unix seconds; undefined when it cannot be read. */
 /** The codes an order outcome may be counted under besides SENEBI's (qsen's registry and the shared HTTP codes). */
 const OUTCOME_CODES: ReadonlySet<string> = new Set([...Object.keys(qsenErrors.specs), ...Object.keys(httpErrors.specs)]);
 
+/** notAfter of the first certificate in a PEM file, unix seconds; undefined when it cannot be read. */
 function readNotAfterSeconds(file: string, now: Date): number | undefined {
   const described = describeCertificateFile(file, now);
   return 'notAfter' in described ? Date.parse(described.notAfter) / 1000 : undefined;
@@ -106,35 +106,11 @@ export async function startQsen(options: StartOptions): Promise<QsenNode> {
   const book = recoverOrderBook(journalOpened, new Date(clock.now()).toISOString());
   logger.info('journal opened', { file: journalFile, records: records.length, orders: book.size });
 
-  const registry = createMetricsRegistry({ prefix: 'qsen' });
+  const registry = createMetricsRegistry();
   const tlsMetrics = createTlsMetrics(registry, buildMetricName('qsen', TLS_REJECTED_CONNECTIONS_SUFFIX));
   const killSwitch = openKillSwitch(config.paths.data);
-  const senebiFigures = new SenebiFigures();
-  const orderFigures = new OrderFigures();
-  let reconciling = (): boolean => false;
-  let inFlight = (): number => 0;
-  let isStopping = (): boolean => false;
-  const contradictions: Record<string, number> = {};
+  const stats = createQsenStats({ outcomeCodes: OUTCOME_CODES, senebiHistogram: registerSenebiHistogram(registry) });
   const isMarketOpen = createMarketHours(config.schedule);
-  const acceptance = () => judgeAcceptance({
-    journalWritable: journal.health().writable,
-    halted: killSwitch.isHalted(),
-    reconciling: reconciling(),
-    stopping: isStopping(),
-    marketOpen: isMarketOpen(clock.now()),
-  });
-  // The agent certificate is read once at start (the SENEBI adapter keeps it until a restart); the
-  // cluster files are re-read at every scrape, so a TLS reload shows at the next scrape.
-  const agentNotAfter = identity.check.certificate ? Date.parse(identity.check.certificate.notAfter) / 1000 : undefined;
-  const certificateExpiries = (): CertificateExpiry[] => {
-    const now = new Date(clock.now());
-    const entries: Array<[CertificateName, number | undefined]> = [
-      ['server', readNotAfterSeconds(config.tls.cert, now)],
-      ['client_ca', readNotAfterSeconds(config.tls.ca, now)],
-      ['senebi_agent', agentNotAfter],
-    ];
-    return entries.flatMap(([certificate, notAfterSeconds]) => (notAfterSeconds === undefined ? [] : [{ certificate, notAfterSeconds }]));
-  };
   // Risk: the limits of [risk] and the reference prices; today's usage rebuilt from the journal's
   // orders (the book), so it survives kill -9 without a file of its own.
   let risk: RiskControls;
@@ -145,7 +121,6 @@ export async function startQsen(options: StartOptions): Promise<QsenNode> {
       clock,
       readRiskConfig: () => loadConfig(config.file).risk,
       audit,
-      onRefusal: (limit) => metrics.riskRefusals.inc({ limit }),
     });
   } catch (err) {
     const problems = err instanceof ApiError && Array.isArray(err.details?.['problems']) ? (err.details['problems'] as string[]).join('; ') : String(err);
@@ -153,31 +128,13 @@ export async function startQsen(options: StartOptions): Promise<QsenNode> {
   }
   risk.rebuild([...book.values()].flatMap((e) => (e.order ? [{ order: e.order, state: e.state, receivedAt: e.receivedAt }] : [])));
 
-  const metrics = registerQsenMetrics(registry, {
-    riskUsageRatios: () => risk.usageRatios(),
-    riskRefusalLimits: () => risk.refusalLimits(),
-    isHalted: () => killSwitch.isHalted(),
-    isReconciling: () => reconciling(),
-    journalFigures: () => journal.figures(),
-    inFlight: () => inFlight(),
-    certificateExpiries,
-    isTradingWindowOpen: () => isMarketOpen(clock.now()),
-    isAcceptingOrders: () => acceptance().acceptingOrders,
-    isJournalWritable: () => journal.health().writable,
-    contradictions: () => contradictions,
-  });
-
   const senebi = createSenebiClient({
     url: config.senebi.url,
     ca: readFileSync(config.senebi.ca, 'utf8'),
     cert: identity.certPem,
     key: identity.keyPem,
     timeoutMs: config.senebi.timeout_ms,
-    onCall: (operation, ms, outcome) => {
-      senebiFigures.record(operation, ms, outcome);
-      metrics.senebiDuration.observe({ operation, outcome }, ms / 1000);
-      metrics.senebiRequests.inc({ operation, outcome });
-    },
+    onCall: (operation, ms, outcome) => stats.recordSenebiCall(operation, ms, outcome),
   });
 
   const desk = createOrderDesk({
@@ -191,53 +148,52 @@ export async function startQsen(options: StartOptions): Promise<QsenNode> {
     reconcileWaitMs: config.senebi.timeout_ms,
     // After a duplicate-id refusal, SENEBI's record is read for up to two call timeouts.
     recordReadMs: 2 * config.senebi.timeout_ms,
-    onContradiction: (kind) => {
-      contradictions[kind] = (contradictions[kind] ?? 0) + 1;
-    },
+    onContradiction: (kind) => stats.recordContradiction(kind),
     onOutcome: (status, reason) => {
-      // Metric labels and status keys come from closed sets; SENEBI's free text stays in the log.
-      const label = status === 'accepted' ? '' : rejectionLabel(reason, OUTCOME_CODES);
-      if (status === 'accepted') orderFigures.recordAccepted();
-      else orderFigures.recordRejected(label);
+      const label = stats.recordOrderOutcome(status, reason);
       if (reason.startsWith('SENEBI:')) logger.info('order rejected by SENEBI', { code: label, reason: reason.slice('SENEBI:'.length) });
-      metrics.orders.inc({ status, reason: label });
     },
-    log: { info: (m, meta) => logger.info(m, meta), warn: (m, meta) => logger.warn(m, meta), error: (m, meta) => logger.error(m, meta), debug: (m, meta) => logger.debug(m, meta) },
+    log: logger,
     risk,
   });
-  reconciling = () => desk.isReconciling();
-  inFlight = () => desk.inFlightCount();
-  isStopping = () => desk.isStopped();
 
   const trust = openTrustStore(config.tls, { logger, now: () => new Date(clock.now()) });
-  const app = createApp({
+  // The agent certificate is read once at start (the SENEBI adapter keeps it until a restart); the
+  // cluster files are re-read at every scrape, so a TLS reload shows at the next scrape.
+  const agentNotAfter = identity.check.certificate ? Date.parse(identity.check.certificate.notAfter) / 1000 : undefined;
+  const facts: QsenFacts = {
     config,
-    logger,
-    clock,
-    desk,
-    senebi,
-    killSwitch,
-    audit,
-    registry,
+    version: options.version ?? '0.1.0',
+    startedAtMs,
+    stats,
+    isHalted: () => killSwitch.isHalted(),
+    killSwitch: () => killSwitch.read(),
+    isReconciling: () => desk.isReconciling(),
+    inFlight: () => desk.inFlightCount(),
+    journal: () => journal.figures(),
+    journalHealth: () => journal.health(),
+    acceptance: () => judgeAcceptance({
+      journalWritable: journal.health().writable,
+      halted: killSwitch.isHalted(),
+      reconciling: desk.isReconciling(),
+      stopping: desk.isStopped(),
+      marketOpen: isMarketOpen(clock.now()),
+    }),
+    isMarketOpen: () => isMarketOpen(clock.now()),
     risk,
-    pid,
-    status: {
-      config,
-      startedAtMs,
-      senebiFigures,
-      orderFigures,
-      killSwitch: () => killSwitch.read(),
-      isReconciling: () => desk.isReconciling(),
-      inFlight: () => desk.inFlightCount(),
-      journal: () => journal.figures(),
-      journalHealth: () => journal.health(),
-      acceptance,
-      contradictions: () => ({ ...contradictions }),
-      risk: () => risk.summary(),
-      version: options.version ?? '0.1.0',
-      tls: trust.status,
+    certificateExpiries: () => {
+      const now = new Date(clock.now());
+      const entries: Array<[CertificateName, number | undefined]> = [
+        ['server', readNotAfterSeconds(config.tls.cert, now)],
+        ['client_ca', readNotAfterSeconds(config.tls.ca, now)],
+        ['senebi_agent', agentNotAfter],
+      ];
+      return entries.flatMap(([certificate, notAfterSeconds]) => (notAfterSeconds === undefined ? [] : [{ certificate, notAfterSeconds }]));
     },
-  });
+    tls: trust.status,
+  };
+  registerQsenMetrics(registry, facts);
+  const app = createApp({ config, logger, clock, desk, senebi, killSwitch, audit, registry, risk, pid, facts });
   const server: MtlsServer = createMtlsServer({ trust, app, logger, metrics: tlsMetrics, watchFiles: options.watchTlsFiles ?? true });
   const port = await server.listen(options.port ?? config.server.qsen_port, options.host ?? config.server.listen);
   logger.info('qsen listening', { port, host: options.host ?? config.server.listen, pid });

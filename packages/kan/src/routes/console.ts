@@ -13,7 +13,7 @@
  * logs/tail, audit, audit/verify, restart_qsen, restart_kan). Every answer carries the strict
  * Content-Security-Policy of console/headers.ts.
  */
-import type express from 'express';
+import express from 'express';
 import type { TLSSocket } from 'node:tls';
 import { defineRoute, getCaller, httpErrors, sendJson, type AuditSink, type ScheduleConfig } from '@qsen/core';
 import { kanErrors } from '../errors.js';
@@ -60,12 +60,13 @@ function clientNotAfter(req: express.Request): string | undefined {
   return cert && typeof cert.valid_to === 'string' ? cert.valid_to : undefined;
 }
 
-/** Mounts the console. */
-export function mountConsoleRoutes(app: express.Express, deps: ConsoleRoutesDeps): void {
+/** The console's routes. */
+export function createConsoleRoutes(deps: ConsoleRoutesDeps): express.Router {
+  const router = express.Router();
   const assets = deps.assets ?? loadConsoleAssets();
   const page = Buffer.from(renderConsolePage(deps.selfIndex), 'utf8');
 
-  app.use(CONSOLE_BASE, (_req, res, next) => {
+  router.use(CONSOLE_BASE, (_req, res, next) => {
     for (const [name, value] of Object.entries(CONSOLE_HEADERS)) res.setHeader(name, value);
     next();
   });
@@ -76,9 +77,9 @@ export function mountConsoleRoutes(app: express.Express, deps: ConsoleRoutesDeps
     res.end(body);
   };
 
-  defineRoute(app, `${CONSOLE_BASE}/`, { GET: { roles: CONSOLE_ROLES, handler: (_req, res) => send(res, 'text/html; charset=utf-8', page) } });
+  defineRoute(router, `${CONSOLE_BASE}/`, { GET: { roles: CONSOLE_ROLES, handler: (_req, res) => send(res, 'text/html; charset=utf-8', page) } });
 
-  defineRoute(app, `${CONSOLE_BASE}/assets/:name`, {
+  defineRoute(router, `${CONSOLE_BASE}/assets/:name`, {
     GET: {
       roles: CONSOLE_ROLES,
       handler: (req, res) => {
@@ -89,7 +90,7 @@ export function mountConsoleRoutes(app: express.Express, deps: ConsoleRoutesDeps
     },
   });
 
-  defineRoute(app, `${CONSOLE_BASE}/session`, {
+  defineRoute(router, `${CONSOLE_BASE}/session`, {
     GET: {
       roles: CONSOLE_ROLES,
       handler: (req, res) => {
@@ -100,7 +101,7 @@ export function mountConsoleRoutes(app: express.Express, deps: ConsoleRoutesDeps
     },
   });
 
-  defineRoute(app, `${CONSOLE_BASE}/qsen`, {
+  defineRoute(router, `${CONSOLE_BASE}/qsen`, {
     GET: {
       roles: CONSOLE_ROLES,
       handler: async (_req, res) => {
@@ -110,7 +111,7 @@ export function mountConsoleRoutes(app: express.Express, deps: ConsoleRoutesDeps
     },
   });
 
-  defineRoute(app, `${CONSOLE_BASE}/nodes`, {
+  defineRoute(router, `${CONSOLE_BASE}/nodes`, {
     GET: {
       roles: CONSOLE_ROLES,
       handler: async (_req, res) => {
@@ -127,7 +128,7 @@ export function mountConsoleRoutes(app: express.Express, deps: ConsoleRoutesDeps
   });
 
   for (const action of ['halt', 'resume'] as const) {
-    defineRoute(app, `${CONSOLE_BASE}/${action}`, {
+    defineRoute(router, `${CONSOLE_BASE}/${action}`, {
       POST: {
         roles: ['operator'],
         bodyFields: ['reason'],
@@ -145,4 +146,5 @@ export function mountConsoleRoutes(app: express.Express, deps: ConsoleRoutesDeps
       },
     }, { stateChange: action });
   }
+  return router;
 }

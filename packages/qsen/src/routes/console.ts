@@ -9,11 +9,11 @@
 import express from 'express';
 import { defineRoute, sendJson, type Clock } from '@qsen/core';
 import type { RiskControls } from '../risk/controls.js';
-import { buildStatus, type StatusSources } from '../status/report.js';
+import { buildStatus, type QsenFacts } from '../status/report.js';
 
 /** What the console view needs. */
 export interface ConsoleViewDeps {
-  readonly status: StatusSources;
+  readonly facts: QsenFacts;
   readonly risk: Pick<RiskControls, 'view'>;
   readonly clock: Clock;
   readonly pid: number;
@@ -24,7 +24,7 @@ const SHOWN = ['pid', 'startedAt', 'uptimeSeconds', 'acceptingOrders', 'notAccep
 
 /** Builds the console view at the instant nowMs (pure but for the sources it reads). */
 export function buildConsoleView(deps: ConsoleViewDeps, nowMs: number): Record<string, unknown> {
-  const status = buildStatus(deps.status, nowMs, deps.pid);
+  const status = buildStatus(deps.facts, nowMs, deps.pid);
   return { ...Object.fromEntries(SHOWN.map((key) => [key, status[key]])), risk: deps.risk.view() };
 }
 

@@ -11,7 +11,7 @@ import { validateOrder } from '../orders/validate.js';
 import type { AcceptedOrder, RejectedOrder, StoredOperation, StoredOrder } from '../orders/types.js';
 import { planSeededBusiness } from '../business/seed.js';
 import { matchOrder } from '../business/matching.js';
-import { allocateOutsideId } from '../business/ids.js';
+import { createOutsideIdAllocator, type OutsideIdAllocator } from '../business/ids.js';
 
 /** One step in an order's life, for the admin history. */
 export interface OrderEvent {
@@ -81,12 +81,14 @@ export class SimulatorStore {
   private matchingPrng: Prng;
   private matchingSettings: MatchingSettings;
   private businessSeed: number;
+  private readonly outsideIds: OutsideIdAllocator;
 
   /** Builds the store from a snapshot, or seeds it as at a first start when there is none. */
   constructor(private readonly options: StoreOptions, snapshot?: StoreSnapshot) {
     this.matchingSettings = options.matching;
     this.matchingPrng = createPrng(options.matching.seed);
     this.businessSeed = options.businessSeed;
+    this.outsideIds = createOutsideIdAllocator(options.range, (candidate) => this.orders.has(candidate));
     if (snapshot) this.load(snapshot);
     else this.seedInitial();
   }
@@ -158,6 +160,7 @@ export class SimulatorStore {
         this.seededDates.clear();
         this.nextOperationSeq = FIRST_OPERATION_SEQ;
         this.businessSeed = change.businessSeed;
+        this.outsideIds.restart();
     }
   }
 
@@ -199,7 +202,7 @@ export class SimulatorStore {
         this.commit({ t: 'opseq', next: (this.nextOperationSeq + 1n).toString() });
         return id;
       },
-      allocateOwnOutsideId: () => allocateOutsideId(this.options.range, (candidate) => this.orders.has(candidate)),
+      allocateOwnOutsideId: () => this.outsideIds.allocate(),
     });
     for (const counter of match.orders) {
       this.addOrder(counter);
