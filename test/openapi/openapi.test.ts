@@ -21,12 +21,15 @@ const CONTRACT = {
     'POST /qsen/v1/ping/senebi', 'GET /qsen/v1/metrics/golang', 'GET /qsen/v1/metrics/process', 'POST /qsen/v1/cert/info',
     'GET /qsen/v1/status', 'GET /qsen/v1/config', 'POST /qsen/v1/halt', 'POST /qsen/v1/resume', 'GET /qsen/v1/ping',
     'GET /qsen/v1/risk', 'POST /qsen/v1/risk/reload', 'POST /qsen/v1/risk/override', 'POST /qsen/v1/risk/reference-prices',
+    'GET /qsen/v1/console',
   ],
   kan: [
     'GET /kan/v1/status', 'GET /kan/v1/version', 'GET /kan/v1/restart_qsen', 'POST /kan/v1/restart_qsen', 'GET /kan/v1/restart_kan',
     'POST /kan/v1/restart_kan', 'GET /kan/v1/logs', 'GET /kan/v1/logs/tail', 'GET /kan/v1/logs/truncate', 'POST /kan/v1/logs/truncate',
     'GET /kan/v1/metrics/golang', 'GET /kan/v1/metrics/process', 'GET /kan/v1/metrics/system', 'GET /kan/v1/cmd/top', 'GET /kan/v1/cmd/ls',
     'GET /kan/v1/ping', 'GET /kan/v1/audit', 'GET /kan/v1/audit/verify',
+    'GET /kan/v1/console/', 'GET /kan/v1/console/assets/{name}', 'GET /kan/v1/console/session', 'GET /kan/v1/console/qsen', 'GET /kan/v1/console/nodes',
+    'POST /kan/v1/console/halt', 'POST /kan/v1/console/resume',
   ],
 } as const;
 
@@ -102,15 +105,16 @@ describe('OpenAPI documents against the running servers', () => {
   });
 
   /** Calls an operation and checks the answer against the document. */
-  async function check(name: 'qsen' | 'kan', method: string, path: string, opts: { query?: string; body?: string; role?: string | null; port?: number } = {}): Promise<{ status: number; body: string }> {
+  async function check(name: 'qsen' | 'kan', method: string, path: string, opts: { query?: string; body?: string; role?: string | null; port?: number; path?: string; contentType?: string } = {}): Promise<{ status: number; body: string }> {
     const doc = docs[name];
     assert.ok(doc);
     const op = listOperations(doc).find((o: DocumentedOperation) => o.method === method && o.path === path);
     assert.ok(op, `${method} ${path} is documented`);
     const port = opts.port ?? (name === 'qsen' ? system.ports.qsen : system.ports.kans[0]);
     const role = opts.role === undefined ? 'operator' : opts.role;
-    const answer = await httpsCall(`https://${role === null ? '127.0.0.1' : 'localhost'}:${port}${path}${opts.query ?? ''}`, {
+    const answer = await httpsCall(`https://${role === null ? '127.0.0.1' : 'localhost'}:${port}${opts.path ?? path}${opts.query ?? ''}`, {
       method, ca: system.ca(), ...(role === null ? {} : { identity: system.identity(role) }), ...(opts.body === undefined ? {} : { body: opts.body }), timeoutMs: 30_000,
+      ...(opts.contentType === undefined ? {} : { headers: { 'content-type': opts.contentType } }),
     });
     const response = op.responses[String(answer.status)];
     assert.ok(response, `${method} ${path}${opts.query ?? ''} answered ${answer.status}, which is not documented: ${answer.body.slice(0, 300)}`);
@@ -166,6 +170,7 @@ describe('OpenAPI documents against the running servers', () => {
     assert.equal((await check('qsen', 'POST', '/qsen/v1/risk/reference-prices', { body: '{"prices":{"AL30":"1234.5"},"reason":"openapi test"}' })).status, 200);
     assert.equal((await check('qsen', 'GET', '/qsen/v1/risk')).status, 200);
     assert.equal((await check('qsen', 'GET', '/qsen/v1/ping', { role: null })).status, 200);
+    assert.equal((await check('qsen', 'GET', '/qsen/v1/console', { role: null })).status, 200);
     assert.equal((await check('qsen', 'GET', '/qsen/v1/status', { role: null })).status, 401);
     const wrongMethod = await httpsCall(`https://localhost:${system.ports.qsen}/qsen/v1/status`, { method: 'POST', body: '{}', ca: system.ca(), identity: system.identity('operator') });
     assert.equal(wrongMethod.status, 405);
@@ -203,6 +208,19 @@ describe('OpenAPI documents against the running servers', () => {
     assert.equal((await check('kan', 'GET', '/kan/v1/audit', { query: '?from=soon' })).status, 400);
     assert.equal((await check('kan', 'GET', '/kan/v1/restart_kan', { query: '?node=7' })).status, 400);
     assert.equal((await check('kan', 'POST', '/kan/v1/restart_kan', { query: '?node=1', role: 'auditor' })).status, 403);
+    assert.equal((await check('kan', 'GET', '/kan/v1/console/', { role: 'auditor' })).status, 200);
+    assert.equal((await check('kan', 'GET', '/kan/v1/console/', { role: 'platform' })).status, 403);
+    assert.equal((await check('kan', 'GET', '/kan/v1/console/assets/{name}', { path: '/kan/v1/console/assets/console.js' })).status, 200);
+    assert.equal((await check('kan', 'GET', '/kan/v1/console/assets/{name}', { path: '/kan/v1/console/assets/console.css' })).status, 200);
+    assert.equal((await check('kan', 'GET', '/kan/v1/console/assets/{name}', { path: '/kan/v1/console/assets/nope.js' })).status, 404);
+    assert.equal((await check('kan', 'GET', '/kan/v1/console/session')).status, 200);
+    assert.equal((await check('kan', 'GET', '/kan/v1/console/qsen', { role: 'auditor' })).status, 200);
+    assert.equal((await check('kan', 'GET', '/kan/v1/console/nodes')).status, 200);
+    assert.equal((await check('kan', 'POST', '/kan/v1/console/halt', { body: '{"reason":"openapi test"}' })).status, 200);
+    assert.equal((await check('kan', 'POST', '/kan/v1/console/halt', { body: '{"why":"x"}' })).status, 400);
+    assert.equal((await check('kan', 'POST', '/kan/v1/console/halt', { body: '{}', role: 'auditor' })).status, 403);
+    assert.equal((await check('kan', 'POST', '/kan/v1/console/resume', { body: '{}', contentType: 'text/plain' })).status, 415);
+    assert.equal((await check('kan', 'POST', '/kan/v1/console/resume', { body: '{}' })).status, 200);
     const wrongMethod = await httpsCall(`https://localhost:${system.ports.kans[0]}/kan/v1/status`, { method: 'DELETE', ca: system.ca(), identity: system.identity('operator') });
     assert.equal(wrongMethod.status, 405);
     assert.equal((JSON.parse(wrongMethod.body) as { error: { code: string } }).error.code, 'METHOD_NOT_ALLOWED');

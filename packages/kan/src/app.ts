@@ -21,6 +21,7 @@ import { createLogRoutes } from './routes/logs.js';
 import { createMetricsRoutes } from './routes/metrics.js';
 import { createCmdRoutes } from './routes/cmd.js';
 import { createAuditRoutes } from './routes/audit.js';
+import { createConsoleRoutes } from './routes/console.js';
 
 /** Everything the kan app needs. */
 export interface KanAppDeps {
@@ -72,6 +73,10 @@ export function createApp(deps: KanAppDeps): { app: express.Express; close(): vo
       a.use(metrics.router);
       a.use(createCmdRoutes({ installDir: deps.config.paths.install }));
       a.use(createAuditRoutes({ dir: deps.config.paths.logs, retentionDays: deps.config.logging.audit_retention_days, now: deps.now }));
+      a.use(createConsoleRoutes({
+        selfIndex: deps.selfIndex, schedule: deps.config.schedule, dataDir: deps.config.paths.data, audit: deps.audit, now: deps.now,
+        loopback: { caFile: deps.config.tls.ca }, ports: { qsen: deps.config.server.qsen_port, kans: deps.config.server.kan_ports },
+      }));
     },
   });
   return { app, close: () => proxy.close() };

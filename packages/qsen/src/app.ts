@@ -13,6 +13,7 @@ import type { CancelDesk } from './orders/cancel.js';
 import { createCancelRoutes } from './routes/cancel.js';
 import { createIdentityRoutes } from './routes/identity.js';
 import { createKillSwitchRoutes } from './routes/killswitch.js';
+import { createConsoleViewRoutes } from './routes/console.js';
 import { createOrderRoutes } from './routes/orders.js';
 import { createRiskRoutes } from './routes/risk.js';
 import { createStatusRoutes } from './routes/status.js';
@@ -51,6 +52,7 @@ export function createApp(deps: AppDeps): express.Express {
       app.use(createKillSwitchRoutes({ killSwitch: deps.killSwitch, clock, audit: deps.audit }));
       app.use(createIdentityRoutes({ config, clock }));
       app.use(createStatusRoutes({ config, clock, facts: deps.facts, senebi: deps.senebi, registry: deps.registry, pid: deps.pid }));
+      app.use(createConsoleViewRoutes({ facts: deps.facts, risk: deps.risk, clock, pid: deps.pid }));
     },
   });
 }
