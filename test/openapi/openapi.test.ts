@@ -17,10 +17,11 @@ const addFormats = addFormatsModule as unknown as (ajv: Ajv2020) => Ajv2020;
 /** The contract's endpoints (docs/api.md §4 and §5), method and path, and QSen's own extensions (the risk controls, docs/risk.md; the audit trail, docs/auditor.md; the cluster view, docs/kan.md). */
 const CONTRACT = {
   qsen: [
-    'POST /qsen/v1/sendOrder', 'POST /qsen/v1/getBilateralOrders', 'POST /qsen/v1/getBilateralOperations', 'POST /qsen/v1/decrypt',
+    'POST /qsen/v1/sendOrder', 'POST /qsen/v1/cancelOrder', 'POST /qsen/v1/getBilateralOrders', 'POST /qsen/v1/getBilateralOperations', 'POST /qsen/v1/decrypt',
     'POST /qsen/v1/ping/senebi', 'GET /qsen/v1/metrics/golang', 'GET /qsen/v1/metrics/process', 'POST /qsen/v1/cert/info',
     'GET /qsen/v1/status', 'GET /qsen/v1/config', 'POST /qsen/v1/halt', 'POST /qsen/v1/resume', 'GET /qsen/v1/ping',
     'GET /qsen/v1/risk', 'POST /qsen/v1/risk/reload', 'POST /qsen/v1/risk/override', 'POST /qsen/v1/risk/reference-prices',
+    'GET /qsen/v1/console',
   ],
   kan: [
     'GET /kan/v1/status', 'GET /kan/v1/version', 'GET /kan/v1/restart_qsen', 'POST /kan/v1/restart_qsen', 'GET /kan/v1/restart_kan',
@@ -29,6 +30,8 @@ const CONTRACT = {
     'GET /kan/v1/ping', 'GET /kan/v1/audit', 'GET /kan/v1/audit/verify',
     // Four-port mode, on the gateway kan only (docs/kan.md, "Four-port mode"; test/system/cluster-view.test.ts).
     'GET /kan/v1/cluster/status', 'GET /kan/v1/cluster/metrics/process',
+    'GET /kan/v1/console/', 'GET /kan/v1/console/assets/{name}', 'GET /kan/v1/console/session', 'GET /kan/v1/console/qsen', 'GET /kan/v1/console/nodes',
+    'POST /kan/v1/console/halt', 'POST /kan/v1/console/resume',
   ],
 } as const;
 
@@ -104,15 +107,16 @@ describe('OpenAPI documents against the running servers', () => {
   });
 
   /** Calls an operation and checks the answer against the document. */
-  async function check(name: 'qsen' | 'kan', method: string, path: string, opts: { query?: string; body?: string; role?: string | null; port?: number } = {}): Promise<{ status: number; body: string }> {
+  async function check(name: 'qsen' | 'kan', method: string, path: string, opts: { query?: string; body?: string; role?: string | null; port?: number; path?: string; contentType?: string } = {}): Promise<{ status: number; body: string }> {
     const doc = docs[name];
     assert.ok(doc);
     const op = listOperations(doc).find((o: DocumentedOperation) => o.method === method && o.path === path);
     assert.ok(op, `${method} ${path} is documented`);
     const port = opts.port ?? (name === 'qsen' ? system.ports.qsen : system.ports.kans[0]);
     const role = opts.role === undefined ? 'operator' : opts.role;
-    const answer = await httpsCall(`https://${role === null ? '127.0.0.1' : 'localhost'}:${port}${path}${opts.query ?? ''}`, {
+    const answer = await httpsCall(`https://${role === null ? '127.0.0.1' : 'localhost'}:${port}${opts.path ?? path}${opts.query ?? ''}`, {
       method, ca: system.ca(), ...(role === null ? {} : { identity: system.identity(role) }), ...(opts.body === undefined ? {} : { body: opts.body }), timeoutMs: 30_000,
+      ...(opts.contentType === undefined ? {} : { headers: { 'content-type': opts.contentType } }),
     });
     const response = op.responses[String(answer.status)];
     assert.ok(response, `${method} ${path}${opts.query ?? ''} answered ${answer.status}, which is not documented: ${answer.body.slice(0, 300)}`);
@@ -137,6 +141,11 @@ describe('OpenAPI documents against the running servers', () => {
     assert.equal((await check('qsen', 'POST', '/qsen/v1/sendOrder', { body: order.replace('9999000000000000777', '1'), role: 'platform' })).status, 403);
     assert.equal((await check('qsen', 'POST', '/qsen/v1/sendOrder', { body: '{"id":', role: 'platform' })).status, 400);
     assert.equal((await check('qsen', 'POST', '/qsen/v1/sendOrder', { body: order, role: 'auditor' })).status, 403);
+    // Local mode matches every order at acceptance (simulator default), so a cancel finds it matched.
+    assert.equal((await check('qsen', 'POST', '/qsen/v1/cancelOrder', { body: '{"id": "9999000000000000777"}', role: 'platform' })).status, 409);
+    assert.equal((await check('qsen', 'POST', '/qsen/v1/cancelOrder', { body: '{"id": "1"}', role: 'platform' })).status, 404);
+    assert.equal((await check('qsen', 'POST', '/qsen/v1/cancelOrder', { body: '{"id": "x"}', role: 'platform' })).status, 400);
+    assert.equal((await check('qsen', 'POST', '/qsen/v1/cancelOrder', { body: '{"id": "9999000000000000777"}', role: 'auditor' })).status, 403);
     const orders = await check('qsen', 'POST', '/qsen/v1/getBilateralOrders', { body: JSON.stringify({ date: today }) });
     assert.match(orders.body, /"id":"9999000000000000777"/);
     assert.equal((await check('qsen', 'POST', '/qsen/v1/getBilateralOrders', { body: '{"date":"yesterday"}' })).status, 400);
@@ -163,6 +172,7 @@ describe('OpenAPI documents against the running servers', () => {
     assert.equal((await check('qsen', 'POST', '/qsen/v1/risk/reference-prices', { body: '{"prices":{"AL30":"1234.5"},"reason":"openapi test"}' })).status, 200);
     assert.equal((await check('qsen', 'GET', '/qsen/v1/risk')).status, 200);
     assert.equal((await check('qsen', 'GET', '/qsen/v1/ping', { role: null })).status, 200);
+    assert.equal((await check('qsen', 'GET', '/qsen/v1/console', { role: null })).status, 200);
     assert.equal((await check('qsen', 'GET', '/qsen/v1/status', { role: null })).status, 401);
     const wrongMethod = await httpsCall(`https://localhost:${system.ports.qsen}/qsen/v1/status`, { method: 'POST', body: '{}', ca: system.ca(), identity: system.identity('operator') });
     assert.equal(wrongMethod.status, 405);
@@ -200,6 +210,19 @@ describe('OpenAPI documents against the running servers', () => {
     assert.equal((await check('kan', 'GET', '/kan/v1/audit', { query: '?from=soon' })).status, 400);
     assert.equal((await check('kan', 'GET', '/kan/v1/restart_kan', { query: '?node=7' })).status, 400);
     assert.equal((await check('kan', 'POST', '/kan/v1/restart_kan', { query: '?node=1', role: 'auditor' })).status, 403);
+    assert.equal((await check('kan', 'GET', '/kan/v1/console/', { role: 'auditor' })).status, 200);
+    assert.equal((await check('kan', 'GET', '/kan/v1/console/', { role: 'platform' })).status, 403);
+    assert.equal((await check('kan', 'GET', '/kan/v1/console/assets/{name}', { path: '/kan/v1/console/assets/console.js' })).status, 200);
+    assert.equal((await check('kan', 'GET', '/kan/v1/console/assets/{name}', { path: '/kan/v1/console/assets/console.css' })).status, 200);
+    assert.equal((await check('kan', 'GET', '/kan/v1/console/assets/{name}', { path: '/kan/v1/console/assets/nope.js' })).status, 404);
+    assert.equal((await check('kan', 'GET', '/kan/v1/console/session')).status, 200);
+    assert.equal((await check('kan', 'GET', '/kan/v1/console/qsen', { role: 'auditor' })).status, 200);
+    assert.equal((await check('kan', 'GET', '/kan/v1/console/nodes')).status, 200);
+    assert.equal((await check('kan', 'POST', '/kan/v1/console/halt', { body: '{"reason":"openapi test"}' })).status, 200);
+    assert.equal((await check('kan', 'POST', '/kan/v1/console/halt', { body: '{"why":"x"}' })).status, 400);
+    assert.equal((await check('kan', 'POST', '/kan/v1/console/halt', { body: '{}', role: 'auditor' })).status, 403);
+    assert.equal((await check('kan', 'POST', '/kan/v1/console/resume', { body: '{}', contentType: 'text/plain' })).status, 415);
+    assert.equal((await check('kan', 'POST', '/kan/v1/console/resume', { body: '{}' })).status, 200);
     const wrongMethod = await httpsCall(`https://localhost:${system.ports.kans[0]}/kan/v1/status`, { method: 'DELETE', ca: system.ca(), identity: system.identity('operator') });
     assert.equal(wrongMethod.status, 405);
     assert.equal((JSON.parse(wrongMethod.body) as { error: { code: string } }).error.code, 'METHOD_NOT_ALLOWED');

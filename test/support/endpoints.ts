@@ -48,6 +48,11 @@ export const ENDPOINTS: readonly Endpoint[] = [
   { node: 'kan', method: 'POST', path: '/kan/v1/restart_qsen', roles: WRITERS, mutating: true },
   { node: 'kan', method: 'GET', path: '/kan/v1/restart_kan', roles: WRITERS, mutating: true },
   { node: 'kan', method: 'POST', path: '/kan/v1/restart_kan', roles: WRITERS, mutating: true },
+  // The browser console's kill switch (docs/console.md): operator only. Its read routes admit
+  // operator and auditor only, which the read-only matrix (every role reads) does not describe;
+  // test/console/console.test.ts and test/openapi cover them.
+  { node: 'kan', method: 'POST', path: '/kan/v1/console/halt', roles: ['operator'], mutating: true },
+  { node: 'kan', method: 'POST', path: '/kan/v1/console/resume', roles: ['operator'], mutating: true },
 ];
 
 /** The nodes an endpoint lives on. */

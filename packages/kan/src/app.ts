@@ -23,6 +23,7 @@ import { createCmdRoutes } from './routes/cmd.js';
 import { createAuditRoutes } from './routes/audit.js';
 import { createClusterRoutes } from './routes/cluster.js';
 import type { LoopbackGet } from './cluster/loopback-client.js';
+import { createConsoleRoutes } from './routes/console.js';
 
 /** Everything the kan app needs. */
 export interface KanAppDeps {
@@ -77,6 +78,10 @@ export function createApp(deps: KanAppDeps): { app: express.Express; close(): vo
       a.use(createCmdRoutes({ installDir: deps.config.paths.install }));
       a.use(createAuditRoutes({ dir: deps.config.paths.logs, retentionDays: deps.config.logging.audit_retention_days, now: deps.now }));
       if (deps.cluster) a.use(createClusterRoutes({ config: deps.config, get: deps.cluster.get }));
+      a.use(createConsoleRoutes({
+        selfIndex: deps.selfIndex, schedule: deps.config.schedule, dataDir: deps.config.paths.data, audit: deps.audit, now: deps.now,
+        loopback: { caFile: deps.config.tls.ca }, ports: { qsen: deps.config.server.qsen_port, kans: deps.config.server.kan_ports },
+      }));
     },
   });
   return { app, close: () => proxy.close() };

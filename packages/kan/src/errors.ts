@@ -23,6 +23,8 @@ export const kanErrors = defineErrors({
   PROCESS_CONTROL_FAILED: { status: 502, message: "the process owner (systemd or the launcher) refused or failed" },
   COMMAND_FAILED: { status: 500, message: 'the command failed' },
   COMMAND_TIMEOUT: { status: 504, message: 'the command did not finish in time' },
+  JSON_BODY_REQUIRED: { status: 415, message: 'this state change takes a JSON body (Content-Type: application/json)' },
+  KILL_SWITCH_FAILED: { status: 500, message: "qsen's halt marker could not be written or removed" },
 });
 
 /** A code of kan's registry. */

@@ -1,7 +1,7 @@
 import { describe, it, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
-import { existsSync, readFileSync, statSync } from 'node:fs';
+import { existsSync, readFileSync, statSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { requireTool, makeTempDir } from '@qsen/testkit';
@@ -63,6 +63,30 @@ describe('qsen-pki CLI', () => {
     const opened = runOpenssl(openssl, ['pkcs12', '-in', join(home, 'pki/clients/carol.p12'), '-nodes', '-passin', `file:${passFile}`]);
     assert.equal(opened.status, 0, opened.stderr);
     assert.match(opened.stdout, /BEGIN PRIVATE KEY/);
+  });
+
+  it('issue-client --p12-pass-file protects the PKCS#12 with the file\'s passphrase, which it never prints or stores', (t) => {
+    const passphrase = 'console import passphrase 7';
+    const passFile = join(tmp.path, 'dora.pass');
+    writeFileSync(passFile, `${passphrase}\n`, { mode: 0o600 });
+    const result = run(['issue-client', '--role', 'operator', '--name', 'dora', '--p12-pass-file', passFile], home);
+    assert.equal(result.code, EXIT.ok, result.err);
+    assert.equal(result.out.includes(passphrase), false);
+    assert.match(result.out, /protected by the passphrase in .*dora\.pass/);
+    assert.equal(existsSync(join(home, 'pki/clients/dora.p12.pass')), false);
+    assert.ok(existsSync(join(home, 'pki/clients/dora.p12')));
+    const short = join(tmp.path, 'short.pass');
+    writeFileSync(short, 'too short\n');
+    const refused = run(['issue-client', '--role', 'operator', '--name', 'erin', '--p12-pass-file', short], home);
+    assert.equal(refused.code, EXIT.failed);
+    assert.match(refused.err, /INVALID_ARGUMENT/);
+    assert.equal(existsSync(join(home, 'pki/clients/erin.crt')), false, 'nothing is issued with a refused passphrase');
+    const openssl = requireTool('openssl');
+    if (typeof openssl !== 'string') return t.skip(openssl.skip);
+    const opened = runOpenssl(openssl, ['pkcs12', '-in', join(home, 'pki/clients/dora.p12'), '-nodes', '-passin', `file:${passFile}`]);
+    assert.equal(opened.status, 0, opened.stderr);
+    assert.match(opened.stdout, /BEGIN PRIVATE KEY/);
+    assert.match(opened.stdout, /OU ?= ?operator/);
   });
 
   it('info prints a table or JSON for certificates and CRLs', () => {

@@ -9,8 +9,11 @@ import { buildMetricName, auditStateChangeRefusals, createApiApp, createPingCoun
 import type { KillSwitch } from './killswitch/killswitch.js';
 import type { RiskControls } from './risk/controls.js';
 import type { OrderDesk } from './orders/desk.js';
+import type { CancelDesk } from './orders/cancel.js';
+import { createCancelRoutes } from './routes/cancel.js';
 import { createIdentityRoutes } from './routes/identity.js';
 import { createKillSwitchRoutes } from './routes/killswitch.js';
+import { createConsoleViewRoutes } from './routes/console.js';
 import { createOrderRoutes } from './routes/orders.js';
 import { createRiskRoutes } from './routes/risk.js';
 import { createStatusRoutes } from './routes/status.js';
@@ -23,6 +26,7 @@ export interface AppDeps {
   readonly logger: winston.Logger;
   readonly clock: Clock;
   readonly desk: OrderDesk;
+  readonly cancels: CancelDesk;
   readonly senebi: SenebiClient;
   readonly killSwitch: KillSwitch;
   readonly audit: AuditSink;
@@ -43,10 +47,12 @@ export function createApp(deps: AppDeps): express.Express {
     onInternalRequest: createPingCounter(deps.registry, buildMetricName('qsen', INTERNAL_PINGS_SUFFIX)),
     mount: (app) => {
       app.use(createOrderRoutes({ desk: deps.desk, senebi: deps.senebi, range: config.id_range, timezone: config.schedule.timezone, clock, audit: deps.audit }));
+      app.use(createCancelRoutes({ cancels: deps.cancels, range: config.id_range, audit: deps.audit }));
       app.use(createRiskRoutes({ risk: deps.risk }));
       app.use(createKillSwitchRoutes({ killSwitch: deps.killSwitch, clock, audit: deps.audit }));
       app.use(createIdentityRoutes({ config, clock }));
       app.use(createStatusRoutes({ config, clock, facts: deps.facts, senebi: deps.senebi, registry: deps.registry, pid: deps.pid }));
+      app.use(createConsoleViewRoutes({ facts: deps.facts, risk: deps.risk, clock, pid: deps.pid }));
     },
   });
 }

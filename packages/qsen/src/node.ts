@@ -18,6 +18,7 @@ import { registerQsenMetrics, registerSenebiHistogram } from './metrics/metrics.
 import { recoverOrderBook } from './orders/book.js';
 import { createMarketHours } from './orders/market.js';
 import { createOrderDesk, type OrderDesk } from './orders/desk.js';
+import { createCancelDesk, type CancelDesk } from './orders/cancel.js';
 import { createRiskControls, type RiskControls } from './risk/controls.js';
 import { createSenebiClient, type SenebiClient } from './senebi/client.js';
 import { judgeAcceptance } from './status/acceptance.js';
@@ -46,6 +47,8 @@ export interface StartOptions {
 export interface QsenNode {
   readonly port: number;
   readonly desk: OrderDesk;
+  /** The cancels of resting orders (cancelOrder; the kill switch's mass cancel). */
+  readonly cancels: CancelDesk;
   readonly senebi: SenebiClient;
   readonly registry: Registry;
   readonly journal: Journal;
@@ -156,6 +159,19 @@ export async function startQsen(options: StartOptions): Promise<QsenNode> {
     log: logger,
     risk,
   });
+  const cancels = createCancelDesk({
+    journal,
+    book,
+    senebi,
+    desk,
+    range: config.id_range,
+    isMarketOpen,
+    clock,
+    reconcileWaitMs: config.senebi.timeout_ms,
+    onResult: (result) => stats.recordCancelResult(result),
+    onContradiction: (kind) => stats.recordContradiction(kind),
+    log: logger,
+  });
 
   const trust = openTrustStore(config.tls, { logger, now: () => new Date(clock.now()) });
   // The agent certificate is read once at start (the SENEBI adapter keeps it until a restart); the
@@ -193,12 +209,12 @@ export async function startQsen(options: StartOptions): Promise<QsenNode> {
     tls: trust.status,
   };
   registerQsenMetrics(registry, facts);
-  const app = createApp({ config, logger, clock, desk, senebi, killSwitch, audit, registry, risk, pid, facts });
+  const app = createApp({ config, logger, clock, desk, cancels, senebi, killSwitch, audit, registry, risk, pid, facts });
   const server: MtlsServer = createMtlsServer({ trust, app, logger, metrics: tlsMetrics, watchFiles: options.watchTlsFiles ?? true });
   const port = await server.listen(options.port ?? config.server.qsen_port, options.host ?? config.server.listen);
   logger.info('qsen listening', { port, host: options.host ?? config.server.listen, pid });
 
-  const reconciled = desk.reconcile().then(() => {
+  const reconciled = Promise.all([desk.reconcile(), cancels.reconcile()]).then(() => {
     logger.info('reconciliation done; accepting orders');
   });
 
@@ -206,6 +222,7 @@ export async function startQsen(options: StartOptions): Promise<QsenNode> {
   return {
     port,
     desk,
+    cancels,
     senebi,
     registry,
     journal,
@@ -218,6 +235,7 @@ export async function startQsen(options: StartOptions): Promise<QsenNode> {
         desk.stop();
         server.server.close();
         server.server.closeIdleConnections();
+        await cancels.drain();
         await desk.drain();
         await server.close();
         senebi.close();

@@ -89,10 +89,10 @@ export const COMMAND_TOPICS: Readonly<Record<string, CommandTopic>> = Object.fre
     examples: ['qsenctl operations list'],
   },
   order: {
-    usage: ['qsenctl order send --id ID --instrument I --side buy|sell --quantity Q --price P --currency ARS|USD|EXT --settlement T0|T1 --counterparty C'],
-    about: 'Sends one order (platform role), for integration tests of the platform side; ids stay exact strings.',
-    subcommands: ['send'], options: ['--id', '--instrument', '--side', '--quantity', '--price', '--currency', '--settlement', '--counterparty'],
-    examples: ['qsenctl --as platform order send --id 9999000000000000001 --instrument AL30 --side buy --quantity 1000 --price 1234.50 --currency ARS --settlement T1 --counterparty 210'],
+    usage: ['qsenctl order send --id ID --instrument I --side buy|sell --quantity Q --price P --currency ARS|USD|EXT --settlement T0|T1 --counterparty C', 'qsenctl order cancel ID'],
+    about: 'Sends one order, or withdraws a resting one (platform role; a cancel is idempotent: a second one answers the first result), for integration tests of the platform side; ids stay exact strings.',
+    subcommands: ['send', 'cancel'], options: ['--id', '--instrument', '--side', '--quantity', '--price', '--currency', '--settlement', '--counterparty'],
+    examples: ['qsenctl --as platform order send --id 9999000000000000001 --instrument AL30 --side buy --quantity 1000 --price 1234.50 --currency ARS --settlement T1 --counterparty 210', 'qsenctl --as platform order cancel 9999000000000000001'],
   },
   version: {
     usage: ['qsenctl version [--node K]', 'qsenctl --version'],

@@ -10,6 +10,7 @@ import { runFixedCommand, runKanVersion, runMetrics, runRestart } from './kan.js
 import { runLogsGet, runLogsList, runLogsTail, runLogsTruncate } from './logs.js';
 import type { createOutput } from './output.js';
 import { runCertInfo, runConfig, runDecrypt, runKillSwitch, runListing, runOrderSend, runPingSenebi } from './qsen.js';
+import { runOrderCancel } from './cancel.js';
 import { runRisk, runRiskOverride, runRiskPrice, runRiskReload } from './risk.js';
 import { runStatus } from './status.js';
 
@@ -43,6 +44,7 @@ export async function dispatch(command: Command, client: QsenClient, out: Return
     case 'orders-list': return runListing(client, out, 'orders', command.date);
     case 'operations-list': return runListing(client, out, 'operations', command.date);
     case 'order-send': return runOrderSend(client, out, command.order);
+    case 'order-cancel': return runOrderCancel(client, out, command.id);
     case 'kan-version': return runKanVersion(client, out, command.via);
     case 'config': return runConfig(client, out);
     case 'decrypt': return runDecrypt(client, out);

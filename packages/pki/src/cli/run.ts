@@ -30,8 +30,9 @@ export const USAGE = `Usage: qsen-pki <command> [options]
 Commands:
   init [--home DIR] [--host NAME]... [--organization O] [--cluster-only]
         create the state folder's pki/ and senebi/ material (--cluster-only: pki/ only); never replaces existing keys
-  issue-client --role platform|operator|auditor --name NAME [--home DIR] [--days N] [--p12]
-        issue pki/clients/NAME.crt and .key (with --p12 also NAME.p12 and its password in NAME.p12.pass)
+  issue-client --role platform|operator|auditor --name NAME [--home DIR] [--days N] [--p12 | --p12-pass-file FILE]
+        issue pki/clients/NAME.crt and .key (with --p12 also NAME.p12 and its password in NAME.p12.pass;
+        with --p12-pass-file NAME.p12 protected by the passphrase read from FILE, never printed or stored)
   revoke FILE | --serial HEX [--home DIR]
         revoke a certificate of the cluster CA and rewrite pki/crl.pem
   renew server|NAME [--home DIR] [--host NAME]... [--days N] [--revoke-old]
@@ -50,7 +51,7 @@ class UsageError extends Error {}
 const home = { type: 'string' } as const;
 const OPTIONS: Record<string, ParseArgsConfig['options']> = {
   init: { home, host: { type: 'string', multiple: true }, organization: { type: 'string' }, 'cluster-only': { type: 'boolean' } },
-  'issue-client': { home, role: { type: 'string' }, name: { type: 'string' }, days: { type: 'string' }, p12: { type: 'boolean' } },
+  'issue-client': { home, role: { type: 'string' }, name: { type: 'string' }, days: { type: 'string' }, p12: { type: 'boolean' }, 'p12-pass-file': { type: 'string' } },
   revoke: { home, serial: { type: 'string' } },
   renew: { home, host: { type: 'string', multiple: true }, days: { type: 'string' }, 'revoke-old': { type: 'boolean' } },
   info: { json: { type: 'boolean' } },
@@ -90,6 +91,18 @@ function readInputFile(path: string): string {
   }
 }
 
+/** The smallest passphrase --p12-pass-file accepts. */
+export const MIN_P12_PASSPHRASE = 12;
+
+/** Reads a PKCS#12 passphrase from a file: its first line, without the line end (12 to 1024 characters). */
+function readPassphraseFile(path: string): string {
+  const passphrase = (readInputFile(path).split(/\r?\n/)[0] ?? '');
+  if (passphrase.length < MIN_P12_PASSPHRASE || passphrase.length > 1024) {
+    throw new PkiError('INVALID_ARGUMENT', `the passphrase in ${path} must be ${MIN_P12_PASSPHRASE} to 1024 characters on its first line`);
+  }
+  return passphrase;
+}
+
 function json(value: unknown): string {
   return `${JSON.stringify(value, null, 2)}\n`;
 }
@@ -112,13 +125,17 @@ function runCommand(command: string, values: Values, positionals: string[], io: 
       noPositionals();
       const role = parseRole(requireOption(values, 'role'));
       const name = validateClientName(requireOption(values, 'name'));
-      const p12Password = values['p12'] === true ? randomBytes(18).toString('base64url') : undefined;
-      if (p12Password !== undefined && readOptional(resolveIn(homeDir, clientFiles(name).p12Password)) !== undefined) {
+      const passFile = stringOption(values, 'p12-pass-file');
+      const chosen = passFile === undefined ? undefined : readPassphraseFile(passFile);
+      const p12Password = chosen ?? (values['p12'] === true ? randomBytes(18).toString('base64url') : undefined);
+      if (chosen === undefined && p12Password !== undefined && readOptional(resolveIn(homeDir, clientFiles(name).p12Password)) !== undefined) {
         throw new PkiError('ALREADY_EXISTS', `${clientFiles(name).p12Password} already exists`);
       }
       const issued = issueClientIdentity(homeDir, role, name, { validDays: daysOption(values), now, p12Password });
       let text = `issued ${issued.certPath} and ${issued.keyPath} (role ${role}, serial ${issued.serial}, valid until ${issued.notAfter})\n`;
-      if (p12Password !== undefined && issued.p12Path !== undefined) {
+      if (chosen !== undefined && issued.p12Path !== undefined) {
+        text += `PKCS#12 ${issued.p12Path}, protected by the passphrase in ${passFile ?? ''} (not printed, not stored)\n`;
+      } else if (p12Password !== undefined && issued.p12Path !== undefined) {
         const passRel = clientFiles(name).p12Password;
         writeNewFile(resolveIn(homeDir, passRel), `${p12Password}\n`, MODES.privateFile);
         text += `PKCS#12 ${issued.p12Path}, password: ${p12Password}\n(shown once; also stored in ${passRel}, mode 0600: hand it over separately, then delete it)\n`;

@@ -12,6 +12,8 @@ export const METRIC_NAMES = {
   senebiDuration: 'qsen_senebi_request_duration_seconds',
   senebiRequests: 'qsen_senebi_requests_total',
   orders: 'qsen_orders_total',
+  /** cancelOrder answers, labelled result (CANCEL_RESULTS: a closed set). */
+  cancels: 'qsen_cancels_total',
   /** 0/1 gauges carry no unit. */
   halted: 'qsen_kill_switch_engaged',
   reconciling: 'qsen_reconciling',
@@ -69,6 +71,16 @@ export function registerQsenMetrics(registry: Registry, facts: QsenFacts): void 
       const orders = stats.orders();
       if (orders.accepted > 0) this.inc({ status: 'accepted', reason: '' }, orders.accepted);
       for (const [reason, n] of Object.entries(orders.rejected.byReason)) this.inc({ status: 'rejected', reason }, n);
+    },
+  });
+  new Counter({
+    name: METRIC_NAMES.cancels,
+    help: 'cancelOrder answers by result: cancelled, not_cancellable, not_found, replayed, refused, failed',
+    labelNames: ['result'] as const,
+    registers: [registry],
+    collect() {
+      this.reset();
+      for (const [result, n] of Object.entries(stats.cancels())) this.inc({ result }, n);
     },
   });
   new Counter({

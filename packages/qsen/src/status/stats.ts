@@ -7,6 +7,8 @@
  */
 import type { Histogram } from 'prom-client';
 import type { ContradictionKind } from '../orders/desk.js';
+import type { CancelContradiction } from '../orders/cancel.js';
+import { CANCEL_RESULTS, type CancelResult } from '../orders/cancel-rules.js';
 import type { CallOutcome } from '../orders/order.js';
 import { rejectionLabel } from '../senebi/reasons.js';
 
@@ -33,14 +35,18 @@ export interface QsenStats {
   recordSenebiCall(operation: string, ms: number, outcome: CallOutcome): void;
   /** One sendOrder outcome; returns the closed-set label a rejection is counted under ('' when accepted). */
   recordOrderOutcome(status: 'accepted' | 'rejected', reason: string): string;
-  /** One contradiction between SENEBI's answers about an order. */
-  recordContradiction(kind: ContradictionKind): void;
+  /** One contradiction between SENEBI's answers about an order (or its cancel). */
+  recordContradiction(kind: ContradictionKind | CancelContradiction): void;
+  /** One cancelOrder answer, by its closed-set result. */
+  recordCancelResult(result: CancelResult): void;
   /** The figures of every SENEBI operation called so far, by operation name. */
   senebiOperations(): Record<string, OperationFigures>;
   /** sendOrder outcomes since start. */
   orders(): OrderOutcomeFigures;
   /** Contradictions since start, by kind. */
   contradictions(): Record<string, number>;
+  /** cancelOrder answers since start, by result (every result, from 0). */
+  cancels(): Record<CancelResult, number>;
 }
 
 /** What the stats object needs. */
@@ -87,6 +93,7 @@ export function createQsenStats(deps: QsenStatsDeps): QsenStats {
   const rejected = new Map<string, number>();
   const contradictions = new Map<string, number>();
   let accepted = 0;
+  const cancels = Object.fromEntries(CANCEL_RESULTS.map((r) => [r, 0])) as Record<CancelResult, number>;
   return {
     recordSenebiCall(operation, ms, outcome) {
       let figures = operations.get(operation);
@@ -117,5 +124,9 @@ export function createQsenStats(deps: QsenStatsDeps): QsenStats {
       return { accepted, rejected: { total, byReason } };
     },
     contradictions: () => Object.fromEntries(contradictions),
+    recordCancelResult(result) {
+      cancels[result] += 1;
+    },
+    cancels: () => ({ ...cancels }),
   };
 }

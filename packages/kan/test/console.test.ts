@@ -1,0 +1,162 @@
+// The console's server side (session, kill switch through the halt marker, page, assets, loopback
+// reads) with literal inputs and real files, and the page's follow logic (the compiled browser
+// module the kan ships) against a simulated growing, truncated file. The whole console in a real
+// browser is test/console/console.test.ts.
+import { describe, it, after } from 'node:test';
+import assert from 'node:assert/strict';
+import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import fc from 'fast-check';
+import { ApiError, type AuditEntry, type ScheduleConfig } from '@qsen/core';
+import { openKillSwitch } from '@qsen/qsen/killswitch';
+import { makeTempDir, findFreePort } from '@qsen/testkit';
+import { describeSession } from '../src/console/session.js';
+import { switchKillSwitch } from '../src/console/kill-switch.js';
+import { renderConsolePage } from '../src/console/page-html.js';
+import { loadConsoleAssets } from '../src/console/assets.js';
+import { CONSOLE_CSP } from '../src/console/headers.js';
+import { readLoopbackJson } from '../src/console/loopback-read.js';
+
+const SCHEDULE: ScheduleConfig = {
+  timezone: 'America/Argentina/Buenos_Aires', start: '11:00', stop: '17:00', days: ['mon', 'tue', 'wed', 'thu', 'fri'], holidays: ['2026-12-25'],
+  kan_restart: '00:05', kan_restart_spacing_minutes: 10,
+} as unknown as ScheduleConfig;
+
+describe('describeSession', () => {
+  const now = Date.parse('2026-12-01T12:00:00Z');
+  it('gives operators halt, resume and restarts, and auditors none', () => {
+    const operator = describeSession({ role: 'operator', subject: 'CN=op', kan: 1, schedule: SCHEDULE, clientNotAfter: 'Dec 11 12:00:00 2026 GMT', nowMs: now });
+    assert.equal(operator.mayHalt, true);
+    assert.equal(operator.mayRestart, true);
+    assert.deepEqual(operator.client, { notAfter: '2026-12-11T12:00:00.000Z', daysLeft: 10 });
+    const auditor = describeSession({ role: 'auditor', subject: 'CN=au', kan: 1, schedule: SCHEDULE, clientNotAfter: undefined, nowMs: now });
+    assert.equal(auditor.mayHalt, false);
+    assert.equal(auditor.mayRestart, false);
+    assert.deepEqual(auditor.client, { notAfter: null, daysLeft: null });
+    assert.equal(auditor.schedule.timezone, 'America/Argentina/Buenos_Aires');
+  });
+
+  it('tells an all-day window, and one that never closes', () => {
+    const weekdays = describeSession({ role: 'auditor', subject: '', kan: 0, schedule: { ...SCHEDULE, start: '00:00', stop: '24:00' }, clientNotAfter: undefined, nowMs: now });
+    assert.deepEqual([weekdays.schedule.allDay, weekdays.schedule.alwaysOpen], [true, false]);
+    const always = describeSession({ role: 'auditor', subject: '', kan: 0, schedule: { ...SCHEDULE, start: '00:00', stop: '24:00', days: ['mon', 'tue', 'wed', 'thu', 'fri', 'sat', 'sun'], holidays: [] }, clientNotAfter: undefined, nowMs: now });
+    assert.deepEqual([always.schedule.allDay, always.schedule.alwaysOpen], [true, true]);
+    const hours = describeSession({ role: 'auditor', subject: '', kan: 0, schedule: SCHEDULE, clientNotAfter: undefined, nowMs: now });
+    assert.deepEqual([hours.schedule.allDay, hours.schedule.alwaysOpen], [false, false]);
+  });
+});
+
+describe('switchKillSwitch (the halt marker qsen reads)', () => {
+  const tmp = makeTempDir('kan-console-');
+  after(() => tmp.remove());
+  const entries: AuditEntry[] = [];
+  const audit = { record: (e: AuditEntry) => { entries.push(e); } };
+  const now = () => Date.parse('2026-12-01T15:00:00Z');
+
+  it('halt writes the marker qsen\'s own kill switch reads, resume removes it, both audited with the subject', () => {
+    const dataDir = join(tmp.path, 'data');
+    mkdirSync(dataDir);
+    const halted = switchKillSwitch({ dataDir, audit, kan: 2, now }, { action: 'halt', subject: 'CN=alice,OU=operator', requestId: 'r1', reason: 'console drill' });
+    assert.equal(halted.halted, true);
+    const qsenView = openKillSwitch(dataDir, { retryMs: 0 });
+    assert.equal(qsenView.isHalted(), true);
+    assert.deepEqual(qsenView.read(), { halted: true, since: '2026-12-01T15:00:00.000Z', by: 'CN=alice,OU=operator', reason: 'console drill' });
+    const resumed = switchKillSwitch({ dataDir, audit, kan: 2, now }, { action: 'resume', subject: 'CN=alice,OU=operator', requestId: 'r2', reason: undefined });
+    assert.equal(resumed.halted, false);
+    assert.equal(qsenView.isHalted(), false);
+    assert.equal(existsSync(join(dataDir, 'halt.json')), false);
+    assert.deepEqual(entries.map((e) => [e.action, e.outcome, e.subject, e.requestId, e.details?.['channel'], e.details?.['kan'], e.details?.['reason']]), [
+      ['halt', 'done', 'CN=alice,OU=operator', 'r1', 'console', 2, 'console drill'],
+      ['resume', 'done', 'CN=alice,OU=operator', 'r2', 'console', 2, null],
+    ]);
+  });
+
+  it('a marker that cannot be written is 500 KILL_SWITCH_FAILED, audited as failed, and nothing is halted', () => {
+    entries.length = 0;
+    const blocker = join(tmp.path, 'not-a-folder');
+    writeFileSync(blocker, 'x');
+    const dataDir = join(blocker, 'data');
+    assert.throws(() => switchKillSwitch({ dataDir, audit, kan: 0, now }, { action: 'halt', subject: 'CN=bob', requestId: 'r3', reason: undefined }),
+      (err: unknown) => err instanceof ApiError && err.code === 'KILL_SWITCH_FAILED' && err.status === 500);
+    assert.deepEqual(entries.map((e) => [e.action, e.outcome, e.code]), [['halt', 'failed', 'KILL_SWITCH_FAILED']]);
+    assert.equal(readFileSync(blocker, 'utf8'), 'x');
+  });
+});
+
+describe('the page and its assets', () => {
+  it('has no inline script or style and no external asset; every script and stylesheet is this origin\'s', () => {
+    const html = renderConsolePage(1);
+    assert.doesNotMatch(html, /<script(?![^>]*\ssrc="\/kan\/v1\/console\/assets\/)/);
+    assert.doesNotMatch(html, /<style|\sstyle=|\son[a-z]+=|javascript:|https?:\/\//i);
+    for (const [, src] of html.matchAll(/(?:src|href)="([^"]+)"/g)) assert.match(src ?? '', /^(\/kan\/v1\/|#)/);
+    // Every control has a label.
+    for (const [, id] of html.matchAll(/<(?:input|select)[^>]*\sid="([^"]+)"/g)) assert.match(html, new RegExp(`<label for="${id}"`));
+    assert.match(CONSOLE_CSP, /^default-src 'self';/);
+    assert.doesNotMatch(CONSOLE_CSP, /unsafe/);
+  });
+
+  it('serves the compiled page scripts and the stylesheet, and nothing else', () => {
+    const assets = loadConsoleAssets();
+    assert.deepEqual([...assets.keys()].sort(), ['console.css', 'console.js', 'dom.js', 'follow.js', 'format.js']);
+    assert.match(assets.get('console.js')?.body.toString('utf8') ?? '', /from '\.\/dom\.js'/);
+    assert.equal(assets.get('console.css')?.type, 'text/css; charset=utf-8');
+  });
+
+  it('a node that does not answer is reported, not thrown', async () => {
+    const tmp = makeTempDir('kan-console-ca-');
+    try {
+      const missing = await readLoopbackJson({ caFile: join(tmp.path, 'none.crt') }, 1, '/kan/v1/ping');
+      assert.equal(missing.reachable, false);
+      writeFileSync(join(tmp.path, 'ca.crt'), 'not a certificate');
+      const refused = await readLoopbackJson({ caFile: join(tmp.path, 'ca.crt'), timeoutMs: 2000 }, await findFreePort(), '/kan/v1/ping');
+      assert.equal(refused.reachable, false);
+    } finally {
+      tmp.remove();
+    }
+  });
+});
+
+interface FollowModule {
+  planFollowStep(previousEnd: number | null, range: { start: number; end: number }): { reset: boolean; from: number; skipped: number; end: number };
+  keepLastLines(text: string, maxLines: number): string;
+}
+
+describe('the page\'s follow logic (the shipped browser module)', () => {
+  const load = async (): Promise<FollowModule> => (await import(new URL('../../dist/src/console/page/follow.js', import.meta.url).href)) as FollowModule;
+
+  it('shows every byte of a growing file once, in order, and says exactly how much it skipped', async () => {
+    const { planFollowStep } = await load();
+    await fc.assert(fc.property(fc.integer({ min: 1, max: 64 }), fc.array(fc.oneof(fc.integer({ min: 0, max: 100 }), fc.constant(-1)), { maxLength: 60 }), (windowBytes, steps) => {
+      // The file is a string of bytes; -1 truncates it to nothing (a truncation from the API).
+      let file = '';
+      let counter = 0;
+      let shown = '';
+      let skipped = 0;
+      let end: number | null = null;
+      const poll = (): void => {
+        const start = Math.max(0, file.length - windowBytes);
+        const step = planFollowStep(end, { start, end: file.length });
+        const piece = file.slice(start).slice(step.from);
+        if (step.reset) { shown = piece; skipped = 0; } else { shown += piece; skipped += step.skipped; }
+        end = step.end;
+      };
+      poll();
+      for (const grow of steps) {
+        if (grow < 0) file = '';
+        else for (let i = 0; i < grow; i++) file += String.fromCharCode(97 + (counter++ % 26));
+        poll();
+        // What is shown plus what was skipped is the file since the last reset, in order.
+        assert.equal(shown.length + skipped, file.length);
+        if (skipped === 0) assert.equal(shown, file);
+        else assert.ok(file.endsWith(shown.slice(-Math.min(shown.length, windowBytes))));
+      }
+    }), { numRuns: 300 });
+  });
+
+  it('keeps the newest lines', async () => {
+    const { keepLastLines } = await load();
+    assert.equal(keepLastLines('a\nb\nc\n', 2), 'b\nc\n');
+    assert.equal(keepLastLines('a\nb', 5), 'a\nb');
+    assert.equal(keepLastLines('a\nb\nc', 1), 'c');
+  });
+});
