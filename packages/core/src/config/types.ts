@@ -145,6 +145,20 @@ export interface RiskConfig {
   readonly settlements_deny?: readonly ('T0' | 'T1')[];
 }
 
+/**
+ * [deadman]: the dead man's switch (docs/qsen.md, "Dead man's switch"). Off by default. When on,
+ * the platform's first `POST /qsen/v1/heartbeat` of the trading day arms it; a gap longer than
+ * `interval_seconds` between two heartbeats halts qsen (channel `deadman`), and with
+ * `cancel_open` also cancels every resting in-range order.
+ */
+export interface DeadmanConfig {
+  readonly enabled: boolean;
+  /** The longest gap allowed between two heartbeats (1..3600 s). */
+  readonly interval_seconds: number;
+  /** A deadman halt also pulls the resting orders (the mass cancel of `halt` with `cancelOpen`). */
+  readonly cancel_open: boolean;
+}
+
 /** The whole configuration. */
 export interface QsenConfig {
   readonly server: ServerConfig;
@@ -158,6 +172,7 @@ export interface QsenConfig {
   readonly control: ControlConfig;
   readonly node_exporter: NodeExporterConfig;
   readonly risk: RiskConfig;
+  readonly deadman: DeadmanConfig;
   /** Where this configuration was read from (absolute path of conf.toml). */
   readonly file: string;
 }
