@@ -7,9 +7,13 @@ import type { Registry } from 'prom-client';
 import type winston from 'winston';
 import { buildMetricName, createApiApp, createPingCounter, getCaller, INTERNAL_PINGS_SUFFIX, type Clock, type QsenConfig } from '@qsen/core';
 import type { AuditSink } from './audit/audit.js';
+import type { DeadmanSwitch } from './deadman/switch.js';
+import type { Halting } from './killswitch/halting.js';
 import type { KillSwitch } from './killswitch/killswitch.js';
+import type { MassCancel } from './killswitch/mass-cancel.js';
 import type { RiskControls } from './risk/controls.js';
 import type { OrderDesk } from './orders/desk.js';
+import { createHeartbeatRoutes } from './routes/heartbeat.js';
 import { createIdentityRoutes } from './routes/identity.js';
 import { createKillSwitchRoutes } from './routes/killswitch.js';
 import { createOrderRoutes } from './routes/orders.js';
@@ -26,6 +30,10 @@ export interface AppDeps {
   readonly desk: OrderDesk;
   readonly senebi: SenebiClient;
   readonly killSwitch: KillSwitch;
+  /** Halting from the API (and the mass cancel it may start), the last mass cancel, the dead man's switch. */
+  readonly halting: Halting;
+  readonly massCancel: MassCancel;
+  readonly deadman: DeadmanSwitch;
   readonly audit: AuditSink;
   readonly registry: Registry;
   readonly risk: RiskControls;
@@ -47,7 +55,8 @@ export function createApp(deps: AppDeps): express.Express {
     mount: (app) => {
       app.use(createOrderRoutes({ desk: deps.desk, senebi: deps.senebi, range: config.id_range, timezone: config.schedule.timezone, clock, audit: deps.audit }));
       app.use(createRiskRoutes({ risk: deps.risk }));
-      app.use(createKillSwitchRoutes({ killSwitch: deps.killSwitch, clock, audit: deps.audit }));
+      app.use(createKillSwitchRoutes({ killSwitch: deps.killSwitch, halting: deps.halting, massCancel: deps.massCancel, audit: deps.audit }));
+      app.use(createHeartbeatRoutes({ deadman: deps.deadman }));
       app.use(createIdentityRoutes({ config, clock }));
       app.use(createStatusRoutes({ config, clock, status: deps.status, senebi: deps.senebi, registry: deps.registry, pid: deps.pid }));
     },

@@ -82,6 +82,8 @@ export interface DeadmanSwitch {
   /** Judges now: trips, or disarms when the window closed; resolves once a trip's handler is done. */
   tick(): Promise<void>;
   view(): DeadmanView;
+  /** The deadline while armed (epoch ms), undefined otherwise (the metric). */
+  deadlineMs(): number | undefined;
   /** Starts the check timer (every `checkMs`). */
   start(checkMs?: number): void;
   close(): void;
@@ -202,6 +204,7 @@ export function openDeadman(deps: DeadmanDeps): DeadmanSwitch {
     },
     tick,
     view,
+    deadlineMs: () => (state.phase === 'armed' ? state.deadline : undefined),
     start(checkMs = Math.max(50, Math.min(1000, intervalMs / 4))) {
       if (timer || state.phase === 'off') return;
       timer = setInterval(() => void tick(), checkMs);

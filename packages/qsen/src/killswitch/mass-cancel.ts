@@ -154,6 +154,17 @@ function describeRun(run: Run): MassCancelReport {
   };
 }
 
+/** A run as its journal holds it (a restarted node, or `qsen-admin status`). */
+function runOfLogged(logged: LoggedRun): Run {
+  const results = new Map([...logged.results].map(([id, { at: _at, ...result }]) => [id, result as OrderOutcome]));
+  return { start: logged.start, targets: [...logged.start.targets, ...logged.extended], results, ...(logged.endedAt !== undefined ? { endedAt: logged.endedAt } : {}), resumed: 0, journaled: true, done: Promise.resolve() };
+}
+
+/** The report of a run read from its journal. */
+export function describeLoggedRun(logged: LoggedRun): MassCancelReport {
+  return describeRun(runOfLogged(logged));
+}
+
 /** The audit outcome of one order's result. */
 function auditOf(result: OrderOutcome): { outcome: 'done' | 'refused' | 'failed'; code?: string } {
   switch (result.outcome) {
@@ -317,14 +328,7 @@ export function createMassCancel(deps: MassCancelDeps): MassCancel {
     async resume() {
       const unfinished = logged;
       if (!unfinished || unfinished.endedAt !== undefined || current) return undefined;
-      const run: Run = {
-        start: unfinished.start,
-        targets: [...unfinished.start.targets, ...unfinished.extended],
-        results: new Map([...unfinished.results].map(([id, { at: _at, ...result }]) => [id, result as OrderOutcome])),
-        resumed: 1,
-        journaled: true,
-        done: Promise.resolve(),
-      };
+      const run: Run = { ...runOfLogged(unfinished), resumed: 1 };
       current = run;
       logged = undefined;
       const pending = describeRun(run).pending;
@@ -336,9 +340,7 @@ export function createMassCancel(deps: MassCancelDeps): MassCancel {
     },
     report() {
       if (current) return describeRun(current);
-      if (!logged) return undefined;
-      const results = new Map([...logged.results].map(([id, { at: _at, ...result }]) => [id, result as OrderOutcome]));
-      return describeRun({ start: logged.start, targets: [...logged.start.targets, ...logged.extended], results, ...(logged.endedAt !== undefined ? { endedAt: logged.endedAt } : {}), resumed: 0, journaled: true, done: Promise.resolve() });
+      return logged ? describeLoggedRun(logged) : undefined;
     },
     isRunning: () => starting !== undefined || (current !== undefined && current.endedAt === undefined),
     knows: (run) => current?.start.run === run || logged?.start.run === run,

@@ -29,6 +29,10 @@ export interface StatusSources {
   readonly version: string;
   /** The TLS material this node enforces (CRL number, revoked count, last reload error). */
   readonly tls: () => TrustStatus;
+  /** The last mass cancel's summary (docs/qsen.md, "Pulling resting orders"); null when none. */
+  readonly massCancel?: () => unknown;
+  /** The dead man's switch: state, last heartbeat, deadline. */
+  readonly deadman?: () => unknown;
 }
 
 /** Builds the status body at the instant nowMs. */
@@ -45,6 +49,8 @@ export function buildStatus(sources: StatusSources, nowMs: number, pid: number):
     ...sources.acceptance(),
     halted: killSwitch.halted,
     killSwitch,
+    ...(sources.massCancel ? { massCancel: sources.massCancel() } : {}),
+    ...(sources.deadman ? { deadman: sources.deadman() } : {}),
     reconciling: sources.isReconciling(),
     idRange: { min: config.id_range.min, max: config.id_range.max },
     window: {
