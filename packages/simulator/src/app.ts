@@ -14,7 +14,8 @@ import { renderChangeLine, renderState, type SimulatorStateData, type StateChang
 import type { StateStorage } from './store/state-file.js';
 import { SILENT_LOGGER, type SimulatorLogger } from './logger.js';
 import { readJsonBody } from './http/body.js';
-import { createFaultMiddleware, requestPath, submittedOrderId } from './http/faults.js';
+import { cancelledOrderId, createFaultMiddleware, requestPath, submittedOrderId } from './http/faults.js';
+import { createLaterMatches } from './business/later-matches.js';
 import { endpointOf } from './http/endpoints.js';
 import { createErrorHandler, notFound } from './http/errors.js';
 import { createSenebiRouter } from './routes/senebi.js';
@@ -60,7 +61,7 @@ export interface Simulator {
   checkpoint(): Promise<void>;
   /** Puts everything back to a first start: store reseeded, counters cleared, faults and matching from the settings. */
   reset(): Promise<void>;
-  /** Destroys the sockets held open by the hang fault. */
+  /** Destroys the sockets held open by the hang fault and disarms the later matches. */
   releaseHanging(): void;
 }
 
@@ -132,7 +133,9 @@ export function createSimulator(options: SimulatorOptions): Simulator {
       void checkpoint().catch((err: unknown) => logger.error('state checkpoint failed', { error: err instanceof Error ? err.message : String(err) }));
     }
   };
+  const laterMatches = createLaterMatches({ store, persist, logger });
   const reset = async (): Promise<void> => {
+    laterMatches.stop();
     store.reset();
     counters.clear();
     faults.replace(settings.faults);
@@ -158,12 +161,21 @@ export function createSimulator(options: SimulatorOptions): Simulator {
     }
     next();
   });
+  app.post('/senebi/v1/orders/:id/cancel', readJsonBody, (req, _res, next) => {
+    const id = cancelledOrderId(req);
+    if (id !== undefined) {
+      counters.countCancel(id);
+      store.recordEvent(id, 'cancel_received');
+    }
+    next();
+  });
   app.use('/senebi', (req, res, next) => {
     res.on('finish', () => logger.info('request', { method: req.method, path: req.originalUrl, status: res.statusCode }));
     next();
   });
   app.use('/senebi', createFaultMiddleware({ engine: faults, counters, store, logger, hanging, persist }));
-  app.use(createSenebiRouter({ store, now, persist, sequencer: new IdSequencer() }));
+  const sequencer = new IdSequencer();
+  app.use(createSenebiRouter({ store, now, persist, sequencer, laterMatches }));
   app.use(createAdminRouter({ store, counters, processing, engine: faults, logger, persist, reset }));
   app.use(notFound);
   app.use(createErrorHandler(logger));
@@ -181,6 +193,7 @@ export function createSimulator(options: SimulatorOptions): Simulator {
     releaseHanging: () => {
       for (const socket of hanging) socket.destroy();
       hanging.clear();
+      laterMatches.stop();
     },
   };
 }

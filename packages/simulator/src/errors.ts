@@ -8,6 +8,8 @@ import { defineErrors, httpErrors } from '@qsen/core';
 export const simulatorErrors = defineErrors({
   ...httpErrors.specs,
   ORDER_NOT_FOUND: { status: 404, message: 'no order with this id' },
+  ORDER_NOT_CANCELLABLE: { status: 409, message: 'the order can no longer be cancelled' },
+  ORDER_NOT_RESTING: { status: 409, message: 'the order is not resting, so it cannot be matched' },
   SIMULATED_FAULT: { status: 503, message: 'simulated SENEBI failure' },
   INVALID_FAULTS: { status: 400, message: 'the fault settings are not valid' },
   INVALID_SIMULATOR_CONFIG: { status: 500, message: 'the simulator configuration file is not valid' },

@@ -120,7 +120,7 @@ describe('faults on demand and the admin API', () => {
     assert.throws(() => parseJsonLossless(answer.body));
     await setFaults('{}');
     const stored = await client.json('GET', '/senebi/v1/orders/9999000000000001004');
-    assert.equal((stored.body['order'] as Record<string, unknown>)['status'], 'accepted');
+    assert.equal((stored.body['order'] as Record<string, unknown>)['status'], 'matched', 'accepted, then matched at acceptance (probability 1)');
   });
 
   test('truncated promises the full Content-Length and sends part of it', async () => {
@@ -140,7 +140,7 @@ describe('faults on demand and the admin API', () => {
     await setFaults('{}');
     const stored = await client.json('GET', '/senebi/v1/orders/9999000000000001005');
     assert.equal(stored.status, 200);
-    assert.equal((stored.body['order'] as Record<string, unknown>)['status'], 'accepted');
+    assert.equal((stored.body['order'] as Record<string, unknown>)['status'], 'matched');
     const history = await client.json('GET', '/admin/v1/orders/9999000000000001005');
     const events = (history.body['history'] as Record<string, unknown>[]).map((e) => e['event']);
     assert.deepEqual(events, ['received', 'fault', 'accepted', 'matched']);

@@ -64,7 +64,7 @@ describe('processing window, slow answers and per-id records', () => {
     assert.equal(statusOf(held), 'rejected');
     assert.equal(reasonOf(held), 'duplicate order id');
     const record = await recordOf(id);
-    assert.deepEqual({ ...record, faults: record.faults }, { id, received: 2, accepted: 1, rejected: 0, duplicates: 1, pending: 0, status: 'accepted', faults: { latency: 1 } });
+    assert.deepEqual({ ...record, faults: record.faults }, { id, received: 2, accepted: 1, rejected: 0, duplicates: 1, pending: 0, status: 'matched', faults: { latency: 1 } });
   });
 
   test('the first to commit wins: a copy held shorter commits before a resend held longer', async () => {
@@ -83,7 +83,7 @@ describe('processing window, slow answers and per-id records', () => {
     const record = await recordOf(id);
     assert.equal(record.accepted, 1);
     assert.equal(record.duplicates, 1);
-    assert.equal(record.status, 'accepted');
+    assert.equal(record.status, 'matched');
   });
 
   test('processing holds a copy inside its id\'s sequencer: a resend waits behind it and is refused as a duplicate as soon as the held copy commits', async () => {
@@ -104,7 +104,7 @@ describe('processing window, slow answers and per-id records', () => {
     assert.equal(reasonOf(resend), 'duplicate order id');
     assert.equal(statusOf(await first), 'accepted', 'the held copy committed first');
     const record = await recordOf(id);
-    assert.deepEqual(record, { id, received: 2, accepted: 1, rejected: 0, duplicates: 1, pending: 0, status: 'accepted', faults: { processing: 1 } });
+    assert.deepEqual(record, { id, received: 2, accepted: 1, rejected: 0, duplicates: 1, pending: 0, status: 'matched', faults: { processing: 1 } });
   });
 
   test('a client that gives up while its order is held does not stop the commit', async () => {
@@ -115,7 +115,7 @@ describe('processing window, slow answers and per-id records', () => {
     assert.equal((await client.call('GET', `/senebi/v1/orders/${id}`)).status, 404, 'still in process after the client left');
     await waitFor(async () => (await client.call('GET', `/senebi/v1/orders/${id}`)).status === 200, { timeoutMs: 5000, intervalMs: 20, what: 'the held order committed' });
     const record = await recordOf(id);
-    assert.equal(record.status, 'accepted');
+    assert.equal(record.status, 'matched');
     assert.equal(record.pending, 0);
     assert.equal(record.accepted, 1);
   });
@@ -173,7 +173,7 @@ describe('processing window, slow answers and per-id records', () => {
     assert.equal(String(answer.body['pending']), '0');
     const records = (answer.body['records'] as Record<string, unknown>[]).map(toRecord);
     const byId = new Map(records.map((r) => [r.id, r]));
-    assert.deepEqual(byId.get(id5xx), { id: id5xx, received: 2, accepted: 1, rejected: 0, duplicates: 0, pending: 0, status: 'accepted', faults: { http_5xx: 1, accepted_no_answer: 1 } });
+    assert.deepEqual(byId.get(id5xx), { id: id5xx, received: 2, accepted: 1, rejected: 0, duplicates: 0, pending: 0, status: 'matched', faults: { http_5xx: 1, accepted_no_answer: 1 } });
     assert.deepEqual(byId.get(idReset), { id: idReset, received: 1, accepted: 0, rejected: 0, duplicates: 0, pending: 0, status: 'absent', faults: { reset: 1 } });
     assert.ok(byId.has('9999000000000002001') && byId.get('9999000000000002001')?.accepted === 1);
     const ids = records.map((r) => BigInt(r.id));

@@ -326,10 +326,34 @@ describe('per-id records', () => {
       { at, event: 'received' as const }, { at, event: 'accepted' as const }, { at, event: 'matched' as const, detail: 'operation 1' },
       { at, event: 'duplicate' as const }, { at, event: 'received' as const }, { at, event: 'fault' as const, detail: 'http_5xx' },
     ];
-    const order = { id, instrument: 'AL30', side: 'buy', quantity: '1', price: '1', currency: 'ARS', settlement: 'T1', counterparty: '45', status: 'accepted', time: at, tradeDate: '2026-11-20', origin: 'agent' } as const;
-    assert.deepEqual(buildOrderRecord({ id, order, history, received: 3, pending: 1 }), {
-      id, received: 3, accepted: 1, rejected: 0, duplicates: 1, pending: 1, faults: { latency: 1, http_5xx: 1 }, status: 'accepted',
+    const order = { id, instrument: 'AL30', side: 'buy', quantity: '1', price: '1', currency: 'ARS', settlement: 'T1', counterparty: '45', status: 'matched', matchedAt: at, time: at, tradeDate: '2026-11-20', origin: 'agent' } as const;
+    assert.deepEqual(buildOrderRecord({ id, order, history, received: 3, pending: 1, cancels: 0 }), {
+      id, received: 3, accepted: 1, rejected: 0, duplicates: 1, pending: 1, faults: { latency: 1, http_5xx: 1 },
+      cancels: 0, cancelled: 0, cancelRefused: 0, status: 'matched', matchedAt: at,
     });
-    assert.equal(buildOrderRecord({ id, order: undefined, history: [], received: 1, pending: 0 }).status, 'absent');
+    assert.equal(buildOrderRecord({ id, order: undefined, history: [], received: 1, pending: 0, cancels: 0 }).status, 'absent');
+  });
+
+  test('a record counts cancel requests, the cancel that committed and the refused ones', () => {
+    const id = '9999000000000000006' as Uint64;
+    const at = '2026-11-20T14:00:00.000Z';
+    const later = '2026-11-20T14:00:01.000Z';
+    const history = [
+      { at, event: 'received' as const }, { at, event: 'accepted' as const },
+      { at: later, event: 'cancel_received' as const }, { at: later, event: 'cancelled' as const },
+      { at: later, event: 'cancel_received' as const }, { at: later, event: 'cancel_received' as const },
+      { at: later, event: 'fault' as const, detail: 'slow_cancel' },
+    ];
+    const order = { id, instrument: 'AL30', side: 'buy', quantity: '1', price: '1', currency: 'ARS', settlement: 'T1', counterparty: '45', status: 'cancelled', cancelledAt: later, time: at, tradeDate: '2026-11-20', origin: 'agent' } as const;
+    assert.deepEqual(buildOrderRecord({ id, order, history, received: 1, pending: 0, cancels: 3 }), {
+      id, received: 1, accepted: 1, rejected: 0, duplicates: 0, pending: 0, faults: { slow_cancel: 1 },
+      cancels: 3, cancelled: 1, cancelRefused: 0, status: 'cancelled', cancelledAt: later,
+    });
+    const refused = [{ at, event: 'accepted' as const }, { at, event: 'matched' as const }, { at: later, event: 'cancel_refused' as const, detail: 'matched' }];
+    const matched = { ...order, status: 'matched', matchedAt: at, cancelledAt: undefined } as const;
+    const record = buildOrderRecord({ id, order: { id, instrument: 'AL30', side: 'buy', quantity: '1', price: '1', currency: 'ARS', settlement: 'T1', counterparty: '45', status: matched.status, matchedAt: at, time: at, tradeDate: '2026-11-20', origin: 'agent' }, history: refused, received: 1, pending: 0, cancels: 1 });
+    assert.equal(record.cancelRefused, 1);
+    assert.equal(record.cancelled, 0);
+    assert.equal(record.status, 'matched');
   });
 });

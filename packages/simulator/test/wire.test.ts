@@ -48,7 +48,8 @@ describe('SENEBI wire endpoints', () => {
     const { body } = await client.json('GET', '/senebi/v1/orders/9999000000000000001');
     const order = body['order'] as Record<string, unknown>;
     assert.equal(bare(order['id']), '9999000000000000001');
-    assert.equal(order['status'], 'accepted');
+    assert.equal(order['status'], 'matched', 'the GET carries the current state: matched at acceptance (probability 1)');
+    assert.equal(order['matchedAt'], order['time']);
     assert.equal(order['price'], '1234.500001');
     assert.equal(order['quantity'], '1000');
     assert.equal(order['tradeDate'], TODAY);
@@ -160,7 +161,7 @@ describe('SENEBI wire endpoints', () => {
     assert.equal(answer['reason'], 'duplicate order id');
     const stored = await client.json('GET', '/senebi/v1/orders/9999000000000000500');
     assert.equal((stored.body['order'] as Record<string, unknown>)['quantity'], '1000');
-    assert.equal((stored.body['order'] as Record<string, unknown>)['status'], 'accepted');
+    assert.equal((stored.body['order'] as Record<string, unknown>)['status'], 'matched');
   });
 
   test('a body without a valid id is an invalid request', async () => {

@@ -14,6 +14,12 @@
  * it, SENEBI) answers that refusal 200 with `status: "rejected"` and a reason that names a
  * duplicate id (`isDuplicateIdReason`). placeOrder reports it as `duplicate`, never as a
  * rejection of the order: it proves that an earlier copy arrived, and says nothing of its fate.
+ *
+ * Orders rest at SENEBI (docs/api.md §8 extension): a read by id tells the order's current state
+ * (`accepted` resting, `matched`, `cancelled`, `rejected`); `PlacedOrder.status` stays the
+ * delivery verdict (accepted or rejected) and `state` carries the lifecycle. cancelOrder asks
+ * SENEBI to withdraw a resting order; SENEBI's cancel is idempotent, so unlike a placement it
+ * is retried once at once after a connection reset, like the reads.
  */
 import { Agent } from 'node:https';
 import { performance } from 'node:perf_hooks';
@@ -41,14 +47,33 @@ export interface SenebiClientOptions {
 }
 
 /** The adapter's operations (labels of figures and metrics). */
-export type SenebiOperation = 'placeOrder' | 'getOrder' | 'listOrders' | 'listOperations' | 'ping';
+export type SenebiOperation = 'placeOrder' | 'getOrder' | 'cancelOrder' | 'listOrders' | 'listOperations' | 'ping';
+
+/** An order's state at SENEBI: resting (`accepted`), then `matched` or `cancelled`; or `rejected`. */
+export type SenebiOrderState = 'accepted' | 'matched' | 'cancelled' | 'rejected';
+
+/** Every SENEBI order state. */
+export const SENEBI_ORDER_STATES: readonly SenebiOrderState[] = ['accepted', 'matched', 'cancelled', 'rejected'];
 
 /** SENEBI's record of an order: its state there and the record itself. */
 export interface PlacedOrder {
+  /** The delivery verdict: SENEBI accepted the order (whatever happened to it since) or rejected it. */
   readonly status: 'accepted' | 'rejected';
+  /** Its state at SENEBI now. */
+  readonly state: SenebiOrderState;
   /** SENEBI's order object in wire form (numbers as strings). */
   readonly senebi: WireObject;
 }
+
+/**
+ * How SENEBI answered a cancel: the order is cancelled (now, or already before: SENEBI answers
+ * the same again), it cannot be cancelled because it matched or was rejected, or SENEBI has no
+ * order with that id.
+ */
+export type CancelAnswer =
+  | { readonly kind: 'cancelled'; readonly senebi: WireObject }
+  | { readonly kind: 'not_cancellable'; readonly status: 'matched' | 'rejected' }
+  | { readonly kind: 'not_found' };
 
 /** How SENEBI answered a POST of an order: its record, or a refusal because it already holds the id. */
 export type PlaceAnswer = ({ readonly kind: 'placed' } & PlacedOrder) | { readonly kind: 'duplicate'; readonly senebi: WireObject };
@@ -64,6 +89,12 @@ export interface SenebiClient {
   placeOrder(order: OrderContent): Promise<PlaceAnswer>;
   /** GET /senebi/v1/orders/ID: the order, or null when SENEBI does not have it. */
   getOrder(id: Uint64): Promise<PlacedOrder | null>;
+  /**
+   * POST /senebi/v1/orders/ID/cancel. Failures are ApiErrors with `details.delivery` as for
+   * placeOrder (`unknown`: the cancel may have committed; SENEBI's record by id, or the same
+   * cancel again, tells).
+   */
+  cancelOrder(id: Uint64): Promise<CancelAnswer>;
   /** GET /senebi/v1/orders?date= (raw parsed items, numbers exact). */
   listOrders(date: string): Promise<unknown[]>;
   /** GET /senebi/v1/operations?date= (raw parsed items, numbers exact). */
@@ -119,11 +150,43 @@ function readPlacedOrder(operation: SenebiOperation, body: Record<string, unknow
   if (!isJsonObject(order) || order['id'] === undefined) throw senebiFailure('SENEBI_ERROR', operation, 'unknown', 'SENEBI answer has no order');
   const answeredId = parseUint64(order['id']);
   if (!answeredId.ok || answeredId.value !== id) throw senebiFailure('SENEBI_ERROR', operation, 'unknown', 'SENEBI answered about another order id');
-  const status = order['status'];
-  if (status !== 'accepted' && status !== 'rejected') throw senebiFailure('SENEBI_ERROR', operation, 'unknown', 'SENEBI answer has no valid order status');
+  const state = order['status'];
+  if (!SENEBI_ORDER_STATES.includes(state as SenebiOrderState)) throw senebiFailure('SENEBI_ERROR', operation, 'unknown', 'SENEBI answer has no valid order status');
   const senebi = toWireValue(order) as WireObject;
   senebi['id'] = id;
-  return { status, senebi };
+  return { status: state === 'rejected' ? 'rejected' : 'accepted', state: state as SenebiOrderState, senebi };
+}
+
+/** The error code and details of an error answer, when it has the contract's body. */
+function readErrorBody(response: AxiosResponse<string>): { code?: string; details: Record<string, unknown> } {
+  try {
+    const body: unknown = parseJsonLossless(response.data);
+    const error = isJsonObject(body) && isJsonObject(body['error']) ? body['error'] : undefined;
+    if (!error) return { details: {} };
+    const code = typeof error['code'] === 'string' ? error['code'] : undefined;
+    const details = isJsonObject(error['details']) ? error['details'] : {};
+    return { ...(code !== undefined ? { code } : {}), details };
+  } catch {
+    return { details: {} };
+  }
+}
+
+/** Reads SENEBI's answer to a cancel (200, 404 ORDER_NOT_FOUND, 409 ORDER_NOT_CANCELLABLE); anything else is an ambiguous failure. */
+export function readCancelAnswer(response: AxiosResponse<string>, id: Uint64): CancelAnswer {
+  if (response.status === 200) {
+    const placed = readPlacedOrder('cancelOrder', parseAnswer('cancelOrder', response), id);
+    if (placed.state !== 'cancelled') throw senebiFailure('SENEBI_ERROR', 'cancelOrder', 'unknown', `SENEBI answered a cancel with status ${placed.state}`, { httpStatus: 200, problem: 'cancel_not_cancelled' });
+    return { kind: 'cancelled', senebi: placed.senebi };
+  }
+  const { code, details } = readErrorBody(response);
+  const answeredId = details['id'] === undefined ? undefined : parseUint64(details['id']);
+  const sameId = answeredId === undefined || (answeredId.ok && answeredId.value === id);
+  if (response.status === 404 && code === 'ORDER_NOT_FOUND' && sameId) return { kind: 'not_found' };
+  const status = details['status'];
+  if (response.status === 409 && code === 'ORDER_NOT_CANCELLABLE' && sameId && (status === 'matched' || status === 'rejected')) return { kind: 'not_cancellable', status };
+  // A 4xx other than these means SENEBI refused the request itself; a 5xx or an odd answer leaves the cancel's fate open.
+  const delivery = response.status >= 400 && response.status < 500 && response.status !== 409 && response.status !== 404 ? 'not_sent' : 'unknown';
+  throw senebiFailure('SENEBI_ERROR', 'cancelOrder', delivery, `SENEBI answered a cancel with HTTP ${response.status}${code !== undefined ? ` ${code}` : ''}`, { httpStatus: response.status });
 }
 
 /** Creates the SENEBI client. */
@@ -203,6 +266,13 @@ export function createSenebiClient(options: SenebiClientOptions): SenebiClient {
       const response = await call('getOrder', () => http.get<string>(`/senebi/v1/orders/${id}`), requireSuccess('getOrder', [200, 404]));
       if (response.status === 404) return null;
       return readPlacedOrder('getOrder', parseAnswer('getOrder', response), id);
+    },
+    async cancelOrder(id) {
+      let answer: CancelAnswer | undefined;
+      await call('cancelOrder', () => http.post<string>(`/senebi/v1/orders/${id}/cancel`, '{}', { headers: { 'content-type': 'application/json' } }), (response) => {
+        answer = readCancelAnswer(response, id);
+      });
+      return answer as CancelAnswer;
     },
     listOrders: (date) => list('listOrders', '/senebi/v1/orders', 'orders', date),
     listOperations: (date) => list('listOperations', '/senebi/v1/operations', 'operations', date),

@@ -1,7 +1,9 @@
 /**
- * Matching of an accepted order by its counterparty: with a probability (seeded PRNG) the order
- * trades in full. When the counterparty is the agent itself, the counter order is one of the
- * agent's own orders with an id outside the reserved range, so both legs are the agent's.
+ * Matching of an accepted order by its counterparty: at acceptance, with a probability (seeded
+ * PRNG), the order trades in full; one that does not rests until a later match (the
+ * `match_after_ms` delay or the admin route) or a cancel, whichever commits first. When the
+ * counterparty is the agent itself, the counter order is one of the agent's own orders with an
+ * id outside the reserved range, so both legs are the agent's.
  */
 import type { IdRange, Uint64 } from '@qsen/core';
 import type { Prng } from '../random/prng.js';
@@ -16,19 +18,30 @@ export interface MatchResult {
   readonly operations: StoredOperation[];
 }
 
+/** Decides (one PRNG draw when the probability is above 0) whether an order trades at acceptance. */
+export function matchesAtAcceptance(prng: Prng, probability: number): boolean {
+  return probability > 0 && prng.next() < probability;
+}
+
+/** The delay before a resting order's later match, or undefined when later matches are off. */
+export function laterMatchDelay(prng: Prng, settings: { readonly match_after_ms?: number; readonly match_jitter_ms?: number }): number | undefined {
+  const after = settings.match_after_ms ?? 0;
+  if (after <= 0) return undefined;
+  const jitter = settings.match_jitter_ms ?? 0;
+  return after + (jitter > 0 ? prng.int(0, jitter) : 0);
+}
+
 /** What matching needs from the store. */
 export interface MatchContext {
   readonly prng: Prng;
-  readonly probability: number;
   readonly agentCode: string;
   readonly range: IdRange;
   readonly nextOperationId: () => Uint64;
   readonly allocateOwnOutsideId: () => Uint64;
 }
 
-/** Decides whether and how an accepted order trades. */
-export function matchOrder(order: AcceptedOrder, ctx: MatchContext): MatchResult {
-  if (ctx.probability <= 0 || ctx.prng.next() >= ctx.probability) return { orders: [], operations: [] };
+/** The trade of a resting order met in full by its counterparty now (`time`): the operations and any self counter order. */
+export function matchOrder(order: AcceptedOrder, time: string, ctx: MatchContext): MatchResult {
   const leg = (own: AcceptedOrder, counterOrderId: Uint64): StoredOperation => ({
     id: ctx.nextOperationId(),
     orderId: own.id,
@@ -40,7 +53,7 @@ export function matchOrder(order: AcceptedOrder, ctx: MatchContext): MatchResult
     currency: own.currency,
     settlement: own.settlement,
     counterparty: own.counterparty,
-    time: own.time,
+    time,
     tradeDate: own.tradeDate,
   });
   if (!isSameAgentCode(order.counterparty, ctx.agentCode)) {
@@ -51,6 +64,9 @@ export function matchOrder(order: AcceptedOrder, ctx: MatchContext): MatchResult
     id: ctx.allocateOwnOutsideId(),
     side: order.side === 'buy' ? 'sell' : 'buy',
     origin: 'self_counter',
+    status: 'matched',
+    time,
+    matchedAt: time,
   };
   return { orders: [counter], operations: [leg(order, counter.id), leg(counter, order.id)] };
 }

@@ -124,8 +124,8 @@ export function planSeededBusiness(input: SeedInput): SeededBusiness {
   const [selfA, selfB] = ids;
   if (selfA !== undefined && selfB !== undefined) {
     const fields = { ...fieldsFor(), counterparty: input.agentCode };
-    const a: AcceptedOrder = { id: selfA, ...fields, side: 'buy', status: 'accepted', time: timeOf(0), tradeDate: input.date, origin: 'seed' };
-    const b: AcceptedOrder = { id: selfB, ...fields, side: 'sell', status: 'accepted', time: timeOf(1), tradeDate: input.date, origin: 'seed' };
+    const a: AcceptedOrder = { id: selfA, ...fields, side: 'buy', status: 'matched', time: timeOf(0), matchedAt: timeOf(1), tradeDate: input.date, origin: 'seed' };
+    const b: AcceptedOrder = { id: selfB, ...fields, side: 'sell', status: 'matched', time: timeOf(1), matchedAt: timeOf(1), tradeDate: input.date, origin: 'seed' };
     orders.push(a, b);
     operations.push(operationOf(a, selfB), operationOf(b, selfA));
     i = 2;
@@ -139,9 +139,14 @@ export function planSeededBusiness(input: SeedInput): SeededBusiness {
       orders.push(rejected);
       continue;
     }
-    const order: AcceptedOrder = { id, ...fields, status: 'accepted', time: timeOf(i), tradeDate: input.date, origin: 'seed' };
-    orders.push(order);
-    if (prng.next() < 0.75) operations.push(operationOf(order, foreignOrderId(prng, input.range)));
+    const resting: AcceptedOrder = { id, ...fields, status: 'accepted', time: timeOf(i), tradeDate: input.date, origin: 'seed' };
+    if (prng.next() < 0.75) {
+      const order: AcceptedOrder = { ...resting, status: 'matched', matchedAt: resting.time };
+      orders.push(order);
+      operations.push(operationOf(order, foreignOrderId(prng, input.range)));
+    } else {
+      orders.push(resting);
+    }
   }
   return { orders, operations };
 }

@@ -24,6 +24,10 @@ const seed = z.preprocess(toNumber, z.number().int().min(0).max(4294967295));
 export const matchingSchema = z.strictObject({
   probability: z.preprocess(toNumber, z.number().min(0).max(1)).default(1),
   seed: seed.default(1),
+  /** A resting order matches this long after its acceptance (0: never by itself). */
+  match_after_ms: z.preprocess(toNumber, z.number().int().min(0).max(86_400_000)).default(0),
+  /** Up to this much more, drawn from the matching PRNG. */
+  match_jitter_ms: z.preprocess(toNumber, z.number().int().min(0).max(86_400_000)).default(0),
 });
 
 const settingsSchema = z.strictObject({
@@ -31,7 +35,7 @@ const settingsSchema = z.strictObject({
     seed: seed.default(1),
     agent_code: z.string().regex(/^[0-9]{1,6}$/, '1 to 6 digits').default('210'),
   }).default({ seed: 1, agent_code: '210' }),
-  matching: matchingSchema.default({ probability: 1, seed: 1 }),
+  matching: matchingSchema.default({ probability: 1, seed: 1, match_after_ms: 0, match_jitter_ms: 0 }),
   faults: faultSettingsSchema.default({ seed: 1 }),
 });
 

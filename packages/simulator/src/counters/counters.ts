@@ -1,6 +1,7 @@
 /**
- * What the simulator received: requests per endpoint, order submissions per id (so a test can
- * prove an order reached the exchange exactly once) and injected faults per kind.
+ * What the simulator received: requests per endpoint, order submissions and cancel requests per
+ * id (so a test can prove an order reached the exchange exactly once, and see every cancel that
+ * reached it) and injected faults per kind.
  */
 import type { Uint64 } from '@qsen/core';
 
@@ -8,18 +9,21 @@ import type { Uint64 } from '@qsen/core';
 export interface CountersSnapshot {
   readonly requests: Record<string, number>;
   readonly ordersReceived: Record<string, number>;
+  /** Cancel requests per order id (whatever happened to them next). */
+  readonly cancelsReceived: Record<string, number>;
   readonly faults: Record<string, number>;
 }
 
 /** One counter change, as journaled. */
 export type CounterChange =
-  | { readonly t: 'count'; readonly kind: 'request' | 'order' | 'fault'; readonly key: string }
+  | { readonly t: 'count'; readonly kind: 'request' | 'order' | 'cancel' | 'fault'; readonly key: string }
   | { readonly t: 'count_clear' };
 
 /** Mutable counters of one simulator. */
 export class SimulatorCounters {
   private readonly requests = new Map<string, number>();
   private readonly ordersReceived = new Map<string, number>();
+  private readonly cancelsReceived = new Map<string, number>();
   private readonly faults = new Map<string, number>();
   private sink: ((change: CounterChange) => void) | undefined;
 
@@ -33,10 +37,12 @@ export class SimulatorCounters {
     if (change.t === 'count_clear') {
       this.requests.clear();
       this.ordersReceived.clear();
+      this.cancelsReceived.clear();
       this.faults.clear();
       return;
     }
-    const map = change.kind === 'request' ? this.requests : change.kind === 'order' ? this.ordersReceived : this.faults;
+    const maps = { request: this.requests, order: this.ordersReceived, cancel: this.cancelsReceived, fault: this.faults };
+    const map = maps[change.kind];
     map.set(change.key, (map.get(change.key) ?? 0) + 1);
   }
 
@@ -50,6 +56,7 @@ export class SimulatorCounters {
     const counters = new SimulatorCounters();
     for (const [k, v] of Object.entries(snapshot.requests)) counters.requests.set(k, v);
     for (const [k, v] of Object.entries(snapshot.ordersReceived)) counters.ordersReceived.set(k, v);
+    for (const [k, v] of Object.entries(snapshot.cancelsReceived)) counters.cancelsReceived.set(k, v);
     for (const [k, v] of Object.entries(snapshot.faults)) counters.faults.set(k, v);
     return counters;
   }
@@ -64,6 +71,16 @@ export class SimulatorCounters {
     this.commit({ t: 'count', kind: 'order', key: id });
   }
 
+  /** Counts one cancel request for this id (whatever happened to it next). */
+  countCancel(id: Uint64): void {
+    this.commit({ t: 'count', kind: 'cancel', key: id });
+  }
+
+  /** How many cancel requests carried this id. */
+  cancelsReceivedFor(id: Uint64): number {
+    return this.cancelsReceived.get(id) ?? 0;
+  }
+
   /** Counts one injected fault. */
   countFault(kind: string): void {
     this.commit({ t: 'count', kind: 'fault', key: kind });
@@ -74,9 +91,9 @@ export class SimulatorCounters {
     return this.ordersReceived.get(id) ?? 0;
   }
 
-  /** Every id that at least one submission carried. */
+  /** Every id that at least one submission or cancel request carried. */
   receivedIds(): Uint64[] {
-    return [...this.ordersReceived.keys()] as Uint64[];
+    return [...new Set([...this.ordersReceived.keys(), ...this.cancelsReceived.keys()])] as Uint64[];
   }
 
   /** Forgets everything. */
@@ -89,6 +106,7 @@ export class SimulatorCounters {
     return {
       requests: Object.fromEntries(this.requests),
       ordersReceived: Object.fromEntries(this.ordersReceived),
+      cancelsReceived: Object.fromEntries(this.cancelsReceived),
       faults: Object.fromEntries(this.faults),
     };
   }

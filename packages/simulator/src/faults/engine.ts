@@ -10,7 +10,11 @@ import { OUTCOME_FAULTS, type FaultSettings, type OutcomeFault } from './setting
 export interface FaultDecision {
   /** Wait before the request is handled (for an order submission: the order is pending, not yet committed). */
   readonly delayMs: number;
-  /** Order submissions only: hold inside the id's sequencer before the commit (a resend of the id waits behind it). */
+  /**
+   * Order submissions: hold inside the id's sequencer before the commit (a resend of the id
+   * waits behind it; the `processing` fault). Cancel requests: hold before the cancel commits
+   * (the `slow_cancel` fault).
+   */
   readonly processMs: number;
   /** Wait after the request was handled (committed) and before its answer is written. */
   readonly answerDelayMs: number;
@@ -23,6 +27,11 @@ export interface FaultDecision {
 
 /** The endpoint of order submissions, the only one `reject` acts on. */
 const ORDER_SUBMISSION = { method: 'POST', path: '/senebi/v1/orders' };
+
+/** Tells whether a request is a cancel request (POST /senebi/v1/orders/ID/cancel), the only one `slow_cancel` and `cancel_race` act on. */
+export function isCancelRequest(method: string, path: string): boolean {
+  return method === 'POST' && /^\/senebi\/v1\/orders\/[^/]+\/cancel$/.test(path);
+}
 
 /** Tells whether a fault's `paths` filter selects a request (default: every /senebi/ path). */
 export function isSelected(paths: readonly string[] | undefined, method: string, path: string): boolean {
@@ -60,12 +69,15 @@ export class FaultEngine {
   decide(method: string, path: string): FaultDecision {
     const delayMs = this.drawDelay(this.current.latency, method, path);
     const isSubmission = method === ORDER_SUBMISSION.method && path === ORDER_SUBMISSION.path;
-    const processMs = isSubmission ? this.drawDelay(this.current.processing, method, path) : 0;
+    const isCancel = isCancelRequest(method, path);
+    const processMs = isSubmission ? this.drawDelay(this.current.processing, method, path)
+      : isCancel ? this.drawDelay(this.current.slow_cancel, method, path) : 0;
     const answerDelayMs = this.drawDelay(this.current.slow_answer, method, path);
     for (const kind of OUTCOME_FAULTS) {
       const rule = this.current[kind];
       if (!rule || rule.probability <= 0 || !isSelected(rule.paths, method, path)) continue;
-      if (kind === 'reject' && (method !== ORDER_SUBMISSION.method || path !== ORDER_SUBMISSION.path)) continue;
+      if (kind === 'reject' && !isSubmission) continue;
+      if (kind === 'cancel_race' && !isCancel) continue;
       if (this.prng.next() >= rule.probability) continue;
       const decision: FaultDecision = { delayMs, processMs, answerDelayMs, outcome: kind };
       if (kind === 'http_5xx' && this.current.http_5xx) return { ...decision, status: this.current.http_5xx.status };

@@ -27,13 +27,15 @@ export const faultSettingsSchema = z.strictObject({
   malformed: z.strictObject(base).optional(),
   truncated: z.strictObject(base).optional(),
   accepted_no_answer: z.strictObject(base).optional(),
+  slow_cancel: z.strictObject({ ...base, fixed_ms: milliseconds.default(0), jitter_ms: milliseconds.default(0) }).optional(),
+  cancel_race: z.strictObject(base).optional(),
 });
 
 /** The validated fault settings. */
 export type FaultSettings = z.output<typeof faultSettingsSchema>;
 
 /** The outcome faults, in the order the engine tries them. */
-export const OUTCOME_FAULTS = ['hang', 'reset', 'http_5xx', 'reject', 'accepted_no_answer', 'malformed', 'truncated'] as const;
+export const OUTCOME_FAULTS = ['hang', 'reset', 'http_5xx', 'reject', 'accepted_no_answer', 'malformed', 'truncated', 'cancel_race'] as const;
 
 /** One outcome fault kind. */
 export type OutcomeFault = (typeof OUTCOME_FAULTS)[number];
@@ -42,9 +44,14 @@ export type OutcomeFault = (typeof OUTCOME_FAULTS)[number];
  * The delay faults: `latency` before the request is handled (a delayed order submission can be
  * overtaken by a resend), `processing` (order submissions only: held inside the id's sequencer,
  * so a resend waits behind it), `slow_answer` after the request was handled (committed) and
- * before the answer.
+ * before the answer, `slow_cancel` (cancel requests only: held before the cancel commits, while
+ * the order still rests and can match).
+ *
+ * `cancel_race` (cancel requests only) makes the counterparty's match of a resting order commit
+ * during the cancel, so the cancel finds it matched (409). `accepted_no_answer` on a cancel
+ * commits the cancel and gives no answer.
  */
-export const DELAY_FAULTS = ['latency', 'processing', 'slow_answer'] as const;
+export const DELAY_FAULTS = ['latency', 'processing', 'slow_answer', 'slow_cancel'] as const;
 
 /** Every fault kind (the delays plus the outcomes). */
 export const FAULT_KINDS = [...DELAY_FAULTS, ...OUTCOME_FAULTS] as const;

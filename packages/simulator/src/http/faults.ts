@@ -9,7 +9,7 @@ import type { NextFunction, Request, RequestHandler, Response } from 'express';
 import type { Socket } from 'node:net';
 import { setTimeout as delay } from 'node:timers/promises';
 import { ApiError, parseUint64, type Uint64 } from '@qsen/core';
-import type { FaultEngine } from '../faults/engine.js';
+import { isCancelRequest, type FaultEngine } from '../faults/engine.js';
 import type { SimulatorCounters } from '../counters/counters.js';
 import type { SimulatorStore } from '../store/store.js';
 import type { SimulatorLogger } from '../logger.js';
@@ -42,6 +42,20 @@ export function submittedOrderId(req: Request): Uint64 | undefined {
   return id.ok ? id.value : undefined;
 }
 
+/** The order id of a cancel request (POST /senebi/v1/orders/ID/cancel), when the path holds a readable one. */
+export function cancelledOrderId(req: Request): Uint64 | undefined {
+  if (req.method !== 'POST') return undefined;
+  const match = /^\/senebi\/v1\/orders\/([^/]+)\/cancel$/.exec(requestPath(req));
+  if (!match?.[1]) return undefined;
+  const id = parseUint64(match[1]);
+  return id.ok ? id.value : undefined;
+}
+
+/** The order id a submission or a cancel request carries (its faults go into that id's history). */
+function requestOrderId(req: Request): Uint64 | undefined {
+  return submittedOrderId(req) ?? cancelledOrderId(req);
+}
+
 /** Destroys a socket with a TCP reset where the platform allows it. */
 function resetSocket(socket: Socket): void {
   try {
@@ -57,10 +71,11 @@ export function createFaultMiddleware(deps: FaultMiddlewareDeps): RequestHandler
     const path = requestPath(req);
     const decision = deps.engine.decide(req.method, path);
     setFaultDecision(req, decision);
-    const orderId = submittedOrderId(req);
+    const orderId = requestOrderId(req);
     if (decision.processMs > 0) {
-      deps.counters.countFault('processing');
-      if (orderId !== undefined) deps.store.recordEvent(orderId, 'fault', 'processing');
+      const kind = isCancelRequest(req.method, path) ? 'slow_cancel' : 'processing';
+      deps.counters.countFault(kind);
+      if (orderId !== undefined) deps.store.recordEvent(orderId, 'fault', kind);
     }
     if (decision.answerDelayMs > 0) {
       deps.counters.countFault('slow_answer');

@@ -22,13 +22,24 @@ export const ORDER_FIELD_NAMES = ['instrument', 'side', 'quantity', 'price', 'cu
 /** Where a stored order came from. */
 export type OrderOrigin = 'agent' | 'seed' | 'self_counter';
 
-/** An order the exchange accepted. */
+/**
+ * The life of an accepted order (docs/api.md §8): `accepted` while it rests, then `matched` (the
+ * counterparty entered its side: it traded in full) or `cancelled` (the agent withdrew it). Both
+ * are final; the first to commit wins.
+ */
+export type LiveStatus = 'accepted' | 'matched' | 'cancelled';
+
+/** An order the exchange accepted, in its current state. */
 export interface AcceptedOrder extends OrderFields {
   readonly id: Uint64;
-  readonly status: 'accepted';
+  readonly status: LiveStatus;
   readonly time: string;
   readonly tradeDate: TradeDate;
   readonly origin: OrderOrigin;
+  /** When it matched (status `matched`). */
+  readonly matchedAt?: string;
+  /** When it was cancelled (status `cancelled`). */
+  readonly cancelledAt?: string;
 }
 
 /** An order the exchange rejected: the fields it could read, as text, and the reason. */

@@ -21,6 +21,10 @@ export function toWireOrder(order: StoredOrder): Record<string, unknown> {
   if (order.status === 'rejected') wire['reason'] = order.reason;
   wire['time'] = order.time;
   wire['tradeDate'] = order.tradeDate;
+  if (order.status !== 'rejected') {
+    if (order.matchedAt !== undefined) wire['matchedAt'] = order.matchedAt;
+    if (order.cancelledAt !== undefined) wire['cancelledAt'] = order.cancelledAt;
+  }
   return wire;
 }
 

@@ -23,8 +23,17 @@ export interface OrderRecord {
   readonly pending: number;
   /** Faults injected on requests carrying this id, by kind. */
   readonly faults: Readonly<Record<string, number>>;
-  /** The state the exchange holds: `accepted`, `rejected`, or `absent` (never stored). */
-  readonly status: 'accepted' | 'rejected' | 'absent';
+  /** Cancel requests that reached the simulator with this id (whatever happened next). */
+  readonly cancels: number;
+  /** Cancels that committed (0 or 1: a repeated cancel of a cancelled order changes nothing). */
+  readonly cancelled: number;
+  /** Cancels refused because the order had matched or was rejected (409 ORDER_NOT_CANCELLABLE). */
+  readonly cancelRefused: number;
+  /** The state the exchange holds: `accepted` (resting), `matched`, `cancelled`, `rejected`, or `absent` (never stored). */
+  readonly status: StoredOrder['status'] | 'absent';
+  /** When it matched / was cancelled, where set. */
+  readonly matchedAt?: string;
+  readonly cancelledAt?: string;
 }
 
 /** Builds the record of one id. */
@@ -34,15 +43,21 @@ export function buildOrderRecord(input: {
   readonly history: readonly OrderEvent[];
   readonly received: number;
   readonly pending: number;
+  readonly cancels: number;
 }): OrderRecord {
   let accepted = 0;
   let rejected = 0;
   let duplicates = 0;
+  let cancelled = 0;
+  let cancelRefused = 0;
   const faults: Record<string, number> = {};
+  const order = input.order;
   for (const event of input.history) {
     if (event.event === 'accepted') accepted += 1;
     else if (event.event === 'rejected') rejected += 1;
     else if (event.event === 'duplicate') duplicates += 1;
+    else if (event.event === 'cancelled') cancelled += 1;
+    else if (event.event === 'cancel_refused') cancelRefused += 1;
     else if (event.event === 'fault') {
       const kind = event.detail ?? 'unknown';
       faults[kind] = (faults[kind] ?? 0) + 1;
@@ -56,6 +71,11 @@ export function buildOrderRecord(input: {
     duplicates,
     pending: input.pending,
     faults,
-    status: input.order ? input.order.status : 'absent',
+    cancels: input.cancels,
+    cancelled,
+    cancelRefused,
+    status: order ? order.status : 'absent',
+    ...(order && order.status !== 'rejected' && order.matchedAt !== undefined ? { matchedAt: order.matchedAt } : {}),
+    ...(order && order.status !== 'rejected' && order.cancelledAt !== undefined ? { cancelledAt: order.cancelledAt } : {}),
   };
 }

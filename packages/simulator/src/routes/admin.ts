@@ -1,6 +1,7 @@
 /**
  * The admin API, answered only to loopback peers (others get 404 as for an unknown path):
- * faults and matching at run time, reset, counters, one order's history.
+ * faults and matching at run time, reset, counters, one order's history, and the counterparty's
+ * match of a resting order at a chosen instant.
  */
 import { Router } from 'express';
 import { compareUint64, isLoopbackAddress, parseUint64, stringifyJsonLossless, type Uint64 } from '@qsen/core';
@@ -17,6 +18,7 @@ import { methodNotAllowed, notFound } from '../http/errors.js';
 import type { SimulatorLogger } from '../logger.js';
 import type { ProcessingTracker } from '../records/processing.js';
 import { buildOrderRecord, type OrderRecord } from '../records/order-record.js';
+import { toWireOperation } from '../orders/wire.js';
 
 /** What the admin routes need. */
 export interface AdminRoutesDeps {
@@ -84,6 +86,7 @@ export function createAdminRouter(deps: AdminRoutesDeps): Router {
     history: deps.store.historyOf(id),
     received: deps.counters.ordersReceivedFor(id),
     pending: deps.processing.pendingFor(id),
+    cancels: deps.counters.cancelsReceivedFor(id),
   });
   const wireRecord = (record: OrderRecord): Record<string, unknown> => ({ ...record, id: wireId(record.id) });
 
@@ -103,5 +106,22 @@ export function createAdminRouter(deps: AdminRoutesDeps): Router {
     sendJson(res, 200, { ...wireRecord(record), order: order ? toWireOrder(order) : null, history });
   });
   router.all('/admin/v1/orders/:id', methodNotAllowed);
+
+  // The counterparty enters its side now: a resting order trades in full (409 ORDER_NOT_RESTING
+  // otherwise). The counterparty's entry is not the agent's input, so it does not queue behind the
+  // id's sequencer: during a held cancel (`slow_cancel`) it commits first.
+  router.post('/admin/v1/orders/:id/match', async (req, res) => {
+    const id = parseUint64(req.params['id']);
+    if (!id.ok) throw simulatorErrors.create('INVALID_REQUEST', `the order id is not an unsigned 64-bit integer (${id.problem})`, { field: 'id' });
+    const outcome = deps.store.matchResting(id.value);
+    await deps.persist();
+    if (outcome.kind === 'not_resting') {
+      if (!outcome.order) throw simulatorErrors.create('ORDER_NOT_FOUND', undefined, { id: wireId(id.value) });
+      throw simulatorErrors.create('ORDER_NOT_RESTING', `the order is ${outcome.order.status}`, { id: wireId(id.value), status: outcome.order.status });
+    }
+    deps.logger.info('resting order matched (admin)', { id: id.value });
+    sendJson(res, 200, { order: toWireOrder(outcome.order), operations: outcome.operations.map(toWireOperation) });
+  });
+  router.all('/admin/v1/orders/:id/match', methodNotAllowed);
   return router;
 }

@@ -7,7 +7,7 @@ import { z } from 'zod';
 import { isLosslessNumber, parseJsonLossless, parseUint64, stringifyJsonLossless } from '@qsen/core';
 import type { Uint64 } from '@qsen/core';
 import { simulatorErrors } from '../errors.js';
-import type { StoreChange, StoreSnapshot } from './store.js';
+import { ORDER_EVENTS, type StoreChange, type StoreSnapshot } from './store.js';
 import type { CounterChange, CountersSnapshot } from '../counters/counters.js';
 import type { StoredOperation, StoredOrder } from '../orders/types.js';
 
@@ -28,10 +28,14 @@ const side = z.enum(['buy', 'sell']);
 const currency = z.enum(['ARS', 'USD', 'EXT']);
 const settlement = z.enum(['T0', 'T1']);
 
-const accepted = z.strictObject({
-  id: uint64, status: z.literal('accepted'), instrument: z.string(), side, quantity: z.string(), price: z.string(),
+const liveFields = {
+  id: uint64, instrument: z.string(), side, quantity: z.string(), price: z.string(),
   currency, settlement, counterparty: z.string(), time: z.string(), tradeDate: date, origin,
-});
+  matchedAt: z.string().optional(), cancelledAt: z.string().optional(),
+};
+const accepted = z.strictObject({ ...liveFields, status: z.literal('accepted') });
+const matched = z.strictObject({ ...liveFields, status: z.literal('matched') });
+const cancelled = z.strictObject({ ...liveFields, status: z.literal('cancelled') });
 const rejected = z.strictObject({
   id: uint64, status: z.literal('rejected'), reason: z.string(), instrument: z.string().optional(), side: z.string().optional(),
   quantity: z.string().optional(), price: z.string().optional(), currency: z.string().optional(), settlement: z.string().optional(),
@@ -43,7 +47,7 @@ const operation = z.strictObject({
 });
 const event = z.strictObject({
   at: z.string(),
-  event: z.enum(['received', 'accepted', 'rejected', 'duplicate', 'matched', 'fault', 'seeded', 'counter_order']),
+  event: z.enum(ORDER_EVENTS),
   detail: z.string().optional(),
 });
 const seq = z.string().regex(/^(0|[1-9][0-9]{0,19})$/);
@@ -54,18 +58,19 @@ const stateSchema = z.strictObject({
     businessSeed: count,
     seededDates: z.array(date),
     nextOperationSeq: uint64,
-    orders: z.array(z.discriminatedUnion('status', [accepted, rejected])),
+    orders: z.array(z.discriminatedUnion('status', [accepted, matched, cancelled, rejected])),
     operations: z.array(operation),
     history: z.record(z.string(), z.array(event)),
   }),
   counters: z.strictObject({
     requests: z.record(z.string(), count),
     ordersReceived: z.record(z.string(), count),
+    cancelsReceived: z.record(z.string(), count).default({}),
     faults: z.record(z.string(), count),
   }),
 });
 
-const order = z.discriminatedUnion('status', [accepted, rejected]);
+const order = z.discriminatedUnion('status', [accepted, matched, cancelled, rejected]);
 const changeSchema = z.discriminatedUnion('t', [
   z.strictObject({ t: z.literal('order'), order }),
   z.strictObject({ t: z.literal('operation'), operation }),
@@ -73,7 +78,7 @@ const changeSchema = z.discriminatedUnion('t', [
   z.strictObject({ t: z.literal('seeded'), date }),
   z.strictObject({ t: z.literal('opseq'), next: uint64 }),
   z.strictObject({ t: z.literal('reset'), businessSeed: count }),
-  z.strictObject({ t: z.literal('count'), kind: z.enum(['request', 'order', 'fault']), key: z.string() }),
+  z.strictObject({ t: z.literal('count'), kind: z.enum(['request', 'order', 'cancel', 'fault']), key: z.string() }),
   z.strictObject({ t: z.literal('count_clear') }),
 ]);
 const lineSchema = z.strictObject({ seq, c: changeSchema });

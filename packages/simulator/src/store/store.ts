@@ -10,20 +10,33 @@ import { LISTED_SYMBOLS } from '../orders/instruments.js';
 import { validateOrder } from '../orders/validate.js';
 import type { AcceptedOrder, RejectedOrder, StoredOperation, StoredOrder } from '../orders/types.js';
 import { planSeededBusiness } from '../business/seed.js';
-import { matchOrder } from '../business/matching.js';
+import { laterMatchDelay, matchesAtAcceptance, matchOrder } from '../business/matching.js';
+import { decideCancel } from '../business/cancel.js';
 import { allocateOutsideId } from '../business/ids.js';
+
+/** The steps of an order's life in the admin history. */
+export const ORDER_EVENTS = [
+  'received', 'accepted', 'rejected', 'duplicate', 'matched', 'fault', 'seeded', 'counter_order',
+  'cancel_received', 'cancelled', 'cancel_refused',
+] as const;
 
 /** One step in an order's life, for the admin history. */
 export interface OrderEvent {
   readonly at: string;
-  readonly event: 'received' | 'accepted' | 'rejected' | 'duplicate' | 'matched' | 'fault' | 'seeded' | 'counter_order';
+  readonly event: (typeof ORDER_EVENTS)[number];
   readonly detail?: string;
 }
 
-/** Matching knobs: probability that an accepted order trades, and the PRNG seed. */
+/**
+ * Matching knobs: probability that an accepted order trades at acceptance, the PRNG seed, and
+ * the later match of a resting order (`match_after_ms` plus up to `match_jitter_ms`, drawn from
+ * the same PRNG; 0 = off: a resting order rests until cancelled or matched by the admin route).
+ */
 export interface MatchingSettings {
   readonly probability: number;
   readonly seed: number;
+  readonly match_after_ms?: number;
+  readonly match_jitter_ms?: number;
 }
 
 /** The store as plain data (persisted). */
@@ -61,6 +74,17 @@ export interface StoreOptions {
 export type SubmitOutcome =
   | { readonly kind: 'invalid_request'; readonly field: string; readonly message: string }
   | { readonly kind: 'answered'; readonly order: StoredOrder; readonly stored: boolean };
+
+/** The answer to one cancel request (docs/api.md §8). */
+export type CancelOutcome =
+  | { readonly kind: 'not_found' }
+  | { readonly kind: 'cancelled'; readonly order: AcceptedOrder; readonly first: boolean }
+  | { readonly kind: 'not_cancellable'; readonly order: StoredOrder; readonly status: 'matched' | 'rejected' };
+
+/** What a match request did: the order traded now, or it was not resting (absent, matched, cancelled, rejected). */
+export type LaterMatchOutcome =
+  | { readonly kind: 'matched'; readonly order: AcceptedOrder; readonly operations: readonly StoredOperation[] }
+  | { readonly kind: 'not_resting'; readonly order: StoredOrder | undefined };
 
 /** The first operation id of SENEBI's own sequence for live trades. */
 const FIRST_OPERATION_SEQ = 5_100_000_000_000_000_001n;
@@ -189,9 +213,52 @@ export class SimulatorStore {
     const order: AcceptedOrder = { id, ...validation.fields, status: 'accepted', time, tradeDate, origin: 'agent' };
     this.addOrder(order);
     this.recordEvent(id, 'accepted');
-    const match = matchOrder(order, {
+    // The answer to the submission says `accepted` either way; the order's state is read by id.
+    if (matchesAtAcceptance(this.matchingPrng, this.matchingSettings.probability)) this.fill(order, time);
+    return { kind: 'answered', order, stored: true };
+  }
+
+  /**
+   * The delay before a later match of an order that rests after its submission, drawn now
+   * (undefined: later matches are off). The caller arms the timer and calls matchResting.
+   */
+  drawLaterMatchDelay(): number | undefined {
+    return laterMatchDelay(this.matchingPrng, this.matchingSettings);
+  }
+
+  /** Handles one cancel request: first to commit wins between a cancel and a match. */
+  cancelOrder(id: Uint64): CancelOutcome {
+    const order = this.orders.get(id);
+    const decision = decideCancel(order);
+    switch (decision.kind) {
+      case 'not_found':
+        return decision;
+      case 'not_cancellable':
+        this.recordEvent(id, 'cancel_refused', decision.status);
+        return { kind: 'not_cancellable', order: order as StoredOrder, status: decision.status };
+      case 'already_cancelled':
+        return { kind: 'cancelled', order: order as AcceptedOrder, first: false };
+      case 'cancel': {
+        const cancelled: AcceptedOrder = { ...(order as AcceptedOrder), status: 'cancelled', cancelledAt: this.options.now().toISOString() };
+        this.addOrder(cancelled);
+        this.recordEvent(id, 'cancelled');
+        return { kind: 'cancelled', order: cancelled, first: true };
+      }
+    }
+  }
+
+  /** The counterparty enters its side of a resting order now: it trades in full (nothing happens to an order that is not resting). */
+  matchResting(id: Uint64): LaterMatchOutcome {
+    const order = this.orders.get(id);
+    if (order === undefined || order.status !== 'accepted') return { kind: 'not_resting', order };
+    const { matched, operations } = this.fill(order, this.options.now().toISOString());
+    return { kind: 'matched', order: matched, operations };
+  }
+
+  /** Trades a resting order in full at `time`: its operations, any self counter order, and its new state. */
+  private fill(order: AcceptedOrder, time: string): { matched: AcceptedOrder; operations: readonly StoredOperation[] } {
+    const match = matchOrder(order, time, {
       prng: this.matchingPrng,
-      probability: this.matchingSettings.probability,
       agentCode: this.options.agentCode,
       range: this.options.range,
       nextOperationId: () => {
@@ -201,15 +268,17 @@ export class SimulatorStore {
       },
       allocateOwnOutsideId: () => allocateOutsideId(this.options.range, (candidate) => this.orders.has(candidate)),
     });
+    const matched: AcceptedOrder = { ...order, status: 'matched', matchedAt: time };
+    this.addOrder(matched);
     for (const counter of match.orders) {
       this.addOrder(counter);
-      this.recordEvent(counter.id, 'counter_order', `counter order of ${id}`);
+      this.recordEvent(counter.id, 'counter_order', `counter order of ${order.id}`);
     }
     for (const operation of match.operations) {
       this.addOperation(operation);
       this.recordEvent(operation.orderId, 'matched', `operation ${operation.id}`);
     }
-    return { kind: 'answered', order, stored: true };
+    return { matched, operations: match.operations };
   }
 
   /** One order by id. */
