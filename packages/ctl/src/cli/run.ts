@@ -8,6 +8,7 @@ import { runAuditQuery, runAuditVerify } from '../commands/audit.js';
 import { runFixedCommand, runKanVersion, runMetrics, runRestart } from '../commands/kan.js';
 import { runLogsGet, runLogsList, runLogsTail, runLogsTruncate } from '../commands/logs.js';
 import { createOutput, type TextOutput } from '../commands/output.js';
+import { runHaltCancelOpen } from '../commands/mass-cancel.js';
 import { runCertInfo, runConfig, runDecrypt, runKillSwitch, runListing, runOrderSend, runPingSenebi } from '../commands/qsen.js';
 import { runRisk, runRiskOverride, runRiskPrice, runRiskReload } from '../commands/risk.js';
 import { runStatus } from '../commands/status.js';
@@ -66,7 +67,7 @@ async function dispatch(command: Command, client: ReturnType<typeof createClient
     case 'metrics': return runMetrics(client, out, { target: command.target, via: command.via });
     case 'cert-info': return runCertInfo(client, out, now());
     case 'ping-senebi': return runPingSenebi(client, out);
-    case 'halt': return runKillSwitch(client, out, 'halt', command.reason);
+    case 'halt': return command.cancelOpen ? runHaltCancelOpen(client, out, command.reason) : runKillSwitch(client, out, 'halt', command.reason);
     case 'resume': return runKillSwitch(client, out, 'resume', command.reason);
     case 'risk': return runRisk(client, out);
     case 'risk-reload': return runRiskReload(client, out, command.reason);

@@ -19,7 +19,7 @@ export interface KillSwitchRoutesDeps {
   readonly halting: Halting;
   readonly massCancel: MassCancel;
   readonly audit: AuditSink;
-  /** How long `halt` with cancelOpen waits for the mass cancel before answering its progress (default 15 s). */
+  /** How long `halt` with cancelOpen waits for the mass cancel before answering its progress (default 10 s: under qsenctl's 15 s request timeout). */
   readonly massCancelWaitMs?: number;
 }
 
@@ -43,7 +43,7 @@ export function readKillSwitchBody(body: unknown, allowCancelOpen: boolean): Kil
 /** The kill-switch routes. */
 export function createKillSwitchRoutes(deps: KillSwitchRoutesDeps): express.Router {
   const router = express.Router();
-  const waitMs = deps.massCancelWaitMs ?? 15_000;
+  const waitMs = deps.massCancelWaitMs ?? 10_000;
   defineRoute(router, '/qsen/v1/halt', {
     POST: {
       roles: ['operator'],
