@@ -340,6 +340,8 @@ export async function startQsen(options: StartOptions): Promise<QsenNode> {
         desk.stop();
         clearInterval(markerWatch);
         deadman.close();
+        // A mass cancel stops between two orders and is resumed at the next start.
+        await massCancel.stop(2 * config.senebi.timeout_ms);
         server.server.close();
         server.server.closeIdleConnections();
         await desk.drain();

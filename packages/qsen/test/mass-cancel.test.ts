@@ -247,3 +247,38 @@ test('run: SENEBI\'s listing unreadable: the journal alone chooses, and the repo
     dir.remove();
   }
 });
+
+test('run: stopped for a graceful shutdown, it records nothing more and is resumed by the next instance', async () => {
+  const dir = makeTempDir('qsen-mass-cancel-');
+  try {
+    const script = newScript();
+    let release: () => void = () => undefined;
+    const gate = new Promise<void>((resolve) => { release = resolve; });
+    const first = makeDeps(dir.path, script, {
+      workers: 1,
+      cancelOne: async (orderId) => {
+        script.calls.push(orderId);
+        if (orderId === id(2)) await gate;
+        return { outcome: 'cancelled' };
+      },
+    });
+    for (let n = 1; n <= 4; n++) first.journal.push(journaled(n, 'accepted'));
+    const massCancel = createMassCancel(first.deps);
+    await massCancel.start({ by: 'x', channel: 'api', reason: null });
+    const deadline = Date.now() + 10_000;
+    while (!script.calls.includes(id(2)) && Date.now() < deadline) await new Promise((r) => setTimeout(r, 5));
+    const stopping = massCancel.stop();
+    release();
+    await stopping;
+    assert.deepEqual(massCancel.report()?.cancelled, [id(1)], 'the answer seen while stopping is not kept');
+    assert.equal(script.calls.length, 2, 'no cancel starts after stop');
+    await assert.rejects(massCancel.start({ by: 'y', channel: 'api', reason: null }));
+    const next = makeDeps(dir.path, newScript());
+    next.journal.push(...first.journal);
+    const resumed = createMassCancel(next.deps);
+    await resumed.resume();
+    assert.deepEqual((await resumed.settle(10_000))?.cancelled, [id(1), id(2), id(3), id(4)]);
+  } finally {
+    dir.remove();
+  }
+});

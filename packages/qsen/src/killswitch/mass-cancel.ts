@@ -105,6 +105,8 @@ export interface MassCancel {
   knows(run: string): boolean;
   /** Waits for the run going to finish, up to `waitMs`; answers its report. */
   settle(waitMs: number): Promise<MassCancelReport | undefined>;
+  /** Graceful shutdown: no further cancel is started and no result recorded; the unfinished run is resumed at the next start. Resolves when the workers stopped, or after `waitMs`. */
+  stop(waitMs?: number): Promise<void>;
 }
 
 interface Run {
@@ -190,6 +192,7 @@ export function createMassCancel(deps: MassCancelDeps): MassCancel {
   /** The latest run of the journal when no run was started in this process. */
   let logged: LoggedRun | undefined = deps.log.read();
   let starting: Promise<MassCancelReport> | undefined;
+  let stopped = false;
 
   async function journal(run: Run, write: () => Promise<void>): Promise<void> {
     if (!run.journaled) return;
@@ -201,7 +204,9 @@ export function createMassCancel(deps: MassCancelDeps): MassCancel {
     }
   }
 
-  function record(run: Run, id: Uint64, result: OrderOutcome, source: 'listing' | 'cancel'): Promise<void> {
+  async function record(run: Run, id: Uint64, result: OrderOutcome, source: 'listing' | 'cancel'): Promise<void> {
+    // Stopping: a result seen now is not kept (the order is cancelled again after the restart, and answered the same).
+    if (stopped) return;
     run.results.set(id, result);
     const audit = auditOf(result);
     deps.audit.record({
@@ -224,7 +229,7 @@ export function createMassCancel(deps: MassCancelDeps): MassCancel {
         verdict = { outcome: 'failed', code: 'INTERNAL_ERROR', retryable: true };
         deps.logger?.error('mass cancel: the cancel path threw', { orderId: id, error: err instanceof Error ? err.message : String(err) });
       }
-      if (verdict.outcome !== 'failed' || !verdict.retryable || attempt >= attempts) {
+      if (verdict.outcome !== 'failed' || !verdict.retryable || attempt >= attempts || stopped) {
         const { retryable: _retryable, ...outcome } = verdict;
         return outcome;
       }
@@ -235,7 +240,7 @@ export function createMassCancel(deps: MassCancelDeps): MassCancel {
   async function cancelAll(run: Run, ids: readonly Uint64[]): Promise<void> {
     const queue = ids.filter((id) => !run.results.has(id));
     await Promise.all(Array.from({ length: Math.min(workers, queue.length) }, async () => {
-      for (let id = queue.shift(); id !== undefined; id = queue.shift()) await record(run, id, await cancelWithRetries(id), 'cancel');
+      for (let id = queue.shift(); id !== undefined && !stopped; id = queue.shift()) await record(run, id, await cancelWithRetries(id), 'cancel');
     }));
   }
 
@@ -252,6 +257,7 @@ export function createMassCancel(deps: MassCancelDeps): MassCancel {
   async function carryOut(run: Run): Promise<void> {
     for (const id of run.start.alreadyMatched) if (!run.results.has(id)) await record(run, id, { outcome: 'alreadyMatched' }, 'listing');
     await cancelAll(run, run.targets);
+    if (stopped) return;
     const late = lateOrders(run);
     if (late.length > 0) {
       deps.logger?.info('mass cancel: orders that were in flight at the start are pulled too', { run: run.start.run, count: late.length });
@@ -259,6 +265,7 @@ export function createMassCancel(deps: MassCancelDeps): MassCancel {
       await journal(run, () => deps.log.append({ type: 'extend', run: run.start.run, at: iso(), targets: late }));
       await cancelAll(run, late);
     }
+    if (stopped) return;
     run.endedAt = iso();
     await journal(run, () => deps.log.append({ type: 'end', run: run.start.run, at: run.endedAt ?? iso() }));
     const report = describeRun(run);
@@ -319,6 +326,7 @@ export function createMassCancel(deps: MassCancelDeps): MassCancel {
 
   return {
     async start(request) {
+      if (stopped) throw new Error('the mass cancel is stopped (qsen is shutting down)');
       if (current && current.endedAt === undefined) return describeRun(current);
       starting ??= begin(request).finally(() => {
         starting = undefined;
@@ -344,6 +352,16 @@ export function createMassCancel(deps: MassCancelDeps): MassCancel {
     },
     isRunning: () => starting !== undefined || (current !== undefined && current.endedAt === undefined),
     knows: (run) => current?.start.run === run || logged?.start.run === run,
+    async stop(waitMs = 10_000) {
+      stopped = true;
+      let timer: NodeJS.Timeout | undefined;
+      const limit = new Promise<void>((resolve) => { timer = setTimeout(resolve, waitMs); });
+      await Promise.race([(async () => {
+        await starting?.catch(() => undefined);
+        await current?.done;
+      })(), limit]);
+      clearTimeout(timer);
+    },
     async settle(waitMs) {
       if (starting) await starting;
       const run = current;
