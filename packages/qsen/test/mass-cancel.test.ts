@@ -3,7 +3,7 @@
  * orders to pull with literal inputs and as a property, then runs over a real data folder with a
  * scripted cancel path: results, retries, the journal, the audit lines, a run interrupted half way
  * and resumed by a second instance (what a restart does), requests joining a run, orders in flight
- * at the start. The same path end to end with a real qsen process: mass-cancel-process.test.ts.
+ * at the start. The same path end to end with a real qsen process: test/system/kill-switch.test.ts.
  */
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
