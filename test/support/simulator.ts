@@ -22,7 +22,20 @@ export interface SimulatorRecord {
   duplicates: number;
   pending: number;
   faults: Record<string, number>;
+  /** The delivery verdict: `accepted` for an order SENEBI accepted, whatever happened to it since (resting, matched, cancelled). */
   status: 'accepted' | 'rejected' | 'absent';
+  /** The order's state at SENEBI now (docs/api.md §8): `accepted` (resting), `matched`, `cancelled`, `rejected` or `absent`. */
+  state: 'accepted' | 'matched' | 'cancelled' | 'rejected' | 'absent';
+  /** Cancel requests that reached SENEBI, the one that committed (0 or 1) and the refused ones. */
+  cancels: number;
+  cancelled: number;
+  cancelRefused: number;
+}
+
+/** The delivery verdict of a SENEBI state: matched and cancelled orders were accepted. */
+function verdictOf(state: string): SimulatorRecord['status'] {
+  if (state === 'matched' || state === 'cancelled' || state === 'accepted') return 'accepted';
+  return state === 'rejected' ? 'rejected' : 'absent';
 }
 
 /** A small client of the simulator's admin API. */
@@ -64,7 +77,11 @@ export function createSimulatorAdmin(system: LocalSystem): SimulatorAdmin {
           duplicates: count(r['duplicates']),
           pending: count(r['pending']),
           faults: Object.fromEntries(Object.entries(r['faults'] as Record<string, unknown>).map(([k, v]) => [k, count(v)])),
-          status: String(r['status']) as SimulatorRecord['status'],
+          status: verdictOf(String(r['status'])),
+          state: String(r['status']) as SimulatorRecord['state'],
+          cancels: count(r['cancels']),
+          cancelled: count(r['cancelled']),
+          cancelRefused: count(r['cancelRefused']),
         })),
       };
     },

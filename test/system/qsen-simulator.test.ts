@@ -143,7 +143,7 @@ describe('qsen with the SENEBI simulator', () => {
       // duplicate id and answered from SENEBI's record, so at most one refused second copy.
       const events = sim.simulator.store.historyOf(id as Uint64).map((e) => e.event);
       assert.equal(events.filter((e) => e === 'accepted').length, 1, `${id} accepted exactly once at SENEBI: ${events.join(',')}`);
-      assert.equal(sim.simulator.store.getOrder(id as Uint64)?.status, 'accepted', id);
+      assert.equal(sim.simulator.store.getOrder(id as Uint64)?.status, 'matched', `${id}: accepted, then matched at acceptance (probability 1)`);
       assert.ok(received(id) === 1 || (received(id) === 2 && events.includes('duplicate')), `${id} sent once, or once more and refused as a duplicate: ${events.join(',')}`);
     }
     for (const r of retries) assert.equal((JSON.parse(r.body) as { order: { status: string } }).order.status, 'accepted');

@@ -97,7 +97,7 @@ describe('unknown deliveries against the simulator: the first copy still process
       await retryUntilFinal(id, answers);
       assert.equal(answers[answers.length - 1], 'accepted', `answers: ${answers.join(', ')}`);
       assert.ok(!answers.includes('rejected'), `never rejected: ${answers.join(', ')}`);
-      assert.equal(heldBySenebi(id), 'accepted');
+      assert.equal(heldBySenebi(id), 'matched', 'accepted, then matched at acceptance (probability 1)');
       latency(0);
       assert.equal(statusOf(await send(id)), 'accepted', 'the stored answer is SENEBI\'s');
       assert.ok(sim.simulator.counters.ordersReceivedFor(id as Uint64) <= 2);
@@ -129,7 +129,7 @@ describe('unknown deliveries against the simulator: the first copy still process
     assert.equal(answers[answers.length - 1], 'accepted', `answers: ${answers.join(', ')}`);
     assert.ok(!answers.includes('rejected'), `never rejected: ${answers.join(', ')}`);
     await waitFor(() => heldBySenebi(id) !== undefined, { timeoutMs: 10_000, what: 'SENEBI\'s record' });
-    assert.equal(heldBySenebi(id), 'accepted');
+    assert.equal(heldBySenebi(id), 'matched', 'accepted, then matched at acceptance (probability 1)');
     assert.equal(statusOf(await send(id)), 'accepted');
   });
 });

@@ -19,6 +19,7 @@ import { JOURNAL_FILE, JournalCorruptError, JournalTruncatedError, openJournal, 
 import { openDeadman, type DeadmanSwitch } from './deadman/switch.js';
 import { createHalting } from './killswitch/halting.js';
 import { openKillSwitch } from './killswitch/killswitch.js';
+import { verdictOfCancel } from './killswitch/cancel-verdict.js';
 import { createMassCancel, type MassCancel } from './killswitch/mass-cancel.js';
 import { openMassCancelLog } from './killswitch/mass-cancel-log.js';
 import { MASS_CANCEL_OUTCOMES, registerLifecycleMetrics } from './metrics/lifecycle.js';
@@ -26,6 +27,7 @@ import { registerQsenMetrics, type CertificateExpiry, type CertificateName } fro
 import { recoverOrderBook } from './orders/book.js';
 import { createMarketHours } from './orders/market.js';
 import { createOrderDesk, type OrderDesk } from './orders/desk.js';
+import { createCancelDesk, type CancelDesk } from './orders/cancel.js';
 import { createRiskControls, type RiskControls } from './risk/controls.js';
 import { createSenebiClient, type SenebiClient } from './senebi/client.js';
 import { judgeAcceptance } from './status/acceptance.js';
@@ -53,6 +55,8 @@ export interface StartOptions {
 export interface QsenNode {
   readonly port: number;
   readonly desk: OrderDesk;
+  /** The cancels of resting orders (cancelOrder; the kill switch's mass cancel). */
+  readonly cancels: CancelDesk;
   readonly senebi: SenebiClient;
   readonly registry: Registry;
   readonly journal: Journal;
@@ -223,6 +227,20 @@ export async function startQsen(options: StartOptions): Promise<QsenNode> {
     log: { info: (m, meta) => logger.info(m, meta), warn: (m, meta) => logger.warn(m, meta), error: (m, meta) => logger.error(m, meta) },
     risk,
   });
+  const cancels = createCancelDesk({
+    journal,
+    book,
+    senebi,
+    desk,
+    range: config.id_range,
+    isMarketOpen,
+    clock,
+    onResult: (result) => metrics.cancels.inc({ result }),
+    onContradiction: (kind) => {
+      contradictions[kind] = (contradictions[kind] ?? 0) + 1;
+    },
+    log: { info: (m, meta) => logger.info(m, meta), warn: (m, meta) => logger.warn(m, meta), error: (m, meta) => logger.error(m, meta) },
+  });
   reconciling = () => desk.isReconciling();
   inFlight = () => desk.inFlightCount();
   isStopping = () => desk.isStopped();
@@ -237,9 +255,16 @@ export async function startQsen(options: StartOptions): Promise<QsenNode> {
   const massCancelLog = openMassCancelLog(config.paths.data);
   const massCancel: MassCancel = createMassCancel({
     log: massCancelLog,
-    cancelOne: async () => ({ outcome: 'failed', code: 'INTERNAL_ERROR', retryable: false }),
+    // The same journaled, idempotent path as cancelOrder.
+    cancelOne: async (id) => verdictOfCancel(await cancels.cancel(id)),
     listOrders: async (day) => (await senebi.listOrders(day)).flatMap((o) => (isJsonObject(o) ? [{ id: o['id'], status: o['status'] }] : [])),
-    journalOrders: () => [...book].map(([id, entry]) => ({ id, state: entry.state, receivedAt: entry.receivedAt, tradingDay: tradingDayOf(Date.parse(entry.receivedAt)) })),
+    // A final cancel result closes the order for the selection; any other cancel state leaves it to the cancel path.
+    journalOrders: () => [...book].map(([id, entry]) => ({
+      id,
+      state: entry.cancel?.state === 'cancelled' || entry.cancel?.state === 'matched' ? entry.cancel.state : entry.state,
+      receivedAt: entry.receivedAt,
+      tradingDay: tradingDayOf(Date.parse(entry.receivedAt)),
+    })),
     inFlight: () => desk.inFlightCount(),
     range: config.id_range,
     tradingDayOf,
@@ -277,6 +302,7 @@ export async function startQsen(options: StartOptions): Promise<QsenNode> {
     logger,
     clock,
     desk,
+    cancels,
     senebi,
     killSwitch,
     halting,
@@ -310,7 +336,7 @@ export async function startQsen(options: StartOptions): Promise<QsenNode> {
   logger.info('qsen listening', { port, host: options.host ?? config.server.listen, pid });
 
   let markerWatch: NodeJS.Timeout | undefined;
-  const reconciled = desk.reconcile().then(async () => {
+  const reconciled = Promise.all([desk.reconcile(), cancels.reconcile()]).then(async () => {
     logger.info('reconciliation done; accepting orders');
     // A mass cancel a crash interrupted goes on; one the halt marker asks for (the shell command,
     // or a crash before it began) starts; then the marker is looked at every half second.
@@ -326,6 +352,7 @@ export async function startQsen(options: StartOptions): Promise<QsenNode> {
   return {
     port,
     desk,
+    cancels,
     senebi,
     registry,
     journal,
@@ -344,6 +371,7 @@ export async function startQsen(options: StartOptions): Promise<QsenNode> {
         await massCancel.stop(2 * config.senebi.timeout_ms);
         server.server.close();
         server.server.closeIdleConnections();
+        await cancels.drain();
         await desk.drain();
         await server.close();
         senebi.close();

@@ -282,3 +282,17 @@ test('run: stopped for a graceful shutdown, it records nothing more and is resum
     dir.remove();
   }
 });
+
+test('verdictOfCancel: the cancel desk\'s outcomes read as cancelled, already matched, not open or failed (retryable or not)', async () => {
+  const { verdictOfCancel } = await import('../src/killswitch/cancel-verdict.js');
+  const { qsenErrors } = await import('../src/errors.js');
+  const err = (code: Parameters<typeof qsenErrors.create>[0], details?: Record<string, unknown>) => ({ orderId: id(1), error: qsenErrors.create(code, undefined, details) });
+  assert.deepEqual(verdictOfCancel({ orderId: id(1), answer: { order: {} } }), { outcome: 'cancelled' });
+  assert.deepEqual(verdictOfCancel(err('ORDER_NOT_CANCELLABLE', { id: id(1), status: 'matched' })), { outcome: 'alreadyMatched' });
+  assert.deepEqual(verdictOfCancel(err('ORDER_NOT_CANCELLABLE', { id: id(1), status: 'rejected' })), { outcome: 'notOpen', status: 'rejected' });
+  assert.deepEqual(verdictOfCancel(err('ORDER_NOT_FOUND')), { outcome: 'failed', code: 'ORDER_NOT_FOUND', retryable: false });
+  assert.deepEqual(verdictOfCancel(err('SENEBI_TIMEOUT', { delivery: 'unknown' })), { outcome: 'failed', code: 'SENEBI_TIMEOUT', delivery: 'unknown', retryable: true });
+  assert.deepEqual(verdictOfCancel(err('ORDER_DELIVERY_UNKNOWN')), { outcome: 'failed', code: 'ORDER_DELIVERY_UNKNOWN', delivery: 'unknown', retryable: true });
+  assert.deepEqual(verdictOfCancel(err('MARKET_CLOSED')), { outcome: 'failed', code: 'MARKET_CLOSED', retryable: false });
+  assert.deepEqual(verdictOfCancel({ orderId: id(1), error: new Error('boom') }), { outcome: 'failed', code: 'INTERNAL_ERROR', retryable: true });
+});

@@ -12,7 +12,7 @@
  */
 import { crc32 } from 'node:zlib';
 import { parseJsonLossless, toUint64, type Uint64 } from '@qsen/core';
-import { ORDER_STATES, type OrderContent, type OrderState } from '../orders/order.js';
+import { CANCEL_STATES, ORDER_STATES, type CancelState, type OrderContent, type OrderState } from '../orders/order.js';
 import { isJsonObject, toWireValue, type WireObject } from '../senebi/wire.js';
 
 /** The first record of an order: its canonical content, written (fsync) before it is forwarded. */
@@ -43,8 +43,23 @@ export interface DamagedRecord {
   readonly line?: number;
 }
 
+/**
+ * A step of a cancel of an order (docs/qsen.md, "Cancel"): `requested` is written (fsync) before
+ * the cancel is forwarded; the result follows (`cancelled`, `matched`, `unknown`, `not_sent`),
+ * with SENEBI's answer when there is one.
+ */
+export interface CancelRecord {
+  readonly type: 'cancel';
+  readonly id: Uint64;
+  readonly cancel: CancelState;
+  readonly senebi?: WireObject;
+  /** Error code when the step comes from a failure (SENEBI_TIMEOUT, SENEBI_ERROR, a contradiction). */
+  readonly error?: string;
+  readonly at: string;
+}
+
 /** Any journal record. */
-export type JournalRecord = OrderRecord | StateRecord | DamagedRecord;
+export type JournalRecord = OrderRecord | StateRecord | DamagedRecord | CancelRecord;
 
 /** Encodes one record as its journal line (with checksum and newline). */
 export function encodeRecord(record: JournalRecord): Buffer {
@@ -80,6 +95,16 @@ export function decodeRecord(line: string): JournalRecord | undefined {
         type: 'state',
         id,
         state: value['state'] as OrderState,
+        ...(isJsonObject(value['senebi']) ? { senebi: value['senebi'] } : {}),
+        ...(typeof value['error'] === 'string' ? { error: value['error'] } : {}),
+        at,
+      };
+    }
+    if (value['type'] === 'cancel' && typeof value['cancel'] === 'string' && (CANCEL_STATES as readonly string[]).includes(value['cancel'])) {
+      return {
+        type: 'cancel',
+        id,
+        cancel: value['cancel'] as CancelState,
         ...(isJsonObject(value['senebi']) ? { senebi: value['senebi'] } : {}),
         ...(typeof value['error'] === 'string' ? { error: value['error'] } : {}),
         at,

@@ -3,12 +3,15 @@
  * Registered on the process registry that also holds the default process metrics.
  */
 import { Counter, Gauge, Histogram, type Registry } from 'prom-client';
+import { CANCEL_RESULTS } from '../orders/cancel-rules.js';
 
 /** Metric names, one place. */
 export const METRIC_NAMES = {
   senebiDuration: 'qsen_senebi_request_duration_seconds',
   senebiRequests: 'qsen_senebi_requests_total',
   orders: 'qsen_orders_total',
+  /** cancelOrder answers, labelled result (CANCEL_RESULTS: a closed set). */
+  cancels: 'qsen_cancels_total',
   /** 0/1 gauges carry no unit. */
   halted: 'qsen_kill_switch_engaged',
   reconciling: 'qsen_reconciling',
@@ -46,6 +49,7 @@ export interface QsenMetrics {
   readonly senebiDuration: Histogram<'operation' | 'outcome'>;
   readonly senebiRequests: Counter<'operation' | 'outcome'>;
   readonly orders: Counter<'status' | 'reason'>;
+  readonly cancels: Counter<'result'>;
   readonly riskRefusals: Counter<'limit'>;
 }
 
@@ -91,6 +95,13 @@ export function registerQsenMetrics(registry: Registry, sources: MetricSources):
     labelNames: ['status', 'reason'] as const,
     registers: [registry],
   });
+  const cancels = new Counter({
+    name: METRIC_NAMES.cancels,
+    help: 'cancelOrder answers by result: cancelled, not_cancellable, not_found, replayed, refused, failed',
+    labelNames: ['result'] as const,
+    registers: [registry],
+  });
+  for (const result of CANCEL_RESULTS) cancels.inc({ result }, 0);
   const riskRefusals = new Counter({
     name: METRIC_NAMES.riskRefusals,
     help: 'Orders refused by a pre-trade risk limit, by limit name (order_notional.ARS, daily_orders, price_band.AL30, instrument_denied, ...)',
@@ -142,5 +153,5 @@ export function registerQsenMetrics(registry: Registry, sources: MetricSources):
   journalCounter(METRIC_NAMES.journalFlushes, 'Journal group commits (one write + one fdatasync each) since start', (f) => f.flushes);
   journalCounter(METRIC_NAMES.journalRecords, 'Journal records made durable since start', (f) => f.records);
   journalCounter(METRIC_NAMES.journalBytes, 'Journal bytes made durable since start', (f) => f.bytes);
-  return { senebiDuration, senebiRequests, orders, riskRefusals };
+  return { senebiDuration, senebiRequests, orders, cancels, riskRefusals };
 }

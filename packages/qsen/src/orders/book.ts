@@ -5,8 +5,18 @@
  */
 import type { Uint64 } from '@qsen/core';
 import type { DamagedLine, JournalRecord } from '../journal/records.js';
-import { FINAL_STATES, type OrderContent, type OrderState } from './order.js';
+import { FINAL_CANCEL_STATES, FINAL_STATES, type CancelState, type OrderContent, type OrderState } from './order.js';
 import type { WireObject } from '../senebi/wire.js';
+
+/** The cancel of an order as qsen knows it. */
+export interface CancelEntry {
+  state: CancelState;
+  requestedAt: string;
+  updatedAt: string;
+  /** SENEBI's answer (the cancelled order) when there is one. */
+  senebi?: WireObject;
+  error?: string;
+}
 
 /** One order as qsen knows it. */
 export interface OrderEntry {
@@ -17,6 +27,8 @@ export interface OrderEntry {
   updatedAt: string;
   senebi?: WireObject;
   error?: string;
+  /** The platform's cancel of the order, once asked for. */
+  cancel?: CancelEntry;
 }
 
 /** The order book: every journaled order by id. */
@@ -31,7 +43,9 @@ export const JOURNAL_DAMAGED = 'JOURNAL_DAMAGED';
  * - `state`: the entry's new state, SENEBI's answer and error code; for an id without an order
  *   record (its order record was damaged), an entry without content;
  * - `damaged`: records of this id were lost, so unless the entry already holds SENEBI's final
- *   answer (always its last record), it is `unknown` and reconciled by id.
+ *   answer (always its last record), it is `unknown` and reconciled by id; a cancel under way is
+ *   `unknown` too (its retry resends the idempotent cancel);
+ * - `cancel`: the cancel's new step (an id without an order record gets an entry without content).
  * Returns the entry.
  */
 export function applyRecord(book: OrderBook, record: JournalRecord): OrderEntry {
@@ -55,6 +69,20 @@ export function applyRecord(book: OrderBook, record: JournalRecord): OrderEntry 
       entry.state = 'unknown';
       entry.error = JOURNAL_DAMAGED;
     }
+    if (entry.cancel && !FINAL_CANCEL_STATES.includes(entry.cancel.state)) {
+      entry.cancel.state = 'unknown';
+      entry.cancel.error = JOURNAL_DAMAGED;
+    }
+    return entry;
+  }
+  if (record.type === 'cancel') {
+    const cancel: CancelEntry = entry.cancel ?? { state: record.cancel, requestedAt: record.at, updatedAt: record.at };
+    cancel.state = record.cancel;
+    cancel.updatedAt = record.at;
+    if (record.senebi) cancel.senebi = record.senebi;
+    if (record.error !== undefined) cancel.error = record.error;
+    else delete cancel.error;
+    entry.cancel = cancel;
     return entry;
   }
   entry.state = record.state;

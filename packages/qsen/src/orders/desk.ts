@@ -107,6 +107,13 @@ export interface OrderDesk {
   drain(): Promise<void>;
   /** Refuses new orders (503 SHUTTING_DOWN) and stops reconciliation retries. */
   stop(): void;
+  /**
+   * For a cancel (orders/cancel.ts): waits for start-up reconciliation (503 RECONCILING after
+   * `reconcileWaitMs`) and for a sendOrder of the id under way, then, if the order's delivery is
+   * still uncertain, asks SENEBI by id and settles it when found. Returns the entry as it stands
+   * (undefined: qsen holds no such order). A failed lookup throws SENEBI_ERROR / SENEBI_TIMEOUT.
+   */
+  resolveDelivery(id: Uint64): Promise<OrderEntry | undefined>;
 }
 
 const defaultRetryDelay = (attempt: number): number => Math.min(2000, 100 * 2 ** Math.min(attempt, 5));
@@ -363,9 +370,23 @@ export function createOrderDesk(deps: OrderDeskDeps): OrderDesk {
     }
   }
 
+  async function resolveDelivery(id: Uint64): Promise<OrderEntry | undefined> {
+    if (stopped) throw qsenErrors.create('SHUTTING_DOWN');
+    await waitForReconciliation();
+    const running = inFlight.get(id);
+    if (running) await running.catch(() => undefined);
+    const entry = book.get(id);
+    if (!entry || !UNCERTAIN_STATES.includes(entry.state)) return entry;
+    const found = await senebi.getOrder(id);
+    if (!found) return entry;
+    deps.log?.info('order reconciled by id before a cancel', { orderId: id, state: found.status });
+    return settle(id, found);
+  }
+
   return {
     sendOrder,
     reconcile,
+    resolveDelivery,
     isReconciling: () => reconciling,
     isStopped: () => stopped,
     inFlightCount: () => inFlight.size,

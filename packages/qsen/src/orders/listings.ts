@@ -7,7 +7,7 @@
 import { isInRange, isLosslessNumber, parseUint64, type IdRange } from '@qsen/core';
 import { isJsonObject, toWireValue, type WireObject } from '../senebi/wire.js';
 
-const ORDER_FIELDS = ['instrument', 'side', 'quantity', 'price', 'currency', 'settlement', 'counterparty', 'status', 'reason', 'time', 'date'] as const;
+const ORDER_FIELDS = ['instrument', 'side', 'quantity', 'price', 'currency', 'settlement', 'counterparty', 'status', 'reason', 'time', 'date', 'matchedAt', 'cancelledAt'] as const;
 const OPERATION_FIELDS = ['instrument', 'side', 'quantity', 'price', 'currency', 'settlement', 'counterparty', 'time', 'date'] as const;
 
 function copyFields(source: Record<string, unknown>, fields: readonly string[], target: WireObject): void {
@@ -58,7 +58,7 @@ export function fenceOperations(operations: readonly unknown[], range: IdRange):
 }
 
 /** The fields of SENEBI's echo of one order that sendOrder passes on (like the listings). */
-const ECHO_FIELDS = ['instrument', 'side', 'quantity', 'price', 'currency', 'settlement', 'counterparty', 'status', 'reason', 'time', 'date'] as const;
+const ECHO_FIELDS = ['instrument', 'side', 'quantity', 'price', 'currency', 'settlement', 'counterparty', 'status', 'reason', 'time', 'date', 'matchedAt', 'cancelledAt'] as const;
 
 /**
  * sendOrder's answer, field-filtered: qsen's stored order as it is, and of SENEBI's echo only the

@@ -43,5 +43,22 @@ export const FINAL_STATES: readonly OrderState[] = ['accepted', 'rejected'];
 /** States whose fate at SENEBI must be asked by id before anything else happens to the order. */
 export const UNCERTAIN_STATES: readonly OrderState[] = ['received', 'sent', 'unknown'];
 
+/**
+ * Where a cancel of an accepted order stands. `requested`: on disk, about to be forwarded (or
+ * forwarded, no answer yet); `unknown`: forwarded, SENEBI's answer is not known; `not_sent`: known
+ * not to have reached SENEBI (the order still rests, a new cancel may be tried); `cancelled` and
+ * `matched` (SENEBI refused it: the order had traded) are final.
+ */
+export type CancelState = 'requested' | 'cancelled' | 'matched' | 'unknown' | 'not_sent';
+
+/** Every cancel state. */
+export const CANCEL_STATES: readonly CancelState[] = ['requested', 'cancelled', 'matched', 'unknown', 'not_sent'];
+
+/** Cancel states after which the cancel's fate at SENEBI is known and final. */
+export const FINAL_CANCEL_STATES: readonly CancelState[] = ['cancelled', 'matched'];
+
+/** Cancel states whose fate at SENEBI must be asked (or the idempotent cancel resent) before it is answered. */
+export const UNCERTAIN_CANCEL_STATES: readonly CancelState[] = ['requested', 'unknown'];
+
 /** How one SENEBI call ended (labels of figures and metrics). */
 export type CallOutcome = 'ok' | 'error' | 'timeout';
