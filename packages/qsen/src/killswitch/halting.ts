@@ -83,20 +83,19 @@ export function createHalting(deps: HaltingDeps): Halting {
       return { state, massCancel: report };
     },
     pickUpRequests() {
+      // `.finally` (never a synchronous finally inside): the slot is freed after it was taken.
       picking ??= (async () => {
-        try {
-          const request = killSwitch.read().cancelOpen;
-          if (!request || massCancel.knows(request.run) || massCancel.isRunning()) return undefined;
-          const marker = killSwitch.read();
-          deps.log?.warn('mass cancel asked for by the halt marker and not started yet: starting it', { run: request.run, channel: request.channel, by: marker.by });
-          return await massCancel.start({ by: marker.by ?? 'unknown', channel: request.channel, reason: marker.reason ?? null, run: request.run });
-        } catch (err) {
-          deps.log?.error('mass cancel: the halt marker\'s request could not be started', { error: err instanceof Error ? err.message : String(err) });
-          return undefined;
-        } finally {
-          picking = undefined;
-        }
-      })();
+        const marker = killSwitch.read();
+        const request = marker.cancelOpen;
+        if (!request || massCancel.knows(request.run) || massCancel.isRunning()) return undefined;
+        deps.log?.warn('mass cancel asked for by the halt marker and not started yet: starting it', { run: request.run, channel: request.channel, by: marker.by });
+        return massCancel.start({ by: marker.by ?? 'unknown', channel: request.channel, reason: marker.reason ?? null, run: request.run });
+      })().catch((err: unknown) => {
+        deps.log?.error('mass cancel: the halt marker\'s request could not be started', { error: err instanceof Error ? err.message : String(err) });
+        return undefined;
+      }).finally(() => {
+        picking = undefined;
+      });
       return picking;
     },
   };
