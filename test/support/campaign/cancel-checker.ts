@@ -67,28 +67,6 @@ export function isFinalCancel(outcome: CancelAttemptOutcome): boolean {
   return outcome.kind === 'cancelled' || outcome.kind === 'not_cancellable' || outcome.kind === 'refused';
 }
 
-/** Classifies one exchange of cancelOrder with qsen. */
-export function classifyCancelAnswer(status: number, body: string): CancelAttemptOutcome {
-  let parsed: unknown;
-  try {
-    parsed = JSON.parse(body);
-  } catch {
-    parsed = undefined;
-  }
-  const object = typeof parsed === 'object' && parsed !== null ? (parsed as Record<string, unknown>) : {};
-  if (status === 200) {
-    const order = object['order'] as Record<string, unknown> | undefined;
-    return order?.['status'] === 'cancelled' ? { kind: 'cancelled' } : { kind: 'retry', httpStatus: 200, code: 'UNREADABLE_ANSWER' };
-  }
-  const error = object['error'] as Record<string, unknown> | undefined;
-  const code = typeof error?.['code'] === 'string' ? error['code'] : 'NO_ERROR_BODY';
-  const details = (error?.['details'] ?? {}) as Record<string, unknown>;
-  if (status === 409 && code === 'ORDER_NOT_CANCELLABLE') return { kind: 'not_cancellable', status: typeof details['status'] === 'string' ? details['status'] : 'unknown' };
-  // The order's own delivery not known yet: the platform retries (docs/integrator.md).
-  if (status === 502 || status === 503 || status === 504 || (status === 409 && code === 'ORDER_DELIVERY_UNKNOWN')) return { kind: 'retry', httpStatus: status, code };
-  return { kind: 'refused', httpStatus: status, code };
-}
-
 /** The cancel properties, each with its count and examples. */
 export const CANCEL_PROPERTIES = {
   e_cancelled_not_at_senebi: '(e) answered cancelled, SENEBI does not hold it cancelled',

@@ -12,7 +12,7 @@ import { Agent } from 'node:https';
 import { httpsCall, type ClientIdentity } from '@qsen/testkit';
 import type { Attempt, AttemptOutcome } from './checker.js';
 import { isFinal } from './checker.js';
-import { classifyCancelAnswer, isFinalCancel, type CancelAttempt, type CancelAttemptOutcome } from './cancel-checker.js';
+import { isFinalCancel, type CancelAttempt, type CancelAttemptOutcome } from './cancel-checker.js';
 import type { CampaignPlan, PlannedOrder } from './plan.js';
 
 /** Where the clients send and who they are. */
@@ -57,15 +57,20 @@ export function orderJson(order: PlannedOrder): string {
   return JSON.stringify({ id: order.id, ...order.content });
 }
 
-/** Classifies one exchange with qsen. */
-export function classifyAnswer(status: number, body: string): AttemptOutcome {
+/** An answer body as a JSON object (`{}` when it is not one). */
+function readAnswerObject(body: string): Record<string, unknown> {
   let parsed: unknown;
   try {
     parsed = JSON.parse(body);
   } catch {
     parsed = undefined;
   }
-  const object = typeof parsed === 'object' && parsed !== null ? (parsed as Record<string, unknown>) : {};
+  return typeof parsed === 'object' && parsed !== null ? (parsed as Record<string, unknown>) : {};
+}
+
+/** Classifies one exchange with qsen. */
+export function classifyAnswer(status: number, body: string): AttemptOutcome {
+  const object = readAnswerObject(body);
   if (status === 200) {
     const order = object['order'] as Record<string, unknown> | undefined;
     const state = order?.['status'];
@@ -79,6 +84,22 @@ export function classifyAnswer(status: number, body: string): AttemptOutcome {
   const error = object['error'] as Record<string, unknown> | undefined;
   const code = typeof error?.['code'] === 'string' ? error['code'] : 'NO_ERROR_BODY';
   if (status === 502 || status === 503 || status === 504) return { kind: 'retry', httpStatus: status, code };
+  return { kind: 'refused', httpStatus: status, code };
+}
+
+/** Classifies one exchange of cancelOrder with qsen. */
+export function classifyCancelAnswer(status: number, body: string): CancelAttemptOutcome {
+  const object = readAnswerObject(body);
+  if (status === 200) {
+    const order = object['order'] as Record<string, unknown> | undefined;
+    return order?.['status'] === 'cancelled' ? { kind: 'cancelled' } : { kind: 'retry', httpStatus: 200, code: 'UNREADABLE_ANSWER' };
+  }
+  const error = object['error'] as Record<string, unknown> | undefined;
+  const code = typeof error?.['code'] === 'string' ? error['code'] : 'NO_ERROR_BODY';
+  const details = (error?.['details'] ?? {}) as Record<string, unknown>;
+  if (status === 409 && code === 'ORDER_NOT_CANCELLABLE') return { kind: 'not_cancellable', status: typeof details['status'] === 'string' ? details['status'] : 'unknown' };
+  // The order's own delivery not known yet: the platform retries (docs/integrator.md).
+  if (status === 502 || status === 503 || status === 504 || (status === 409 && code === 'ORDER_DELIVERY_UNKNOWN')) return { kind: 'retry', httpStatus: status, code };
   return { kind: 'refused', httpStatus: status, code };
 }
 
