@@ -18,6 +18,7 @@ export * from './logging/redact.js';
 export * from './logging/failures.js';
 export * from './logging/file-transport.js';
 export * from './logging/logger.js';
+export * from './logging/log-sink.js';
 export * from './logging/audit.js';
 export * from './liveness/heartbeat.js';
 export * from './logging/audit-lines.js';

@@ -6,8 +6,7 @@
 import type express from 'express';
 import type winston from 'winston';
 import type { Registry } from 'prom-client';
-import { buildMetricName, createApiApp, createPingCounter, getCaller, INTERNAL_PINGS_SUFFIX, type QsenConfig, type TrustStatus } from '@qsen/core';
-import type { AuditSink } from './audit.js';
+import { buildMetricName, createApiApp, createPingCounter, getCaller, INTERNAL_PINGS_SUFFIX, type QsenConfig, type TrustStatus, type AuditSink } from '@qsen/core';
 import type { KanMetrics } from './metrics/kan-metrics.js';
 import type { ProcessControl } from './process/control.js';
 import type { Watchdog } from './watchdog/watchdog.js';

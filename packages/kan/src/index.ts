@@ -1,6 +1,4 @@
 export * from './errors.js';
-export * from './audit.js';
-export * from './log-sink.js';
 export * from './version.js';
 export * from './app.js';
 export * from './node.js';

@@ -7,9 +7,8 @@ import { readFileSync } from 'node:fs';
 import type winston from 'winston';
 import {
   createMetricsRegistry, createMtlsServer, createTlsMetrics, evaluateWindow, heartbeatFile, nextLocalTime, openTrustStore, startHeartbeat,
-  type Clock, type Heartbeat, type MtlsServer, type QsenConfig, type TrustStore,
-} from '@qsen/core';
-import type { AuditSink } from './audit.js';
+  type Clock, type Heartbeat, type MtlsServer, type QsenConfig, type TrustStore, type AuditSink } from '@qsen/core';
+
 import { completePendingSelfRestart, createSelfRestartMarker } from './audit/self-restart.js';
 import { createApp } from './app.js';
 import { createKanMetrics, type KanMetrics } from './metrics/kan-metrics.js';

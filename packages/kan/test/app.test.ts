@@ -7,11 +7,10 @@ import { join } from 'node:path';
 import { gunzipSync } from 'node:zlib';
 import winston from 'winston';
 import { initClusterPki } from '@qsen/pki';
-import { loadConfig, renderConfigToml, ManualClock, type QsenConfig } from '@qsen/core';
+import { loadConfig, renderConfigToml, ManualClock, type AuditSink, type QsenConfig } from '@qsen/core';
 import { findFreePort, httpsCall, makeTempDir, requireTool, waitFor, type HttpsAnswer } from '@qsen/testkit';
 import { createKanNode, type KanNode } from '../src/node.js';
 import { kanErrors } from '../src/errors.js';
-import type { AuditSink } from '../src/audit.js';
 import { TestOwner } from './owner.js';
 
 const tmp = makeTempDir('kan-app-');

@@ -12,10 +12,9 @@ import { Writable } from 'node:stream';
 import { join } from 'node:path';
 import winston from 'winston';
 import { initClusterPki } from '@qsen/pki';
-import { createAuditLog, loadConfig, renderConfigToml, type QsenConfig } from '@qsen/core';
+import { createAuditLog, loadConfig, renderConfigToml, type AuditSink, type QsenConfig } from '@qsen/core';
 import { checkNumberedLog, findFreePort, lastNumberIn, makeTempDir, readFileEnd, seededRandom, waitFor } from '@qsen/testkit';
 import { createKanNode, type KanNode } from '../src/node.js';
-import type { AuditSink } from '../src/audit.js';
 import { LOG_CONCURRENCY, acquireTruncationLock, isProtectedLogName } from '../src/logs/index.js';
 
 const tmp = makeTempDir('kan-logs-api-');
@@ -87,7 +86,6 @@ function call(k: number, path: string, opts: { role?: string; method?: string; d
 }
 const codeOf = (a: Answer): string => (JSON.parse(a.body.toString()) as { error: { code: string } }).error.code;
 
-
 function startWriter(file: string): { child: ChildProcess; stop: () => Promise<number> } {
   const child = spawn(process.execPath, [writerScript, file, String(PAD)], { stdio: ['ignore', 'pipe', 'inherit'] });
   let out = '';
@@ -102,7 +100,6 @@ function startWriter(file: string): { child: ChildProcess; stop: () => Promise<n
     },
   };
 }
-
 
 function numberedLines(from: number, count: number): string {
   let s = '';

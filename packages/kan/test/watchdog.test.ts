@@ -3,13 +3,12 @@ import assert from 'node:assert/strict';
 import { writeFileSync, mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { createCa, issueServerCertificate } from '@qsen/pki';
-import { evaluateWindow, heartbeatFile, ManualClock, readHeartbeatSync, systemClock, type Clock, type ScheduleConfig, type WatchdogConfig } from '@qsen/core';
+import { evaluateWindow, heartbeatFile, ManualClock, readHeartbeatSync, systemClock, type Clock, type ScheduleConfig, type WatchdogConfig, type LogSink, SILENT_LOG } from '@qsen/core';
 import { findFreePort, makeTempDir, waitFor } from '@qsen/testkit';
 import { Coordinator } from '../src/watchdog/coordinator.js';
 import { Watchdog } from '../src/watchdog/watchdog.js';
 import { createHttpsProbe } from '../src/watchdog/probe.js';
 import { backoffPolicyOf, readHistory, RestartLedger } from '../src/watchdog/ledger.js';
-import { silentLog, type LogSink } from '../src/log-sink.js';
 import type { ProcessName } from '../src/process/control.js';
 import { TestOwner } from './owner.js';
 
@@ -101,7 +100,7 @@ const settings = defaultSettings;
 
 /** Prints the watchdog's log lines when KAN_DEBUG is set (diagnosing a failing run). */
 function debugLog(selfIndex: number): LogSink {
-  if (!process.env['KAN_DEBUG']) return silentLog;
+  if (!process.env['KAN_DEBUG']) return SILENT_LOG;
   const print = (m: string, x?: object): void => console.log(selfIndex, m, JSON.stringify(x));
   return { error: print, warn: print, info: print, debug: () => undefined };
 }

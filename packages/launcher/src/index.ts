@@ -8,7 +8,7 @@ export { createControlApp, type ControlAppDeps } from './control/app.js';
 export { listenControlSocket, removeStaleSocket, type ControlSocket } from './control/socket.js';
 export { launcherErrors, type LauncherErrorCode } from './errors.js';
 export {
-  createSupervisor, type ProcessSpec, type Supervisor, type SupervisorClock, type SupervisorEvent, type SupervisorLogger, type SupervisorOptions,
+  createSupervisor, type ProcessSpec, type Supervisor, type SupervisorEvent, type SupervisorOptions,
 } from './supervise/supervisor.js';
 export { computeRestartDelayMs, countConsecutiveCrashes, DEFAULT_RESTART_POLICY, type RestartPolicySettings } from './supervise/restart-policy.js';
 export {

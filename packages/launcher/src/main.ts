@@ -58,6 +58,7 @@ async function runStart(home: string, hosts: string[], ports: ReturnType<typeof 
     info: (message: string, meta?: Record<string, unknown>) => { tap(message, meta); return logger.info(message, meta ?? {}); },
     warn: (message: string, meta?: Record<string, unknown>) => { tap(message, meta); return logger.warn(message, meta ?? {}); },
     error: (message: string, meta?: Record<string, unknown>) => { tap(message, meta); return logger.error(message, meta ?? {}); },
+    debug: (message: string, meta?: Record<string, unknown>) => logger.debug(message, meta ?? {}),
   };
   let stopSignal: NodeJS.Signals | null = null;
   let wake: () => void = () => undefined;

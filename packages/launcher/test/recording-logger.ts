@@ -1,20 +1,20 @@
 /** A logger for tests that keeps every line in memory (the supervisor's logger interface). */
-import type { SupervisorLogger } from '../src/supervise/supervisor.js';
+import type { LogSink } from '@qsen/core';
 
 /** One recorded log line. */
 export interface RecordedLine {
-  level: 'info' | 'warn' | 'error';
+  level: 'info' | 'warn' | 'error' | 'debug';
   message: string;
   meta: Record<string, unknown>;
 }
 
 /** Creates a logger whose lines are kept in `lines`. */
-export function createRecordingLogger(): SupervisorLogger & { lines: RecordedLine[] } {
+export function createRecordingLogger(): LogSink & { lines: RecordedLine[] } {
   const lines: RecordedLine[] = [];
   const record = (level: RecordedLine['level']) => (message: string, meta: Record<string, unknown> = {}) => {
     lines.push({ level, message, meta });
   };
-  return { lines, info: record('info'), warn: record('warn'), error: record('error') };
+  return { lines, info: record('info'), warn: record('warn'), error: record('error'), debug: record('debug') };
 }
 
 /** Path of a fixture program (tests run from dist/test). */

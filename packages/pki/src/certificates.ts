@@ -4,12 +4,6 @@ import forge from 'node-forge';
 import { PkiError } from './errors.js';
 import { formatPrivateKeyPem, generateRsaKeyPair, keyMatchesCertificate, readForgePrivateKey, readForgePublicKeyOfPrivateKey, toUnixLines } from './keys.js';
 
-/** The roles of the cluster's client certificates (the subject OU). */
-export type Role = 'platform' | 'operator' | 'auditor';
-
-/** Every role, in the order the cluster layout issues them. */
-export const ROLES: readonly Role[] = ['platform', 'operator', 'auditor'];
-
 /** A certificate with its private key; `keyPem` is unencrypted PKCS#8 PEM. */
 export interface Identity { certPem: string; keyPem: string }
 

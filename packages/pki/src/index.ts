@@ -1,9 +1,10 @@
 // @qsen/pki: the cluster's certificates, keys, CRL and PKCS#12 files (node-forge, SHA-256, RSA 2048).
 export { PkiError, pkiErrorCodes, type PkiErrorCode } from './errors.js';
+export { ROLES, type Role } from './roles.js';
 export {
   createCa, issueServerCertificate, issueClientCertificate, isSignedBy, generateSerialNumber,
-  ROLES, DEFAULT_VALID_DAYS, DEFAULT_ORGANIZATION,
-  type Role, type Identity, type ExtendedKeyUsage, type IssueCommonOptions, type CreateCaOptions,
+  DEFAULT_VALID_DAYS, DEFAULT_ORGANIZATION,
+  type Identity, type ExtendedKeyUsage, type IssueCommonOptions, type CreateCaOptions,
   type ServerCertificateOptions, type ClientCertificateOptions,
 } from './certificates.js';
 export { encryptPrivateKey, decryptPrivateKey, keyMatchesCertificate, RSA_KEY_BITS } from './keys.js';

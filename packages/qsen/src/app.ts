@@ -5,8 +5,7 @@
 import type express from 'express';
 import type { Registry } from 'prom-client';
 import type winston from 'winston';
-import { buildMetricName, createApiApp, createPingCounter, getCaller, INTERNAL_PINGS_SUFFIX, type Clock, type QsenConfig } from '@qsen/core';
-import type { AuditSink } from './audit/audit.js';
+import { buildMetricName, createApiApp, createPingCounter, getCaller, INTERNAL_PINGS_SUFFIX, type Clock, type QsenConfig, type AuditSink } from '@qsen/core';
 import type { DeadmanSwitch } from './deadman/switch.js';
 import type { Halting } from './killswitch/halting.js';
 import type { KillSwitch } from './killswitch/killswitch.js';

@@ -10,4 +10,3 @@ export { validateOrder, checkOrder, isSameOrder } from './orders/validation.js';
 export type { OrderContent, OrderState } from './orders/order.js';
 export { fenceOrders, fenceOperations } from './orders/listings.js';
 export { METRIC_NAMES } from './metrics/metrics.js';
-export type { AuditEntry, AuditSink } from './audit/audit.js';

@@ -8,9 +8,8 @@ import { join } from 'node:path';
 import { readFileSync } from 'node:fs';
 import type { Registry } from 'prom-client';
 import type winston from 'winston';
-import { ApiError, buildMetricName, createMetricsRegistry, loadConfig, localDateOf, createMtlsServer, createTlsMetrics, httpErrors, openTrustStore, systemClock, TLS_REJECTED_CONNECTIONS_SUFFIX, type Clock, type MtlsServer, type QsenConfig } from '@qsen/core';
+import { ApiError, buildMetricName, createMetricsRegistry, loadConfig, localDateOf, createMtlsServer, createTlsMetrics, httpErrors, openTrustStore, systemClock, TLS_REJECTED_CONNECTIONS_SUFFIX, type Clock, type MtlsServer, type QsenConfig, type AuditSink } from '@qsen/core';
 import { createApp } from './app.js';
-import type { AuditSink } from './audit/audit.js';
 import { rejectionLabel } from './senebi/reasons.js';
 import { isJsonObject } from './senebi/wire.js';
 import { QsenStartupError, qsenErrors } from './errors.js';
@@ -224,7 +223,7 @@ export async function startQsen(options: StartOptions): Promise<QsenNode> {
       if (reason.startsWith('SENEBI:')) logger.info('order rejected by SENEBI', { code: label, reason: reason.slice('SENEBI:'.length) });
       metrics.orders.inc({ status, reason: label });
     },
-    log: { info: (m, meta) => logger.info(m, meta), warn: (m, meta) => logger.warn(m, meta), error: (m, meta) => logger.error(m, meta) },
+    log: { info: (m, meta) => logger.info(m, meta), warn: (m, meta) => logger.warn(m, meta), error: (m, meta) => logger.error(m, meta), debug: (m, meta) => logger.debug(m, meta) },
     risk,
   });
   const cancels = createCancelDesk({
@@ -239,7 +238,7 @@ export async function startQsen(options: StartOptions): Promise<QsenNode> {
     onContradiction: (kind) => {
       contradictions[kind] = (contradictions[kind] ?? 0) + 1;
     },
-    log: { info: (m, meta) => logger.info(m, meta), warn: (m, meta) => logger.warn(m, meta), error: (m, meta) => logger.error(m, meta) },
+    log: logger,
   });
   reconciling = () => desk.isReconciling();
   inFlight = () => desk.inFlightCount();

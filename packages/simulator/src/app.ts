@@ -12,7 +12,6 @@ import { FaultEngine } from './faults/engine.js';
 import { DEFAULT_SETTINGS, type SimulatorSettings } from './config/settings.js';
 import { renderChangeLine, renderState, type SimulatorStateData, type StateChange } from './store/state-schema.js';
 import type { StateStorage } from './store/state-file.js';
-import { SILENT_LOGGER, type SimulatorLogger } from './logger.js';
 import { readJsonBody } from './http/body.js';
 import { cancelledOrderId, createFaultMiddleware, requestPath, submittedOrderId } from './http/faults.js';
 import { createLaterMatches } from './business/later-matches.js';
@@ -23,6 +22,7 @@ import { createAdminRouter } from './routes/admin.js';
 import { ProcessingTracker } from './records/processing.js';
 import { IdSequencer } from './records/sequencer.js';
 import { setProcessingEnd } from './http/respond.js';
+import { type LogSink, SILENT_LOG } from '@qsen/core';
 
 /** Buffered journal lines that trigger a write even if no answer waits for it. */
 const BACKGROUND_COMMIT_LINES = 1000;
@@ -43,7 +43,7 @@ export interface SimulatorOptions {
   readonly storage?: StateStorage;
   /** Compact the journal into a new snapshot after this many lines (default 50000). */
   readonly compactAfterLines?: number;
-  readonly logger?: SimulatorLogger;
+  readonly logger?: LogSink;
 }
 
 /** A built simulator. */
@@ -69,7 +69,7 @@ export interface Simulator {
 export function createSimulator(options: SimulatorOptions): Simulator {
   const settings = options.settings ?? DEFAULT_SETTINGS;
   const now = options.now ?? (() => new Date());
-  const logger = options.logger ?? SILENT_LOGGER;
+  const logger = options.logger ?? SILENT_LOG;
   const initialChanges = options.initialChanges ?? [];
   // Nothing is journaled while the store is built and the journal replayed.
   let seq = BigInt(options.initialState?.lastSeq ?? '0');

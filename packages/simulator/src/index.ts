@@ -10,7 +10,7 @@ export { simulatorErrors, type SimulatorErrorCode } from './errors.js';
 export { SimulatorStore, type StoreChange, type StoreSnapshot, type OrderEvent, type MatchingSettings, type SubmitOutcome } from './store/store.js';
 export { SimulatorCounters, type CounterChange, type CountersSnapshot } from './counters/counters.js';
 export { FaultEngine, isSelected, type FaultDecision } from './faults/engine.js';
-export { parseFaultSettings, faultSettingsSchema, FAULT_KINDS, OUTCOME_FAULTS, NO_FAULTS, type FaultSettings, type OutcomeFault } from './faults/settings.js';
+export { parseFaultSettings, faultSettingsSchema, FAULT_KINDS, OUTCOME_FAULTS, type FaultSettings, type OutcomeFault } from './faults/settings.js';
 export { loadSimulatorSettings, parseSimulatorSettings, DEFAULT_SETTINGS, type SimulatorSettings } from './config/settings.js';
 export { createStateStorage, writeFileAtomic, type StateStorage } from './store/state-file.js';
 export { parseState, renderState, parseChangeLine, renderChangeLine, type SimulatorStateData, type StateChange } from './store/state-schema.js';
@@ -21,4 +21,3 @@ export { planSeededBusiness, seedIdCandidates, type SeededBusiness, type SeedInp
 export { tradeDateOf, isTradeDate, previousDate, EXCHANGE_TIME_ZONE, type TradeDate } from './trade-date/trade-date.js';
 export { createPrng, hashSeed, type Prng } from './random/prng.js';
 export { describeTrustedAgent, isTrustedAgent, type TrustedAgent } from './http/tls-server.js';
-export { SILENT_LOGGER, type SimulatorLogger } from './logger.js';

@@ -11,7 +11,6 @@ import { z } from 'zod';
 import { compareUint64, parseUint64, type Uint64 } from '../ids/uint64.js';
 import { isValidLocalDate, isValidTimeZone, minutesOfHhmm } from '../schedule/wall-time.js';
 import { CONFIG_DEFAULTS } from './defaults.js';
-import type { Weekday } from './types.js';
 
 /** How the schema treats the file system. */
 export interface SchemaOptions {
@@ -22,7 +21,8 @@ export interface SchemaOptions {
 }
 
 const ALWAYS = { when: () => true } as const;
-const WEEKDAY_NAMES = ['mon', 'tue', 'wed', 'thu', 'fri', 'sat', 'sun'] as const satisfies readonly Weekday[];
+/** The days of the week as written in conf.toml ([schedule] days). */
+export const WEEKDAY_NAMES = ['mon', 'tue', 'wed', 'thu', 'fri', 'sat', 'sun'] as const;
 const HOSTNAME = /^(?=.{1,253}$)[A-Za-z0-9]([A-Za-z0-9-]{0,61}[A-Za-z0-9])?(\.[A-Za-z0-9]([A-Za-z0-9-]{0,61}[A-Za-z0-9])?)*$/;
 
 function describeFileProblem(path: string): string | undefined {
@@ -76,7 +76,8 @@ const uint64Id = () =>
     return parsed.value;
   });
 
-const RISK_CURRENCIES = ['ARS', 'USD', 'EXT'] as const;
+/** The currencies of an order, as written in sendOrder and in [risk] tables. */
+export const RISK_CURRENCIES = ['ARS', 'USD', 'EXT'] as const;
 const RISK_SETTLEMENTS = ['T0', 'T1'] as const;
 /** Digits a [risk] amount may have before / after the point (notional reaches 10^28; 10^-8 is its finest unit). */
 const AMOUNT_INTEGER_DIGITS = 30;

@@ -7,12 +7,10 @@ import type { IncomingMessage } from 'node:http';
 import { isLoopbackAddress } from './loopback.js';
 import { decideConnection } from './decision.js';
 import { readConnectionFacts, readPeerIdentity } from './peer.js';
+import { ROLES, type Role } from '@qsen/pki';
 
-/** The roles a client certificate's OU can carry. */
-export type Role = 'platform' | 'operator' | 'auditor';
-
-/** Every role, in the contract's order. */
-export const ROLES: readonly Role[] = ['platform', 'operator', 'auditor'];
+/** The roles a client certificate's OU can carry, declared once where certificates are issued (@qsen/pki). */
+export { ROLES, type Role };
 
 /** The caller of one request, as the auth middleware established it. */
 export interface Caller {

@@ -8,6 +8,7 @@
 import type { Server } from 'node:net';
 import type { Socket } from 'node:net';
 import type { TLSSocket } from 'node:tls';
+import type { LogSink } from '../logging/log-sink.js';
 
 /** The limits. */
 export interface ConnectionLimits {
@@ -86,14 +87,11 @@ export function applyConnectionLimits(server: Server, limits: ConnectionLimits, 
   });
 }
 
-/** The part of a logger the refusal report uses. */
-interface WarnLogger { warn(message: string, meta?: Record<string, unknown>): unknown }
-
 /**
  * Counts every refusal in `count` and logs at most one line per `everyMs` with the refusals since
  * the last line: a flood must not become a flood of log lines.
  */
-export function reportRefusals(logger: WarnLogger, count: ((reason: LimitReason) => void) | undefined, everyMs = 10_000, now: () => number = Date.now): (remoteAddress: string | undefined, reason: LimitReason) => void {
+export function reportRefusals(logger: Pick<LogSink, 'warn'>, count: ((reason: LimitReason) => void) | undefined, everyMs = 10_000, now: () => number = Date.now): (remoteAddress: string | undefined, reason: LimitReason) => void {
   let since = new Map<string, number>();
   let lastLineAt = -Infinity;
   return (remoteAddress, reason) => {

@@ -31,9 +31,6 @@ export const AUDIT_OUTCOMES = ['accepted', 'rejected', 'replayed', 'refused', 'f
 /** One outcome. */
 export type AuditOutcome = (typeof AUDIT_OUTCOMES)[number];
 
-/** Where a halt or resume came from. */
-export type AuditChannel = 'api' | 'local' | 'deadman';
-
 /** One entry as a writer records it. */
 export interface AuditEntry {
   readonly action: AuditAction;

@@ -27,10 +27,14 @@ import { recordLoggingFailure } from './failures.js';
 
 export * from './audit-chain.js';
 
-/** Where audit entries go. */
-export interface AuditLog {
+/** Where a module's audit entries go (every package takes this; an AuditLog satisfies it). */
+export interface AuditSink {
   /** Appends one entry (with a timestamp and its link), before returning. */
   record(entry: AuditEntry): void;
+}
+
+/** The audit trail's writer: an AuditSink that can be closed. */
+export interface AuditLog extends AuditSink {
   /** Closes the file. */
   close(): Promise<void>;
 }

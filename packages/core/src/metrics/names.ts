@@ -4,9 +4,6 @@
  * names as constants in one module; the names core itself knows are built here from a prefix.
  */
 
-/** The process prefixes in use. */
-export type MetricPrefix = 'qsen' | 'kan' | 'simulator' | 'launcher';
-
 /** Suffix of the counter of connections refused at the TLS layer (label `reason`). */
 export const TLS_REJECTED_CONNECTIONS_SUFFIX = 'tls_rejected_connections_total';
 

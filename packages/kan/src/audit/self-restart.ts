@@ -8,7 +8,7 @@
  */
 import { mkdirSync, readFileSync, renameSync, unlinkSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import type { AuditSink } from '../audit.js';
+import type { AuditSink } from '@qsen/core';
 
 /** What the marker holds. */
 export interface PendingSelfRestart {

@@ -24,8 +24,8 @@ import { collapseFileHead } from './collapse.js';
 import { pruneLedger, readRemoved, recordRemoved, type FileIdentity } from './ledger.js';
 import { acquireTruncationLock, excludeReaders, LOG_LOCK_DEFAULTS, TRUNCATION_LOCK, type LogLockSettings } from './locks.js';
 import { tryLock } from '../watchdog/lock.js';
-import type { LogSink } from '../log-sink.js';
 import { isProtectedLogName, listLogs, openLogFile, resolveLogName, type LogEntry } from './names.js';
+import type { LogSink } from '@qsen/core';
 
 /** Default bytes kept by a truncation. */
 export const DEFAULT_KEEP_BYTES = 1024 * 1024;

@@ -8,10 +8,8 @@
 import type express from 'express';
 import type { FileHandle } from 'node:fs/promises';
 import { pipeline } from 'node:stream/promises';
-import { ApiError, defineRoute, getCaller, sendJson, ROLES, httpErrors } from '@qsen/core';
+import { ApiError, defineRoute, getCaller, sendJson, ROLES, httpErrors, type AuditSink, type LogSink } from '@qsen/core';
 import { kanErrors } from '../errors.js';
-import type { AuditSink } from '../audit.js';
-import type { LogSink } from '../log-sink.js';
 import type { KanMetrics } from '../metrics/kan-metrics.js';
 import { isProtectedLogName, listLogs, openLogFile, resolveLogName } from '../logs/names.js';
 import { DEFAULT_TAIL_BYTES, MAX_TAIL_BYTES, MAX_TAIL_LINES, findByteTail, findLineTail, type TailRange } from '../logs/tail.js';

@@ -13,9 +13,8 @@ import httpProxy from 'http-proxy';
 import { Agent, type ServerResponse } from 'node:http';
 import type { Socket } from 'node:net';
 import type { Registry } from 'prom-client';
-import { defineRoute, metricsHandler, sendJson, ROLES } from '@qsen/core';
+import { defineRoute, metricsHandler, sendJson, ROLES, type LogSink } from '@qsen/core';
 import { kanErrors } from '../errors.js';
-import type { LogSink } from '../log-sink.js';
 
 /** The proxy timeout of /metrics/system: node_exporter answers in well under a second. */
 export const NODE_EXPORTER_TIMEOUT_MS = 5_000;

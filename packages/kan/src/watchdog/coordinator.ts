@@ -6,15 +6,10 @@
  * itself (verdict, back-off, who acts) is made before, on one owner answer (step.ts).
  */
 import type { ProcessControl, ProcessName, ProcessState } from '../process/control.js';
-import type { LogSink } from '../log-sink.js';
+import type { Clock, LogSink } from '@qsen/core';
 import type { KanMetrics } from '../metrics/kan-metrics.js';
 import { acquireLock, type HeldLock } from './lock.js';
 import type { RestartEvent, RestartLedger } from './ledger.js';
-
-/** A source of the current time (epoch ms); @qsen/core's Clock fits. */
-export interface TimeSource {
-  now(): number;
-}
 
 /** The identity of the process a decision was made about. */
 export interface JudgedProcess {
@@ -52,7 +47,7 @@ export interface CoordinatorOptions {
   /** The run folder the locks are named after (the same for the three kans). */
   readonly runDir: string;
   readonly selfIndex: number;
-  readonly clock: TimeSource;
+  readonly clock: Clock;
   readonly logger: LogSink;
   readonly metrics?: KanMetrics;
 }

@@ -12,13 +12,12 @@
  * restart_kan also keeps two kans up (quorum.ts): refused with KAN_QUORUM when it cannot.
  */
 import type { ProcessControl, ProcessName, ProcessState } from '../process/control.js';
-import type { LogSink } from '../log-sink.js';
-import type { AuditSink } from '../audit.js';
 import type { SelfRestartMarker } from '../audit/self-restart.js';
 import { kanErrors } from '../errors.js';
-import type { ActOutcome, Coordinator, JudgedProcess, TimeSource } from './coordinator.js';
+import type { ActOutcome, Coordinator, JudgedProcess } from './coordinator.js';
 import type { RestartCycle, RestartLedger } from './ledger.js';
 import type { KanQuorum } from './quorum.js';
+import type { AuditSink, Clock, LogSink } from '@qsen/core';
 
 /** What the endpoint answers. */
 export interface RestartTicket {
@@ -61,7 +60,7 @@ export interface RestartRequestsOptions {
   readonly coordinator: Coordinator;
   readonly ledger: RestartLedger;
   readonly quorum: KanQuorum;
-  readonly clock: TimeSource;
+  readonly clock: Clock;
   readonly isWindowOpen: (atMs: number) => boolean;
   /** The longest restart cycle (startup_grace_ms). */
   readonly cycleMs: number;

@@ -6,12 +6,11 @@
  * Coordinator. It also carries qsen's schedule and this kan's daily self-restart (through the
  * kan quorum).
  */
-import { heartbeatAgeMs, heartbeatFile, readHeartbeat, type WatchdogConfig } from '@qsen/core';
+import { heartbeatAgeMs, heartbeatFile, readHeartbeat, type Clock, type LogSink, type WatchdogConfig } from '@qsen/core';
 import type { ProcessControl, ProcessName, ProcessState } from '../process/control.js';
 import { readProcFacts } from '../process/proc.js';
-import type { LogSink } from '../log-sink.js';
 import type { KanMetrics } from '../metrics/kan-metrics.js';
-import type { Coordinator, TimeSource } from './coordinator.js';
+import type { Coordinator } from './coordinator.js';
 import type { RestartLedger } from './ledger.js';
 import { watchConnection, type ConnectionWatch, type ProbeFn } from './probe.js';
 import { actorRank, decideDailyRestart } from './policy.js';
@@ -34,7 +33,7 @@ export interface WatchdogOptions {
   readonly quorum?: KanQuorum;
   readonly probe: ProbeFn;
   /** The clock of schedule and back-off decisions (injectable). */
-  readonly clock: TimeSource;
+  readonly clock: Clock;
   /** Is qsen's trading window open at this instant? */
   readonly isWindowOpen: (atMs: number) => boolean;
   /** When this kan's next daily restart is due after a given instant; null disables daily restarts. */

@@ -6,7 +6,8 @@
 import express, { type NextFunction, type Request, type Response } from 'express';
 import { ApiError } from '@qsen/core';
 import { launcherErrors } from '../errors.js';
-import type { Supervisor, SupervisorLogger } from '../supervise/supervisor.js';
+import type { LogSink } from '@qsen/core';
+import type { Supervisor } from '../supervise/supervisor.js';
 import {
   CONTROL_VERBS,
   IF_INVOCATION_PARAM,
@@ -22,7 +23,7 @@ import {
 /** What the control app needs. */
 export interface ControlAppDeps {
   readonly supervisor: Supervisor;
-  readonly logger: SupervisorLogger;
+  readonly logger: LogSink;
 }
 
 function isVerb(value: string): value is ControlVerb {

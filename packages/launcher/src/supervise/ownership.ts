@@ -18,7 +18,7 @@ import { ApiError } from '@qsen/core';
 import { launcherErrors } from '../errors.js';
 import { parseProcStat, type OwnedProcessName } from '@qsen/kan';
 import { acquireFolderLock, type FolderLock } from './folder-lock.js';
-import type { SupervisorLogger } from './supervisor.js';
+import type { LogSink } from '@qsen/core';
 
 /** The held lock of a state folder. */
 export interface OwnershipLock {
@@ -161,7 +161,7 @@ async function waitUntilGone(child: RecordedChild, deadlineMs: number): Promise<
  * process): SIGTERM + SIGCONT to the process group, SIGKILL after `graceMs`. The caller must hold
  * the ownership lock. Clears the record.
  */
-export async function stopOrphans(runDir: string, { graceMs, logger }: { graceMs: number; logger: SupervisorLogger }): Promise<OrphanOutcome[]> {
+export async function stopOrphans(runDir: string, { graceMs, logger }: { graceMs: number; logger: LogSink }): Promise<OrphanOutcome[]> {
   const recorded = readRecordedChildren(runDir);
   const outcomes = await Promise.all(recorded.map(async (child): Promise<OrphanOutcome> => {
     if (!isSameProcess(child)) return { name: child.name, pid: child.pid, outcome: 'gone' };

@@ -10,6 +10,7 @@ import { spawn, type ChildProcess } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import { createInterface } from 'node:readline';
 import type { Readable } from 'node:stream';
+import type { Clock, LogSink } from '@qsen/core';
 import { launcherErrors } from '../errors.js';
 import type { ProcessExit, OwnedProcessName, LifecycleState, ProcessStatus } from '@qsen/kan';
 import {
@@ -31,18 +32,6 @@ export interface ProcessSpec {
   readonly restart: 'always' | 'never';
 }
 
-/** Source of the current time (epoch ms); `systemClock` from @qsen/core fits. */
-export interface SupervisorClock {
-  now(): number;
-}
-
-/** The part of a winston logger the supervisor uses. */
-export interface SupervisorLogger {
-  info(message: string, meta?: Record<string, unknown>): unknown;
-  warn(message: string, meta?: Record<string, unknown>): unknown;
-  error(message: string, meta?: Record<string, unknown>): unknown;
-}
-
 /** Something that happened to a supervised process. */
 export type SupervisorEvent =
   | { readonly type: 'started'; readonly name: OwnedProcessName; readonly pid: number; readonly invocation: number }
@@ -52,8 +41,8 @@ export type SupervisorEvent =
 
 /** Settings of a Supervisor. */
 export interface SupervisorOptions {
-  readonly clock: SupervisorClock;
-  readonly logger: SupervisorLogger;
+  readonly clock: Clock;
+  readonly logger: LogSink;
   /** SIGTERM -> SIGKILL grace (`[watchdog] stop_grace_ms`). Default 3000. */
   readonly stopGraceMs?: number;
   /** Restart back-off; defaults DEFAULT_RESTART_POLICY. */

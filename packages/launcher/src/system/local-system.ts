@@ -6,12 +6,12 @@
  * then qsen, then the simulator and node_exporter.
  */
 import { join } from 'node:path';
-import { evaluateWindow, loadConfig, systemClock, type Clock, type QsenConfig, type WindowState } from '@qsen/core';
+import { evaluateWindow, loadConfig, systemClock, type Clock, type LogSink, type QsenConfig, type WindowState } from '@qsen/core';
 import { createControlApp } from '../control/app.js';
 import { listenControlSocket, type ControlSocket } from '../control/socket.js';
 import type { OwnedProcessName } from '@qsen/kan';
 import { acquireOwnership, recordChildren, stopOrphans, type OrphanOutcome, type OwnershipLock } from '../supervise/ownership.js';
-import { createSupervisor, type ProcessSpec, type Supervisor, type SupervisorEvent, type SupervisorLogger } from '../supervise/supervisor.js';
+import { createSupervisor, type ProcessSpec, type Supervisor, type SupervisorEvent } from '../supervise/supervisor.js';
 import type { RestartPolicySettings } from '../supervise/restart-policy.js';
 import { findNodeExporter, resolveEntryPoints, type EntryPoints } from './entry-points.js';
 
@@ -29,7 +29,7 @@ export const STOP_ORDER: ReadonlyArray<readonly OwnedProcessName[]> = Object.fre
 export interface StartLocalSystemOptions {
   /** The state folder (already initialised: conf.toml, pki/, senebi/). */
   readonly home: string;
-  readonly logger: SupervisorLogger;
+  readonly logger: LogSink;
   readonly clock?: Clock;
   /** Override the compiled mains (tests use tiny fixture programs). */
   readonly entryPoints?: Partial<EntryPoints>;

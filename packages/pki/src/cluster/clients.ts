@@ -1,5 +1,6 @@
 import { existsSync, renameSync } from 'node:fs';
-import { issueClientCertificate, issueServerCertificate, ROLES, type Identity, type Role } from '../certificates.js';
+import { issueClientCertificate, issueServerCertificate, type Identity } from '../certificates.js';
+import { ROLES, type Role } from '../roles.js';
 import { describeCertificate, readSubjectField } from '../describe.js';
 import { PkiError } from '../errors.js';
 import { keyMatchesCertificate } from '../keys.js';

@@ -1,8 +1,9 @@
 import { randomBytes } from 'node:crypto';
 import { existsSync } from 'node:fs';
 import {
-  createCa, issueClientCertificate, issueServerCertificate, isSignedBy, ROLES, type Identity,
+  createCa, issueClientCertificate, issueServerCertificate, isSignedBy, type Identity,
 } from '../certificates.js';
+import { ROLES } from '../roles.js';
 import { PkiError } from '../errors.js';
 import { decryptPrivateKey, encryptPrivateKey, keyMatchesCertificate } from '../keys.js';
 import { ensureDir, MODES, readOptional, writeNewFile } from './files.js';

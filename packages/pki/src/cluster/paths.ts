@@ -1,5 +1,5 @@
 import { join } from 'node:path';
-import type { Role } from '../certificates.js';
+import type { Role } from '../roles.js';
 
 /** Paths of the cluster layout, relative to the state folder (docs/api.md §9). */
 export const CLUSTER_PKI_FILES = {

@@ -1,16 +1,9 @@
 /**
  * The audit trail of qsen's state-changing calls (sendOrder, halt, resume): who (certificate
  * subject), what, the outcome, in the vocabulary of docs/auditor.md. The sink is core's audit
- * log (qsen's own chain); this module holds the shape qsen writes and its outcome rules.
+ * log (qsen's own chain, core's AuditSink); this module holds qsen's outcome rules.
  */
-import type { AuditEntry, AuditOutcome } from '@qsen/core';
-
-export type { AuditEntry } from '@qsen/core';
-
-/** Where audit entries go (core's createAuditLog satisfies it). */
-export interface AuditSink {
-  record(entry: AuditEntry): void;
-}
+import type { AuditOutcome } from '@qsen/core';
 
 /** Codes that mean carrying the order out went wrong (`failed`); every other error code is a refusal. */
 const FAILURE_CODES: ReadonlySet<string> = new Set(['SENEBI_ERROR', 'SENEBI_TIMEOUT', 'JOURNAL_UNAVAILABLE', 'INTERNAL_ERROR']);

@@ -8,8 +8,7 @@
  */
 import { readFileSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
-import type { Clock, DeadmanConfig } from '@qsen/core';
-import type { AuditSink } from '../audit/audit.js';
+import type { AuditSink, Clock, DeadmanConfig, LogSink } from '@qsen/core';
 import { qsenErrors } from '../errors.js';
 import { writeFileAtomicSync } from '../storage/files.js';
 import { applyDisarm, applyHeartbeat, applyTrip, initialState, judgeDeadman, type DeadmanState } from './decide.js';
@@ -50,13 +49,6 @@ export interface DeadmanTrip {
   readonly cancelOpen: boolean;
 }
 
-/** Where the switch logs. */
-export interface DeadmanLog {
-  info(message: string, meta?: Record<string, unknown>): void;
-  warn(message: string, meta?: Record<string, unknown>): void;
-  error(message: string, meta?: Record<string, unknown>): void;
-}
-
 /** What the switch needs. */
 export interface DeadmanDeps {
   readonly settings: DeadmanConfig;
@@ -70,7 +62,7 @@ export interface DeadmanDeps {
   readonly audit: AuditSink;
   /** Halts (and cancels when configured); errors are logged, the switch stays tripped. */
   readonly onTrip: (trip: DeadmanTrip) => Promise<void> | void;
-  readonly log?: DeadmanLog;
+  readonly log?: LogSink;
 }
 
 /** The running switch. */

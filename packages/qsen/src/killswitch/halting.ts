@@ -11,15 +11,15 @@
  * reaches the running qsen without a network call.
  */
 import { randomUUID } from 'node:crypto';
-import type { AuditChannel, Clock } from '@qsen/core';
-import type { AuditSink } from '../audit/audit.js';
+import type { AuditSink, Clock, LogSink } from '@qsen/core';
 import type { KillSwitch, KillSwitchState } from './killswitch.js';
 import type { MassCancel, MassCancelReport } from './mass-cancel.js';
+import type { MassCancelChannel } from './mass-cancel-log.js';
 
 /** One halt. */
 export interface HaltCommand {
   readonly by: string;
-  readonly channel: AuditChannel;
+  readonly channel: MassCancelChannel;
   readonly reason?: string;
   /** Also cancel every resting in-range order. */
   readonly cancelOpen: boolean;
@@ -34,19 +34,13 @@ export interface HaltOutcome {
   readonly massCancel?: MassCancelReport;
 }
 
-/** Where halting logs. */
-export interface HaltingLog {
-  warn(message: string, meta?: Record<string, unknown>): void;
-  error(message: string, meta?: Record<string, unknown>): void;
-}
-
 /** What halting needs. */
 export interface HaltingDeps {
   readonly killSwitch: KillSwitch;
   readonly massCancel: MassCancel;
   readonly clock: Clock;
   readonly audit: AuditSink;
-  readonly log?: HaltingLog;
+  readonly log?: LogSink;
 }
 
 /** The halting of one node. */

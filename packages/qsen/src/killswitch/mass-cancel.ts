@@ -14,8 +14,7 @@
  * pulls were all received before it began.
  */
 import { randomUUID } from 'node:crypto';
-import type { Clock, Uint64 } from '@qsen/core';
-import type { AuditSink } from '../audit/audit.js';
+import type { AuditSink, Clock, LogSink, Uint64 } from '@qsen/core';
 import type { LoggedRun, MassCancelChannel, MassCancelLog, OrderOutcome, StartRecord } from './mass-cancel-log.js';
 import { selectOpenOrders, type JournaledOrder, type ListedOrder } from './open-orders.js';
 
@@ -54,13 +53,6 @@ export interface MassCancelReport {
   readonly failed: Array<{ id: Uint64; code: string; delivery?: string }>;
 }
 
-/** Where the mass cancel logs. */
-export interface MassCancelLogger {
-  info(message: string, meta?: Record<string, unknown>): void;
-  warn(message: string, meta?: Record<string, unknown>): void;
-  error(message: string, meta?: Record<string, unknown>): void;
-}
-
 /** What the mass cancel needs. */
 export interface MassCancelDeps {
   readonly log: MassCancelLog;
@@ -76,7 +68,7 @@ export interface MassCancelDeps {
   readonly tradingDayOf: (nowMs: number) => string;
   readonly clock: Clock;
   readonly audit: AuditSink;
-  readonly logger?: MassCancelLogger;
+  readonly logger?: LogSink;
   /** Counts each order's outcome and each run (metrics). */
   readonly onOutcome?: (outcome: OrderOutcome['outcome'], channel: MassCancelChannel) => void;
   readonly onRun?: (channel: MassCancelChannel, resumed: boolean) => void;

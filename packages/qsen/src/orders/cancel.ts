@@ -19,7 +19,7 @@
  *   cancel that would go to SENEBI is 409 MARKET_CLOSED, as sendOrder; a replay is answered.
  * - A cancel never changes the risk consumption (docs/risk.md, "Release").
  */
-import { ApiError, isInRange, type IdRange, type Uint64 } from '@qsen/core';
+import { ApiError, isInRange, type Clock, type IdRange, type LogSink, type Uint64 } from '@qsen/core';
 import { qsenErrors } from '../errors.js';
 import type { Journal } from '../journal/journal.js';
 import type { CancelRecord } from '../journal/records.js';
@@ -27,7 +27,7 @@ import type { CancelAnswer, SenebiClient } from '../senebi/client.js';
 import type { WireObject } from '../senebi/wire.js';
 import { applyRecord, type OrderBook, type OrderEntry } from './book.js';
 import { cancelResultOfCode, decideCancelStep, readCancelRequest, orderNotFound, type CancelResult } from './cancel-rules.js';
-import type { ContradictionKind, DeskLog, NowSource, OrderDesk } from './desk.js';
+import type { ContradictionKind, OrderDesk } from './desk.js';
 import { UNCERTAIN_CANCEL_STATES, type CancelState } from './order.js';
 import { differingFields } from './validation.js';
 
@@ -41,12 +41,12 @@ export interface CancelDeskDeps {
   readonly range: IdRange;
   /** Tells whether the trading window is open at an instant (epoch ms). */
   readonly isMarketOpen: (nowMs: number) => boolean;
-  readonly clock: NowSource;
+  readonly clock: Clock;
   /** Called once per cancel answer with its closed-set result (metrics). */
   readonly onResult?: (result: CancelResult) => void;
   /** Called for every contradiction between SENEBI's answers. */
   readonly onContradiction?: (kind: CancelContradiction) => void;
-  readonly log?: DeskLog;
+  readonly log?: LogSink;
   /** Delay before retrying a failed start-up lookup (attempt counts from 1). */
   readonly retryDelayMs?: (attempt: number) => number;
 }

@@ -17,7 +17,7 @@
  *   answers 503 RECONCILING; nothing is forwarded before every uncertain order was asked by id.
  * - MARKET_CLOSED is decided with the injected clock against the configured window.
  */
-import { ApiError, type IdRange, type Uint64 } from '@qsen/core';
+import { ApiError, type Clock, type IdRange, type LogSink, type Uint64 } from '@qsen/core';
 import { qsenErrors } from '../errors.js';
 import type { Journal } from '../journal/journal.js';
 import type { JournalRecord } from '../journal/records.js';
@@ -27,18 +27,6 @@ import type { WireObject } from '../senebi/wire.js';
 import { applyRecord, describeEntry, type OrderBook, type OrderEntry } from './book.js';
 import { FINAL_STATES, UNCERTAIN_STATES, type OrderContent, type OrderState } from './order.js';
 import { checkOrder, differingFields, isSameOrder } from './validation.js';
-
-/** A source of the current time in epoch milliseconds (a ManualClock in tests). */
-export interface NowSource {
-  now(): number;
-}
-
-/** Where the desk reports what it does. */
-export interface DeskLog {
-  info(message: string, meta?: Record<string, unknown>): void;
-  warn(message: string, meta?: Record<string, unknown>): void;
-  error(message: string, meta?: Record<string, unknown>): void;
-}
 
 /** Kinds of contradiction between SENEBI's answers (the `kind` label of the counter). */
 export type ContradictionKind = 'record_differs' | 'duplicate_without_record';
@@ -65,7 +53,7 @@ export interface OrderDeskDeps {
   readonly killSwitch: Pick<KillSwitch, 'isHalted'>;
   /** Tells whether the trading window is open at an instant (epoch ms). */
   readonly isMarketOpen: (nowMs: number) => boolean;
-  readonly clock: NowSource;
+  readonly clock: Clock;
   /** How long sendOrder waits for start-up reconciliation before answering RECONCILING. */
   readonly reconcileWaitMs: number;
   /** How long the desk keeps reading SENEBI's record after a duplicate-id refusal (default 5000 ms). */
@@ -74,7 +62,7 @@ export interface OrderDeskDeps {
   readonly onOutcome?: (status: 'accepted' | 'rejected', reason: string) => void;
   /** Called for every contradiction between SENEBI's answers. */
   readonly onContradiction?: (kind: ContradictionKind) => void;
-  readonly log?: DeskLog;
+  readonly log?: LogSink;
   /** The pre-trade risk checks; absent: none. */
   readonly risk?: RiskGate;
   /** Delay before retrying a failed lookup (attempt counts from 1). */

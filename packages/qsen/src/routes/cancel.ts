@@ -3,8 +3,8 @@
  * resting order. The desk decides; this route audits and answers.
  */
 import express from 'express';
-import { ApiError, defineRoute, getCaller, sendJson, type IdRange } from '@qsen/core';
-import { outcomeOfErrorCode, type AuditSink } from '../audit/audit.js';
+import { ApiError, defineRoute, getCaller, sendJson, type AuditSink, type IdRange } from '@qsen/core';
+import { outcomeOfErrorCode } from '../audit/audit.js';
 import type { CancelDesk, CancelOutcome } from '../orders/cancel.js';
 import { fenceOrderAnswer } from '../orders/listings.js';
 

@@ -3,10 +3,8 @@
  * POST /qsen/v1/cert/info (expiry of every certificate in use).
  */
 import express from 'express';
-import { defineRoute, sendJson, type Clock, type QsenConfig } from '@qsen/core';
+import { defineRoute, ROLES, sendJson, type Clock, type QsenConfig } from '@qsen/core';
 import { describeCertificateFile, openIdentity } from '../identity/identity.js';
-
-const EVERYONE = ['platform', 'operator', 'auditor'] as const;
 
 /** What the identity routes need. */
 export interface IdentityRoutesDeps {
@@ -20,7 +18,7 @@ export function createIdentityRoutes(deps: IdentityRoutesDeps): express.Router {
   const { senebi, tls } = deps.config;
   defineRoute(router, '/qsen/v1/decrypt', {
     POST: {
-      roles: EVERYONE,
+      roles: ROLES,
       bodyFields: [],
       handler: (_req, res) => {
         const { check } = openIdentity(senebi, new Date(deps.clock.now()));
@@ -30,7 +28,7 @@ export function createIdentityRoutes(deps: IdentityRoutesDeps): express.Router {
   });
   defineRoute(router, '/qsen/v1/cert/info', {
     POST: {
-      roles: EVERYONE,
+      roles: ROLES,
       bodyFields: [],
       handler: (_req, res) => {
         const now = new Date(deps.clock.now());

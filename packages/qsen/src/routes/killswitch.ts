@@ -6,8 +6,7 @@
  * `massCancelWaitMs` for the mass cancel to finish and shows where it stands.
  */
 import express from 'express';
-import { defineRoute, getCaller, rejectUnknownFields, sendJson } from '@qsen/core';
-import type { AuditSink } from '../audit/audit.js';
+import { defineRoute, getCaller, rejectUnknownFields, sendJson, type AuditSink } from '@qsen/core';
 import { qsenErrors } from '../errors.js';
 import type { Halting } from '../killswitch/halting.js';
 import type { KillSwitch } from '../killswitch/killswitch.js';

@@ -2,8 +2,8 @@
  * POST /qsen/v1/sendOrder, /getBilateralOrders, /getBilateralOperations (docs/api.md §4).
  */
 import express from 'express';
-import { ApiError, defineRoute, getCaller, isValidLocalDate, localDateOf, sendJson, type Clock, type IdRange } from '@qsen/core';
-import { outcomeOfErrorCode, type AuditSink } from '../audit/audit.js';
+import { ApiError, defineRoute, ROLES, getCaller, isValidLocalDate, localDateOf, sendJson, type Clock, type IdRange, type AuditSink } from '@qsen/core';
+import { outcomeOfErrorCode } from '../audit/audit.js';
 import { qsenErrors } from '../errors.js';
 import type { OrderDesk } from '../orders/desk.js';
 import { fenceOperations, fenceOrderAnswer, fenceOrders } from '../orders/listings.js';
@@ -84,7 +84,7 @@ export function createOrderRoutes(deps: OrderRoutesDeps): express.Router {
   }, { stateChange: 'sendOrder' });
   defineRoute(router, '/qsen/v1/getBilateralOrders', {
     POST: {
-      roles: ['platform', 'operator', 'auditor'],
+      roles: ROLES,
       handler: async (req, res) => {
         const date = readListingDate(req.body, deps.timezone, deps.clock.now());
         const orders = await deps.senebi.listOrders(date);
@@ -94,7 +94,7 @@ export function createOrderRoutes(deps: OrderRoutesDeps): express.Router {
   });
   defineRoute(router, '/qsen/v1/getBilateralOperations', {
     POST: {
-      roles: ['platform', 'operator', 'auditor'],
+      roles: ROLES,
       handler: async (req, res) => {
         const date = readListingDate(req.body, deps.timezone, deps.clock.now());
         const operations = await deps.senebi.listOperations(date);

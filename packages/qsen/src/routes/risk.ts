@@ -5,11 +5,10 @@
  * and an expiry) and /qsen/v1/risk/reference-prices (reference prices for the collar).
  */
 import express from 'express';
-import { defineRoute, getCaller, sendJson } from '@qsen/core';
+import { defineRoute, ROLES, getCaller, sendJson } from '@qsen/core';
 import { qsenErrors } from '../errors.js';
 import type { Actor, RiskControls } from '../risk/controls.js';
 
-const EVERYONE = ['platform', 'operator', 'auditor'] as const;
 const MAX_REASON = 500;
 
 /** What the risk routes need. */
@@ -39,7 +38,7 @@ function readReason(value: unknown, required: boolean): string {
 export function createRiskRoutes(deps: RiskRoutesDeps): express.Router {
   const router = express.Router();
   defineRoute(router, '/qsen/v1/risk', {
-    GET: { roles: EVERYONE, handler: (_req, res) => sendJson(res, deps.risk.view()) },
+    GET: { roles: ROLES, handler: (_req, res) => sendJson(res, deps.risk.view()) },
   });
   defineRoute(router, '/qsen/v1/risk/reload', {
     POST: {

@@ -4,11 +4,10 @@
  */
 import express from 'express';
 import type { Registry } from 'prom-client';
-import { defineRoute, metricsHandler, redactConfig, sendJson, type Clock, type QsenConfig } from '@qsen/core';
+import { defineRoute, ROLES, metricsHandler, redactConfig, sendJson, type Clock, type QsenConfig } from '@qsen/core';
 import type { SenebiClient } from '../senebi/client.js';
 import { buildStatus, type StatusSources } from '../status/report.js';
 
-const EVERYONE = ['platform', 'operator', 'auditor'] as const;
 
 /** What the status routes need. */
 export interface StatusRoutesDeps {
@@ -24,14 +23,14 @@ export interface StatusRoutesDeps {
 export function createStatusRoutes(deps: StatusRoutesDeps): express.Router {
   const router = express.Router();
   defineRoute(router, '/qsen/v1/status', {
-    GET: { roles: EVERYONE, handler: (_req, res) => sendJson(res, buildStatus(deps.status, deps.clock.now(), deps.pid)) },
+    GET: { roles: ROLES, handler: (_req, res) => sendJson(res, buildStatus(deps.status, deps.clock.now(), deps.pid)) },
   });
   defineRoute(router, '/qsen/v1/config', {
-    GET: { roles: EVERYONE, handler: (_req, res) => sendJson(res, redactConfig(deps.config)) },
+    GET: { roles: ROLES, handler: (_req, res) => sendJson(res, redactConfig(deps.config)) },
   });
   defineRoute(router, '/qsen/v1/ping/senebi', {
     POST: {
-      roles: EVERYONE,
+      roles: ROLES,
       bodyFields: [],
       handler: async (_req, res) => {
         const { answer, latencyMs } = await deps.senebi.ping();
@@ -53,7 +52,7 @@ export function createStatusRoutes(deps: StatusRoutesDeps): express.Router {
   });
   const metrics = metricsHandler(deps.registry);
   for (const path of ['/qsen/v1/metrics/process', '/qsen/v1/metrics/golang']) {
-    defineRoute(router, path, { GET: { roles: EVERYONE, handler: (req, res) => metrics(req, res) } });
+    defineRoute(router, path, { GET: { roles: ROLES, handler: (req, res) => metrics(req, res) } });
   }
   return router;
 }

@@ -3,9 +3,8 @@
  * gives tests a caller per role.
  */
 import winston from 'winston';
-import { loadConfig, type Clock } from '@qsen/core';
+import { loadConfig, type AuditEntry, type Clock } from '@qsen/core';
 import { httpsCall, type HttpsAnswer } from '@qsen/testkit';
-import type { AuditEntry } from '../../src/audit/audit.js';
 import { startQsen, type QsenNode } from '../../src/node.js';
 import { startSenebiDouble, type SenebiDouble } from './senebi-double.js';
 import { makeTestState, type ConfigSettings, type TestState } from './state.js';

@@ -2,18 +2,13 @@
  * Id arithmetic for the ids the simulator invents (seeded business, counter orders, operation
  * ids): exact BigInt steps, kept inside 0 .. 2^64-1.
  */
-import { UINT64_MAX, isInRange, toUint64, type IdRange, type Uint64 } from '@qsen/core';
+import { UINT64_MAX, toUint64, type IdRange, type Uint64 } from '@qsen/core';
 
 /** Offsets an id by a signed amount; undefined when the result leaves 0 .. 2^64-1. */
 export function offsetId(base: bigint, delta: bigint): Uint64 | undefined {
   const value = base + delta;
   if (value < 0n || value > UINT64_MAX) return undefined;
   return toUint64(value.toString());
-}
-
-/** Tells whether an id is one the agent's platform must never see (outside the reserved range). */
-export function isOutsideRange(id: Uint64, range: IdRange): boolean {
-  return !isInRange(id, range);
 }
 
 /**

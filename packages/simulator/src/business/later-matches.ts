@@ -7,13 +7,13 @@
  */
 import type { Uint64 } from '@qsen/core';
 import type { SimulatorStore } from '../store/store.js';
-import type { SimulatorLogger } from '../logger.js';
+import type { LogSink } from '@qsen/core';
 
 /** What the later matches need. */
 export interface LaterMatchesDeps {
   readonly store: SimulatorStore;
   readonly persist: () => Promise<void>;
-  readonly logger: SimulatorLogger;
+  readonly logger: LogSink;
 }
 
 /** The armed later matches. */

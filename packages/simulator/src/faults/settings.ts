@@ -56,9 +56,6 @@ export const DELAY_FAULTS = ['latency', 'processing', 'slow_answer', 'slow_cance
 /** Every fault kind (the delays plus the outcomes). */
 export const FAULT_KINDS = [...DELAY_FAULTS, ...OUTCOME_FAULTS] as const;
 
-/** No faults at all. */
-export const NO_FAULTS: FaultSettings = Object.freeze({ seed: 1 });
-
 /** Validates raw fault settings; the problems are listed with their key paths. */
 export function parseFaultSettings(raw: unknown): { ok: true; value: FaultSettings } | { ok: false; problems: string[] } {
   const parsed = faultSettingsSchema.safeParse(raw ?? {});

@@ -2,9 +2,8 @@
  * The error middleware (contract error body) and the 404/405 answers.
  */
 import type { ErrorRequestHandler, Request, Response } from 'express';
-import { ApiError, stringifyJsonLossless } from '@qsen/core';
+import { ApiError, stringifyJsonLossless, type LogSink } from '@qsen/core';
 import { simulatorErrors } from '../errors.js';
-import type { SimulatorLogger } from '../logger.js';
 
 /** Sends an ApiError as the contract's error body. */
 export function sendError(res: Response, error: ApiError): void {
@@ -24,7 +23,7 @@ export function notFound(_req: Request, res: Response): void {
 }
 
 /** Turns thrown errors into the contract's error body (ApiError as is, anything else 500). */
-export function createErrorHandler(logger: SimulatorLogger): ErrorRequestHandler {
+export function createErrorHandler(logger: LogSink): ErrorRequestHandler {
   return (err: unknown, req, res, _next) => {
     if (res.headersSent) {
       req.socket.destroy();

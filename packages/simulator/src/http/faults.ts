@@ -8,11 +8,10 @@
 import type { NextFunction, Request, RequestHandler, Response } from 'express';
 import type { Socket } from 'node:net';
 import { setTimeout as delay } from 'node:timers/promises';
-import { ApiError, parseUint64, type Uint64 } from '@qsen/core';
+import { ApiError, parseUint64, type Uint64, type LogSink } from '@qsen/core';
 import { isCancelRequest, type FaultEngine } from '../faults/engine.js';
 import type { SimulatorCounters } from '../counters/counters.js';
 import type { SimulatorStore } from '../store/store.js';
-import type { SimulatorLogger } from '../logger.js';
 import { simulatorErrors } from '../errors.js';
 import { sendError } from './errors.js';
 import { endProcessing, setFaultDecision } from './respond.js';
@@ -22,7 +21,7 @@ export interface FaultMiddlewareDeps {
   readonly engine: FaultEngine;
   readonly counters: SimulatorCounters;
   readonly store: SimulatorStore;
-  readonly logger: SimulatorLogger;
+  readonly logger: LogSink;
   /** Sockets held open by the hang fault (destroyed when the simulator closes). */
   readonly hanging: Set<Socket>;
   readonly persist: () => Promise<void>;

@@ -9,8 +9,7 @@ import type { Socket } from 'node:net';
 import type { PeerCertificate, TLSSocket } from 'node:tls';
 import { X509Certificate } from 'node:crypto';
 import type { Express } from 'express';
-import { TLS_CIPHERS, TLS_MIN_VERSION } from '@qsen/core';
-import type { SimulatorLogger } from '../logger.js';
+import { TLS_CIPHERS, TLS_MIN_VERSION, type LogSink } from '@qsen/core';
 
 /** The agent certificate the simulator trusts. */
 export interface TrustedAgent {
@@ -43,7 +42,7 @@ export function isTrustedAgent(peer: { readonly fingerprint256?: string; readonl
 }
 
 /** Creates the mutual-TLS server for an app (not listening yet). */
-export function createSimulatorServer(app: Express, tls: SimulatorTls, logger: SimulatorLogger): Server {
+export function createSimulatorServer(app: Express, tls: SimulatorTls, logger: LogSink): Server {
   const server = createServer({
     ca: tls.ca,
     cert: tls.cert,

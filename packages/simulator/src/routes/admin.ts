@@ -4,7 +4,7 @@
  * match of a resting order at a chosen instant.
  */
 import { Router } from 'express';
-import { compareUint64, isLoopbackAddress, parseUint64, stringifyJsonLossless, type Uint64 } from '@qsen/core';
+import { compareUint64, isLoopbackAddress, parseUint64, stringifyJsonLossless, type Uint64, type LogSink } from '@qsen/core';
 import type { Response } from 'express';
 import type { SimulatorStore } from '../store/store.js';
 import type { SimulatorCounters } from '../counters/counters.js';
@@ -15,7 +15,6 @@ import { toWireOrder, wireId } from '../orders/wire.js';
 import { simulatorErrors } from '../errors.js';
 import { readJsonBody } from '../http/body.js';
 import { methodNotAllowed, notFound } from '../http/errors.js';
-import type { SimulatorLogger } from '../logger.js';
 import type { ProcessingTracker } from '../records/processing.js';
 import { buildOrderRecord, type OrderRecord } from '../records/order-record.js';
 import { toWireOperation } from '../orders/wire.js';
@@ -26,7 +25,7 @@ export interface AdminRoutesDeps {
   readonly counters: SimulatorCounters;
   readonly processing: ProcessingTracker;
   readonly engine: FaultEngine;
-  readonly logger: SimulatorLogger;
+  readonly logger: LogSink;
   readonly persist: () => Promise<void>;
   /** Puts the simulator back to its state at a first start. */
   readonly reset: () => Promise<void>;

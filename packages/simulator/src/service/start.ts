@@ -7,13 +7,12 @@ import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { Server } from 'node:https';
 import type { AddressInfo } from 'node:net';
-import { loadConfig } from '@qsen/core';
+import { loadConfig, type LogSink, SILENT_LOG } from '@qsen/core';
 import { createSimulator, type Simulator } from '../app.js';
 import { loadSimulatorSettings } from '../config/settings.js';
 import { createStateStorage } from '../store/state-file.js';
 import { parseChangeLine, parseState } from '../store/state-schema.js';
 import { createSimulatorServer, describeTrustedAgent } from '../http/tls-server.js';
-import { SILENT_LOGGER, type SimulatorLogger } from '../logger.js';
 
 /** The simulator's default port (docs/api.md §9). */
 export const DEFAULT_SIMULATOR_PORT = 9443;
@@ -59,7 +58,7 @@ export interface StartSimulatorOptions {
   /** Listening address (default 127.0.0.1). */
   readonly host?: string;
   readonly now?: () => Date;
-  readonly logger?: SimulatorLogger;
+  readonly logger?: LogSink;
 }
 
 /** A listening simulator. */
@@ -75,7 +74,7 @@ export interface RunningSimulator {
 /** Starts the simulator of a state folder and resolves once it listens. */
 export async function startSimulator(options: StartSimulatorOptions): Promise<RunningSimulator> {
   const paths = simulatorPathsOf(options.home);
-  const logger = options.logger ?? SILENT_LOGGER;
+  const logger = options.logger ?? SILENT_LOG;
   const config = loadConfig(paths.conf, { checkFiles: false });
   const settings = await loadSimulatorSettings(paths.settings);
   const storage = createStateStorage(paths.state);
