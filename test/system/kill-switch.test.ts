@@ -147,8 +147,8 @@ describe('the kill switch pulls resting orders; the dead man\'s switch halts a s
   });
 
   it('kill -9 in the middle of a mass cancel: the restarted qsen resumes the run from its journal and finishes it', async () => {
-    const ids = await sendResting(12);
-    const faults = parseFaultSettings({ seed: 3, slow_cancel: { probability: 1, fixed_ms: 250, jitter_ms: 0 } });
+    const ids = await sendResting(16);
+    const faults = parseFaultSettings({ seed: 3, slow_cancel: { probability: 1, fixed_ms: 400, jitter_ms: 0 } });
     assert.ok(faults.ok);
     sim.simulator.faults.replace(faults.value);
     // The halt's own answer is lost with the process.
