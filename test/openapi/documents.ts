@@ -16,17 +16,17 @@ export interface DocumentedOperation {
 }
 
 /** The path of a document in docs/openapi/. */
-export function documentPath(name: 'qsen' | 'kan'): string {
+export function documentPath(name: 'qsen' | 'kan' | 'senebi'): string {
   return join(REPOSITORY, 'docs', 'openapi', `${name}.yaml`);
 }
 
 /** Parses a document (YAML) without resolving anything. */
-export function readDocument(name: 'qsen' | 'kan'): OpenApiDocument {
+export function readDocument(name: 'qsen' | 'kan' | 'senebi'): OpenApiDocument {
   return parse(readFileSync(documentPath(name), 'utf8'), { merge: true }) as OpenApiDocument;
 }
 
 /** The document with every $ref resolved. */
-export async function dereferenceDocument(name: 'qsen' | 'kan'): Promise<OpenApiDocument> {
+export async function dereferenceDocument(name: 'qsen' | 'kan' | 'senebi'): Promise<OpenApiDocument> {
   return (await SwaggerParser.dereference(readDocument(name) as never)) as unknown as OpenApiDocument;
 }
 

@@ -17,7 +17,7 @@ const addFormats = addFormatsModule as unknown as (ajv: Ajv2020) => Ajv2020;
 /** The contract's endpoints (docs/api.md §4 and §5), method and path, and QSen's own extensions (the risk controls, docs/risk.md; the audit trail, docs/auditor.md). */
 const CONTRACT = {
   qsen: [
-    'POST /qsen/v1/sendOrder', 'POST /qsen/v1/getBilateralOrders', 'POST /qsen/v1/getBilateralOperations', 'POST /qsen/v1/decrypt',
+    'POST /qsen/v1/sendOrder', 'POST /qsen/v1/cancelOrder', 'POST /qsen/v1/getBilateralOrders', 'POST /qsen/v1/getBilateralOperations', 'POST /qsen/v1/decrypt',
     'POST /qsen/v1/ping/senebi', 'GET /qsen/v1/metrics/golang', 'GET /qsen/v1/metrics/process', 'POST /qsen/v1/cert/info',
     'GET /qsen/v1/status', 'GET /qsen/v1/config', 'POST /qsen/v1/halt', 'POST /qsen/v1/resume', 'GET /qsen/v1/ping',
     'GET /qsen/v1/risk', 'POST /qsen/v1/risk/reload', 'POST /qsen/v1/risk/override', 'POST /qsen/v1/risk/reference-prices',
@@ -136,6 +136,11 @@ describe('OpenAPI documents against the running servers', () => {
     assert.equal((await check('qsen', 'POST', '/qsen/v1/sendOrder', { body: order.replace('9999000000000000777', '1'), role: 'platform' })).status, 403);
     assert.equal((await check('qsen', 'POST', '/qsen/v1/sendOrder', { body: '{"id":', role: 'platform' })).status, 400);
     assert.equal((await check('qsen', 'POST', '/qsen/v1/sendOrder', { body: order, role: 'auditor' })).status, 403);
+    // Local mode matches every order at acceptance (simulator default), so a cancel finds it matched.
+    assert.equal((await check('qsen', 'POST', '/qsen/v1/cancelOrder', { body: '{"id": "9999000000000000777"}', role: 'platform' })).status, 409);
+    assert.equal((await check('qsen', 'POST', '/qsen/v1/cancelOrder', { body: '{"id": "1"}', role: 'platform' })).status, 404);
+    assert.equal((await check('qsen', 'POST', '/qsen/v1/cancelOrder', { body: '{"id": "x"}', role: 'platform' })).status, 400);
+    assert.equal((await check('qsen', 'POST', '/qsen/v1/cancelOrder', { body: '{"id": "9999000000000000777"}', role: 'auditor' })).status, 403);
     const orders = await check('qsen', 'POST', '/qsen/v1/getBilateralOrders', { body: JSON.stringify({ date: today }) });
     assert.match(orders.body, /"id":"9999000000000000777"/);
     assert.equal((await check('qsen', 'POST', '/qsen/v1/getBilateralOrders', { body: '{"date":"yesterday"}' })).status, 400);

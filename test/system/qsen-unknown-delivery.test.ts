@@ -6,25 +6,17 @@
 import { after, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawn, type ChildProcess } from 'node:child_process';
-import { readFileSync, writeFileSync } from 'node:fs';
+import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { initClusterPki } from '@qsen/pki';
 import { parseFaultSettings, startSimulator, type RunningSimulator } from '@qsen/simulator';
 import type { Uint64 } from '@qsen/core';
+import { writeQsenConf } from '../support/qsen-conf.js';
 import { findFreePort, httpsCall, makeTempDir, waitFor, type HttpsAnswer } from '@qsen/testkit';
 
 const REPOSITORY = new URL('../../../', import.meta.url).pathname;
 const QSEN_MAIN = join(REPOSITORY, 'packages/qsen/dist/src/main.js');
 
-function writeConf(home: string, qsenPort: number, senebiPort: number, timeoutMs: number): void {
-  writeFileSync(join(home, 'conf.toml'), [
-    '[server]', 'listen = "127.0.0.1"', `qsen_port = ${qsenPort}`,
-    '[schedule]', 'timezone = "America/Argentina/Buenos_Aires"', 'start = "00:00"', 'stop = "24:00"',
-    'days = ["mon", "tue", "wed", "thu", "fri", "sat", "sun"]',
-    '[senebi]', `url = "https://127.0.0.1:${senebiPort}"`, 'ca = "senebi/ca.crt"', 'cert = "senebi/agent.crt"',
-    'key = "senebi/agent.key.enc"', 'passphrase_file = "senebi/passphrase"', `timeout_ms = ${timeoutMs}`, 'test_identity = true', '',
-  ].join('\n'));
-}
 
 describe('unknown deliveries against the simulator: the first copy still processing when the retry comes', () => {
   const dir = makeTempDir('qsen-system-unknown-');
@@ -74,7 +66,7 @@ describe('unknown deliveries against the simulator: the first copy still process
   before(async () => {
     initClusterPki(home);
     port = await findFreePort();
-    writeConf(home, port, 9443, 2000);
+    writeQsenConf(home, port, 9443, 2000);
     sim = await startSimulator({ home, port: 0 });
   });
   after(async () => {
@@ -84,7 +76,7 @@ describe('unknown deliveries against the simulator: the first copy still process
   });
 
   it('(a) latency above timeout_ms: 504 delivery unknown, then the retry (GET 404 while SENEBI still processes, resend refused as a duplicate) answers accepted', { timeout: 120_000 }, async () => {
-    writeConf(home, port, sim.port, 2000);
+    writeQsenConf(home, port, sim.port, 2000);
     const child = await spawnQsen();
     try {
       const id = '9999000000000011001';
@@ -108,7 +100,7 @@ describe('unknown deliveries against the simulator: the first copy still process
   });
 
   it('(b) SENEBI latency 3 s, qsen kill -9 at 0.6 s, retry after the restart: accepted, as SENEBI holds it', { timeout: 120_000 }, async () => {
-    writeConf(home, port, sim.port, 5000);
+    writeQsenConf(home, port, sim.port, 5000);
     const first = await spawnQsen();
     const id = '9999000000000011002';
     latency(3000);

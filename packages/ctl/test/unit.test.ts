@@ -37,11 +37,13 @@ describe('command line', () => {
       '--price', '1234.50', '--currency', 'ARS', '--settlement', 'T1', '--counterparty', '210']).command;
     assert.equal(send.kind, 'order-send');
     if (send.kind === 'order-send') assert.equal(send.order.id, '9999000000000000001');
+    assert.deepEqual(parseCommandLine(['order', 'cancel', '9999000000000000001']).command, { kind: 'order-cancel', id: '9999000000000000001' });
   });
 
   it('refuses wrong command lines with exit code 2', () => {
     for (const argv of [[], ['frobnicate'], ['restart', 'kan', '3'], ['logs', 'truncate', 'all'], ['status', '--keep', '1'], ['orders', 'list', '--date', 'today'],
-      ['logs', 'tail', 'a', '--lines', '1', '--bytes', '2'], ['order', 'send', '--id', '1'], ['--bogus']]) {
+      ['logs', 'tail', 'a', '--lines', '1', '--bytes', '2'], ['order', 'send', '--id', '1'], ['--bogus'],
+      ['order', 'cancel'], ['order', 'cancel', '1', '2'], ['order', 'cancel', '1', '--id', '1'], ['order', 'void', '1']]) {
       const err = usageOf(argv);
       assert.equal(err.kind, 'usage', argv.join(' '));
       assert.equal(err.exitCode, EXIT_CODES.usage);

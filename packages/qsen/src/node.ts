@@ -234,11 +234,12 @@ export async function startQsen(options: StartOptions): Promise<QsenNode> {
     range: config.id_range,
     isMarketOpen,
     clock,
+    reconcileWaitMs: config.senebi.timeout_ms,
     onResult: (result) => metrics.cancels.inc({ result }),
     onContradiction: (kind) => {
       contradictions[kind] = (contradictions[kind] ?? 0) + 1;
     },
-    log: logger,
+    log: { info: (m, meta) => logger.info(m, meta), warn: (m, meta) => logger.warn(m, meta), error: (m, meta) => logger.error(m, meta), debug: (m, meta) => logger.debug(m, meta) },
   });
   reconciling = () => desk.isReconciling();
   inFlight = () => desk.inFlightCount();

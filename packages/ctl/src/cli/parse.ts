@@ -51,6 +51,7 @@ export type Command =
   | { kind: 'orders-list'; date: string | undefined }
   | { kind: 'operations-list'; date: string | undefined }
   | { kind: 'order-send'; order: OrderFields }
+  | { kind: 'order-cancel'; id: string }
   | { kind: 'kan-version'; via: number }
   | { kind: 'config' }
   | { kind: 'decrypt' }
@@ -131,6 +132,7 @@ Commands:
   operations list [--date YYYY-MM-DD] operations of in-range orders
   order send --id ID --instrument I --side buy|sell --quantity Q --price P
              --currency ARS|USD|EXT --settlement T0|T1 --counterparty C   (platform role)
+  order cancel ID                     withdraw a resting order (platform role; idempotent)
   version [--node K]                  version of a kan
   config                              qsen's configuration in force (secrets redacted)
   decrypt                             does the encrypted SENEBI key open and match its certificate?
@@ -334,8 +336,13 @@ export function parseCommandLine(argv: readonly string[]): Invocation {
       if (rest[0] !== 'list' || rest.length !== 1) usage(`expected: qsenctl ${verb} list [--date YYYY-MM-DD]`);
       return { global, command: { kind: verb === 'orders' ? 'orders-list' : 'operations-list', date: date() } };
     case 'order': {
+      if (rest[0] === 'cancel') {
+        allow();
+        expectPositionals(rest, 2, 'order cancel ID');
+        return { global, command: { kind: 'order-cancel', id: rest[1] ?? '' } };
+      }
       allow(...ORDER_FIELDS);
-      if (rest[0] !== 'send' || rest.length !== 1) usage('expected: qsenctl order send --id ... (see qsenctl help)');
+      if (rest[0] !== 'send' || rest.length !== 1) usage('expected: qsenctl order send --id ... | order cancel ID (see qsenctl help)');
       const missing = ORDER_FIELDS.filter((f) => typeof values[f] !== 'string');
       if (missing.length > 0) usage(`order send needs ${missing.map((f) => `--${f}`).join(', ')}`);
       const field = (f: (typeof ORDER_FIELDS)[number]): string => values[f] as string;

@@ -10,6 +10,7 @@ import { runLogsGet, runLogsList, runLogsTail, runLogsTruncate } from '../comman
 import { createOutput, type TextOutput } from '../commands/output.js';
 import { runHaltCancelOpen } from '../commands/mass-cancel.js';
 import { runCertInfo, runConfig, runDecrypt, runKillSwitch, runListing, runOrderSend, runPingSenebi } from '../commands/qsen.js';
+import { runOrderCancel } from '../commands/cancel.js';
 import { runRisk, runRiskOverride, runRiskPrice, runRiskReload } from '../commands/risk.js';
 import { runStatus } from '../commands/status.js';
 import { CtlError, EXIT_CODES } from '../errors.js';
@@ -76,6 +77,7 @@ async function dispatch(command: Command, client: ReturnType<typeof createClient
     case 'orders-list': return runListing(client, out, 'orders', command.date);
     case 'operations-list': return runListing(client, out, 'operations', command.date);
     case 'order-send': return runOrderSend(client, out, command.order);
+    case 'order-cancel': return runOrderCancel(client, out, command.id);
     case 'kan-version': return runKanVersion(client, out, command.via);
     case 'config': return runConfig(client, out);
     case 'decrypt': return runDecrypt(client, out);

@@ -7,7 +7,7 @@
  * - 404 ORDER_NOT_FOUND: qsen holds no order with this id, although SENEBI lists it resting in the
  *   range (journal damage, a repaired journal): qsen cannot cancel what it has no record of, so
  *   this is a failure the operator must see, not "not open".
- * - SENEBI_TIMEOUT, SENEBI_ERROR (with `details.delivery`), ORDER_DELIVERY_UNKNOWN,
+ * - SENEBI_TIMEOUT, SENEBI_ERROR (with `details.delivery`), ORDER_DELIVERY_UNKNOWN, RECONCILING,
  *   JOURNAL_UNAVAILABLE, INTERNAL_ERROR: failed, worth retrying.
  * - anything else (MARKET_CLOSED, SHUTTING_DOWN, ...): failed, final for this run.
  */
@@ -15,7 +15,7 @@ import { ApiError } from '@qsen/core';
 import type { CancelOutcome } from '../orders/cancel.js';
 import type { CancelVerdict } from './mass-cancel.js';
 
-const RETRYABLE: ReadonlySet<string> = new Set(['SENEBI_TIMEOUT', 'SENEBI_ERROR', 'ORDER_DELIVERY_UNKNOWN', 'JOURNAL_UNAVAILABLE', 'INTERNAL_ERROR']);
+const RETRYABLE: ReadonlySet<string> = new Set(['SENEBI_TIMEOUT', 'SENEBI_ERROR', 'ORDER_DELIVERY_UNKNOWN', 'RECONCILING', 'JOURNAL_UNAVAILABLE', 'INTERNAL_ERROR']);
 
 /** Reads one cancel desk outcome as the mass cancel's verdict. */
 export function verdictOfCancel(outcome: CancelOutcome): CancelVerdict {

@@ -16,8 +16,8 @@ export function orderNotFound(): ApiError {
   return qsenErrors.create('ORDER_NOT_FOUND');
 }
 
-/** Reads `{"id": "..."}` (string or JSON number, exact); 400 INVALID_REQUEST, or 404 ORDER_NOT_FOUND outside the range. */
-export function readCancelRequest(body: unknown, range: IdRange): Uint64 {
+/** Reads `{"id": "..."}` (string or JSON number, exact); 400 INVALID_REQUEST. The fence is the desk's (`isInRange`, then the book). */
+export function readCancelRequest(body: unknown): Uint64 {
   if (typeof body !== 'object' || body === null || Array.isArray(body)) throw qsenErrors.create('INVALID_REQUEST', 'the body must be a JSON object', { field: '(body)', problem: 'not an object' });
   const fields = body as Record<string, unknown>;
   for (const key of Object.keys(fields)) {
@@ -26,8 +26,12 @@ export function readCancelRequest(body: unknown, range: IdRange): Uint64 {
   if (fields['id'] === undefined) throw qsenErrors.create('INVALID_REQUEST', "missing field 'id'", { field: 'id', problem: 'missing' });
   const id = parseUint64(fields['id']);
   if (!id.ok) throw qsenErrors.create('INVALID_REQUEST', `invalid field 'id': ${id.problem}`, { field: 'id', problem: id.problem });
-  if (!isInRange(id.value, range)) throw orderNotFound();
   return id.value;
+}
+
+/** Tells whether a cancel of `id` may go further: inside the range and held by qsen (else 404 ORDER_NOT_FOUND, the same for both). */
+export function isCancellableId(id: Uint64, range: IdRange, holds: (id: Uint64) => boolean): boolean {
+  return isInRange(id, range) && holds(id);
 }
 
 /** What a cancel does, given the order's entry in the book. */

@@ -19,14 +19,14 @@
  *   cancel that would go to SENEBI is 409 MARKET_CLOSED, as sendOrder; a replay is answered.
  * - A cancel never changes the risk consumption (docs/risk.md, "Release").
  */
-import { ApiError, isInRange, type Clock, type IdRange, type LogSink, type Uint64 } from '@qsen/core';
+import { ApiError, type Clock, type IdRange, type LogSink, type Uint64 } from '@qsen/core';
 import { qsenErrors } from '../errors.js';
 import type { Journal } from '../journal/journal.js';
 import type { CancelRecord } from '../journal/records.js';
 import type { CancelAnswer, SenebiClient } from '../senebi/client.js';
 import type { WireObject } from '../senebi/wire.js';
 import { applyRecord, type OrderBook, type OrderEntry } from './book.js';
-import { cancelResultOfCode, decideCancelStep, readCancelRequest, orderNotFound, type CancelResult } from './cancel-rules.js';
+import { cancelResultOfCode, decideCancelStep, isCancellableId, readCancelRequest, orderNotFound, type CancelResult } from './cancel-rules.js';
 import type { ContradictionKind, OrderDesk } from './desk.js';
 import { UNCERTAIN_CANCEL_STATES, type CancelState } from './order.js';
 import { differingFields } from './validation.js';
@@ -49,6 +49,8 @@ export interface CancelDeskDeps {
   readonly log?: LogSink;
   /** Delay before retrying a failed start-up lookup (attempt counts from 1). */
   readonly retryDelayMs?: (attempt: number) => number;
+  /** How long a cancel waits for the start-up lookup of its id before answering 503 RECONCILING (default 5000 ms). */
+  readonly reconcileWaitMs?: number;
 }
 
 /** Contradictions a cancel can meet: SENEBI denies holding an order it accepted, calls it rejected, or its cancelled record differs. */
@@ -212,8 +214,23 @@ export function createCancelDesk(deps: CancelDeskDeps): CancelDesk {
     }
   }
 
+  /** Waits (bounded) for the start-up lookup of the id, if one runs. */
+  async function waitForLookup(id: Uint64): Promise<void> {
+    const lookup = reconciling.get(id);
+    if (!lookup) return;
+    let timer: NodeJS.Timeout | undefined;
+    await Promise.race([lookup, new Promise<void>((resolve) => { timer = setTimeout(resolve, deps.reconcileWaitMs ?? 5000); })]);
+    clearTimeout(timer);
+    if (reconciling.has(id)) throw qsenErrors.create('RECONCILING');
+  }
+
   async function runCancel(id: Uint64): Promise<CancelOutcome> {
-    await reconciling.get(id);
+    try {
+      await waitForLookup(id);
+    } catch (error) {
+      deps.onResult?.(resultOfError(error));
+      return { orderId: id, error };
+    }
     const running = inFlight.get(id);
     try {
       if (running) {
@@ -256,7 +273,7 @@ export function createCancelDesk(deps: CancelDeskDeps): CancelDesk {
   async function cancelOrder(body: unknown): Promise<CancelOutcome> {
     let id: Uint64;
     try {
-      id = readCancelRequest(body, deps.range);
+      id = readCancelRequest(body);
     } catch (error) {
       deps.onResult?.(resultOfError(error));
       return { orderId: null, error };
@@ -266,7 +283,7 @@ export function createCancelDesk(deps: CancelDeskDeps): CancelDesk {
 
   async function cancel(id: Uint64): Promise<CancelOutcome> {
     // An id qsen holds no order for is answered at once, exactly as one outside the range.
-    if (!isInRange(id, deps.range) || !book.has(id)) {
+    if (!isCancellableId(id, deps.range, (held) => book.has(held))) {
       deps.onResult?.('not_found');
       return { orderId: id, error: orderNotFound() };
     }

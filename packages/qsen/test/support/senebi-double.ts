@@ -2,7 +2,7 @@
  * A small SENEBI stand-in speaking docs/api.md §8 over mutual TLS, for qsen's tests: it
  * counts every POST per order id (the exactly-once proofs), writes ids as bare JSON numbers,
  * refuses a second order with an id it holds as the simulator does (200, status rejected, reason
- * "duplicate order id"), and has the faults the tests need (accepted then no answer, 500 after
+ * "duplicate order id"), cancels resting orders (docs/api.md §8), and has the faults the tests need (accepted then no answer, 500 after
  * storing, 500 before storing, delays, a processing time during which GET by id answers 404).
  * Listings can carry extra out-of-range orders and operations.
  */
@@ -106,6 +106,17 @@ export async function startSenebiDouble(tls: { certPem: string; keyPem: string; 
         else if (processing > 0) setTimeout(process, processing);
         else process();
         return;
+      }
+      // Cancel (docs/api.md §8): a resting order is cancelled, a cancelled one answered again, anything else refused.
+      const cancel = /^\/senebi\/v1\/orders\/([0-9]+)\/cancel$/.exec(url.pathname);
+      if (req.method === 'POST' && cancel) {
+        const id = cancel[1] ?? '';
+        const order = state.orders.get(id);
+        if (!order) return answer(404, `{"error": {"code": "ORDER_NOT_FOUND", "message": "no order with this id", "details": {"id": ${id}}}}`);
+        if (order['status'] === 'accepted') state.orders.set(id, { ...order, status: 'cancelled', cancelledAt: new Date().toISOString() });
+        const now = state.orders.get(id) ?? order;
+        if (now['status'] !== 'cancelled') return answer(409, `{"error": {"code": "ORDER_NOT_CANCELLABLE", "message": "x", "details": {"id": ${id}, "status": "${String(now['status'])}"}}}`);
+        return answer(200, `{"order": ${wire(now)}}`);
       }
       const one = /^\/senebi\/v1\/orders\/([0-9]+)$/.exec(url.pathname);
       if (req.method === 'GET' && one) {

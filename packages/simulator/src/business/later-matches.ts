@@ -5,9 +5,8 @@
  * persisted: after a restart the resting orders rest until cancelled or matched by the admin
  * route (docs/simulator.md).
  */
-import type { Uint64 } from '@qsen/core';
+import type { LogSink, Uint64 } from '@qsen/core';
 import type { SimulatorStore } from '../store/store.js';
-import type { LogSink } from '@qsen/core';
 
 /** What the later matches need. */
 export interface LaterMatchesDeps {
