@@ -1,9 +1,11 @@
 // The nginx configuration of the qsen benchmark: a plain mutual-TLS reverse proxy in front of
 // the simulator, with the same TLS policy on the front (cluster CA, client certificate
-// required) and the agent's certificate on the upstream leg, keep-alive on both legs.
+// required) and the agent's certificate on the upstream leg, keep-alive on both legs. One
+// server block per route { port, upstreamPort }: the simulator and the minimal stand-in of
+// bench/qsen/stand-in.mjs.
 
-/** Renders nginx.conf for a prefix folder, the state folder, the listening and upstream ports. */
-export function renderNginxConf({ prefix, home, port, upstreamPort, agentKey }) {
+/** Renders nginx.conf for a prefix folder, the state folder, the routes and the agent's key file. */
+export function renderNginxConf({ prefix, home, routes, agentKey }) {
   return `daemon off;
 worker_processes 1;
 pid ${prefix}/nginx.pid;
@@ -17,7 +19,12 @@ http {
   uwsgi_temp_path ${prefix}/uwsgi;
   scgi_temp_path ${prefix}/scgi;
   keepalive_requests 100000;
-  upstream senebi {
+${routes.map(({ port, upstreamPort }, i) => renderRoute({ home, port, upstreamPort, agentKey, name: `senebi${i}` })).join('')}}
+`;
+}
+
+function renderRoute({ home, port, upstreamPort, agentKey, name }) {
+  return `  upstream ${name} {
     server 127.0.0.1:${upstreamPort};
     keepalive 64;
   }
@@ -31,7 +38,7 @@ http {
     ssl_verify_client on;
     client_max_body_size 64k;
     location / {
-      proxy_pass https://senebi;
+      proxy_pass https://${name};
       proxy_http_version 1.1;
       proxy_set_header Connection "";
       proxy_ssl_certificate ${home}/senebi/agent.crt;
@@ -42,6 +49,5 @@ http {
       proxy_ssl_session_reuse on;
     }
   }
-}
 `;
 }

@@ -1,14 +1,20 @@
 #!/usr/bin/env node
-// qsen benchmark (issue 4): the simulator with no faults, mutual TLS with keep-alive on both
-// legs, durable journal on. Measures, in one run on this machine:
-//   1. latency at a paced 200 orders/s: straight to the simulator, through qsen, through nginx
-//      (qsen's added latency = qsen percentile - direct percentile);
-//   2. throughput with 32 concurrent closed-loop clients, through qsen and through nginx;
-//   3. qsen's resident memory (VmRSS, sampled every 100 ms) under the throughput load.
-// Usage: npm run build && node bench/qsen/run.mjs [--seconds N] [--rate N] [--clients N] [--qsen-flags "V8 FLAGS"]
-// Writes bench/out/qsen/results.json and prints a Markdown section for bench/RESULTS.md.
+// qsen benchmark (issues 4 and 17): mutual TLS with keep-alive on both legs, durable journal on.
+// Two SENEBIs run side by side: the simulator (no faults) and a minimal mutual-TLS stand-in
+// (bench/qsen/stand-in.mjs: answers from the request alone, no store, no journal), each with its
+// own qsen in front and its own nginx route, so qsen's own cost shows alone. One run measures:
+//   1. latency at a paced rate (default 200 orders/s): straight to the SENEBI, through qsen,
+//      through nginx (added latency = path percentile - direct percentile), for both SENEBIs;
+//   2. throughput with 32 concurrent closed-loop clients through qsen, nginx and direct;
+//   3. qsen's CPU per order (utime + stime from /proc over the closed-loop phase, after a
+//      warm-up) and its resident memory (VmRSS, sampled every 100 ms) under that load.
+// Usage: npm run build && node bench/qsen/run.mjs [--seconds N] [--rate N] [--clients N] [--warmup N]
+//        [--qsen-flags "NODE FLAGS"] [--summary] [--stand-in-only] [--profile DIR]
+// Writes bench/out/qsen/results.json and prints a Markdown section for bench/RESULTS.md; with
+// --summary it ends with one line (the stand-in figures, qsen's own cost):
+//   added_p50_ms=… added_p99_ms=… nginx_added_p50_ms=… nginx_added_p99_ms=… throughput_ratio=… cpu_ms_per_order=… rss_mb=…
 import { spawn } from 'node:child_process';
-import { mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { cpSync, mkdirSync, openSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { Agent, request } from 'node:https';
 import { cpus, loadavg, totalmem, release } from 'node:os';
 import { join } from 'node:path';
@@ -17,9 +23,11 @@ import { initClusterPki, decryptPrivateKey } from '@qsen/pki';
 import { SIMULATOR_MAIN_PATH } from '@qsen/simulator';
 import { findFreePort, waitFor, httpsCall } from '@qsen/testkit';
 import { renderNginxConf } from './nginx.mjs';
+import { formatSummary } from './summary.mjs';
 
 const REPOSITORY = new URL('../../', import.meta.url).pathname;
 const QSEN_MAIN = join(REPOSITORY, 'packages/qsen/dist/src/main.js');
+const STAND_IN = join(REPOSITORY, 'bench/qsen/stand-in.mjs');
 const NGINX = '/usr/sbin/nginx';
 
 const args = process.argv.slice(2);
@@ -30,43 +38,60 @@ const opt = (name, fallback) => {
 const SECONDS = opt('seconds', 10);
 const RATE = opt('rate', 200);
 const CLIENTS = opt('clients', 32);
-const WARMUP = 500;
+const WARMUP = opt('warmup', 2000);
+const SUMMARY = args.includes('--summary');
+// --stand-in-only: skip the simulator's phases (profiling, quick checks); --profile DIR: the
+// stand-in qsen runs with --cpu-prof into DIR (a .cpuprofile per process, written at exit).
+const STAND_IN_ONLY = args.includes('--stand-in-only');
+const profileAt = args.indexOf('--profile');
+const PROFILE_DIR = profileAt === -1 ? undefined : args[profileAt + 1];
 const flagsAt = args.indexOf('--qsen-flags');
 const QSEN_FLAGS = flagsAt === -1 ? [] : (args[flagsAt + 1] ?? '').split(' ').filter(Boolean);
 
 const out = join(REPOSITORY, 'bench/out/qsen');
 rmSync(out, { recursive: true, force: true });
 mkdirSync(out, { recursive: true });
+// One state folder per qsen (each has its journal); the second is a copy, so both share the PKI.
 const home = join(out, 'home');
+const home2 = join(out, 'home-stand-in');
 mkdirSync(home, { recursive: true });
 initClusterPki(home);
+cpSync(home, home2, { recursive: true });
 
-const ports = { qsen: await findFreePort(), senebi: await findFreePort(), nginx: await findFreePort() };
-writeFileSync(join(home, 'conf.toml'), [
-  '[server]', 'listen = "127.0.0.1"', `qsen_port = ${ports.qsen}`,
+const ports = {
+  qsen: await findFreePort(), senebi: await findFreePort(), nginx: await findFreePort(),
+  qsen2: await findFreePort(), standIn: await findFreePort(), nginx2: await findFreePort(),
+};
+const qsenConf = (port, senebiPort) => [
+  '[server]', 'listen = "127.0.0.1"', `qsen_port = ${port}`,
   '[schedule]', 'timezone = "America/Argentina/Buenos_Aires"', 'start = "00:00"', 'stop = "24:00"',
   'days = ["mon", "tue", "wed", "thu", "fri", "sat", "sun"]',
-  '[senebi]', `url = "https://127.0.0.1:${ports.senebi}"`, 'ca = "senebi/ca.crt"', 'cert = "senebi/agent.crt"',
+  '[senebi]', `url = "https://127.0.0.1:${senebiPort}"`, 'ca = "senebi/ca.crt"', 'cert = "senebi/agent.crt"',
   'key = "senebi/agent.key.enc"', 'passphrase_file = "senebi/passphrase"', 'timeout_ms = 5000', 'test_identity = true',
   '[logging]', 'level = "warn"', '',
-].join('\n'));
+].join('\n');
+writeFileSync(join(home, 'conf.toml'), qsenConf(ports.qsen, ports.senebi));
+writeFileSync(join(home2, 'conf.toml'), qsenConf(ports.qsen2, ports.standIn));
 
 const read = (rel) => readFileSync(join(home, rel), 'utf8');
 const agentKey = decryptPrivateKey(read('senebi/agent.key.enc'), read('senebi/passphrase').replace(/\r?\n$/, ''));
 // nginx needs the agent's key in clear on disk (0600, inside bench/out only).
 writeFileSync(join(out, 'agent.key'), agentKey, { mode: 0o600 });
-writeFileSync(join(out, 'nginx.conf'), renderNginxConf({ prefix: out, home, port: ports.nginx, upstreamPort: ports.senebi, agentKey: join(out, 'agent.key') }));
+writeFileSync(join(out, 'nginx.conf'), renderNginxConf({
+  prefix: out, home, agentKey: join(out, 'agent.key'),
+  routes: [{ port: ports.nginx, upstreamPort: ports.senebi }, { port: ports.nginx2, upstreamPort: ports.standIn }],
+}));
 
 const children = [];
+let stopping = false;
 const startChild = (command, argv, name) => {
-  const child = spawn(command, argv, { stdio: ['ignore', 'ignore', 'pipe'] });
+  const child = spawn(command, argv, { stdio: ['ignore', process.env.BENCH_STDOUT_DIR ? openSync(join(process.env.BENCH_STDOUT_DIR, `${name.replace(/\W+/g, '-')}.out`), 'w') : 'ignore', 'pipe'] });
   let stderr = '';
   child.stderr.on('data', (c) => { stderr += c; });
   child.on('exit', (code, signal) => { if (!stopping) console.error(`${name} exited (${code ?? signal}): ${stderr}`); });
   children.push(child);
   return child;
 };
-let stopping = false;
 const stopAll = async () => {
   stopping = true;
   for (const c of children) if (c.exitCode === null) c.kill('SIGTERM');
@@ -75,58 +100,87 @@ const stopAll = async () => {
 process.on('SIGINT', () => void stopAll().then(() => process.exit(130)));
 
 startChild(process.execPath, [SIMULATOR_MAIN_PATH, '--home', home, '--port', String(ports.senebi)], 'simulator');
+const standIn = startChild(process.execPath, [STAND_IN, '--home', home, '--port', String(ports.standIn)], 'stand-in');
 const qsen = startChild(process.execPath, [...QSEN_FLAGS, QSEN_MAIN, '--config', join(home, 'conf.toml')], 'qsen');
+const profileFlags = PROFILE_DIR ? ['--cpu-prof', `--cpu-prof-dir=${PROFILE_DIR}`] : [];
+const qsen2 = startChild(process.execPath, [...QSEN_FLAGS, ...profileFlags, QSEN_MAIN, '--config', join(home2, 'conf.toml')], 'qsen (stand-in)');
 startChild(NGINX, ['-p', out, '-c', join(out, 'nginx.conf'), '-e', join(out, 'nginx-error.log')], 'nginx');
 
 const ca = read('pki/ca.crt');
+const senebiCa = read('senebi/ca.crt');
 const platform = { cert: read('pki/clients/platform.crt'), key: read('pki/clients/platform.key') };
 const agent = { cert: read('senebi/agent.crt'), key: agentKey };
-await waitFor(async () => (await httpsCall(`https://127.0.0.1:${ports.qsen}/qsen/v1/ping`, { ca, timeoutMs: 1000 })).status === 200, { timeoutMs: 30_000, what: 'qsen' });
-await waitFor(async () => (await httpsCall(`https://127.0.0.1:${ports.senebi}/senebi/v1/ping`, { ca: read('senebi/ca.crt'), identity: agent, timeoutMs: 1000 })).status === 200, { timeoutMs: 30_000, what: 'simulator' });
-await waitFor(async () => (await httpsCall(`https://127.0.0.1:${ports.nginx}/senebi/v1/ping`, { ca, identity: platform, timeoutMs: 1000 })).status === 200, { timeoutMs: 30_000, what: 'nginx' });
+const ready = (port, path, trust, identity) => waitFor(async () => (await httpsCall(`https://127.0.0.1:${port}${path}`, { ca: trust, identity, timeoutMs: 1000 })).status === 200, { timeoutMs: 30_000, what: `port ${port}` });
+await ready(ports.qsen, '/qsen/v1/ping', ca);
+await ready(ports.qsen2, '/qsen/v1/ping', ca);
+await ready(ports.senebi, '/senebi/v1/ping', senebiCa, agent);
+await ready(ports.standIn, '/senebi/v1/ping', senebiCa, agent);
+await ready(ports.nginx, '/senebi/v1/ping', ca, platform);
+await ready(ports.nginx2, '/senebi/v1/ping', ca, platform);
 
-// The three targets: same order body, different path and identity.
+// The targets: same order body, different path and identity.
 const targets = {
-  direct: { port: ports.senebi, path: '/senebi/v1/orders', ca: read('senebi/ca.crt'), identity: agent },
-  qsen: { port: ports.qsen, path: '/qsen/v1/sendOrder', ca, identity: platform },
-  nginx: { port: ports.nginx, path: '/senebi/v1/orders', ca, identity: platform },
+  direct: { port: ports.senebi, path: '/senebi/v1/orders', ca: senebiCa, identity: agent, simulator: true },
+  qsen: { port: ports.qsen, path: '/qsen/v1/sendOrder', ca, identity: platform, simulator: true },
+  nginx: { port: ports.nginx, path: '/senebi/v1/orders', ca, identity: platform, simulator: true },
+  standInDirect: { port: ports.standIn, path: '/senebi/v1/orders', ca: senebiCa, identity: agent },
+  standInQsen: { port: ports.qsen2, path: '/qsen/v1/sendOrder', ca, identity: platform },
+  standInNginx: { port: ports.nginx2, path: '/senebi/v1/orders', ca, identity: platform },
 };
 let nextId = 9999100000000000000n;
 const orderBody = () => `{"id": "${(nextId++).toString()}", "instrument": "AL30", "side": "buy", "quantity": "1000", "price": "62.40", "currency": "USD", "settlement": "T1", "counterparty": "210"}`;
 
+// The load generator's agent drops an idle socket before the server's announced keep-alive
+// timeout (Node applies the Keep-Alive: timeout=N hint only when the agent has a timeout), so a
+// non-200 here is the path's, not a socket the server closed while we reused it.
 function makeSender(target, sockets) {
-  const agentOpts = new Agent({ keepAlive: true, maxSockets: sockets, ca: target.ca, cert: target.identity.cert, key: target.identity.key });
-  const send = () => new Promise((resolve, reject) => {
+  const agentOpts = new Agent({ keepAlive: true, timeout: 60_000, maxSockets: sockets, ca: target.ca, cert: target.identity.cert, key: target.identity.key });
+  const errors = new Map();
+  const send = () => new Promise((resolve) => {
     const body = orderBody();
     const started = performance.now();
     const req = request({ host: '127.0.0.1', port: target.port, path: target.path, method: 'POST', agent: agentOpts, headers: { 'content-type': 'application/json', 'content-length': Buffer.byteLength(body) } }, (res) => {
-      res.resume();
-      res.on('end', () => resolve({ ms: performance.now() - started, status: res.statusCode }));
+      const chunks = [];
+      res.on('data', (c) => chunks.push(c));
+      res.on('end', () => {
+        if (res.statusCode !== 200) errors.set(`${res.statusCode} ${Buffer.concat(chunks).toString().slice(0, 200)}`, (errors.get(`${res.statusCode}`) ?? 0) + 1);
+        resolve({ ms: performance.now() - started, status: res.statusCode });
+      });
     });
-    req.on('error', reject);
+    req.on('error', (err) => {
+      errors.set(err.message, (errors.get(err.message) ?? 0) + 1);
+      resolve({ ms: performance.now() - started, status: 0 });
+    });
     req.end(body);
   });
-  return { send, close: () => agentOpts.destroy() };
+  return { send, errors, close: () => agentOpts.destroy() };
 }
 
 const pct = (sorted, q) => sorted[Math.min(sorted.length - 1, Math.ceil(q * sorted.length) - 1)];
-const summarise = (samples) => {
+const summarise = (samples, errors) => {
   const sorted = samples.map((s) => s.ms).sort((a, b) => a - b);
   const bad = samples.filter((s) => s.status !== 200).length;
-  return { n: samples.length, non200: bad, p50: pct(sorted, 0.5), p90: pct(sorted, 0.9), p99: pct(sorted, 0.99), max: sorted[sorted.length - 1] };
+  return { n: samples.length, non200: bad, ...(errors.size > 0 ? { errors: Object.fromEntries(errors) } : {}), p50: pct(sorted, 0.5), p90: pct(sorted, 0.9), p99: pct(sorted, 0.99), max: sorted[sorted.length - 1] };
 };
 
 // The simulator slows down as it accumulates orders (it keeps and persists every one), so each
-// phase starts from a reset simulator: every path is measured against the same SENEBI.
+// phase on it starts from a reset simulator: every path is measured against the same SENEBI.
 async function resetSimulator() {
-  const r = await httpsCall(`https://127.0.0.1:${ports.senebi}/admin/v1/reset`, { method: 'POST', ca: targets.direct.ca, identity: agent, body: '{}' });
+  const r = await httpsCall(`https://127.0.0.1:${ports.senebi}/admin/v1/reset`, { method: 'POST', ca: senebiCa, identity: agent, body: '{}' });
   if (r.status !== 200) throw new Error(`simulator reset failed: ${r.status} ${r.body}`);
 }
 
+async function warmUp(sender, clients) {
+  let left = WARMUP;
+  await Promise.all(Array.from({ length: clients }, async () => {
+    while (left-- > 0) await sender.send();
+  }));
+}
+
 async function paced(name, rate, seconds) {
-  await resetSimulator();
+  if (targets[name].simulator) await resetSimulator();
   const sender = makeSender(targets[name], 32);
-  for (let i = 0; i < WARMUP; i++) await sender.send();
+  await warmUp(sender, 4);
   const total = rate * seconds;
   const interval = 1000 / rate;
   const samples = [];
@@ -140,51 +194,90 @@ async function paced(name, rate, seconds) {
   }
   await Promise.all(pending);
   sender.close();
-  return { ...summarise(samples), achievedRate: total / ((performance.now() - t0) / 1000) };
+  return { ...summarise(samples, sender.errors), achievedRate: total / ((performance.now() - t0) / 1000) };
 }
 
-async function closedLoop(name, clients, seconds, onTick) {
-  await resetSimulator();
-  const sender = makeSender(targets[name], clients);
-  for (let i = 0; i < WARMUP; i++) await sender.send();
-  const samples = [];
-  const deadline = performance.now() + seconds * 1000;
-  const t0 = performance.now();
-  const tick = setInterval(onTick ?? (() => undefined), 100);
-  await Promise.all(Array.from({ length: clients }, async () => {
-    while (performance.now() < deadline) samples.push(await sender.send());
-  }));
-  clearInterval(tick);
-  const elapsed = (performance.now() - t0) / 1000;
-  sender.close();
-  return { ...summarise(samples), ordersPerSecond: samples.length / elapsed };
-}
-
+const CLOCK_TICKS_PER_S = 100; // USER_HZ on Linux
+const cpuMs = (pid) => {
+  const fields = readFileSync(`/proc/${pid}/stat`, 'utf8').replace(/^.*\) /, '').split(' ');
+  return ((Number(fields[11]) + Number(fields[12])) * 1000) / CLOCK_TICKS_PER_S; // utime + stime
+};
 const rssMb = (pid) => {
   const m = /VmRSS:\s+(\d+) kB/.exec(readFileSync(`/proc/${pid}/status`, 'utf8'));
   return m ? Number(m[1]) / 1024 : NaN;
 };
 
-const results = { date: new Date().toISOString(), loadAverageAtStart: loadavg().map((x) => x.toFixed(2)).join(' '), machine: { cpus: cpus().length, model: cpus()[0]?.model, memoryGb: Math.round(totalmem() / 2 ** 30), kernel: release(), node: process.version, nginx: '1.22.1 (Debian)' }, settings: { seconds: SECONDS, rate: RATE, clients: CLIENTS, qsenNodeFlags: QSEN_FLAGS.join(' ') || '(none)' } };
+/** Resident memory of a process by kind of mapping (MB): file-backed, anonymous (V8 heap, malloc arenas), [heap] (brk malloc), stacks. */
+const rssByKind = (pid) => {
+  const kinds = {};
+  let kind = 'other';
+  for (const line of readFileSync(`/proc/${pid}/smaps`, 'utf8').split('\n')) {
+    const head = /^[0-9a-f]+-[0-9a-f]+ \S+ \S+ \S+ (\d+)\s*(.*)$/.exec(line);
+    if (head) {
+      const name = head[2];
+      kind = name === '[heap]' ? 'brk heap' : name.startsWith('[stack') ? 'stack' : name === '' ? 'anonymous' : name.startsWith('[') ? 'other' : 'file-backed';
+      continue;
+    }
+    const rss = /^Rss:\s+(\d+) kB/.exec(line);
+    if (rss) kinds[kind] = (kinds[kind] ?? 0) + Number(rss[1]) / 1024;
+  }
+  return Object.fromEntries(Object.entries(kinds).map(([k, v]) => [k, Math.round(v)]));
+};
+
+/** Closed loop; `watch` is a qsen process whose CPU per order and peak RSS are measured. */
+async function closedLoop(name, clients, seconds, watch) {
+  if (targets[name].simulator) await resetSimulator();
+  const sender = makeSender(targets[name], clients);
+  await warmUp(sender, clients);
+  const samples = [];
+  const deadline = performance.now() + seconds * 1000;
+  const t0 = performance.now();
+  let peakRss = watch ? rssMb(watch.pid) : undefined;
+  const cpu0 = watch ? cpuMs(watch.pid) : 0;
+  const tick = setInterval(() => { if (watch) peakRss = Math.max(peakRss, rssMb(watch.pid)); }, 100);
+  await Promise.all(Array.from({ length: clients }, async () => {
+    while (performance.now() < deadline) samples.push(await sender.send());
+  }));
+  clearInterval(tick);
+  const elapsed = (performance.now() - t0) / 1000;
+  const cpu = watch ? cpuMs(watch.pid) - cpu0 : undefined;
+  const rssKinds = watch ? rssByKind(watch.pid) : undefined;
+  sender.close();
+  return {
+    ...summarise(samples, sender.errors),
+    ordersPerSecond: samples.length / elapsed,
+    ...(watch ? { qsenCpuMsPerOrder: cpu / samples.length, qsenCpuCores: cpu / 1000 / elapsed, qsenPeakRssMb: peakRss, qsenRssByKindAtEndMb: rssKinds } : {}),
+  };
+}
+
+const SKIPPED = { n: 0, non200: 0, p50: NaN, p90: NaN, p99: NaN, max: NaN, ordersPerSecond: NaN, qsenPeakRssMb: NaN };
+const added = (path, direct) => ({ p50: path.p50 - direct.p50, p99: path.p99 - direct.p99 });
+const results = { date: new Date().toISOString(), loadAverageAtStart: loadavg().map((x) => x.toFixed(2)).join(' '), machine: { cpus: cpus().length, model: cpus()[0]?.model, memoryGb: Math.round(totalmem() / 2 ** 30), kernel: release(), node: process.version, nginx: '1.22.1 (Debian)' }, settings: { seconds: SECONDS, rate: RATE, clients: CLIENTS, warmup: WARMUP, qsenNodeFlags: QSEN_FLAGS.join(' ') || '(none)' } };
 try {
-  results.latency = { direct: await paced('direct', RATE, SECONDS), qsen: await paced('qsen', RATE, SECONDS), nginx: await paced('nginx', RATE, SECONDS) };
+  const L = {};
+  // Interleaved: direct, qsen, nginx on the stand-in, then on the simulator.
+  for (const name of ['standInDirect', 'standInQsen', 'standInNginx', 'direct', 'qsen', 'nginx']) {
+    L[name] = STAND_IN_ONLY && targets[name].simulator ? SKIPPED : await paced(name, RATE, SECONDS);
+  }
+  results.latency = L;
   results.addedLatency = {
-    qsen: { p50: results.latency.qsen.p50 - results.latency.direct.p50, p99: results.latency.qsen.p99 - results.latency.direct.p99 },
-    nginx: { p50: results.latency.nginx.p50 - results.latency.direct.p50, p99: results.latency.nginx.p99 - results.latency.direct.p99 },
+    standIn: { qsen: added(L.standInQsen, L.standInDirect), nginx: added(L.standInNginx, L.standInDirect) },
+    simulator: { qsen: added(L.qsen, L.direct), nginx: added(L.nginx, L.direct) },
   };
-  let maxRss = rssMb(qsen.pid);
-  const idleRss = maxRss;
-  results.throughput = {
-    qsen: await closedLoop('qsen', CLIENTS, SECONDS, () => { maxRss = Math.max(maxRss, rssMb(qsen.pid)); }),
-    nginx: await closedLoop('nginx', CLIENTS, SECONDS),
-    direct: await closedLoop('direct', CLIENTS, SECONDS),
-  };
-  results.memory = { qsenRssBeforeLoadMb: idleRss, qsenMaxRssMb: maxRss };
+  const T = {};
+  T.standInQsen = await closedLoop('standInQsen', CLIENTS, SECONDS, qsen2);
+  T.standInNginx = await closedLoop('standInNginx', CLIENTS, SECONDS);
+  // The stand-in's own CPU per order: what one Node TLS server leg with no framework costs (a floor).
+  T.standInDirect = await closedLoop('standInDirect', CLIENTS, SECONDS, standIn);
+  T.qsen = STAND_IN_ONLY ? SKIPPED : await closedLoop('qsen', CLIENTS, SECONDS, qsen);
+  T.nginx = STAND_IN_ONLY ? SKIPPED : await closedLoop('nginx', CLIENTS, SECONDS);
+  T.direct = STAND_IN_ONLY ? SKIPPED : await closedLoop('direct', CLIENTS, SECONDS);
+  results.throughput = T;
   results.ratios = {
-    throughputQsenOverNginx: results.throughput.qsen.ordersPerSecond / results.throughput.nginx.ordersPerSecond,
-    p50LatencyQsenOverNginx: results.latency.qsen.p50 / results.latency.nginx.p50,
-    p99LatencyQsenOverNginx: results.latency.qsen.p99 / results.latency.nginx.p99,
+    standIn: { throughputQsenOverNginx: T.standInQsen.ordersPerSecond / T.standInNginx.ordersPerSecond },
+    simulator: { throughputQsenOverNginx: T.qsen.ordersPerSecond / T.nginx.ordersPerSecond },
   };
+  results.memory = { qsenPeakRssMb: Math.max(T.standInQsen.qsenPeakRssMb, STAND_IN_ONLY ? 0 : T.qsen.qsenPeakRssMb) };
   const status = await httpsCall(`https://127.0.0.1:${ports.qsen}/qsen/v1/status`, { ca, identity: platform });
   results.qsenJournal = JSON.parse(status.body).journal;
 } finally {
@@ -196,27 +289,50 @@ writeFileSync(join(out, 'results.json'), `${JSON.stringify(results, null, 2)}\n`
 const f = (x, d = 2) => (typeof x === 'number' ? x.toFixed(d) : String(x));
 const L = results.latency;
 const T = results.throughput;
-console.log(`### qsen (issue 4): ${results.date.slice(0, 10)}
+const A = results.addedLatency;
+const row = (label, x) => `| ${label} | ${f(x.p50)} | ${f(x.p90)} | ${f(x.p99)} | ${f(x.max)} | ${x.non200}${x.errors ? ` (${Object.entries(x.errors).map(([k, v]) => `${v}× ${k}`).join('; ')})` : ''} |`;
+const trow = (label, x) => `| ${label} | ${f(x.ordersPerSecond, 0)} | ${f(x.p50)} | ${f(x.p99)} | ${x.non200} | ${x.qsenCpuMsPerOrder === undefined ? '' : `${f(x.qsenCpuMsPerOrder, 3)} ms/order, ${f(x.qsenCpuCores)} cores, peak RSS ${f(x.qsenPeakRssMb, 0)} MB`}${label.startsWith('direct to the stand-in') ? ' (the stand-in process itself)' : ''} |`;
+console.log(`### qsen: ${results.date.slice(0, 16).replace('T', ' ')} UTC
 
 Machine: ${results.machine.cpus} × ${results.machine.model}, ${results.machine.memoryGb} GB, Linux ${results.machine.kernel}, Node ${results.machine.node}, nginx ${results.machine.nginx}.
-Load generator, simulator, qsen and nginx all on this machine. Mutual TLS with keep-alive on both legs; qsen's journal on (fdatasync, group commit). qsen's Node flags: ${results.settings.qsenNodeFlags}.
-Load average (1, 5, 15 min) at start: ${results.loadAverageAtStart}; at end: ${results.loadAverageAtEnd} (other work was running on the machine when it was above 0.5).
+Load generator, both SENEBIs, both qsens and nginx on this machine. Mutual TLS with keep-alive on both legs; qsen's journal on (fdatasync, group commit). qsen's Node flags: ${results.settings.qsenNodeFlags}. Warm-up ${WARMUP} orders per phase.
+Load average (1, 5, 15 min) at start: ${results.loadAverageAtStart}; at end: ${results.loadAverageAtEnd}.
 
 | paced ${RATE} orders/s, ${SECONDS} s | p50 ms | p90 ms | p99 ms | max ms | non-200 |
 |---|---|---|---|---|---|
-| direct to the simulator | ${f(L.direct.p50)} | ${f(L.direct.p90)} | ${f(L.direct.p99)} | ${f(L.direct.max)} | ${L.direct.non200} |
-| through qsen | ${f(L.qsen.p50)} | ${f(L.qsen.p90)} | ${f(L.qsen.p99)} | ${f(L.qsen.max)} | ${L.qsen.non200} |
-| through nginx | ${f(L.nginx.p50)} | ${f(L.nginx.p90)} | ${f(L.nginx.p99)} | ${f(L.nginx.max)} | ${L.nginx.non200} |
+${row('direct to the stand-in', L.standInDirect)}
+${row('qsen -> stand-in', L.standInQsen)}
+${row('nginx -> stand-in', L.standInNginx)}
+${row('direct to the simulator', L.direct)}
+${row('qsen -> simulator', L.qsen)}
+${row('nginx -> simulator', L.nginx)}
 
-Added latency of qsen over direct: p50 ${f(results.addedLatency.qsen.p50)} ms (target < 2), p99 ${f(results.addedLatency.qsen.p99)} ms (target < 5); nginx adds p50 ${f(results.addedLatency.nginx.p50)} ms, p99 ${f(results.addedLatency.nginx.p99)} ms.
-
-| ${CLIENTS} concurrent clients, ${SECONDS} s | orders/s | p50 ms | p99 ms | non-200 |
+| added over direct (ms) | qsen p50 | qsen p99 | nginx p50 | nginx p99 |
 |---|---|---|---|---|
-| through qsen | ${f(T.qsen.ordersPerSecond, 0)} | ${f(T.qsen.p50)} | ${f(T.qsen.p99)} | ${T.qsen.non200} |
-| through nginx | ${f(T.nginx.ordersPerSecond, 0)} | ${f(T.nginx.p50)} | ${f(T.nginx.p99)} | ${T.nginx.non200} |
-| direct to the simulator | ${f(T.direct.ordersPerSecond, 0)} | ${f(T.direct.p50)} | ${f(T.direct.p99)} | ${T.direct.non200} |
+| stand-in | ${f(A.standIn.qsen.p50)} | ${f(A.standIn.qsen.p99)} | ${f(A.standIn.nginx.p50)} | ${f(A.standIn.nginx.p99)} |
+| simulator | ${f(A.simulator.qsen.p50)} | ${f(A.simulator.qsen.p99)} | ${f(A.simulator.nginx.p50)} | ${f(A.simulator.nginx.p99)} |
 
-Ratios qsen / nginx: throughput ${f(results.ratios.throughputQsenOverNginx)}, p50 latency ${f(results.ratios.p50LatencyQsenOverNginx)}, p99 latency ${f(results.ratios.p99LatencyQsenOverNginx)}.
-qsen resident memory: ${f(results.memory.qsenRssBeforeLoadMb, 0)} MB after the paced runs, at most ${f(results.memory.qsenMaxRssMb, 0)} MB under the ${CLIENTS}-client load (target < 150).
-qsen journal: ${results.qsenJournal.records} records in ${results.qsenJournal.flushes} fsyncs (${f(results.qsenJournal.records / results.qsenJournal.flushes, 1)} records per fsync).
+| ${CLIENTS} concurrent clients, ${SECONDS} s | orders/s | p50 ms | p99 ms | non-200 | CPU and memory of the watched process |
+|---|---|---|---|---|---|
+${trow('qsen -> stand-in', T.standInQsen)}
+${trow('nginx -> stand-in', T.standInNginx)}
+${trow('direct to the stand-in', T.standInDirect)}
+${trow('qsen -> simulator', T.qsen)}
+${trow('nginx -> simulator', T.nginx)}
+${trow('direct to the simulator', T.direct)}
+
+Throughput qsen / nginx: ${f(results.ratios.standIn.throughputQsenOverNginx)} on the stand-in, ${f(results.ratios.simulator.throughputQsenOverNginx)} on the simulator.
+qsen peak resident memory under the ${CLIENTS}-client load: ${f(results.memory.qsenPeakRssMb, 0)} MB.
+qsen journal (simulator side): ${results.qsenJournal.records} records in ${results.qsenJournal.flushes} fsyncs (${f(results.qsenJournal.records / results.qsenJournal.flushes, 1)} records per fsync).
 `);
+if (SUMMARY) {
+  console.log(formatSummary({
+    addedP50Ms: A.standIn.qsen.p50,
+    addedP99Ms: A.standIn.qsen.p99,
+    nginxAddedP50Ms: A.standIn.nginx.p50,
+    nginxAddedP99Ms: A.standIn.nginx.p99,
+    throughputRatio: results.ratios.standIn.throughputQsenOverNginx,
+    cpuMsPerOrder: T.standInQsen.qsenCpuMsPerOrder,
+    rssMb: results.memory.qsenPeakRssMb,
+  }));
+}

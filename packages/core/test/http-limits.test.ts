@@ -44,7 +44,7 @@ let port = 0;
 before(async () => {
   const material = makeCluster(tmp.path);
   const app = createApiApp({ logger, mount: () => undefined });
-  metrics = createTlsMetrics(createMetricsRegistry({ prefix: 'limits' }), 'limits_tls_rejected_connections_total');
+  metrics = createTlsMetrics(createMetricsRegistry(), 'limits_tls_rejected_connections_total');
   server = createMtlsServer({ trust: openTrustStore(material.files, { logger }), app, logger, metrics, connectionLimits: limits });
   port = await server.listen(0, '127.0.0.1');
 });

@@ -44,7 +44,7 @@ before(async () => {
   clients['selfSigned'] = createCa({ commonName: 'self signed', keyPem: material.clientKeyPem });
   writeFileSync(material.files.crl, createCrl(material.ca, [{ serial: serialOf(clients['revoked'].certPem), revokedAt: new Date(Date.now() - 60_000) }]));
 
-  const registry = createMetricsRegistry({ prefix: 'test' });
+  const registry = createMetricsRegistry();
   metrics = createTlsMetrics(registry, 'test_tls_rejected_connections_total');
   const app = createApiApp({
     logger,

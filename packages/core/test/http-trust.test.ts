@@ -81,7 +81,7 @@ describe('client certificate policy, with certificates made by the openssl CLI',
   before(async () => {
     openssl = requireTool('openssl');
     material = makeCluster(tmp.path);
-    metrics = createTlsMetrics(createMetricsRegistry({ prefix: 'policy' }), 'policy_tls_rejected_connections_total');
+    metrics = createTlsMetrics(createMetricsRegistry(), 'policy_tls_rejected_connections_total');
     server = createMtlsServer({ trust: openTrustStore(material.files, { logger }), app: makeApp(hold), logger, metrics });
     port = await server.listen(0, '127.0.0.1');
   });
@@ -159,7 +159,7 @@ describe('a change of the TLS material reaches open connections', () => {
 
   before(async () => {
     material = makeCluster(tmp.path);
-    metrics = createTlsMetrics(createMetricsRegistry({ prefix: 'open' }), 'open_tls_rejected_connections_total');
+    metrics = createTlsMetrics(createMetricsRegistry(), 'open_tls_rejected_connections_total');
     server = createMtlsServer({ trust: openTrustStore(material.files, { logger }), app: makeApp(hold), logger, metrics, watchFiles: true });
     port = await server.listen(0, '127.0.0.1');
   });

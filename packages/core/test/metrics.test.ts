@@ -6,8 +6,10 @@ import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { createServer, request, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
+import { spawnSync } from 'node:child_process';
+import { requireTool } from '@qsen/testkit';
 import {
-  buildMetricName, createMetricsRegistry, createTlsMetrics, metricsHandler, TLS_REJECTED_CONNECTIONS_SUFFIX,
+  buildMetricName, createMetricsRegistry, createTlsMetrics, DROPPED_DEFAULT_METRICS, metricsHandler, TLS_REJECTED_CONNECTIONS_SUFFIX,
 } from '../src/index.js';
 
 function get(port: number): Promise<{ status: number; type: string; body: string }> {
@@ -23,26 +25,44 @@ function get(port: number): Promise<{ status: number; type: string; body: string
 }
 
 describe('createMetricsRegistry', () => {
-  test('default process metrics carry the prefix and end in their unit', async () => {
-    const registry = createMetricsRegistry({ prefix: 'qsen' });
+  test('default process metrics carry their standard names (no process prefix) and end in their unit', async () => {
+    const registry = createMetricsRegistry();
     const text = await registry.metrics();
-    assert.match(text, /^qsen_process_cpu_user_seconds_total /m);
-    assert.match(text, /^qsen_process_resident_memory_bytes /m);
-    assert.match(text, /^qsen_nodejs_heap_size_used_bytes /m);
-    assert.match(text, /^qsen_nodejs_eventloop_lag_seconds /m);
-    for (const metric of await registry.getMetricsAsJSON()) assert.match(metric.name, /^qsen_/);
+    assert.match(text, /^process_cpu_user_seconds_total /m);
+    assert.match(text, /^process_resident_memory_bytes /m);
+    assert.match(text, /^nodejs_heap_size_used_bytes /m);
+    assert.match(text, /^nodejs_eventloop_lag_seconds /m);
+    for (const metric of await registry.getMetricsAsJSON()) assert.match(metric.name, /^(process|nodejs)_/);
+  });
+
+  test("prom-client's gauges named like counters are left out; their per-type gauges stay", async () => {
+    const text = await createMetricsRegistry().metrics();
+    for (const name of DROPPED_DEFAULT_METRICS) {
+      assert.doesNotMatch(text, new RegExp(`\\b${name}\\b`));
+      assert.match(text, new RegExp(`^# TYPE ${name.replace(/_total$/, '')} gauge$`, 'm'));
+    }
+  });
+
+  test('promtool check metrics finds nothing in the default metrics (Debian package prometheus)', async (t) => {
+    const promtool = requireTool('promtool', 'prometheus');
+    if (typeof promtool !== 'string') return t.skip(promtool.skip);
+    const registry = createMetricsRegistry();
+    createTlsMetrics(registry, buildMetricName('qsen', TLS_REJECTED_CONNECTIONS_SUFFIX)).rejectedConnections.inc({ reason: 'CERT_HAS_EXPIRED' });
+    const run = spawnSync(promtool, ['check', 'metrics'], { input: await registry.metrics(), encoding: 'utf8' });
+    assert.equal(run.status, 0, `promtool check metrics (${run.status}): ${run.stdout}${run.stderr}`);
+    assert.equal(`${run.stdout}${run.stderr}`.trim(), '');
   });
 
   test('two registries in one process do not collide', async () => {
-    const a = createMetricsRegistry({ prefix: 'kan' });
-    const b = createMetricsRegistry({ prefix: 'kan' });
-    assert.match(await a.metrics(), /^kan_process_start_time_seconds /m);
-    assert.match(await b.metrics(), /^kan_process_start_time_seconds /m);
+    const a = createMetricsRegistry();
+    const b = createMetricsRegistry();
+    assert.match(await a.metrics(), /^process_start_time_seconds /m);
+    assert.match(await b.metrics(), /^process_start_time_seconds /m);
   });
 });
 
 describe('metricsHandler', () => {
-  const registry = createMetricsRegistry({ prefix: 'qsen' });
+  const registry = createMetricsRegistry();
   const tls = createTlsMetrics(registry, buildMetricName('qsen', TLS_REJECTED_CONNECTIONS_SUFFIX));
   let server: Server;
   let port = 0;
@@ -66,7 +86,7 @@ describe('metricsHandler', () => {
     assert.match(answer.type, /^text\/plain; version=0\.0\.4/);
     assert.match(answer.body, /^# TYPE qsen_tls_rejected_connections_total counter$/m);
     assert.match(answer.body, /^qsen_tls_rejected_connections_total\{reason="CERT_HAS_EXPIRED"\} 2$/m);
-    assert.match(answer.body, /^qsen_process_cpu_user_seconds_total /m);
+    assert.match(answer.body, /^process_cpu_user_seconds_total /m);
   });
 });
 

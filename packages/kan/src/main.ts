@@ -15,11 +15,13 @@ function fail(message: string): never {
   process.exit(2);
 }
 
-const { values } = parseArgs({
-  options: { config: { type: 'string' }, index: { type: 'string' } },
-  strict: true,
-  allowPositionals: false,
-});
+const values = ((): { config?: string; index?: string } => {
+  try {
+    return parseArgs({ options: { config: { type: 'string' }, index: { type: 'string' } }, strict: true, allowPositionals: false }).values;
+  } catch (err) {
+    return fail(`${err instanceof Error ? err.message : String(err)} (usage: kan [--config FILE] --index N)`);
+  }
+})();
 const configFile = values.config ?? process.env['QSEN_CONFIG'] ?? '/etc/qsen/conf.toml';
 const indexText = values.index ?? process.env['QSEN_KAN_INDEX'];
 if (indexText === undefined || !/^[0-2]$/.test(indexText)) fail('--index must be 0, 1 or 2');

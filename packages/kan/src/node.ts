@@ -6,7 +6,7 @@
 import { readFileSync } from 'node:fs';
 import type winston from 'winston';
 import {
-  createMetricsRegistry, createMtlsServer, createTlsMetrics, evaluateWindow, heartbeatFile, nextLocalTime, openTrustStore, startHeartbeat,
+  createMetricsRegistry, createMtlsServer, createTlsMetrics, evaluateWindow, heartbeatFile, nextLocalTime, openTrustStore, startHeartbeat, systemClock,
   type Clock, type Heartbeat, type MtlsServer, type QsenConfig, type TrustStore, type AuditSink } from '@qsen/core';
 
 import { completePendingSelfRestart, createSelfRestartMarker } from './audit/self-restart.js';
@@ -82,9 +82,9 @@ export function createTrustFollowingProbe(trust: TrustStore): ProbeFn & { close(
 export function createKanNode(opts: KanNodeOptions): KanNode {
   const { config, index, logger, audit } = opts;
   if (!Number.isInteger(index) || index < 0 || index > 2) throw new RangeError(`kan index must be 0, 1 or 2, not ${index}`);
-  const clock: Clock = opts.clock ?? { now: () => Date.now() };
+  const clock: Clock = opts.clock ?? systemClock;
   const startedAt = clock.now();
-  const registry = createMetricsRegistry({ prefix: 'kan' });
+  const registry = createMetricsRegistry();
   const metrics = createKanMetrics(registry, { isTradingWindowOpen: () => evaluateWindow(config.schedule, clock.now()).open });
   const tlsMetrics = createTlsMetrics(registry, 'kan_tls_rejected_connections_total');
   const control = opts.control ?? createProcessControl(config);

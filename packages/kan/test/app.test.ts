@@ -263,7 +263,7 @@ test('metrics: process metrics and kan metrics on /metrics/process and the /metr
   for (const path of ['/kan/v1/metrics/process', '/kan/v1/metrics/golang']) {
     const a = await call(path, 'auditor');
     assert.equal(a.status, 200);
-    assert.match(a.body, /kan_process_resident_memory_bytes/);
+    assert.match(a.body, /^process_resident_memory_bytes /m);
     assert.match(a.body, /kan_restarts_total\{target="qsen",reason="request"\} 1/);
     assert.match(a.body, /kan_probe_duration_seconds/);
   }

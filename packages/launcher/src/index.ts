@@ -20,7 +20,7 @@ export {
   type InitStateFolderOptions, type InitStateFolderReport, type LocalPorts,
 } from './state/init.js';
 export {
-  startLocalSystem, buildLocalSpecs, STOP_ORDER, NODE_EXPORTER_DISABLED_COLLECTORS, type LocalSystem, type StartLocalSystemOptions,
+  startLocalSystem, buildLocalSpecs, QSEN_NODE_FLAGS, STOP_ORDER, NODE_EXPORTER_DISABLED_COLLECTORS, type LocalSystem, type StartLocalSystemOptions,
 } from './system/local-system.js';
 export { resolveEntryPoints, findNodeExporter, NODE_EXPORTER_BINARY, type EntryPoints } from './system/entry-points.js';
 export { buildReadinessProbes, probeOnce, waitUntilAnswering, type ReadinessProbe } from './system/readiness.js';

@@ -3,10 +3,11 @@ import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
 import { existsSync, readFileSync, statSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
 import { ApiError, loadConfig } from '@qsen/core';
 import { makeTempDir, waitFor } from '@qsen/testkit';
 import { initStateFolder } from '../src/state/init.js';
-import { buildLocalSpecs, startLocalSystem, type LocalSystem } from '../src/system/local-system.js';
+import { buildLocalSpecs, QSEN_NODE_FLAGS, startLocalSystem, type LocalSystem } from '../src/system/local-system.js';
 import { readRecordedChildren } from '../src/supervise/ownership.js';
 import { createControlClient } from '../src/control/client.js';
 import { createRecordingLogger, fixturePath, isAlive } from './recording-logger.js';
@@ -183,5 +184,17 @@ describe('buildLocalSpecs', () => {
     assert.equal(exporter?.command, '/opt/ne');
     assert.deepEqual(exporter?.args, ['--web.listen-address=127.0.0.1:19199', '--no-collector.systemd', '--no-collector.rapl']);
     assert.equal(buildLocalSpecs(config, { entryPoints, nodeExecutable: '/usr/bin/node', nodeExporterBinary: null, home, cwd: home }).length, 5);
+  });
+
+  it("starts qsen with the heap flags of systemd/qsen.service's ExecStart", () => {
+    const home = join(dir.path, 'home-flags');
+    initStateFolder({ home });
+    const config = loadConfig(join(home, 'conf.toml'));
+    const qsen = buildLocalSpecs(config, { entryPoints, nodeExecutable: '/usr/bin/node', nodeExporterBinary: null, home, cwd: home }).find((s) => s.name === 'qsen');
+    assert.deepEqual(qsen?.args.slice(0, QSEN_NODE_FLAGS.length), [...QSEN_NODE_FLAGS]);
+    assert.ok(QSEN_NODE_FLAGS.some((flag) => flag.startsWith('--max-semi-space-size=')), 'a young-generation limit');
+    const unit = readFileSync(fileURLToPath(new URL('../../../../systemd/qsen.service', import.meta.url)), 'utf8');
+    const execStart = /^ExecStart=\S+ (.*) \/opt\/qsen\/current\/packages\/qsen\/dist\/src\/main\.js/m.exec(unit);
+    assert.deepEqual(execStart?.[1]?.split(' '), [...QSEN_NODE_FLAGS]);
   });
 });

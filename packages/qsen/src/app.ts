@@ -5,7 +5,7 @@
 import type express from 'express';
 import type { Registry } from 'prom-client';
 import type winston from 'winston';
-import { buildMetricName, createApiApp, createPingCounter, getCaller, INTERNAL_PINGS_SUFFIX, type Clock, type QsenConfig, type AuditSink } from '@qsen/core';
+import { buildMetricName, auditStateChangeRefusals, createApiApp, createPingCounter, INTERNAL_PINGS_SUFFIX, type Clock, type QsenConfig, type AuditSink } from '@qsen/core';
 import type { DeadmanSwitch } from './deadman/switch.js';
 import type { Halting } from './killswitch/halting.js';
 import type { KillSwitch } from './killswitch/killswitch.js';
@@ -21,7 +21,7 @@ import { createOrderRoutes } from './routes/orders.js';
 import { createRiskRoutes } from './routes/risk.js';
 import { createStatusRoutes } from './routes/status.js';
 import type { SenebiClient } from './senebi/client.js';
-import type { StatusSources } from './status/report.js';
+import type { QsenFacts } from './status/report.js';
 
 /** Everything the application needs. */
 export interface AppDeps {
@@ -39,7 +39,8 @@ export interface AppDeps {
   readonly audit: AuditSink;
   readonly registry: Registry;
   readonly risk: RiskControls;
-  readonly status: StatusSources;
+  /** What /status and the metrics read (built once by node.ts). */
+  readonly facts: QsenFacts;
   readonly pid: number;
 }
 
@@ -49,10 +50,7 @@ export function createApp(deps: AppDeps): express.Express {
   return createApiApp({
     logger: deps.logger,
     // The route table declares the state-changing routes (and their actions) and the internal ones.
-    onStateChangeRefused: (req, action, code) => {
-      const caller = getCaller(req);
-      deps.audit.record({ action, subject: caller.subject ?? 'unknown', outcome: 'refused', code, requestId: caller.requestId });
-    },
+    onStateChangeRefused: auditStateChangeRefusals(deps.audit),
     onInternalRequest: createPingCounter(deps.registry, buildMetricName('qsen', INTERNAL_PINGS_SUFFIX)),
     mount: (app) => {
       app.use(createOrderRoutes({ desk: deps.desk, senebi: deps.senebi, range: config.id_range, timezone: config.schedule.timezone, clock, audit: deps.audit }));
@@ -61,7 +59,7 @@ export function createApp(deps: AppDeps): express.Express {
       app.use(createKillSwitchRoutes({ killSwitch: deps.killSwitch, halting: deps.halting, massCancel: deps.massCancel, audit: deps.audit }));
       app.use(createHeartbeatRoutes({ deadman: deps.deadman }));
       app.use(createIdentityRoutes({ config, clock }));
-      app.use(createStatusRoutes({ config, clock, status: deps.status, senebi: deps.senebi, registry: deps.registry, pid: deps.pid }));
+      app.use(createStatusRoutes({ config, clock, facts: deps.facts, senebi: deps.senebi, registry: deps.registry, pid: deps.pid }));
     },
   });
 }

@@ -7,25 +7,22 @@
  * with one clear line on stderr and a non-zero exit.
  */
 import { readFileSync } from 'node:fs';
+import { parseArgs } from 'node:util';
 import { closeLogger, ConfigError, createAuditLog, createProcessLogger, heartbeatFile, loadConfig, startHeartbeat, type QsenConfig } from '@qsen/core';
 import { QsenStartupError } from './errors.js';
 import { startQsen } from './node.js';
 
 const DEFAULT_CONFIG = '/etc/qsen/conf.toml';
 
+/** The configuration file: --config (node:util parseArgs, as every QSen command), QSEN_CONFIG, or the default. */
 function readConfigPath(argv: readonly string[]): string {
-  const index = argv.indexOf('--config');
-  if (index !== -1) {
-    const value = argv[index + 1];
-    if (!value) {
-      console.error('qsen: --config needs a file');
-      process.exit(2);
-    }
-    return value;
+  try {
+    const { values } = parseArgs({ args: [...argv], options: { config: { type: 'string' } }, strict: true, allowPositionals: false });
+    return values.config ?? process.env['QSEN_CONFIG'] ?? DEFAULT_CONFIG;
+  } catch (err) {
+    console.error(`qsen: ${err instanceof Error ? err.message : String(err)} (usage: qsen [--config FILE])`);
+    process.exit(2);
   }
-  const inline = argv.find((a) => a.startsWith('--config='));
-  if (inline) return inline.slice('--config='.length);
-  return process.env['QSEN_CONFIG'] ?? DEFAULT_CONFIG;
 }
 
 function readVersion(): string {

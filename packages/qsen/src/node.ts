@@ -10,7 +10,6 @@ import type { Registry } from 'prom-client';
 import type winston from 'winston';
 import { ApiError, buildMetricName, createMetricsRegistry, loadConfig, localDateOf, createMtlsServer, createTlsMetrics, httpErrors, openTrustStore, systemClock, TLS_REJECTED_CONNECTIONS_SUFFIX, type Clock, type MtlsServer, type QsenConfig, type AuditSink } from '@qsen/core';
 import { createApp } from './app.js';
-import { rejectionLabel } from './senebi/reasons.js';
 import { isJsonObject } from './senebi/wire.js';
 import { QsenStartupError, qsenErrors } from './errors.js';
 import { describeCertificateFile, openIdentity } from './identity/identity.js';
@@ -22,7 +21,7 @@ import { verdictOfCancel } from './killswitch/cancel-verdict.js';
 import { createMassCancel, type MassCancel } from './killswitch/mass-cancel.js';
 import { openMassCancelLog } from './killswitch/mass-cancel-log.js';
 import { MASS_CANCEL_OUTCOMES, registerLifecycleMetrics } from './metrics/lifecycle.js';
-import { registerQsenMetrics, type CertificateExpiry, type CertificateName } from './metrics/metrics.js';
+import { registerCancelCounter, registerQsenMetrics, registerSenebiHistogram } from './metrics/metrics.js';
 import { recoverOrderBook } from './orders/book.js';
 import { createMarketHours } from './orders/market.js';
 import { createOrderDesk, type OrderDesk } from './orders/desk.js';
@@ -30,7 +29,8 @@ import { createCancelDesk, type CancelDesk } from './orders/cancel.js';
 import { createRiskControls, type RiskControls } from './risk/controls.js';
 import { createSenebiClient, type SenebiClient } from './senebi/client.js';
 import { judgeAcceptance } from './status/acceptance.js';
-import { OrderFigures, SenebiFigures } from './status/figures.js';
+import type { CertificateName, QsenFacts } from './status/report.js';
+import { createQsenStats } from './status/stats.js';
 
 export { JOURNAL_FILE } from './journal/journal.js';
 
@@ -127,35 +127,11 @@ export async function startQsen(options: StartOptions): Promise<QsenNode> {
   const book = recoverOrderBook(journalOpened, new Date(clock.now()).toISOString());
   logger.info('journal opened', { file: journalFile, records: records.length, orders: book.size });
 
-  const registry = createMetricsRegistry({ prefix: 'qsen' });
+  const registry = createMetricsRegistry();
   const tlsMetrics = createTlsMetrics(registry, buildMetricName('qsen', TLS_REJECTED_CONNECTIONS_SUFFIX));
   const killSwitch = openKillSwitch(config.paths.data);
-  const senebiFigures = new SenebiFigures();
-  const orderFigures = new OrderFigures();
-  let reconciling = (): boolean => false;
-  let inFlight = (): number => 0;
-  let isStopping = (): boolean => false;
-  const contradictions: Record<string, number> = {};
+  const stats = createQsenStats({ outcomeCodes: OUTCOME_CODES, senebiHistogram: registerSenebiHistogram(registry) });
   const isMarketOpen = createMarketHours(config.schedule);
-  const acceptance = () => judgeAcceptance({
-    journalWritable: journal.health().writable,
-    halted: killSwitch.isHalted(),
-    reconciling: reconciling(),
-    stopping: isStopping(),
-    marketOpen: isMarketOpen(clock.now()),
-  });
-  // The agent certificate is read once at start (the SENEBI adapter keeps it until a restart); the
-  // cluster files are re-read at every scrape, so a TLS reload shows at the next scrape.
-  const agentNotAfter = identity.check.certificate ? Date.parse(identity.check.certificate.notAfter) / 1000 : undefined;
-  const certificateExpiries = (): CertificateExpiry[] => {
-    const now = new Date(clock.now());
-    const entries: Array<[CertificateName, number | undefined]> = [
-      ['server', readNotAfterSeconds(config.tls.cert, now)],
-      ['client_ca', readNotAfterSeconds(config.tls.ca, now)],
-      ['senebi_agent', agentNotAfter],
-    ];
-    return entries.flatMap(([certificate, notAfterSeconds]) => (notAfterSeconds === undefined ? [] : [{ certificate, notAfterSeconds }]));
-  };
   // Risk: the limits of [risk] and the reference prices; today's usage rebuilt from the journal's
   // orders (the book), so it survives kill -9 without a file of its own.
   let risk: RiskControls;
@@ -166,7 +142,6 @@ export async function startQsen(options: StartOptions): Promise<QsenNode> {
       clock,
       readRiskConfig: () => loadConfig(config.file).risk,
       audit,
-      onRefusal: (limit) => metrics.riskRefusals.inc({ limit }),
     });
   } catch (err) {
     const problems = err instanceof ApiError && Array.isArray(err.details?.['problems']) ? (err.details['problems'] as string[]).join('; ') : String(err);
@@ -174,31 +149,13 @@ export async function startQsen(options: StartOptions): Promise<QsenNode> {
   }
   risk.rebuild([...book.values()].flatMap((e) => (e.order ? [{ order: e.order, state: e.state, receivedAt: e.receivedAt }] : [])));
 
-  const metrics = registerQsenMetrics(registry, {
-    riskUsageRatios: () => risk.usageRatios(),
-    riskRefusalLimits: () => risk.refusalLimits(),
-    isHalted: () => killSwitch.isHalted(),
-    isReconciling: () => reconciling(),
-    journalFigures: () => journal.figures(),
-    inFlight: () => inFlight(),
-    certificateExpiries,
-    isTradingWindowOpen: () => isMarketOpen(clock.now()),
-    isAcceptingOrders: () => acceptance().acceptingOrders,
-    isJournalWritable: () => journal.health().writable,
-    contradictions: () => contradictions,
-  });
-
   const senebi = createSenebiClient({
     url: config.senebi.url,
     ca: readFileSync(config.senebi.ca, 'utf8'),
     cert: identity.certPem,
     key: identity.keyPem,
     timeoutMs: config.senebi.timeout_ms,
-    onCall: (operation, ms, outcome) => {
-      senebiFigures.record(operation, ms, outcome);
-      metrics.senebiDuration.observe({ operation, outcome }, ms / 1000);
-      metrics.senebiRequests.inc({ operation, outcome });
-    },
+    onCall: (operation, ms, outcome) => stats.recordSenebiCall(operation, ms, outcome),
   });
 
   const desk = createOrderDesk({
@@ -212,20 +169,15 @@ export async function startQsen(options: StartOptions): Promise<QsenNode> {
     reconcileWaitMs: config.senebi.timeout_ms,
     // After a duplicate-id refusal, SENEBI's record is read for up to two call timeouts.
     recordReadMs: 2 * config.senebi.timeout_ms,
-    onContradiction: (kind) => {
-      contradictions[kind] = (contradictions[kind] ?? 0) + 1;
-    },
+    onContradiction: (kind) => stats.recordContradiction(kind),
     onOutcome: (status, reason) => {
-      // Metric labels and status keys come from closed sets; SENEBI's free text stays in the log.
-      const label = status === 'accepted' ? '' : rejectionLabel(reason, OUTCOME_CODES);
-      if (status === 'accepted') orderFigures.recordAccepted();
-      else orderFigures.recordRejected(label);
+      const label = stats.recordOrderOutcome(status, reason);
       if (reason.startsWith('SENEBI:')) logger.info('order rejected by SENEBI', { code: label, reason: reason.slice('SENEBI:'.length) });
-      metrics.orders.inc({ status, reason: label });
     },
-    log: { info: (m, meta) => logger.info(m, meta), warn: (m, meta) => logger.warn(m, meta), error: (m, meta) => logger.error(m, meta), debug: (m, meta) => logger.debug(m, meta) },
+    log: logger,
     risk,
   });
+  const cancelCounter = registerCancelCounter(registry);
   const cancels = createCancelDesk({
     journal,
     book,
@@ -235,15 +187,10 @@ export async function startQsen(options: StartOptions): Promise<QsenNode> {
     isMarketOpen,
     clock,
     reconcileWaitMs: config.senebi.timeout_ms,
-    onResult: (result) => metrics.cancels.inc({ result }),
-    onContradiction: (kind) => {
-      contradictions[kind] = (contradictions[kind] ?? 0) + 1;
-    },
-    log: { info: (m, meta) => logger.info(m, meta), warn: (m, meta) => logger.warn(m, meta), error: (m, meta) => logger.error(m, meta), debug: (m, meta) => logger.debug(m, meta) },
+    onResult: (result) => cancelCounter.inc({ result }),
+    onContradiction: (kind) => stats.recordContradiction(kind),
+    log: logger,
   });
-  reconciling = () => desk.isReconciling();
-  inFlight = () => desk.inFlightCount();
-  isStopping = () => desk.isStopped();
 
   // The kill switch's mass cancel and the dead man's switch (docs/qsen.md, "Pulling resting
   // orders", "Dead man's switch"): halting from every channel goes through `halting`.
@@ -297,40 +244,44 @@ export async function startQsen(options: StartOptions): Promise<QsenNode> {
   });
 
   const trust = openTrustStore(config.tls, { logger, now: () => new Date(clock.now()) });
-  const app = createApp({
+  // The agent certificate is read once at start (the SENEBI adapter keeps it until a restart); the
+  // cluster files are re-read at every scrape, so a TLS reload shows at the next scrape.
+  const agentNotAfter = identity.check.certificate ? Date.parse(identity.check.certificate.notAfter) / 1000 : undefined;
+  const facts: QsenFacts = {
     config,
-    logger,
-    clock,
-    desk,
-    cancels,
-    senebi,
-    killSwitch,
-    halting,
-    massCancel,
-    deadman,
-    audit,
-    registry,
+    version: options.version ?? '0.1.0',
+    startedAtMs,
+    stats,
+    isHalted: () => killSwitch.isHalted(),
+    killSwitch: () => killSwitch.read(),
+    isReconciling: () => desk.isReconciling(),
+    inFlight: () => desk.inFlightCount(),
+    journal: () => journal.figures(),
+    journalHealth: () => journal.health(),
+    acceptance: () => judgeAcceptance({
+      journalWritable: journal.health().writable,
+      halted: killSwitch.isHalted(),
+      reconciling: desk.isReconciling(),
+      stopping: desk.isStopped(),
+      marketOpen: isMarketOpen(clock.now()),
+    }),
+    isMarketOpen: () => isMarketOpen(clock.now()),
     risk,
-    pid,
-    status: {
-      config,
-      startedAtMs,
-      senebiFigures,
-      orderFigures,
-      killSwitch: () => killSwitch.read(),
-      isReconciling: () => desk.isReconciling(),
-      inFlight: () => desk.inFlightCount(),
-      journal: () => journal.figures(),
-      journalHealth: () => journal.health(),
-      acceptance,
-      contradictions: () => ({ ...contradictions }),
-      risk: () => risk.summary(),
-      version: options.version ?? '0.1.0',
-      tls: trust.status,
-      massCancel: () => summarizeMassCancel(massCancel),
-      deadman: () => deadman.view(),
+    certificateExpiries: () => {
+      const now = new Date(clock.now());
+      const entries: Array<[CertificateName, number | undefined]> = [
+        ['server', readNotAfterSeconds(config.tls.cert, now)],
+        ['client_ca', readNotAfterSeconds(config.tls.ca, now)],
+        ['senebi_agent', agentNotAfter],
+      ];
+      return entries.flatMap(([certificate, notAfterSeconds]) => (notAfterSeconds === undefined ? [] : [{ certificate, notAfterSeconds }]));
     },
-  });
+    tls: trust.status,
+    massCancel: () => summarizeMassCancel(massCancel),
+    deadman: () => deadman.view(),
+  };
+  registerQsenMetrics(registry, facts);
+  const app = createApp({ config, logger, clock, desk, cancels, senebi, killSwitch, halting, massCancel, deadman, audit, registry, risk, pid, facts });
   const server: MtlsServer = createMtlsServer({ trust, app, logger, metrics: tlsMetrics, watchFiles: options.watchTlsFiles ?? true });
   const port = await server.listen(options.port ?? config.server.qsen_port, options.host ?? config.server.listen);
   logger.info('qsen listening', { port, host: options.host ?? config.server.listen, pid });

@@ -226,7 +226,7 @@ describe('qsen API over mutual TLS against a SENEBI stand-in', () => {
       assert.equal(r.status, 200);
       assert.match(r.body, /qsen_senebi_request_duration_seconds_bucket\{/);
       assert.match(r.body, /qsen_orders_total\{status="accepted"/);
-      assert.match(r.body, /qsen_process_cpu_user_seconds_total/);
+      assert.match(r.body, /^process_cpu_user_seconds_total /m);
       assert.match(r.body, /qsen_journal_flushes_total [1-9]/);
       assert.match(r.body, /qsen_kill_switch_engaged 0/);
       assert.ok(!r.body.includes(h.state.passphrase));

@@ -26,6 +26,8 @@ import { type LogSink, SILENT_LOG } from '@qsen/core';
 
 /** Buffered journal lines that trigger a write even if no answer waits for it. */
 const BACKGROUND_COMMIT_LINES = 1000;
+/** Journal lines per order held that the journal must pass before a compaction (on top of compactAfterLines). */
+const COMPACT_LINES_PER_ORDER = 4;
 
 /** What createSimulator needs. */
 export interface SimulatorOptions {
@@ -41,7 +43,7 @@ export interface SimulatorOptions {
   readonly initialChanges?: readonly { readonly seq: bigint; readonly change: StateChange }[];
   /** Where changes are saved (absent: memory only). */
   readonly storage?: StateStorage;
-  /** Compact the journal into a new snapshot after this many lines (default 50000). */
+  /** Compact the journal into a new snapshot after this many lines, or 4 per order held when more (default 50000). */
   readonly compactAfterLines?: number;
   readonly logger?: LogSink;
 }
@@ -129,7 +131,9 @@ export function createSimulator(options: SimulatorOptions): Simulator {
       return;
     }
     await storage.commit();
-    if (storage.journalLines > compactAfter && compacting === undefined) {
+    // The snapshot costs O(state) to render: compacting only once the journal outgrows a share of
+    // the state keeps that cost O(1) per change (amortised) however many orders are held.
+    if (compacting === undefined && storage.journalLines > Math.max(compactAfter, COMPACT_LINES_PER_ORDER * store.sizes().orders)) {
       void checkpoint().catch((err: unknown) => logger.error('state checkpoint failed', { error: err instanceof Error ? err.message : String(err) }));
     }
   };

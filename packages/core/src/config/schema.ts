@@ -9,7 +9,7 @@ import { isIP } from 'node:net';
 import { resolve } from 'node:path';
 import { z } from 'zod';
 import { compareUint64, parseUint64, type Uint64 } from '../ids/uint64.js';
-import { isValidLocalDate, isValidTimeZone, minutesOfHhmm } from '../schedule/wall-time.js';
+import { isValidLocalDate, isValidTimeZone, minutesOfHhmm, type Weekday } from '../schedule/wall-time.js';
 import { CONFIG_DEFAULTS } from './defaults.js';
 
 /** How the schema treats the file system. */
@@ -22,7 +22,7 @@ export interface SchemaOptions {
 
 const ALWAYS = { when: () => true } as const;
 /** The days of the week as written in conf.toml ([schedule] days). */
-export const WEEKDAY_NAMES = ['mon', 'tue', 'wed', 'thu', 'fri', 'sat', 'sun'] as const;
+export const WEEKDAY_NAMES = ['mon', 'tue', 'wed', 'thu', 'fri', 'sat', 'sun'] as const satisfies readonly Weekday[];
 const HOSTNAME = /^(?=.{1,253}$)[A-Za-z0-9]([A-Za-z0-9-]{0,61}[A-Za-z0-9])?(\.[A-Za-z0-9]([A-Za-z0-9-]{0,61}[A-Za-z0-9])?)*$/;
 
 function describeFileProblem(path: string): string | undefined {

@@ -5,7 +5,9 @@
  * written beside it in schema.ts and in docs/configuration.md.
  */
 import type { z } from 'zod';
-import type { createConfigSchema, RISK_CURRENCIES, WEEKDAY_NAMES } from './schema.js';
+import type { createConfigSchema, RISK_CURRENCIES } from './schema.js';
+
+export type { Weekday } from '../schedule/wall-time.js';
 
 /** Makes a parsed value read-only all the way down (loadConfig freezes it). */
 type DeepReadonly<T> = T extends string | number | boolean | bigint | null | undefined ? T
@@ -19,9 +21,6 @@ type ParsedConfig = z.output<ReturnType<typeof createConfigSchema>>;
 
 /** The whole configuration, plus where it was read from (`file`: absolute path of conf.toml). */
 export type QsenConfig = DeepReadonly<ParsedConfig> & { readonly file: string };
-
-/** A day of the week as written in conf.toml. */
-export type Weekday = (typeof WEEKDAY_NAMES)[number];
 
 /** [schedule]: the trading window and the daily kan restarts. */
 export type ScheduleConfig = QsenConfig['schedule'];

@@ -16,6 +16,7 @@ import { admitCaller } from './roles.js';
 import { routeOf } from './routes.js';
 import { HSTS_VALUE } from './tls-policy.js';
 import type { AuditAction } from '../logging/audit-chain.js';
+import type { AuditSink } from '../logging/audit.js';
 
 /** What createApiApp needs. */
 export interface ApiAppOptions {
@@ -35,6 +36,14 @@ export interface ApiAppOptions {
    * action, so the node can audit the refusal (handlers audit their own outcomes).
    */
   onStateChangeRefused?: (req: express.Request, action: AuditAction, code: string) => void;
+}
+
+/** The onStateChangeRefused of a node: each refusal becomes one `refused` audit entry with the caller's subject. */
+export function auditStateChangeRefusals(audit: AuditSink): NonNullable<ApiAppOptions['onStateChangeRefused']> {
+  return (req, action, code) => {
+    const caller = getCaller(req);
+    audit.record({ action, subject: caller.subject ?? 'unknown', outcome: 'refused', code, requestId: caller.requestId });
+  };
 }
 
 /** Builds the API application; `mount` adds the routes. */
@@ -62,6 +71,8 @@ export function createApiApp(opts: ApiAppOptions): express.Express {
         opts.onInternalRequest?.(route.path);
         return;
       }
+      // winston would build, redact and format the line before its level drops it.
+      if (!logger.isLevelEnabled('info')) return;
       const ms = Number(process.hrtime.bigint() - started) / 1e6;
       const locals = res.locals as { errorCode?: string; refusal?: string };
       logger.info('request', {

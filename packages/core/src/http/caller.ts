@@ -4,9 +4,10 @@
  */
 import { randomUUID } from 'node:crypto';
 import type { IncomingMessage } from 'node:http';
+import type { Socket } from 'node:net';
 import { isLoopbackAddress } from './loopback.js';
 import { decideConnection } from './decision.js';
-import { readConnectionFacts, readPeerIdentity } from './peer.js';
+import { readConnectionFacts, readPeerIdentity, type PeerIdentity } from './peer.js';
 import { ROLES, type Role } from '@qsen/pki';
 
 /** The roles a client certificate's OU can carry, declared once where certificates are issued (@qsen/pki). */
@@ -32,20 +33,37 @@ export function resolveRole(ous: readonly string[]): Role | undefined {
   return ROLES.find((role) => role === ou);
 }
 
+/** What a connection's handshake says of every request on it (the facts cannot change; revocation is re-checked per request by the server's gate). */
+interface ConnectionCaller {
+  readonly loopback: boolean;
+  readonly identity: PeerIdentity | undefined;
+  readonly role: Role | undefined;
+}
+
+const connections = new WeakMap<Socket, ConnectionCaller>();
+
+/** Judges a socket's handshake once: loopback, the identity of an accepted certificate, its role. */
+function connectionCaller(socket: Socket): ConnectionCaller {
+  const known = connections.get(socket);
+  if (known) return known;
+  const facts = readConnectionFacts(socket);
+  const decision = decideConnection(facts);
+  const identity = decision.accept && decision.certificate === 'valid' ? readPeerIdentity(socket) : undefined;
+  const judged = { loopback: isLoopbackAddress(facts.remoteAddress), identity, role: identity ? resolveRole(identity.ous) : undefined };
+  connections.set(socket, judged);
+  return judged;
+}
+
 /** Establishes (once) and returns the caller of `req`; `getCaller` returns the same object afterwards. */
 export function establishCaller(req: IncomingMessage): Caller {
   const known = callers.get(req);
   if (known) return known;
-  const facts = readConnectionFacts(req.socket);
-  const loopback = isLoopbackAddress(facts.remoteAddress);
-  const decision = decideConnection(facts);
-  const identity = decision.accept && decision.certificate === 'valid' ? readPeerIdentity(req.socket) : undefined;
+  const { loopback, identity, role } = connectionCaller(req.socket);
   const caller: Caller = { requestId: randomUUID(), loopback, certificate: identity ? 'valid' : 'absent' };
   if (identity) {
     caller.subject = identity.subject;
     caller.serial = identity.serial;
     if (identity.ous.length > 0) caller.ou = identity.ous.join('+');
-    const role = resolveRole(identity.ous);
     if (role) caller.role = role;
   }
   callers.set(req, caller);

@@ -2,7 +2,8 @@
  * Wall-clock text formats shared by the config schema and the schedule: "HH:MM" times,
  * "YYYY-MM-DD" dates and IANA time zone names. Pure functions, no I/O.
  */
-import type { Weekday } from '../config/types.js';
+/** A day of the week as written in conf.toml ([schedule] days). */
+export type Weekday = 'mon' | 'tue' | 'wed' | 'thu' | 'fri' | 'sat' | 'sun';
 
 /** Every weekday in conf.toml spelling, Sunday first (the index is JavaScript's getUTCDay()). */
 export const WEEKDAYS: readonly Weekday[] = Object.freeze(['sun', 'mon', 'tue', 'wed', 'thu', 'fri', 'sat']);

@@ -4,7 +4,7 @@
  * entries as NDJSON (one JSON object a line), streamed in time order in bounded memory.
  * Every role may read both (docs/auditor.md).
  */
-import type express from 'express';
+import express from 'express';
 import { AUDIT_ACTIONS, ROLES, defineRoute, queryAuditTrail, sendJson, verifyAuditTrail, type AuditQuery } from '@qsen/core';
 import { kanErrors } from '../errors.js';
 import { readIntegerQuery, readQuery } from './query.js';
@@ -75,9 +75,10 @@ async function writeChunk(res: express.Response, text: string): Promise<boolean>
   return !res.destroyed;
 }
 
-/** Mounts the audit endpoints. */
-export function mountAuditRoutes(app: express.Express, deps: AuditRoutesDeps): void {
-  defineRoute(app, '/kan/v1/audit/verify', {
+/** The audit endpoints. */
+export function createAuditRoutes(deps: AuditRoutesDeps): express.Router {
+  const router = express.Router();
+  defineRoute(router, '/kan/v1/audit/verify', {
     GET: {
       roles: ROLES,
       handler: async (req, res) => {
@@ -86,7 +87,7 @@ export function mountAuditRoutes(app: express.Express, deps: AuditRoutesDeps): v
       },
     },
   });
-  defineRoute(app, '/kan/v1/audit', {
+  defineRoute(router, '/kan/v1/audit', {
     GET: {
       roles: ROLES,
       handler: async (req, res) => {
@@ -106,4 +107,5 @@ export function mountAuditRoutes(app: express.Express, deps: AuditRoutesDeps): v
       },
     },
   });
+  return router;
 }

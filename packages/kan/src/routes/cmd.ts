@@ -1,12 +1,13 @@
 /** GET /kan/v1/cmd/top and /kan/v1/cmd/ls: fixed commands, plain text. */
-import type express from 'express';
+import express from 'express';
 import { defineRoute, ROLES } from '@qsen/core';
 import { runFixedCommand, type FixedCommand } from '../process/commands.js';
 
-/** Mounts the command endpoints. */
-export function mountCmdRoutes(app: express.Express, deps: { installDir: string; timeoutMs?: number; maxBytes?: number }): void {
+/** The command endpoints. */
+export function createCmdRoutes(deps: { installDir: string; timeoutMs?: number; maxBytes?: number }): express.Router {
+  const router = express.Router();
   for (const command of ['top', 'ls'] as FixedCommand[]) {
-    defineRoute(app, `/kan/v1/cmd/${command}`, {
+    defineRoute(router, `/kan/v1/cmd/${command}`, {
       GET: {
         roles: ROLES,
         handler: async (_req, res) => {
@@ -23,4 +24,5 @@ export function mountCmdRoutes(app: express.Express, deps: { installDir: string;
       },
     });
   }
+  return router;
 }

@@ -5,7 +5,7 @@
  * holds a read slot of it (logs/locks.ts), so a truncation waits for the reads that began
  * before it and a download is the file as it was, or a cut the client sees.
  */
-import type express from 'express';
+import express from 'express';
 import type { FileHandle } from 'node:fs/promises';
 import { pipeline } from 'node:stream/promises';
 import { ApiError, defineRoute, getCaller, sendJson, ROLES, httpErrors, type AuditSink, type LogSink } from '@qsen/core';
@@ -38,8 +38,9 @@ const BUSY_CODES = new Set(['LOGS_BUSY', 'TRUNCATE_BUSY']);
 
 type Handler = (req: express.Request, res: express.Response) => Promise<void>;
 
-/** Mounts the log endpoints. */
-export function mountLogRoutes(app: express.Express, deps: LogRoutesDeps): void {
+/** The log endpoints. */
+export function createLogRoutes(deps: LogRoutesDeps): express.Router {
+  const router = express.Router();
   const locks = deps.locks ?? LOG_LOCK_DEFAULTS;
   const limiter = deps.limiter ?? createConcurrencyLimiter();
 
@@ -126,7 +127,7 @@ export function mountLogRoutes(app: express.Express, deps: LogRoutesDeps): void 
     }
   };
 
-  defineRoute(app, '/kan/v1/logs', {
+  defineRoute(router, '/kan/v1/logs', {
     GET: {
       roles: ROLES,
       handler: limited((req) => {
@@ -141,7 +142,7 @@ export function mountLogRoutes(app: express.Express, deps: LogRoutesDeps): void 
     },
   });
 
-  defineRoute(app, '/kan/v1/logs/tail', {
+  defineRoute(router, '/kan/v1/logs/tail', {
     GET: {
       roles: ROLES,
       handler: limited('tail', async (req, res) => {
@@ -198,5 +199,6 @@ export function mountLogRoutes(app: express.Express, deps: LogRoutesDeps): void 
     sendJson(res, { keep, results: outcome.results, skipped: outcome.skipped });
   });
   const writers = ['platform', 'operator'] as const;
-  defineRoute(app, '/kan/v1/logs/truncate', { GET: { roles: writers, handler: truncate }, POST: { roles: writers, handler: truncate } }, { stateChange: 'logs/truncate' });
+  defineRoute(router, '/kan/v1/logs/truncate', { GET: { roles: writers, handler: truncate }, POST: { roles: writers, handler: truncate } }, { stateChange: 'logs/truncate' });
+  return router;
 }

@@ -8,7 +8,7 @@
  * - at most NODE_EXPORTER_MAX_IN_FLIGHT scrapes are in flight: more are refused at once with
  *   503 NODE_EXPORTER_BUSY instead of queueing behind a stalled exporter.
  */
-import type express from 'express';
+import express from 'express';
 import httpProxy from 'http-proxy';
 import { Agent, type ServerResponse } from 'node:http';
 import type { Socket } from 'node:net';
@@ -26,11 +26,12 @@ export function nodeExporterTarget(url: string): string {
   return `${url.replace(/\/+$/, '')}/metrics`;
 }
 
-/** Mounts the metrics endpoints; returns a closer for the proxy. */
-export function mountMetricsRoutes(app: express.Express, deps: { registry: Registry; nodeExporterUrl: string; logger: LogSink; timeoutMs?: number; maxInFlight?: number }): { close(): void } {
+/** The metrics endpoints; returns a closer for the proxy. */
+export function createMetricsRoutes(deps: { registry: Registry; nodeExporterUrl: string; logger: LogSink; timeoutMs?: number; maxInFlight?: number }): { router: express.Router; close(): void } {
+  const router = express.Router();
   const handler = metricsHandler(deps.registry);
   for (const path of ['/kan/v1/metrics/process', '/kan/v1/metrics/golang']) {
-    defineRoute(app, path, { GET: { roles: ROLES, handler: (req, res) => handler(req, res) } });
+    defineRoute(router, path, { GET: { roles: ROLES, handler: (req, res) => handler(req, res) } });
   }
   const target = nodeExporterTarget(deps.nodeExporterUrl);
   const timeoutMs = deps.timeoutMs ?? NODE_EXPORTER_TIMEOUT_MS;
@@ -53,7 +54,7 @@ export function mountMetricsRoutes(app: express.Express, deps: { registry: Regis
   };
   // The server-wide handler too: an unhandled 'error' on the proxy would end the process.
   proxy.on('error', (err, _req, res) => fail(err, res));
-  defineRoute(app, '/kan/v1/metrics/system', {
+  defineRoute(router, '/kan/v1/metrics/system', {
     GET: {
       roles: ROLES,
       handler: (req, res) => {
@@ -72,5 +73,5 @@ export function mountMetricsRoutes(app: express.Express, deps: { registry: Regis
       },
     },
   });
-  return { close: () => { proxy.close(); agent.destroy(); } };
+  return { router, close: () => { proxy.close(); agent.destroy(); } };
 }

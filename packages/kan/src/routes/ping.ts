@@ -1,13 +1,15 @@
 /** GET /kan/v1/ping: internal, loopback only (the watchdog's probe). */
-import type express from 'express';
+import express from 'express';
 import { defineRoute, sendJson } from '@qsen/core';
 
-/** Mounts the internal ping. */
-export function mountPingRoutes(app: express.Express, deps: { startedAt: number; now: () => number }): void {
-  defineRoute(app, '/kan/v1/ping', {
+/** The internal ping. */
+export function createPingRoutes(deps: { startedAt: number; now: () => number }): express.Router {
+  const router = express.Router();
+  defineRoute(router, '/kan/v1/ping', {
     GET: {
       roles: 'internal',
       handler: (_req, res) => sendJson(res, { ok: true, pid: process.pid, uptimeSeconds: Math.floor((deps.now() - deps.startedAt) / 1000) }),
     },
   });
+  return router;
 }

@@ -71,6 +71,16 @@ function portOf(url: string): number {
   return parsed.protocol === 'https:' ? 443 : 80;
 }
 
+/**
+ * qsen's V8 heap flags, the same in systemd/qsen.service's ExecStart (a launcher test compares
+ * them): a small young generation (2 MiB semi-spaces instead of up to 16), a first full
+ * collection at 16 MiB of old space, and an old generation let grow only 20 % past what the
+ * last full collection kept. No hard --max-old-space-size: the order book grows with the
+ * journal, and a cap would turn a large book into a crash loop. docs/qsen.md "Memory";
+ * bench/RESULTS.md (issue 17) has the resident memory and CPU cost of each setting.
+ */
+export const QSEN_NODE_FLAGS: readonly string[] = Object.freeze(['--max-semi-space-size=2', '--initial-old-space-size=16', '--heap-growing-percent=20']);
+
 /** Builds the process specs of the local system. */
 export function buildLocalSpecs(config: QsenConfig, opts: {
   entryPoints: EntryPoints; nodeExecutable: string; nodeExporterBinary: string | null; env?: Readonly<Record<string, string>>; home: string; cwd: string;
@@ -79,7 +89,7 @@ export function buildLocalSpecs(config: QsenConfig, opts: {
   const common = { cwd: opts.cwd, ...(opts.env ? { env: opts.env } : {}) };
   const specs: ProcessSpec[] = [
     { name: 'simulator', command: node, args: [opts.entryPoints.simulator, '--home', opts.home], restart: 'always', ...common },
-    { name: 'qsen', command: node, args: [opts.entryPoints.qsen, '--config', config.file], restart: 'never', ...common },
+    { name: 'qsen', command: node, args: [...QSEN_NODE_FLAGS, opts.entryPoints.qsen, '--config', config.file], restart: 'never', ...common },
     ...([0, 1, 2] as const).map((index): ProcessSpec => ({
       name: `kan${index}`, command: node, args: ['--max-semi-space-size=1', opts.entryPoints.kan, '--config', config.file, '--index', String(index)], restart: 'always', ...common,
     })),

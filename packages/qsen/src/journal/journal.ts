@@ -16,6 +16,7 @@
  * than that length lost records that were once on disk: that is damage, not a torn write, and
  * opening refuses (JournalTruncatedError).
  */
+import { writeSync } from 'node:fs';
 import { open, mkdir, readFile, statfs, truncate, type FileHandle } from 'node:fs/promises';
 import { dirname } from 'node:path';
 import type { Uint64 } from '@qsen/core';
@@ -54,6 +55,9 @@ export async function readDurableLength(file: string): Promise<number> {
     return 0;
   }
 }
+
+/** Bytes of the durable-length file's text (20 digits and a newline). */
+const DURABLE_LENGTH_BYTES = 21;
 
 /** The fixed-width text of a durable length (rewritten in place: no new block, no temporary file). */
 export function encodeDurableLength(bytes: number): Buffer {
@@ -211,20 +215,21 @@ function createJournal(handle: FileHandle, sidecar: FileHandle | undefined, dir:
   const figures: JournalFigures = { records: 0, flushes: 0, bytes: 0 };
 
   /** Records the length just made durable (best effort: a stale value only weakens the truncation check). */
-  async function noteDurable(length: number): Promise<void> {
+  // The two writes are synchronous: a write(2) of a batch into the page cache takes microseconds,
+  // while a trip through the libuv pool costs a thread wake-up each (on a busy 2-core machine about
+  // 5 % of qsen's CPU per order, bench/RESULTS.md issue 17). The fdatasync stays asynchronous.
+  function noteDurable(length: number): void {
+    if (sidecar === undefined) return;
     try {
-      await sidecar?.write(encodeDurableLength(length), 0, undefined, 0);
+      writeSync(sidecar.fd, encodeDurableLength(length), 0, DURABLE_LENGTH_BYTES, 0);
     } catch {
       // the next fdatasync rewrites it
     }
   }
 
-  async function writeAll(buffer: Buffer): Promise<void> {
+  function writeAll(buffer: Buffer): void {
     let offset = 0;
-    while (offset < buffer.length) {
-      const { bytesWritten } = await handle.write(buffer, offset, buffer.length - offset);
-      offset += bytesWritten;
-    }
+    while (offset < buffer.length) offset += writeSync(handle.fd, buffer, offset, buffer.length - offset);
   }
 
   function scheduleRetry(): void {
@@ -276,18 +281,19 @@ function createJournal(handle: FileHandle, sidecar: FileHandle | undefined, dir:
       try {
         const buffer = batch.length === 1 ? batch[0]!.buffer : Buffer.concat(batch.map((p) => p.buffer));
         if (unwritable) await handle.truncate(size);
-        await writeAll(buffer);
+        writeAll(buffer);
         const sync = batch.some((p) => p.durable) || unwritable !== undefined;
         if (sync) {
           await handle.datasync();
           figures.flushes += 1;
         }
         size += buffer.length;
-        if (sync) await noteDurable(size);
         unwritable = undefined;
         figures.records += batch.length;
         figures.bytes += buffer.length;
+        // Durable now: answer first, then note the length (best effort, it may only lag behind).
         for (const p of batch) p.resolve();
+        if (sync) noteDurable(size);
       } catch (err) {
         await fail(batch, err);
         // Lazy records stay queued for the retry timer; stop this drain.
@@ -331,7 +337,7 @@ function createJournal(handle: FileHandle, sidecar: FileHandle | undefined, dir:
         // Only what was written before this fdatasync is known durable by it.
         const written = size;
         await handle.datasync();
-        await noteDurable(written);
+        noteDurable(written);
       }
     },
     async close() {

@@ -53,8 +53,6 @@ export interface RiskControlsDeps {
   /** Reads the reference prices file (default: from disk). */
   readonly loadPrices?: (file: string) => PricesReading;
   readonly audit: AuditSink;
-  /** Called once per refused order with the limit's name (metrics). */
-  readonly onRefusal?: (limit: string) => void;
 }
 
 export type { LimitView } from './view.js';
@@ -189,7 +187,6 @@ export function createRiskControls(deps: RiskControlsDeps): RiskControls {
     if (!decision.ok) {
       const { limit, value, max, extra } = decision.refusal;
       refusals.set(limit, (refusals.get(limit) ?? 0) + 1);
-      deps.onRefusal?.(limit);
       throw qsenErrors.create('RISK_LIMIT_EXCEEDED', `the order breaks the risk limit ${limit} (${value} over ${max ?? 'the list'})`, { limit, value, max, ...extra });
     }
     ledger.reserve(day, order.id, decision.consumption, nowMs);

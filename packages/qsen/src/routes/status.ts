@@ -6,14 +6,13 @@ import express from 'express';
 import type { Registry } from 'prom-client';
 import { defineRoute, ROLES, metricsHandler, redactConfig, sendJson, type Clock, type QsenConfig } from '@qsen/core';
 import type { SenebiClient } from '../senebi/client.js';
-import { buildStatus, type StatusSources } from '../status/report.js';
-
+import { buildStatus, type QsenFacts } from '../status/report.js';
 
 /** What the status routes need. */
 export interface StatusRoutesDeps {
   readonly config: QsenConfig;
   readonly clock: Clock;
-  readonly status: StatusSources;
+  readonly facts: QsenFacts;
   readonly senebi: Pick<SenebiClient, 'ping'>;
   readonly registry: Registry;
   readonly pid: number;
@@ -23,7 +22,7 @@ export interface StatusRoutesDeps {
 export function createStatusRoutes(deps: StatusRoutesDeps): express.Router {
   const router = express.Router();
   defineRoute(router, '/qsen/v1/status', {
-    GET: { roles: ROLES, handler: (_req, res) => sendJson(res, buildStatus(deps.status, deps.clock.now(), deps.pid)) },
+    GET: { roles: ROLES, handler: (_req, res) => sendJson(res, buildStatus(deps.facts, deps.clock.now(), deps.pid)) },
   });
   defineRoute(router, '/qsen/v1/config', {
     GET: { roles: ROLES, handler: (_req, res) => sendJson(res, redactConfig(deps.config)) },
@@ -44,9 +43,9 @@ export function createStatusRoutes(deps: StatusRoutesDeps): express.Router {
       handler: (_req, res) => sendJson(res, {
         ok: true,
         pid: deps.pid,
-        uptimeSeconds: Math.max(0, Math.floor((deps.clock.now() - deps.status.startedAtMs) / 1000)),
-        reconciling: deps.status.isReconciling(),
-        ...deps.status.acceptance(),
+        uptimeSeconds: Math.max(0, Math.floor((deps.clock.now() - deps.facts.startedAtMs) / 1000)),
+        reconciling: deps.facts.isReconciling(),
+        ...deps.facts.acceptance(),
       }),
     },
   });

@@ -1,20 +1,36 @@
 /**
- * The body of GET /qsen/v1/status: SENEBI call figures, order outcomes, uptime, kill switch,
- * reconciliation, journal, the risk controls' usage and refusals, the trading window now and its
- * next change, and the TLS material in force.
+ * The facts a qsen node shows, and the body of GET /qsen/v1/status built from them: SENEBI call
+ * figures, order outcomes, uptime, kill switch, reconciliation, journal, the risk controls' usage
+ * and refusals, the trading window now and its next change, and the TLS material in force. The
+ * Prometheus collectors (metrics/metrics.ts) read the same QsenFacts object, built once by node.ts.
  */
 import { evaluateWindow, type QsenConfig, type TrustStatus } from '@qsen/core';
 import type { JournalFigures, JournalHealth } from '../journal/journal.js';
 import type { KillSwitchState } from '../killswitch/killswitch.js';
+import type { RiskControls } from '../risk/controls.js';
 import type { Acceptance } from './acceptance.js';
-import type { OrderFigures, SenebiFigures } from './figures.js';
+import type { QsenStats } from './stats.js';
 
-/** Where the status figures come from. */
-export interface StatusSources {
+/** The certificates whose expiry qsen exports (the `certificate` label). */
+export const CERTIFICATE_NAMES = ['server', 'client_ca', 'senebi_agent'] as const;
+
+/** One value of the `certificate` label. */
+export type CertificateName = (typeof CERTIFICATE_NAMES)[number];
+
+/** The notAfter of one certificate in use, unix seconds. */
+export interface CertificateExpiry {
+  readonly certificate: CertificateName;
+  readonly notAfterSeconds: number;
+}
+
+/** Everything /status and the metric collectors read: reported counts (stats) and live state. */
+export interface QsenFacts {
   readonly config: QsenConfig;
+  readonly version: string;
   readonly startedAtMs: number;
-  readonly senebiFigures: SenebiFigures;
-  readonly orderFigures: OrderFigures;
+  /** What the desk and the SENEBI adapter reported. */
+  readonly stats: QsenStats;
+  readonly isHalted: () => boolean;
   readonly killSwitch: () => KillSwitchState;
   readonly isReconciling: () => boolean;
   readonly inFlight: () => number;
@@ -22,11 +38,12 @@ export interface StatusSources {
   readonly journalHealth: () => JournalHealth;
   /** Whether a new order would be taken now, and why not. */
   readonly acceptance: () => Acceptance;
-  /** Contradictions between SENEBI's answers, by kind. */
-  readonly contradictions: () => Record<string, number>;
-  /** The risk controls: any limit in force, usage ratios of the daily and rate limits, refusals by limit. */
-  readonly risk: () => unknown;
-  readonly version: string;
+  /** The trading window at the node's clock. */
+  readonly isMarketOpen: () => boolean;
+  /** The risk controls: limits in force, usage ratios of the daily and rate limits, refusals by limit. */
+  readonly risk: Pick<RiskControls, 'summary' | 'usageRatios' | 'refusalLimits'>;
+  /** The certificates in use; one that cannot be read is left out. */
+  readonly certificateExpiries: () => readonly CertificateExpiry[];
   /** The TLS material this node enforces (CRL number, revoked count, last reload error). */
   readonly tls: () => TrustStatus;
   /** The last mass cancel's summary (docs/qsen.md, "Pulling resting orders"); null when none. */
@@ -36,22 +53,22 @@ export interface StatusSources {
 }
 
 /** Builds the status body at the instant nowMs. */
-export function buildStatus(sources: StatusSources, nowMs: number, pid: number): Record<string, unknown> {
-  const { config } = sources;
+export function buildStatus(facts: QsenFacts, nowMs: number, pid: number): Record<string, unknown> {
+  const { config, stats } = facts;
   const window = evaluateWindow(config.schedule, nowMs);
-  const killSwitch = sources.killSwitch();
+  const killSwitch = facts.killSwitch();
   return {
     node: 'qsen',
-    version: sources.version,
+    version: facts.version,
     pid,
-    startedAt: new Date(sources.startedAtMs).toISOString(),
-    uptimeSeconds: Math.max(0, Math.floor((nowMs - sources.startedAtMs) / 1000)),
-    ...sources.acceptance(),
+    startedAt: new Date(facts.startedAtMs).toISOString(),
+    uptimeSeconds: Math.max(0, Math.floor((nowMs - facts.startedAtMs) / 1000)),
+    ...facts.acceptance(),
     halted: killSwitch.halted,
     killSwitch,
-    ...(sources.massCancel ? { massCancel: sources.massCancel() } : {}),
-    ...(sources.deadman ? { deadman: sources.deadman() } : {}),
-    reconciling: sources.isReconciling(),
+    ...(facts.massCancel ? { massCancel: facts.massCancel() } : {}),
+    ...(facts.deadman ? { deadman: facts.deadman() } : {}),
+    reconciling: facts.isReconciling(),
     idRange: { min: config.id_range.min, max: config.id_range.max },
     window: {
       open: window.open,
@@ -61,10 +78,10 @@ export function buildStatus(sources: StatusSources, nowMs: number, pid: number):
       localTime: window.localTime,
       nextChangeAt: new Date(window.nextChangeAt).toISOString(),
     },
-    orders: { ...sources.orderFigures.snapshot(), inFlight: sources.inFlight() },
-    senebi: { url: config.senebi.url, operations: sources.senebiFigures.snapshot(), contradictions: sources.contradictions() },
-    journal: { ...sources.journal(), ...sources.journalHealth() },
-    risk: sources.risk(),
-    tls: sources.tls(),
+    orders: { ...stats.orders(), inFlight: facts.inFlight() },
+    senebi: { url: config.senebi.url, operations: stats.senebiOperations(), contradictions: stats.contradictions() },
+    journal: { ...facts.journal(), ...facts.journalHealth() },
+    risk: facts.risk.summary(),
+    tls: facts.tls(),
   };
 }

@@ -16,15 +16,52 @@ export function offsetId(base: bigint, delta: bigint): Uint64 | undefined {
  * unused id going down from min-1, or (when the range starts at 0) going up from max+1.
  */
 export function allocateOutsideId(range: IdRange, isTaken: (id: Uint64) => boolean, limit = 1_000_000): Uint64 {
+  return createOutsideIdAllocator(range, isTaken, limit).allocate();
+}
+
+/** allocateOutsideId with a memory: each call resumes where the previous one stopped. */
+export interface OutsideIdAllocator {
+  /** The id allocateOutsideId would answer now (the caller then takes it). */
+  allocate(): Uint64;
+  /** Forgets the position (after a reset: ids taken before are free again). */
+  restart(): void;
+}
+
+/**
+ * An allocator whose answers equal allocateOutsideId's as long as no id is ever freed (the store
+ * only adds orders; a reset calls restart()): every id it stepped over was taken and stays taken,
+ * so the search resumes at the last position instead of scanning every id ever taken. Amortised
+ * O(1) per counter order (it was a linear BigInt scan, about 27% of the simulator's CPU).
+ */
+export function createOutsideIdAllocator(range: IdRange, isTaken: (id: Uint64) => boolean, limit = 1_000_000): OutsideIdAllocator {
   const min = BigInt(range.min);
   const max = BigInt(range.max);
-  for (let step = 1n; step <= BigInt(limit); step++) {
-    const below = offsetId(min, -step);
-    if (below !== undefined && !isTaken(below)) return below;
-  }
-  for (let step = 1n; step <= BigInt(limit); step++) {
-    const above = offsetId(max, step);
-    if (above !== undefined && !isTaken(above)) return above;
-  }
-  throw new RangeError('no free id outside the reserved range');
+  const last = BigInt(limit);
+  let below = 1n;
+  let above = 1n;
+  return {
+    allocate() {
+      for (; below <= last; below++) {
+        const id = offsetId(min, -below);
+        if (id === undefined) {
+          below = last + 1n; // nothing below 0: the downward search is over for good
+          break;
+        }
+        if (!isTaken(id)) return id;
+      }
+      for (; above <= last; above++) {
+        const id = offsetId(max, above);
+        if (id === undefined) {
+          above = last + 1n;
+          break;
+        }
+        if (!isTaken(id)) return id;
+      }
+      throw new RangeError('no free id outside the reserved range');
+    },
+    restart() {
+      below = 1n;
+      above = 1n;
+    },
+  };
 }

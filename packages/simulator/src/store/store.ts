@@ -12,7 +12,7 @@ import type { AcceptedOrder, RejectedOrder, StoredOperation, StoredOrder } from 
 import { planSeededBusiness } from '../business/seed.js';
 import { laterMatchDelay, matchesAtAcceptance, matchOrder } from '../business/matching.js';
 import { decideCancel } from '../business/cancel.js';
-import { allocateOutsideId } from '../business/ids.js';
+import { createOutsideIdAllocator, type OutsideIdAllocator } from '../business/ids.js';
 
 /** The steps of an order's life in the admin history. */
 export const ORDER_EVENTS = [
@@ -105,12 +105,14 @@ export class SimulatorStore {
   private matchingPrng: Prng;
   private matchingSettings: MatchingSettings;
   private businessSeed: number;
+  private readonly outsideIds: OutsideIdAllocator;
 
   /** Builds the store from a snapshot, or seeds it as at a first start when there is none. */
   constructor(private readonly options: StoreOptions, snapshot?: StoreSnapshot) {
     this.matchingSettings = options.matching;
     this.matchingPrng = createPrng(options.matching.seed);
     this.businessSeed = options.businessSeed;
+    this.outsideIds = createOutsideIdAllocator(options.range, (candidate) => this.orders.has(candidate));
     if (snapshot) this.load(snapshot);
     else this.seedInitial();
   }
@@ -182,6 +184,7 @@ export class SimulatorStore {
         this.seededDates.clear();
         this.nextOperationSeq = FIRST_OPERATION_SEQ;
         this.businessSeed = change.businessSeed;
+        this.outsideIds.restart();
     }
   }
 
@@ -266,7 +269,7 @@ export class SimulatorStore {
         this.commit({ t: 'opseq', next: (this.nextOperationSeq + 1n).toString() });
         return id;
       },
-      allocateOwnOutsideId: () => allocateOutsideId(this.options.range, (candidate) => this.orders.has(candidate)),
+      allocateOwnOutsideId: () => this.outsideIds.allocate(),
     });
     const matched: AcceptedOrder = { ...order, status: 'matched', matchedAt: time };
     this.addOrder(matched);
