@@ -339,9 +339,9 @@ describe('production tier: QSen from the release bundle on Debian 12 with system
   }
 
   test('the kill switch works from the server\'s shell (qsen-admin halt/status), qsen refuses orders with 423', async () => {
-    const halted = await c().sh('qsen-admin halt --reason "production tier"');
+    const halted = await c().sh('qsen-admin halt --reason "production tier" --json');
     assert.match(halted, /"halted":\s*true/);
-    assert.match(await c().sh('qsen-admin status'), /"halted":\s*true/);
+    assert.match(await c().sh('qsen-admin status --json'), /"halted":\s*true/);
     const refused = await call(8443, '/qsen/v1/sendOrder', 'platform', 'POST', order('9999000000000000001'));
     assert.equal(refused.status, 423, refused.body);
     assert.match(refused.body, /HALTED/);
@@ -356,12 +356,12 @@ describe('production tier: QSen from the release bundle on Debian 12 with system
     await waitClusterSteady(c());
     console.log(`# reboot: container back and the cluster steady in ${((Date.now() - since) / 1000).toFixed(1)} s`);
     assert.equal(await c().sh(facts), before, 'certificates, keys and /var/lib/qsen unchanged');
-    assert.match(await c().sh('qsen-admin status'), /"halted":\s*true/);
+    assert.match(await c().sh('qsen-admin status --json'), /"halted":\s*true/);
     const refused = await call(8443, '/qsen/v1/sendOrder', 'platform', 'POST', order('9999000000000000002'));
     assert.equal(refused.status, 423, 'still halted after the reboot');
     assert.match(await c().sh('nft list tables'), /inet qsen/, 'the firewall is loaded at boot');
     assert.equal(await unitProperty(c(), 'nftables.service', 'ActiveState'), 'active', 'nftables.service loaded it');
-    assert.match(await c().sh('qsen-admin resume'), /"halted":\s*false/);
+    assert.match(await c().sh('qsen-admin resume --json'), /"halted":\s*false/);
     const accepted = await call(8443, '/qsen/v1/sendOrder', 'platform', 'POST', order('9999000000000000003'));
     assert.notEqual(accepted.status, 423, 'resumed');
   });

@@ -210,8 +210,14 @@ describe('qsenctl against a running local system', () => {
 
   it("audit: a kan's self-restart ends with done (written by the new process); audit queries by action, id and time; verify finds the chains whole", async () => {
     const before0 = await system.control().status('kan0');
-    const out = parseJson(await ctl(['restart', 'kan', '0', '--node', '0', '--json']));
-    assert.equal(out['via'], 0);
+    // Right after the previous test restarted a kan, kan 0 may not have seen it answer again yet
+    // (409 KAN_QUORUM): ask again until the quorum holds, with a deadline.
+    const restart = await waitFor(async () => {
+      const run = await ctl(['restart', 'kan', '0', '--node', '0', '--json']);
+      return run.code === 0 || !run.stdout.includes('KAN_QUORUM') ? run : null;
+    }, { timeoutMs: 30_000, intervalMs: 250, what: 'kan 0 accepting its own restart (quorum of two other kans up)' });
+    const out = parseJson(restart);
+    assert.equal(out['via'], 0, restart.stdout + restart.stderr);
     const requestId = String(out['requestId']);
     await waitFor(async () => (await system.control().status('kan0')).invocation > before0.invocation, { timeoutMs: 30_000, what: 'kan0 restarted' });
     const outcomesOf = async (): Promise<string[]> => {
@@ -277,6 +283,8 @@ describe('qsenctl against a running local system', () => {
       const out = await runCtl(['--profile', profile, 'status'], { HOME: scratch.path });
       assert.equal(out.code, 3, out.stdout + out.stderr);
       assert.ok(out.stderr.includes(`this certificate is not trusted by the CA at ${caPath}`), out.stderr);
+      // Every node is up and refused this certificate: the table says so, not "down".
+      for (const node of ['qsen', 'kan 0', 'kan 1', 'kan 2']) assert.match(out.stdout, new RegExp(`^${node} +\\d+ +refused my certificate `, 'm'));
 
       writeFileSync(join(scratch.path, 'other-ca.crt'), other.certPem);
       const wrongCa = writeProfile('wrong-ca', { host: 'localhost', ca: 'other-ca.crt', cert: 'foreign.crt', key: 'foreign.key', qsen_port: system.ports.qsen });
@@ -291,6 +299,8 @@ describe('qsenctl against a running local system', () => {
       const out = await runCtl(['--profile', profile, 'config'], { HOME: scratch.path });
       assert.equal(out.code, 3);
       assert.match(out.stderr, new RegExp(`connection refused by qsen at localhost:${port}`));
+      // The kans say the window is open (local mode): a plain refusal, not QSEN_OUTSIDE_WINDOW.
+      assert.doesNotMatch(out.stderr, /outside the trading window/);
     });
   });
 });

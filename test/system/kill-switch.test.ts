@@ -174,7 +174,7 @@ describe('the kill switch pulls resting orders; the dead man\'s switch halts a s
   it('qsen-admin halt --cancel-open from the server shell: the running qsen picks the request up from the halt marker and pulls the orders', async () => {
     const ids = await sendResting(3);
     const admin = await new Promise<{ code: number | null; stdout: string; stderr: string }>((resolve) => {
-      const child = spawn(process.execPath, [QSEN_ADMIN, 'halt', '--cancel-open', '--wait', '60', '--reason', 'shell drill', '--config', join(home, 'conf.toml')], { stdio: ['ignore', 'pipe', 'pipe'] });
+      const child = spawn(process.execPath, [QSEN_ADMIN, 'halt', '--cancel-open', '--wait', '60', '--reason', 'shell drill', '--json', '--config', join(home, 'conf.toml')], { stdio: ['ignore', 'pipe', 'pipe'] });
       let stdout = '';
       let stderr = '';
       child.stdout.on('data', (c: Buffer) => { stdout += c.toString('utf8'); });
@@ -190,7 +190,7 @@ describe('the kill switch pulls resting orders; the dead man\'s switch halts a s
     assert.deepEqual(report['cancelled'], ids);
     for (const id of ids) assert.equal(senebiState(id), 'cancelled', id);
     const status = await new Promise<string>((resolve) => {
-      const child = spawn(process.execPath, [QSEN_ADMIN, 'status', '--config', join(home, 'conf.toml')], { stdio: ['ignore', 'pipe', 'ignore'] });
+      const child = spawn(process.execPath, [QSEN_ADMIN, 'status', '--json', '--config', join(home, 'conf.toml')], { stdio: ['ignore', 'pipe', 'ignore'] });
       let out = '';
       child.stdout.on('data', (c: Buffer) => { out += c.toString('utf8'); });
       child.once('exit', () => resolve(out));

@@ -64,6 +64,12 @@ describe('npm start (the launcher with the real processes)', () => {
     for (const url of [`https://localhost:${ports.qsen}`, ...ports.kans.map((p) => `https://localhost:${p}`)]) assert.ok(readyLine.includes(url), `${url} in ${readyLine}`);
     assert.ok(readyLine.includes(`try: curl --cacert ${join(home, 'pki/ca.crt')}`), readyLine);
     assert.match(readyLine, /every process answers \(simulator, qsen, kan0, kan1, kan2/);
+    // In a pipe the progress is plain lines, one per step: no carriage return, no escape code.
+    assert.equal(output.includes('\r'), false, 'no carriage return in a pipe');
+    assert.equal(output.includes('\u001b'), false, 'no escape code in a pipe');
+    for (const step of [/^launcher: starting the processes\.\.\.$/m, /^launcher: kan2 started \(pid \d+\)$/m, /^launcher: processes started in [\d.]+ s$/m,
+      /^launcher: waiting for .* to answer\.\.\.$/m, /^launcher: every process answers, [\d.]+ s after the start$/m]) assert.match(output, step);
+    assert.ok(output.indexOf('launcher: every process answers,') < output.indexOf('launcher: READY'), output);
   });
 
   it('brings up five processes answering with mutual TLS', async () => {

@@ -14,6 +14,7 @@ export * from './schedule/clock.js';
 export * from './schedule/wall-time.js';
 export * from './schedule/zone.js';
 export * from './schedule/window.js';
+export * from './schedule/describe.js';
 export * from './logging/redact.js';
 export * from './logging/failures.js';
 export * from './logging/file-transport.js';

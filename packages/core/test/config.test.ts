@@ -295,9 +295,26 @@ describe('config: render', () => {
 });
 
 describe('config: qsen-config CLI', () => {
-  test('check exits 0 on a good file', async () => {
-    const { stdout } = await run(process.execPath, [cli, 'check', fixture('good-full.toml')]);
-    assert.equal(stdout, `ok: ${fixture('good-full.toml')}\n`);
+  test('check exits 0 on a good file and previews the schedule on the zone\'s clock with UTC alongside', async () => {
+    // Thursday 2026-12-24 in New York: a day off; Friday the 25th is a holiday; Monday the 28th opens.
+    const { stdout } = await run(process.execPath, [cli, 'check', fixture('good-full.toml')], { env: { ...process.env, QSEN_CONFIG_NOW: '2026-12-24T12:00:00Z' } });
+    const lines = stdout.trimEnd().split('\n');
+    assert.equal(lines[0], `ok: ${fixture('good-full.toml')}`);
+    assert.equal(lines[1], 'schedule: 09:00-24:00 America/New_York, mon,wed,fri, 2 holiday(s)');
+    assert.equal(lines[2], 'window now: closed (day_off), opens at 2026-12-28 09:00 -05:00 (14:00Z)');
+    assert.equal(lines[3], 'next stretches:');
+    assert.match(lines[4] ?? '', /^ {2}opens 2026-12-28 09:00 -05:00 \(14:00Z\) +closes 2026-12-29 00:00 -05:00 \(05:00Z\)$/);
+    assert.match(lines[5] ?? '', /^ {2}opens 2026-12-30 09:00 -05:00 \(14:00Z\) +closes 2026-12-31 00:00 -05:00 \(05:00Z\)$/);
+    // 2027-01-01 is a holiday (a Friday): the third stretch is Monday the 4th.
+    assert.match(lines[6] ?? '', /^ {2}opens 2027-01-04 09:00 -05:00 \(14:00Z\) +closes 2027-01-05 00:00 -05:00 \(05:00Z\)$/);
+    assert.equal(lines.length, 7);
+  });
+
+  test('check says a window open all day, every day, instead of a far-off date', async () => {
+    const file = fixture('good-all-day.toml');
+    const { stdout } = await run(process.execPath, [cli, 'check', file], { env: { ...process.env, QSEN_CONFIG_NOW: '2026-12-24T12:00:00Z' } });
+    assert.match(stdout, /^window now: open all day, every day \(America\/New_York\)$/m);
+    assert.doesNotMatch(stdout, /2028|next stretches/);
   });
 
   test('check exits 1 and lists every problem on a bad file', async () => {

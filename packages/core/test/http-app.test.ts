@@ -89,6 +89,10 @@ describe('role matrix of a sample route table', () => {
         } else {
           assert.equal(answer.status, 403);
           assert.equal(errorCode(answer), 'FORBIDDEN');
+          // The answer names the roles the route table allows for this method.
+          const error = (JSON.parse(answer.body) as { error: { message: string; details: { role: string; allowedRoles: string[] } } }).error;
+          assert.deepEqual(error.details, { role, allowedRoles: [...row.roles] });
+          assert.equal(error.message, `the role '${role}' may not call this endpoint; it is for: ${row.roles.join(', ')}`);
         }
       });
     }
@@ -142,6 +146,22 @@ describe('contract error bodies', () => {
       assert.equal(errorCode(answer), 'INVALID_JSON');
     });
   }
+
+  test('a key given twice with different values is INVALID_JSON with its own message and details; the same value twice is read once; ids stay exact', async () => {
+    const twice = await call('/qsen/v1/getBilateralOrders', { role: 'auditor', method: 'POST', body: '{"date":"2024-05-02","date":"2024-05-03"}' });
+    assert.equal(twice.status, 400);
+    const error = (JSON.parse(twice.body) as { error: { code: string; message: string; details: Record<string, unknown> } }).error;
+    assert.equal(error.code, 'INVALID_JSON');
+    assert.equal(error.message, "the key 'date' appears twice in one object with different values");
+    assert.deepEqual(error.details, { problem: 'duplicate_key', key: 'date', position: 22 });
+    const nested = await call('/qsen/v1/getBilateralOrders', { role: 'auditor', method: 'POST', body: '{"a":{"id":9999000000000000001,"id":9999000000000000002}}' });
+    assert.equal((JSON.parse(nested.body) as { error: { details: { key: string } } }).error.details.key, 'id');
+    const same = await call('/qsen/v1/getBilateralOrders', { role: 'auditor', method: 'POST', body: '{"id":18446744073709551615,"id":18446744073709551615}' });
+    assert.equal(same.status, 200, same.body);
+    assert.match(same.body, /"id":18446744073709551615/);
+    const garbled = await call('/qsen/v1/getBilateralOrders', { role: 'auditor', method: 'POST', body: '{"date": ' });
+    assert.equal((JSON.parse(garbled.body) as { error: { details: { problem: string } } }).error.details.problem, 'syntax');
+  });
 
   test('a body that is not UTF-8 is 400 INVALID_JSON', async () => {
     const answer = await httpsCall(`https://127.0.0.1:${port}/qsen/v1/getBilateralOrders`, {

@@ -27,6 +27,7 @@ export const CTL_ERROR_CODES = Object.freeze({
   IDENTITY_UNREADABLE: 'config',
   KEY_DOES_NOT_MATCH_CERTIFICATE: 'config',
   CONNECTION_REFUSED: 'connection',
+  QSEN_OUTSIDE_WINDOW: 'connection',
   CONNECTION_FAILED: 'connection',
   TIMEOUT: 'connection',
   HOST_NOT_FOUND: 'connection',

@@ -5,7 +5,7 @@ export { CtlError, EXIT_CODES, CTL_ERROR_CODES, createCtlError, type CtlErrorCod
 export { resolveTarget, resolveProfileTarget, resolveStateFolderTarget, defaultProfilePath, type Target, type ProfileInputs } from './profile/profile.js';
 export { createClient, loadIdentity, describeErrorAnswer, type QsenClient, type NodeRef, type Answer, type CallOptions, type ClientOptions } from './client/client.js';
 export { explainTransportError, diagnoseClientCertificate, type ConnectionContext } from './tls/explain.js';
-export { buildStatusReport, renderStatusReport, type StatusReport, type NodeReport, type Outcome } from './commands/status.js';
+export { buildStatusReport, describeLastExit, describeNextChange, healthOfFailure, renderStatusReport, type LastExit, type StatusReport, type NodeReport, type Outcome, type WindowReport } from './commands/status.js';
 export { selectNewTail, chooseDownloadName } from './commands/logs.js';
 export { parsePrometheusText, type MetricFamily, type MetricSample } from './render/metrics.js';
 export { renderProgress } from './render/progress.js';

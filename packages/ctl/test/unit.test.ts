@@ -5,7 +5,7 @@ import assert from 'node:assert/strict';
 import { fileURLToPath } from 'node:url';
 import { createCa, issueClientCertificate } from '@qsen/pki';
 import {
-  buildStatusReport, chooseDownloadName, CtlError, diagnoseClientCertificate, EXIT_CODES, explainTransportError, parseCommandLine,
+  buildStatusReport, chooseDownloadName, describeLastExit, CtlError, diagnoseClientCertificate, EXIT_CODES, explainTransportError, parseCommandLine,
   parsePrometheusText, renderProgress, renderStatusReport, resolveProfileTarget, resolveTarget, selectNewTail, createCtlError,
 } from '../src/index.js';
 
@@ -90,10 +90,10 @@ describe('status report', () => {
     },
   });
 
-  it('shows qsen stopped when the window is closed, with restarts and crash loop from the kans', () => {
+  it('shows qsen stopped outside the window, with restarts and crash loop from the kans', () => {
     const report = buildStatusReport({ qsenPort: 8443, kanPorts: [8444, 8445, 8446], qsen: refused, qsenCerts: refused, kans: [kan(0, 10), kan(1, 11), refused] });
     const [q, k0, , k2] = report.nodes;
-    assert.equal(q?.health, 'stopped (window closed)');
+    assert.equal(q?.health, 'stopped (outside the trading window)');
     assert.equal(q?.restarts, 2);
     assert.equal(q?.crashLoop, true);
     assert.equal(q?.window, 'closed (weekend)');
@@ -103,13 +103,60 @@ describe('status report', () => {
     assert.equal(k2?.health, 'down (CONNECTION_REFUSED)');
     const text = renderStatusReport({ ...report, client: null });
     assert.match(text, /^NODE +PORT +HEALTH +PID +UPTIME +RESTARTS +WINDOW +HALTED +CERT DAYS +CRL$/m);
-    assert.match(text, /^qsen +8443 +stopped \(window closed\) +- +- +2 \(crash loop\) +closed \(weekend\)/m);
+    assert.match(text, /^qsen +8443 +stopped \(outside the trading window\) +- +- +2 \(crash loop\) +closed \(weekend\)/m);
     assert.match(text, /^kan 0 +8444 +up +10 +1h 1m/m);
     // Each node's CRL number; a node behind the others is marked.
     assert.deepEqual(report.nodes.map((n) => n.crlNumber), [null, 7, 6, null]);
     assert.match(text, /^kan 0 +8444 .* 12 +7$/m);
     assert.match(text, /^kan 1 +8445 .* 12 +6 \(behind\)$/m);
-    assert.match(text, /trading window opens at 2026-11-23T13:30:00.000Z/);
+    // A kan without the zone fields (an older node): the UTC instant alone.
+    assert.match(text, /^trading window: opens at 2026-11-23T13:30:00.000Z$/m);
+    assert.match(text, /^qsen is stopped outside the trading window by design .*; it opens at 2026-11-23T13:30:00.000Z$/m);
+  });
+
+  it("tells the window's next change on the zone's clock, and a window open all day as such", () => {
+    const zoned = (schedule: Record<string, unknown>) => ({ ok: true as const, value: { node: { index: 0, pid: 1, uptimeSeconds: 1 }, targets: [], restartHistory: {}, schedule } });
+    const closed = buildStatusReport({ qsenPort: 1, kanPorts: [2, 3, 4], qsen: refused, qsenCerts: refused, kans: [zoned({
+      window: { open: false, reason: 'after_stop', nextChangeAt: Date.UTC(2026, 11, 2, 13, 0) },
+      timezone: 'America/Argentina/Buenos_Aires', continuous: false, nextChangeLocal: '2026-12-02 10:00 -03:00 (13:00Z)',
+    }), refused, refused] });
+    assert.equal(closed.window.timezone, 'America/Argentina/Buenos_Aires');
+    assert.match(renderStatusReport({ ...closed, client: null }), /^trading window: opens at 2026-12-02 10:00 -03:00 \(13:00Z\)$/m);
+    const allDay = buildStatusReport({ qsenPort: 1, kanPorts: [2, 3, 4], qsen: refused, qsenCerts: refused, kans: [zoned({
+      window: { open: true, reason: 'open', nextChangeAt: Date.UTC(2028, 0, 5) },
+      timezone: 'America/Argentina/Buenos_Aires', continuous: true, nextChangeLocal: null,
+    }), refused, refused] });
+    assert.equal(allDay.window.nextChangeAt, null);
+    const text = renderStatusReport({ ...allDay, client: null });
+    assert.match(text, /^trading window: open all day, every day \(America\/Argentina\/Buenos_Aires\)$/m);
+    assert.doesNotMatch(text, /2028/);
+  });
+
+  it("shows the last exit of a crash-looping node: code, time on the zone's clock, the explaining line", () => {
+    const view = {
+      ok: true as const,
+      value: {
+        node: { index: 1, pid: 11, uptimeSeconds: 60 },
+        targets: [{ name: 'kan0', verdict: 'exited', pid: null, backoff: { crashLoop: true },
+          lastExit: { code: 2, signal: null, at: '2026-12-01T13:00:05.000Z', line: 'kan: cannot listen: listen EADDRINUSE: address already in use 127.0.0.1:8444' } }],
+        restartHistory: { kan0: { events: [{ action: 'restart' }, { action: 'restart' }, { action: 'restart' }] } },
+        schedule: { window: { open: true, reason: 'open', nextChangeAt: 0 }, timezone: 'America/Argentina/Buenos_Aires', continuous: true },
+      },
+    };
+    const report = buildStatusReport({ qsenPort: 1, kanPorts: [2, 3, 4], qsen: refused, qsenCerts: refused, kans: [refused, view, refused] });
+    assert.deepEqual(report.nodes[1]?.lastExit, { code: 2, signal: null, at: '2026-12-01T13:00:05.000Z', line: 'kan: cannot listen: listen EADDRINUSE: address already in use 127.0.0.1:8444' });
+    assert.match(renderStatusReport({ ...report, client: null }),
+      /^kan 0 last exit: code 2 at 2026-12-01 10:00 -03:00 \(13:00Z\): kan: cannot listen: listen EADDRINUSE: address already in use 127\.0\.0\.1:8444$/m);
+    assert.equal(describeLastExit({ code: null, signal: 'SIGKILL', at: '2026-12-01T13:00:05.000Z', line: null }, null), 'signal SIGKILL at 2026-12-01T13:00:05.000Z');
+  });
+
+  it('tells a node that refused this certificate apart from one that is down', () => {
+    const certRefused = { ok: false as const, error: createCtlError('CLIENT_CERTIFICATE_REFUSED', 'qsen at localhost:1: the server refused this certificate') };
+    const report = buildStatusReport({ qsenPort: 1, kanPorts: [2, 3, 4], qsen: certRefused, qsenCerts: certRefused, kans: [kan(0, 10), certRefused, refused] });
+    // The kans say the window is closed, yet qsen ran the handshake: it is up and refused us.
+    assert.equal(report.nodes[0]?.health, 'refused my certificate');
+    assert.equal(report.nodes[2]?.health, 'refused my certificate');
+    assert.equal(report.nodes[3]?.health, 'down (CONNECTION_REFUSED)');
   });
 
   it('shows qsen up and halted from its own status', () => {
@@ -151,6 +198,13 @@ describe('TLS explanations', () => {
       [Object.assign(new Error('x'), { code: 'UNABLE_TO_VERIFY_LEAF_SIGNATURE' }), ctx(good.certPem, { handshakeDone: false }), 'SERVER_CERTIFICATE_UNTRUSTED', /not trusted by the CA at \/x\/ca\.crt/],
       [Object.assign(new Error('x'), { code: 'ERR_TLS_CERT_ALTNAME_INVALID' }), ctx(good.certPem, { handshakeDone: false }), 'SERVER_CERTIFICATE_UNTRUSTED', /not issued for the host name 'localhost'/],
     ];
+    const eproto = (message: string) => Object.assign(new Error(message), { code: 'EPROTO' });
+    cases.push(
+      [eproto('write EPROTO 4097:error:0A000418:SSL routines:ssl3_read_bytes:tlsv1 alert unknown ca:../deps/openssl/openssl/ssl/record/rec_layer_s3.c:1605:SSL alert number 48'),
+        ctx(good.certPem, { handshakeDone: false }), 'CLIENT_CERTIFICATE_REFUSED', /may be revoked/],
+      [eproto('write EPROTO 4097:error:0A00010B:SSL routines:ssl3_get_record:wrong version number'),
+        ctx(good.certPem, { handshakeDone: false }), 'CONNECTION_FAILED', /does not speak TLS .*another program holding port 8443/],
+    );
     for (const [err, context, code, pattern] of cases) {
       const explained = explainTransportError(err, context);
       assert.equal(explained.code, code);
@@ -189,5 +243,26 @@ describe('small pieces', () => {
   it('renders a progress bar with percent and sizes', () => {
     assert.equal(renderProgress('x', 512, 1024, 10), 'x [#####.....]  50% 512 B / 1.0 KiB');
     assert.equal(renderProgress('x', 2048, undefined), 'x 2.0 KiB');
+  });
+});
+
+describe('help per command and completion', () => {
+  it('every command of the usage text has help with examples, and completion offers it', async () => {
+    const { COMMAND_TOPICS, commandHelp } = await import('../src/cli/help.js');
+    const { renderCompletion } = await import('../src/cli/completion.js');
+    const { USAGE } = await import('../src/cli/parse.js');
+    const listed = new Set([...USAGE.matchAll(/^ {2}([a-z]+)\b/gm)].map((m) => m[1] ?? '').filter((w) => w !== 'help'));
+    for (const name of listed) assert.ok(name in COMMAND_TOPICS, `${name} has help`);
+    for (const name of Object.keys(COMMAND_TOPICS)) assert.match(USAGE, new RegExp(`^ {2}(.*\\| )?${name}\\b`, 'm'), `${name} is in the usage text`);
+    const bash = renderCompletion('bash');
+    for (const name of Object.keys(COMMAND_TOPICS)) {
+      assert.match(commandHelp(name), /^Examples:\n {2}\S/m, name);
+      assert.ok(bash.includes(`    ${name}) subs=`), name);
+    }
+    assert.throws(() => commandHelp('nope'), (err: unknown) => err instanceof CtlError && err.code === 'USAGE');
+    assert.deepEqual(parseCommandLine(['logs', '--help']).command, { kind: 'help', topic: 'logs' });
+    assert.deepEqual(parseCommandLine(['help', 'risk']).command, { kind: 'help', topic: 'risk' });
+    assert.deepEqual(parseCommandLine(['completion', 'zsh']).command, { kind: 'completion', shell: 'zsh' });
+    assert.throws(() => parseCommandLine(['completion', 'fish']), (err: unknown) => err instanceof CtlError && err.exitCode === EXIT_CODES.usage);
   });
 });

@@ -35,7 +35,12 @@ test('systemd: units are qsen.service and kan@N.service', () => {
 
 test('systemd: parses systemctl show output (pure)', () => {
   const s = parseSystemctlShow('qsen', 'MainPID=4242\nInvocationID=abc\nActiveState=active\nSubState=running\nExecMainStartTimestamp=@1700000000\n');
-  assert.deepEqual(s, { name: 'qsen', state: 'running', pid: 4242, invocation: 'abc', startedAt: 1_700_000_000_000, starts: null });
+  assert.deepEqual(s, { name: 'qsen', state: 'running', pid: 4242, invocation: 'abc', startedAt: 1_700_000_000_000, starts: null, lastExit: null });
+  // The last exit: ExecMainCode 1 = exited with ExecMainStatus, 2 = killed by that signal.
+  const exited = parseSystemctlShow('qsen', 'MainPID=0\nActiveState=failed\nExecMainExitTimestamp=@1700000100\nExecMainCode=1\nExecMainStatus=2\n');
+  assert.deepEqual(exited.lastExit, { code: 2, signal: null, at: '2023-11-14T22:15:00.000Z', line: null });
+  const killed = parseSystemctlShow('qsen', 'MainPID=0\nActiveState=failed\nExecMainExitTimestamp=@1700000100\nExecMainCode=2\nExecMainStatus=9\n');
+  assert.deepEqual(killed.lastExit, { code: null, signal: 'SIGKILL', at: '2023-11-14T22:15:00.000Z', line: null });
   const down = parseSystemctlShow('kan1', 'MainPID=0\nInvocationID=\nActiveState=failed\nExecMainStartTimestamp=\n');
   assert.equal(down.state, 'stopped');
   assert.equal(down.pid, null);
@@ -58,7 +63,7 @@ test('systemd: status/start/restart/stop run the right systemctl verbs on the ri
     ['show', 'qsen.service'], ['start', 'qsen.service'], ['show', 'qsen.service'], ['restart', 'qsen.service'], ['show', 'qsen.service'],
     ['stop', 'kan@1.service'], ['show', 'kan@1.service'],
   ]);
-  assert.ok(calls()[0]?.includes('MainPID,InvocationID,ActiveState,SubState,ExecMainStartTimestamp'));
+  assert.ok(calls()[0]?.includes('MainPID,InvocationID,ActiveState,SubState,ExecMainStartTimestamp,ExecMainExitTimestamp,ExecMainCode,ExecMainStatus'));
   assert.ok(calls()[1]?.includes('--no-ask-password'));
 });
 
@@ -91,7 +96,7 @@ test('local: speaks the launcher protocol over the Unix socket', async () => {
   try {
     const control = new LocalControl(socketPath);
     const s = await control.status('qsen');
-    assert.deepEqual(s, { name: 'qsen', state: 'running', pid: 321, invocation: '3', startedAt: Date.parse('2026-11-22T04:00:00.000Z'), starts: 3 });
+    assert.deepEqual(s, { name: 'qsen', state: 'running', pid: 321, invocation: '3', startedAt: Date.parse('2026-11-22T04:00:00.000Z'), starts: 3, lastExit: null });
     const r = await control.restart('qsen');
     assert.equal(r.invocation, '4');
     await control.start('kan1');
@@ -105,7 +110,9 @@ test('local: speaks the launcher protocol over the Unix socket', async () => {
 
 test('local: launcher status mapping (pure)', () => {
   const s = fromLauncherStatus('kan0', { name: 'kan0', state: 'stopped', pid: null, invocation: 0, startedAt: null, starts: 0, lastExit: null });
-  assert.deepEqual(s, { name: 'kan0', state: 'stopped', pid: null, invocation: '0', startedAt: null, starts: 0 });
+  assert.deepEqual(s, { name: 'kan0', state: 'stopped', pid: null, invocation: '0', startedAt: null, starts: 0, lastExit: null });
+  const exited = fromLauncherStatus('kan0', { state: 'stopped', pid: null, invocation: 2, startedAt: null, starts: 2, lastExit: { code: 2, signal: null, at: '2026-11-22T04:00:00.000Z', line: 'kan: cannot listen: listen EADDRINUSE: address already in use 127.0.0.1:8444' } });
+  assert.deepEqual(exited.lastExit, { code: 2, signal: null, at: '2026-11-22T04:00:00.000Z', line: 'kan: cannot listen: listen EADDRINUSE: address already in use 127.0.0.1:8444' });
 });
 
 test('cmd: top -b -n 1 and ls -Rlath run with fixed arguments', async () => {

@@ -13,6 +13,7 @@ import { ApiError, closeLogger, createProcessLogger, loadConfig } from '@qsen/co
 import { describeInit, describeLocalSystem } from './console/summary.js';
 import { describeReady, paintReady, wantsColor } from './console/ready.js';
 import { createEventPrinter } from './console/event-printer.js';
+import { createProgress } from './console/progress.js';
 import type { OwnedProcessName } from '@qsen/kan';
 import { initStateFolder, parsePortOverrides } from './state/init.js';
 import { startLocalSystem, type LocalSystem } from './system/local-system.js';
@@ -41,12 +42,22 @@ async function runStart(home: string, hosts: string[], ports: ReturnType<typeof 
 
   let system: LocalSystem | null = null;
   let startupDone = false;
+  // One line per step; a spinner on a terminal, plain lines in a pipe (console/progress.ts).
+  const progress = createProgress(process.stdout);
+  const startedAt = Date.now();
   // Lines about failures before the summary is out wait for it; 'started' lines before it are
   // dropped (the summary shows the pids).
   const early: string[] = [];
   const printer = createEventPrinter({
-    print: (line) => { if (startupDone) console.log(line); else early.push(line); },
-    describe: (event) => (event.type === 'started' && !startupDone ? null : describeEvent(event)),
+    print: (line) => { if (startupDone) progress.line(line); else early.push(line); },
+    describe: (event) => {
+      // Before the summary each start is a progress line of its own (the summary repeats the pids).
+      if (event.type === 'started' && !startupDone) {
+        progress.line(`launcher: ${event.name} started (pid ${event.pid})`);
+        return null;
+      }
+      return describeEvent(event);
+    },
     configFile: config.file, logsDir: config.paths.logs,
   });
   // The supervisor logs each child's stderr line with { process, stream: 'stderr' }: the printer
@@ -77,24 +88,27 @@ async function runStart(home: string, hosts: string[], ports: ReturnType<typeof 
   process.on('SIGTERM', onSignal);
   process.on('SIGHUP', onSignal);
 
+  progress.step('launcher: starting the processes');
   try {
     system = await startLocalSystem({
       home, logger: supervisorLogger,
       onEvent: (event) => printer.event(event),
     });
   } catch (err) {
+    progress.stop();
     const message = err instanceof ApiError ? `${err.code}: ${err.message}` : String(err);
     console.error(`launcher: cannot start: ${message}`);
     logger.error('cannot start', { error: message });
     await closeLogger(logger);
     return 1;
   }
+  progress.done(`launcher: processes started in ${((Date.now() - startedAt) / 1000).toFixed(1)} s`);
   for (const orphan of system.orphans) {
     if (orphan.outcome !== 'gone') console.log(`launcher: stopped ${orphan.name} (pid ${orphan.pid}) left behind by an earlier launcher (${orphan.outcome})`);
   }
   console.log('');
   for (const line of describeLocalSystem({
-    home, config: system.config, controlSocket: system.controlSocket, window: system.window,
+    home, config: system.config, controlSocket: system.controlSocket, window: system.windowDescription,
     processes: system.supervisor.list(), nodeExporter: system.nodeExporter, launcherPid: process.pid,
   })) console.log(line);
   console.log('');
@@ -106,21 +120,28 @@ async function runStart(home: string, hosts: string[], ports: ReturnType<typeof 
     const running = system.supervisor.list().filter((s) => s.state === 'running' || s.restartAt !== null).map((s) => s.name);
     const ready: string[] = [];
     const probes = buildReadinessProbes(system.config, running);
-    const watch = { onReady: (name: string) => ready.push(name), isCancelled: () => stopSignal !== null };
+    const waitingText = (): string => `launcher: waiting for ${running.filter((n) => !ready.includes(n)).join(', ') || 'nothing'} to answer`;
+    const watch = {
+      onReady: (name: string) => { ready.push(name); progress.update(waitingText()); },
+      isCancelled: () => stopSignal !== null,
+    };
+    progress.step(waitingText());
     let silent = await waitUntilAnswering(probes, { timeoutMs: READINESS_TIMEOUT_MS, ...watch });
     if (!stopSignal && silent.length > 0) {
-      console.log(`launcher: answering: ${ready.join(', ') || 'none'}`);
+      progress.done(`launcher: answering: ${ready.join(', ') || 'none'}`);
       console.log(`launcher: not answering after ${READINESS_TIMEOUT_MS / 1000} s: ${silent.join(', ')} (see ${system.config.paths.logs}); READY follows once they answer`);
       // Keep asking (a freed port, a fixed file): READY is printed whenever the last one answers.
       silent = await waitUntilAnswering(probes.filter((p) => silent.includes(p.name)), { timeoutMs: Number.POSITIVE_INFINITY, ...watch });
     }
     if (!stopSignal && silent.length === 0) {
+      progress.done(`launcher: every process answers, ${((Date.now() - startedAt) / 1000).toFixed(1)} s after the start`);
       const order = running.filter((name) => ready.includes(name));
-      console.log(paintReady(describeReady({ home, config: system.config, window: system.window, answering: order }), wantsColor(process.stdout, process.env)));
+      console.log(paintReady(describeReady({ home, config: system.config, window: system.windowDescription, answering: order }), wantsColor(process.stdout, process.env)));
     }
   }
 
   await stopped;
+  progress.stop();
   await system.stop();
   console.log('launcher: every process stopped');
   logger.info('every process stopped');

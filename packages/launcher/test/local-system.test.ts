@@ -1,10 +1,11 @@
 import { after, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
-import { existsSync, readFileSync, statSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { ApiError, loadConfig } from '@qsen/core';
+import { RestartLedger } from '@qsen/kan';
 import { makeTempDir, waitFor } from '@qsen/testkit';
 import { initStateFolder } from '../src/state/init.js';
 import { buildLocalSpecs, QSEN_NODE_FLAGS, startLocalSystem, type LocalSystem } from '../src/system/local-system.js';
@@ -27,6 +28,11 @@ function readJsonLine(child: ReturnType<typeof spawn>): Promise<{ pids: Record<s
   });
 }
 
+const planted = {
+  streak: 4, lastRestartAt: Date.now() - 5000,
+  events: [1, 2, 3, 4].map((i) => ({ at: new Date(Date.now() - i * 1000).toISOString(), target: 'qsen', action: 'restart', reason: 'exited', by: 0, invocationBefore: String(i), invocationAfter: String(i + 1), ok: true })),
+};
+
 describe('startLocalSystem (fixture programs)', () => {
   const dir = makeTempDir('qsen-launcher-sys-');
   const home = join(dir.path, 'home');
@@ -35,6 +41,9 @@ describe('startLocalSystem (fixture programs)', () => {
 
   before(async () => {
     initStateFolder({ home, ports: { qsen: 28443, kans: [28444, 28445, 28446], senebi: 29443, nodeExporter: 29100 } });
+    // An earlier run's crash loop: qsen restarted four times in a streak.
+    mkdirSync(join(home, 'run'), { recursive: true });
+    writeFileSync(join(home, 'run/kan-history-qsen.json'), JSON.stringify(planted));
     system = await startLocalSystem({ home, logger, entryPoints, nodeExporterBinary: null, restartPolicy: { initialDelayMs: 200 } });
   });
   after(async () => {
@@ -56,6 +65,18 @@ describe('startLocalSystem (fixture programs)', () => {
         && lines.some((l) => l.startsWith('simulator: forever ready') && l.endsWith(`--home ${home}`))
         && lines.some((l) => l.startsWith('qsen: forever ready') && l.endsWith(`--config ${conf}`));
     }, { what: 'each program started with its arguments' });
+  });
+
+  it("a clean start sets the earlier run's crash loop aside: no streak, no crash-loop flag, the history kept as .previous", async () => {
+    assert.equal(existsSync(join(home, 'run/kan-history-qsen.json')), false);
+    assert.deepEqual(JSON.parse(readFileSync(join(home, 'run/kan-history-qsen.json.previous'), 'utf8')), planted);
+    const ledger = new RestartLedger(join(home, 'run'), { backoffInitialMs: 1000, backoffMaxMs: 60_000, stableAfterMs: 60_000 });
+    const history = await ledger.read('qsen');
+    assert.equal(history, undefined);
+    assert.equal(ledger.standing(history, Date.now(), null).crashLoop, false);
+    // Before the clean start, the same history was a crash loop.
+    assert.equal(ledger.standing(planted, Date.now(), null).crashLoop, true);
+    assert.ok(logger.lines.some((l) => l.message.startsWith('clean start: the restart history of the earlier run')));
   });
 
   it('serves the control socket (0600) and records the children for orphan cleanup', async () => {

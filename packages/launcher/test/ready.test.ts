@@ -1,11 +1,13 @@
 import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
-import type { QsenConfig, WindowState } from '@qsen/core';
+import { describeWindow, type QsenConfig, type ScheduleConfig } from '@qsen/core';
 import { describeReady, paintReady, READY_PREFIX, wantsColor } from '../src/console/ready.js';
 
 const config = { server: { qsen_port: 8443, kan_ports: [8444, 8445, 8446] } } as unknown as QsenConfig;
-const open: WindowState = { open: true, reason: 'open', localDate: '2026-11-23', localTime: '11:00:00', weekday: 'mon', nextChangeAt: Date.parse('2026-11-23T20:30:00Z') };
-const closed: WindowState = { ...open, open: false, reason: 'day_off', nextChangeAt: Date.parse('2026-11-24T13:30:00Z') };
+const schedule: ScheduleConfig = { timezone: 'America/Argentina/Buenos_Aires', start: '10:30', stop: '17:30', days: ['mon', 'tue', 'wed', 'thu', 'fri'], holidays: [], kan_restart: '00:05', kan_restart_stagger_minutes: 2 };
+// Monday 2026-11-23 11:00 in Buenos Aires (open), and Sunday the 22nd (closed until Monday 10:30).
+const open = describeWindow(schedule, Date.parse('2026-11-23T14:00:00Z'));
+const closed = describeWindow(schedule, Date.parse('2026-11-22T14:00:00Z'));
 
 describe('the READY line', () => {
   it('is one line with every URL and the qsen status curl', () => {
@@ -20,7 +22,7 @@ describe('the READY line', () => {
 
   it('says qsen is down outside the window and points curl at kan 0', () => {
     const line = describeReady({ home: '/h', config, window: closed, answering: ['simulator', 'kan0', 'kan1', 'kan2'] });
-    assert.ok(line.includes('qsen down (trading window closed; the kans start it at 2026-11-24T13:30:00.000Z)'), line);
+    assert.ok(line.includes('qsen down (outside the trading window; the kans start it at 2026-11-23 10:30 -03:00 (13:30Z))'), line);
     assert.ok(line.endsWith('https://localhost:8444/kan/v1/status'), line);
   });
 

@@ -1,6 +1,6 @@
 import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
-import type { QsenConfig, WindowState } from '@qsen/core';
+import { describeWindow, type QsenConfig, type ScheduleConfig } from '@qsen/core';
 import { buildCurlCommand, describeInit, describeLocalSystem } from '../src/console/summary.js';
 import type { ProcessStatus } from '@qsen/kan';
 
@@ -12,8 +12,10 @@ const config = {
   node_exporter: { url: 'http://127.0.0.1:9100' },
 } as unknown as QsenConfig;
 
-const open: WindowState = { open: true, reason: 'open', localDate: '2026-11-23', localTime: '11:00:00', weekday: 'mon', nextChangeAt: Date.parse('2026-11-23T20:30:00Z') };
-const closed: WindowState = { ...open, open: false, reason: 'day_off', weekday: 'sun', nextChangeAt: Date.parse('2026-11-23T13:30:00Z') };
+const schedule: ScheduleConfig = { timezone: 'America/Argentina/Buenos_Aires', start: '10:30', stop: '17:30', days: ['mon', 'tue', 'wed', 'thu', 'fri'], holidays: [], kan_restart: '00:05', kan_restart_stagger_minutes: 2 };
+// Monday 2026-11-23 11:00 in Buenos Aires (open), and Sunday the 22nd (closed until Monday 10:30).
+const open = describeWindow(schedule, Date.parse('2026-11-23T14:00:00Z'));
+const closed = describeWindow(schedule, Date.parse('2026-11-22T14:00:00Z'));
 
 function status(name: ProcessStatus['name'], pid: number | null): ProcessStatus {
   return { name, state: pid === null ? 'stopped' : 'running', pid, invocation: 1, startedAt: null, starts: 1, lastExit: null, restartAt: null, consecutiveCrashes: 0 };
@@ -30,17 +32,24 @@ describe('console summary', () => {
     const text = describeLocalSystem({ home: '/h', config, controlSocket: '/h/run/control.sock', window: open, processes, nodeExporter: '/usr/bin/prometheus-node-exporter', launcherPid: 10 }).join('\n');
     for (const expected of ['state folder   /h', 'logs           /h/logs', 'control socket /h/run/control.sock', 'https://127.0.0.1:9443  (pid 11',
       'qsen           https://localhost:8443  (pid 12)', 'kan 2          https://localhost:8446  (pid 15)', 'node_exporter  http://127.0.0.1:9100  (pid 16)',
-      'https://localhost:8443/qsen/v1/status']) {
+      'https://localhost:8443/qsen/v1/status', 'trading window open, closes at 2026-11-23 17:30 -03:00 (20:30Z)']) {
       assert.ok(text.includes(expected), `${expected} in\n${text}`);
     }
   });
 
   it('says qsen is down outside the window, names a missing node_exporter, and points curl at kan 0', () => {
     const text = describeLocalSystem({ home: '/h', config, controlSocket: '/h/run/control.sock', window: closed, processes, nodeExporter: null, launcherPid: 10 }).join('\n');
-    assert.ok(text.includes('DOWN: trading window closed (day_off)'));
-    assert.ok(text.includes('2026-11-23T13:30:00.000Z'));
+    assert.ok(text.includes('DOWN: outside the trading window (day_off); the kans start it at 2026-11-23 10:30 -03:00 (13:30Z)'), text);
+    assert.ok(text.includes('trading window closed (day_off), opens at 2026-11-23 10:30 -03:00 (13:30Z)'), text);
     assert.ok(text.includes('NOT STARTED: /usr/bin/prometheus-node-exporter is not installed'));
     assert.ok(text.includes('https://localhost:8444/kan/v1/status'));
+  });
+
+  it('says a window open all day as such, not a far-off date', () => {
+    const allDay = describeWindow({ ...schedule, start: '00:00', stop: '24:00', days: ['mon', 'tue', 'wed', 'thu', 'fri', 'sat', 'sun'] }, Date.parse('2026-11-23T14:00:00Z'));
+    const text = describeLocalSystem({ home: '/h', config, controlSocket: '/h/run/control.sock', window: allDay, processes, nodeExporter: null, launcherPid: 10 }).join('\n');
+    assert.ok(text.includes('trading window open all day, every day (America/Argentina/Buenos_Aires)'), text);
+    assert.doesNotMatch(text, /2027|2028/);
   });
 
   it('lists what init created and kept', () => {

@@ -134,6 +134,19 @@ describe('Supervisor', () => {
     assert.equal(events.some((e) => e.type === 'restart-scheduled'), false);
   });
 
+  it('keeps the stderr line that explains the last exit, with its code and time', async () => {
+    const logger = createRecordingLogger();
+    const sup = track(createSupervisor([nodeSpec('kan2', 'exit-code.mjs', 'never', ['2'])], { clock, logger }));
+    const before = Date.now();
+    await sup.start('kan2');
+    // The line may be read just after the exit: wait for it, with a deadline.
+    const exit = await waitFor(() => { const e = sup.status('kan2').lastExit; return e?.line ? e : null; }, { what: 'the explaining line' });
+    assert.equal(exit.code, 2);
+    assert.equal(exit.signal, null);
+    assert.equal(exit.line, 'exit-code leaving with 2');
+    assert.ok(Date.parse(exit.at) >= before - 1000);
+  });
+
   it('serializes concurrent verbs on one process', async () => {
     const logger = createRecordingLogger();
     const sup = track(createSupervisor([nodeSpec('kan1', 'forever.mjs', 'always')], { clock, logger }));

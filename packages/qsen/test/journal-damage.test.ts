@@ -144,11 +144,11 @@ test('qsen-admin journal check says refuse for an id-less damaged line; repair k
     lines[2] = Buffer.from(lines[2]!.toString('utf8').replace(/"id":"/g, '"i\u0000":"'));
     writeFileSync(file, Buffer.concat(lines));
     await assert.rejects(openJournal(file), JournalCorruptError);
-    const check = await runAdmin(['journal', 'check', '--config', state.confFile]);
+    const check = await runAdmin(['journal', 'check', '--config', state.confFile, '--json']);
     assert.equal(check.code, 1, check.stderr);
     const report = JSON.parse(check.stdout) as { verdict: string; corruptLines: number[] };
     assert.deepEqual([report.verdict, report.corruptLines], ['refuse', [3]]);
-    const repair = await runAdmin(['journal', 'repair', '--id', idOf(2), '--config', state.confFile]);
+    const repair = await runAdmin(['journal', 'repair', '--id', idOf(2), '--config', state.confFile, '--json']);
     assert.equal(repair.code, 0, repair.stderr);
     assert.deepEqual((JSON.parse(repair.stdout) as { dropped: number[] }).dropped, [3]);
     assert.equal((await runAdmin(['journal', 'check', '--config', state.confFile])).code, 0);

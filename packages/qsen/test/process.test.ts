@@ -91,7 +91,7 @@ describe('the real qsen process: crash recovery, kill switch across restarts, si
 
   test('kill switch from the server shell (qsen-admin, no network) is effective at once and survives a restart', async () => {
     const first = await start();
-    const halt = await runAdmin(['halt', '--reason', 'drill', '--config', state.confFile]);
+    const halt = await runAdmin(['halt', '--reason', 'drill', '--config', state.confFile, '--json']);
     assert.equal(halt.code, 0, halt.stderr);
     assert.equal((JSON.parse(halt.stdout) as { halted: boolean }).halted, true);
     assert.equal((await send('9999000000000000901')).status, 423);
@@ -99,8 +99,14 @@ describe('the real qsen process: crash recovery, kill switch across restarts, si
     assert.equal((await first.exited).code, 0);
     await start();
     assert.equal((await send('9999000000000000901')).status, 423);
-    const status = await runAdmin(['status', '--config', state.confFile]);
+    const status = await runAdmin(['status', '--config', state.confFile, '--json']);
     assert.match(status.stdout, /"halted":true/);
+    // Without --json: a table; with QSEN_HOME instead of --config, the same state.
+    const table = await runAdmin(['status'], { QSEN_HOME: state.home });
+    assert.equal(table.code, 0, table.stderr);
+    assert.match(table.stdout, /^kill switch +HALTED$/m);
+    assert.match(table.stdout, /^reason +drill$/m);
+    assert.match(table.stdout, /^by +local:/m);
     assert.equal((await runAdmin(['resume', '--config', state.confFile])).code, 0);
     assert.equal((await send('9999000000000000901')).status, 200);
     assert.equal(senebi.posts.get('9999000000000000901'), 1);

@@ -1,13 +1,21 @@
 #!/usr/bin/env node
 /**
- * The simulator process: `node packages/simulator/dist/src/main.js --home DIR [--port N]`.
+ * The simulator process: `node packages/simulator/dist/src/main.js --home DIR [--port N]`;
+ * with an admin command first (`faults`, `counters`, ...) it drives a running one instead.
  * Logs to DIR/logs/simulator-*.log; SIGTERM or SIGINT flushes the state and exits 0.
  */
 import { closeLogger, createProcessLogger } from '@qsen/core';
+import { ADMIN_COMMANDS, runAdminCommand } from './cli/admin-client.js';
 import { parseArgs } from './cli/args.js';
 import { simulatorPathsOf, startSimulator } from './service/start.js';
 
 async function main(): Promise<void> {
+  // `senebi-sim faults|matching|counters|records|order|reset --home DIR`: the admin API from the shell.
+  const first = process.argv[2];
+  if (first !== undefined && (ADMIN_COMMANDS as readonly string[]).includes(first)) {
+    process.exitCode = await runAdminCommand(process.argv.slice(2), { cwd: process.cwd(), stdout: process.stdout, stderr: process.stderr });
+    return;
+  }
   let args;
   try {
     args = parseArgs(process.argv.slice(2), process.cwd());

@@ -76,6 +76,46 @@ describe('the simulator process', () => {
     assert.doesNotMatch(text, /PRIVATE KEY|test passphrase/);
   });
 
+  test('faults are driven with a command: senebi-sim faults set/clear, counters, reset (the agent key decrypted from the state folder)', async () => {
+    const port = await findFreePort();
+    const adminHome = makeTestHome(pki, { port });
+    const server = startProcess(['--home', adminHome.path]);
+    children.push(server.child);
+    const run = (args: string[]): Promise<{ code: number | null; stdout: string; stderr: string }> => new Promise((resolveRun) => {
+      const child = spawn(process.execPath, [MAIN, ...args, '--home', adminHome.path], { stdio: ['ignore', 'pipe', 'pipe'] });
+      let stdout = '';
+      let stderr = '';
+      child.stdout.on('data', (c: Buffer) => { stdout += c.toString(); });
+      child.stderr.on('data', (c: Buffer) => { stderr += c.toString(); });
+      child.once('close', (code) => resolveRun({ code, stdout, stderr }));
+    });
+    try {
+      const client = makeClient(`https://127.0.0.1:${port}`, pki);
+      await waitFor(async () => (await client.call('GET', '/senebi/v1/ping')).status === 200, { timeoutMs: 15_000, what: `simulator on ${port} (${server.output()})` });
+      const set = await run(['faults', 'set', '{"http_5xx": {"probability": 1, "status": 502}}']);
+      assert.equal(set.code, 0, set.stderr);
+      assert.equal((JSON.parse(set.stdout) as { http_5xx: { probability: number } }).http_5xx.probability, 1);
+      // In force: SENEBI's order endpoint now answers 502.
+      assert.equal((await client.call('POST', '/senebi/v1/orders', orderBody('9999000000000000778'))).status, 502);
+      const counters = JSON.parse((await run(['counters'])).stdout) as { faults: Record<string, number> };
+      assert.equal(counters.faults['http_5xx'], 1);
+      assert.equal((await run(['faults', 'clear'])).code, 0);
+      assert.equal((await client.call('POST', '/senebi/v1/orders', orderBody('9999000000000000779'))).status, 200);
+      assert.equal((await run(['reset'])).code, 0);
+      const bad = await run(['faults', 'set', '{"http_5xx": {"probability": 7}}']);
+      assert.equal(bad.code, 1);
+      assert.match(bad.stdout, /INVALID_FAULTS/);
+      const usage = await run(['faults', 'set', 'not json']);
+      assert.equal(usage.code, 2);
+      assert.match(usage.stderr, /not a JSON object/);
+      assert.doesNotMatch(set.stdout + set.stderr, /PRIVATE KEY|test passphrase/);
+    } finally {
+      server.child.kill('SIGTERM');
+      await exitOf(server.child);
+      adminHome.remove();
+    }
+  });
+
   test('a bad command line exits 2 with the usage', async () => {
     const run = startProcess(['--port', '1']);
     children.push(run.child);

@@ -1,13 +1,14 @@
 #!/usr/bin/env node
 /**
  * qsen-config: checks a conf.toml or renders a commented one (deploy/install.sh and operators).
- *   qsen-config check FILE          exit 0 when valid, 1 listing every problem
+ *   qsen-config check FILE          exit 0 when valid (with a preview of the schedule), 1 listing every problem
  *   qsen-config render [options]    prints a conf.toml (see `qsen-config help`)
  */
 import { parseArgs } from 'node:util';
 import { ConfigError } from './config-error.js';
 import { loadConfig, parseConfig } from './load.js';
 import { renderConfigToml, type RenderOptions } from './render.js';
+import { describeWindow, renderWindowPreview } from '../schedule/describe.js';
 import type { Weekday } from './types.js';
 
 const USAGE = `usage:
@@ -105,14 +106,29 @@ function readRenderOptions(args: string[]): RenderOptions {
   };
 }
 
+/** How many stretches of the window `check` previews. */
+const PREVIEW_STRETCHES = 3;
+
+/** The lines `check` prints after "ok:": the schedule read, the window now and its next opens and closes. */
+function describeCheckedSchedule(schedule: Parameters<typeof describeWindow>[0], nowMs: number): string[] {
+  const now = describeWindow(schedule, nowMs);
+  const days = schedule.days.join(',');
+  const holidays = schedule.holidays.length === 0 ? 'no holidays' : `${schedule.holidays.length} holiday(s)`;
+  return [
+    `schedule: ${schedule.start}-${schedule.stop} ${schedule.timezone}, ${days}, ${holidays}`,
+    `window now: ${now.summary}`,
+    ...(now.continuous ? [] : ['next stretches:', ...renderWindowPreview(schedule, nowMs, PREVIEW_STRETCHES)]),
+  ];
+}
+
 /** Runs one qsen-config command and returns its exit code (0 ok, 1 invalid configuration, 2 usage). */
-function runCommand(argv: string[]): number {
+function runCommand(argv: string[], nowMs: number): number {
   const [command, ...rest] = argv;
   try {
     if (command === 'check') {
       if (rest.length !== 1 || rest[0] === undefined) throw new UsageError('check takes exactly one FILE');
       const config = loadConfig(rest[0]);
-      process.stdout.write(`ok: ${config.file}\n`);
+      process.stdout.write(`ok: ${config.file}\n${describeCheckedSchedule(config.schedule, nowMs).join('\n')}\n`);
       return 0;
     }
     if (command === 'render') {
@@ -140,4 +156,10 @@ function runCommand(argv: string[]): number {
   }
 }
 
-process.exitCode = runCommand(process.argv.slice(2));
+// QSEN_CONFIG_NOW (an ISO instant) replaces the clock for the schedule preview (tests; documented in docs/configuration.md).
+const clockOverride = process.env['QSEN_CONFIG_NOW'];
+const nowMs = clockOverride === undefined ? Date.now() : Date.parse(clockOverride);
+if (Number.isNaN(nowMs)) {
+  process.stderr.write(`qsen-config: QSEN_CONFIG_NOW is not an instant: ${clockOverride ?? ''}\n`);
+  process.exitCode = 2;
+} else process.exitCode = runCommand(process.argv.slice(2), nowMs);

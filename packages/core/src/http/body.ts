@@ -5,7 +5,7 @@
  */
 import express from 'express';
 import { httpErrors } from '../errors/api-error.js';
-import { parseJsonLossless } from '../json/lossless.js';
+import { JsonSyntaxError, parseJsonLossless } from '../json/lossless.js';
 
 /** The default body limit: 64 KiB. */
 export const DEFAULT_MAX_BODY_BYTES = 65_536;
@@ -72,6 +72,24 @@ export function jsonNestingDepth(text: string): number {
   return deepest;
 }
 
+/**
+ * The INVALID_JSON for a parse failure (pure). A key given twice with different values is its own
+ * case, the contract's code with its own message and `details.problem: "duplicate_key"` (with
+ * the key and its position): the body is ambiguous, not garbled. A key repeated with the very
+ * same value is read once (nothing is ambiguous then).
+ */
+export function describeJsonSyntaxError(err: unknown): ReturnType<typeof httpErrors.create> {
+  const message = err instanceof Error ? err.message : String(err);
+  const duplicate = /^Duplicate key '(.*)' encountered at position (\d+)$/s.exec(message);
+  if (duplicate) {
+    const key = duplicate[1] ?? '';
+    return httpErrors.create('INVALID_JSON', `the key '${key}' appears twice in one object with different values`,
+      { problem: 'duplicate_key', key, position: Number(duplicate[2]) }, err);
+  }
+  const position = err instanceof JsonSyntaxError && err.position !== undefined ? { position: err.position } : {};
+  return httpErrors.create('INVALID_JSON', undefined, { problem: 'syntax', ...position }, err);
+}
+
 /** Parses `text` as a JSON object body (an empty body is `{}`); throws INVALID_JSON otherwise. */
 export function parseJsonObjectBody(text: string): Record<string, unknown> {
   if (text.trim() === '') return {};
@@ -80,7 +98,7 @@ export function parseJsonObjectBody(text: string): Record<string, unknown> {
   try {
     value = parseJsonLossless(text);
   } catch (err) {
-    throw httpErrors.create('INVALID_JSON', undefined, undefined, err);
+    throw describeJsonSyntaxError(err);
   }
   if (!isPlainObject(value)) {
     throw httpErrors.create('INVALID_JSON', 'the body must be a JSON object');

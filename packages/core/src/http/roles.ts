@@ -22,5 +22,15 @@ export function admitCaller(caller: Caller, internal: boolean): void {
 /** Throws the contract's error unless `caller` holds one of `roles` (401 without certificate, 403 otherwise). */
 export function assertRole(caller: Caller, roles: readonly Role[]): void {
   admitCaller(caller, false);
-  if (caller.role === undefined || !roles.includes(caller.role)) throw httpErrors.create('FORBIDDEN', undefined, { role: caller.role ?? null });
+  if (caller.role === undefined || !roles.includes(caller.role)) throw forbiddenFor(caller.role, roles);
+}
+
+/**
+ * The FORBIDDEN answer naming the roles that may call (pure; `roles` is the route table's list
+ * for the method): "the role 'auditor' may not call this endpoint; it is for: operator".
+ */
+export function forbiddenFor(role: Role | undefined, roles: readonly Role[]): ReturnType<typeof httpErrors.create> {
+  const allowed = [...roles];
+  const who = role === undefined ? 'this certificate' : `the role '${role}'`;
+  return httpErrors.create('FORBIDDEN', `${who} may not call this endpoint; it is for: ${allowed.join(', ')}`, { role: role ?? null, allowedRoles: allowed });
 }

@@ -5,6 +5,10 @@
 import { parseArgs } from 'node:util';
 import type { AuditFilters } from '../commands/audit.js';
 import { createCtlError } from '../errors.js';
+import type { CompletionShell } from './completion.js';
+import { COMMAND_TOPICS } from './help.js';
+
+export { commandHelp } from './help.js';
 
 /** Options every command accepts. */
 export interface GlobalOptions {
@@ -29,8 +33,9 @@ export interface OrderFields {
 
 /** A parsed command. `via` is the kan asked (`--node`), when the command talks to a kan. */
 export type Command =
-  | { kind: 'help' }
+  | { kind: 'help'; topic?: string | undefined }
   | { kind: 'version' }
+  | { kind: 'completion'; shell: CompletionShell }
   | { kind: 'status' }
   | { kind: 'restart'; target: 'qsen' } & { via: number | undefined }
   | { kind: 'restart'; target: 'kan'; node: number; via: number | undefined }
@@ -140,6 +145,8 @@ Commands:
   audit [--from T] [--to T] [--action A[,B]] [--subject S] [--id ID] [--limit N] [--node K]
                                       the audit trail's entries (T: ISO time or YYYY-MM-DD, UTC)
   audit verify [--chain C] [--node K] the audit trail's hash chains: first broken or missing link
+  completion bash|zsh                 a shell completion script (source <(qsenctl completion bash))
+  help COMMAND                        one command's help with examples (also: qsenctl COMMAND --help)
 
 Global options:
   --profile FILE   profile (TOML: host, ca, cert, key, qsen_port, kan_ports); default: $QSEN_HOME's
@@ -235,7 +242,18 @@ export function parseCommandLine(argv: readonly string[]): Invocation {
       if (!allowed.has(key)) usage(`--${key} does not apply to '${positionals.slice(0, 2).join(' ')}'`);
     }
   };
-  if (values.help === true || positionals[0] === 'help') return { global, command: { kind: 'help' } };
+  // `qsenctl help COMMAND` and `qsenctl COMMAND --help`: that command's help with examples.
+  if (positionals[0] === 'help') return { global, command: { kind: 'help', topic: positionals[1] } };
+  if (values.help === true) {
+    const topic = positionals[0];
+    return { global, command: { kind: 'help', topic: topic !== undefined && topic in COMMAND_TOPICS ? topic : undefined } };
+  }
+  if (positionals[0] === 'completion') {
+    allow();
+    const shell = positionals[1];
+    if ((shell !== 'bash' && shell !== 'zsh') || positionals.length !== 2) usage('expected: qsenctl completion bash | completion zsh');
+    return { global, command: { kind: 'completion', shell } };
+  }
   if (values.version === true && positionals.length === 0) return { global, command: { kind: 'version' } };
   const [verb, ...rest] = positionals;
   const via = (): number | undefined => (values.node === undefined ? undefined : readKanIndex(values.node as string, '--node'));

@@ -3,19 +3,10 @@
  * 3 connection/TLS, 4 profile/identity). Never reads process.env: main.ts passes it in.
  */
 import { readFileSync } from 'node:fs';
-import { createClient } from '../client/client.js';
-import { runAuditQuery, runAuditVerify } from '../commands/audit.js';
-import { runFixedCommand, runKanVersion, runMetrics, runRestart } from '../commands/kan.js';
-import { runLogsGet, runLogsList, runLogsTail, runLogsTruncate } from '../commands/logs.js';
 import { createOutput, type TextOutput } from '../commands/output.js';
-import { runHaltCancelOpen } from '../commands/mass-cancel.js';
-import { runCertInfo, runConfig, runDecrypt, runKillSwitch, runListing, runOrderSend, runPingSenebi } from '../commands/qsen.js';
-import { runOrderCancel } from '../commands/cancel.js';
-import { runRisk, runRiskOverride, runRiskPrice, runRiskReload } from '../commands/risk.js';
-import { runStatus } from '../commands/status.js';
 import { CtlError, EXIT_CODES } from '../errors.js';
-import { resolveTarget } from '../profile/profile.js';
-import { parseCommandLine, USAGE, type Command, type Invocation } from './parse.js';
+import { renderCompletion } from './completion.js';
+import { commandHelp, parseCommandLine, USAGE, type Invocation } from './parse.js';
 
 /** What a run needs from its surroundings. */
 export interface CliEnvironment {
@@ -42,7 +33,11 @@ async function execute(invocation: Invocation, env: CliEnvironment): Promise<voi
   const out = createOutput(global.json, env.stdout, env.stderr);
   const now = env.now ?? (() => new Date());
   if (command.kind === 'help') {
-    env.stdout.write(USAGE);
+    env.stdout.write(command.topic === undefined ? USAGE : commandHelp(command.topic));
+    return;
+  }
+  if (command.kind === 'completion') {
+    env.stdout.write(renderCompletion(command.shell));
     return;
   }
   if (command.kind === 'version') {
@@ -50,43 +45,20 @@ async function execute(invocation: Invocation, env: CliEnvironment): Promise<voi
     else out.text(`qsenctl ${readCtlVersion()}`);
     return;
   }
+  // Loaded only for commands that talk to a node: help, version and completion stay fast (bench/RESULTS.md).
+  const [{ resolveTarget }, { createClient }, { dispatch }, { explainQsenRefusal }] = await Promise.all([
+    import('../profile/profile.js'), import('../client/client.js'), import('../commands/dispatch.js'), import('../commands/window-hint.js'),
+  ]);
   const target = resolveTarget({
     profileFile: global.profile, as: global.as, host: global.host, qsenHome: env.qsenHome, home: env.home, xdgConfigHome: env.xdgConfigHome, cwd: env.cwd,
   });
   const client = createClient(target, { timeoutMs: global.timeoutMs, now });
-  await dispatch(command, client, out, env, now);
-}
-
-async function dispatch(command: Command, client: ReturnType<typeof createClient>, out: ReturnType<typeof createOutput>, env: CliEnvironment, now: () => Date): Promise<void> {
-  switch (command.kind) {
-    case 'status': return runStatus(client, out, now());
-    case 'restart': return runRestart(client, out, command.target === 'qsen' ? { target: 'qsen' } : { target: 'kan', node: command.node }, command.via);
-    case 'logs-ls': return runLogsList(client, out, command.via);
-    case 'logs-get': return runLogsGet(client, out, { file: command.file, output: command.output, via: command.via, cwd: env.cwd, progress: env.stderr });
-    case 'logs-tail': return runLogsTail(client, out, { ...command, signal: env.signal });
-    case 'logs-truncate': return runLogsTruncate(client, out, command);
-    case 'metrics': return runMetrics(client, out, { target: command.target, via: command.via });
-    case 'cert-info': return runCertInfo(client, out, now());
-    case 'ping-senebi': return runPingSenebi(client, out);
-    case 'halt': return command.cancelOpen ? runHaltCancelOpen(client, out, command.reason) : runKillSwitch(client, out, 'halt', command.reason);
-    case 'resume': return runKillSwitch(client, out, 'resume', command.reason);
-    case 'risk': return runRisk(client, out);
-    case 'risk-reload': return runRiskReload(client, out, command.reason);
-    case 'risk-override': return runRiskOverride(client, out, command);
-    case 'risk-price': return runRiskPrice(client, out, command.prices, command.reason);
-    case 'orders-list': return runListing(client, out, 'orders', command.date);
-    case 'operations-list': return runListing(client, out, 'operations', command.date);
-    case 'order-send': return runOrderSend(client, out, command.order);
-    case 'order-cancel': return runOrderCancel(client, out, command.id);
-    case 'kan-version': return runKanVersion(client, out, command.via);
-    case 'config': return runConfig(client, out);
-    case 'decrypt': return runDecrypt(client, out);
-    case 'cmd': return runFixedCommand(client, out, command.command, command.via);
-    case 'audit': return runAuditQuery(client, out, command.filters, command.via);
-    case 'audit-verify': return runAuditVerify(client, out, { chain: command.chain, via: command.via });
-    case 'help':
-    case 'version':
-      return;
+  try {
+    await dispatch(command, client, out, { cwd: env.cwd, progress: env.stderr, signal: env.signal }, now);
+  } catch (err) {
+    // qsen refused the connection: outside the window that is by design, and the kans say when it opens.
+    if (err instanceof CtlError) throw await explainQsenRefusal(client, err);
+    throw err;
   }
 }
 

@@ -3,12 +3,12 @@
  * JSON through the lossless parser (ids never pass through a JS number), error bodies turned
  * into failures carrying the server's code, transport failures explained (tls/explain.ts).
  */
+import { createPrivateKey, X509Certificate } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import type { IncomingHttpHeaders, IncomingMessage } from 'node:http';
 import { request as httpsRequest } from 'node:https';
 import type { TLSSocket } from 'node:tls';
-import { parseJsonLossless, stringifyJsonLossless } from '@qsen/core';
-import { keyMatchesCertificate } from '@qsen/pki';
+import { parseJsonLossless, stringifyJsonLossless } from '@qsen/core/json';
 import { createApiFailure, createCtlError, type CtlError } from '../errors.js';
 import type { Target } from '../profile/profile.js';
 import { explainTransportError } from '../tls/explain.js';
@@ -77,7 +77,8 @@ export function loadIdentity(target: Target): IdentityMaterial {
   const key = read(target.keyFile, 'client key');
   let matches: boolean;
   try {
-    matches = keyMatchesCertificate(key.toString('utf8'), cert.toString('utf8'));
+    // node:crypto, not node-forge: this runs on every call and forge alone costs ~100 ms to load.
+    matches = new X509Certificate(cert).checkPrivateKey(createPrivateKey(key));
   } catch (err) {
     throw createCtlError('IDENTITY_UNREADABLE', `the client certificate ${target.certFile} or key ${target.keyFile} cannot be read (${(err as Error).message})`, { cause: err });
   }

@@ -1,5 +1,5 @@
 /** Where a command writes: JSON on stdout with `--json`, text otherwise; notes on stderr. */
-import { stringifyJsonLossless } from '@qsen/core';
+import { stringifyJsonLossless } from '@qsen/core/json';
 
 /** A writable text stream (stdout, stderr, or a test double). */
 export interface TextOutput {

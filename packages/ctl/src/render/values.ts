@@ -2,7 +2,7 @@
  * Reading values of losslessly parsed JSON for display: numbers arrive as LosslessNumber
  * objects (exact text), ids as strings; nothing here turns an id into a JS number.
  */
-import { isLosslessNumber } from '@qsen/core';
+import { isLosslessNumber } from '@qsen/core/json';
 
 /** A JSON object (or an empty one when the value is not an object). */
 export function asRecord(value: unknown): Record<string, unknown> {

@@ -77,17 +77,25 @@ export function explainTransportError(err: unknown, ctx: ConnectionContext): Ctl
           : `it is not trusted by the CA at ${ctx.caFile}`;
     return createCtlError('SERVER_CERTIFICATE_UNTRUSTED', `the server certificate of ${where} is not trusted: ${reason} (${code})`, { details, cause: err });
   }
-  const refusal = ctx.handshakeDone || code === 'ECONNRESET' || code === 'EPIPE' || /ALERT|SSL|TLS/.test(code);
+  // A TLS alert the server sent (bad certificate, unknown CA, certificate required) may come as
+  // EPROTO with the alert in the message (OpenSSL 3 on TLS 1.2): that is a refusal too, whereas
+  // EPROTO without an alert (e.g. "wrong version number": something else holds the port) is not.
+  const message = err instanceof Error ? err.message : String(err);
+  const alert = /ALERT/.test(code) || (code === 'EPROTO' && /alert/i.test(message));
+  const refusal = ctx.handshakeDone || code === 'ECONNRESET' || code === 'EPIPE' || alert || /SSL|TLS/.test(code);
   if (refusal) {
     const why = diagnoseClientCertificate(ctx.certPem, ctx.caPem, ctx.caFile, ctx.now);
     if (why !== undefined) {
       return createCtlError('CLIENT_CERTIFICATE_REFUSED', `${where}: the server refused this certificate (${ctx.certFile}): ${why}`, { details: { ...details, reason: why }, cause: err });
     }
-    if (ctx.handshakeDone || /ALERT/.test(code)) {
+    if (ctx.handshakeDone || alert) {
       return createCtlError('CLIENT_CERTIFICATE_REFUSED',
         `${where}: the server refused this certificate (${ctx.certFile}): it may be revoked (on the CRL) or issued by a CA the server does not trust`,
         { details, cause: err });
     }
+  }
+  if (code === 'EPROTO') {
+    return createCtlError('CONNECTION_FAILED', `connection to ${where} failed: what answers there does not speak TLS as ${ctx.node} does (${message}); is another program holding port ${ctx.port}?`, { details, cause: err });
   }
   return createCtlError('CONNECTION_FAILED', `connection to ${where} failed: ${code || (err as Error | undefined)?.message || String(err)}`, { details, cause: err });
 }

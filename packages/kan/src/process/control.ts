@@ -4,7 +4,7 @@
  * Kans never spawn qsen or each other themselves (docs/api.md §6).
  */
 
-import { CONTROLLABLE_PROCESS_NAMES, type ControllableProcessName, type LifecycleState } from './owner-protocol.js';
+import { CONTROLLABLE_PROCESS_NAMES, type ControllableProcessName, type LifecycleState, type ProcessExit } from './owner-protocol.js';
 
 /** The processes a kan supervises or controls (the owner protocol's controllable ones). */
 export const PROCESS_NAMES = CONTROLLABLE_PROCESS_NAMES;
@@ -25,6 +25,8 @@ export interface ProcessState {
   readonly startedAt: number | null;
   /** How many times the owner started it (launcher only; null under systemd). */
   readonly starts: number | null;
+  /** How the last invocation ended (code or signal, time, the explaining stderr line in local mode); null when it never exited, absent when the owner does not say. */
+  readonly lastExit?: ProcessExit | null;
   /** Restart answers only: true when the owner found the named invocation already replaced and did nothing. */
   readonly coalesced?: boolean;
 }

@@ -5,10 +5,23 @@
 import { kanErrors } from '../errors.js';
 import type { ProcessControl, ProcessName, ProcessState } from './control.js';
 import { createOwnerClient, type OwnerClient } from './owner-client.js';
-import type { ProcessStatus } from './owner-protocol.js';
+import type { ProcessExit, ProcessStatus } from './owner-protocol.js';
 
 /** The part of the owner protocol's ProcessStatus a ProcessState is made of. */
 export type LauncherProcessStatus = Pick<ProcessStatus, 'state' | 'pid' | 'invocation' | 'startedAt' | 'starts'> & { readonly name?: string; readonly lastExit?: unknown; readonly coalesced?: boolean };
+
+/** The launcher's lastExit when well formed (pure), else null. */
+function readExit(value: unknown): ProcessExit | null {
+  if (typeof value !== 'object' || value === null) return null;
+  const v = value as Record<string, unknown>;
+  if (typeof v['at'] !== 'string') return null;
+  return {
+    code: typeof v['code'] === 'number' ? v['code'] : null,
+    signal: typeof v['signal'] === 'string' ? v['signal'] : null,
+    at: v['at'],
+    line: typeof v['line'] === 'string' ? v['line'] : null,
+  };
+}
 
 /** Converts the launcher's ProcessStatus into a ProcessState (pure). */
 export function fromLauncherStatus(name: ProcessName, s: LauncherProcessStatus): ProcessState {
@@ -20,6 +33,7 @@ export function fromLauncherStatus(name: ProcessName, s: LauncherProcessStatus):
     invocation: String(s.invocation),
     startedAt: startedAt !== null && Number.isFinite(startedAt) ? startedAt : null,
     starts: typeof s.starts === 'number' ? s.starts : null,
+    lastExit: readExit(s.lastExit),
     ...(s.coalesced === true ? { coalesced: true } : {}),
   };
 }

@@ -26,6 +26,8 @@ export interface ProcessExit {
   readonly signal: string | null;
   /** ISO time of the exit. */
   readonly at: string;
+  /** Launcher extension: the stderr line that explains the exit (the last failure line), null when none; absent from older owners. */
+  readonly line?: string | null;
 }
 
 /** What the owner knows about one process (the systemd counterpart is `systemctl show`). */

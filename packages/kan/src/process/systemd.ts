@@ -28,7 +28,28 @@ export function parseSystemctlShow(name: ProcessName, text: string): ProcessStat
   const stamp = fields.get('ExecMainStartTimestamp') ?? '';
   const unix = /^@(\d+)$/.exec(stamp);
   const startedAt = pid === null ? null : unix?.[1] !== undefined ? Number(unix[1]) * 1000 : null;
-  return { name, state: pid === null && state === 'running' ? 'stopped' : state, pid, invocation: fields.get('InvocationID') ?? '', startedAt, starts: null };
+  return {
+    name, state: pid === null && state === 'running' ? 'stopped' : state, pid, invocation: fields.get('InvocationID') ?? '', startedAt, starts: null,
+    lastExit: parseLastExit(fields),
+  };
+}
+
+/** Signal names by number (Linux) for ExecMainStatus of a killed process. */
+const SIGNALS: Readonly<Record<number, string>> = { 1: 'SIGHUP', 2: 'SIGINT', 3: 'SIGQUIT', 4: 'SIGILL', 6: 'SIGABRT', 7: 'SIGBUS', 8: 'SIGFPE', 9: 'SIGKILL', 11: 'SIGSEGV', 13: 'SIGPIPE', 14: 'SIGALRM', 15: 'SIGTERM' };
+
+/**
+ * The main process's last exit from ExecMainCode (1 exited, 2 killed, 3 dumped core),
+ * ExecMainStatus and ExecMainExitTimestamp (pure); null when it never exited. The explaining
+ * line is in the journal (`journalctl -u UNIT`), not here: `line` is null.
+ */
+function parseLastExit(fields: ReadonlyMap<string, string>): ProcessState['lastExit'] {
+  const unix = /^@(\d+)$/.exec(fields.get('ExecMainExitTimestamp') ?? '');
+  const how = Number(fields.get('ExecMainCode') ?? '0');
+  const status = Number(fields.get('ExecMainStatus') ?? '');
+  if (unix?.[1] === undefined || !Number.isInteger(status) || how === 0) return null;
+  const at = new Date(Number(unix[1]) * 1000).toISOString();
+  if (how === 1) return { code: status, signal: null, at, line: null };
+  return { code: null, signal: SIGNALS[status] ?? `signal ${status}`, at, line: null };
 }
 
 /**
@@ -51,7 +72,7 @@ export class SystemdControl implements ProcessControl {
   }
 
   async status(name: ProcessName): Promise<ProcessState> {
-    const out = await this.#run(['show', '--timestamp=unix', '-p', 'MainPID,InvocationID,ActiveState,SubState,ExecMainStartTimestamp', unitOf(name)], 10_000);
+    const out = await this.#run(['show', '--timestamp=unix', '-p', 'MainPID,InvocationID,ActiveState,SubState,ExecMainStartTimestamp,ExecMainExitTimestamp,ExecMainCode,ExecMainStatus', unitOf(name)], 10_000);
     return parseSystemctlShow(name, out);
   }
 

@@ -1,6 +1,6 @@
 /** GET /kan/v1/status: this kan, its view of its peers and qsen, restart history and back-off, schedule, system figures, certificates. */
 import express from 'express';
-import { defineRoute, evaluateWindow, sendJson, ROLES, type ScheduleConfig, type TrustStatus } from '@qsen/core';
+import { defineRoute, describeWindow, evaluateWindow, sendJson, ROLES, type ScheduleConfig, type TrustStatus } from '@qsen/core';
 import type { ProcessControl } from '../process/control.js';
 import type { Watchdog } from '../watchdog/watchdog.js';
 import type { RestartLedger } from '../watchdog/ledger.js';
@@ -45,6 +45,7 @@ export function createStatusRoutes(deps: StatusDeps): express.Router {
           history,
           standing: (h, at, lastHealthyAt) => deps.ledger.standing(h, at, lastHealthyAt),
           window: evaluateWindow(deps.schedule, now),
+          description: describeWindow(deps.schedule, now),
           dailyRestartDueAt: deps.watchdog?.dailyRestartDueAt ?? null,
           system,
           certificates,

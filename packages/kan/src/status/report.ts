@@ -3,7 +3,7 @@
  * history and back-off, schedule, system figures, certificates. routes/status.ts reads the facts
  * (files, the system, the watchdog's view) and hands them here, as qsen's status/report.ts does.
  */
-import type { TrustStatus, WindowState } from '@qsen/core';
+import type { TrustStatus, WindowDescription, WindowState } from '@qsen/core';
 import type { ProcessName } from '../process/control.js';
 import type { RestartLedger, TargetHistory } from '../watchdog/ledger.js';
 import type { TargetView } from '../watchdog/watchdog.js';
@@ -26,6 +26,8 @@ export interface KanStatusFacts {
   /** The ledger's back-off standing of a target (pure). */
   readonly standing: RestartLedger['standing'];
   readonly window: WindowState;
+  /** The same window for people (core's describeWindow): adds timezone, continuous, nextChangeLocal and summary to `schedule`. */
+  readonly description?: WindowDescription;
   readonly dailyRestartDueAt: number | null;
   readonly system: unknown;
   readonly certificates: unknown;
@@ -47,6 +49,8 @@ export function buildKanStatus(facts: KanStatusFacts): Record<string, unknown> {
       staleProbesDiscarded: t.staleProbes, busyProbes: t.busyProbes, stopped: t.stopped, watchingConnection: t.watching,
       lastAction: t.lastAction === null ? null : { at: iso(t.lastAction.at), action: t.lastAction.action.kind, outcome: t.lastAction.outcome },
       backoff: { streak: h?.streak ?? 0, crashLoop, nextRestartAllowedAt: allowedAt > now ? iso(allowedAt) : null },
+      // How the owner saw its last invocation end: code or signal, time, the explaining stderr line (local mode).
+      lastExit: t.owner?.lastExit ?? null,
     };
   });
   const { node } = facts;
@@ -61,6 +65,11 @@ export function buildKanStatus(facts: KanStatusFacts): Record<string, unknown> {
       window,
       nextScheduledAction: { action: window.open ? 'stop qsen' : 'start qsen', at: iso(window.nextChangeAt) },
       dailyRestartAt: iso(facts.dailyRestartDueAt),
+      // Added for people (docs/kan.md): the zone, whether the window never closes, the next change on the zone's clock.
+      ...(facts.description === undefined ? {} : {
+        timezone: facts.description.timezone, continuous: facts.description.continuous,
+        nextChangeLocal: facts.description.nextChangeLocal, summary: facts.description.summary,
+      }),
     },
     system: facts.system,
     certificates: facts.certificates,

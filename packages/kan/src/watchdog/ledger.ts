@@ -5,6 +5,7 @@
  * a file. The back-off settings are built here, once, from conf.toml's [watchdog].
  */
 import { readFile, rename, writeFile, mkdir } from 'node:fs/promises';
+import { existsSync, renameSync } from 'node:fs';
 import { join } from 'node:path';
 import type { WatchdogConfig } from '@qsen/core';
 import { PROCESS_NAMES, type ProcessName } from '../process/control.js';
@@ -72,6 +73,29 @@ export function assessBackoff(history: BackoffRecord | undefined, now: number, l
 /** The history file of one target. */
 export function historyFile(runDir: string, target: ProcessName): string {
   return join(runDir, `kan-history-${target}.json`);
+}
+
+/** Where archiveHistories keeps the previous run's history of a target. */
+export function previousHistoryFile(runDir: string, target: ProcessName): string {
+  return `${historyFile(runDir, target)}.previous`;
+}
+
+/**
+ * A clean start of the whole system (the launcher's `npm start`, before any kan runs): each
+ * target's history moves to `kan-history-<target>.json.previous` (one generation kept for the
+ * post-mortem), so the back-off streak, the crash-loop flag and the restart count start from zero
+ * instead of carrying an earlier run's. Synchronous: it runs before any process is started.
+ * Returns the targets whose history was archived.
+ */
+export function archiveHistories(runDir: string): ProcessName[] {
+  const archived: ProcessName[] = [];
+  for (const target of PROCESS_NAMES) {
+    const file = historyFile(runDir, target);
+    if (!existsSync(file)) continue;
+    renameSync(file, previousHistoryFile(runDir, target));
+    archived.push(target);
+  }
+  return archived;
 }
 
 /** Reads one target's shared history (undefined when absent or unreadable). */

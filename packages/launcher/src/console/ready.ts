@@ -4,7 +4,7 @@
  * bold green (unless NO_COLOR is set), in a pipe it stays plain so `grep '^launcher: READY'` works.
  * Pure text builders.
  */
-import type { QsenConfig, WindowState } from '@qsen/core';
+import type { QsenConfig, WindowDescription } from '@qsen/core';
 import type { OwnedProcessName } from '@qsen/kan';
 import { buildCurlCommand } from './summary.js';
 
@@ -15,7 +15,8 @@ export const READY_PREFIX = 'launcher: READY';
 export interface ReadyLineInput {
   readonly home: string;
   readonly config: QsenConfig;
-  readonly window: WindowState;
+  /** The window at start, in words (core's describeWindow). */
+  readonly window: WindowDescription;
   /** The processes that answered (every started one). */
   readonly answering: readonly OwnedProcessName[];
 }
@@ -24,7 +25,7 @@ export interface ReadyLineInput {
 export function describeReady({ home, config, window, answering }: ReadyLineInput): string {
   const qsenUrl = `https://localhost:${config.server.qsen_port}`;
   const kanUrls = config.server.kan_ports.map((port) => `https://localhost:${port}`);
-  const qsen = window.open ? `qsen ${qsenUrl}` : `qsen down (trading window closed; the kans start it at ${new Date(window.nextChangeAt).toISOString()})`;
+  const qsen = window.open ? `qsen ${qsenUrl}` : `qsen down (outside the trading window; the kans start it${window.nextChangeLocal === null ? ' when it opens' : ` at ${window.nextChangeLocal}`})`;
   const curl = window.open ? buildCurlCommand(home, `${qsenUrl}/qsen/v1/status`) : buildCurlCommand(home, `${kanUrls[0]}/kan/v1/status`);
   return `${READY_PREFIX}: every process answers (${answering.join(', ')}) | ${qsen} | kans ${kanUrls.join(' ')} | try: ${curl}`;
 }

@@ -60,7 +60,7 @@ export function recogniseStartFailure(input: StartFailureInput, { complete = tru
     if (details.length === 0 && !complete) return null;
     const first = details[0]?.trim() ?? header.trim();
     const more = details.length > 1 ? ` (and ${details.length - 1} more)` : '';
-    return { kind: 'bad-config', cause: `bad configuration ${file}: ${first}${more}`, fix: `edit ${file}, then check it with: npx qsen-config check ${file}` };
+    return { kind: 'bad-config', cause: `bad configuration ${file}: ${first}${more}`, fix: `edit ${file}, then check it with: node_modules/.bin/qsen-config check ${file}` };
   }
   const passphrase = stderr.find((l) => /WRONG_PASSPHRASE/.test(l));
   if (passphrase) {

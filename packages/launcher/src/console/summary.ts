@@ -3,7 +3,7 @@
  * one working curl command with the platform certificate. Pure text builders.
  */
 import { join } from 'node:path';
-import type { QsenConfig, WindowState } from '@qsen/core';
+import type { QsenConfig, WindowDescription } from '@qsen/core';
 import type { ProcessStatus } from '@qsen/kan';
 import type { InitStateFolderReport } from '../state/init.js';
 
@@ -26,7 +26,8 @@ export interface SystemSummaryInput {
   readonly home: string;
   readonly config: QsenConfig;
   readonly controlSocket: string;
-  readonly window: WindowState;
+  /** The window at start, in words (core's describeWindow). */
+  readonly window: WindowDescription;
   readonly processes: readonly ProcessStatus[];
   /** The node_exporter binary, or null when it is not installed. */
   readonly nodeExporter: string | null;
@@ -45,7 +46,7 @@ export function describeLocalSystem(input: SystemSummaryInput): string[] {
   const qsenUrl = `https://localhost:${config.server.qsen_port}`;
   const qsenLine = window.open
     ? `  qsen           ${qsenUrl}  (${pidOf(processes, 'qsen')})`
-    : `  qsen           ${qsenUrl}  DOWN: trading window closed (${window.reason}); the kans start it at ${new Date(window.nextChangeAt).toISOString()}`;
+    : `  qsen           ${qsenUrl}  DOWN: outside the trading window (${window.reason}); the kans start it${window.nextChangeLocal === null ? ' when it opens' : ` at ${window.nextChangeLocal}`}`;
   const lines = [
     `QSen local system (launcher pid ${input.launcherPid})`,
     `  state folder   ${input.home}`,
@@ -54,6 +55,7 @@ export function describeLocalSystem(input: SystemSummaryInput): string[] {
     `  control socket ${input.controlSocket}`,
     `  simulator      ${config.senebi.url}  (${pidOf(processes, 'simulator')}; SENEBI stand-in, mutual TLS with senebi/agent.crt)`,
     qsenLine,
+    `  trading window ${window.summary}`,
     ...config.server.kan_ports.map((port, i) => `  kan ${i}          https://localhost:${port}  (${pidOf(processes, `kan${i}`)})`),
     input.nodeExporter
       ? `  node_exporter  ${config.node_exporter.url}  (${pidOf(processes, 'node_exporter')})`

@@ -12,6 +12,7 @@ import { createInterface } from 'node:readline';
 import type { Readable } from 'node:stream';
 import type { Clock, LogSink } from '@qsen/core';
 import { launcherErrors } from '../errors.js';
+import { appendToTail, pickExitLine } from './exit-line.js';
 import type { ProcessExit, OwnedProcessName, LifecycleState, ProcessStatus } from '@qsen/kan';
 import {
   computeRestartDelayMs,
@@ -92,6 +93,10 @@ interface Slot {
   startedAtMs: number | null;
   starts: number;
   lastExit: ProcessExit | null;
+  /** The pid lastExit is about (its stderr lines may still arrive after the exit). */
+  lastExitPid: number | null;
+  /** The current (or last) invocation's last stderr lines. */
+  stderrTail: string[];
   consecutiveCrashes: number;
   restartTimer: NodeJS.Timeout | null;
   restartAtMs: number | null;
@@ -136,7 +141,7 @@ export function createSupervisor(specs: readonly ProcessSpec[], options: Supervi
     if (slots.has(spec.name)) throw launcherErrors.create('INVALID_SETTING', `process ${spec.name} is listed twice`);
     slots.set(spec.name, {
       spec, state: 'stopped', child: null, pid: null, invocation: 0, startedAtMs: null, starts: 0,
-      lastExit: null, consecutiveCrashes: 0, restartTimer: null, restartAtMs: null, stopRequested: false,
+      lastExit: null, lastExitPid: null, stderrTail: [], consecutiveCrashes: 0, restartTimer: null, restartAtMs: null, stopRequested: false,
       exitWaiters: [], queue: Promise.resolve(),
     });
   }
@@ -191,6 +196,11 @@ export function createSupervisor(specs: readonly ProcessSpec[], options: Supervi
     const lines = createInterface({ input: stream, crlfDelay: Infinity });
     lines.on('line', (line) => {
       if (line.length > 0) logger.info(line, { process: slot.spec.name, stream: streamName, pid });
+      if (streamName === 'stderr' && line.length > 0 && (slot.pid === pid || slot.lastExitPid === pid)) {
+        slot.stderrTail = appendToTail(slot.stderrTail, line);
+        // A line read after the exit still explains it.
+        if (slot.lastExit && slot.lastExitPid === pid) slot.lastExit = { ...slot.lastExit, line: pickExitLine(slot.stderrTail) };
+      }
     });
     stream.on('error', () => undefined);
   }
@@ -220,7 +230,8 @@ export function createSupervisor(specs: readonly ProcessSpec[], options: Supervi
     slot.state = 'stopped';
     slot.startedAtMs = null;
     slot.stopRequested = false;
-    slot.lastExit = { code, signal, at: new Date(now).toISOString() };
+    slot.lastExit = { code, signal, at: new Date(now).toISOString(), line: pickExitLine(slot.stderrTail) };
+    slot.lastExitPid = pid;
     const exit = slot.lastExit;
     logger[requested ? 'info' : 'warn'](`${slot.spec.name} exited`, { process: slot.spec.name, pid, code, signal, requested, ranForMs });
     if (requested) {
@@ -257,7 +268,8 @@ export function createSupervisor(specs: readonly ProcessSpec[], options: Supervi
     } catch (err) {
       const reason = err instanceof Error ? err.message : String(err);
       slot.state = 'stopped';
-      slot.lastExit = { code: null, signal: null, at: new Date(clock.now()).toISOString() };
+      slot.lastExit = { code: null, signal: null, at: new Date(clock.now()).toISOString(), line: reason };
+      slot.lastExitPid = null;
       logger.error(`${spec.name} could not be started`, { process: spec.name, reason });
       emit({ type: 'start-failed', name: spec.name, reason });
       if (!closing && spec.restart === 'always') {
@@ -267,6 +279,7 @@ export function createSupervisor(specs: readonly ProcessSpec[], options: Supervi
       throw launcherErrors.create('START_FAILED', `${spec.name} could not be started: ${reason}`, { name: spec.name }, err);
     }
     const pid = child.pid as number;
+    slot.stderrTail = [];
     child.on('error', (err) => logger.error(`${spec.name}: process error`, { process: spec.name, pid, reason: err.message }));
     child.once('exit', (code, signal) => onExit(slot, pid, code, signal));
     pipeLines(slot, pid, child.stdout, 'stdout');

@@ -6,10 +6,10 @@
  * then qsen, then the simulator and node_exporter.
  */
 import { join } from 'node:path';
-import { evaluateWindow, loadConfig, systemClock, type Clock, type LogSink, type QsenConfig, type WindowState } from '@qsen/core';
+import { describeWindow, evaluateWindow, loadConfig, systemClock, type Clock, type LogSink, type QsenConfig, type WindowDescription, type WindowState } from '@qsen/core';
 import { createControlApp } from '../control/app.js';
 import { listenControlSocket, type ControlSocket } from '../control/socket.js';
-import type { OwnedProcessName } from '@qsen/kan';
+import { archiveHistories, type OwnedProcessName } from '@qsen/kan';
 import { acquireOwnership, recordChildren, stopOrphans, type OrphanOutcome, type OwnershipLock } from '../supervise/ownership.js';
 import { createSupervisor, type ProcessSpec, type Supervisor, type SupervisorEvent } from '../supervise/supervisor.js';
 import type { RestartPolicySettings } from '../supervise/restart-policy.js';
@@ -56,6 +56,8 @@ export interface LocalSystem {
   readonly controlSocket: string;
   /** The trading window when the system started (qsen was started only if open). */
   readonly window: WindowState;
+  /** The same window in words: the zone's clock with UTC alongside, "open all day" instead of a far-off date. */
+  readonly windowDescription: WindowDescription;
   /** The node_exporter binary started, or null when it is not installed. */
   readonly nodeExporter: string | null;
   /** What became of the processes a dead launcher had left behind. */
@@ -120,6 +122,10 @@ export async function startLocalSystem(opts: StartLocalSystemOptions): Promise<L
   let supervisor: Supervisor | null = null;
   try {
     const orphans = await stopOrphans(runDir, { graceMs: config.watchdog.stop_grace_ms, logger });
+    // A clean start: no kan runs yet, so an earlier run's restart streaks and crash-loop flags go
+    // to kan-history-*.json.previous instead of showing in this run's status (docs/local-mode.md).
+    const archived = archiveHistories(runDir);
+    if (archived.length > 0) logger.info('clean start: the restart history of the earlier run is kept as kan-history-*.json.previous', { archived });
     const entryPoints: EntryPoints = { ...resolveEntryPoints(), ...opts.entryPoints };
     const nodeExporter = opts.nodeExporterBinary === undefined ? findNodeExporter() : opts.nodeExporterBinary;
     const specs = buildLocalSpecs(config, {
@@ -147,7 +153,8 @@ export async function startLocalSystem(opts: StartLocalSystemOptions): Promise<L
 
     const window = evaluateWindow(config.schedule, clock.now());
     const startOrder: OwnedProcessName[] = ['simulator', ...(window.open ? ['qsen' as const] : []), 'kan0', 'kan1', 'kan2', ...(nodeExporter ? ['node_exporter' as const] : [])];
-    if (!window.open) logger.info('qsen stays down: the trading window is closed', { reason: window.reason, nextChangeAt: new Date(window.nextChangeAt).toISOString() });
+    const windowDescription = describeWindow(config.schedule, clock.now());
+    if (!window.open) logger.info('qsen stays down: the trading window is closed', { reason: window.reason, nextChangeAt: new Date(window.nextChangeAt).toISOString(), nextChangeLocal: windowDescription.nextChangeLocal });
     for (const name of startOrder) {
       try {
         await sup.start(name);
@@ -160,7 +167,7 @@ export async function startLocalSystem(opts: StartLocalSystemOptions): Promise<L
     let stopping: Promise<void> | null = null;
     const controlSocket = control;
     return {
-      home: opts.home, config, supervisor: sup, controlSocket: config.control.socket, window, nodeExporter, orphans,
+      home: opts.home, config, supervisor: sup, controlSocket: config.control.socket, window, windowDescription, nodeExporter, orphans,
       stop() {
         stopping ??= (async () => {
           await controlSocket.close();

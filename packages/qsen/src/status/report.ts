@@ -4,7 +4,7 @@
  * and refusals, the trading window now and its next change, and the TLS material in force. The
  * Prometheus collectors (metrics/metrics.ts) read the same QsenFacts object, built once by node.ts.
  */
-import { evaluateWindow, type QsenConfig, type TrustStatus } from '@qsen/core';
+import { describeWindow, evaluateWindow, type QsenConfig, type TrustStatus } from '@qsen/core';
 import type { JournalFigures, JournalHealth } from '../journal/journal.js';
 import type { KillSwitchState } from '../killswitch/killswitch.js';
 import type { RiskControls } from '../risk/controls.js';
@@ -56,6 +56,7 @@ export interface QsenFacts {
 export function buildStatus(facts: QsenFacts, nowMs: number, pid: number): Record<string, unknown> {
   const { config, stats } = facts;
   const window = evaluateWindow(config.schedule, nowMs);
+  const described = describeWindow(config.schedule, nowMs);
   const killSwitch = facts.killSwitch();
   return {
     node: 'qsen',
@@ -77,6 +78,10 @@ export function buildStatus(facts: QsenFacts, nowMs: number, pid: number): Recor
       localDate: window.localDate,
       localTime: window.localTime,
       nextChangeAt: new Date(window.nextChangeAt).toISOString(),
+      // For people: no far-off horizon date when the window never closes, times on the zone's clock.
+      continuous: described.continuous,
+      nextChangeLocal: described.nextChangeLocal,
+      summary: described.summary,
     },
     orders: { ...stats.orders(), inFlight: facts.inFlight() },
     senebi: { url: config.senebi.url, operations: stats.senebiOperations(), contradictions: stats.contradictions() },

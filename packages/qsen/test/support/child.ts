@@ -40,9 +40,10 @@ export async function waitForPing(port: number, ca: string, settled = true): Pro
 }
 
 /** Runs qsen-admin and resolves with its exit code and output. */
-export function runAdmin(args: readonly string[]): Promise<{ code: number | null; stdout: string; stderr: string }> {
+export function runAdmin(args: readonly string[], env: NodeJS.ProcessEnv = {}): Promise<{ code: number | null; stdout: string; stderr: string }> {
   return new Promise((resolve) => {
-    const child = spawn(process.execPath, [QSEN_ADMIN, ...args], { stdio: ['ignore', 'pipe', 'pipe'] });
+    const { QSEN_HOME: _ignored, ...inherited } = process.env;
+    const child = spawn(process.execPath, [QSEN_ADMIN, ...args], { stdio: ['ignore', 'pipe', 'pipe'], env: { ...inherited, ...env } });
     let stdout = '';
     let stderr = '';
     child.stdout.on('data', (c: Buffer) => { stdout += c.toString('utf8'); });
