@@ -115,7 +115,7 @@ function readMassCancel(dataDir: string): MassCancelReport | null {
 
 /** One line on a mass cancel. */
 function renderMassCancel(report: MassCancelReport | null): string {
-  if (!report) return 'mass cancel  none\n';
+  if (!report) return 'mass cancel  not done (is qsen running?)\n';
   return `mass cancel  ${report.run} ${report.state}: cancelled ${report.cancelled.length}, already matched ${report.alreadyMatched.length}, not open ${report.notOpen.length}, failed ${report.failed.length}, pending ${report.pending}\n${report.failed.map((f) => `  failed ${f.id}: ${f.code}\n`).join('')}`;
 }
 
@@ -167,8 +167,9 @@ async function runKillSwitch(config: QsenConfig, command: 'halt' | 'resume' | 's
   const killSwitch = openKillSwitch(config.paths.data, { retryMs: 0 });
   if (command === 'status') {
     const state = killSwitch.read();
+    // The last mass cancel, when one ever ran (its journal in the data folder).
     const massCancel = readMassCancel(config.paths.data);
-    print(env, json, { ...state, massCancel }, renderKillSwitch(state) + renderMassCancel(massCancel));
+    print(env, json, { ...state, ...(massCancel ? { massCancel } : {}) }, renderKillSwitch(state) + (massCancel ? renderMassCancel(massCancel) : ''));
     return 0;
   }
   const subject = `local:${env.user}`;
