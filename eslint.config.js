@@ -1,5 +1,6 @@
 // Lint rules, including the architecture rules of CONVENTIONS #14:
-// child processes only inside the process-control modules, express only inside HTTP layers.
+// child processes only inside the process-control modules, express only inside HTTP layers,
+// and the nodes (core, qsen, kan) reach @qsen/pki only through its narrow entries.
 import js from '@eslint/js';
 import tseslint from 'typescript-eslint';
 
@@ -51,6 +52,20 @@ export default tseslint.config(
         paths: [
           ...childProcessModules.map((name) => ({ name, message: 'Child processes only inside the process-control modules (kan/src/process, kan/src/logs/collapse.ts, launcher/src/supervise).' })),
           { name: 'express', message: 'express only inside the HTTP layers (src/http, src/routes, src/app.ts).' },
+        ],
+      }],
+    },
+  },
+  {
+    // The nodes load only the pki functions they use: the forge-free TLS-gate readers
+    // (@qsen/pki/verify) and, where needed, the identity checks (@qsen/pki/inspect); never the
+    // issuance code of the package root, never node-forge itself (docs/architecture.md).
+    files: ['packages/core/src/**/*.ts', 'packages/qsen/src/**/*.ts', 'packages/kan/src/**/*.ts'],
+    rules: {
+      '@typescript-eslint/no-restricted-imports': ['error', {
+        paths: [
+          { name: '@qsen/pki', message: 'Import @qsen/pki/verify (TLS gate) or @qsen/pki/inspect (own identity), not the package root.' },
+          { name: 'node-forge', message: 'node-forge stays inside @qsen/pki.' },
         ],
       }],
     },

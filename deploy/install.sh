@@ -357,7 +357,7 @@ build_software() {
     )
   fi
   local pkg
-  for pkg in pki core qsen kan; do
+  for pkg in pki core setup qsen kan; do
     [[ -d $SOURCE_DIR/packages/$pkg/dist/src ]] || die "packages/$pkg/dist/src is missing: build the checkout (npm ci && npm run build)"
   done
 }
@@ -632,7 +632,7 @@ install_byma_identity() {
 write_config() {
   local conf cli test_identity=false senebi_dir hosts="" name
   conf=$(target /etc/qsen/conf.toml)
-  cli=$(target "$RELEASE_DIR")/packages/core/dist/src/config/cli.js
+  cli=$(target "$RELEASE_DIR")/packages/setup/dist/src/config/cli.js
   if [[ -f $conf ]]; then
     log "config: /etc/qsen/conf.toml exists, kept as it is"
     ((${#CONF_OPTIONS[@]} == 0)) ||

@@ -4,11 +4,15 @@
 //   2. 80 concurrent 64 MiB tails (auditor) at kan0: served / refused, wall time, kan0 peak RSS;
 //   3. truncation under load: a writer appending numbered lines as fast as it can, N rounds of
 //      C concurrent truncate calls spread over the three kans (keep 64 KiB .. 1 MiB): latency of
-//      each call vs one truncation alone, lines lost (must be 0), whole-line check.
-// Usage: npm run build && node bench/kan/logs.mjs [--tails 20] [--rounds 10] [--concurrent 12]
+//      each call vs one truncation alone, lines lost (must be 0), whole-line check;
+//   4. GET /kan/v1/logs?file=all over --archive-mb MB of logs (one half-size file, the rest in
+//      10 MB files): kan0's RSS peak over its level before, once read at full speed (the archive
+//      listed by `tar -tzv` and checked entry by entry) and once by a client reading 2 MiB/s.
+// Usage: npm run build && node bench/kan/logs.mjs [--tails 20] [--rounds 10] [--concurrent 12] [--archive-mb 200]
+// (--tails 0, --rounds 0, --archive-mb 0 skip parts 1-2, 3 and 4).
 // Writes bench/out/kan/logs-<time>.json and prints a summary.
 import { spawn, execFile } from 'node:child_process';
-import { mkdirSync, readFileSync, writeFileSync, openSync, writeSync, closeSync, rmSync, mkdtempSync, statSync } from 'node:fs';
+import { mkdirSync, readFileSync, readdirSync, writeFileSync, openSync, writeSync, closeSync, rmSync, mkdtempSync, statSync } from 'node:fs';
 import { request } from 'node:https';
 import { createServer } from 'node:net';
 import { cpus, loadavg, totalmem, tmpdir } from 'node:os';
@@ -19,7 +23,7 @@ import { promisify, parseArgs } from 'node:util';
 const REPO = new URL('../../', import.meta.url).pathname;
 const LAUNCHER = join(REPO, 'packages/launcher/dist/src/main.js');
 const WRITER = join(REPO, 'packages/kan/test/fixtures/append-writer.mjs');
-const { values } = parseArgs({ options: { tails: { type: 'string', default: '20' }, rounds: { type: 'string', default: '10' }, concurrent: { type: 'string', default: '12' } } });
+const { values } = parseArgs({ options: { tails: { type: 'string', default: '20' }, rounds: { type: 'string', default: '10' }, concurrent: { type: 'string', default: '12' }, 'archive-mb': { type: 'string', default: '200' } } });
 
 const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
 const freePort = () => new Promise((resolve) => { const s = createServer(); s.listen(0, '127.0.0.1', () => { const { port } = s.address(); s.close(() => resolve(port)); }); });
@@ -77,6 +81,7 @@ try {
   await waitFor(async () => (await Promise.all([0, 1, 2].map(kanPid))).every(Boolean), 120_000, `the local system (${out})`);
   const logs = join(home, 'logs');
 
+  if (Number(values.tails) > 0) {
   // 1. A 64 MiB tail of a 256 MiB log vs tail -c.
   const big = join(logs, 'big-2026-01-01.log');
   const fd = openSync(big, 'w');
@@ -114,7 +119,9 @@ try {
   };
   console.log('80 concurrent tails:', JSON.stringify(results.concurrentTails80));
   rmSync(big);
+  }
 
+  if (Number(values.rounds) > 0) {
   // 3. Truncation under load.
   const race = join(logs, 'race-2026-01-01.log');
   writeFileSync(race, '');
@@ -123,6 +130,7 @@ try {
   writer.stdout.on('data', (c) => { wout += c; });
   await waitFor(() => statSync(race).size > 4 << 20, 60_000, 'the writer');
   const aloneMs = [];
+  let t0 = 0;
   for (let i = 0; i < 5; i++) {
     t0 = performance.now();
     const r = await call(i % 3, '/kan/v1/logs/truncate?file=race-2026-01-01.log&keep=1048576', { identity: operator, method: 'POST' });
@@ -159,6 +167,65 @@ try {
     rounds: Number(values.rounds), concurrent: Number(values.concurrent),
   };
   console.log('truncation under load:', JSON.stringify(results.truncationUnderLoad));
+  }
+
+  // 4. The whole log folder as one .tar.gz.
+  const archiveMiB = Number(values['archive-mb']);
+  if (archiveMiB > 0) {
+    const sizes = new Map();
+    const line = (n) => `{"level":"info","message":"archive bench line ${n}","orderId":"${9999000000000000000n + BigInt(n)}","pad":"${(n * 7919).toString(36).repeat(6)}"}\n`;
+    const writeLog = (name, bytes) => {
+      const fd = openSync(join(logs, name), 'w');
+      const parts = [];
+      for (let n = 1, size = 0; size < 1 << 20; n++) { const l = line(n + bytes); parts.push(l); size += l.length; }
+      const chunk = Buffer.from(parts.join(''));
+      let written = 0;
+      for (; written < bytes; written += Math.min(chunk.length, bytes - written)) writeSync(fd, chunk, 0, Math.min(chunk.length, bytes - written));
+      closeSync(fd);
+      sizes.set(name, written);
+    };
+    writeLog('archive-big-2026-01-01.log', (archiveMiB / 2) * 1e6);
+    for (let i = 0, left = (archiveMiB / 2) * 1e6; left > 0; i++, left -= 10e6) writeLog(`archive-${String(i).padStart(3, '0')}-2026-01-02.log`, Math.min(left, 10e6));
+    for (const name of readdirSync(logs)) if (!sizes.has(name)) sizes.set(name, null); // the nodes' own logs, still being written
+    const total = [...sizes.values()].reduce((a, b) => a + (b ?? 0), 0);
+    const pid0 = await kanPid(0);
+    const fetchArchive = (bytesPerSecond) => new Promise((resolve, reject) => {
+      const started = performance.now();
+      const req = request(`https://localhost:${ports.kans[0]}/kan/v1/logs?file=all`, { ca, ...auditor, agent: false, timeout: 600_000 }, (res) => {
+        const list = spawn('tar', ['-tzv'], { stdio: ['pipe', 'pipe', 'inherit'] });
+        let listing = '';
+        list.stdout.on('data', (c) => { listing += c; });
+        let length = 0;
+        res.on('data', (c) => {
+          length += c.length;
+          if (!list.stdin.write(c)) { res.pause(); list.stdin.once('drain', () => res.resume()); }
+          if (bytesPerSecond > 0) {
+            const due = started + (length / bytesPerSecond) * 1000;
+            const wait = due - performance.now();
+            if (wait > 0) { res.pause(); setTimeout(() => res.resume(), wait); }
+          }
+        });
+        res.on('end', () => { list.stdin.end(); list.on('exit', (code) => resolve({ status: res.statusCode, length, code, listing, ms: performance.now() - started })); });
+      });
+      req.on('error', reject);
+      req.end();
+    });
+    for (const [label, rate] of [['fullSpeed', 0], ['client2MiBs', 2 << 20]]) {
+      await sleep(2000);
+      const before = rssOf(pid0);
+      let peak = before;
+      const sampler = setInterval(() => { peak = Math.max(peak, rssOf(pid0)); }, 10);
+      const r = await fetchArchive(rate);
+      clearInterval(sampler);
+      const listed = new Map(r.listing.trim().split('\n').map((l) => { const f = l.trim().split(/\s+/); return [f.at(-1), Number(f[2])]; }));
+      const mismatched = [...sizes].filter(([name, size]) => size !== null && listed.get(name) !== size).map(([name]) => name);
+      results[`archive_${label}`] = {
+        logsMB: r1(total / 1e6), status: r.status, tarExit: r.code, compressedMiB: mib(r.length), entries: listed.size, mismatched, ms: Math.round(r.ms),
+        rssBeforeMiB: mib(before), rssPeakMiB: mib(peak), addedMiB: mib(peak - before), addedMB: r1((peak - before) / 1e6), kan0Restarted: (await kanPid(0)) !== pid0,
+      };
+      console.log(`logs?file=all (${label}):`, JSON.stringify(results[`archive_${label}`]));
+    }
+  }
   results.loadAtEnd = loadavg().map(r1);
 } finally {
   launcher.kill('SIGTERM');

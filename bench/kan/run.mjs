@@ -29,7 +29,10 @@ const { values } = parseArgs({ options: { kill: { type: 'string', default: '20' 
 const WATCHDOG = { stable_after_ms: 2000, startup_grace_ms: 5000 };
 
 const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
-const freePort = () => new Promise((resolve) => { const s = createServer(); s.listen(0, '127.0.0.1', () => { const { port } = s.address(); s.close(() => resolve(port)); }); });
+const anyFreePort = () => new Promise((resolve) => { const s = createServer(); s.listen(0, '127.0.0.1', () => { const { port } = s.address(); s.close(() => resolve(port)); }); });
+// Distinct free ports (the kernel may hand the same one out twice in a row once it is closed).
+const taken = new Set();
+const freePort = async () => { for (;;) { const port = await anyFreePort(); if (!taken.has(port)) { taken.add(port); return port; } } };
 const pct = (arr, p) => { const s = [...arr].sort((a, b) => a - b); return s[Math.min(s.length - 1, Math.floor((p / 100) * s.length))]; };
 const summary = (arr) => ({ n: arr.length, p50: pct(arr, 50), p90: pct(arr, 90), p99: pct(arr, 99), min: Math.min(...arr), max: Math.max(...arr) });
 const r1 = (x) => Math.round(x * 10) / 10;
@@ -82,6 +85,13 @@ function getHttp(url) {
 const ping = async (port, path) => { try { const r = await get(`https://127.0.0.1:${port}${path}`, { identity: false }); return r.status === 200 ? JSON.parse(r.body) : null; } catch { return null; } };
 const qsenPid = async () => (await ping(ports.qsen, '/qsen/v1/ping'))?.pid ?? null;
 const rssOf = (pid) => Number(/VmRSS:\s+(\d+) kB/.exec(readFileSync(`/proc/${pid}/status`, 'utf8'))?.[1] ?? 0) * 1024;
+// Resident and proportional set size (PSS charges each shared page 1/n to each of its n users:
+// the node binary's pages are shared by the five Node processes of the system).
+const memoryOf = (pid) => {
+  const text = readFileSync(`/proc/${pid}/smaps_rollup`, 'utf8');
+  const kb = (key) => Number(new RegExp(`^${key}:\\s+(\\d+) kB`, 'm').exec(text)?.[1] ?? 0);
+  return { rssMiB: r1(kb('Rss') / 1024), pssMiB: r1(kb('Pss') / 1024), anonMiB: r1(kb('Anonymous') / 1024) };
+};
 const kanPids = async () => Promise.all(ports.kans.map(async (p) => (await ping(p, '/kan/v1/ping'))?.pid));
 
 const results = { date: new Date().toISOString(), machine: { cpus: cpus().length, cpuModel: cpus()[0]?.model, memoryBytes: totalmem(), node: process.version }, watchdog: 'defaults (interval 1000 ms, timeout 700 ms, threshold 3) with stable_after_ms 2000, startup_grace_ms 5000' };
@@ -93,7 +103,9 @@ try {
   await sleep(5000);
   const pids = await kanPids();
   results.kanRssIdleBytes = pids.map(rssOf);
-  console.log('kan RSS idle (MB):', results.kanRssIdleBytes.map((b) => r1(b / 1048576)).join(', '));
+  results.kanMemoryIdle = pids.map(memoryOf);
+  console.log('kan RSS idle (MB):', results.kanRssIdleBytes.map((b) => r1(b / 1e6)).join(', '));
+  console.log('kan idle (MiB):', results.kanMemoryIdle.map((m, i) => `kan${i} rss ${m.rssMiB} pss ${m.pssMiB} anon ${m.anonMiB}`).join('; '));
   const st = JSON.parse((await get(`https://localhost:${ports.kans[0]}/kan/v1/status`, { agent: keepAlive })).body);
   results.kan0Memory = st.node.memory;
   console.log('kan0 memory after a status call:', JSON.stringify(st.node.memory));
@@ -199,6 +211,8 @@ try {
   }
 
   results.kanRssAfterBytes = (await kanPids()).map(rssOf);
+  results.kanMemoryAfter = (await kanPids()).map(memoryOf);
+  console.log('kan after (MiB):', results.kanMemoryAfter.map((m, i) => `kan${i} rss ${m.rssMiB} pss ${m.pssMiB}`).join('; '));
 } finally {
   launcher.kill('SIGTERM');
   await new Promise((r) => launcher.once('exit', r));

@@ -122,7 +122,7 @@ describe('staged install (deploy/install.sh --root DIR)', { concurrency: false }
     assert.match(firstRun, /SENEBI TEST IDENTITY\s+([0-9A-F]{2}:){31}[0-9A-F]{2}/);
     assert.match(firstRun, /cluster CA\s+([0-9A-F]{2}:){31}[0-9A-F]{2}/);
     const release = join(root, 'opt/qsen/current');
-    const check = await runCommand(process.execPath, [join(release, 'packages/core/dist/src/config/cli.js'), 'check', join(root, 'etc/qsen/conf.toml')]);
+    const check = await runCommand(process.execPath, [join(release, 'packages/setup/dist/src/config/cli.js'), 'check', join(root, 'etc/qsen/conf.toml')]);
     assert.equal(check.code, 0, check.stderr);
   });
 

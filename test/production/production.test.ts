@@ -97,7 +97,7 @@ describe('production tier: QSen from the release bundle on Debian 12 with system
   /** Rewrites [schedule] keys in the installed conf.toml and restarts the kans one at a time. */
   const setSchedule = async (values: Record<string, string>): Promise<void> => {
     const edits = Object.entries(values).map(([key, value]) => `-e '/^\\[schedule\\]$/,/^\\[/ s|^${key} = .*|${key} = ${value}|'`).join(' ');
-    await c().sh(`sed -i ${edits} /etc/qsen/conf.toml && /opt/qsen/current/node/bin/node /opt/qsen/current/packages/core/dist/src/config/cli.js check /etc/qsen/conf.toml >/dev/null`);
+    await c().sh(`sed -i ${edits} /etc/qsen/conf.toml && /opt/qsen/current/node/bin/node /opt/qsen/current/packages/setup/dist/src/config/cli.js check /etc/qsen/conf.toml >/dev/null`);
     for (const index of [0, 1, 2]) await c().sh(`systemctl restart kan@${index}.service`);
   };
 

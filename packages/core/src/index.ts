@@ -8,7 +8,6 @@ export * from './config/defaults.js';
 export * from './config/config-error.js';
 export * from './config/schema.js';
 export * from './config/load.js';
-export * from './config/render.js';
 export * from './config/redact.js';
 export * from './schedule/clock.js';
 export * from './schedule/wall-time.js';

@@ -1,7 +1,7 @@
 import { describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { join } from 'node:path';
-import { canonicalAmount, loadConfig, parseConfig, renderConfigToml } from '../src/index.js';
+import { canonicalAmount, loadConfig } from '../src/index.js';
 import { assertOneProblem, fixture, fixtureDir, problemsOf } from './support/config-fixtures.js';
 
 describe('config [risk]: good files', () => {
@@ -31,17 +31,6 @@ describe('config [risk]: good files', () => {
     assert.deepEqual(risk.settlements_allow, ['T1']);
     assert.deepEqual(risk.settlements_deny, ['T0']);
     assert.ok(Object.isFrozen(risk.max_order_notional));
-  });
-
-  test('the commented [risk] example of a rendered conf.toml is valid once uncommented', () => {
-    const rendered = renderConfigToml({ mode: 'systemd' });
-    const start = rendered.indexOf('# [risk]');
-    assert.ok(start > 0);
-    const uncommented = rendered.slice(0, start) + rendered.slice(start).split('\n').map((l) => l.replace(/^# (?=\[risk\]|[a-z_]+ = )/, '')).join('\n');
-    const risk = parseConfig(uncommented, '/etc/qsen/conf.toml', { checkFiles: false }).risk;
-    assert.equal(risk.max_daily_orders, 5000);
-    assert.equal(risk.reference_prices_file, '/etc/qsen/reference-prices.toml');
-    assert.deepEqual(risk.counterparties_deny, ['999']);
   });
 
   test('canonicalAmount keeps exact decimal text and names what is wrong', () => {

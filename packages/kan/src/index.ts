@@ -8,3 +8,4 @@ export * from './watchdog/index.js';
 export * from './metrics/kan-metrics.js';
 export * from './status/system.js';
 export * from './status/certificates.js';
+export * from './node-flags.js';

@@ -1,12 +1,12 @@
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
-import { mkdirSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { initClusterPki } from '@qsen/pki';
-import { loadConfig, renderConfigToml, type QsenConfig } from '@qsen/core';
-import { findFreePort, httpsCall, makeTempDir, waitFor } from '@qsen/testkit';
+import type { QsenConfig } from '@qsen/core';
+import { httpsCall, makeTempDir, waitFor } from '@qsen/testkit';
 import { createFatalHandler, KAN_EXIT_UNCAUGHT } from '../src/crash.js';
+import { makeLocalHome } from './local-home.js';
 
 const tmp = makeTempDir('kan-crash-');
 const main = new URL('../src/main.js', import.meta.url).pathname;
@@ -15,15 +15,7 @@ let config: QsenConfig;
 let confFile = '';
 
 before(async () => {
-  initClusterPki(tmp.path);
-  confFile = join(tmp.path, 'conf.toml');
-  writeFileSync(confFile, renderConfigToml({
-    mode: 'local', qsenPort: await findFreePort(), kanPorts: [await findFreePort(), await findFreePort(), await findFreePort()],
-    nodeExporterUrl: `http://127.0.0.1:${await findFreePort()}`, listen: '127.0.0.1',
-  }));
-  config = loadConfig(confFile);
-  mkdirSync(config.paths.logs, { recursive: true });
-  mkdirSync(config.paths.run, { recursive: true });
+  ({ confFile, config } = await makeLocalHome(tmp.path));
 });
 after(() => tmp.remove());
 

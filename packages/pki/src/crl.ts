@@ -2,7 +2,7 @@ import forge from 'node-forge';
 import type { Identity } from './certificates.js';
 import { PkiError } from './errors.js';
 import { keyMatchesCertificate, readForgePrivateKey, toUnixLines } from './keys.js';
-import { derIntegerBytesToSerial, serialToDerIntegerBytes } from './serials.js';
+import { serialToDerIntegerBytes } from './serials.js';
 
 const { asn1 } = forge;
 const U = asn1.Class.UNIVERSAL;
@@ -20,19 +20,12 @@ export interface RevokedEntry { serial: string; revokedAt: Date }
 /** Options of `createCrl`. */
 export interface CrlOptions { nextUpdateDays?: number; crlNumber?: number; now?: Date }
 
-/** What a CRL says, as read back by `describeCrl`. */
-export interface CrlInfo { issuerDer: string; thisUpdate: Date; nextUpdate: Date | undefined; crlNumber: number | undefined; revoked: Array<{ serial: string; revokedAt: Date }> }
 
 function encodeTime(date: Date): forge.asn1.Asn1 {
   // RFC 5280: UTCTime through 2049, GeneralizedTime from 2050 on.
   return date.getUTCFullYear() < 2050
     ? asn1.create(U, T.UTCTIME, false, asn1.dateToUtcTime(date))
     : asn1.create(U, T.GENERALIZEDTIME, false, asn1.dateToGeneralizedTime(date));
-}
-
-function decodeTime(node: forge.asn1.Asn1): Date {
-  const text = node.value as string;
-  return node.type === T.UTCTIME ? asn1.utcTimeToDate(text) : asn1.generalizedTimeToDate(text);
 }
 
 function children(node: forge.asn1.Asn1 | undefined): forge.asn1.Asn1[] {
@@ -120,50 +113,4 @@ export function createCrl(ca: Identity, revoked: Array<{ serial: string; revoked
   return toUnixLines(forge.pem.encode({ type: 'X509 CRL', body: asn1.toDer(crl).getBytes() }, { maxline: 64 }));
 }
 
-/** Reads a CRL PEM back: dates, CRL number and revoked serials (canonical hex). It does not check the signature. */
-export function describeCrl(crlPem: string): CrlInfo {
-  try {
-    const block = forge.pem.decode(crlPem).find((b) => b.type === 'X509 CRL');
-    if (!block) throw new Error('no X509 CRL block');
-    const tbs = children(asn1.fromDer(block.body)).at(0);
-    const fields = children(tbs);
-    let i = fields[0]?.type === T.INTEGER && fields[0].tagClass === U ? 1 : 0;
-    i += 1; // signature algorithm
-    const issuer = fields[i++];
-    const thisUpdateNode = fields[i++];
-    if (!issuer || !thisUpdateNode) throw new Error('truncated CRL');
-    const thisUpdate = decodeTime(thisUpdateNode);
-    let nextUpdate: Date | undefined;
-    const maybeNext = fields[i];
-    if (maybeNext && maybeNext.tagClass === U && (maybeNext.type === T.UTCTIME || maybeNext.type === T.GENERALIZEDTIME)) {
-      nextUpdate = decodeTime(maybeNext);
-      i += 1;
-    }
-    const revokedList: CrlInfo['revoked'] = [];
-    const maybeRevoked = fields[i];
-    if (maybeRevoked && maybeRevoked.tagClass === U && maybeRevoked.type === T.SEQUENCE) {
-      for (const entry of children(maybeRevoked)) {
-        const [serialNode, dateNode] = children(entry);
-        if (!serialNode || !dateNode) throw new Error('malformed revoked entry');
-        revokedList.push({ serial: derIntegerBytesToSerial(serialNode.value as string), revokedAt: decodeTime(dateNode) });
-      }
-      i += 1;
-    }
-    let crlNumber: number | undefined;
-    const extensionsNode = fields[i];
-    if (extensionsNode && extensionsNode.tagClass === asn1.Class.CONTEXT_SPECIFIC) {
-      for (const ext of children(children(extensionsNode)[0])) {
-        const parts = children(ext);
-        const oid = asn1.derToOid(forge.util.createBuffer(parts[0]?.value as string));
-        if (oid === '2.5.29.20') {
-          const valueNode = asn1.fromDer(parts[parts.length - 1]?.value as string);
-          crlNumber = asn1.derToInteger(forge.util.createBuffer(valueNode.value as string));
-        }
-      }
-    }
-    return { issuerDer: asn1.toDer(issuer).getBytes(), thisUpdate, nextUpdate, crlNumber, revoked: revokedList };
-  } catch (err) {
-    if (err instanceof PkiError) throw err;
-    throw new PkiError('INVALID_ARGUMENT', 'the text is not a readable X.509 CRL in PEM form', { cause: err });
-  }
-}
+export { describeCrl, type CrlInfo } from './crl-info.js';

@@ -2,17 +2,16 @@
  * The parts of a certificate's structure that Node's X509Certificate does not expose: the subject's
  * RDN sets as encoded (a multi-valued RDN such as `CN=x+OU=operator` stays one set of two
  * attributes) and the signature algorithm with its hash. Any key type is fine: the public key is not read.
+ * No node-forge: the TLS gate reads this for every client certificate (@qsen/pki/verify).
  */
-import forge from 'node-forge';
+import { CONTEXT_SPECIFIC, DER, childrenOf, contentsOf, isUniversal, oidOf, readNode, type DerNode } from './der/reader.js';
 import { PkiError } from './errors.js';
-
-const { asn1 } = forge;
 
 /** One attribute of a subject RDN. */
 export interface NameAttribute {
   /** The attribute's OID, e.g. 2.5.4.11 for OU. */
   readonly oid: string;
-  /** The short name when forge knows it ("CN", "OU", "O", ...), else the OID. */
+  /** The short name ("CN", "OU", "O", ...) or the long name of a known attribute ("emailAddress"), else the OID. */
   readonly type: string;
   /** The value as text (UTF-8 decoded where it is a UTF8String). */
   readonly value: string;
@@ -61,53 +60,54 @@ const SHORT_NAMES: Readonly<Record<string, string>> = {
   '2.5.4.3': 'CN', [OU_OID]: 'OU', '2.5.4.10': 'O', '2.5.4.7': 'L', '2.5.4.8': 'ST', '2.5.4.6': 'C',
 };
 
+/** The names node-forge gave the other attributes it knows (kept so that `type` reads as before). */
+const LONG_NAMES: Readonly<Record<string, string>> = {
+  '2.5.4.4': 'surname', '2.5.4.5': 'serialNumber', '2.5.4.9': 'streetAddress', '2.5.4.12': 'title', '2.5.4.13': 'description',
+  '2.5.4.15': 'businessCategory', '2.5.4.17': 'postalCode', '2.5.4.42': 'givenName', '1.2.840.113549.1.9.1': 'emailAddress',
+  '1.2.840.113549.1.9.2': 'unstructuredName', '1.3.6.1.4.1.311.60.2.1.1': 'jurisdictionOfIncorporationLocalityName',
+  '1.3.6.1.4.1.311.60.2.1.2': 'jurisdictionOfIncorporationStateOrProvinceName', '1.3.6.1.4.1.311.60.2.1.3': 'jurisdictionOfIncorporationCountryName',
+};
+
 const RSASSA_PSS_OID = '1.2.840.113549.1.1.10';
+const utf8 = new TextDecoder('utf-8', { fatal: true });
 
-function children(node: forge.asn1.Asn1 | undefined): forge.asn1.Asn1[] {
-  return node && Array.isArray(node.value) ? node.value : [];
-}
-
-function oidOf(node: forge.asn1.Asn1 | undefined): string {
-  if (!node || node.type !== asn1.Type.OID || typeof node.value !== 'string') throw new Error('expected an OID');
-  return asn1.derToOid(node.value);
-}
-
-function textOf(node: forge.asn1.Asn1 | undefined): string {
-  if (!node || typeof node.value !== 'string') return '';
-  if (node.type === asn1.Type.UTF8) {
+/** An attribute value as text: UTF8String decoded (its raw bytes when that fails), other strings byte for byte. */
+function textOf(node: DerNode | undefined): string {
+  if (!node || node.constructed) return '';
+  const bytes = contentsOf(node);
+  if (isUniversal(node, DER.UTF8_STRING)) {
     try {
-      return forge.util.decodeUtf8(node.value);
+      return utf8.decode(bytes);
     } catch {
-      return node.value;
+      return Buffer.from(bytes).toString('latin1');
     }
   }
-  return node.value;
+  return Buffer.from(bytes).toString('latin1');
 }
 
 /** The hash of RSASSA-PSS parameters: [0] hashAlgorithm, SHA-1 when absent (RFC 4055). */
-function pssHash(params: forge.asn1.Asn1 | undefined): string {
-  const hashField = children(params).find((n) => n.tagClass === asn1.Class.CONTEXT_SPECIFIC && n.type === 0);
+function pssHash(params: DerNode | undefined): string {
+  const hashField = childrenOf(params).find((n) => n.tagClass === CONTEXT_SPECIFIC && n.tag === 0);
   if (hashField === undefined) return 'sha1';
-  const algorithm = children(hashField)[0];
-  return HASH_OIDS[oidOf(children(algorithm)[0])] ?? 'unknown';
+  const algorithm = childrenOf(hashField)[0];
+  return HASH_OIDS[oidOf(childrenOf(algorithm)[0])] ?? 'unknown';
 }
 
 /** Reads the subject RDNs and signature algorithm of a DER certificate; INVALID_CERTIFICATE when it is not one. */
 export function readCertificateStructure(der: Uint8Array): CertificateStructure {
   try {
-    const root = asn1.fromDer(forge.util.createBuffer(Buffer.from(der).toString('binary')));
-    const [tbs, signatureAlgorithm] = children(root);
-    const fields = children(tbs);
-    const offset = fields[0]?.tagClass === asn1.Class.CONTEXT_SPECIFIC ? 1 : 0;
+    const root = readNode(der);
+    const [tbs, signatureAlgorithm] = childrenOf(root);
+    const fields = childrenOf(tbs);
+    const offset = fields[0]?.tagClass === CONTEXT_SPECIFIC ? 1 : 0;
     const subjectNode = fields[offset + 4];
     if (!subjectNode || !signatureAlgorithm) throw new Error('truncated certificate');
-    const subject = children(subjectNode).map((rdn) => children(rdn).map((attribute): NameAttribute => {
-      const [typeNode, valueNode] = children(attribute);
+    const subject = childrenOf(subjectNode).map((rdn) => childrenOf(rdn).map((attribute): NameAttribute => {
+      const [typeNode, valueNode] = childrenOf(attribute);
       const oid = oidOf(typeNode);
-      const known = forge.pki.oids[oid];
-      return { oid, type: SHORT_NAMES[oid] ?? (typeof known === 'string' ? known : oid), value: textOf(valueNode) };
+      return { oid, type: SHORT_NAMES[oid] ?? LONG_NAMES[oid] ?? oid, value: textOf(valueNode) };
     }));
-    const [algorithmOidNode, params] = children(signatureAlgorithm);
+    const [algorithmOidNode, params] = childrenOf(signatureAlgorithm);
     const signatureAlgorithmOid = oidOf(algorithmOidNode);
     const signatureHash = signatureAlgorithmOid === RSASSA_PSS_OID ? pssHash(params) : SIGNATURE_HASHES[signatureAlgorithmOid] ?? 'unknown';
     return { subject, signatureAlgorithmOid, signatureHash };

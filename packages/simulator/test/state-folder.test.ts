@@ -6,7 +6,7 @@ import assert from 'node:assert/strict';
 import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { decryptPrivateKey, initClusterPki } from '@qsen/pki';
-import { renderConfigToml } from '@qsen/core';
+import { renderConfigToml } from '@qsen/setup';
 import { findFreePort, httpsCall, makeTempDir } from '@qsen/testkit';
 import { startSimulator, type RunningSimulator } from '../src/index.js';
 

@@ -5,3 +5,4 @@ export * from './https.js';
 export * from './process.js';
 export * from './openssl.js';
 export * from './numbered-log.js';
+export * from './package-trace.js';

@@ -8,7 +8,7 @@ import type { Socket } from 'node:net';
 import { isLoopbackAddress } from './loopback.js';
 import { decideConnection } from './decision.js';
 import { readConnectionFacts, readPeerIdentity, type PeerIdentity } from './peer.js';
-import { ROLES, type Role } from '@qsen/pki';
+import { ROLES, type Role } from '@qsen/pki/verify';
 
 /** The roles a client certificate's OU can carry, declared once where certificates are issued (@qsen/pki). */
 export { ROLES, type Role };

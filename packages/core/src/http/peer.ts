@@ -6,7 +6,7 @@
 import type { X509Certificate } from 'node:crypto';
 import type { Socket } from 'node:net';
 import { TLSSocket } from 'node:tls';
-import { normalizeSerial, organizationalUnitsOf, readCertificateStructure, type CertificateStructure } from '@qsen/pki';
+import { normalizeSerial, organizationalUnitsOf, readCertificateStructure, type CertificateStructure } from '@qsen/pki/verify';
 import { judgeClientCertificate, type ClientCertificateFacts } from './client-policy.js';
 import type { ConnectionFacts } from './decision.js';
 import { CLIENT_AUTH_EKU_OID } from './tls-policy.js';

@@ -9,7 +9,7 @@ import { X509Certificate } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import { createSecureContext, type SecureContextOptions } from 'node:tls';
 import type winston from 'winston';
-import { CRL_TAKES_EFFECT_WITHIN_S, describeCrl, normalizeSerial } from '@qsen/pki';
+import { CRL_TAKES_EFFECT_WITHIN_S, describeCrl, normalizeSerial } from '@qsen/pki/verify';
 import { isTransientReadError, watchFileContents, type FileWatch } from './file-watch.js';
 import { TLS_CIPHERS, TLS_MIN_VERSION, TLS_SECURE_OPTIONS } from './tls-policy.js';
 

@@ -2,6 +2,8 @@
  * Wall-clock text formats shared by the config schema and the schedule: "HH:MM" times,
  * "YYYY-MM-DD" dates and IANA time zone names. Pure functions, no I/O.
  */
+import { systemZone } from './zone-source.js';
+
 /** A day of the week as written in conf.toml ([schedule] days). */
 export type Weekday = 'mon' | 'tue' | 'wed' | 'thu' | 'fri' | 'sat' | 'sun';
 
@@ -28,9 +30,10 @@ export function isValidLocalDate(text: string): boolean {
   return date.getUTCFullYear() === y && date.getUTCMonth() === m - 1 && date.getUTCDate() === d;
 }
 
-/** Tells whether the runtime's Intl knows this IANA time zone name. */
+/** Tells whether this IANA time zone name is known: to the system's tzdata, else to the runtime's Intl. */
 export function isValidTimeZone(name: string): boolean {
   if (name.trim() === '') return false;
+  if (systemZone(name) !== null) return true;
   try {
     new Intl.DateTimeFormat('en-US', { timeZone: name });
     return true;

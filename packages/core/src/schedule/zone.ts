@@ -1,8 +1,10 @@
 /**
- * Wall-clock arithmetic in an IANA time zone with Intl.DateTimeFormat (no dependency):
- * instant -> local date and time, and local date and time -> instant, correct across DST.
+ * Wall-clock arithmetic in an IANA time zone (no dependency): instant -> local date and time, and
+ * local date and time -> instant, correct across DST. The offsets come from the system's tzdata
+ * (zone-source.ts), else from Intl.DateTimeFormat.
  */
 import { WEEKDAYS } from './wall-time.js';
+import { systemOffsetMs } from './zone-source.js';
 import type { Weekday } from '../config/types.js';
 
 /** A local calendar date. */
@@ -43,6 +45,19 @@ function formatterFor(timezone: string): Intl.DateTimeFormat {
 
 /** The local date and time the clocks in `timezone` show at the instant atMs. */
 export function localDateTimeOf(timezone: string, atMs: number): LocalDateTime {
+  const offset = systemOffsetMs(timezone, atMs);
+  if (offset !== undefined) {
+    const wall = new Date(atMs + offset);
+    return {
+      year: wall.getUTCFullYear(), month: wall.getUTCMonth() + 1, day: wall.getUTCDate(),
+      hour: wall.getUTCHours(), minute: wall.getUTCMinutes(), second: wall.getUTCSeconds(), millisecond: wall.getUTCMilliseconds(),
+    };
+  }
+  return intlLocalDateTimeOf(timezone, atMs);
+}
+
+/** localDateTimeOf through Intl (Node's ICU copy of the database); tests compare the two. */
+export function intlLocalDateTimeOf(timezone: string, atMs: number): LocalDateTime {
   const fields: Record<string, number> = {};
   for (const part of formatterFor(timezone).formatToParts(new Date(atMs))) {
     if (part.type !== 'literal') fields[part.type] = Number(part.value);

@@ -9,7 +9,7 @@
  *   503 NODE_EXPORTER_BUSY instead of queueing behind a stalled exporter.
  */
 import express from 'express';
-import httpProxy from 'http-proxy';
+import type Server from 'http-proxy';
 import { Agent, type ServerResponse } from 'node:http';
 import type { Socket } from 'node:net';
 import type { Registry } from 'prom-client';
@@ -38,8 +38,6 @@ export function createMetricsRoutes(deps: { registry: Registry; nodeExporterUrl:
   const maxInFlight = deps.maxInFlight ?? NODE_EXPORTER_MAX_IN_FLIGHT;
   // No keep-alive: a socket kept from before an exporter restart would fail the first scrape after it.
   const agent = new Agent({ keepAlive: false, maxSockets: maxInFlight });
-  // proxyTimeout only: http-proxy's `timeout` would cut the client's own socket (an empty reply).
-  const proxy = httpProxy.createProxyServer({ target, ignorePath: true, changeOrigin: true, agent, proxyTimeout: timeoutMs });
   let lastLogged = 0;
   let inFlight = 0;
   const fail = (err: Error, res: ServerResponse | Socket): void => {
@@ -52,8 +50,19 @@ export function createMetricsRoutes(deps: { registry: Registry; nodeExporterUrl:
     const reason = (err as NodeJS.ErrnoException).code === 'ECONNRESET' ? `no answer within ${timeoutMs} ms` : (err as NodeJS.ErrnoException).code ?? err.message;
     sendJson(res, kanErrors.create('NODE_EXPORTER_UNAVAILABLE', undefined, { target, reason }).toBody(), 502);
   };
-  // The server-wide handler too: an unhandled 'error' on the proxy would end the process.
-  proxy.on('error', (err, _req, res) => fail(err, res));
+  // http-proxy is loaded on the first scrape of /metrics/system (docs/kan.md, "Memory").
+  let proxy: Server | undefined;
+  let closed = false;
+  const proxyOf = async (): Promise<Server> => {
+    if (proxy) return proxy;
+    const { default: httpProxy } = await import('http-proxy');
+    // proxyTimeout only: http-proxy's `timeout` would cut the client's own socket (an empty reply).
+    proxy ??= httpProxy.createProxyServer({ target, ignorePath: true, changeOrigin: true, agent, proxyTimeout: timeoutMs });
+    // The server-wide handler too: an unhandled 'error' on the proxy would end the process.
+    if (proxy.listenerCount('error') === 0) proxy.on('error', (err, _req, res) => fail(err, res));
+    if (closed) proxy.close();
+    return proxy;
+  };
   defineRoute(router, '/kan/v1/metrics/system', {
     GET: {
       roles: ROLES,
@@ -68,10 +77,10 @@ export function createMetricsRoutes(deps: { registry: Registry; nodeExporterUrl:
             inFlight -= 1;
             resolve();
           });
-          proxy.web(req, res, {}, (err) => fail(err, res));
+          proxyOf().then((p) => p.web(req, res, {}, (err) => fail(err, res)), (err: unknown) => fail(err instanceof Error ? err : new Error(String(err)), res));
         });
       },
     },
   });
-  return { router, close: () => { proxy.close(); agent.destroy(); } };
+  return { router, close: () => { closed = true; proxy?.close(); agent.destroy(); } };
 }

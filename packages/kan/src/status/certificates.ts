@@ -1,6 +1,5 @@
 /** Days left on the cluster certificates a kan serves with (status). */
 import { readFile } from 'node:fs/promises';
-import { describeCertificate } from '@qsen/pki';
 
 /** What status shows about one certificate (never key material). */
 export interface CertificateFigures {
@@ -13,6 +12,8 @@ export interface CertificateFigures {
 
 /** Describes the certificate files (server certificate and cluster CA). */
 export async function readCertificateFigures(files: Record<string, string>, now: Date): Promise<Record<string, CertificateFigures>> {
+  // Loaded on the first status call: an idle kan does not carry the certificate parser.
+  const { describeCertificate } = await import('@qsen/pki/inspect');
   const out: Record<string, CertificateFigures> = {};
   for (const [label, file] of Object.entries(files)) {
     try {

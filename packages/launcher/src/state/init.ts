@@ -4,7 +4,7 @@
  */
 import { chmodSync, existsSync, mkdirSync, writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
-import { renderConfigToml } from '@qsen/core';
+import { renderConfigToml } from '@qsen/setup';
 import { initClusterPki } from '@qsen/pki';
 import { launcherErrors } from '../errors.js';
 

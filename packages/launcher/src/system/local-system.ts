@@ -9,7 +9,7 @@ import { join } from 'node:path';
 import { describeWindow, evaluateWindow, loadConfig, systemClock, type Clock, type LogSink, type QsenConfig, type WindowDescription, type WindowState } from '@qsen/core';
 import { createControlApp } from '../control/app.js';
 import { listenControlSocket, type ControlSocket } from '../control/socket.js';
-import { archiveHistories, type OwnedProcessName } from '@qsen/kan';
+import { archiveHistories, KAN_NODE_FLAGS, type OwnedProcessName } from '@qsen/kan';
 import { acquireOwnership, recordChildren, stopOrphans, type OrphanOutcome, type OwnershipLock } from '../supervise/ownership.js';
 import { createSupervisor, type ProcessSpec, type Supervisor, type SupervisorEvent } from '../supervise/supervisor.js';
 import type { RestartPolicySettings } from '../supervise/restart-policy.js';
@@ -93,7 +93,7 @@ export function buildLocalSpecs(config: QsenConfig, opts: {
     { name: 'simulator', command: node, args: [opts.entryPoints.simulator, '--home', opts.home], restart: 'always', ...common },
     { name: 'qsen', command: node, args: [...QSEN_NODE_FLAGS, opts.entryPoints.qsen, '--config', config.file], restart: 'never', ...common },
     ...([0, 1, 2] as const).map((index): ProcessSpec => ({
-      name: `kan${index}`, command: node, args: ['--max-semi-space-size=1', opts.entryPoints.kan, '--config', config.file, '--index', String(index)], restart: 'always', ...common,
+      name: `kan${index}`, command: node, args: [...KAN_NODE_FLAGS, opts.entryPoints.kan, '--config', config.file, '--index', String(index)], restart: 'always', ...common,
     })),
   ];
   if (opts.nodeExporterBinary) {

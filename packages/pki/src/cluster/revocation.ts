@@ -1,6 +1,7 @@
 import type { Identity } from '../certificates.js';
 import { isSignedBy } from '../certificates.js';
-import { createCrl, describeCrl, subjectDerOf, DEFAULT_CRL_NEXT_UPDATE_DAYS, type CrlInfo } from '../crl.js';
+import { createCrl, subjectDerOf, DEFAULT_CRL_NEXT_UPDATE_DAYS } from '../crl.js';
+import { describeCrl, type CrlInfo } from '../crl-info.js';
 import { describeCertificate } from '../describe.js';
 import { PkiError } from '../errors.js';
 import { normalizeSerial } from '../serials.js';
@@ -18,9 +19,10 @@ export interface RevokeResult { serial: string; crlNumber: number; alreadyRevoke
 
 /**
  * The nodes' promise: a new CRL (or any other TLS file) is in force on every node within this many seconds
- * of being written, without a restart (core's TLS file watch polls well inside it).
+ * of being written, without a restart (core's TLS file watch polls well inside it). Declared in crl-info.ts
+ * (the forge-free entry @qsen/pki/verify).
  */
-export const CRL_TAKES_EFFECT_WITHIN_S = 2;
+export { CRL_TAKES_EFFECT_WITHIN_S } from '../crl-info.js';
 
 /** A CRL is rewritten by `initClusterPki` / `renewCrl` when fewer than this many days are left before its nextUpdate. */
 export const CRL_RENEW_BEFORE_DAYS = 30;

@@ -4,7 +4,7 @@
  * what it found and never the key.
  */
 import { readFileSync } from 'node:fs';
-import { decryptPrivateKey, describeCertificate, keyMatchesCertificate, PkiError, type CertificateInfo } from '@qsen/pki';
+import { decryptPrivateKey, describeCertificate, keyMatchesCertificate, PkiError, type CertificateInfo } from '@qsen/pki/inspect';
 
 /** Paths of the identity files ([senebi] in conf.toml). */
 export interface IdentityFiles {

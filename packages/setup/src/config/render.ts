@@ -1,11 +1,11 @@
 /**
  * Renders a commented conf.toml (every key with a comment). Used by `npm run init` (local mode)
- * and by deploy/install.sh through `qsen-config render` (systemd mode).
+ * and by deploy/install.sh through `qsen-config render` (systemd mode). Install-time work: it
+ * lives here, outside @qsen/core, so that no running node carries it.
  */
 import { posix } from 'node:path';
 import TOML from '@iarna/toml';
-import { CONFIG_DEFAULTS } from './defaults.js';
-import type { Weekday } from './types.js';
+import { CONFIG_DEFAULTS, type Weekday } from '@qsen/core';
 
 /** What a rendered conf.toml should say; everything but `mode` has a per-mode default. */
 export interface RenderOptions {

@@ -5,11 +5,8 @@
  *   qsen-config render [options]    prints a conf.toml (see `qsen-config help`)
  */
 import { parseArgs } from 'node:util';
-import { ConfigError } from './config-error.js';
-import { loadConfig, parseConfig } from './load.js';
+import { ConfigError, describeWindow, loadConfig, parseConfig, renderWindowPreview, type Weekday } from '@qsen/core';
 import { renderConfigToml, type RenderOptions } from './render.js';
-import { describeWindow, renderWindowPreview } from '../schedule/describe.js';
-import type { Weekday } from './types.js';
 
 const USAGE = `usage:
   qsen-config check FILE

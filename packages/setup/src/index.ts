@@ -1,0 +1,2 @@
+// @qsen/setup: install-time tooling (render and check conf.toml; the qsen-config command).
+export * from './config/render.js';
