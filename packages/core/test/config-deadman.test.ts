@@ -1,6 +1,6 @@
 import { describe, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { loadConfig, parseConfig, renderConfigToml } from '../src/index.js';
+import { loadConfig } from '../src/index.js';
 import { assertOneProblem, fixture, problemsOf } from './support/config-fixtures.js';
 
 describe('config [deadman]', () => {
@@ -28,12 +28,5 @@ describe('config [deadman]', () => {
 
   test('an unknown key is refused by path', () => {
     assert.deepEqual(problemsOf('deadman-unknown-key.toml'), [{ path: 'deadman.cancel_opne', message: 'unknown key' }]);
-  });
-
-  test('a rendered conf.toml carries [deadman] off, and loads back with the defaults', () => {
-    const rendered = renderConfigToml({ mode: 'systemd' });
-    assert.match(rendered, /\n\[deadman\]\n/);
-    const config = parseConfig(rendered, '/etc/qsen/conf.toml', { checkFiles: false });
-    assert.deepEqual({ ...config.deadman }, { enabled: false, interval_seconds: 30, cancel_open: false });
   });
 });
