@@ -4,7 +4,10 @@
  * 502/503/504 and connection errors) through the real system while a nemesis injects SENEBI
  * latency below, at and above timeout_ms, accepted_no_answer, 5xx, resets, truncated answers,
  * qsen kill -9 and SIGSTOP/SIGCONT and a full data disk, all from a schedule drawn up front
- * from the seed. After healing, every answer is compared with SENEBI's own records.
+ * from the seed; the clients cancel about a third of their accepted orders (some racing the
+ * counterparty's match, slow_cancel and cancel_race windows), and a final halt with cancelOpen is
+ * interrupted by kill -9 and resumed. After healing, every answer to a send or a cancel, and the
+ * mass cancel's report, is compared with SENEBI's own records.
  *
  * QSEN_CAMPAIGN_SEED=7 (or 7,8,9) replays those seeds; QSEN_CAMPAIGN_ORDERS=N sets the orders per
  * seed; QSEN_CAMPAIGN_SKIP=disk_full,kill leaves those fault kinds out (same plan, counted as

@@ -22,6 +22,7 @@ const CONTRACT = {
     'GET /qsen/v1/status', 'GET /qsen/v1/config', 'POST /qsen/v1/halt', 'POST /qsen/v1/resume', 'GET /qsen/v1/ping',
     'GET /qsen/v1/risk', 'POST /qsen/v1/risk/reload', 'POST /qsen/v1/risk/override', 'POST /qsen/v1/risk/reference-prices',
     'GET /qsen/v1/console',
+    'GET /qsen/v1/massCancel', 'POST /qsen/v1/heartbeat',
   ],
   kan: [
     'GET /kan/v1/status', 'GET /kan/v1/version', 'GET /kan/v1/restart_qsen', 'POST /kan/v1/restart_qsen', 'GET /kan/v1/restart_kan',
@@ -161,6 +162,15 @@ describe('OpenAPI documents against the running servers', () => {
     assert.equal((await check('qsen', 'POST', '/qsen/v1/sendOrder', { body: order.replace('777', '778'), role: 'platform' })).status, 423);
     assert.equal((await check('qsen', 'POST', '/qsen/v1/halt', { body: '{}', role: 'auditor' })).status, 403);
     assert.equal((await check('qsen', 'POST', '/qsen/v1/resume', { body: '{}' })).status, 200);
+    assert.equal((await check('qsen', 'GET', '/qsen/v1/massCancel', { role: 'auditor' })).status, 200);
+    const pulled = await check('qsen', 'POST', '/qsen/v1/halt', { body: '{"reason":"openapi test","cancelOpen":true}' });
+    assert.equal(pulled.status, 200);
+    assert.match(pulled.body, /"massCancel":\{"run":/);
+    assert.equal((await check('qsen', 'GET', '/qsen/v1/massCancel', { role: 'platform' })).status, 200);
+    assert.equal((await check('qsen', 'POST', '/qsen/v1/halt', { body: '{"cancelOpen":"yes"}' })).status, 400);
+    assert.equal((await check('qsen', 'POST', '/qsen/v1/resume', { body: '{}' })).status, 200);
+    assert.equal((await check('qsen', 'POST', '/qsen/v1/heartbeat', { body: '{}', role: 'platform' })).status, 409, 'the dead man\'s switch is off by default');
+    assert.equal((await check('qsen', 'POST', '/qsen/v1/heartbeat', { body: '{}', role: 'operator' })).status, 403);
     assert.equal((await check('qsen', 'GET', '/qsen/v1/risk', { role: 'auditor' })).status, 200);
     assert.equal((await check('qsen', 'POST', '/qsen/v1/risk/reload', { body: '{"reason":"openapi test"}' })).status, 200);
     assert.equal((await check('qsen', 'POST', '/qsen/v1/risk/reload', { body: '{}', role: 'auditor' })).status, 403);

@@ -45,6 +45,14 @@ export interface SimulatorAdmin {
   records(): Promise<{ pending: number; records: SimulatorRecord[] }>;
   counters(): Promise<SimulatorCounters>;
   order(id: string): Promise<{ status: number; order: unknown; received: number }>;
+  /** Replaces the matching knobs (`PUT /admin/v1/matching`). */
+  putMatching(matching: Readonly<Record<string, number>>): Promise<void>;
+  /** The counterparty enters its side of a resting order now (`POST /admin/v1/orders/ID/match`); the HTTP status. */
+  match(id: string): Promise<number>;
+  /** Places an order straight at SENEBI with the agent's identity (the agent's business outside qsen); its state. */
+  placeDirect(order: Readonly<Record<string, string>>): Promise<string>;
+  /** Operations per `orderId` of a trade date (`GET /senebi/v1/operations?date=`). */
+  operationsByOrder(date: string): Promise<Map<string, number>>;
 }
 
 /** Makes the admin client of the system's simulator. */
@@ -95,6 +103,29 @@ export function createSimulatorAdmin(system: LocalSystem): SimulatorAdmin {
       if (answer.status === 404) return { status: 404, order: null, received: 0 };
       const body = JSON.parse(answer.body) as { order: unknown; received: number };
       return { status: answer.status, order: body.order, received: body.received };
+    },
+    async putMatching(matching) {
+      const answer = await call('PUT', '/admin/v1/matching', JSON.stringify(matching));
+      if (answer.status !== 200) throw new Error(`PUT /admin/v1/matching answered ${answer.status}: ${answer.body}`);
+    },
+    async match(id) {
+      return (await call('POST', `/admin/v1/orders/${id}/match`, '{}')).status;
+    },
+    async placeDirect(order) {
+      const answer = await call('POST', '/senebi/v1/orders', JSON.stringify(order));
+      const body = parseJsonLossless(answer.body) as { order?: { status?: unknown } };
+      return String(body.order?.status ?? `HTTP ${answer.status}`);
+    },
+    async operationsByOrder(date) {
+      const answer = await call('GET', `/senebi/v1/operations?date=${date}`);
+      if (answer.status !== 200) throw new Error(`GET /senebi/v1/operations answered ${answer.status}`);
+      const body = parseJsonLossless(answer.body) as { operations: Array<Record<string, unknown>> };
+      const counts = new Map<string, number>();
+      for (const op of body.operations) {
+        const orderId = String(op['orderId']);
+        counts.set(orderId, (counts.get(orderId) ?? 0) + 1);
+      }
+      return counts;
     },
   };
 }

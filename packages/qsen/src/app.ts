@@ -6,11 +6,15 @@ import type express from 'express';
 import type { Registry } from 'prom-client';
 import type winston from 'winston';
 import { buildMetricName, auditStateChangeRefusals, createApiApp, createPingCounter, INTERNAL_PINGS_SUFFIX, type Clock, type QsenConfig, type AuditSink } from '@qsen/core';
+import type { DeadmanSwitch } from './deadman/switch.js';
+import type { Halting } from './killswitch/halting.js';
 import type { KillSwitch } from './killswitch/killswitch.js';
+import type { MassCancel } from './killswitch/mass-cancel.js';
 import type { RiskControls } from './risk/controls.js';
 import type { OrderDesk } from './orders/desk.js';
 import type { CancelDesk } from './orders/cancel.js';
 import { createCancelRoutes } from './routes/cancel.js';
+import { createHeartbeatRoutes } from './routes/heartbeat.js';
 import { createIdentityRoutes } from './routes/identity.js';
 import { createKillSwitchRoutes } from './routes/killswitch.js';
 import { createConsoleViewRoutes } from './routes/console.js';
@@ -29,6 +33,10 @@ export interface AppDeps {
   readonly cancels: CancelDesk;
   readonly senebi: SenebiClient;
   readonly killSwitch: KillSwitch;
+  /** Halting from the API (and the mass cancel it may start), the last mass cancel, the dead man's switch. */
+  readonly halting: Halting;
+  readonly massCancel: MassCancel;
+  readonly deadman: DeadmanSwitch;
   readonly audit: AuditSink;
   readonly registry: Registry;
   readonly risk: RiskControls;
@@ -49,7 +57,8 @@ export function createApp(deps: AppDeps): express.Express {
       app.use(createOrderRoutes({ desk: deps.desk, senebi: deps.senebi, range: config.id_range, timezone: config.schedule.timezone, clock, audit: deps.audit }));
       app.use(createCancelRoutes({ cancels: deps.cancels, range: config.id_range, audit: deps.audit }));
       app.use(createRiskRoutes({ risk: deps.risk }));
-      app.use(createKillSwitchRoutes({ killSwitch: deps.killSwitch, clock, audit: deps.audit }));
+      app.use(createKillSwitchRoutes({ killSwitch: deps.killSwitch, halting: deps.halting, massCancel: deps.massCancel, audit: deps.audit }));
+      app.use(createHeartbeatRoutes({ deadman: deps.deadman }));
       app.use(createIdentityRoutes({ config, clock }));
       app.use(createStatusRoutes({ config, clock, facts: deps.facts, senebi: deps.senebi, registry: deps.registry, pid: deps.pid }));
       app.use(createConsoleViewRoutes({ facts: deps.facts, risk: deps.risk, clock, pid: deps.pid }));

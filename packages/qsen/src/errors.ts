@@ -17,6 +17,7 @@ export const qsenErrors = defineErrors({
   RISK_CONFIG_INVALID: { status: 422, message: 'the [risk] section or the reference prices file is not valid; the limits in force are kept' },
   HALTED: { status: 423, message: 'the kill switch is on: orders are not accepted' },
   HALT_NOT_PERSISTED: { status: 503, message: 'the halt is in force in memory (every order is refused) but could not be written to disk; qsen keeps retrying' },
+  DEADMAN_DISABLED: { status: 409, message: "the dead man's switch is off ([deadman] enabled = false): heartbeats are not taken" },
   SENEBI_ERROR: { status: 502, message: 'SENEBI answered with an error' },
   RECONCILING: { status: 503, message: 'qsen is still reconciling in-flight orders with SENEBI; retry shortly' },
   JOURNAL_UNAVAILABLE: { status: 503, message: 'the order journal cannot be written; the order was not forwarded' },

@@ -8,12 +8,19 @@ import { join } from 'node:path';
 import { readFileSync } from 'node:fs';
 import type { Registry } from 'prom-client';
 import type winston from 'winston';
-import { ApiError, buildMetricName, createMetricsRegistry, loadConfig, createMtlsServer, createTlsMetrics, httpErrors, openTrustStore, systemClock, TLS_REJECTED_CONNECTIONS_SUFFIX, type Clock, type MtlsServer, type QsenConfig, type AuditSink } from '@qsen/core';
+import { ApiError, buildMetricName, createMetricsRegistry, loadConfig, localDateOf, createMtlsServer, createTlsMetrics, httpErrors, openTrustStore, systemClock, TLS_REJECTED_CONNECTIONS_SUFFIX, type Clock, type MtlsServer, type QsenConfig, type AuditSink } from '@qsen/core';
 import { createApp } from './app.js';
+import { isJsonObject } from './senebi/wire.js';
 import { QsenStartupError, qsenErrors } from './errors.js';
 import { describeCertificateFile, openIdentity } from './identity/identity.js';
 import { JOURNAL_FILE, JournalCorruptError, JournalTruncatedError, openJournal, type Journal } from './journal/journal.js';
+import { openDeadman, type DeadmanSwitch } from './deadman/switch.js';
+import { createHalting } from './killswitch/halting.js';
 import { openKillSwitch } from './killswitch/killswitch.js';
+import { verdictOfCancel } from './killswitch/cancel-verdict.js';
+import { createMassCancel, type MassCancel } from './killswitch/mass-cancel.js';
+import { openMassCancelLog } from './killswitch/mass-cancel-log.js';
+import { MASS_CANCEL_OUTCOMES, registerLifecycleMetrics } from './metrics/lifecycle.js';
 import { registerQsenMetrics, registerSenebiHistogram } from './metrics/metrics.js';
 import { recoverOrderBook } from './orders/book.js';
 import { createMarketHours } from './orders/market.js';
@@ -54,6 +61,9 @@ export interface QsenNode {
   readonly journal: Journal;
   /** The pre-trade risk controls (SIGHUP reloads them). */
   readonly risk: RiskControls;
+  /** The kill switch's mass cancel and the dead man's switch. */
+  readonly massCancel: MassCancel;
+  readonly deadman: DeadmanSwitch;
   /** Resolves when start-up reconciliation is done. */
   readonly reconciled: Promise<void>;
   /** Re-reads the cluster TLS files (SIGHUP). */
@@ -64,6 +74,14 @@ export interface QsenNode {
 
 /** The codes an order outcome may be counted under besides SENEBI's (qsen's registry and the shared HTTP codes). */
 const OUTCOME_CODES: ReadonlySet<string> = new Set([...Object.keys(qsenErrors.specs), ...Object.keys(httpErrors.specs)]);
+
+/** The last mass cancel as status shows it: its counts, not its lists (`GET /qsen/v1/massCancel` has them). */
+function summarizeMassCancel(massCancel: MassCancel): Record<string, unknown> | null {
+  const report = massCancel.report();
+  if (!report) return null;
+  const { cancelled, alreadyMatched, notOpen, failed, ...rest } = report;
+  return { ...rest, cancelled: cancelled.length, alreadyMatched: alreadyMatched.length, notOpen: notOpen.length, failed: failed.length };
+}
 
 /** notAfter of the first certificate in a PEM file, unix seconds; undefined when it cannot be read. */
 function readNotAfterSeconds(file: string, now: Date): number | undefined {
@@ -173,6 +191,57 @@ export async function startQsen(options: StartOptions): Promise<QsenNode> {
     log: logger,
   });
 
+  // The kill switch's mass cancel and the dead man's switch (docs/qsen.md, "Pulling resting
+  // orders", "Dead man's switch"): halting from every channel goes through `halting`.
+  const tradingDayOf = (ms: number): string => localDateOf(config.schedule.timezone, ms);
+  const lifecycleMetrics = registerLifecycleMetrics(registry, {
+    isMassCancelRunning: () => massCancel.isRunning(),
+    deadmanDeadline: () => deadman.deadlineMs(),
+  });
+  const massCancelLog = openMassCancelLog(config.paths.data);
+  const massCancel: MassCancel = createMassCancel({
+    log: massCancelLog,
+    // The same journaled, idempotent path as cancelOrder.
+    cancelOne: async (id) => verdictOfCancel(await cancels.cancel(id)),
+    listOrders: async (day) => (await senebi.listOrders(day)).flatMap((o) => (isJsonObject(o) ? [{ id: o['id'], status: o['status'] }] : [])),
+    // A final cancel result closes the order for the selection; any other cancel state leaves it to the cancel path.
+    journalOrders: () => [...book].map(([id, entry]) => ({
+      id,
+      state: entry.cancel?.state === 'cancelled' || entry.cancel?.state === 'matched' ? entry.cancel.state : entry.state,
+      receivedAt: entry.receivedAt,
+      tradingDay: tradingDayOf(Date.parse(entry.receivedAt)),
+    })),
+    inFlight: () => desk.inFlightCount(),
+    range: config.id_range,
+    tradingDayOf,
+    clock,
+    audit,
+    logger,
+    inFlightWaitMs: 2 * config.senebi.timeout_ms + 1000,
+    onOutcome: (outcome) => lifecycleMetrics.massCancelOrders.inc({ outcome: MASS_CANCEL_OUTCOMES[outcome] }),
+    onRun: (channel, resumed) => lifecycleMetrics.massCancelRuns.inc({ channel, resumed: String(resumed) }),
+  });
+  const halting = createHalting({ killSwitch, massCancel, clock, audit, log: logger });
+  const deadman = openDeadman({
+    settings: config.deadman,
+    clock,
+    isMarketOpen,
+    tradingDayOf,
+    dataDir: config.paths.data,
+    audit,
+    log: logger,
+    onTrip: async (trip) => {
+      lifecycleMetrics.deadmanTrips.inc();
+      await halting.halt({
+        by: 'deadman',
+        channel: 'deadman',
+        reason: `no heartbeat from the platform for ${trip.intervalSeconds} s`,
+        cancelOpen: trip.cancelOpen,
+        details: { armedAt: trip.armedAt ?? null, lastHeartbeatAt: trip.lastHeartbeatAt ?? null, deadline: trip.deadline ?? null },
+      });
+    },
+  });
+
   const trust = openTrustStore(config.tls, { logger, now: () => new Date(clock.now()) });
   // The agent certificate is read once at start (the SENEBI adapter keeps it until a restart); the
   // cluster files are re-read at every scrape, so a TLS reload shows at the next scrape.
@@ -207,15 +276,26 @@ export async function startQsen(options: StartOptions): Promise<QsenNode> {
       return entries.flatMap(([certificate, notAfterSeconds]) => (notAfterSeconds === undefined ? [] : [{ certificate, notAfterSeconds }]));
     },
     tls: trust.status,
+    massCancel: () => summarizeMassCancel(massCancel),
+    deadman: () => deadman.view(),
   };
   registerQsenMetrics(registry, facts);
-  const app = createApp({ config, logger, clock, desk, cancels, senebi, killSwitch, audit, registry, risk, pid, facts });
+  const app = createApp({ config, logger, clock, desk, cancels, senebi, killSwitch, halting, massCancel, deadman, audit, registry, risk, pid, facts });
   const server: MtlsServer = createMtlsServer({ trust, app, logger, metrics: tlsMetrics, watchFiles: options.watchTlsFiles ?? true });
   const port = await server.listen(options.port ?? config.server.qsen_port, options.host ?? config.server.listen);
   logger.info('qsen listening', { port, host: options.host ?? config.server.listen, pid });
 
-  const reconciled = Promise.all([desk.reconcile(), cancels.reconcile()]).then(() => {
+  let markerWatch: NodeJS.Timeout | undefined;
+  const reconciled = Promise.all([desk.reconcile(), cancels.reconcile()]).then(async () => {
     logger.info('reconciliation done; accepting orders');
+    // A mass cancel a crash interrupted goes on; one the halt marker asks for (the shell command,
+    // or a crash before it began) starts; then the marker is looked at every half second.
+    await massCancel.resume();
+    await halting.pickUpRequests();
+    if (desk.isStopped()) return;
+    markerWatch = setInterval(() => void halting.pickUpRequests(), 500);
+    markerWatch.unref();
+    deadman.start();
   });
 
   let stopping: Promise<void> | undefined;
@@ -227,12 +307,18 @@ export async function startQsen(options: StartOptions): Promise<QsenNode> {
     registry,
     journal,
     risk,
+    massCancel,
+    deadman,
     reconciled,
     reload: () => server.reload(),
     shutdown() {
       stopping ??= (async () => {
         logger.info('shutting down: no new orders; finishing the ones in flight', { inFlight: desk.inFlightCount() });
         desk.stop();
+        clearInterval(markerWatch);
+        deadman.close();
+        // A mass cancel stops between two orders and is resumed at the next start.
+        await massCancel.stop(2 * config.senebi.timeout_ms);
         server.server.close();
         server.server.closeIdleConnections();
         await cancels.drain();
@@ -240,6 +326,7 @@ export async function startQsen(options: StartOptions): Promise<QsenNode> {
         await server.close();
         senebi.close();
         await journal.close();
+        await massCancelLog.close();
         killSwitch.close();
         logger.info('qsen stopped');
       })();

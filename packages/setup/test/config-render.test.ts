@@ -143,3 +143,10 @@ describe('config: rendered [risk] example', () => {
     assert.deepEqual(risk.counterparties_deny, ['999']);
   });
 });
+
+test('a rendered conf.toml carries [deadman] off, and loads back with the defaults', () => {
+  const rendered = renderConfigToml({ mode: 'systemd' });
+  assert.match(rendered, /\n\[deadman\]\n/);
+  const config = parseConfig(rendered, '/etc/qsen/conf.toml', { checkFiles: false });
+  assert.deepEqual({ ...config.deadman }, { enabled: false, interval_seconds: 30, cancel_open: false });
+});

@@ -7,3 +7,5 @@ export * from './disk.js';
 export * from './nemesis.js';
 export * from './run.js';
 export * from './verdict.js';
+export * from './cancel-checker.js';
+export * from './mass-cancel-phase.js';

@@ -26,6 +26,18 @@ export interface OrderContent {
  */
 export type Resend = 'none' | 'after_answer' | 'concurrent';
 
+/**
+ * The platform's cancel of an order it was answered "accepted" for: `delayMs` after that answer,
+ * retried like a send; `race`: the counterparty's match (the simulator's admin match route) is
+ * fired at the same instant; `twice`: the same cancel is sent again after its final answer (the
+ * first answer must come back).
+ */
+export interface PlannedCancel {
+  readonly delayMs: number;
+  readonly race: boolean;
+  readonly twice: boolean;
+}
+
 /** One order of the plan. */
 export interface PlannedOrder {
   readonly index: number;
@@ -38,10 +50,12 @@ export interface PlannedOrder {
   readonly resend: Resend;
   /** For `concurrent`: the other client. */
   readonly twin?: number;
+  /** The platform cancels it after an accepted answer. */
+  readonly cancel?: PlannedCancel;
 }
 
 /** The SENEBI fault windows the nemesis opens. */
-export const SENEBI_FAULTS = ['latency_below', 'latency_at', 'latency_above', 'processing', 'slow_answer', 'accepted_no_answer', 'http_5xx', 'reset', 'truncated'] as const;
+export const SENEBI_FAULTS = ['latency_below', 'latency_at', 'latency_above', 'processing', 'slow_answer', 'accepted_no_answer', 'http_5xx', 'reset', 'truncated', 'slow_cancel', 'cancel_race'] as const;
 
 /** One kind of SENEBI fault window. */
 export type SenebiFault = (typeof SENEBI_FAULTS)[number];
@@ -80,6 +94,16 @@ export interface PlanOptions {
   readonly minDurationMs: number;
 }
 
+/**
+ * The last phase: once every client is done, an operator halts with `cancelOpen` while SENEBI's
+ * cancels are held `slowCancelMs` each, and the nemesis kills qsen with -9 `killAfterMs` into the
+ * mass cancel (0: not killed); the restarted qsen must resume and finish it.
+ */
+export interface MassCancelPhase {
+  readonly slowCancelMs: number;
+  readonly killAfterMs: number;
+}
+
 /** The whole plan of one campaign. */
 export interface CampaignPlan {
   readonly seed: number;
@@ -89,6 +113,7 @@ export interface CampaignPlan {
   readonly orders: readonly PlannedOrder[];
   readonly senebi: readonly SenebiWindow[];
   readonly process: readonly ProcessEvent[];
+  readonly massCancel: MassCancelPhase;
 }
 
 /** Defaults of the slow suite: 16 clients, 25 ms between orders, a run of at least 20 s, qsen's timeout 1 s. */
@@ -175,12 +200,26 @@ function windowSettings(random: Random, fault: SenebiFault, timeoutMs: number): 
       return { seed, reset: { probability, paths } };
     case 'truncated':
       return { seed, truncated: { probability, paths } };
+    case 'slow_cancel':
+      // Cancels held around the timeout: qsen times out, the platform retries the idempotent cancel.
+      return { seed, slow_cancel: { probability, fixed_ms: Math.round(0.5 * timeoutMs), jitter_ms: timeoutMs } };
+    case 'cancel_race':
+      return { seed, cancel_race: { probability } };
   }
 }
 
 const WINDOW_WEIGHTS: Readonly<Record<SenebiFault, number>> = {
   latency_below: 1, latency_at: 1.5, latency_above: 1.5, processing: 2, slow_answer: 1.5, accepted_no_answer: 1.5, http_5xx: 1, reset: 1, truncated: 1,
+  slow_cancel: 1.5, cancel_race: 1.5,
 };
+
+/** The platform's cancels, one draw per order from their own stream (so that they do not shift the orders' draws). */
+function planCancels(random: Random, orders: readonly PlannedOrder[]): PlannedOrder[] {
+  return orders.map((order) => {
+    if (!random.chance(0.3)) return order;
+    return { ...order, cancel: { delayMs: random.int(0, 1500), race: random.chance(0.3), twice: random.chance(0.15) } };
+  });
+}
 
 function planSenebiWindows(random: Random, timeoutMs: number, durationMs: number): SenebiWindow[] {
   const windows: SenebiWindow[] = [];
@@ -218,10 +257,12 @@ export function planCampaign(options: PlanOptions): CampaignPlan {
   if (options.clients < 2) throw new Error('a campaign needs at least two clients (concurrent resends)');
   const durationMs = Math.max(options.minDurationMs, options.orders * options.spacingMs);
   // Three streams from one seed, so that more orders do not shift the fault schedule's draws and vice versa.
-  const orders = planOrders(createRandom(options.seed), options, durationMs);
+  const orders = planCancels(createRandom(options.seed ^ 0x3c3c_3c3c), planOrders(createRandom(options.seed), options, durationMs));
   const senebi = planSenebiWindows(createRandom(options.seed ^ 0x5e5e_5e5e), options.timeoutMs, durationMs);
   const processEvents = planProcessEvents(createRandom(options.seed ^ 0x0c0c_0c0c), durationMs);
-  return { seed: options.seed, timeoutMs: options.timeoutMs, clients: options.clients, durationMs, orders, senebi, process: processEvents };
+  const phase = createRandom(options.seed ^ 0x6d6d_6d6d);
+  const massCancel = { slowCancelMs: phase.int(20, 60), killAfterMs: phase.chance(0.85) ? phase.int(100, 800) : 0 };
+  return { seed: options.seed, timeoutMs: options.timeoutMs, clients: options.clients, durationMs, orders, senebi, process: processEvents, massCancel };
 }
 
 /** The SHA-256 of the plan's canonical JSON: two runs with one seed print the same digest. */
@@ -237,5 +278,6 @@ export function describePlan(plan: CampaignPlan): string {
     return [...by].sort(([a], [b]) => a.localeCompare(b)).map(([k, v]) => `${k} ${v}`).join(', ');
   };
   const resends = plan.orders.filter((o) => o.resend !== 'none').length;
-  return `${plan.orders.length} orders (${resends} sent twice on purpose) from ${plan.clients} clients over ${(plan.durationMs / 1000).toFixed(1)} s; SENEBI windows: ${count(plan.senebi)}; process faults: ${count(plan.process)}`;
+  const cancels = plan.orders.filter((o) => o.cancel !== undefined);
+  return `${plan.orders.length} orders (${resends} sent twice on purpose) from ${plan.clients} clients over ${(plan.durationMs / 1000).toFixed(1)} s; ${cancels.length} cancels (${cancels.filter((o) => o.cancel?.race).length} racing a match, ${cancels.filter((o) => o.cancel?.twice).length} sent twice); SENEBI windows: ${count(plan.senebi)}; process faults: ${count(plan.process)}; mass cancel: cancels held ${plan.massCancel.slowCancelMs} ms, ${plan.massCancel.killAfterMs > 0 ? `kill -9 after ${plan.massCancel.killAfterMs} ms` : 'no kill'}`;
 }

@@ -12,12 +12,15 @@
  * current pid to the nemesis.
  */
 import { join } from 'node:path';
+import { localDateOf } from '@qsen/core';
 import { waitFor } from '@qsen/testkit';
 import { createSimulatorAdmin } from '../simulator.js';
 import { editConfig, startSystem, type LocalSystem } from '../system.js';
+import { checkCancels, formatCancelCheck, type CancelCheckResult, type SenebiCancelView } from './cancel-checker.js';
 import { checkCampaign, formatCheck, type CheckResult } from './checker.js';
 import { runClients } from './clients.js';
 import { mountDataDisk, type DataDisk } from './disk.js';
+import { runMassCancelPhase } from './mass-cancel-phase.js';
 import { createNemesis, type NemesisCounts } from './nemesis.js';
 import { DEFAULT_PLAN_OPTIONS, describePlan, digestPlan, planCampaign, type CampaignPlan } from './plan.js';
 
@@ -51,6 +54,21 @@ export interface CampaignReport {
   /** Starts of qsen after the first one (restarts by the kans). */
   readonly qsenRestarts: number;
   readonly wallMs: number;
+  /** The cancels and the mass cancel against SENEBI's records. */
+  readonly cancelCheck: CancelCheckResult;
+  readonly cancelsSentTwice: number;
+  readonly racedMatches: number;
+  /** qsen was killed with -9 during the mass cancel. */
+  readonly massCancelKilled: boolean;
+  readonly massCancelWallMs: number;
+}
+
+/** The exchange's zone: the simulator's trade date and qsen's listings both use it. */
+const EXCHANGE_ZONE = 'America/Argentina/Buenos_Aires';
+
+/** Resting orders of the agent's other business, outside qsen's range: nothing qsen does may touch them. */
+function outOfRangeOrders(seed: number): Array<Record<string, string>> {
+  return [0, 1, 2].map((i) => ({ id: `1000${String(seed % 100_000).padStart(5, '0')}${String(i).padStart(10, '0')}`, instrument: 'AL30', side: 'sell', quantity: '10', price: '62.40', currency: 'USD', settlement: 'T1', counterparty: '300' }));
 }
 
 /** Shorter watchdog periods than production, so that qsen is back within seconds of a kill (as in the supervision suite). */
@@ -92,6 +110,15 @@ export async function runCampaign(options: CampaignOptions): Promise<CampaignRep
   try {
     const admin = createSimulatorAdmin(running);
     await admin.putFaults({});
+    // The agent's other business rests at SENEBI outside the range; then some orders trade at
+    // acceptance and the rest rest until a cancel, a raced match or the final mass cancel.
+    await admin.putMatching({ probability: 0, seed: plan.seed });
+    const outside = outOfRangeOrders(plan.seed);
+    for (const order of outside) {
+      const state = await admin.placeDirect(order);
+      if (state !== 'accepted') throw new Error(`out-of-range order ${order['id']} not resting at SENEBI: ${state}`);
+    }
+    await admin.putMatching({ probability: 0.3, seed: plan.seed });
     const firstStarts = (await running.status('qsen')).starts;
     const startedAt = performance.now();
     let giveUpAt = Number.POSITIVE_INFINITY;
@@ -111,6 +138,9 @@ export async function runCampaign(options: CampaignOptions): Promise<CampaignRep
       startedAt,
       requestTimeoutMs: 3 * plan.timeoutMs + 5000,
       giveUpAt: () => giveUpAt,
+      raceMatch: async (id) => {
+        await admin.match(id);
+      },
     });
     try {
       await nemesis.run();
@@ -121,9 +151,28 @@ export async function runCampaign(options: CampaignOptions): Promise<CampaignRep
     log(`  faults healed at t=${Math.round(performance.now() - startedAt)} ms; the clients retry every uncertain id until a final answer`);
     const result = await clients;
     await waitFor(async () => (await admin.records()).pending === 0, { timeoutMs: 30_000, intervalMs: 200, what: 'nothing in process at SENEBI' }).catch(() => undefined);
+    const phase = await runMassCancelPhase(plan.massCancel, {
+      callQsen: (path, method, body) => running.call('qsen', path, { method, identity: 'operator', timeoutMs: 30_000, ...(body !== undefined ? { body } : {}) }),
+      putFaults: (settings) => admin.putFaults(settings),
+      qsenPid: async () => {
+        const status = await running.status('qsen');
+        return status.state === 'running' && status.pid !== null ? status.pid : undefined;
+      },
+      log,
+    });
     const { records } = await admin.records();
     const counters = await admin.counters();
     const check = checkCampaign(plan.orders.map((o) => o.id), result.attempts, records);
+    const operations = await admin.operationsByOrder(localDateOf(EXCHANGE_ZONE, Date.now()));
+    const views: SenebiCancelView[] = records.map((r) => ({ id: r.id, state: r.state, operations: operations.get(r.id) ?? 0, cancels: r.cancels }));
+    const cancelCheck = checkCancels({
+      cancelIds: result.cancelled,
+      planIds: plan.orders.map((o) => o.id),
+      outOfRange: outside.map((o) => o['id'] ?? ''),
+      attempts: result.cancelAttempts,
+      views,
+      massCancel: phase.report,
+    });
     const qsenRestarts = (await running.status('qsen')).starts - firstStarts;
     const report: CampaignReport = {
       plan,
@@ -137,6 +186,11 @@ export async function runCampaign(options: CampaignOptions): Promise<CampaignRep
       injected: counters.faults,
       qsenRestarts,
       wallMs: Math.round(performance.now() - began),
+      cancelCheck,
+      cancelsSentTwice: result.cancelsSentTwice,
+      racedMatches: result.racedMatches,
+      massCancelKilled: phase.killed,
+      massCancelWallMs: phase.wallMs,
     };
     for (const line of formatReport(report)) log(line);
     return report;
@@ -154,5 +208,7 @@ export function formatReport(report: CampaignReport): string[] {
     `  nemesis faults done: ${table(report.nemesis.done)}; skipped: ${table(report.nemesis.skipped)}; pauses ended by a restart ${report.nemesis.pausesEndedByRestart}; disk filled ${(report.nemesis.filledBytes / 2 ** 20).toFixed(1)} MiB in all; qsen restarts ${report.qsenRestarts}`,
     `  SENEBI injected: ${table(report.injected)}`,
     ...formatCheck(report.check),
+    `  cancels sent twice ${report.cancelsSentTwice}, matches raced against a cancel ${report.racedMatches}; mass cancel ${(report.massCancelWallMs / 1000).toFixed(1)} s, qsen killed during it: ${report.massCancelKilled ? 'yes' : 'no'}`,
+    ...formatCancelCheck(report.cancelCheck),
   ];
 }

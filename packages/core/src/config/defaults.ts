@@ -84,4 +84,10 @@ export const CONFIG_DEFAULTS = deepFreeze({
   risk: {
     unreferenced: 'refuse',
   },
+  // The dead man's switch is off unless the agent turns it on (docs/qsen.md, "Dead man's switch").
+  deadman: {
+    enabled: false,
+    interval_seconds: 30,
+    cancel_open: false,
+  },
 } as const);

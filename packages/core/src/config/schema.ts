@@ -321,6 +321,14 @@ export function createConfigSchema(options: SchemaOptions) {
     )
     .prefault({});
 
+  const deadman = z
+    .strictObject({
+      enabled: z.boolean({ error: 'must be true or false' }).prefault(d.deadman.enabled),
+      interval_seconds: positiveInt().max(3600, 'must be at most 3600 (one hour)').prefault(d.deadman.interval_seconds),
+      cancel_open: z.boolean({ error: 'must be true or false' }).prefault(d.deadman.cancel_open),
+    })
+    .prefault({});
+
   return z.strictObject({
     server,
     id_range: idRange,
@@ -334,5 +342,6 @@ export function createConfigSchema(options: SchemaOptions) {
     node_exporter: nodeExporter,
     cluster,
     risk,
+    deadman,
   });
 }

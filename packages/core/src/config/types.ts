@@ -31,3 +31,10 @@ export type RiskConfig = QsenConfig['risk'];
 
 /** A currency of an order, as written in sendOrder and in [risk] tables. */
 export type RiskCurrency = (typeof RISK_CURRENCIES)[number];
+
+/**
+ * [deadman]: the dead man's switch (docs/qsen.md, "Dead man's switch"), off by default: the
+ * platform's first heartbeat of the trading day arms it, a gap longer than `interval_seconds`
+ * halts qsen (and with `cancel_open` pulls the resting orders).
+ */
+export type DeadmanConfig = QsenConfig['deadman'];

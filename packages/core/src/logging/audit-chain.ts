@@ -16,7 +16,7 @@ export const AUDIT_FILE_PREFIX = 'audit-';
 export const AUDIT_GENESIS = '0'.repeat(64);
 
 /** The actions audited (docs/auditor.md). */
-export const AUDIT_ACTIONS = ['sendOrder', 'cancelOrder', 'halt', 'resume', 'risk.reload', 'risk.override', 'risk.reference_prices', 'restart_qsen', 'restart_kan', 'logs/truncate'] as const;
+export const AUDIT_ACTIONS = ['sendOrder', 'cancelOrder', 'halt', 'resume', 'massCancel', 'heartbeat', 'risk.reload', 'risk.override', 'risk.reference_prices', 'restart_qsen', 'restart_kan', 'logs/truncate'] as const;
 /** One audited action. */
 export type AuditAction = (typeof AUDIT_ACTIONS)[number];
 

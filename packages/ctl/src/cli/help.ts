@@ -59,10 +59,10 @@ export const COMMAND_TOPICS: Readonly<Record<string, CommandTopic>> = Object.fre
     examples: ['qsenctl ping senebi'],
   },
   halt: {
-    usage: ['qsenctl halt [--reason TEXT]'],
-    about: 'The kill switch on (operator role): qsen refuses every new order with 423 HALTED; the reason goes to the audit trail.',
-    subcommands: [], options: ['--reason'],
-    examples: ['qsenctl halt --reason "suspicious fills"'],
+    usage: ['qsenctl halt [--reason TEXT] [--cancel-open]'],
+    about: 'The kill switch on (operator role): qsen refuses every new order with 423 HALTED; the reason goes to the audit trail. With --cancel-open qsen also cancels every resting in-range order (not the default) and qsenctl follows the mass cancel until done: cancelled, already matched, failed with codes.',
+    subcommands: [], options: ['--reason', '--cancel-open'],
+    examples: ['qsenctl halt --reason "suspicious fills"', 'qsenctl halt --reason "runaway algo" --cancel-open'],
   },
   resume: {
     usage: ['qsenctl resume [--reason TEXT]'],

@@ -47,7 +47,7 @@ export type Command =
   | { kind: 'metrics'; target: 'kan'; node: number; via: number }
   | { kind: 'cert-info' }
   | { kind: 'ping-senebi' }
-  | { kind: 'halt'; reason: string | undefined }
+  | { kind: 'halt'; reason: string | undefined; cancelOpen: boolean }
   | { kind: 'resume'; reason: string | undefined }
   | { kind: 'risk' }
   | { kind: 'risk-reload'; reason: string | undefined }
@@ -87,6 +87,7 @@ const OPTIONS = {
   output: { type: 'string', short: 'o' },
   keep: { type: 'string' },
   reason: { type: 'string' },
+  'cancel-open': { type: 'boolean' },
   expires: { type: 'string' },
   id: { type: 'string' },
   instrument: { type: 'string' },
@@ -124,7 +125,9 @@ Commands:
   metrics qsen | kan N | system       Prometheus text of qsen, of kan N, or node_exporter's (via a kan)
   cert info                           certificates in use and days left, this client's included
   ping senebi                         does the SENEBI web service answer?
-  halt | resume [--reason TEXT]       the kill switch (operator role); the reason goes to the audit trail
+  halt [--reason TEXT] [--cancel-open] the kill switch (operator role); --cancel-open also cancels every resting
+                                      in-range order and waits for the result (cancelled, already matched, failed)
+  resume [--reason TEXT]              lifts the kill switch; the reason goes to the audit trail
   risk                                risk limits in force, today's usage and headroom (usage bars)
   risk reload [--reason TEXT]         re-read conf.toml's [risk] and the reference prices (operator)
   risk override LIMIT VALUE|none --reason TEXT [--expires ISO]
@@ -336,9 +339,9 @@ export function parseCommandLine(argv: readonly string[]): Invocation {
       if (rest[0] !== 'senebi' || rest.length !== 1) usage('expected: qsenctl ping senebi');
       return { global, command: { kind: 'ping-senebi' } };
     case 'halt':
-      allow('reason');
-      expectPositionals(rest, 0, 'halt [--reason TEXT]');
-      return { global, command: { kind: 'halt', reason: values.reason as string | undefined } };
+      allow('reason', 'cancel-open');
+      expectPositionals(rest, 0, 'halt [--reason TEXT] [--cancel-open]');
+      return { global, command: { kind: 'halt', reason: values.reason as string | undefined, cancelOpen: values['cancel-open'] === true } };
     case 'resume':
       allow('reason');
       expectPositionals(rest, 0, 'resume [--reason TEXT]');

@@ -11,6 +11,7 @@ import { runLogsGet, runLogsList, runLogsTail, runLogsTruncate } from './logs.js
 import type { createOutput } from './output.js';
 import { runCertInfo, runConfig, runDecrypt, runKillSwitch, runListing, runOrderSend, runPingSenebi } from './qsen.js';
 import { runOrderCancel } from './cancel.js';
+import { runHaltCancelOpen } from './mass-cancel.js';
 import { runRisk, runRiskOverride, runRiskPrice, runRiskReload } from './risk.js';
 import { runStatus } from './status.js';
 
@@ -35,7 +36,7 @@ export async function dispatch(command: Command, client: QsenClient, out: Return
     case 'metrics': return runMetrics(client, out, { target: command.target, via: command.via });
     case 'cert-info': return runCertInfo(client, out, now());
     case 'ping-senebi': return runPingSenebi(client, out);
-    case 'halt': return runKillSwitch(client, out, 'halt', command.reason);
+    case 'halt': return command.cancelOpen ? runHaltCancelOpen(client, out, command.reason) : runKillSwitch(client, out, 'halt', command.reason);
     case 'resume': return runKillSwitch(client, out, 'resume', command.reason);
     case 'risk': return runRisk(client, out);
     case 'risk-reload': return runRiskReload(client, out, command.reason);

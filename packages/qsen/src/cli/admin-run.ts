@@ -9,7 +9,10 @@ import { parseArgs } from 'node:util';
 import { ConfigError, createAuditLog, loadConfig, parseUint64, stringifyJsonLossless, type QsenConfig, type Uint64 } from '@qsen/core';
 import { JOURNAL_FILE } from '../journal/journal.js';
 import { checkJournal, repairJournal, type JournalReport, type RepairResult } from '../journal/repair.js';
+import { randomUUID } from 'node:crypto';
 import { openKillSwitch, type KillSwitchState } from '../killswitch/killswitch.js';
+import { describeLoggedRun, type MassCancelReport } from '../killswitch/mass-cancel.js';
+import { openMassCancelLog } from '../killswitch/mass-cancel-log.js';
 
 /** What a run needs from its surroundings. */
 export interface AdminEnvironment {
@@ -30,8 +33,11 @@ export const ADMIN_USAGE = `qsen-admin: the agent's commands on the server shell
 
 usage: qsen-admin COMMAND [--config FILE] [--json]
   halt [--reason TEXT]          turn the kill switch on (qsen refuses sendOrder with 423 HALTED at once)
+       [--cancel-open [--wait S]]  also ask the running qsen to cancel every resting in-range order
+                                (it picks the request up from the halt marker within a second, or at
+                                its next start); --wait: wait up to S seconds for the result
   resume [--reason TEXT]        turn it off
-  status                        the kill switch now
+  status                        the kill switch now, and the last mass cancel
   journal check                 what qsen would do with its order journal at start
   journal repair [--id ID ...]  rewrite a damaged journal (qsen stopped; docs/qsen.md, "Repairing the journal")
   help                          this text
@@ -101,6 +107,28 @@ export function renderRepairResult(result: RepairResult): string {
 
 class UsageError extends Error {}
 
+/** The last mass cancel as its journal in the data folder holds it (null when none). */
+function readMassCancel(dataDir: string): MassCancelReport | null {
+  const logged = openMassCancelLog(dataDir).read();
+  return logged ? describeLoggedRun(logged) : null;
+}
+
+/** One line on a mass cancel. */
+function renderMassCancel(report: MassCancelReport | null): string {
+  if (!report) return 'mass cancel  not done (is qsen running?)\n';
+  return `mass cancel  ${report.run} ${report.state}: cancelled ${report.cancelled.length}, already matched ${report.alreadyMatched.length}, not open ${report.notOpen.length}, failed ${report.failed.length}, pending ${report.pending}\n${report.failed.map((f) => `  failed ${f.id}: ${f.code}\n`).join('')}`;
+}
+
+/** Waits (reading the data folder twice a second) until the run is journaled as done, up to `seconds`. */
+async function waitForRun(dataDir: string, run: string, seconds: number): Promise<MassCancelReport | null> {
+  const deadline = Date.now() + seconds * 1000;
+  for (;;) {
+    const report = readMassCancel(dataDir);
+    if ((report?.run === run && report.state === 'done') || Date.now() >= deadline) return report?.run === run ? report : null;
+    await new Promise((resolve) => setTimeout(resolve, 500));
+  }
+}
+
 function print(env: AdminEnvironment, json: boolean, value: unknown, table: string): void {
   env.stdout.write(json ? `${stringifyJsonLossless(value)}\n` : table);
 }
@@ -126,21 +154,33 @@ async function runJournal(config: QsenConfig, action: string | undefined, ids: r
   throw new UsageError(action === undefined ? 'journal needs check or repair' : `unknown journal action: ${action}`);
 }
 
-async function runKillSwitch(config: QsenConfig, command: 'halt' | 'resume' | 'status', reason: string | undefined, json: boolean, env: AdminEnvironment): Promise<number> {
+/** What a kill-switch command was asked: the reason, and for halt the mass cancel and how long to wait for it. */
+interface KillSwitchRequest {
+  readonly reason: string | undefined;
+  readonly cancelOpen: boolean;
+  readonly waitSeconds: number | undefined;
+}
+
+async function runKillSwitch(config: QsenConfig, command: 'halt' | 'resume' | 'status', request: KillSwitchRequest, json: boolean, env: AdminEnvironment): Promise<number> {
+  const { reason } = request;
   // No persist retries: this process ends at once, so a halt that cannot be written is reported.
   const killSwitch = openKillSwitch(config.paths.data, { retryMs: 0 });
   if (command === 'status') {
     const state = killSwitch.read();
-    print(env, json, state, renderKillSwitch(state));
+    // The last mass cancel, when one ever ran (its journal in the data folder).
+    const massCancel = readMassCancel(config.paths.data);
+    print(env, json, { ...state, ...(massCancel ? { massCancel } : {}) }, renderKillSwitch(state) + (massCancel ? renderMassCancel(massCancel) : ''));
     return 0;
   }
   const subject = `local:${env.user}`;
-  const state = command === 'halt' ? killSwitch.halt(subject, reason, env.now()) : killSwitch.resume();
+  // The mass cancel is asked for in the marker the running qsen reads (no network call, no second cancel path).
+  const cancelRequest = command === 'halt' && request.cancelOpen ? { run: randomUUID(), requestedAt: env.now().toISOString(), channel: 'local' as const } : undefined;
+  const state = command === 'halt' ? killSwitch.halt(subject, reason, env.now(), cancelRequest) : killSwitch.resume();
   const persisted = state.persisted !== false;
   // qsen-admin keeps its own chain (audit-qsen-admin-*.log): the running qsen owns audit-qsen-*.
   // Without a qsen process to hold it in memory, a halt the disk refused did not take effect: `failed`.
   const audit = createAuditLog({ dir: config.paths.logs, chain: 'qsen-admin', retentionDays: config.logging.audit_retention_days });
-  const details = { channel: 'local', reason: reason ?? null, via: 'qsen-admin' };
+  const details = { channel: 'local', reason: reason ?? null, via: 'qsen-admin', ...(command === 'halt' ? { cancelOpen: request.cancelOpen } : {}), ...(cancelRequest ? { run: cancelRequest.run } : {}) };
   if (persisted) audit.record({ action: command, subject, outcome: 'done', details });
   else audit.record({ action: command, subject, outcome: 'failed', code: 'HALT_NOT_PERSISTED', details: { ...details, persistError: state.persistError ?? null } });
   await audit.close();
@@ -149,8 +189,22 @@ async function runKillSwitch(config: QsenConfig, command: 'halt' | 'resume' | 's
     if (json) env.stdout.write(`${stringifyJsonLossless({ error: { code: 'HALT_NOT_PERSISTED', message: 'the halt file could not be written' }, state })}\n`);
     return 1;
   }
-  print(env, json, state, renderKillSwitch(state));
-  return 0;
+  if (!cancelRequest) {
+    print(env, json, state, renderKillSwitch(state));
+    return 0;
+  }
+  if (request.waitSeconds === undefined) {
+    print(env, json, state, renderKillSwitch(state));
+    env.stderr.write(`qsen-admin: mass cancel ${cancelRequest.run} asked for: the running qsen starts it within a second (or at its next start); follow it with qsen-admin status\n`);
+    return 0;
+  }
+  const massCancel = await waitForRun(config.paths.data, cancelRequest.run, request.waitSeconds);
+  print(env, json, { ...state, massCancel }, renderKillSwitch(state) + renderMassCancel(massCancel));
+  if (massCancel?.state !== 'done') {
+    env.stderr.write(`qsen-admin: mass cancel ${cancelRequest.run} not done after ${request.waitSeconds} s (is qsen running?); the halt is in force, the request stays in the halt marker\n`);
+    return 1;
+  }
+  return massCancel.failed.length > 0 ? 1 : 0;
 }
 
 /** Runs one qsen-admin command line (without node and the script); resolves with the exit code. */
@@ -162,6 +216,7 @@ export async function runAdmin(argv: readonly string[], env: AdminEnvironment): 
       allowPositionals: true,
       options: {
         config: { type: 'string' }, reason: { type: 'string' }, id: { type: 'string', multiple: true },
+        'cancel-open': { type: 'boolean', default: false }, wait: { type: 'string' },
         json: { type: 'boolean', default: false }, help: { type: 'boolean', short: 'h', default: false },
       },
     });
@@ -180,6 +235,11 @@ export async function runAdmin(argv: readonly string[], env: AdminEnvironment): 
       throw new UsageError(command === undefined ? 'missing command' : `unknown command: ${command}`);
     }
     if ((command !== 'journal' && action !== undefined) || extra.length > 0) throw new UsageError(`unexpected argument: ${command === 'journal' ? extra[0] ?? '' : action ?? ''}`);
+    const cancelOpen = parsed.values['cancel-open'] === true;
+    const waitText = parsed.values.wait;
+    const waitSeconds = waitText === undefined ? undefined : Number(waitText);
+    if ((cancelOpen || waitText !== undefined) && command !== 'halt') throw new UsageError('--cancel-open and --wait go with halt');
+    if (waitText !== undefined && (!cancelOpen || waitSeconds === undefined || !Number.isInteger(waitSeconds) || waitSeconds < 1 || waitSeconds > 3600)) throw new UsageError('--wait takes whole seconds 1..3600 and goes with --cancel-open');
     const file = chooseConfigFile(parsed.values.config, env.qsenHome);
     let config: QsenConfig;
     try {
@@ -190,7 +250,7 @@ export async function runAdmin(argv: readonly string[], env: AdminEnvironment): 
       return 2;
     }
     if (command === 'journal') return await runJournal(config, action, parsed.values.id ?? [], json, env);
-    return await runKillSwitch(config, command, parsed.values.reason, json, env);
+    return await runKillSwitch(config, command, { reason: parsed.values.reason, cancelOpen, waitSeconds }, json, env);
   } catch (err) {
     if (err instanceof UsageError) {
       env.stderr.write(`qsen-admin: ${err.message}\nRun \`qsen-admin --help\` for the commands and options.\n`);

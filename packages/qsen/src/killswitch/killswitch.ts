@@ -25,6 +25,23 @@ export interface KillSwitchState {
   readonly persisted?: false;
   /** Why it could not be written (ENOSPC, EROFS, ...). */
   readonly persistError?: string;
+  /** The halt also asked to cancel every resting order: the mass cancel run it asked for (docs/qsen.md, "Pulling resting orders"). */
+  readonly cancelOpen?: CancelOpenRequest;
+}
+
+/** A mass cancel asked for with a halt, kept in the halt marker so that neither a crash nor the shell command can lose it. */
+export interface CancelOpenRequest {
+  readonly run: string;
+  readonly requestedAt: string;
+  readonly channel: 'api' | 'local' | 'deadman';
+}
+
+function readCancelOpen(value: unknown): CancelOpenRequest | undefined {
+  if (typeof value !== 'object' || value === null) return undefined;
+  const fields = value as Record<string, unknown>;
+  const { run, requestedAt, channel } = fields;
+  if (typeof run !== 'string' || typeof requestedAt !== 'string' || (channel !== 'api' && channel !== 'local' && channel !== 'deadman')) return undefined;
+  return { run, requestedAt, channel };
 }
 
 /** File name of the halt marker inside the data folder. */
@@ -36,8 +53,8 @@ export interface KillSwitch {
   isHalted(): boolean;
   /** The full state (memory first, then the file). */
   read(): KillSwitchState;
-  /** Turns the switch on: at once in memory, then durably (retried while it fails: `persisted: false`). */
-  halt(by: string, reason: string | undefined, now: Date): KillSwitchState;
+  /** Turns the switch on: at once in memory, then durably (retried while it fails: `persisted: false`); `cancelOpen` records a mass cancel request in the marker. */
+  halt(by: string, reason: string | undefined, now: Date, cancelOpen?: CancelOpenRequest): KillSwitchState;
   /** Turns the switch off (removing a file needs no free space); returns the new state. */
   resume(): KillSwitchState;
   /** Stops the persist retries. */
@@ -64,10 +81,10 @@ export function openKillSwitch(dataDir: string, options: KillSwitchOptions = {})
 
   function persistHeld(): string | undefined {
     if (!held) return undefined;
-    const { halted, since, by, reason } = held;
+    const { halted, since, by, reason, cancelOpen } = held;
     try {
       mkdirSync(dataDir, { recursive: true });
-      writeFileAtomicSync(file, `${JSON.stringify({ halted, since, by, ...(reason ? { reason } : {}) })}\n`);
+      writeFileAtomicSync(file, `${JSON.stringify({ halted, since, by, ...(reason ? { reason } : {}), ...(cancelOpen ? { cancelOpen } : {}) })}\n`);
       held = undefined;
       return undefined;
     } catch (err) {
@@ -101,19 +118,21 @@ export function openKillSwitch(dataDir: string, options: KillSwitchOptions = {})
       }
       try {
         const value = JSON.parse(text) as Record<string, unknown>;
+        const cancelOpen = readCancelOpen(value['cancelOpen']);
         return {
           halted: true,
           ...(typeof value['since'] === 'string' ? { since: value['since'] } : {}),
           ...(typeof value['by'] === 'string' ? { by: value['by'] } : {}),
           ...(typeof value['reason'] === 'string' ? { reason: value['reason'] } : {}),
+          ...(cancelOpen ? { cancelOpen } : {}),
         };
       } catch {
         // A damaged marker still halts: failing safe.
         return { halted: true };
       }
     },
-    halt(by, reason, now) {
-      const state: KillSwitchState = { halted: true, since: now.toISOString(), by, ...(reason ? { reason } : {}) };
+    halt(by, reason, now, cancelOpen) {
+      const state: KillSwitchState = { halted: true, since: now.toISOString(), by, ...(reason ? { reason } : {}), ...(cancelOpen ? { cancelOpen } : {}) };
       held = { ...state, persisted: false };
       const failed = persistHeld();
       if (failed === undefined) return state;

@@ -214,6 +214,16 @@ export function renderConfigToml(opts: RenderOptions): string {
     '# price_band_percent = "5"',
     '# unreferenced = "refuse"',
     '',
+    '[deadman]',
+    "# The dead man's switch (docs/qsen.md): off unless true. When on, the platform's first",
+    '# POST /qsen/v1/heartbeat of the trading day arms it, and a gap between two heartbeats longer',
+    '# than interval_seconds halts qsen (channel "deadman").',
+    `enabled = ${String(CONFIG_DEFAULTS.deadman.enabled)}`,
+    '# The longest gap allowed between two heartbeats (seconds, 1..3600).',
+    `interval_seconds = ${CONFIG_DEFAULTS.deadman.interval_seconds}`,
+    '# true: a deadman halt also cancels every resting in-range order (as halt with cancelOpen).',
+    `cancel_open = ${String(CONFIG_DEFAULTS.deadman.cancel_open)}`,
+    '',
   ];
   return lines.join('\n');
 }

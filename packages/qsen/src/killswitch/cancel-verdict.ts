@@ -1,0 +1,37 @@
+/**
+ * What one cancel through the cancel desk (orders/cancel.ts, the same path as cancelOrder) means
+ * for the mass cancel: a pure reading of its outcome (docs/qsen.md, "Pulling resting orders").
+ *
+ * - answered: `cancelled` (now, or answered again from qsen's record).
+ * - 409 ORDER_NOT_CANCELLABLE: `matched` is already matched; `rejected` / `not_sent` is not open.
+ * - 404 ORDER_NOT_FOUND: qsen holds no order with this id, although SENEBI lists it resting in the
+ *   range (journal damage, a repaired journal): qsen cannot cancel what it has no record of, so
+ *   this is a failure the operator must see, not "not open".
+ * - SENEBI_TIMEOUT, SENEBI_ERROR (with `details.delivery`), ORDER_DELIVERY_UNKNOWN, RECONCILING,
+ *   JOURNAL_UNAVAILABLE, INTERNAL_ERROR: failed, worth retrying.
+ * - anything else (MARKET_CLOSED, SHUTTING_DOWN, ...): failed, final for this run.
+ */
+import { ApiError } from '@qsen/core';
+import type { CancelOutcome } from '../orders/cancel.js';
+import type { CancelVerdict } from './mass-cancel.js';
+
+const RETRYABLE: ReadonlySet<string> = new Set(['SENEBI_TIMEOUT', 'SENEBI_ERROR', 'ORDER_DELIVERY_UNKNOWN', 'RECONCILING', 'JOURNAL_UNAVAILABLE', 'INTERNAL_ERROR']);
+
+/** Reads one cancel desk outcome as the mass cancel's verdict. */
+export function verdictOfCancel(outcome: CancelOutcome): CancelVerdict {
+  if ('answer' in outcome) return { outcome: 'cancelled' };
+  const err = outcome.error;
+  const code = err instanceof ApiError ? err.code : 'INTERNAL_ERROR';
+  const details = err instanceof ApiError ? err.details ?? {} : {};
+  if (code === 'ORDER_NOT_CANCELLABLE') {
+    const status = typeof details['status'] === 'string' ? details['status'] : 'unknown';
+    return status === 'matched' ? { outcome: 'alreadyMatched' } : { outcome: 'notOpen', status };
+  }
+  const delivery = details['delivery'];
+  return {
+    outcome: 'failed',
+    code,
+    ...(delivery === 'unknown' || delivery === 'not_sent' ? { delivery } : code === 'ORDER_DELIVERY_UNKNOWN' ? { delivery: 'unknown' } : {}),
+    retryable: RETRYABLE.has(code),
+  };
+}
