@@ -81,5 +81,5 @@ const stats = (list) => { const s = [...list].sort((a, b) => a - b); return `min
 console.log(`# ${new Date().toISOString()} ${cpus().length} x ${cpus()[0]?.model ?? '?'}, Node ${process.version}, ${runs} starts each`);
 console.log(`# load average before: ${loadBefore.map((l) => l.toFixed(2)).join(' ')}; after: ${loadavg().map((l) => l.toFixed(2)).join(' ')}`);
 checkouts.forEach((c, i) => console.log(`| ${c} (${flags[i].join(' ')}) | spawn to listening ms: ${stats(times[i])} | CPU ms to listening: ${stats(cpu[i])} |`));
-if (checkouts.length === 2) { const r = times[0].map((a, i) => a / times[1][i]).sort((a, b) => a - b); console.log(`| ratio A/B per pair | min ${r[0].toFixed(2)} \| median ${r[Math.floor(r.length / 2)].toFixed(2)} \| max ${r.at(-1).toFixed(2)} |`); }
+if (checkouts.length === 2) { const r = times[0].map((a, i) => a / times[1][i]).sort((a, b) => a - b); console.log(`| ratio A/B per pair | min ${r[0].toFixed(2)} | median ${r[Math.floor(r.length / 2)].toFixed(2)} | max ${r.at(-1).toFixed(2)} |`); }
 
