@@ -5,7 +5,7 @@
  */
 import express from 'express';
 import { httpErrors } from '../errors/api-error.js';
-import { JsonSyntaxError, parseJsonLossless } from '../json/lossless.js';
+import { JsonSyntaxError, parseJsonLossless, scanJsonText } from '../json/lossless.js';
 
 /** The default body limit: 64 KiB. */
 export const DEFAULT_MAX_BODY_BYTES = 65_536;
@@ -111,19 +111,7 @@ export const MAX_JSON_DEPTH = 512;
 
 /** The deepest nesting of `{`/`[` in `text`, outside strings (pure, linear). */
 export function jsonNestingDepth(text: string): number {
-  let depth = 0;
-  let deepest = 0;
-  let inString = false;
-  for (let i = 0; i < text.length; i += 1) {
-    const c = text.charCodeAt(i);
-    if (inString) {
-      if (c === 0x5c) i += 1;
-      else if (c === 0x22) inString = false;
-    } else if (c === 0x22) inString = true;
-    else if (c === 0x7b || c === 0x5b) deepest = Math.max(deepest, ++depth);
-    else if (c === 0x7d || c === 0x5d) depth -= 1;
-  }
-  return deepest;
+  return scanJsonText(text).depth;
 }
 
 /**

@@ -46,14 +46,22 @@ function countKeys(value: unknown): number {
   return count;
 }
 
-/**
- * JSON.parse's value for text without a number token, when it is what lossless-json would give:
- * valid text (JSON.parse throws otherwise) whose objects hold every key written (a key given
- * twice is lossless-json's to judge: refused, or read once when the values are equal).
- * Undefined: lossless-json must parse it.
- */
-function parseWithoutNumbers(text: string): { value: unknown } | undefined {
+/** What one pass over JSON text outside its strings finds (pure, linear). */
+export interface JsonTextShape {
+  /** The deepest nesting of `{`/`[`. */
+  readonly depth: number;
+  /** Keys written: in valid text, every ':' outside strings separates a key from its value. */
+  readonly keys: number;
+  /** A number token (a digit or '-' outside strings). */
+  readonly hasNumber: boolean;
+}
+
+/** Scans `text` once, skipping strings (body.ts reads the nesting depth from it too). */
+export function scanJsonText(text: string): JsonTextShape {
+  let depth = 0;
+  let deepest = 0;
   let keys = 0;
+  let hasNumber = false;
   let inString = false;
   for (let i = 0; i < text.length; i += 1) {
     const c = text.charCodeAt(i);
@@ -61,12 +69,26 @@ function parseWithoutNumbers(text: string): { value: unknown } | undefined {
       if (c === 0x5c) i += 1;
       else if (c === 0x22) inString = false;
     } else if (c === 0x22) inString = true;
-    else if (c === 0x3a) keys += 1; // outside strings, ':' separates a key from its value
-    else if ((c >= 0x30 && c <= 0x39) || c === 0x2d) return undefined; // a number
+    else if (c === 0x7b || c === 0x5b) deepest = Math.max(deepest, ++depth);
+    else if (c === 0x7d || c === 0x5d) depth -= 1;
+    else if (c === 0x3a) keys += 1;
+    else if ((c >= 0x30 && c <= 0x39) || c === 0x2d) hasNumber = true;
   }
+  return { depth: deepest, keys, hasNumber };
+}
+
+/**
+ * JSON.parse's value for text without a number token, when it is what lossless-json would give:
+ * valid text (JSON.parse throws otherwise) whose objects hold every key written (a key given
+ * twice is lossless-json's to judge: refused, or read once when the values are equal).
+ * Undefined: lossless-json must parse it.
+ */
+function parseWithoutNumbers(text: string): { value: unknown } | undefined {
+  const shape = scanJsonText(text);
+  if (shape.hasNumber) return undefined;
   try {
     const value: unknown = JSON.parse(text);
-    return countKeys(value) === keys ? { value } : undefined;
+    return countKeys(value) === shape.keys ? { value } : undefined;
   } catch {
     return undefined;
   }
