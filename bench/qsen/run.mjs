@@ -114,7 +114,7 @@ process.on('SIGINT', () => void stopAll().then(() => process.exit(130)));
 startChild(process.execPath, [SIMULATOR_MAIN_PATH, '--home', home, '--port', String(ports.senebi)], 'simulator');
 const standIn = startChild(process.execPath, [STAND_IN, '--home', home, '--port', String(ports.standIn)], 'stand-in');
 const qsen = startChild(process.execPath, [...QSEN_FLAGS, QSEN_MAIN, '--config', join(home, 'conf.toml')], 'qsen');
-const profileFlags = [...(PROFILE_DIR ? ['--cpu-prof', `--cpu-prof-dir=${PROFILE_DIR}`] : []), ...(PERF_DIR ? ['--perf-basic-prof'] : [])];
+const profileFlags = [...(PROFILE_DIR ? ['--cpu-prof', `--cpu-prof-dir=${PROFILE_DIR}`] : []), ...(PERF_DIR ? ['--perf-basic-prof', '--no-logfile-per-isolate', `--logfile=${join(out, 'qsen-v8.log')}`] : [])];
 const qsen2 = startChild(process.execPath, [...QSEN_FLAGS, ...profileFlags, QSEN_MAIN, '--config', join(home2, 'conf.toml')], 'qsen (stand-in)');
 startChild(NGINX, ['-p', out, '-c', join(out, 'nginx.conf'), '-e', join(out, 'nginx-error.log')], 'nginx');
 
