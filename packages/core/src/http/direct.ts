@@ -91,12 +91,21 @@ export function installDirectDispatch(app: express.Express, table: ReadonlyMap<s
     const response = res as express.Response;
     // What express's own handle gives every response that the shared code reads.
     (response as { locals: Record<string, unknown> }).locals = Object.create(null) as Record<string, unknown>;
+    // Where express would pass an error of the error answer itself to its final handler, the
+    // direct path cuts the connection: it must never throw out of the server's request event.
+    const answerError = (err: unknown): void => {
+      try {
+        parts.onError(err, request, response);
+      } catch {
+        response.destroy();
+      }
+    };
     try {
       parts.prologue(request, response);
     } catch (err) {
-      parts.onError(err, request, response);
+      answerError(err);
       return;
     }
-    route.handle(request, response).catch((err: unknown) => parts.onError(err, request, response));
+    route.handle(request, response).catch(answerError);
   };
 }
