@@ -125,7 +125,7 @@ export async function startQsen(options: StartOptions): Promise<QsenNode> {
   if (tornIds.length > 0) logger.warn('journal: torn last record cut off; the order ids it shows count as possibly forwarded and are reconciled with SENEBI', { file: journalFile, bytes: tornBytes, orderIds: tornIds });
   if (damaged.length > 0) logger.error('journal: damaged records; their orders count as possibly forwarded and are reconciled with SENEBI (docs/qsen.md "Journal damage")', { file: journalFile, lines: damaged.map((d) => d.line), orderIds: damaged.map((d) => d.id) });
   const book = recoverOrderBook(journalOpened, new Date(clock.now()).toISOString());
-  logger.info('journal opened', { file: journalFile, records: records.length, orders: book.size });
+  logger.info('journal opened', { file: journalFile, records: records.length, orders: book.size, settled: book.settledCount() });
 
   const registry = createMetricsRegistry();
   const tlsMetrics = createTlsMetrics(registry, buildMetricName('qsen', TLS_REJECTED_CONNECTIONS_SUFFIX));
