@@ -9,13 +9,15 @@
 // for both desks, which a network simulator cannot promise).
 import { describe, test } from 'node:test';
 import assert from 'node:assert/strict';
+import { copyFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import fc from 'fast-check';
 import { ApiError, ManualClock, parseJsonLossless, type IdRange, type Uint64 } from '@qsen/core';
 import { makeTempDir } from '@qsen/testkit';
 import { qsenErrors } from '../src/errors.js';
 import { openJournal, type Journal } from '../src/journal/journal.js';
-import { describeEntry, recoverOrderBook, type OrderBook, type OrderBookOptions } from '../src/orders/book.js';
+import { applyRecord, createOrderBook, describeEntry, markDamage, recoverOrderBook, type OrderBook, type OrderBookOptions } from '../src/orders/book.js';
+import { encodeRecord, type JournalRecord } from '../src/journal/records.js';
 import { createCancelDesk, type CancelDesk } from '../src/orders/cancel.js';
 import { createOrderDesk, type OrderDesk } from '../src/orders/desk.js';
 import { fenceOrderAnswer } from '../src/orders/listings.js';
@@ -183,6 +185,43 @@ describe('the compact order book', () => {
       // The property is not vacuous: settled entries were compacted and replays answered from them.
       assert.ok(compacted > 40, `compacted entries over all runs: ${compacted}`);
       assert.ok(replays > 40, `replayed answers over all runs: ${replays}`);
+    } finally {
+      dir.remove();
+    }
+  });
+});
+
+describe('the start-up replay', () => {
+  test('streaming the journal into the book (qsen\'s start) gives the book of the collected records, damage included', async () => {
+    const dir = makeTempDir('qsen-book-stream-');
+    try {
+      const records: JournalRecord[] = [];
+      for (let n = 0; n < 30; n += 1) {
+        const order = { id: idOf(n), instrument: 'AL30', side: 'buy', quantity: String(n + 1), price: '1', currency: 'ARS', settlement: 'T0', counterparty: '7' } as OrderContent;
+        records.push({ type: 'order', id: order.id, order, at: new Date(START_MS + n).toISOString() });
+        if (n % 3 !== 2) records.push({ type: 'state', id: order.id, state: n % 5 === 0 ? 'rejected' : 'accepted', senebi: { id: order.id, status: 'accepted' }, at: new Date(START_MS + n + 1).toISOString() });
+        if (n % 4 === 0) records.push({ type: 'cancel', id: order.id, cancel: n % 8 === 0 ? 'cancelled' : 'requested', at: new Date(START_MS + n + 2).toISOString() });
+      }
+      const lines = records.map((r) => encodeRecord(r).toString('utf8'));
+      // A damaged line in the middle that still shows its id, and a torn last record.
+      lines[10] = (lines[10] ?? '').replace(/^[0-9a-f]{8}/, '00000000');
+      const torn = encodeRecord({ type: 'state', id: idOf(29), state: 'sent', at: new Date(START_MS + 99).toISOString() }).toString('utf8').slice(0, -12);
+      const file = join(dir.path, 'a.log');
+      writeFileSync(file, lines.join('') + torn);
+      copyFileSync(file, join(dir.path, 'b.log'));
+      const collected = await openJournal(file);
+      const streamedBook = createOrderBook();
+      let seen = 0;
+      const streamed = await openJournal(join(dir.path, 'b.log'), { onRecord: (record) => { seen += 1; applyRecord(streamedBook, record); } });
+      assert.equal(streamed.records.length, 0, 'records went to the sink only');
+      assert.equal(seen, collected.records.length);
+      assert.ok(collected.damaged.length === 1 && collected.tornIds.length === 1, 'the journal has both kinds of damage');
+      markDamage(streamedBook, streamed, new Date(START_MS).toISOString());
+      const reference = recoverOrderBook(collected, new Date(START_MS).toISOString(), { compactSettled: false });
+      assert.deepEqual([...streamedBook], [...reference]);
+      assert.ok(streamedBook.settledCount() > 0);
+      await collected.journal.close();
+      await streamed.journal.close();
     } finally {
       dir.remove();
     }

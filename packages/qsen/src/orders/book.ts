@@ -160,15 +160,29 @@ export function buildOrderBook(records: readonly JournalRecord[], options: Order
   return book;
 }
 
+/** What journal damage a replay must mark: the torn tail's ids and the damaged lines. */
+export interface JournalDamage {
+  readonly tornIds: readonly Uint64[];
+  readonly damaged: readonly DamagedLine[];
+}
+
 /**
- * The order book of an opened journal: its intact records, then every id that journal damage
- * touched (torn tail, damaged lines) marked possibly forwarded (`damaged`, applied last).
+ * Marks every id that journal damage touched (torn tail, damaged lines) possibly forwarded
+ * (`damaged`, applied after the intact records).
  */
-export function recoverOrderBook(opened: { readonly records: readonly JournalRecord[]; readonly tornIds: readonly Uint64[]; readonly damaged: readonly DamagedLine[] }, at: string, options: OrderBookOptions = {}): OrderBook {
-  const book = buildOrderBook(opened.records, options);
-  const touched = [...opened.tornIds, ...opened.damaged.flatMap((d) => (d.id === undefined ? [] : [d.id]))];
+export function markDamage(book: OrderBook, damage: JournalDamage, at: string): OrderBook {
+  const touched = [...damage.tornIds, ...damage.damaged.flatMap((d) => (d.id === undefined ? [] : [d.id]))];
   for (const id of touched) applyRecord(book, { type: 'damaged', id, at });
   return book;
+}
+
+/**
+ * The order book of an opened journal: its intact records, then every id that journal damage
+ * touched marked possibly forwarded. (qsen's start streams the records into the book instead,
+ * `openJournal`'s `onRecord`, then calls markDamage: the same two steps.)
+ */
+export function recoverOrderBook(opened: { readonly records: readonly JournalRecord[] } & JournalDamage, at: string, options: OrderBookOptions = {}): OrderBook {
+  return markDamage(buildOrderBook(opened.records, options), opened, at);
 }
 
 /** The order as answered to the platform: content, status and SENEBI's answer. */
