@@ -4,19 +4,16 @@
 // parsed as lossless JSON, as qsen's SENEBI adapter does), with settled entries compacted (the
 // default) and kept as objects (the unbounded reference). Usage:
 //   npm run build && node --expose-gc bench/qsen/book-memory.mjs [--orders N] [--cancel-every K]
+import { parseArgs } from 'node:util';
 import { parseJsonLossless } from '@qsen/core';
 import { applyRecord, createOrderBook } from '../../packages/qsen/dist/src/orders/book.js';
 import { checkOrder } from '../../packages/qsen/dist/src/orders/validation.js';
 import { toWireValue } from '../../packages/qsen/dist/src/senebi/wire.js';
 
 if (typeof globalThis.gc !== 'function') throw new Error('run with node --expose-gc');
-const args = process.argv.slice(2);
-const opt = (name, fallback) => {
-  const i = args.indexOf(`--${name}`);
-  return i === -1 ? fallback : Number(args[i + 1]);
-};
-const N = opt('orders', 50_000);
-const CANCEL_EVERY = opt('cancel-every', 0);
+const { values } = parseArgs({ options: { orders: { type: 'string', default: '50000' }, 'cancel-every': { type: 'string', default: '0' } } });
+const N = Number(values.orders);
+const CANCEL_EVERY = Number(values['cancel-every']);
 const range = { min: '9999000000000000000', max: '9999999999999999999' };
 const heapAfterGc = () => {
   globalThis.gc();

@@ -8,35 +8,25 @@
 import { spawn } from 'node:child_process';
 import { mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
+import { parseArgs } from 'node:util';
 import { QSEN_NODE_FLAGS } from '@qsen/launcher';
 import { initClusterPki } from '@qsen/pki';
+import { renderConfigToml } from '@qsen/setup';
 import { findFreePort, httpsCall, waitFor } from '@qsen/testkit';
 import { encodeRecord } from '../../packages/qsen/dist/src/journal/records.js';
 
 const REPOSITORY = new URL('../../', import.meta.url).pathname;
-const args = process.argv.slice(2);
-const opt = (name, fallback) => {
-  const i = args.indexOf(`--${name}`);
-  return i === -1 ? fallback : Number(args[i + 1]);
-};
-const ORDERS = opt('orders', 0);
-const SETTLE_MS = opt('settle-ms', 10_000);
-const flagsAt = args.indexOf('--qsen-flags');
-const FLAGS = flagsAt === -1 ? [...QSEN_NODE_FLAGS] : (args[flagsAt + 1] ?? '').split(' ').filter(Boolean);
+const { values } = parseArgs({ options: { orders: { type: 'string', default: '0' }, 'settle-ms': { type: 'string', default: '10000' }, 'qsen-flags': { type: 'string' } } });
+const ORDERS = Number(values.orders);
+const SETTLE_MS = Number(values['settle-ms']);
+const FLAGS = values['qsen-flags'] === undefined ? [...QSEN_NODE_FLAGS] : values['qsen-flags'].split(' ').filter(Boolean);
 
 const home = join(REPOSITORY, 'bench/out/qsen-idle');
 rmSync(home, { recursive: true, force: true });
 mkdirSync(join(home, 'data'), { recursive: true });
 initClusterPki(home);
 const port = await findFreePort();
-writeFileSync(join(home, 'conf.toml'), [
-  '[server]', 'listen = "127.0.0.1"', `qsen_port = ${port}`,
-  '[schedule]', 'timezone = "America/Argentina/Buenos_Aires"', 'start = "00:00"', 'stop = "24:00"',
-  'days = ["mon", "tue", "wed", "thu", "fri", "sat", "sun"]',
-  '[senebi]', `url = "https://127.0.0.1:${await findFreePort()}"`, 'ca = "senebi/ca.crt"', 'cert = "senebi/agent.crt"',
-  'key = "senebi/agent.key.enc"', 'passphrase_file = "senebi/passphrase"', 'timeout_ms = 5000', 'test_identity = true',
-  '[logging]', 'level = "warn"', '',
-].join('\n'));
+writeFileSync(join(home, 'conf.toml'), renderConfigToml({ mode: 'local', listen: '127.0.0.1', qsenPort: port, senebiUrl: `https://127.0.0.1:${await findFreePort()}` }));
 
 const lines = [];
 let t = Date.now() - ORDERS * 10;
