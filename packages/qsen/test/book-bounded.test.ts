@@ -102,7 +102,7 @@ async function openSystem(file: string, options: OrderBookOptions, system?: Pick
   const senebi = system?.senebi ?? createSenebiStandIn(schedule, clock);
   const opened = await openJournal(file, { now: () => clock.now() });
   const book = recoverOrderBook(opened, new Date(clock.now()).toISOString(), options);
-  const common = { journal: opened.journal, book, senebi, range: RANGE, isMarketOpen: () => true, clock, reconcileWaitMs: 5000, retryDelayMs: () => 0 };
+  const common = { journal: opened.journal, book, senebi, range: RANGE, isMarketOpen: () => true, clock, reconcileWaitMs: 5000, retryDelayMs: () => 1 };
   const desk = createOrderDesk({ ...common, killSwitch: { isHalted: () => false }, recordReadMs: 0 });
   const cancels = createCancelDesk({ ...common, desk });
   await Promise.all([desk.reconcile(), cancels.reconcile()]);
