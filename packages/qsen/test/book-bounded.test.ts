@@ -16,7 +16,7 @@ import { ApiError, ManualClock, parseJsonLossless, type IdRange, type Uint64 } f
 import { makeTempDir } from '@qsen/testkit';
 import { qsenErrors } from '../src/errors.js';
 import { openJournal, type Journal } from '../src/journal/journal.js';
-import { applyRecord, createOrderBook, describeEntry, markDamage, recoverOrderBook, type OrderBook, type OrderBookOptions } from '../src/orders/book.js';
+import { applyRecord, createOrderBook, describeEntry, markDamage, recoverOrderBook, type OrderBook, type OrderBookOptions, type OrderEntry } from '../src/orders/book.js';
 import { encodeRecord, type JournalRecord } from '../src/journal/records.js';
 import { createCancelDesk, type CancelDesk } from '../src/orders/cancel.js';
 import { createOrderDesk, type OrderDesk } from '../src/orders/desk.js';
@@ -176,6 +176,9 @@ describe('the compact order book', () => {
             assert.equal(JSON.stringify(describeEntry(compact.book.get(id) ?? entry)), JSON.stringify(describeEntry(entry)));
           }
           assert.equal(objects.book.settledCount(), 0, 'the reference keeps objects only');
+          // Every uncertain order or cancel is among the unsettled entries start-up reconciliation reads.
+          const uncertain = (entries: Iterable<[Uint64, OrderEntry]>): Uint64[] => [...entries].filter(([, e]) => ['received', 'sent', 'unknown'].includes(e.state) || ['requested', 'unknown'].includes(e.cancel?.state ?? '')).map(([id]) => id);
+          assert.deepEqual(uncertain(compact.book.unsettled()), uncertain(objects.book));
           compacted += compact.book.settledCount();
         } finally {
           await closeSystem(compact);

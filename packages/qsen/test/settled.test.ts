@@ -93,10 +93,12 @@ describe('the book', () => {
     assert.equal(book.get(ID), live, 'an entry under way is the same object from one read to the next');
     applyRecord(book, { type: 'state', id: ID, state: 'accepted', senebi: ECHO, at: AT });
     assert.equal(book.settledCount(), 1);
+    assert.deepEqual([...book.unsettled()], [], 'a settled entry is not among the unsettled');
     assert.notEqual(book.get(ID), book.get(ID), 'a settled entry is decoded on each read');
     assert.deepEqual(book.get(ID), accepted());
     applyRecord(book, { type: 'cancel', id: ID, cancel: 'requested', at: AT });
     assert.equal(book.settledCount(), 0, 'a cancel under way makes it an object again');
+    assert.deepEqual([...book.unsettled()].map(([id]) => id), [ID]);
     assert.equal(book.get(ID)?.cancel?.state, 'requested');
     applyRecord(book, { type: 'cancel', id: ID, cancel: 'cancelled', senebi: { ...ECHO, status: 'cancelled' }, at: AT });
     assert.equal(book.settledCount(), 1);

@@ -46,6 +46,11 @@ export interface OrderBook extends ReadonlyMap<Uint64, OrderEntry> {
   keep(id: Uint64, entry: OrderEntry): void;
   /** Entries held in the compact form now. */
   settledCount(): number;
+  /**
+   * The entries not settled, without decoding the settled ones: every order or cancel whose fate
+   * is uncertain is among them (start-up reconciliation reads these, not the whole day).
+   */
+  unsettled(): IterableIterator<[Uint64, OrderEntry]>;
 }
 
 /** How a book keeps its entries. */
@@ -62,6 +67,9 @@ export function createOrderBook(options: OrderBookOptions = {}): OrderBook {
   const read = (id: Uint64, stored: OrderEntry | string): OrderEntry => (typeof stored === 'string' ? decodeSettled(id, stored) : stored);
   function* pairs(): IterableIterator<[Uint64, OrderEntry]> {
     for (const [id, stored] of entries) yield [id, read(id, stored)];
+  }
+  function* unsettled(): IterableIterator<[Uint64, OrderEntry]> {
+    for (const [id, stored] of entries) if (typeof stored !== 'string') yield [id, stored];
   }
   function* values(): IterableIterator<OrderEntry> {
     for (const [id, stored] of entries) yield read(id, stored);
@@ -82,6 +90,7 @@ export function createOrderBook(options: OrderBookOptions = {}): OrderBook {
       entries.set(id, stored);
     },
     settledCount: () => settled,
+    unsettled,
     entries: pairs,
     keys: () => entries.keys(),
     values,
