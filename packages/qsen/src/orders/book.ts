@@ -8,7 +8,7 @@
  * quarter of what full objects take; entries still under way stay objects, the same object from
  * one read to the next (docs/qsen.md, "Memory").
  */
-import type { Uint64 } from '@qsen/core';
+import type { Uint64 } from '@qsen/core/ids';
 import type { DamagedLine, JournalRecord } from '../journal/records.js';
 import { FINAL_CANCEL_STATES, FINAL_STATES, type CancelState, type OrderContent, type OrderState } from './order.js';
 import { decodeSettled, encodeSettled, isSettled } from './settled.js';
