@@ -12,7 +12,7 @@
  * exactly (no content, content with other fields than an order's, a number in SENEBI's echo) is
  * not settled: the book keeps it as it is.
  */
-import type { Uint64 } from '@qsen/core';
+import type { Uint64 } from '@qsen/core/ids';
 import type { CancelEntry, OrderEntry } from './book.js';
 import { CANCEL_STATES, FINAL_CANCEL_STATES, FINAL_STATES, ORDER_FIELDS, ORDER_STATES, type CancelState, type OrderContent, type OrderState } from './order.js';
 import { isJsonObject, type WireObject } from '../senebi/wire.js';
