@@ -16,10 +16,9 @@
 import express from 'express';
 import type { TLSSocket } from 'node:tls';
 import { defineRoute, getCaller, httpErrors, sendJson, type AuditSink, type ScheduleConfig } from '@qsen/core';
+import { CONSOLE_BASE, loadConsoleAssets, renderConsolePage, type ConsoleAsset } from '@qsen/console';
 import { kanErrors } from '../errors.js';
-import { loadConsoleAssets, type ConsoleAsset } from '../console/assets.js';
 import { CONSOLE_HEADERS } from '../console/headers.js';
-import { CONSOLE_BASE, renderConsolePage } from '../console/page-html.js';
 import { QSEN_CONSOLE_PATH, readLoopbackJson, type LoopbackSource } from '../console/loopback-read.js';
 import { CONSOLE_ROLES, describeSession } from '../console/session.js';
 import { switchKillSwitch } from '../console/kill-switch.js';
