@@ -1,3 +1,4 @@
+/** The mutual-TLS HTTP layer (`@qsen/core/http`): the express app, the TLS server, the caller gate, bodies and answers. */
 export * from './loopback.js';
 export * from './decision.js';
 export * from './client-policy.js';
@@ -14,3 +15,4 @@ export * from './file-watch.js';
 export * from './trust-store.js';
 export * from './server.js';
 export * from './limits.js';
+export * from './direct.js';

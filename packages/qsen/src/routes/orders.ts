@@ -1,8 +1,14 @@
 /**
- * POST /qsen/v1/sendOrder, /getBilateralOrders, /getBilateralOperations (docs/api.md §4).
+ * POST /qsen/v1/sendOrder, /getBilateralOrders, /getBilateralOperations (docs/api.md §4). The hot
+ * path: each is declared `direct` (core's direct table answers its exact path without express's
+ * router), so the handlers use only Node's request and response, `req.body` and core's helpers.
  */
 import express from 'express';
-import { ApiError, defineRoute, ROLES, getCaller, isValidLocalDate, localDateOf, sendJson, type Clock, type IdRange, type AuditSink } from '@qsen/core';
+import { defineRoute, ROLES, getCaller, sendJson } from '@qsen/core/http';
+import type { AuditSink } from '@qsen/core/logging';
+import { isValidLocalDate, localDateOf, type Clock } from '@qsen/core/schedule';
+import type { IdRange } from '@qsen/core/ids';
+import { ApiError } from '@qsen/core/errors';
 import { outcomeOfErrorCode } from '../audit/audit.js';
 import { qsenErrors } from '../errors.js';
 import type { OrderDesk } from '../orders/desk.js';
@@ -81,7 +87,7 @@ export function createOrderRoutes(deps: OrderRoutesDeps): express.Router {
         sendJson(res, { order: fenceOrderAnswer(outcome.answer.order, deps.range) });
       },
     },
-  }, { stateChange: 'sendOrder' });
+  }, { stateChange: 'sendOrder', direct: true });
   defineRoute(router, '/qsen/v1/getBilateralOrders', {
     POST: {
       roles: ROLES,
@@ -91,7 +97,7 @@ export function createOrderRoutes(deps: OrderRoutesDeps): express.Router {
         sendJson(res, { date, orders: fenceOrders(orders, deps.range) });
       },
     },
-  });
+  }, { direct: true });
   defineRoute(router, '/qsen/v1/getBilateralOperations', {
     POST: {
       roles: ROLES,
@@ -101,6 +107,6 @@ export function createOrderRoutes(deps: OrderRoutesDeps): express.Router {
         sendJson(res, { date, operations: fenceOperations(operations, deps.range) });
       },
     },
-  });
+  }, { direct: true });
   return router;
 }
