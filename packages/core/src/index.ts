@@ -24,3 +24,5 @@ export * from './liveness/heartbeat.js';
 export * from './logging/audit-lines.js';
 export * from './logging/audit-verify.js';
 export * from './logging/audit-query.js';
+export * from './storage/atomic-file.js';
+export * from './killswitch/halt-marker.js';

@@ -8,9 +8,8 @@
  */
 import { readFileSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
-import type { AuditSink, Clock, DeadmanConfig, LogSink } from '@qsen/core';
+import { writeFileAtomicSync, type AuditSink, type Clock, type DeadmanConfig, type LogSink } from '@qsen/core';
 import { qsenErrors } from '../errors.js';
-import { writeFileAtomicSync } from '../storage/files.js';
 import { applyDisarm, applyHeartbeat, applyTrip, initialState, judgeDeadman, type DeadmanState } from './decide.js';
 
 /** File name of the arm marker inside the data folder. */

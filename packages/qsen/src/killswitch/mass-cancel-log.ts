@@ -13,8 +13,7 @@ import { open, type FileHandle } from 'node:fs/promises';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { crc32 } from 'node:zlib';
-import type { Uint64 } from '@qsen/core';
-import { writeFileAtomicSync } from '../storage/files.js';
+import { writeFileAtomicSync, type Uint64 } from '@qsen/core';
 
 /** File name of the mass cancel's journal inside the data folder. */
 export const MASS_CANCEL_FILE = 'mass-cancel.log';
