@@ -71,6 +71,13 @@ function checksumOf(json: string): string {
   return crc32(Buffer.from(json, 'utf8')).toString(16).padStart(8, '0');
 }
 
+/** The optional `senebi` record and `error` code of a state or cancel record, when well formed. */
+function outcomeFields(value: WireObject): { senebi?: WireObject; error?: string } {
+  const senebi = value['senebi'];
+  const error = value['error'];
+  return { ...(isJsonObject(senebi) ? { senebi } : {}), ...(typeof error === 'string' ? { error } : {}) };
+}
+
 /** Decodes one line (without newline); undefined when the checksum or the shape is wrong. */
 export function decodeRecord(line: string): JournalRecord | undefined {
   const match = /^([0-9a-f]{8}) (.*)$/s.exec(line);
@@ -95,8 +102,7 @@ export function decodeRecord(line: string): JournalRecord | undefined {
         type: 'state',
         id,
         state: value['state'] as OrderState,
-        ...(isJsonObject(value['senebi']) ? { senebi: value['senebi'] } : {}),
-        ...(typeof value['error'] === 'string' ? { error: value['error'] } : {}),
+        ...outcomeFields(value),
         at,
       };
     }
@@ -105,8 +111,7 @@ export function decodeRecord(line: string): JournalRecord | undefined {
         type: 'cancel',
         id,
         cancel: value['cancel'] as CancelState,
-        ...(isJsonObject(value['senebi']) ? { senebi: value['senebi'] } : {}),
-        ...(typeof value['error'] === 'string' ? { error: value['error'] } : {}),
+        ...outcomeFields(value),
         at,
       };
     }
