@@ -4,7 +4,7 @@
  * take the pending ids in turn and read SENEBI's record of each by id, retrying a failed lookup
  * after `retryDelayMs(attempt)` until it answers or qsen stops. What an answer means is the
  * caller's pure decision, applied by `apply`; the loop knows nothing of orders or cancels.
- * Tested through the desks (packages/qsen/test/reconcile.test.ts, cancel-window.test.ts).
+ * Tested alone (packages/qsen/test/reconcile-loop.test.ts) and through the desks (reconcile.test.ts).
  */
 import { ApiError, type LogSink, type Uint64 } from '@qsen/core';
 
