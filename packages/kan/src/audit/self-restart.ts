@@ -8,7 +8,8 @@
  */
 import { mkdirSync, readFileSync, unlinkSync } from 'node:fs';
 import { join } from 'node:path';
-import { writeFileAtomicSync, type AuditSink } from '@qsen/core';
+import type { AuditSink } from '@qsen/core/logging';
+import { writeFileAtomicSync } from '@qsen/core/storage';
 
 /** What the marker holds. */
 export interface PendingSelfRestart {

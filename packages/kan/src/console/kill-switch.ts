@@ -7,8 +7,9 @@
  * switch is audited in this kan's chain under `halt` / `resume`, channel `console`, with the
  * operator's certificate subject.
  */
-import { readHaltMarker, removeHaltMarker, writeHaltMarker, type AuditSink, type HaltMarker } from '@qsen/core';
+import { readHaltMarker, removeHaltMarker, writeHaltMarker, type HaltMarker } from '@qsen/core/killswitch';
 import { kanErrors } from '../errors.js';
+import type { AuditSink } from '@qsen/core/logging';
 
 /** Who asks, and why. */
 export interface SwitchRequest {

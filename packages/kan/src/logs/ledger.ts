@@ -9,7 +9,7 @@
  */
 import { mkdir, readdir, readFile, unlink } from 'node:fs/promises';
 import { join } from 'node:path';
-import { writeFileAtomic } from '@qsen/core';
+import { writeFileAtomic } from '@qsen/core/storage';
 
 /** Folder of the ledger, inside the log folder. */
 export const LEDGER_DIR = '.truncate';

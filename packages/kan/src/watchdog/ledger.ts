@@ -7,7 +7,8 @@
 import { readFile, mkdir } from 'node:fs/promises';
 import { existsSync, renameSync } from 'node:fs';
 import { join } from 'node:path';
-import { writeFileAtomic, type WatchdogConfig } from '@qsen/core';
+import type { WatchdogConfig } from '@qsen/core/config';
+import { writeFileAtomic } from '@qsen/core/storage';
 import { PROCESS_NAMES, type ProcessName } from '../process/control.js';
 import { effectiveStreak, isCrashLooping, nextRestartAllowedAt, type BackoffRecord } from './policy.js';
 

@@ -8,7 +8,10 @@
  */
 import { readFileSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
-import { writeFileAtomicSync, type AuditSink, type Clock, type DeadmanConfig, type LogSink } from '@qsen/core';
+import type { DeadmanConfig } from '@qsen/core/config';
+import type { AuditSink, LogSink } from '@qsen/core/logging';
+import type { Clock } from '@qsen/core/schedule';
+import { writeFileAtomicSync } from '@qsen/core/storage';
 import { qsenErrors } from '../errors.js';
 import { applyDisarm, applyHeartbeat, applyTrip, initialState, judgeDeadman, type DeadmanState } from './decide.js';
 

@@ -10,7 +10,7 @@
  * written (full disk), the temporary file is removed, the halt stays in force in memory and is
  * persisted again every `retryMs` until it succeeds or `resume` lifts it.
  */
-import { isHaltMarked, readHaltMarker, removeHaltMarker, writeHaltMarker, type CancelOpenRequest, type HaltMarker } from '@qsen/core';
+import { isHaltMarked, readHaltMarker, removeHaltMarker, writeHaltMarker, type CancelOpenRequest, type HaltMarker } from '@qsen/core/killswitch';
 
 /** The switch's state as shown in status: the marker's, plus whether a halt held in memory is on disk yet. */
 export interface KillSwitchState extends HaltMarker {

@@ -3,7 +3,7 @@
  * "Cancel"): whatever the call was, the platform's answer says the delivery of its order or cancel
  * (`details.delivery`), as the desk knows it. One function for the order desk and the cancel desk.
  */
-import { ApiError } from '@qsen/core';
+import { ApiError } from '@qsen/core/errors';
 import { qsenErrors } from '../errors.js';
 
 /** SENEBI_TIMEOUT / SENEBI_ERROR keep their code, message and details; anything else is SENEBI_ERROR. `delivery` overrides what the call said. */

@@ -6,7 +6,9 @@
  * caller's pure decision, applied by `apply`; the loop knows nothing of orders or cancels.
  * Tested alone (packages/qsen/test/reconcile-loop.test.ts) and through the desks (reconcile.test.ts).
  */
-import { ApiError, type LogSink, type Uint64 } from '@qsen/core';
+import { ApiError } from '@qsen/core/errors';
+import type { Uint64 } from '@qsen/core/ids';
+import type { LogSink } from '@qsen/core/logging';
 
 /** How many lookups run at once. */
 const WORKERS = 8;
