@@ -286,7 +286,7 @@ export function createCancelDesk(deps: CancelDeskDeps): CancelDesk {
   async function reconcile(): Promise<void> {
     await reconcileByLookup({
       subject: 'cancel',
-      ids: [...book.entries()].filter(([, e]) => e.cancel !== undefined && UNCERTAIN_CANCEL_STATES.includes(e.cancel.state)).map(([id]) => id),
+      ids: [...book.unsettled()].filter(([, e]) => e.cancel !== undefined && UNCERTAIN_CANCEL_STATES.includes(e.cancel.state)).map(([id]) => id),
       lookup: (id) => senebi.getOrder(id),
       apply: (id, found) => {
         const verdict = judgeCancelLookup(found);

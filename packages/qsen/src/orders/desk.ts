@@ -118,7 +118,7 @@ export function createOrderDesk(deps: OrderDeskDeps): OrderDesk {
   const recordReadMs = deps.recordReadMs ?? 5000;
   const retryDelay = deps.retryDelayMs ?? defaultRetryDelay;
   const inFlight = new Map<Uint64, Promise<{ order: WireObject; fresh: boolean }>>();
-  let reconciling = [...book.values()].some((e) => UNCERTAIN_STATES.includes(e.state));
+  let reconciling = [...book.unsettled()].some(([, e]) => UNCERTAIN_STATES.includes(e.state));
   let stopped = false;
   let markReconciled: () => void = () => undefined;
   const reconciled = new Promise<void>((resolve) => {
@@ -317,7 +317,7 @@ export function createOrderDesk(deps: OrderDeskDeps): OrderDesk {
   async function reconcile(): Promise<void> {
     await reconcileByLookup({
       subject: 'order',
-      ids: [...book.entries()].filter(([, e]) => UNCERTAIN_STATES.includes(e.state)).map(([id]) => id),
+      ids: [...book.unsettled()].filter(([, e]) => UNCERTAIN_STATES.includes(e.state)).map(([id]) => id),
       lookup: (id) => senebi.getOrder(id),
       apply: (id, found) => {
         if (!found) {
