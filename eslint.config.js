@@ -11,7 +11,7 @@ const pkiRoot = [
   { name: '@qsen/pki', message: 'Import @qsen/pki/verify (TLS gate) or @qsen/pki/inspect (own identity), not the package root.' },
   { name: 'node-forge', message: 'node-forge stays inside @qsen/pki.' },
 ];
-const coreRoot = { name: '@qsen/core', message: 'Import the domain entry (@qsen/core/http, /logging, /config, /schedule, /metrics, /ids, /json, /errors, /liveness), not the root, which loads all of core.' };
+const coreRoot = { name: '@qsen/core', message: 'Import the domain entry (@qsen/core/http, /logging, /config, /schedule, /metrics, /ids, /json, /errors, /liveness, /storage, /killswitch), not the root, which loads all of core.' };
 const coreValidator = { name: '@qsen/core/config/load', message: 'A kan reads its configuration with loadConfigOffThread (@qsen/core/config): the validator (zod, @iarna/toml) stays out of its thread.' };
 
 export default tseslint.config(

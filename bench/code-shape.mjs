@@ -1,7 +1,7 @@
 #!/usr/bin/env node
 // Production code size at a git revision (docs/architecture.md, "Measures"): lines per package
 // and the lines an auditor must read (qsen, kan, core, and the pki modules the nodes import,
-// with the pki modules those import). Reads the committed tree, so any revision can be measured.
+// through the package root or its subpath entries, with the pki modules those import). Reads the committed tree, so any revision can be measured.
 // Usage: node bench/code-shape.mjs [REV ...]   (default HEAD)
 // Columns: files; physical lines; code lines (not blank, not only a comment).
 import { execFileSync } from 'node:child_process';
@@ -48,22 +48,48 @@ function measure(rev) {
     const n = countLines(body);
     perPackage.set(pkg, { files: sum.files + 1, physical: sum.physical + n.physical, code: sum.code + n.code });
   }
-  // The pki modules the nodes use: those defining a name core, qsen or kan import from @qsen/pki,
-  // and the modules those import in turn (whole files: a module's other functions are counted too).
+  // The pki modules the nodes use. Two ways in:
+  // - a subpath entry ('@qsen/pki/verify', '@qsen/pki/inspect', ...): mapped through
+  //   packages/pki/package.json "exports" (at the same revision) to its source module, counted
+  //   whole with everything it imports or re-exports (loading the entry loads all of that);
+  // - the package root ('@qsen/pki', older revisions): the modules defining a name imported from
+  //   it (the root re-exports the whole package, of which a node used a few functions).
+  // Then, in both cases, the modules those import in turn (whole files). Type-only imports are
+  // not followed: a type is read where it is used.
+  const pkiExports = JSON.parse(git('show', `${rev}:packages/pki/package.json`)).exports ?? {};
+  /** The source module of a pki subpath ('./verify' -> packages/pki/src/verify.ts), or undefined. */
+  const entryModule = (subpath) => {
+    const target = pkiExports[subpath];
+    const built = typeof target === 'string' ? target : target?.default ?? target?.import;
+    if (typeof built !== 'string') return undefined;
+    return posix.normalize(posix.join('packages/pki', built.replace(/^\.\/dist\//, './').replace(/\.js$/, '.ts')));
+  };
   const imported = new Set();
+  const pki = new Set();
   for (const [file, body] of text) {
     if (!/^packages\/(core|qsen|kan)\//.test(file)) continue;
     for (const m of body.matchAll(/import\s+(?:type\s+)?\{([^}]*)\}\s+from\s+'@qsen\/pki(?:\/[a-z-]+)?'/g)) {
       for (const name of m[1].split(',')) imported.add(name.replace(/\btype\b/, '').trim());
     }
+    const subpaths = [
+      ...body.matchAll(/^\s*(?:import|export)\s+(?!type\s)[^;]*?\bfrom\s+'@qsen\/pki\/([^']+)'/gm),
+      ...body.matchAll(/\bimport\(\s*'@qsen\/pki\/([^']+)'\s*\)/g),
+    ];
+    for (const m of subpaths) {
+      const entry = entryModule(`./${m[1]}`);
+      if (entry === undefined || !text.has(entry)) throw new Error(`${file} imports @qsen/pki/${m[1]}, which packages/pki/package.json at ${rev} does not map to a source module`);
+      pki.add(entry);
+    }
   }
   const pkiFiles = [...text.keys()].filter((f) => f.startsWith('packages/pki/src/') && !f.endsWith('/index.ts'));
-  const pki = new Set(pkiFiles.filter((f) => [...imported].some((name) => name && new RegExp(`export (?:async )?(?:function|const|class|interface|type) ${name}\\b`).test(text.get(f)))));
+  for (const f of pkiFiles) {
+    if ([...imported].some((name) => name && new RegExp(`export (?:async )?(?:function|const|class|interface|type) ${name}\\b`).test(text.get(f)))) pki.add(f);
+  }
   for (let grew = true; grew;) {
     grew = false;
     for (const f of [...pki]) {
-      // Value imports only: a type-only import (`import type { Identity }`) is read where it is used.
-      for (const m of text.get(f).matchAll(/^import (?!type )[^;]*?from '(\.{1,2}\/[^']+)\.js'/gm)) {
+      // Value imports and re-exports only: a type-only one (`import type { Identity }`) is read where it is used.
+      for (const m of text.get(f).matchAll(/^(?:import|export) (?!type )[^;]*?from '(\.{1,2}\/[^']+)\.js'/gm)) {
         const target = posix.normalize(posix.join(posix.dirname(f), `${m[1]}.ts`));
         if (text.has(target) && !pki.has(target)) { pki.add(target); grew = true; }
       }

@@ -223,7 +223,10 @@ describe('the kill switch pulls resting orders; the dead man\'s switch halts a s
     }, { timeoutMs: 20_000, intervalMs: 100, what: 'the deadman halt' });
     assert.equal((status['killSwitch'] as Json)['by'], 'deadman');
     assert.equal((status['deadman'] as Json)['state'], 'tripped');
-    const report = await massCancelDone();
+    // The run the trip asked for (the halt shows before its mass cancel is journaled: wait for that run, not the last one done).
+    const run = ((status['killSwitch'] as Json)['cancelOpen'] as Json | undefined)?.['run'];
+    assert.equal(typeof run, 'string', 'the trip asked for a mass cancel in the halt marker');
+    const report = await massCancelDone(run as string);
     assert.equal(report['channel'], 'deadman');
     assert.deepEqual(report['cancelled'], ids);
     for (const id of ids) assert.equal(senebiState(id), 'cancelled', id);

@@ -1,7 +1,7 @@
 /**
  * All of core at once (`@qsen/core`), kept for short-lived tools and tests. A long-running node
  * imports the domain entries instead (`@qsen/core/config`, `/http`, `/logging`, `/metrics`,
- * `/schedule`, `/ids`, `/json`, `/errors`, `/liveness`): this entry loads the configuration
+ * `/schedule`, `/ids`, `/json`, `/errors`, `/liveness`, `/storage`, `/killswitch`): this entry loads the configuration
  * validator (zod, @iarna/toml) and everything else (eslint.config.js keeps the nodes off it).
  */
 export * from './ids/uint64.js';
@@ -14,3 +14,5 @@ export * from './metrics/index.js';
 export * from './schedule/index.js';
 export * from './logging/index.js';
 export * from './liveness/heartbeat.js';
+export * from './storage/atomic-file.js';
+export * from './killswitch/halt-marker.js';

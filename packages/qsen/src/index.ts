@@ -3,7 +3,7 @@ export { createApp, type AppDeps } from './app.js';
 export { startQsen, JOURNAL_FILE, type StartOptions, type QsenNode } from './node.js';
 export { qsenErrors, QsenStartupError, STARTUP_PROBLEMS, type QsenErrorCode, type StartupProblem } from './errors.js';
 export { createSenebiClient, type SenebiClient, type SenebiClientOptions, type SenebiOperation, type PlacedOrder, type PlaceAnswer, type CancelAnswer, type SenebiOrderState, SENEBI_ORDER_STATES, isDuplicateIdReason } from './senebi/client.js';
-export { openKillSwitch, HALT_FILE, type KillSwitch, type KillSwitchState } from './killswitch/killswitch.js';
+export { openKillSwitch, type KillSwitch, type KillSwitchState } from './killswitch/killswitch.js';
 export { openJournal, JournalCorruptError, JournalTruncatedError, JournalFailedError, readDurableLength, durableLengthFile, type Journal, type OpenedJournal, type JournalFigures, type JournalHealth } from './journal/journal.js';
 export { scanJournal, type JournalScan, type DamagedLine } from './journal/records.js';
 export { validateOrder, checkOrder, isSameOrder } from './orders/validation.js';

@@ -1,6 +1,7 @@
 // cancelOrder's pure parts with literal inputs: the request reading (the fence answers an
 // out-of-range id exactly as an unknown one), the step decision, the cancel journal records and
-// their replay into the order book (a crash after the intent leaves the cancel uncertain), the
+// their replay into the order book, what SENEBI's record read at start means for an uncertain
+// cancel, (a crash after the intent leaves the cancel uncertain), the
 // adapter's reading of SENEBI's cancel answers, and the audit line.
 import { describe, test } from 'node:test';
 import assert from 'node:assert/strict';
@@ -11,7 +12,7 @@ import type { AxiosResponse } from 'axios';
 import { openJournal } from '../src/journal/journal.js';
 import { decodeRecord, encodeRecord, scanJournal, type JournalRecord } from '../src/journal/records.js';
 import { applyRecord, buildOrderBook, recoverOrderBook, type OrderEntry } from '../src/orders/book.js';
-import { cancelResultOfCode, decideCancelStep, isCancellableId, orderNotFound, readCancelRequest } from '../src/orders/cancel-rules.js';
+import { cancelResultOfCode, decideCancelStep, isCancellableId, judgeCancelLookup, orderNotFound, readCancelRequest } from '../src/orders/cancel-rules.js';
 import { describeCancelled } from '../src/orders/cancel.js';
 import type { OrderContent } from '../src/orders/order.js';
 import { readCancelAnswer } from '../src/senebi/client.js';
@@ -188,5 +189,17 @@ describe('the audit line of a cancel', () => {
     assert.deepEqual(describeCancelOutcome({ orderId: ID, error: matched }), { outcome: 'refused', code: 'ORDER_NOT_CANCELLABLE', details: { orderId: ID, status: 'matched' } });
     const timeout = new ApiError('SENEBI_TIMEOUT', 504, 'x', { delivery: 'unknown' });
     assert.deepEqual(describeCancelOutcome({ orderId: ID, error: timeout }), { outcome: 'failed', code: 'SENEBI_TIMEOUT', details: { orderId: ID, delivery: 'unknown' } });
+  });
+});
+
+describe('an uncertain cancel reconciled at start (judgeCancelLookup)', () => {
+  const senebi = { id: '9999000000000000042', cancelledAt: AT };
+  test('cancelled settles it, matched refuses it for good, anything else proves nothing', () => {
+    assert.deepEqual(judgeCancelLookup({ state: 'cancelled', senebi }), { kind: 'cancelled', senebi });
+    assert.deepEqual(judgeCancelLookup({ state: 'matched', senebi }), { kind: 'matched' });
+    // Resting: a cancel SENEBI holds may still commit, so the platform's retry resends it.
+    assert.deepEqual(judgeCancelLookup({ state: 'accepted', senebi }), { kind: 'unknown', error: 'CANCEL_NOT_SEEN_AT_SENEBI' });
+    assert.deepEqual(judgeCancelLookup({ state: 'rejected', senebi }), { kind: 'unknown', error: 'CANCEL_NOT_SEEN_AT_SENEBI' });
+    assert.deepEqual(judgeCancelLookup(null), { kind: 'unknown', error: 'NOT_FOUND_AT_SENEBI' });
   });
 });

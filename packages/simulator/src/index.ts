@@ -12,7 +12,7 @@ export { createSimulatorCounters, type SimulatorCounters, type CounterChange, ty
 export { createFaultEngine, isSelected, type FaultEngine, type FaultDecision } from './faults/engine.js';
 export { parseFaultSettings, faultSettingsSchema, FAULT_KINDS, OUTCOME_FAULTS, type FaultSettings, type OutcomeFault } from './faults/settings.js';
 export { loadSimulatorSettings, parseSimulatorSettings, DEFAULT_SETTINGS, type SimulatorSettings } from './config/settings.js';
-export { createStateStorage, writeFileAtomic, type StateStorage } from './store/state-file.js';
+export { createStateStorage, type StateStorage } from './store/state-file.js';
 export { parseState, renderState, parseChangeLine, renderChangeLine, type SimulatorStateData, type StateChange } from './store/state-schema.js';
 export { validateOrder, isSameAgentCode, type OrderValidation } from './orders/validate.js';
 export { LISTED_INSTRUMENTS, LISTED_SYMBOLS, type Instrument } from './orders/instruments.js';

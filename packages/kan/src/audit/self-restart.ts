@@ -6,9 +6,10 @@
  * the marker itself. Should the old process be stopped between writing its `done` and removing
  * the marker, the new one writes a second `done` with the same requestId (docs/auditor.md).
  */
-import { mkdirSync, readFileSync, renameSync, unlinkSync, writeFileSync } from 'node:fs';
+import { mkdirSync, readFileSync, unlinkSync } from 'node:fs';
 import { join } from 'node:path';
 import type { AuditSink } from '@qsen/core/logging';
+import { writeFileAtomicSync } from '@qsen/core/storage';
 
 /** What the marker holds. */
 export interface PendingSelfRestart {
@@ -40,9 +41,7 @@ export function createSelfRestartMarker(runDir: string, index: number, onError?:
     begin(pending) {
       try {
         mkdirSync(runDir, { recursive: true });
-        const tmp = `${path}.tmp`;
-        writeFileSync(tmp, `${JSON.stringify(pending)}\n`, { mode: 0o600 });
-        renameSync(tmp, path);
+        writeFileAtomicSync(path, `${JSON.stringify(pending)}\n`, 0o600);
       } catch (err) {
         // The restart still goes ahead; only its `done` line will be missing.
         onError?.(err);

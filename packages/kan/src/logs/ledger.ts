@@ -5,10 +5,11 @@
  * what truncations that ran in between removed, so it can map "the file as it was at my call"
  * onto today's offsets and drop only bytes that existed then (docs/kan.md, "Truncation").
  * Written after each collapse (never before: a reader of the old total with the new size would
- * over-count what is left and could drop newer lines), atomically by rename, under the lock.
+ * over-count what is left and could drop newer lines), atomically (core's writeFileAtomic), under the lock.
  */
-import { mkdir, readdir, readFile, rename, unlink, writeFile } from 'node:fs/promises';
+import { mkdir, readdir, readFile, unlink } from 'node:fs/promises';
 import { join } from 'node:path';
+import { writeFileAtomic } from '@qsen/core/storage';
 
 /** Folder of the ledger, inside the log folder. */
 export const LEDGER_DIR = '.truncate';
@@ -38,9 +39,7 @@ export async function readRemoved(dir: string, id: FileIdentity): Promise<number
 export async function recordRemoved(dir: string, id: FileIdentity, total: number): Promise<void> {
   const folder = join(dir, LEDGER_DIR);
   await mkdir(folder, { recursive: true });
-  const tmp = join(folder, `.${ledgerName(id)}.${process.pid}.tmp`);
-  await writeFile(tmp, `${total}\n`);
-  await rename(tmp, join(folder, ledgerName(id)));
+  await writeFileAtomic(join(folder, ledgerName(id)), `${total}\n`);
 }
 
 /** Removes the entries of files that are gone (call under the truncation lock). */

@@ -1,13 +1,14 @@
 /**
  * The restart ledger: the one owner of the restart history and the back-off shared by the three
  * kans. One JSON file per target in the run folder, read-modified-written only under that
- * target's lock (coordinator.ts), replaced atomically (write + rename), so readers never see half
+ * target's lock (coordinator.ts), replaced atomically (core's writeFileAtomic), so readers never see half
  * a file. The back-off settings are built here, once, from conf.toml's [watchdog].
  */
-import { readFile, rename, writeFile, mkdir } from 'node:fs/promises';
+import { readFile, mkdir } from 'node:fs/promises';
 import { existsSync, renameSync } from 'node:fs';
 import { join } from 'node:path';
 import type { WatchdogConfig } from '@qsen/core/config';
+import { writeFileAtomic } from '@qsen/core/storage';
 import { PROCESS_NAMES, type ProcessName } from '../process/control.js';
 import { effectiveStreak, isCrashLooping, nextRestartAllowedAt, type BackoffRecord } from './policy.js';
 
@@ -121,9 +122,7 @@ export function recordEvent(prior: TargetHistory | undefined, event: RestartEven
 async function writeHistory(runDir: string, target: ProcessName, history: TargetHistory): Promise<void> {
   await mkdir(runDir, { recursive: true });
   const file = historyFile(runDir, target);
-  const tmp = `${file}.${process.pid}.tmp`;
-  await writeFile(tmp, JSON.stringify(history, null, 2));
-  await rename(tmp, file);
+  await writeFileAtomic(file, JSON.stringify(history, null, 2));
 }
 
 /** The restart ledger of one run folder. */

@@ -11,10 +11,11 @@
  *   left behind before it starts anything.
  */
 import { createHash } from 'node:crypto';
-import { readFileSync, realpathSync, renameSync, rmSync, writeFileSync } from 'node:fs';
+import { readFileSync, realpathSync, rmSync, writeFileSync } from 'node:fs';
 import { createServer, type Server } from 'node:net';
 import { join } from 'node:path';
 import { ApiError } from '@qsen/core/errors';
+import { writeFileAtomicSync } from '@qsen/core/storage';
 import { launcherErrors } from '../errors.js';
 import { parseProcStat, type OwnedProcessName } from '@qsen/kan';
 import { acquireFolderLock, type FolderLock } from './folder-lock.js';
@@ -113,9 +114,7 @@ export function recordChildren(runDir: string, children: readonly { name: OwnedP
     if (startTicks !== null) entries.push({ name: child.name, pid: child.pid, startTicks });
   }
   const file = join(runDir, CHILDREN_FILE);
-  const tmp = `${file}.${process.pid}.tmp`;
-  writeFileSync(tmp, `${JSON.stringify(entries, null, 2)}\n`, { mode: 0o600 });
-  renameSync(tmp, file);
+  writeFileAtomicSync(file, `${JSON.stringify(entries, null, 2)}\n`, 0o600);
 }
 
 /** Reads `run/children.json`; empty when absent or unreadable. */

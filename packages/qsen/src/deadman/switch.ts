@@ -11,8 +11,8 @@ import { join } from 'node:path';
 import type { DeadmanConfig } from '@qsen/core/config';
 import type { AuditSink, LogSink } from '@qsen/core/logging';
 import type { Clock } from '@qsen/core/schedule';
+import { writeFileAtomicSync } from '@qsen/core/storage';
 import { qsenErrors } from '../errors.js';
-import { writeFileAtomicSync } from '../storage/files.js';
 import { applyDisarm, applyHeartbeat, applyTrip, initialState, judgeDeadman, type DeadmanState } from './decide.js';
 
 /** File name of the arm marker inside the data folder. */

@@ -87,6 +87,18 @@ function checksumOf(json: string): string {
   return crc32(Buffer.from(json, 'utf8')).toString(16).padStart(8, '0');
 }
 
+/** Tells whether a decoded field is one of a closed set of states. */
+function isOneOf<T extends string>(value: unknown, states: readonly T[]): value is T {
+  return typeof value === 'string' && (states as readonly string[]).includes(value);
+}
+
+/** The optional `senebi` record and `error` code of a state or cancel record, when well formed. */
+function outcomeFields(value: WireObject): { senebi?: WireObject; error?: string } {
+  const senebi = value['senebi'];
+  const error = value['error'];
+  return { ...(isJsonObject(senebi) ? { senebi } : {}), ...(typeof error === 'string' ? { error } : {}) };
+}
+
 /** Decodes one line (without newline); undefined when the checksum or the shape is wrong. */
 export function decodeRecord(line: string): JournalRecord | undefined {
   const match = /^([0-9a-f]{8}) (.*)$/s.exec(line);
@@ -106,26 +118,10 @@ export function decodeRecord(line: string): JournalRecord | undefined {
     if (value['type'] === 'order' && isJsonObject(value['order'])) {
       return { type: 'order', id, order: { ...(value['order'] as unknown as OrderContent), id }, at };
     }
-    if (value['type'] === 'state' && typeof value['state'] === 'string' && (ORDER_STATES as readonly string[]).includes(value['state'])) {
-      return {
-        type: 'state',
-        id,
-        state: value['state'] as OrderState,
-        ...(isJsonObject(value['senebi']) ? { senebi: value['senebi'] } : {}),
-        ...(typeof value['error'] === 'string' ? { error: value['error'] } : {}),
-        at,
-      };
-    }
-    if (value['type'] === 'cancel' && typeof value['cancel'] === 'string' && (CANCEL_STATES as readonly string[]).includes(value['cancel'])) {
-      return {
-        type: 'cancel',
-        id,
-        cancel: value['cancel'] as CancelState,
-        ...(isJsonObject(value['senebi']) ? { senebi: value['senebi'] } : {}),
-        ...(typeof value['error'] === 'string' ? { error: value['error'] } : {}),
-        at,
-      };
-    }
+    const state = value['state'];
+    if (value['type'] === 'state' && isOneOf(state, ORDER_STATES)) return { type: 'state', id, state, ...outcomeFields(value), at };
+    const cancel = value['cancel'];
+    if (value['type'] === 'cancel' && isOneOf(cancel, CANCEL_STATES)) return { type: 'cancel', id, cancel, ...outcomeFields(value), at };
     if (value['type'] === 'damaged') return { type: 'damaged', id, at, ...(typeof value['line'] === 'number' ? { line: value['line'] } : {}) };
   } catch {
     return undefined;

@@ -1,7 +1,8 @@
 /**
  * The agent's kill switch. Halted means a halt is held in memory or the file `halt.json` exists
- * in the data folder. The file is written atomically (temp file, fsync, rename, fsync of the
- * folder) and checked on every sendOrder, so a halt takes effect at once and survives restarts,
+ * in the data folder (its format, reader and writer are core's killswitch/halt-marker.ts, shared
+ * with qsen-admin and the kans' console). The file is written atomically (temp file, fsync,
+ * rename, fsync of the folder) and checked on every sendOrder, so a halt takes effect at once and survives restarts,
  * whether it came from the API or from the `qsen-admin` command on the server (no network needed).
  *
  * Halting never depends on free space (docs/qsen.md, "Storage faults"): the halt is held in
@@ -9,43 +10,15 @@
  * written (full disk), the temporary file is removed, the halt stays in force in memory and is
  * persisted again every `retryMs` until it succeeds or `resume` lifts it.
  */
-import { mkdirSync, readFileSync, rmSync, statSync } from 'node:fs';
-import { join } from 'node:path';
-import { syncPath, writeFileAtomicSync } from '../storage/files.js';
+import { isHaltMarked, readHaltMarker, removeHaltMarker, writeHaltMarker, type CancelOpenRequest, type HaltMarker } from '@qsen/core/killswitch';
 
-/** The switch's state as shown in status. */
-export interface KillSwitchState {
-  readonly halted: boolean;
-  /** When the halt was set (ISO). */
-  readonly since?: string;
-  /** Who set it (certificate subject, or `local:<user>` from the server shell). */
-  readonly by?: string;
-  readonly reason?: string;
+/** The switch's state as shown in status: the marker's, plus whether a halt held in memory is on disk yet. */
+export interface KillSwitchState extends HaltMarker {
   /** Present (false) while the halt is held in memory only: its file could not be written yet. */
   readonly persisted?: false;
   /** Why it could not be written (ENOSPC, EROFS, ...). */
   readonly persistError?: string;
-  /** The halt also asked to cancel every resting order: the mass cancel run it asked for (docs/qsen.md, "Pulling resting orders"). */
-  readonly cancelOpen?: CancelOpenRequest;
 }
-
-/** A mass cancel asked for with a halt, kept in the halt marker so that neither a crash nor the shell command can lose it. */
-export interface CancelOpenRequest {
-  readonly run: string;
-  readonly requestedAt: string;
-  readonly channel: 'api' | 'local' | 'deadman';
-}
-
-function readCancelOpen(value: unknown): CancelOpenRequest | undefined {
-  if (typeof value !== 'object' || value === null) return undefined;
-  const fields = value as Record<string, unknown>;
-  const { run, requestedAt, channel } = fields;
-  if (typeof run !== 'string' || typeof requestedAt !== 'string' || (channel !== 'api' && channel !== 'local' && channel !== 'deadman')) return undefined;
-  return { run, requestedAt, channel };
-}
-
-/** File name of the halt marker inside the data folder. */
-export const HALT_FILE = 'halt.json';
 
 /** The kill switch of one data folder. */
 export interface KillSwitch {
@@ -73,7 +46,6 @@ function codeOf(err: unknown): string {
 
 /** Opens the kill switch kept in `dataDir`. */
 export function openKillSwitch(dataDir: string, options: KillSwitchOptions = {}): KillSwitch {
-  const file = join(dataDir, HALT_FILE);
   const retryMs = options.retryMs ?? 1000;
   /** A halt in force that is not (yet) on disk. */
   let held: KillSwitchState | undefined;
@@ -81,10 +53,8 @@ export function openKillSwitch(dataDir: string, options: KillSwitchOptions = {})
 
   function persistHeld(): string | undefined {
     if (!held) return undefined;
-    const { halted, since, by, reason, cancelOpen } = held;
     try {
-      mkdirSync(dataDir, { recursive: true });
-      writeFileAtomicSync(file, `${JSON.stringify({ halted, since, by, ...(reason ? { reason } : {}), ...(cancelOpen ? { cancelOpen } : {}) })}\n`);
+      writeHaltMarker(dataDir, held);
       held = undefined;
       return undefined;
     } catch (err) {
@@ -106,30 +76,10 @@ export function openKillSwitch(dataDir: string, options: KillSwitchOptions = {})
   return {
     isHalted() {
       // No exception for the usual "not halted" case: this runs on every sendOrder.
-      return held !== undefined || statSync(file, { throwIfNoEntry: false }) !== undefined;
+      return held !== undefined || isHaltMarked(dataDir);
     },
     read() {
-      if (held) return held;
-      let text: string;
-      try {
-        text = readFileSync(file, 'utf8');
-      } catch {
-        return { halted: false };
-      }
-      try {
-        const value = JSON.parse(text) as Record<string, unknown>;
-        const cancelOpen = readCancelOpen(value['cancelOpen']);
-        return {
-          halted: true,
-          ...(typeof value['since'] === 'string' ? { since: value['since'] } : {}),
-          ...(typeof value['by'] === 'string' ? { by: value['by'] } : {}),
-          ...(typeof value['reason'] === 'string' ? { reason: value['reason'] } : {}),
-          ...(cancelOpen ? { cancelOpen } : {}),
-        };
-      } catch {
-        // A damaged marker still halts: failing safe.
-        return { halted: true };
-      }
+      return held ?? readHaltMarker(dataDir);
     },
     halt(by, reason, now, cancelOpen) {
       const state: KillSwitchState = { halted: true, since: now.toISOString(), by, ...(reason ? { reason } : {}), ...(cancelOpen ? { cancelOpen } : {}) };
@@ -144,12 +94,7 @@ export function openKillSwitch(dataDir: string, options: KillSwitchOptions = {})
       held = undefined;
       clearInterval(retry);
       retry = undefined;
-      rmSync(file, { force: true });
-      try {
-        syncPath(dataDir);
-      } catch {
-        // the folder may not exist when it was never halted
-      }
+      removeHaltMarker(dataDir);
       return { halted: false };
     },
     close() {

@@ -14,7 +14,7 @@ import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { crc32 } from 'node:zlib';
 import type { Uint64 } from '@qsen/core/ids';
-import { writeFileAtomicSync } from '../storage/files.js';
+import { writeFileAtomicSync } from '@qsen/core/storage';
 
 /** File name of the mass cancel's journal inside the data folder. */
 export const MASS_CANCEL_FILE = 'mass-cancel.log';

@@ -73,16 +73,17 @@ export function registerQsenMetrics(registry: Registry, facts: QsenFacts): void 
       for (const [reason, n] of Object.entries(orders.rejected.byReason)) this.inc({ status: 'rejected', reason }, n);
     },
   });
-  new Counter({
-    name: METRIC_NAMES.cancels,
-    help: 'cancelOrder answers by result: cancelled, not_cancellable, not_found, replayed, refused, failed',
-    labelNames: ['result'] as const,
-    registers: [registry],
-    collect() {
-      this.reset();
-      for (const [result, n] of Object.entries(stats.cancels())) this.inc({ result }, n);
-    },
-  });
+  /** A counter with one label, read from a count per label value at every scrape. */
+  const countsCounter = (name: string, help: string, label: string, read: () => Readonly<Record<string, number>>): void => {
+    new Counter({
+      name, help, labelNames: [label], registers: [registry],
+      collect() {
+        this.reset();
+        for (const [value, n] of Object.entries(read())) this.inc({ [label]: value }, n);
+      },
+    });
+  };
+  countsCounter(METRIC_NAMES.cancels, 'cancelOrder answers by result: cancelled, not_cancellable, not_found, replayed, refused, failed', 'result', () => stats.cancels());
   new Counter({
     name: METRIC_NAMES.riskRefusals,
     help: 'Orders refused by a pre-trade risk limit, by limit name (order_notional.ARS, daily_orders, price_band.AL30, instrument_denied, ...)',
@@ -120,16 +121,7 @@ export function registerQsenMetrics(registry: Registry, facts: QsenFacts): void 
   });
   new Gauge({ name: METRIC_NAMES.acceptingOrders, help: '1 while qsen would take a new order; 0 while the journal cannot be written, halted, reconciling, stopping or outside the window (status.notAccepting says why)', registers: [registry], collect() { this.set(facts.acceptance().acceptingOrders ? 1 : 0); } });
   new Gauge({ name: METRIC_NAMES.journalWritable, help: '1 while the order journal can be written; 0 after a write failure until a retry succeeds', registers: [registry], collect() { this.set(facts.journalHealth().writable ? 1 : 0); } });
-  new Counter({
-    name: METRIC_NAMES.contradictions,
-    help: 'Contradictions between SENEBI answers about one order (record_differs, duplicate_without_record); the order stays unknown',
-    labelNames: ['kind'] as const,
-    registers: [registry],
-    collect() {
-      this.reset();
-      for (const [kind, n] of Object.entries(stats.contradictions())) this.inc({ kind }, n);
-    },
-  });
+  countsCounter(METRIC_NAMES.contradictions, 'Contradictions between SENEBI answers about one order (record_differs, duplicate_without_record); the order stays unknown', 'kind', () => stats.contradictions());
   new Gauge({ name: METRIC_NAMES.tradingWindowOpen, help: '1 inside the trading window of [schedule] (days, hours, holidays, time zone), 0 outside', registers: [registry], collect() { this.set(facts.isMarketOpen() ? 1 : 0); } });
   const journalCounter = (name: string, help: string, read: (f: { records: number; flushes: number; bytes: number }) => number): void => {
     new Counter({ name, help, registers: [registry], collect() { this.reset(); this.inc(read(facts.journal())); } });

@@ -6,6 +6,8 @@
 import { isInRange, parseUint64, type IdRange, type Uint64 } from '@qsen/core/ids';
 import { ApiError } from '@qsen/core/errors';
 import { qsenErrors } from '../errors.js';
+import type { PlacedOrder } from '../senebi/client.js';
+import type { WireObject } from '../senebi/wire.js';
 import type { OrderEntry } from './book.js';
 import { UNCERTAIN_STATES } from './order.js';
 
@@ -66,6 +68,22 @@ export function decideCancelStep(entry: OrderEntry | undefined): CancelStep {
     case 'unknown':
       return { kind: 'resend' };
   }
+}
+
+/** What SENEBI's record, read at start, means for a cancel whose result is uncertain. */
+export type CancelLookupVerdict =
+  /** SENEBI cancelled the order: the cancel took effect (its record is checked against the order's content). */
+  | { readonly kind: 'cancelled'; readonly senebi: WireObject }
+  /** The order matched: the cancel can never take effect. */
+  | { readonly kind: 'matched' }
+  /** Resting, rejected or absent proves nothing (a cancel held at SENEBI may still commit): it stays unknown, the retry resends. */
+  | { readonly kind: 'unknown'; readonly error: 'CANCEL_NOT_SEEN_AT_SENEBI' | 'NOT_FOUND_AT_SENEBI' };
+
+/** Judges SENEBI's record of an order with an uncertain cancel (null: SENEBI holds none). */
+export function judgeCancelLookup(found: Pick<PlacedOrder, 'state' | 'senebi'> | null): CancelLookupVerdict {
+  if (found?.state === 'cancelled') return { kind: 'cancelled', senebi: found.senebi };
+  if (found?.state === 'matched') return { kind: 'matched' };
+  return { kind: 'unknown', error: found ? 'CANCEL_NOT_SEEN_AT_SENEBI' : 'NOT_FOUND_AT_SENEBI' };
 }
 
 /**

@@ -29,9 +29,11 @@ import type { CancelRecord } from '../journal/records.js';
 import type { CancelAnswer, SenebiClient } from '../senebi/client.js';
 import type { WireObject } from '../senebi/wire.js';
 import { applyRecord, type OrderBook, type OrderEntry } from './book.js';
-import { cancelResultOfCode, decideCancelStep, isCancellableId, readCancelRequest, orderNotFound, type CancelResult } from './cancel-rules.js';
+import { cancelResultOfCode, decideCancelStep, isCancellableId, judgeCancelLookup, readCancelRequest, orderNotFound, type CancelResult } from './cancel-rules.js';
 import type { ContradictionKind, OrderDesk } from './desk.js';
+import { restateFailure } from './failures.js';
 import { UNCERTAIN_CANCEL_STATES, type CancelState } from './order.js';
+import { defaultRetryDelay, reconcileByLookup, waitAtMost } from './reconcile.js';
 import { differingFields } from './validation.js';
 
 /** What the cancel desk needs. */
@@ -81,8 +83,6 @@ export interface CancelDesk {
 /** What a settled cancel answers: the cancelled order, or the refusal. */
 type Settled = { readonly answer: { order: WireObject } } | { readonly error: ApiError };
 
-const defaultRetryDelay = (attempt: number): number => Math.min(2000, 100 * 2 ** Math.min(attempt, 5));
-const sleep = (ms: number): Promise<void> => new Promise((resolve) => setTimeout(resolve, ms));
 
 /** The answer body of a cancelled order: qsen's order, status `cancelled`, SENEBI's cancelled record. */
 export function describeCancelled(entry: OrderEntry): WireObject {
@@ -101,14 +101,6 @@ export function describeCancelled(entry: OrderEntry): WireObject {
 /** 409 ORDER_NOT_CANCELLABLE with the order's state. */
 function notCancellable(id: Uint64, status: 'matched' | 'rejected' | 'not_sent'): ApiError {
   return qsenErrors.create('ORDER_NOT_CANCELLABLE', `the order is ${status}`, { id, status });
-}
-
-/** A SENEBI failure re-stated about the cancel: its delivery is `delivery` whatever the call said. */
-function cancelFailure(err: unknown, delivery: 'not_sent' | 'unknown', extra: Record<string, unknown> = {}): ApiError {
-  if (err instanceof ApiError && (err.code === 'SENEBI_TIMEOUT' || err.code === 'SENEBI_ERROR')) {
-    return qsenErrors.create(err.code, err.message, { ...err.details, ...extra, delivery }, err);
-  }
-  return qsenErrors.create('SENEBI_ERROR', undefined, { ...extra, delivery }, err);
 }
 
 /** Creates the cancel desk over the order desk's book. */
@@ -173,7 +165,7 @@ export function createCancelDesk(deps: CancelDeskDeps): CancelDesk {
       const code = err instanceof ApiError ? err.code : 'SENEBI_ERROR';
       setCancel(id, sentNot ? 'not_sent' : 'unknown', { error: code });
       deps.log?.warn('cancel not confirmed by SENEBI', { orderId: id, state: sentNot ? 'not_sent' : 'unknown', code });
-      throw cancelFailure(err, sentNot ? 'not_sent' : 'unknown');
+      throw restateFailure(err, sentNot ? 'not_sent' : 'unknown');
     }
     return settleAnswer(id, answer);
   }
@@ -192,7 +184,7 @@ export function createCancelDesk(deps: CancelDeskDeps): CancelDesk {
         entry = await deps.desk.resolveDelivery(id);
       } catch (err) {
         if (err instanceof ApiError && (err.code === 'SENEBI_ERROR' || err.code === 'SENEBI_TIMEOUT')) {
-          throw cancelFailure(err, 'not_sent', { problem: 'ORDER_DELIVERY_UNKNOWN' });
+          throw restateFailure(err, 'not_sent', { problem: 'ORDER_DELIVERY_UNKNOWN' });
         }
         throw err;
       }
@@ -221,9 +213,7 @@ export function createCancelDesk(deps: CancelDeskDeps): CancelDesk {
   async function waitForLookup(id: Uint64): Promise<void> {
     const lookup = reconciling.get(id);
     if (!lookup) return;
-    let timer: NodeJS.Timeout | undefined;
-    await Promise.race([lookup, new Promise<void>((resolve) => { timer = setTimeout(resolve, deps.reconcileWaitMs ?? 5000); })]);
-    clearTimeout(timer);
+    await waitAtMost(lookup, deps.reconcileWaitMs ?? 5000);
     if (reconciling.has(id)) throw qsenErrors.create('RECONCILING');
   }
 
@@ -293,50 +283,37 @@ export function createCancelDesk(deps: CancelDeskDeps): CancelDesk {
     return runCancel(id);
   }
 
-  /** Start-up: reads SENEBI's record of one uncertain cancel until it answers. */
-  async function reconcileOne(id: Uint64): Promise<void> {
-    for (let attempt = 1; !deps.desk.isStopped(); attempt += 1) {
-      try {
-        const found = await senebi.getOrder(id);
-        // Resting (or absent) proves nothing: a cancel held at SENEBI may still commit. The retry resends.
-        if (found?.state === 'cancelled') {
-          settleAnswer(id, { kind: 'cancelled', senebi: found.senebi });
-        } else if (found?.state === 'matched') {
-          setCancel(id, 'matched');
-        } else {
-          setCancel(id, 'unknown', { error: found ? 'CANCEL_NOT_SEEN_AT_SENEBI' : 'NOT_FOUND_AT_SENEBI' });
-        }
-        deps.log?.info('cancel reconciled at start', { orderId: id, state: book.get(id)?.cancel?.state });
-        return;
-      } catch (err) {
-        const delay = retryDelay(attempt);
-        deps.log?.warn('cancel reconciliation lookup failed; retrying', { orderId: id, attempt, code: err instanceof ApiError ? err.code : 'UNKNOWN', delayMs: delay });
-        await sleep(delay);
-      }
-    }
-  }
-
   async function reconcile(): Promise<void> {
-    const pending = [...book.unsettled()].filter(([, e]) => e.cancel !== undefined && UNCERTAIN_CANCEL_STATES.includes(e.cancel.state)).map(([id]) => id);
-    if (pending.length > 0) deps.log?.info('reconciling uncertain cancels with SENEBI', { count: pending.length });
-    const workers = Array.from({ length: Math.min(8, pending.length) }, async () => {
-      for (let id = pending.shift(); id !== undefined && !deps.desk.isStopped(); id = pending.shift()) {
+    await reconcileByLookup({
+      subject: 'cancel',
+      ids: [...book.unsettled()].filter(([, e]) => e.cancel !== undefined && UNCERTAIN_CANCEL_STATES.includes(e.cancel.state)).map(([id]) => id),
+      lookup: (id) => senebi.getOrder(id),
+      apply: (id, found) => {
+        const verdict = judgeCancelLookup(found);
+        if (verdict.kind === 'cancelled') settleAnswer(id, { kind: 'cancelled', senebi: verdict.senebi });
+        else if (verdict.kind === 'matched') setCancel(id, 'matched');
+        else setCancel(id, 'unknown', { error: verdict.error });
+        return book.get(id)?.cancel?.state;
+      },
+      isStopped: () => deps.desk.isStopped(),
+      retryDelayMs: retryDelay,
+      log: deps.log,
+      around: async (id, reconcileId) => {
         // A cancel of the id under way (a platform retry) already settles it.
         const running = inFlight.get(id);
         if (running) {
           await running.catch(() => undefined);
-          continue;
+          return;
         }
-        const work = reconcileOne(id);
+        const work = reconcileId();
         reconciling.set(id, work);
         try {
           await work;
         } finally {
           reconciling.delete(id);
         }
-      }
+      },
     });
-    await Promise.all(workers);
   }
 
   return {

@@ -28,7 +28,9 @@ import type { KillSwitch } from '../killswitch/killswitch.js';
 import type { PlacedOrder, SenebiClient } from '../senebi/client.js';
 import type { WireObject } from '../senebi/wire.js';
 import { applyRecord, describeEntry, type OrderBook, type OrderEntry } from './book.js';
+import { restateFailure } from './failures.js';
 import { FINAL_STATES, UNCERTAIN_STATES, type OrderContent, type OrderState } from './order.js';
+import { defaultRetryDelay, reconcileByLookup, sleep, waitAtMost } from './reconcile.js';
 import { checkOrder, differingFields, isSameOrder } from './validation.js';
 
 /** Kinds of contradiction between SENEBI's answers (the `kind` label of the counter). */
@@ -107,16 +109,8 @@ export interface OrderDesk {
   resolveDelivery(id: Uint64): Promise<OrderEntry | undefined>;
 }
 
-const defaultRetryDelay = (attempt: number): number => Math.min(2000, 100 * 2 ** Math.min(attempt, 5));
-const sleep = (ms: number): Promise<void> => new Promise((resolve) => setTimeout(resolve, ms));
-
 /** A SENEBI failure re-stated about the order: whatever the failed call was, the order's delivery is unknown. */
-function deliveryUnknown(err: unknown, extra: Record<string, unknown> = {}): ApiError {
-  if (err instanceof ApiError && (err.code === 'SENEBI_TIMEOUT' || err.code === 'SENEBI_ERROR')) {
-    return qsenErrors.create(err.code, err.message, { ...err.details, ...extra, delivery: 'unknown' }, err);
-  }
-  return qsenErrors.create('SENEBI_ERROR', undefined, { ...extra, delivery: 'unknown' }, err);
-}
+const deliveryUnknown = (err: unknown, extra: Record<string, unknown> = {}): ApiError => restateFailure(err, 'unknown', extra);
 
 /** Creates the order desk over a recovered order book. */
 export function createOrderDesk(deps: OrderDeskDeps): OrderDesk {
@@ -169,9 +163,7 @@ export function createOrderDesk(deps: OrderDeskDeps): OrderDesk {
 
   async function waitForReconciliation(): Promise<void> {
     if (!reconciling) return;
-    let timer: NodeJS.Timeout | undefined;
-    await Promise.race([reconciled, new Promise<void>((resolve) => { timer = setTimeout(resolve, deps.reconcileWaitMs); })]);
-    clearTimeout(timer);
+    await waitAtMost(reconciled, deps.reconcileWaitMs);
     if (reconciling) throw qsenErrors.create('RECONCILING');
   }
 
@@ -314,31 +306,6 @@ export function createOrderDesk(deps: OrderDeskDeps): OrderDesk {
     }
   }
 
-  /** Start-up: asks SENEBI about one uncertain order until it answers (found: settled; 404: stays unknown). */
-  async function reconcileOne(id: Uint64): Promise<void> {
-    for (let attempt = 1; !stopped; attempt += 1) {
-      try {
-        const found = await senebi.getOrder(id);
-        if (found) {
-          try {
-            settle(id, found);
-          } catch {
-            // a contradiction: logged and counted, the order stays unknown for the platform's retry
-          }
-        } else {
-          // Not proof of absence (a copy sent before the restart may still arrive): the retry decides.
-          setState(id, 'unknown', { error: 'NOT_FOUND_AT_SENEBI' });
-        }
-        deps.log?.info('order reconciled at start', { orderId: id, state: book.get(id)?.state });
-        return;
-      } catch (err) {
-        const delay = retryDelay(attempt);
-        deps.log?.warn('reconciliation lookup failed; retrying', { orderId: id, attempt, code: err instanceof ApiError ? err.code : 'UNKNOWN', delayMs: delay });
-        await sleep(delay);
-      }
-    }
-  }
-
   async function flushQuietly(): Promise<void> {
     try {
       await journal.flush();
@@ -348,12 +315,26 @@ export function createOrderDesk(deps: OrderDeskDeps): OrderDesk {
   }
 
   async function reconcile(): Promise<void> {
-    const pending = [...book.unsettled()].filter(([, e]) => UNCERTAIN_STATES.includes(e.state));
-    if (pending.length > 0) deps.log?.info('reconciling uncertain orders with SENEBI', { count: pending.length });
-    const workers = Array.from({ length: Math.min(8, pending.length) }, async () => {
-      for (let next = pending.shift(); next && !stopped; next = pending.shift()) await reconcileOne(next[0]);
+    await reconcileByLookup({
+      subject: 'order',
+      ids: [...book.unsettled()].filter(([, e]) => UNCERTAIN_STATES.includes(e.state)).map(([id]) => id),
+      lookup: (id) => senebi.getOrder(id),
+      apply: (id, found) => {
+        if (!found) {
+          // Not proof of absence (a copy sent before the restart may still arrive): the retry decides.
+          return setState(id, 'unknown', { error: 'NOT_FOUND_AT_SENEBI' }).state;
+        }
+        try {
+          return settle(id, found).state;
+        } catch {
+          // a contradiction: logged and counted, the order stays unknown for the platform's retry
+          return book.get(id)?.state;
+        }
+      },
+      isStopped: () => stopped,
+      retryDelayMs: retryDelay,
+      log: deps.log,
     });
-    await Promise.all(workers);
     await flushQuietly();
     if (!stopped) {
       reconciling = false;

@@ -1,5 +1,5 @@
 /**
- * Durable state: a snapshot (state.json, replaced atomically: temporary file, fsync, rename,
+ * Durable state: a snapshot (state.json, replaced by core's writeFileAtomic: temporary file, fsync, rename,
  * fsync of the folder) plus a journal (state.journal, one JSON line per change, appended and
  * fdatasync'ed before the answer that depends on it). Lines carry a sequence number; at load the
  * ones the snapshot already holds are skipped.
@@ -22,6 +22,7 @@
 import { mkdirSync } from 'node:fs';
 import { open, readFile, rename, rm, stat, type FileHandle } from 'node:fs/promises';
 import { dirname } from 'node:path';
+import { syncPathAsync, writeFileAtomic } from '@qsen/core';
 
 /** The snapshot and journal of one simulator. */
 export interface StateStorage {
@@ -41,34 +42,6 @@ export interface StateStorage {
   compact(render: () => string): Promise<void>;
   /** Waits for everything scheduled, then releases the journal file. */
   close(): Promise<void>;
-}
-
-/** Writes a file atomically: tmp + fsync + rename + fsync of the folder. */
-export async function writeFileAtomic(path: string, text: string): Promise<void> {
-  const tmp = `${path}.tmp-${process.pid}`;
-  try {
-    const handle = await open(tmp, 'w', 0o600);
-    try {
-      await handle.writeFile(text, 'utf8');
-      await handle.sync();
-    } finally {
-      await handle.close();
-    }
-    await rename(tmp, path);
-  } catch (err) {
-    await rm(tmp, { force: true }); // a full disk must not leave temporary files behind
-    throw err;
-  }
-  await syncFolder(dirname(path));
-}
-
-async function syncFolder(path: string): Promise<void> {
-  const folder = await open(path, 'r');
-  try {
-    await folder.sync();
-  } finally {
-    await folder.close();
-  }
 }
 
 async function readOptional(path: string): Promise<string | undefined> {
@@ -123,7 +96,7 @@ export function createStateStorage(statePath: string): StateStorage {
     if (handle) return handle;
     const opened = await open(journalPath, 'a', 0o600);
     // A new journal file's name must be durable before its lines are counted as durable.
-    await syncFolder(folder);
+    await syncPathAsync(folder);
     handle = opened;
     return opened;
   };
@@ -219,9 +192,9 @@ export function createStateStorage(statePath: string): StateStorage {
           await retireJournal();
           // Everything appended so far is in memory, hence in the snapshot rendered now; lines
           // still buffered go to the new journal and are skipped at load (their seq is not above lastSeq).
-          await writeFileAtomic(statePath, render());
+          await writeFileAtomic(statePath, render(), 0o600);
           await rm(retiredPath, { force: true });
-          await syncFolder(folder);
+          await syncPathAsync(folder);
         } finally {
           compaction = undefined;
         }
