@@ -22,3 +22,22 @@ test('halt is persisted atomically and seen by a fresh switch (a restart); resum
     dir.remove();
   }
 });
+
+test('a halt while halted keeps the standing since, by and reason (a dead man trip never rewrites them) and still records a new cancelOpen request', () => {
+  const dir = makeTempDir();
+  try {
+    const ks = openKillSwitch(dir.path);
+    const first = ks.halt('CN=ops,OU=operator', 'drill', new Date('2026-11-20T14:00:00Z'));
+    const again = ks.halt('deadman', 'no heartbeat from the platform for 30 s', new Date('2026-11-20T14:05:00Z'));
+    assert.deepEqual(again, first);
+    const request = { run: 'run-1', requestedAt: '2026-11-20T14:06:00.000Z', channel: 'deadman' as const };
+    const withCancel = ks.halt('deadman', 'no heartbeat', new Date('2026-11-20T14:06:00Z'), request);
+    assert.deepEqual(withCancel, { ...first, cancelOpen: request });
+    assert.deepEqual(openKillSwitch(dir.path).read(), withCancel, 'what a restart reads');
+    ks.resume();
+    const fresh = ks.halt('deadman', 'no heartbeat', new Date('2026-11-20T15:00:00Z'));
+    assert.deepEqual(fresh, { halted: true, since: '2026-11-20T15:00:00.000Z', by: 'deadman', reason: 'no heartbeat' }, 'after a resume a halt is new');
+  } finally {
+    dir.remove();
+  }
+});

@@ -82,7 +82,15 @@ export function openKillSwitch(dataDir: string, options: KillSwitchOptions = {})
       return held ?? readHaltMarker(dataDir);
     },
     halt(by, reason, now, cancelOpen) {
-      const state: KillSwitchState = { halted: true, since: now.toISOString(), by, ...(reason ? { reason } : {}), ...(cancelOpen ? { cancelOpen } : {}) };
+      // A halt already in force stands: its since, by and reason are when and why the flow
+      // stopped, and a later halt (another operator, the dead man's switch) never rewrites them;
+      // a later cancelOpen request is still recorded (docs/qsen.md, "Kill switch").
+      const current = held ?? readHaltMarker(dataDir);
+      const standing = current.halted && current.since !== undefined && current.by !== undefined ? current : undefined;
+      const request = cancelOpen ?? standing?.cancelOpen;
+      const state: KillSwitchState = standing
+        ? { halted: true, since: standing.since, by: standing.by, ...(standing.reason ? { reason: standing.reason } : {}), ...(request ? { cancelOpen: request } : {}) }
+        : { halted: true, since: now.toISOString(), by, ...(reason ? { reason } : {}), ...(cancelOpen ? { cancelOpen } : {}) };
       held = { ...state, persisted: false };
       const failed = persistHeld();
       if (failed === undefined) return state;
