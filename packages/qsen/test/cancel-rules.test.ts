@@ -13,7 +13,7 @@ import { applyRecord, buildOrderBook, recoverOrderBook, type OrderEntry } from '
 import { cancelResultOfCode, decideCancelStep, isCancellableId, orderNotFound, readCancelRequest } from '../src/orders/cancel-rules.js';
 import { describeCancelled } from '../src/orders/cancel.js';
 import type { OrderContent } from '../src/orders/order.js';
-import { readCancelAnswer } from '../src/senebi/client.js';
+import { readCancelAnswer } from '../src/senebi/answers.js';
 import type { SenebiReply } from '../src/senebi/transport.js';
 import { describeCancelOutcome } from '../src/routes/cancel.js';
 
