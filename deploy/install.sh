@@ -900,10 +900,12 @@ resolve_source_networks() {
   fi
   record_state API_NETWORKS "${API_NETWORKS[*]}"
   record_state ADMIN_NETWORKS "${ADMIN_NETWORKS[*]}"
+  local ports=8443-8446
+  [[ $CLUSTER_MODE != four-port ]] || ports="8443 and $((8444 + $(gateway_index))) (four-port mode)"
   if ((${#API_NETWORKS[@]} == 0)); then
-    warn "8443-8446 accept connections from every source address: restrict them with --platform-network CIDR and --operator-network CIDR"
+    warn "$ports accept connections from every source address: restrict them with --platform-network CIDR and --operator-network CIDR"
   else
-    log "firewall: 8443-8446 only from ${API_NETWORKS[*]}"
+    log "firewall: $ports only from ${API_NETWORKS[*]}"
   fi
   if ((${#ADMIN_NETWORKS[@]} == 0)); then
     warn "SSH (52022) accepts connections from every source address: restrict it with --admin-network CIDR"

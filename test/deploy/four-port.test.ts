@@ -68,6 +68,8 @@ describe('four-port mode and rollback refusals (install.sh --four-port, --six-po
     assert.ok(sets.length >= 5, sets.join(' / '));
     for (const set of sets) assert.equal(set, '8443, 8444');
     assert.doesNotMatch(text, /@[A-Z0-9_]+@/, 'no placeholder left');
+    assert.match(firstRun, /8443 and 8444 \(four-port mode\) accept connections from every source address/, 'the warning names the ports really open');
+    assert.doesNotMatch(firstRun, /8443-8446 (accept|only)/);
     const tool = requireTool('nft', 'nftables');
     if (typeof tool !== 'string') return t.skip(tool.skip);
     const result = await checkRuleset(ruleset);
@@ -81,6 +83,7 @@ describe('four-port mode and rollback refusals (install.sh --four-port, --six-po
     writeFileSync(conf, readFileSync(conf, 'utf8').replace(/^gateway = 0$/m, 'gateway = 2'));
     const moved = await runStagedInstall(source, root);
     assert.match(moved.stdout, /kan 2 answers for the cluster on port 8446/);
+    assert.match(moved.stdout + moved.stderr, /8443 and 8446 \(four-port mode\) accept connections/);
     for (const set of dportSets(readFileSync(ruleset, 'utf8'))) assert.equal(set, '8443, 8446');
   });
 

@@ -150,6 +150,22 @@ describe('status report', () => {
     assert.equal(describeLastExit({ code: null, signal: 'SIGKILL', at: '2026-12-01T13:00:05.000Z', line: null }, null), 'signal SIGKILL at 2026-12-01T13:00:05.000Z');
   });
 
+  it("shows the dead man's switch and the mass cancel from qsen's status, and neither when they are off or absent", () => {
+    const qsenAnswer = (extra: Record<string, unknown>) => ({ ok: true as const, value: { pid: 7, uptimeSeconds: 5, halted: true, window: { open: true, reason: 'open' }, ...extra } });
+    const on = buildStatusReport({ qsenPort: 1, kanPorts: [2, 3, 4], qsen: qsenAnswer({
+      deadman: { enabled: true, state: 'armed', intervalSeconds: 30, cancelOpen: true, secondsLeft: 12 },
+      massCancel: { run: 'mc-1', state: 'running', total: 4, pending: 1, cancelled: ['9223372036854775001'], alreadyMatched: ['9223372036854775002'], notOpen: [], failed: [{ id: '9223372036854775003', code: 'UPSTREAM_TIMEOUT' }] },
+    }), qsenCerts: refused, kans: [refused, refused, refused] });
+    const text = renderStatusReport({ ...on, client: null });
+    assert.match(text, /^dead man's switch: armed, 12 s left \(a trip also cancels resting orders\)$/m);
+    assert.match(text, /^mass cancel mc-1 running: cancelled 1, already matched 1, not open 0, failed 1, pending 1$/m);
+    assert.equal(on.massCancel?.['run'], 'mc-1', 'the JSON form keeps the whole record');
+    const off = buildStatusReport({ qsenPort: 1, kanPorts: [2, 3, 4], qsen: qsenAnswer({ deadman: { enabled: false, state: 'off' }, massCancel: null }), qsenCerts: refused, kans: [refused, refused, refused] });
+    assert.equal(off.deadman, null);
+    assert.equal(off.massCancel, null);
+    assert.doesNotMatch(renderStatusReport({ ...off, client: null }), /dead man|mass cancel/);
+  });
+
   it('tells a node that refused this certificate apart from one that is down', () => {
     const certRefused = { ok: false as const, error: createCtlError('CLIENT_CERTIFICATE_REFUSED', 'qsen at localhost:1: the server refused this certificate') };
     const report = buildStatusReport({ qsenPort: 1, kanPorts: [2, 3, 4], qsen: certRefused, qsenCerts: certRefused, kans: [kan(0, 10), certRefused, refused] });

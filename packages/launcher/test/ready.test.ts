@@ -14,7 +14,7 @@ describe('the READY line', () => {
     const line = describeReady({ home: '/h', config, window: open, answering: ['simulator', 'qsen', 'kan0', 'kan1', 'kan2'] });
     assert.ok(line.startsWith(READY_PREFIX));
     assert.equal(line.includes('\n'), false);
-    for (const part of ['(simulator, qsen, kan0, kan1, kan2)', 'qsen https://localhost:8443', 'kans https://localhost:8444 https://localhost:8445 https://localhost:8446',
+    for (const part of ['(simulator, qsen, kan0, kan1, kan2)', 'qsen https://localhost:8443', 'kans https://localhost:8444 https://localhost:8445 https://localhost:8446', 'console https://localhost:8444/kan/v1/console/',
       'try: curl --cacert /h/pki/ca.crt --cert /h/pki/clients/platform.crt --key /h/pki/clients/platform.key https://localhost:8443/qsen/v1/status']) {
       assert.ok(line.includes(part), `${part} in ${line}`);
     }

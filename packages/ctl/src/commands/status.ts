@@ -9,6 +9,7 @@ import type { QsenClient } from '../client/client.js';
 import { CtlError } from '../errors.js';
 import { renderTable } from '../render/table.js';
 import { asArray, asRecord, asSmallNumber, formatDuration } from '../render/values.js';
+import { describeMassCancel } from './mass-cancel.js';
 import type { CommandOutput } from './output.js';
 
 /** One answer or the failure instead. */
@@ -57,11 +58,21 @@ export interface WindowReport {
   readonly nextChangeLocal: string | null;
 }
 
+/** The dead man's switch as qsen's status tells it (`status.deadman`), when it is enabled. */
+export interface DeadmanReport {
+  readonly state: string;
+  readonly secondsLeft: number | null;
+  readonly cancelOpen: boolean;
+}
+
 /** The whole status. */
 export interface StatusReport {
   readonly nodes: NodeReport[];
   readonly window: WindowReport;
   readonly halted: boolean | null;
+  readonly deadman: DeadmanReport | null;
+  /** The mass cancel going on or the last one, as qsen's status tells it (`status.massCancel`). */
+  readonly massCancel: Record<string, unknown> | null;
   readonly client: { file: string; subject: string; notAfter: string; daysLeft: number } | null;
 }
 
@@ -109,6 +120,19 @@ export function describeNextChange(window: WindowReport): string | null {
 
 function nullable(n: number | undefined): number | null {
   return n === undefined ? null : n;
+}
+
+/** The dead man's switch of a qsen status answer; null when absent or off. */
+export function readDeadman(value: unknown): DeadmanReport | null {
+  const d = asRecord(value);
+  if (d['enabled'] !== true || typeof d['state'] !== 'string') return null;
+  return { state: d['state'], secondsLeft: nullable(asSmallNumber(d['secondsLeft'])), cancelOpen: d['cancelOpen'] === true };
+}
+
+/** "dead man's switch: armed, 12 s left (a trip also cancels resting orders)". */
+export function describeDeadman(d: DeadmanReport): string {
+  const left = d.state === 'armed' && d.secondsLeft !== null ? `, ${d.secondsLeft} s left` : '';
+  return `dead man's switch: ${d.state}${left}${d.cancelOpen ? ' (a trip also cancels resting orders)' : ''}`;
 }
 
 /** Builds the report from the answers of qsen (status, cert/info) and the three kans (status). */
@@ -188,7 +212,7 @@ export function buildStatusReport(input: {
       lastExit: lastExitOf(name),
     });
   });
-  return { nodes: rows, window, halted };
+  return { nodes: rows, window, halted, deadman: readDeadman(qsen?.['deadman']), massCancel: typeof asRecord(qsen?.['massCancel'])['state'] === 'string' ? asRecord(qsen?.['massCancel']) : null };
 }
 
 /** Reads the client certificate's subject and days left. */
@@ -231,6 +255,8 @@ export function renderStatusReport(report: StatusReport): string {
   const lines = [table.trimEnd()];
   const next = describeNextChange(report.window);
   if (next !== null) lines.push(`trading window: ${next}`);
+  if (report.deadman !== null) lines.push(describeDeadman(report.deadman));
+  if (report.massCancel !== null) lines.push(...describeMassCancel(report.massCancel).slice(0, 1));
   if (report.client) lines.push(`this client: ${report.client.subject}, certificate ${report.client.daysLeft} days left (until ${report.client.notAfter.slice(0, 10)})`);
   for (const n of report.nodes) if (n.error && !n.health.startsWith('stopped')) lines.push(`${n.node}: ${n.error.message}`);
   // The last exit of a node that is not up now, or that the kans see crash-looping: what explains it.

@@ -1,6 +1,6 @@
 /**
  * The one "ready" line `npm start` prints once every started process answers: the node URLs and
- * the curl command to try. The same single line on a terminal and in a pipe; on a terminal it is
+ * the browser console's address, and the curl command to try. The same single line on a terminal and in a pipe; on a terminal it is
  * bold green (unless NO_COLOR is set), in a pipe it stays plain so `grep '^launcher: READY'` works.
  * Pure text builders.
  */
@@ -27,7 +27,7 @@ export function describeReady({ home, config, window, answering }: ReadyLineInpu
   const kanUrls = config.server.kan_ports.map((port) => `https://localhost:${port}`);
   const qsen = window.open ? `qsen ${qsenUrl}` : `qsen down (outside the trading window; the kans start it${window.nextChangeLocal === null ? ' when it opens' : ` at ${window.nextChangeLocal}`})`;
   const curl = window.open ? buildCurlCommand(home, `${qsenUrl}/qsen/v1/status`) : buildCurlCommand(home, `${kanUrls[0]}/kan/v1/status`);
-  return `${READY_PREFIX}: every process answers (${answering.join(', ')}) | ${qsen} | kans ${kanUrls.join(' ')} | try: ${curl}`;
+  return `${READY_PREFIX}: every process answers (${answering.join(', ')}) | ${qsen} | kans ${kanUrls.join(' ')} | console ${kanUrls[0]}/kan/v1/console/ | try: ${curl}`;
 }
 
 /** Wraps the line in bold green for a terminal; plain when `color` is false. */
