@@ -5,7 +5,7 @@
  *
  * Failures are ApiErrors of qsen's registry with `details.delivery` (delivery.ts decides it):
  * - `not_sent`: SENEBI certainly did not take the request (the request never reached a
- *   connection: connection refused, TLS handshake failed, the deadline passed first; SENEBI
+ *   connection: connection refused, TLS handshake failed or not done within the timeout; SENEBI
  *   refused our certificate in the handshake; a 4xx answer other than 409);
  * - `unknown`: it may have (timeout or reset after the request was written, 5xx, 409,
  *   unreadable answer). Such an order is reconciled by id before anything else happens to it.

@@ -33,7 +33,10 @@ export interface HttpsTransportOptions {
   readonly cert: string;
   /** PEM of the agent's private key, decrypted in memory (never logged). */
   readonly key: string;
-  /** Deadline of one call, from send to the answer's last byte. */
+  /**
+   * How long SENEBI has to answer once the request is on a connected socket (to the answer's
+   * last byte), and, separately, how long connecting (TCP and TLS handshake) may take.
+   */
   readonly timeoutMs: number;
   /** Most sockets kept to SENEBI (default 64). */
   readonly maxSockets?: number;
@@ -64,7 +67,7 @@ export function createHttpsTransport(options: HttpsTransportOptions): SenebiTran
     // undici honours SENEBI's Keep-Alive hint minus the threshold, else keeps an idle socket 4 s.
     keepAliveTimeout: FREE_SOCKET_TIMEOUT_MS,
     keepAliveTimeoutThreshold: KEEP_ALIVE_MARGIN_MS,
-    // The call's own deadline (below) comes first; these only back it up.
+    // The call's own deadline (onConnect below) comes first; these only back it up.
     headersTimeout: options.timeoutMs + 1000,
     bodyTimeout: options.timeoutMs + 1000,
   });
@@ -73,7 +76,7 @@ export function createHttpsTransport(options: HttpsTransportOptions): SenebiTran
     return new Promise<SenebiReply>((resolve, reject) => {
       let written = false;
       let settled = false;
-      let abort: ((reason?: Error) => void) | undefined;
+      let timer: NodeJS.Timeout | undefined;
       let status = 0;
       const chunks: Buffer[] = [];
       const fail = (err: unknown, timedOut: boolean): void => {
@@ -84,17 +87,16 @@ export function createHttpsTransport(options: HttpsTransportOptions): SenebiTran
         const message = err instanceof Error ? err.message : String(err);
         reject(new TransportFailure(message, { written, timedOut: timedOut || TIMEOUT_CODES.has(code), code }, err));
       };
-      const timer = setTimeout(() => {
-        const reason = new Error(`no answer from SENEBI within ${options.timeoutMs} ms`);
-        fail(reason, true);
-        abort?.(reason);
-      }, options.timeoutMs);
       const handler: Dispatcher.DispatchHandler = {
-        onConnect(abortRequest) {
-          // Past the deadline the request is dropped before a byte of it is written.
-          if (settled) return abortRequest(new Error('deadline passed before a connection was free'));
+        onConnect(abort) {
+          // The request goes onto a connected socket now: from here SENEBI may see it, and
+          // `timeoutMs` runs (connecting had its own bound, the connector's timeout).
           written = true;
-          abort = abortRequest;
+          timer = setTimeout(() => {
+            const reason = new Error(`no answer from SENEBI within ${options.timeoutMs} ms`);
+            fail(reason, true);
+            abort(reason);
+          }, options.timeoutMs);
         },
         onHeaders(statusCode) {
           status = statusCode;

@@ -32,9 +32,9 @@ export interface SenebiTransport {
  * A request that got no HTTP answer.
  * - `written`: whether any byte of the request may have been handed to a socket. false is a
  *   proof: the transport never put the request on a connection (connection refused, TLS
- *   handshake failed, the deadline passed before a connection was free), so SENEBI cannot have
+ *   handshake failed or did not end in time), so SENEBI cannot have
  *   seen it.
- * - `timedOut`: the call's deadline passed.
+ * - `timedOut`: a time bound passed (connecting, or SENEBI's answer).
  * - `code`: the low-level code (ECONNRESET, UND_ERR_SOCKET, ERR_SSL_..., ...), for the reader
  *   and for the few codes that prove a refusal on their own (delivery.ts).
  */
