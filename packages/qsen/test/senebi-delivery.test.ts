@@ -64,8 +64,10 @@ const EXPECTED: Record<Fault, ReadonlyArray<'placed' | 'not_sent' | 'unknown'>> 
   answer_500: ['unknown'], answer_400: ['not_sent'], answer_409: ['unknown'],
   refused: ['not_sent'], tcp_reset: ['not_sent'], handshake_hang: ['not_sent'], foreign_server_cert: ['not_sent'], client_cert_refused: ['not_sent', 'unknown'], client_cert_refused_tls12: ['not_sent'],
 };
-const HTTP_FAULTS: readonly Fault[] = ['ok', 'reset_after_bytes', 'close_after_request', 'no_answer', 'truncated_answer', 'answer_500', 'answer_400', 'answer_409'];
-const CONNECTION_FAULTS: readonly Fault[] = ['refused', 'tcp_reset', 'handshake_hang', 'foreign_server_cert', 'client_cert_refused', 'client_cert_refused_tls12'];
+/** Played by one scripted server, one step per request in turn: each ends by the server's own act, never by the client's deadline, so the script cannot fall out of step. */
+const HTTP_FAULTS: readonly Fault[] = ['ok', 'reset_after_bytes', 'close_after_request', 'truncated_answer', 'answer_500', 'answer_400', 'answer_409'];
+/** One server (or closed port) each, with its own client. */
+const CONNECTION_FAULTS: readonly Fault[] = ['refused', 'tcp_reset', 'handshake_hang', 'foreign_server_cert', 'client_cert_refused', 'client_cert_refused_tls12', 'no_answer'];
 /** Faults that end in the call's deadline: their clients get a short one. */
 const SLOW: ReadonlySet<Fault> = new Set(['no_answer', 'handshake_hang']);
 
@@ -77,8 +79,8 @@ describe('delivery under socket faults (fast-check, real TLS servers)', () => {
   const sockets = new Set<Socket>();
   const closers: Array<() => void> = [];
   const script: Step[] = [];
-  /** Request bytes read by the servers that must never read any (TLS-level faults). */
-  let forbiddenBytes = 0;
+  /** Request bytes read by each connection-level server (all but `no_answer` must never read any). */
+  const readBytes = new Map<Fault, number>();
   const clients = new Map<string, SenebiClient>();
   let nextId = 9999000000000000001n;
 
@@ -133,7 +135,6 @@ describe('delivery under socket faults (fast-check, real TLS servers)', () => {
           case 'answer_409': answer(409, '{"error": {"code": "CONFLICT", "message": "x"}}'); break;
           case 'truncated_answer': answer(200, order.slice(0, 10), order.length); socket.end(); return;
           case 'close_after_request': socket.end(); return;
-          case 'no_answer': return; // the connection stays open, silent
           default: throw new Error(`not an HTTP fault: ${current.fault}`);
         }
       }
@@ -158,28 +159,28 @@ describe('delivery under socket faults (fast-check, real TLS servers)', () => {
     const foreignCa = { certPem: read('foreign-ca.crt'), keyPem: read('foreign-ca.key') };
     const foreignIssued = issueWithOpenssl(openssl, dir.path, foreignCa, { name: 'foreign-server', subject: '/CN=127.0.0.1', key: 'ec:P-256', extensions: ['subjectAltName=IP:127.0.0.1', 'extendedKeyUsage=serverAuth'] });
     const foreign = { cert: foreignIssued.cert, key: foreignIssued.key, ca: foreignCa.certPem };
-    const forbid = (socket: TLSSocket): void => {
+    const count = (fault: Fault) => (socket: TLSSocket): void => {
       track(socket);
-      socket.on('data', (chunk: Buffer) => { forbiddenBytes += chunk.length; });
+      socket.on('data', (chunk: Buffer) => { readBytes.set(fault, (readBytes.get(fault) ?? 0) + chunk.length); });
     };
 
     const scripted = createTlsServer({ ...good, ca: agent.ca, requestCert: true, rejectUnauthorized: true }, (socket) => { track(socket); playScript(socket); });
     const tcpReset = createTcpServer((socket) => { track(socket); socket.resetAndDestroy(); });
     const hang = createTcpServer((socket) => track(socket)); // accepts and never answers the ClientHello
-    const foreignServer = createTlsServer({ cert: foreign.cert, key: foreign.key }, forbid);
-    const refusing = createTlsServer({ ...good, ca: foreign.ca, requestCert: true, rejectUnauthorized: true }, forbid);
-    const refusing12 = createTlsServer({ ...good, ca: foreign.ca, requestCert: true, rejectUnauthorized: true, maxVersion: 'TLSv1.2' }, forbid);
-    for (const server of [scripted, tcpReset, hang, foreignServer, refusing, refusing12]) server.on('connection', track);
+    const foreignServer = createTlsServer({ cert: foreign.cert, key: foreign.key }, count('foreign_server_cert'));
+    const refusing = createTlsServer({ ...good, ca: foreign.ca, requestCert: true, rejectUnauthorized: true }, count('client_cert_refused'));
+    const refusing12 = createTlsServer({ ...good, ca: foreign.ca, requestCert: true, rejectUnauthorized: true, maxVersion: 'TLSv1.2' }, count('client_cert_refused_tls12'));
+    const silent = createTlsServer({ ...good, ca: agent.ca, requestCert: true, rejectUnauthorized: true }, count('no_answer')); // reads, never answers
+    for (const server of [scripted, tcpReset, hang, foreignServer, refusing, refusing12, silent]) server.on('connection', track);
     const ports: Record<string, number> = {
       scripted: await listen(scripted), tcp_reset: await listen(tcpReset), handshake_hang: await listen(hang),
-      foreign_server_cert: await listen(foreignServer), client_cert_refused: await listen(refusing), client_cert_refused_tls12: await listen(refusing12), refused: await findFreePort(),
+      foreign_server_cert: await listen(foreignServer), client_cert_refused: await listen(refusing), client_cert_refused_tls12: await listen(refusing12), no_answer: await listen(silent), refused: await findFreePort(),
     };
     const make = (name: string, port: number, timeoutMs: number): void => {
       clients.set(name, createSenebiClient({ url: `https://127.0.0.1:${port}`, ...agent, timeoutMs, maxSockets: 4 }));
     };
     // A generous deadline where an answer is due (a loaded CI machine), a short one where none comes.
     make('http', ports['scripted'] as number, 20_000);
-    make('http-slow', ports['scripted'] as number, 300);
     for (const fault of CONNECTION_FAULTS) make(fault, ports[fault] as number, SLOW.has(fault) ? 300 : 20_000);
   });
 
@@ -197,8 +198,8 @@ describe('delivery under socket faults (fast-check, real TLS servers)', () => {
     const http = HTTP_FAULTS.includes(fault);
     const step: Step = { fault, resetAfter, seen: 0 };
     if (http) script.push(step);
-    const forbiddenBefore = forbiddenBytes;
-    const client = clients.get(http ? (SLOW.has(fault) ? 'http-slow' : 'http') : fault) as SenebiClient;
+    const readBefore = readBytes.get(fault) ?? 0;
+    const client = clients.get(http ? 'http' : fault) as SenebiClient;
     try {
       const answer = await client.placeOrder(order());
       assert.equal(answer.kind, 'placed');
@@ -208,7 +209,7 @@ describe('delivery under socket faults (fast-check, real TLS servers)', () => {
       const delivery = err.details?.['delivery'];
       assert.ok(delivery === 'not_sent' || delivery === 'unknown', `delivery ${String(delivery)}`);
       if (http && script.includes(step)) script.splice(script.indexOf(step), 1); // never reached the server
-      return { verdict: delivery, seen: http ? step.seen : forbiddenBytes - forbiddenBefore, code: `${err.code} ${String(err.details?.['cause'] ?? '')}` };
+      return { verdict: delivery, seen: http ? step.seen : (readBytes.get(fault) ?? 0) - readBefore, code: `${err.code} ${String(err.details?.['cause'] ?? '')}` };
     }
   }
 

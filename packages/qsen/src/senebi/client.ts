@@ -32,7 +32,6 @@ import { toWireValue, type WireObject } from './wire.js';
 
 export type { SenebiOperation } from './delivery.js';
 export { SENEBI_ORDER_STATES, isDuplicateIdReason, readCancelAnswer, type CancelAnswer, type PlaceAnswer, type PlacedOrder, type SenebiOrderState } from './answers.js';
-export { FREE_SOCKET_TIMEOUT_MS } from './https-transport.js';
 
 /** What the adapter needs. */
 export interface SenebiClientOptions {
