@@ -1,7 +1,7 @@
 /**
  * The production SENEBI transport: undici's Pool (one origin, kept-alive sockets) over mutual
  * TLS, driven through its dispatch handler so an answer costs no stream, no header object and
- * no config merge (bench/RESULTS.md, issue 17: about an eighth of axios's CPU per call, both
+ * no config merge (bench/RESULTS.md, issue 17: a fifth to an eighth of axios's CPU per call, both
  * measured on the same run by bench/qsen/client-leg.mjs). The handler knows the one fact
  * delivery depends on: undici calls `onConnect` right before it writes the request to a
  * connected socket, so a failure before that call proves SENEBI never saw the request
