@@ -1,10 +1,17 @@
 // Lint rules, including the architecture rules of CONVENTIONS #14:
 // child processes only inside the process-control modules, express only inside HTTP layers,
-// and the nodes (core, qsen, kan) reach @qsen/pki only through its narrow entries.
+// the nodes (core, qsen, kan) reach @qsen/pki only through its narrow entries, and the
+// long-running processes reach @qsen/core only through its domain entries.
 import js from '@eslint/js';
 import tseslint from 'typescript-eslint';
 
 const childProcessModules = ['child_process', 'node:child_process', 'execa'];
+const pkiRoot = [
+  { name: '@qsen/pki', message: 'Import @qsen/pki/verify (TLS gate) or @qsen/pki/inspect (own identity), not the package root.' },
+  { name: 'node-forge', message: 'node-forge stays inside @qsen/pki.' },
+];
+const coreRoot = { name: '@qsen/core', message: 'Import the domain entry (@qsen/core/http, /logging, /config, /schedule, /metrics, /ids, /json, /errors, /liveness), not the root, which loads all of core.' };
+const coreValidator = { name: '@qsen/core/config/load', message: 'A kan reads its configuration with loadConfigOffThread (@qsen/core/config): the validator (zod, @iarna/toml) stays out of its thread.' };
 
 export default tseslint.config(
   { ignores: ['**/dist/**', '**/node_modules/**', '.qsen-local/**', 'bench/out/**', '**/fixtures/**'] },
@@ -56,18 +63,27 @@ export default tseslint.config(
       }],
     },
   },
+  // The nodes load only the pki functions they use: the forge-free TLS-gate readers
+  // (@qsen/pki/verify) and, where needed, the identity checks (@qsen/pki/inspect); never the
+  // issuance code of the package root, never node-forge itself (docs/architecture.md). And they
+  // load only the parts of core they use, through its domain entries (@qsen/core/http,
+  // /logging, /config, ...), never its root, which loads all of core with the configuration
+  // validator; a kan never loads the validator itself (@qsen/core/config/load): its
+  // configuration is validated in a worker thread (loadConfigOffThread).
   {
-    // The nodes load only the pki functions they use: the forge-free TLS-gate readers
-    // (@qsen/pki/verify) and, where needed, the identity checks (@qsen/pki/inspect); never the
-    // issuance code of the package root, never node-forge itself (docs/architecture.md).
-    files: ['packages/core/src/**/*.ts', 'packages/qsen/src/**/*.ts', 'packages/kan/src/**/*.ts'],
-    rules: {
-      '@typescript-eslint/no-restricted-imports': ['error', {
-        paths: [
-          { name: '@qsen/pki', message: 'Import @qsen/pki/verify (TLS gate) or @qsen/pki/inspect (own identity), not the package root.' },
-          { name: 'node-forge', message: 'node-forge stays inside @qsen/pki.' },
-        ],
-      }],
-    },
+    files: ['packages/core/src/**/*.ts'],
+    rules: { '@typescript-eslint/no-restricted-imports': ['error', { paths: pkiRoot }] },
+  },
+  {
+    files: ['packages/qsen/src/**/*.ts'],
+    rules: { '@typescript-eslint/no-restricted-imports': ['error', { paths: [...pkiRoot, coreRoot] }] },
+  },
+  {
+    files: ['packages/kan/src/**/*.ts'],
+    rules: { '@typescript-eslint/no-restricted-imports': ['error', { paths: [...pkiRoot, coreRoot, coreValidator] }] },
+  },
+  {
+    files: ['packages/launcher/src/**/*.ts', 'packages/ctl/src/**/*.ts'],
+    rules: { '@typescript-eslint/no-restricted-imports': ['error', { paths: [coreRoot] }] },
   },
 );

@@ -1,26 +1,16 @@
+/**
+ * All of core at once (`@qsen/core`), kept for short-lived tools and tests. A long-running node
+ * imports the domain entries instead (`@qsen/core/config`, `/http`, `/logging`, `/metrics`,
+ * `/schedule`, `/ids`, `/json`, `/errors`, `/liveness`): this entry loads the configuration
+ * validator (zod, @iarna/toml) and everything else (eslint.config.js keeps the nodes off it).
+ */
 export * from './ids/uint64.js';
 export * from './json/lossless.js';
 export * from './errors/api-error.js';
-export * from './config/types.js';
+export * from './config/index.js';
+export * from './config/load-entry.js';
 export * from './http/index.js';
 export * from './metrics/index.js';
-export * from './config/defaults.js';
-export * from './config/config-error.js';
-export * from './config/schema.js';
-export * from './config/load.js';
-export * from './config/redact.js';
-export * from './schedule/clock.js';
-export * from './schedule/wall-time.js';
-export * from './schedule/zone.js';
-export * from './schedule/window.js';
-export * from './schedule/describe.js';
-export * from './logging/redact.js';
-export * from './logging/failures.js';
-export * from './logging/file-transport.js';
-export * from './logging/logger.js';
-export * from './logging/log-sink.js';
-export * from './logging/audit.js';
+export * from './schedule/index.js';
+export * from './logging/index.js';
 export * from './liveness/heartbeat.js';
-export * from './logging/audit-lines.js';
-export * from './logging/audit-verify.js';
-export * from './logging/audit-query.js';

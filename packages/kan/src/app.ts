@@ -6,7 +6,10 @@
 import type express from 'express';
 import type winston from 'winston';
 import type { Registry } from 'prom-client';
-import { buildMetricName, auditStateChangeRefusals, createApiApp, createPingCounter, INTERNAL_PINGS_SUFFIX, type QsenConfig, type TrustStatus, type AuditSink } from '@qsen/core';
+import type { QsenConfig } from '@qsen/core/config';
+import { auditStateChangeRefusals, createApiApp, type TrustStatus } from '@qsen/core/http';
+import type { AuditSink } from '@qsen/core/logging';
+import { buildMetricName, createPingCounter, INTERNAL_PINGS_SUFFIX } from '@qsen/core/metrics';
 import type { KanMetrics } from './metrics/kan-metrics.js';
 import type { ProcessControl } from './process/control.js';
 import type { Watchdog } from './watchdog/watchdog.js';

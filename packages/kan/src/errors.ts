@@ -2,7 +2,7 @@
  * kan's error registry (CONVENTIONS #5): every code kan answers besides the shared HTTP layer's.
  * The table in docs/kan.md lists the same codes; a test checks both agree.
  */
-import { defineErrors } from '@qsen/core';
+import { defineErrors } from '@qsen/core/errors';
 
 /** The kan error registry: code -> HTTP status and default message. */
 export const kanErrors = defineErrors({

@@ -1,15 +1,14 @@
 /**
  * kan's entry point: `node main.js --config FILE --index N` (or QSEN_CONFIG / QSEN_KAN_INDEX).
  * Loads the configuration, makes the logger and audit log, builds the node, listens, and runs
- * the watchdog. SIGTERM/SIGINT: graceful stop. SIGHUP: reload the TLS files. An uncaught
+ * the watchdog. The configuration is validated in a worker thread (loadConfigOffThread), started
+ * first so that it runs while this thread loads the node's modules, and so that zod and
+ * @iarna/toml never stay in an idle kan (docs/kan.md, "Memory"). SIGTERM/SIGINT: graceful stop. SIGHUP: reload the TLS files. An uncaught
  * exception: crash.ts (log once, flush within a bound, exit 70).
  */
 import { writeSync } from 'node:fs';
 import { parseArgs } from 'node:util';
-import { closeLogger, createAuditLog, createProcessLogger, loadConfig, ConfigError } from '@qsen/core';
-import { createKanNode } from './node.js';
-import { kanListenHost } from './cluster/nodes.js';
-import { createFatalHandler } from './crash.js';
+import { ConfigError, loadConfigOffThread, type QsenConfig } from '@qsen/core/config';
 
 function fail(message: string): never {
   process.stderr.write(`kan: ${message}\n`);
@@ -28,12 +27,16 @@ const indexText = values.index ?? process.env['QSEN_KAN_INDEX'];
 if (indexText === undefined || !/^[0-2]$/.test(indexText)) fail('--index must be 0, 1 or 2');
 const index = Number(indexText);
 
-let config;
-try {
-  config = loadConfig(configFile);
-} catch (err) {
+const configRead = loadConfigOffThread(configFile).then((value): { ok: true; value: QsenConfig } => ({ ok: true, value }), (err: unknown) => ({ ok: false as const, err }));
+const [{ closeLogger, createAuditLog, createProcessLogger }, { createKanNode }, { kanListenHost }, { createFatalHandler }] = await Promise.all([
+  import('@qsen/core/logging'), import('./node.js'), import('./cluster/nodes.js'), import('./crash.js'),
+]);
+const read = await configRead;
+if (!read.ok) {
+  const { err } = read;
   fail(err instanceof ConfigError ? `bad configuration ${configFile}:\n${err.message}` : `cannot read ${configFile}: ${err instanceof Error ? err.message : String(err)}`);
 }
+const config = read.value;
 
 const logger = createProcessLogger({
   dir: config.paths.logs, name: `kan${index}`, level: config.logging.level, maxSizeMb: config.logging.max_size_mb, maxFiles: config.logging.max_files,

@@ -5,9 +5,12 @@
  */
 import { readFileSync } from 'node:fs';
 import type winston from 'winston';
-import {
-  createMetricsRegistry, createMtlsServer, createTlsMetrics, evaluateWindow, heartbeatFile, nextLocalTime, openTrustStore, startHeartbeat, systemClock,
-  type Clock, type Heartbeat, type MtlsServer, type QsenConfig, type TrustStore, type AuditSink } from '@qsen/core';
+import type { QsenConfig } from '@qsen/core/config';
+import { createMtlsServer, openTrustStore, type MtlsServer, type TrustStore } from '@qsen/core/http';
+import type { AuditSink } from '@qsen/core/logging';
+import { createMetricsRegistry, createTlsMetrics } from '@qsen/core/metrics';
+import { evaluateWindow, nextLocalTime, systemClock, type Clock } from '@qsen/core/schedule';
+import { heartbeatFile, startHeartbeat, type Heartbeat } from '@qsen/core/liveness';
 
 import { completePendingSelfRestart, createSelfRestartMarker } from './audit/self-restart.js';
 import { createApp } from './app.js';

@@ -2,7 +2,7 @@
  * The launcher's error registry (CONVENTIONS #5). The control channel answers these codes in the
  * contract's error body; the command line reports them with their code.
  */
-import { defineErrors } from '@qsen/core';
+import { defineErrors } from '@qsen/core/errors';
 
 /** Every error the launcher raises, with its HTTP status on the control channel. */
 export const launcherErrors = defineErrors({

@@ -9,7 +9,9 @@
 import { resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
-import { ApiError, closeLogger, createProcessLogger, loadConfig } from '@qsen/core';
+import { closeLogger, createProcessLogger } from '@qsen/core/logging';
+import { ApiError } from '@qsen/core/errors';
+import { loadConfig } from '@qsen/core/config/load';
 import { describeInit, describeLocalSystem } from './console/summary.js';
 import { describeReady, paintReady, wantsColor } from './console/ready.js';
 import { createEventPrinter } from './console/event-printer.js';

@@ -5,7 +5,11 @@
 import type express from 'express';
 import type { Registry } from 'prom-client';
 import type winston from 'winston';
-import { buildMetricName, auditStateChangeRefusals, createApiApp, createPingCounter, INTERNAL_PINGS_SUFFIX, type Clock, type QsenConfig, type AuditSink } from '@qsen/core';
+import type { QsenConfig } from '@qsen/core/config';
+import { auditStateChangeRefusals, createApiApp } from '@qsen/core/http';
+import type { AuditSink } from '@qsen/core/logging';
+import { buildMetricName, createPingCounter, INTERNAL_PINGS_SUFFIX } from '@qsen/core/metrics';
+import type { Clock } from '@qsen/core/schedule';
 import type { DeadmanSwitch } from './deadman/switch.js';
 import type { Halting } from './killswitch/halting.js';
 import type { KillSwitch } from './killswitch/killswitch.js';

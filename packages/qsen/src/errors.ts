@@ -2,7 +2,7 @@
  * qsen's error registry (CONVENTIONS #5). Codes are the contract's (section 4) plus the few the
  * order node needs of its own; every one is listed with its status in docs/qsen.md.
  */
-import { defineErrors } from '@qsen/core';
+import { defineErrors } from '@qsen/core/errors';
 
 /** Every error qsen answers with, by stable code. */
 export const qsenErrors = defineErrors({

@@ -8,7 +8,10 @@
  */
 import { readFileSync } from 'node:fs';
 import { parseArgs } from 'node:util';
-import { closeLogger, ConfigError, createAuditLog, createProcessLogger, heartbeatFile, loadConfig, startHeartbeat, type QsenConfig } from '@qsen/core';
+import { ConfigError, type QsenConfig } from '@qsen/core/config';
+import { closeLogger, createAuditLog, createProcessLogger } from '@qsen/core/logging';
+import { heartbeatFile, startHeartbeat } from '@qsen/core/liveness';
+import { loadConfig } from '@qsen/core/config/load';
 import { QsenStartupError } from './errors.js';
 import { startQsen } from './node.js';
 

@@ -11,6 +11,7 @@ import { z } from 'zod';
 import { compareUint64, parseUint64, type Uint64 } from '../ids/uint64.js';
 import { isValidLocalDate, isValidTimeZone, minutesOfHhmm, type Weekday } from '../schedule/wall-time.js';
 import { CONFIG_DEFAULTS } from './defaults.js';
+import { canonicalAmount } from './amounts.js';
 
 /** How the schema treats the file system. */
 export interface SchemaOptions {
@@ -83,17 +84,6 @@ const RISK_SETTLEMENTS = ['T0', 'T1'] as const;
 const AMOUNT_INTEGER_DIGITS = 30;
 const AMOUNT_DECIMALS = 8;
 
-/** Canonical form of a positive decimal text ("0050.10" -> "50.1"), or the reason it is not one. */
-export function canonicalAmount(text: string, maxDecimals: number, maxIntegerDigits: number): { ok: true; value: string } | { ok: false; problem: string } {
-  const match = /^([0-9]+)(?:\.([0-9]+))?$/.exec(text);
-  if (!match) return { ok: false, problem: 'must be a positive decimal written as a string, e.g. "50000000" or "1234.5"' };
-  const integer = (match[1] ?? '0').replace(/^0+(?=[0-9])/, '');
-  const fraction = (match[2] ?? '').replace(/0+$/, '');
-  if (fraction.length > maxDecimals) return { ok: false, problem: maxDecimals === 0 ? 'must be a whole number' : `at most ${maxDecimals} decimals` };
-  if (integer.length > maxIntegerDigits) return { ok: false, problem: `at most ${maxIntegerDigits} integer digits` };
-  if (integer === '0' && fraction === '') return { ok: false, problem: 'must be greater than zero' };
-  return { ok: true, value: fraction === '' ? integer : `${integer}.${fraction}` };
-}
 
 /** A [risk] amount: a decimal string (never a TOML number, which may be a binary float), canonicalized. */
 const riskAmount = (maxDecimals: number, maxIntegerDigits: number, check?: (value: string) => string | undefined) =>

@@ -1,3 +1,4 @@
+/** The mutual-TLS HTTP layer (`@qsen/core/http`): the express app, the TLS server, the caller gate, bodies and answers. */
 export * from './loopback.js';
 export * from './decision.js';
 export * from './client-policy.js';

@@ -8,7 +8,7 @@
  */
 import { mkdirSync, readFileSync, renameSync, unlinkSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import type { AuditSink } from '@qsen/core';
+import type { AuditSink } from '@qsen/core/logging';
 
 /** What the marker holds. */
 export interface PendingSelfRestart {

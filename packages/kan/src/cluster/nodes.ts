@@ -2,7 +2,7 @@
  * The cluster view's decisions (pure): which nodes make the cluster, where each answers on
  * loopback, which kan is the gateway, and where each kan listens (docs/kan.md, "Four-port mode").
  */
-import type { QsenConfig } from '@qsen/core';
+import type { QsenConfig } from '@qsen/core/config';
 
 /** A node's name in the cluster view (the same names as the log files'). */
 export type ClusterNodeName = 'qsen' | 'kan0' | 'kan1' | 'kan2';

@@ -3,7 +3,7 @@
  * answered over loopback or why it could not be reached. A node that does not answer is an
  * entry saying so, never a missing entry or a failed cluster view.
  */
-import type { QsenConfig } from '@qsen/core';
+import type { QsenConfig } from '@qsen/core/config';
 import type { ClusterNode, ClusterNodeName } from './nodes.js';
 import type { LoopbackAnswer } from './loopback-client.js';
 

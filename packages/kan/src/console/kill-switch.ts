@@ -9,7 +9,7 @@
  */
 import { openKillSwitch, type KillSwitchState } from '@qsen/qsen/killswitch';
 import { kanErrors } from '../errors.js';
-import type { AuditSink } from '@qsen/core';
+import type { AuditSink } from '@qsen/core/logging';
 
 /** Who asks, and why. */
 export interface SwitchRequest {

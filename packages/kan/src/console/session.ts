@@ -4,7 +4,8 @@
  * the platform, which the console does not admit), and the schedule, with its time zone, lets the
  * page show the trading window in that zone and in UTC.
  */
-import type { Role, ScheduleConfig } from '@qsen/core';
+import type { ScheduleConfig } from '@qsen/core/config';
+import type { Role } from '@qsen/core/http';
 
 /** The roles the console admits: the people, not the platform's machine identity. */
 export const CONSOLE_ROLES: readonly Role[] = ['operator', 'auditor'];

@@ -6,7 +6,7 @@
 import { constants, type Dirent } from 'node:fs';
 import { lstat, open, readdir, type FileHandle } from 'node:fs/promises';
 import { join } from 'node:path';
-import { AUDIT_FILE_PREFIX } from '@qsen/core';
+import { AUDIT_FILE_PREFIX } from '@qsen/core/logging';
 import { kanErrors } from '../errors.js';
 
 /** One entry of the log list. */

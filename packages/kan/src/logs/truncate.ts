@@ -25,7 +25,7 @@ import { pruneLedger, readRemoved, recordRemoved, type FileIdentity } from './le
 import { acquireTruncationLock, excludeReaders, LOG_LOCK_DEFAULTS, TRUNCATION_LOCK, type LogLockSettings } from './locks.js';
 import { tryLock } from '../watchdog/lock.js';
 import { isProtectedLogName, listLogs, openLogFile, resolveLogName, type LogEntry } from './names.js';
-import type { LogSink } from '@qsen/core';
+import type { LogSink } from '@qsen/core/logging';
 
 /** Default bytes kept by a truncation. */
 export const DEFAULT_KEEP_BYTES = 1024 * 1024;

@@ -5,7 +5,7 @@
  * own error, made by `unreachable` (the kan's PROCESS_CONTROL_FAILED, the launcher's CONTROL_UNREACHABLE).
  */
 import { request } from 'node:http';
-import { ApiError } from '@qsen/core';
+import { ApiError } from '@qsen/core/errors';
 import { PROCESSES_PATH, processPath, verbPath, type ControlErrorBody, type ControlVerb, type ProcessListAnswer, type ProcessStatus } from './owner-protocol.js';
 
 /** The owner seen from a client. */

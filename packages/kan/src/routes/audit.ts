@@ -5,7 +5,8 @@
  * Every role may read both (docs/auditor.md).
  */
 import express from 'express';
-import { AUDIT_ACTIONS, ROLES, defineRoute, queryAuditTrail, sendJson, verifyAuditTrail, type AuditQuery } from '@qsen/core';
+import { ROLES, defineRoute, sendJson } from '@qsen/core/http';
+import { AUDIT_ACTIONS, queryAuditTrail, verifyAuditTrail, type AuditQuery } from '@qsen/core/logging';
 import { kanErrors } from '../errors.js';
 import { readIntegerQuery, readQuery } from './query.js';
 

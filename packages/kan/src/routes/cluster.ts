@@ -10,7 +10,8 @@
  * cluster calls cannot multiply into four times as many loopback connections.
  */
 import express from 'express';
-import { defineRoute, sendJson, ROLES, type QsenConfig } from '@qsen/core';
+import type { QsenConfig } from '@qsen/core/config';
+import { defineRoute, sendJson, ROLES } from '@qsen/core/http';
 import { kanErrors } from '../errors.js';
 import { LoopbackError, type LoopbackGet } from '../cluster/loopback-client.js';
 import { CLUSTER_NODE_NAMES, clusterNodes, findClusterNode, type ClusterNode } from '../cluster/nodes.js';

@@ -1,6 +1,6 @@
 /** GET /kan/v1/cmd/top and /kan/v1/cmd/ls: fixed commands, plain text. */
 import express from 'express';
-import { defineRoute, ROLES } from '@qsen/core';
+import { defineRoute, ROLES } from '@qsen/core/http';
 import { runFixedCommand, type FixedCommand } from '../process/commands.js';
 
 /** The command endpoints. */

@@ -15,7 +15,10 @@
  */
 import express from 'express';
 import type { TLSSocket } from 'node:tls';
-import { defineRoute, getCaller, httpErrors, sendJson, type AuditSink, type ScheduleConfig } from '@qsen/core';
+import type { ScheduleConfig } from '@qsen/core/config';
+import { defineRoute, getCaller, sendJson } from '@qsen/core/http';
+import type { AuditSink } from '@qsen/core/logging';
+import { httpErrors } from '@qsen/core/errors';
 import { kanErrors } from '../errors.js';
 import { loadConsoleAssets, type ConsoleAsset } from '../console/assets.js';
 import { CONSOLE_HEADERS } from '../console/headers.js';

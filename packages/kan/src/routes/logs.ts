@@ -8,7 +8,9 @@
 import express from 'express';
 import type { FileHandle } from 'node:fs/promises';
 import { pipeline } from 'node:stream/promises';
-import { ApiError, defineRoute, getCaller, sendJson, ROLES, httpErrors, type AuditSink, type LogSink } from '@qsen/core';
+import { defineRoute, getCaller, sendJson, ROLES } from '@qsen/core/http';
+import type { AuditSink, LogSink } from '@qsen/core/logging';
+import { ApiError, httpErrors } from '@qsen/core/errors';
 import { kanErrors } from '../errors.js';
 import type { KanMetrics } from '../metrics/kan-metrics.js';
 import { isProtectedLogName, listLogs, openLogFile, resolveLogName } from '../logs/names.js';

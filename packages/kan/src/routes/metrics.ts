@@ -13,7 +13,9 @@ import type Server from 'http-proxy';
 import { Agent, type ServerResponse } from 'node:http';
 import type { Socket } from 'node:net';
 import type { Registry } from 'prom-client';
-import { defineRoute, metricsHandler, sendJson, ROLES, type LogSink } from '@qsen/core';
+import { defineRoute, sendJson, ROLES } from '@qsen/core/http';
+import type { LogSink } from '@qsen/core/logging';
+import { metricsHandler } from '@qsen/core/metrics';
 import { kanErrors } from '../errors.js';
 
 /** The proxy timeout of /metrics/system: node_exporter answers in well under a second. */

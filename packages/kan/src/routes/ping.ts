@@ -1,6 +1,6 @@
 /** GET /kan/v1/ping: internal, loopback only (the watchdog's probe). */
 import express from 'express';
-import { defineRoute, sendJson } from '@qsen/core';
+import { defineRoute, sendJson } from '@qsen/core/http';
 
 /** The internal ping. */
 export function createPingRoutes(deps: { startedAt: number; now: () => number }): express.Router {

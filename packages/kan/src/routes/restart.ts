@@ -1,6 +1,6 @@
 /** GET|POST /kan/v1/restart_qsen and /kan/v1/restart_kan?node=N: 202, carried out in the background. */
 import express from 'express';
-import { defineRoute, getCaller, sendJson } from '@qsen/core';
+import { defineRoute, getCaller, sendJson } from '@qsen/core/http';
 import { kanErrors } from '../errors.js';
 import { kanName, type ProcessName } from '../process/control.js';
 import type { RestartRequests } from '../watchdog/requests.js';

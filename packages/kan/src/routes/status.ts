@@ -1,6 +1,8 @@
 /** GET /kan/v1/status: this kan, its view of its peers and qsen, restart history and back-off, schedule, system figures, certificates. */
 import express from 'express';
-import { defineRoute, describeWindow, evaluateWindow, sendJson, ROLES, type ScheduleConfig, type TrustStatus } from '@qsen/core';
+import type { ScheduleConfig } from '@qsen/core/config';
+import { defineRoute, sendJson, ROLES, type TrustStatus } from '@qsen/core/http';
+import { describeWindow, evaluateWindow } from '@qsen/core/schedule';
 import type { ProcessControl } from '../process/control.js';
 import type { Watchdog } from '../watchdog/watchdog.js';
 import type { RestartLedger } from '../watchdog/ledger.js';

@@ -1,6 +1,6 @@
 /** GET /kan/v1/version. */
 import express from 'express';
-import { defineRoute, sendJson, ROLES } from '@qsen/core';
+import { defineRoute, sendJson, ROLES } from '@qsen/core/http';
 import type { VersionInfo } from '../version.js';
 
 /** The version endpoint. */

@@ -3,7 +3,8 @@
  * history and back-off, schedule, system figures, certificates. routes/status.ts reads the facts
  * (files, the system, the watchdog's view) and hands them here, as qsen's status/report.ts does.
  */
-import type { TrustStatus, WindowDescription, WindowState } from '@qsen/core';
+import type { TrustStatus } from '@qsen/core/http';
+import type { WindowDescription, WindowState } from '@qsen/core/schedule';
 import type { ProcessName } from '../process/control.js';
 import type { RestartLedger, TargetHistory } from '../watchdog/ledger.js';
 import type { TargetView } from '../watchdog/watchdog.js';

@@ -6,7 +6,8 @@
  * itself (verdict, back-off, who acts) is made before, on one owner answer (step.ts).
  */
 import type { ProcessControl, ProcessName, ProcessState } from '../process/control.js';
-import type { Clock, LogSink } from '@qsen/core';
+import type { LogSink } from '@qsen/core/logging';
+import type { Clock } from '@qsen/core/schedule';
 import type { KanMetrics } from '../metrics/kan-metrics.js';
 import { acquireLock, type HeldLock } from './lock.js';
 import type { RestartEvent, RestartLedger } from './ledger.js';

@@ -7,7 +7,7 @@
 import { readFile, rename, writeFile, mkdir } from 'node:fs/promises';
 import { existsSync, renameSync } from 'node:fs';
 import { join } from 'node:path';
-import type { WatchdogConfig } from '@qsen/core';
+import type { WatchdogConfig } from '@qsen/core/config';
 import { PROCESS_NAMES, type ProcessName } from '../process/control.js';
 import { effectiveStreak, isCrashLooping, nextRestartAllowedAt, type BackoffRecord } from './policy.js';
 

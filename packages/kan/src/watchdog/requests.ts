@@ -17,7 +17,8 @@ import { kanErrors } from '../errors.js';
 import type { ActOutcome, Coordinator, JudgedProcess } from './coordinator.js';
 import type { RestartCycle, RestartLedger } from './ledger.js';
 import type { KanQuorum } from './quorum.js';
-import type { AuditSink, Clock, LogSink } from '@qsen/core';
+import type { AuditSink, LogSink } from '@qsen/core/logging';
+import type { Clock } from '@qsen/core/schedule';
 
 /** What the endpoint answers. */
 export interface RestartTicket {

@@ -5,7 +5,8 @@
  * action (decideTarget); then what an action's outcome means for the state (afterAction).
  * watchdog.ts does the I/O around them.
  */
-import { HEARTBEAT_INTERVAL_MS, type WatchdogConfig } from '@qsen/core';
+import type { WatchdogConfig } from '@qsen/core/config';
+import { HEARTBEAT_INTERVAL_MS } from '@qsen/core/liveness';
 import type { KernelState } from '../process/proc.js';
 import type { ProcessName, ProcessState } from '../process/control.js';
 import type { BackoffPolicy, BackoffStanding } from './ledger.js';

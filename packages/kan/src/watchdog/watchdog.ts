@@ -6,7 +6,10 @@
  * Coordinator. It also carries qsen's schedule and this kan's daily self-restart (through the
  * kan quorum).
  */
-import { heartbeatAgeMs, heartbeatFile, readHeartbeat, type Clock, type LogSink, type WatchdogConfig } from '@qsen/core';
+import type { WatchdogConfig } from '@qsen/core/config';
+import type { LogSink } from '@qsen/core/logging';
+import type { Clock } from '@qsen/core/schedule';
+import { heartbeatAgeMs, heartbeatFile, readHeartbeat } from '@qsen/core/liveness';
 import type { ProcessControl, ProcessName, ProcessState } from '../process/control.js';
 import { readProcFacts } from '../process/proc.js';
 import type { KanMetrics } from '../metrics/kan-metrics.js';

@@ -4,7 +4,8 @@
  * bold green (unless NO_COLOR is set), in a pipe it stays plain so `grep '^launcher: READY'` works.
  * Pure text builders.
  */
-import type { QsenConfig, WindowDescription } from '@qsen/core';
+import type { QsenConfig } from '@qsen/core/config';
+import type { WindowDescription } from '@qsen/core/schedule';
 import type { OwnedProcessName } from '@qsen/kan';
 import { buildCurlCommand } from './summary.js';
 

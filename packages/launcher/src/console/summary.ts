@@ -3,7 +3,8 @@
  * one working curl command with the platform certificate. Pure text builders.
  */
 import { join } from 'node:path';
-import type { QsenConfig, WindowDescription } from '@qsen/core';
+import type { QsenConfig } from '@qsen/core/config';
+import type { WindowDescription } from '@qsen/core/schedule';
 import type { ProcessStatus } from '@qsen/kan';
 import type { InitStateFolderReport } from '../state/init.js';
 

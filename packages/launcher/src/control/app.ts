@@ -4,9 +4,9 @@
  * serves it on the Unix socket.
  */
 import express, { type NextFunction, type Request, type Response } from 'express';
-import { ApiError } from '@qsen/core';
+import { ApiError } from '@qsen/core/errors';
 import { launcherErrors } from '../errors.js';
-import type { LogSink } from '@qsen/core';
+import type { LogSink } from '@qsen/core/logging';
 import type { Supervisor } from '../supervise/supervisor.js';
 import {
   CONTROL_VERBS,

@@ -14,11 +14,11 @@ import { createHash } from 'node:crypto';
 import { readFileSync, realpathSync, renameSync, rmSync, writeFileSync } from 'node:fs';
 import { createServer, type Server } from 'node:net';
 import { join } from 'node:path';
-import { ApiError } from '@qsen/core';
+import { ApiError } from '@qsen/core/errors';
 import { launcherErrors } from '../errors.js';
 import { parseProcStat, type OwnedProcessName } from '@qsen/kan';
 import { acquireFolderLock, type FolderLock } from './folder-lock.js';
-import type { LogSink } from '@qsen/core';
+import type { LogSink } from '@qsen/core/logging';
 
 /** The held lock of a state folder. */
 export interface OwnershipLock {

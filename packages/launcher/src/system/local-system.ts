@@ -6,7 +6,10 @@
  * then qsen, then the simulator and node_exporter.
  */
 import { join } from 'node:path';
-import { describeWindow, evaluateWindow, loadConfig, systemClock, type Clock, type LogSink, type QsenConfig, type WindowDescription, type WindowState } from '@qsen/core';
+import type { QsenConfig } from '@qsen/core/config';
+import type { LogSink } from '@qsen/core/logging';
+import { describeWindow, evaluateWindow, systemClock, type Clock, type WindowDescription, type WindowState } from '@qsen/core/schedule';
+import { loadConfig } from '@qsen/core/config/load';
 import { createControlApp } from '../control/app.js';
 import { listenControlSocket, type ControlSocket } from '../control/socket.js';
 import { archiveHistories, KAN_NODE_FLAGS, type OwnedProcessName } from '@qsen/kan';

@@ -7,7 +7,7 @@ import { readFileSync } from 'node:fs';
 import { request as httpRequest } from 'node:http';
 import { request as httpsRequest } from 'node:https';
 import { decryptPrivateKey } from '@qsen/pki';
-import type { QsenConfig } from '@qsen/core';
+import type { QsenConfig } from '@qsen/core/config';
 import type { OwnedProcessName } from '@qsen/kan';
 
 /** One endpoint that answers 200 when its process is ready. */

@@ -3,7 +3,7 @@
  * subject), what, the outcome, in the vocabulary of docs/auditor.md. The sink is core's audit
  * log (qsen's own chain, core's AuditSink); this module holds qsen's outcome rules.
  */
-import type { AuditOutcome } from '@qsen/core';
+import type { AuditOutcome } from '@qsen/core/logging';
 
 /** Codes that mean carrying the order out went wrong (`failed`); every other error code is a refusal. */
 const FAILURE_CODES: ReadonlySet<string> = new Set(['SENEBI_ERROR', 'SENEBI_TIMEOUT', 'JOURNAL_UNAVAILABLE', 'INTERNAL_ERROR']);

@@ -6,7 +6,11 @@
  */
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
-import { ConfigError, createAuditLog, loadConfig, parseUint64, stringifyJsonLossless, type QsenConfig, type Uint64 } from '@qsen/core';
+import { ConfigError, type QsenConfig } from '@qsen/core/config';
+import { createAuditLog } from '@qsen/core/logging';
+import { parseUint64, type Uint64 } from '@qsen/core/ids';
+import { stringifyJsonLossless } from '@qsen/core/json';
+import { loadConfig } from '@qsen/core/config/load';
 import { JOURNAL_FILE } from '../journal/journal.js';
 import { checkJournal, repairJournal, type JournalReport, type RepairResult } from '../journal/repair.js';
 import { randomUUID } from 'node:crypto';

@@ -8,7 +8,9 @@
  */
 import { readFileSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
-import type { AuditSink, Clock, DeadmanConfig, LogSink } from '@qsen/core';
+import type { DeadmanConfig } from '@qsen/core/config';
+import type { AuditSink, LogSink } from '@qsen/core/logging';
+import type { Clock } from '@qsen/core/schedule';
 import { qsenErrors } from '../errors.js';
 import { writeFileAtomicSync } from '../storage/files.js';
 import { applyDisarm, applyHeartbeat, applyTrip, initialState, judgeDeadman, type DeadmanState } from './decide.js';

@@ -19,7 +19,7 @@
 import { writeSync } from 'node:fs';
 import { open, mkdir, readFile, statfs, truncate, type FileHandle } from 'node:fs/promises';
 import { dirname } from 'node:path';
-import type { Uint64 } from '@qsen/core';
+import type { Uint64 } from '@qsen/core/ids';
 import { encodeRecord, scanJournal, type DamagedLine, type JournalRecord, type JournalScan } from './records.js';
 
 /** File name of the journal inside `[paths] data`. */

@@ -11,7 +11,8 @@
  * - a damaged line whose id cannot be read: the journal cannot be trusted, qsen refuses to start.
  */
 import { crc32 } from 'node:zlib';
-import { parseJsonLossless, toUint64, type Uint64 } from '@qsen/core';
+import { toUint64, type Uint64 } from '@qsen/core/ids';
+import { parseJsonLossless } from '@qsen/core/json';
 import { CANCEL_STATES, ORDER_STATES, type CancelState, type OrderContent, type OrderState } from '../orders/order.js';
 import { isJsonObject, toWireValue, type WireObject } from '../senebi/wire.js';
 

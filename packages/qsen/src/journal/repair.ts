@@ -7,7 +7,7 @@
  */
 import { copyFileSync, readFileSync } from 'node:fs';
 import { basename, dirname, join } from 'node:path';
-import type { Uint64 } from '@qsen/core';
+import type { Uint64 } from '@qsen/core/ids';
 import { assessJournal, durableLengthFile, encodeDurableLength, readDurableLength } from './journal.js';
 import { syncPath, writeFileAtomicSync } from '../storage/files.js';
 import { encodeRecord, type JournalRecord } from './records.js';

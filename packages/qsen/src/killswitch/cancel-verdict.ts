@@ -11,7 +11,7 @@
  *   JOURNAL_UNAVAILABLE, INTERNAL_ERROR: failed, worth retrying.
  * - anything else (MARKET_CLOSED, SHUTTING_DOWN, ...): failed, final for this run.
  */
-import { ApiError } from '@qsen/core';
+import { ApiError } from '@qsen/core/errors';
 import type { CancelOutcome } from '../orders/cancel.js';
 import type { CancelVerdict } from './mass-cancel.js';
 

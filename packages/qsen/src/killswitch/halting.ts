@@ -11,7 +11,8 @@
  * reaches the running qsen without a network call.
  */
 import { randomUUID } from 'node:crypto';
-import type { AuditSink, Clock, LogSink } from '@qsen/core';
+import type { AuditSink, LogSink } from '@qsen/core/logging';
+import type { Clock } from '@qsen/core/schedule';
 import type { KillSwitch, KillSwitchState } from './killswitch.js';
 import type { MassCancel, MassCancelReport } from './mass-cancel.js';
 import type { MassCancelChannel } from './mass-cancel-log.js';

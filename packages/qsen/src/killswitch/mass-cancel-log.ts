@@ -13,7 +13,7 @@ import { open, type FileHandle } from 'node:fs/promises';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { crc32 } from 'node:zlib';
-import type { Uint64 } from '@qsen/core';
+import type { Uint64 } from '@qsen/core/ids';
 import { writeFileAtomicSync } from '../storage/files.js';
 
 /** File name of the mass cancel's journal inside the data folder. */

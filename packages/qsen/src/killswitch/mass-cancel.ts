@@ -14,7 +14,9 @@
  * pulls were all received before it began.
  */
 import { randomUUID } from 'node:crypto';
-import type { AuditSink, Clock, LogSink, Uint64 } from '@qsen/core';
+import type { AuditSink, LogSink } from '@qsen/core/logging';
+import type { Clock } from '@qsen/core/schedule';
+import type { Uint64 } from '@qsen/core/ids';
 import type { LoggedRun, MassCancelChannel, MassCancelLog, OrderOutcome, StartRecord } from './mass-cancel-log.js';
 import { selectOpenOrders, type JournaledOrder, type ListedOrder } from './open-orders.js';
 

@@ -14,7 +14,7 @@
  *   listing (or no listing at all) is a target: its cancel goes through the cancel path, which
  *   finds out the rest.
  */
-import { compareUint64, isInRange, parseUint64, type IdRange, type Uint64 } from '@qsen/core';
+import { compareUint64, isInRange, parseUint64, type IdRange, type Uint64 } from '@qsen/core/ids';
 
 /** Journal states after which an order is known not to be resting at SENEBI. */
 export const CLOSED_JOURNAL_STATES: readonly string[] = ['rejected', 'not_sent', 'cancelled', 'matched'];

@@ -3,7 +3,7 @@
  * answer. Rebuilt from the journal at start; the journal stays the source of truth. One function,
  * applyRecord, turns a record into the entry's new state, for the replay and for the live path.
  */
-import type { Uint64 } from '@qsen/core';
+import type { Uint64 } from '@qsen/core/ids';
 import type { DamagedLine, JournalRecord } from '../journal/records.js';
 import { FINAL_CANCEL_STATES, FINAL_STATES, type CancelState, type OrderContent, type OrderState } from './order.js';
 import type { WireObject } from '../senebi/wire.js';

@@ -3,7 +3,8 @@
  * does given what qsen knows of the order and of an earlier cancel. No I/O; tested with literal
  * inputs (packages/qsen/test/cancel-rules.test.ts).
  */
-import { ApiError, isInRange, parseUint64, type IdRange, type Uint64 } from '@qsen/core';
+import { isInRange, parseUint64, type IdRange, type Uint64 } from '@qsen/core/ids';
+import { ApiError } from '@qsen/core/errors';
 import { qsenErrors } from '../errors.js';
 import type { OrderEntry } from './book.js';
 import { UNCERTAIN_STATES } from './order.js';

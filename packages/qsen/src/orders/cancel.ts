@@ -19,7 +19,10 @@
  *   cancel that would go to SENEBI is 409 MARKET_CLOSED, as sendOrder; a replay is answered.
  * - A cancel never changes the risk consumption (docs/risk.md, "Release").
  */
-import { ApiError, type Clock, type IdRange, type LogSink, type Uint64 } from '@qsen/core';
+import type { LogSink } from '@qsen/core/logging';
+import type { Clock } from '@qsen/core/schedule';
+import type { IdRange, Uint64 } from '@qsen/core/ids';
+import { ApiError } from '@qsen/core/errors';
 import { qsenErrors } from '../errors.js';
 import type { Journal } from '../journal/journal.js';
 import type { CancelRecord } from '../journal/records.js';

@@ -17,7 +17,10 @@
  *   answers 503 RECONCILING; nothing is forwarded before every uncertain order was asked by id.
  * - MARKET_CLOSED is decided with the injected clock against the configured window.
  */
-import { ApiError, type Clock, type IdRange, type LogSink, type Uint64 } from '@qsen/core';
+import type { LogSink } from '@qsen/core/logging';
+import type { Clock } from '@qsen/core/schedule';
+import type { IdRange, Uint64 } from '@qsen/core/ids';
+import { ApiError } from '@qsen/core/errors';
 import { qsenErrors } from '../errors.js';
 import type { Journal } from '../journal/journal.js';
 import type { JournalRecord } from '../journal/records.js';

@@ -4,7 +4,8 @@
  * is inside, with `counterOrderId` left out unless it is inside too. Only known fields are copied,
  * so an unexpected SENEBI field cannot carry an out-of-range id out.
  */
-import { isInRange, isLosslessNumber, parseUint64, type IdRange } from '@qsen/core';
+import { isInRange, parseUint64, type IdRange } from '@qsen/core/ids';
+import { isLosslessNumber } from '@qsen/core/json';
 import { isJsonObject, toWireValue, type WireObject } from '../senebi/wire.js';
 
 const ORDER_FIELDS = ['instrument', 'side', 'quantity', 'price', 'currency', 'settlement', 'counterparty', 'status', 'reason', 'time', 'date', 'matchedAt', 'cancelledAt'] as const;

@@ -4,7 +4,8 @@
  * kept for the stretch [evaluated instant, next change) and recomputed outside it (also when an
  * injected clock moves backwards).
  */
-import { evaluateWindow, type ScheduleConfig } from '@qsen/core';
+import type { ScheduleConfig } from '@qsen/core/config';
+import { evaluateWindow } from '@qsen/core/schedule';
 
 /** Creates `isOpen(ms)` for a schedule. */
 export function createMarketHours(schedule: ScheduleConfig): (nowMs: number) => boolean {

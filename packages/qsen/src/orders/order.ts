@@ -2,7 +2,7 @@
  * The order and its states: the vocabulary shared by validation, the journal, the order book and
  * the SENEBI adapter. A leaf module: it imports nothing from qsen, so nothing imports upward.
  */
-import type { Uint64 } from '@qsen/core';
+import type { Uint64 } from '@qsen/core/ids';
 
 /** Buy or sell. */
 export type Side = 'buy' | 'sell';

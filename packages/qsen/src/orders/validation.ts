@@ -5,7 +5,8 @@
  * looked at), then the other fields. Quantities and prices stay exact decimal strings; ids never
  * pass through a JS number.
  */
-import { isInRange, isLosslessNumber, parseUint64, type IdRange, type Uint64 } from '@qsen/core';
+import { isInRange, parseUint64, type IdRange, type Uint64 } from '@qsen/core/ids';
+import { isLosslessNumber } from '@qsen/core/json';
 import { qsenErrors } from '../errors.js';
 import { ORDER_FIELDS, type Currency, type OrderContent, type Settlement, type Side } from './order.js';
 

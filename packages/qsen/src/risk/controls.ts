@@ -7,7 +7,9 @@
  * last unit of a limit (the desk calls it before its first await on the order's path). The file
  * and the clock come in as parameters; nothing here listens or reads the environment.
  */
-import { localDateOf, type Clock, type RiskConfig, type AuditSink } from '@qsen/core';
+import type { RiskConfig } from '@qsen/core/config';
+import type { AuditSink } from '@qsen/core/logging';
+import { localDateOf, type Clock } from '@qsen/core/schedule';
 import { qsenErrors } from '../errors.js';
 import { notionalOf, parseScaled, PRICE_SCALE } from './decimal.js';
 import { createRiskLedger, type DayUsage } from './ledger.js';

@@ -6,7 +6,9 @@
  * name the instrument: `price_band.AL30`, or `price_band.unreferenced`), and the list refusals
  * `instrument_denied`, `counterparty_denied`, `currency_denied`, `settlement_denied`.
  */
-import { canonicalAmount, isLosslessNumber, type RiskConfig, type RiskCurrency } from '@qsen/core';
+import type { RiskConfig, RiskCurrency } from '@qsen/core/config';
+import { isLosslessNumber } from '@qsen/core/json';
+import { canonicalAmount } from '@qsen/core/config';
 import { NOTIONAL_SCALE, parseScaled, PERCENT_SCALE } from './decimal.js';
 
 /** The currencies of sendOrder. */

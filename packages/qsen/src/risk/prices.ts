@@ -6,7 +6,8 @@
  */
 import { readFileSync } from 'node:fs';
 import TOML from '@iarna/toml';
-import { canonicalAmount, isLosslessNumber } from '@qsen/core';
+import { isLosslessNumber } from '@qsen/core/json';
+import { canonicalAmount } from '@qsen/core/config';
 import { parseScaled, PRICE_SCALE } from './decimal.js';
 
 /** One reference price: canonical text and exact value (10^-6 units). */

@@ -3,7 +3,7 @@
  * on a whole UTC minute in every zone in use, so the date is computed once per minute and kept
  * (the check runs per order; Intl formatting is the costly part).
  */
-import { localDateOf } from '@qsen/core';
+import { localDateOf } from '@qsen/core/schedule';
 
 /** Creates `dayAt(ms)` -> "YYYY-MM-DD" for a time zone. */
 export function createTradingDay(timezone: string): (nowMs: number) => string {

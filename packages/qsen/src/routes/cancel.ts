@@ -3,7 +3,10 @@
  * resting order. The desk decides; this route audits and answers.
  */
 import express from 'express';
-import { ApiError, defineRoute, getCaller, sendJson, type AuditSink, type IdRange } from '@qsen/core';
+import { defineRoute, getCaller, sendJson } from '@qsen/core/http';
+import type { AuditSink } from '@qsen/core/logging';
+import type { IdRange } from '@qsen/core/ids';
+import { ApiError } from '@qsen/core/errors';
 import { outcomeOfErrorCode } from '../audit/audit.js';
 import type { CancelDesk, CancelOutcome } from '../orders/cancel.js';
 import { fenceOrderAnswer } from '../orders/listings.js';

@@ -7,7 +7,8 @@
  * path, killswitch.ts), never through this route.
  */
 import express from 'express';
-import { defineRoute, sendJson, type Clock } from '@qsen/core';
+import { defineRoute, sendJson } from '@qsen/core/http';
+import type { Clock } from '@qsen/core/schedule';
 import type { RiskControls } from '../risk/controls.js';
 import { buildStatus, type QsenFacts } from '../status/report.js';
 

@@ -4,7 +4,7 @@
  * deadline; `{"disarm": true}` disarms it. Answers the switch's state. Platform role only.
  */
 import express from 'express';
-import { defineRoute, getCaller, sendJson } from '@qsen/core';
+import { defineRoute, getCaller, sendJson } from '@qsen/core/http';
 import type { DeadmanSwitch } from '../deadman/switch.js';
 import { qsenErrors } from '../errors.js';
 

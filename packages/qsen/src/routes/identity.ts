@@ -3,7 +3,9 @@
  * POST /qsen/v1/cert/info (expiry of every certificate in use).
  */
 import express from 'express';
-import { defineRoute, ROLES, sendJson, type Clock, type QsenConfig } from '@qsen/core';
+import type { QsenConfig } from '@qsen/core/config';
+import { defineRoute, ROLES, sendJson } from '@qsen/core/http';
+import type { Clock } from '@qsen/core/schedule';
 import { describeCertificateFile, openIdentity } from '../identity/identity.js';
 
 /** What the identity routes need. */

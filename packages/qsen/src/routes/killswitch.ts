@@ -6,7 +6,8 @@
  * `massCancelWaitMs` for the mass cancel to finish and shows where it stands.
  */
 import express from 'express';
-import { defineRoute, getCaller, rejectUnknownFields, sendJson, type AuditSink } from '@qsen/core';
+import { defineRoute, getCaller, rejectUnknownFields, sendJson } from '@qsen/core/http';
+import type { AuditSink } from '@qsen/core/logging';
 import { qsenErrors } from '../errors.js';
 import type { Halting } from '../killswitch/halting.js';
 import type { KillSwitch } from '../killswitch/killswitch.js';

@@ -2,7 +2,11 @@
  * POST /qsen/v1/sendOrder, /getBilateralOrders, /getBilateralOperations (docs/api.md §4).
  */
 import express from 'express';
-import { ApiError, defineRoute, ROLES, getCaller, isValidLocalDate, localDateOf, sendJson, type Clock, type IdRange, type AuditSink } from '@qsen/core';
+import { defineRoute, ROLES, getCaller, sendJson } from '@qsen/core/http';
+import type { AuditSink } from '@qsen/core/logging';
+import { isValidLocalDate, localDateOf, type Clock } from '@qsen/core/schedule';
+import type { IdRange } from '@qsen/core/ids';
+import { ApiError } from '@qsen/core/errors';
 import { outcomeOfErrorCode } from '../audit/audit.js';
 import { qsenErrors } from '../errors.js';
 import type { OrderDesk } from '../orders/desk.js';

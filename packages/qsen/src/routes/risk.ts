@@ -5,7 +5,7 @@
  * and an expiry) and /qsen/v1/risk/reference-prices (reference prices for the collar).
  */
 import express from 'express';
-import { defineRoute, ROLES, getCaller, sendJson } from '@qsen/core';
+import { defineRoute, ROLES, getCaller, sendJson } from '@qsen/core/http';
 import { qsenErrors } from '../errors.js';
 import type { Actor, RiskControls } from '../risk/controls.js';
 

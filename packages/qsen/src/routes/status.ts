@@ -4,7 +4,10 @@
  */
 import express from 'express';
 import type { Registry } from 'prom-client';
-import { defineRoute, ROLES, metricsHandler, redactConfig, sendJson, type Clock, type QsenConfig } from '@qsen/core';
+import { redactConfig, type QsenConfig } from '@qsen/core/config';
+import { defineRoute, ROLES, sendJson } from '@qsen/core/http';
+import { metricsHandler } from '@qsen/core/metrics';
+import type { Clock } from '@qsen/core/schedule';
 import type { SenebiClient } from '../senebi/client.js';
 import { buildStatus, type QsenFacts } from '../status/report.js';
 

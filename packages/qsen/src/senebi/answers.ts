@@ -2,7 +2,8 @@
  * Reading SENEBI's answers (pure): an order's record checked to be about the id asked, a cancel's
  * answer, an error body. Anything unreadable or off is an ambiguous failure (`unknown`).
  */
-import { parseJsonLossless, parseUint64, type Uint64 } from '@qsen/core';
+import { parseUint64, type Uint64 } from '@qsen/core/ids';
+import { parseJsonLossless } from '@qsen/core/json';
 import { senebiFailure, type SenebiOperation } from './delivery.js';
 import type { SenebiReply } from './transport.js';
 import { isJsonObject, toWireValue, type WireObject } from './wire.js';

@@ -22,7 +22,8 @@
  * is retried once at once after a connection reset, like the reads.
  */
 import { performance } from 'node:perf_hooks';
-import { ApiError, type Uint64 } from '@qsen/core';
+import { ApiError } from '@qsen/core/errors';
+import type { Uint64 } from '@qsen/core/ids';
 import type { CallOutcome, OrderContent } from '../orders/order.js';
 import { isDuplicateIdReason, parseAnswer, readCancelAnswer, readPlacedOrder, type CancelAnswer, type PlaceAnswer, type PlacedOrder } from './answers.js';
 import { classifyTransportFailure, deliveryOfStatus, senebiFailure, shouldRetryAtOnce, type SenebiOperation } from './delivery.js';

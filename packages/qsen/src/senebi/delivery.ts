@@ -4,7 +4,7 @@
  * `unknown`, and an order whose delivery is unknown is reconciled by id before anything else
  * happens to it (docs/qsen.md, "The SENEBI adapter"). Tests: packages/qsen/test/senebi-delivery.test.ts.
  */
-import type { ApiError } from '@qsen/core';
+import type { ApiError } from '@qsen/core/errors';
 import { qsenErrors } from '../errors.js';
 import type { TransportFailure } from './transport.js';
 

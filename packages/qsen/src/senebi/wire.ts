@@ -2,7 +2,7 @@
  * Turning SENEBI's JSON (numbers kept exact as LosslessNumber) into qsen's wire form, where every
  * number, ids first, is a string. Nothing here ever goes through a JavaScript number.
  */
-import { isLosslessNumber } from '@qsen/core';
+import { isLosslessNumber } from '@qsen/core/json';
 
 /** A JSON object as it leaves qsen: numbers already written as strings. */
 export type WireObject = Record<string, unknown>;

@@ -4,7 +4,9 @@
  * and refusals, the trading window now and its next change, and the TLS material in force. The
  * Prometheus collectors (metrics/metrics.ts) read the same QsenFacts object, built once by node.ts.
  */
-import { describeWindow, evaluateWindow, type QsenConfig, type TrustStatus } from '@qsen/core';
+import type { QsenConfig } from '@qsen/core/config';
+import type { TrustStatus } from '@qsen/core/http';
+import { describeWindow, evaluateWindow } from '@qsen/core/schedule';
 import type { JournalFigures, JournalHealth } from '../journal/journal.js';
 import type { KillSwitchState } from '../killswitch/killswitch.js';
 import type { RiskControls } from '../risk/controls.js';
