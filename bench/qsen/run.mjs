@@ -9,7 +9,8 @@
 //   3. qsen's CPU per order (utime + stime from /proc over the closed-loop phase, after a
 //      warm-up) and its resident memory (VmRSS, sampled every 100 ms) under that load.
 // Usage: npm run build && node bench/qsen/run.mjs [--seconds N] [--rate N] [--clients N] [--warmup N]
-//        [--qsen-flags "NODE FLAGS"] [--summary] [--stand-in-only] [--profile DIR]
+//        [--qsen-flags "NODE FLAGS"] [--summary] [--stand-in-only] [--profile DIR] [--perf DIR]
+//        [--cpu-only [--repeat N]]
 // Writes bench/out/qsen/results.json and prints a Markdown section for bench/RESULTS.md; with
 // --summary it ends with one line (the stand-in figures, qsen's own cost):
 //   added_p50_ms=… added_p99_ms=… nginx_added_p50_ms=… nginx_added_p99_ms=… throughput_ratio=… cpu_ms_per_order=… rss_mb=…
@@ -45,6 +46,17 @@ const SUMMARY = args.includes('--summary');
 const STAND_IN_ONLY = args.includes('--stand-in-only');
 const profileAt = args.indexOf('--profile');
 const PROFILE_DIR = profileAt === -1 ? undefined : args[profileAt + 1];
+// --perf DIR: `perf record` samples the stand-in qsen on the CPU (every thread, kernel included)
+// during its closed-loop phase only, into DIR/qsen.perf.data; qsen runs with --perf-basic-prof so
+// its JavaScript frames have names. Unlike --profile (V8's sampler, which also counts the time a
+// thread waits for a CPU inside a call), this is where the CPU per order is spent.
+// --cpu-only: only the closed loop through the stand-in qsen (N times with --repeat N, each after
+// its own warm-up, same processes) and the stand-in's own floor; ends with one line per repeat,
+// `cpu_ms_per_order=… orders_per_s=… load1=…`, for before/after comparisons on a loaded machine.
+const CPU_ONLY = args.includes('--cpu-only');
+const REPEAT = opt('repeat', 1);
+const perfAt = args.indexOf('--perf');
+const PERF_DIR = perfAt === -1 ? undefined : args[perfAt + 1];
 const flagsAt = args.indexOf('--qsen-flags');
 const QSEN_FLAGS = flagsAt === -1 ? [] : (args[flagsAt + 1] ?? '').split(' ').filter(Boolean);
 
@@ -102,7 +114,7 @@ process.on('SIGINT', () => void stopAll().then(() => process.exit(130)));
 startChild(process.execPath, [SIMULATOR_MAIN_PATH, '--home', home, '--port', String(ports.senebi)], 'simulator');
 const standIn = startChild(process.execPath, [STAND_IN, '--home', home, '--port', String(ports.standIn)], 'stand-in');
 const qsen = startChild(process.execPath, [...QSEN_FLAGS, QSEN_MAIN, '--config', join(home, 'conf.toml')], 'qsen');
-const profileFlags = PROFILE_DIR ? ['--cpu-prof', `--cpu-prof-dir=${PROFILE_DIR}`] : [];
+const profileFlags = [...(PROFILE_DIR ? ['--cpu-prof', `--cpu-prof-dir=${PROFILE_DIR}`] : []), ...(PERF_DIR ? ['--perf-basic-prof', '--no-logfile-per-isolate', `--logfile=${join(out, 'qsen-v8.log')}`] : [])];
 const qsen2 = startChild(process.execPath, [...QSEN_FLAGS, ...profileFlags, QSEN_MAIN, '--config', join(home2, 'conf.toml')], 'qsen (stand-in)');
 startChild(NGINX, ['-p', out, '-c', join(out, 'nginx.conf'), '-e', join(out, 'nginx-error.log')], 'nginx');
 
@@ -224,6 +236,13 @@ const rssByKind = (pid) => {
   return Object.fromEntries(Object.entries(kinds).map(([k, v]) => [k, Math.round(v)]));
 };
 
+/** Starts `perf record` on a process (all its threads); stop() ends it and waits for the file. */
+function startPerf(pid) {
+  mkdirSync(PERF_DIR, { recursive: true });
+  const child = spawn('perf', ['record', '-F', '997', '-g', '-p', String(pid), '-o', join(PERF_DIR, 'qsen.perf.data')], { stdio: 'ignore' });
+  return { stop: () => new Promise((resolve) => { child.once('exit', resolve); child.kill('SIGINT'); }) };
+}
+
 /** Closed loop; `watch` is a qsen process whose CPU per order and peak RSS are measured. */
 async function closedLoop(name, clients, seconds, watch) {
   if (targets[name].simulator) await resetSimulator();
@@ -233,6 +252,7 @@ async function closedLoop(name, clients, seconds, watch) {
   const deadline = performance.now() + seconds * 1000;
   const t0 = performance.now();
   let peakRss = watch ? rssMb(watch.pid) : undefined;
+  const perf = PERF_DIR && watch === qsen2 ? startPerf(watch.pid) : undefined;
   const cpu0 = watch ? cpuMs(watch.pid) : 0;
   const tick = setInterval(() => { if (watch) peakRss = Math.max(peakRss, rssMb(watch.pid)); }, 100);
   await Promise.all(Array.from({ length: clients }, async () => {
@@ -241,6 +261,7 @@ async function closedLoop(name, clients, seconds, watch) {
   clearInterval(tick);
   const elapsed = (performance.now() - t0) / 1000;
   const cpu = watch ? cpuMs(watch.pid) - cpu0 : undefined;
+  await perf?.stop();
   const rssKinds = watch ? rssByKind(watch.pid) : undefined;
   sender.close();
   return {
@@ -254,10 +275,18 @@ const SKIPPED = { n: 0, non200: 0, p50: NaN, p90: NaN, p99: NaN, max: NaN, order
 const added = (path, direct) => ({ p50: path.p50 - direct.p50, p99: path.p99 - direct.p99 });
 const results = { date: new Date().toISOString(), loadAverageAtStart: loadavg().map((x) => x.toFixed(2)).join(' '), machine: { cpus: cpus().length, model: cpus()[0]?.model, memoryGb: Math.round(totalmem() / 2 ** 30), kernel: release(), node: process.version, nginx: '1.22.1 (Debian)' }, settings: { seconds: SECONDS, rate: RATE, clients: CLIENTS, warmup: WARMUP, qsenNodeFlags: QSEN_FLAGS.join(' ') || '(none)' } };
 try {
+  if (CPU_ONLY) {
+    results.cpuOnly = [];
+    for (let i = 0; i < REPEAT; i++) {
+      const r = await closedLoop('standInQsen', CLIENTS, SECONDS, qsen2);
+      results.cpuOnly.push({ ...r, loadAverage: loadavg()[0] });
+    }
+    results.cpuOnlyStandIn = await closedLoop('standInDirect', CLIENTS, SECONDS, standIn);
+  }
   const L = {};
   // Interleaved: direct, qsen, nginx on the stand-in, then on the simulator.
   for (const name of ['standInDirect', 'standInQsen', 'standInNginx', 'direct', 'qsen', 'nginx']) {
-    L[name] = STAND_IN_ONLY && targets[name].simulator ? SKIPPED : await paced(name, RATE, SECONDS);
+    L[name] = CPU_ONLY || (STAND_IN_ONLY && targets[name].simulator) ? SKIPPED : await paced(name, RATE, SECONDS);
   }
   results.latency = L;
   results.addedLatency = {
@@ -265,13 +294,13 @@ try {
     simulator: { qsen: added(L.qsen, L.direct), nginx: added(L.nginx, L.direct) },
   };
   const T = {};
-  T.standInQsen = await closedLoop('standInQsen', CLIENTS, SECONDS, qsen2);
-  T.standInNginx = await closedLoop('standInNginx', CLIENTS, SECONDS);
+  T.standInQsen = CPU_ONLY ? results.cpuOnly.at(-1) : await closedLoop('standInQsen', CLIENTS, SECONDS, qsen2);
+  T.standInNginx = CPU_ONLY ? SKIPPED : await closedLoop('standInNginx', CLIENTS, SECONDS);
   // The stand-in's own CPU per order: what one Node TLS server leg with no framework costs (a floor).
-  T.standInDirect = await closedLoop('standInDirect', CLIENTS, SECONDS, standIn);
-  T.qsen = STAND_IN_ONLY ? SKIPPED : await closedLoop('qsen', CLIENTS, SECONDS, qsen);
-  T.nginx = STAND_IN_ONLY ? SKIPPED : await closedLoop('nginx', CLIENTS, SECONDS);
-  T.direct = STAND_IN_ONLY ? SKIPPED : await closedLoop('direct', CLIENTS, SECONDS);
+  T.standInDirect = CPU_ONLY ? results.cpuOnlyStandIn : await closedLoop('standInDirect', CLIENTS, SECONDS, standIn);
+  T.qsen = STAND_IN_ONLY || CPU_ONLY ? SKIPPED : await closedLoop('qsen', CLIENTS, SECONDS, qsen);
+  T.nginx = STAND_IN_ONLY || CPU_ONLY ? SKIPPED : await closedLoop('nginx', CLIENTS, SECONDS);
+  T.direct = STAND_IN_ONLY || CPU_ONLY ? SKIPPED : await closedLoop('direct', CLIENTS, SECONDS);
   results.throughput = T;
   results.ratios = {
     standIn: { throughputQsenOverNginx: T.standInQsen.ordersPerSecond / T.standInNginx.ordersPerSecond },
@@ -325,6 +354,9 @@ Throughput qsen / nginx: ${f(results.ratios.standIn.throughputQsenOverNginx)} on
 qsen peak resident memory under the ${CLIENTS}-client load: ${f(results.memory.qsenPeakRssMb, 0)} MB.
 qsen journal (simulator side): ${results.qsenJournal.records} records in ${results.qsenJournal.flushes} fsyncs (${f(results.qsenJournal.records / results.qsenJournal.flushes, 1)} records per fsync).
 `);
+if (CPU_ONLY) {
+  for (const r of results.cpuOnly) console.log(`cpu_ms_per_order=${f(r.qsenCpuMsPerOrder, 3)} orders_per_s=${f(r.ordersPerSecond, 0)} cores=${f(r.qsenCpuCores)} load1=${f(r.loadAverage)}`);
+}
 if (SUMMARY) {
   console.log(formatSummary({
     addedP50Ms: A.standIn.qsen.p50,

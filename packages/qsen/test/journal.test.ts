@@ -2,10 +2,12 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { appendFileSync, readFileSync, statSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
+import { crc32 } from 'node:zlib';
+import fc from 'fast-check';
 import { toUint64 } from '@qsen/core';
 import { makeTempDir } from '@qsen/testkit';
 import { JournalCorruptError, openJournal } from '../src/journal/journal.js';
-import { encodeRecord, type JournalRecord } from '../src/journal/records.js';
+import { decodeRecord, encodeRecord, type JournalRecord } from '../src/journal/records.js';
 import { buildOrderBook } from '../src/orders/book.js';
 import type { OrderContent } from '../src/orders/order.js';
 
@@ -87,4 +89,15 @@ test('damage before the last record that leaves no order id readable refuses to 
   } finally {
     dir.remove();
   }
+});
+
+test('a record line is "<crc32 of the JSON, 8 lower-case hex digits> <JSON>\\n", whatever the text (multi-byte and escaped characters too), and decodes back', () => {
+  const text = fc.string({ unit: 'binary', maxLength: 40 });
+  fc.assert(fc.property(fc.bigInt({ min: 0n, max: 2n ** 64n - 1n }), text, text, (id, instrument, error) => {
+    const record: JournalRecord = { type: 'state', id: toUint64(id.toString()), state: 'unknown', error, senebi: { instrument, n: '1' }, at: '2026-11-20T14:00:00.000Z' };
+    const json = JSON.stringify(record);
+    const line = encodeRecord(record);
+    assert.equal(line.toString('utf8'), `${crc32(Buffer.from(json, 'utf8')).toString(16).padStart(8, '0')} ${json}\n`);
+    assert.deepEqual(decodeRecord(line.subarray(0, line.length - 1).toString('utf8')), record);
+  }), { numRuns: 500 });
 });

@@ -13,6 +13,7 @@ import { DEFAULT_MAX_BODY_BYTES, setBodyLimit } from './body.js';
 import { establishCaller, getCaller } from './caller.js';
 import { sendJson } from './respond.js';
 import { admitCaller } from './roles.js';
+import { installDirectDispatch, collectDirectRoutes } from './direct.js';
 import { routeOf } from './routes.js';
 import { HSTS_VALUE } from './tls-policy.js';
 import type { AuditAction } from '../logging/audit-chain.js';
@@ -54,8 +55,8 @@ export function createApiApp(opts: ApiAppOptions): express.Express {
   app.disable('x-powered-by');
   app.disable('etag');
 
-  // Request id, security headers, access log.
-  app.use((req, res, next) => {
+  // Request id, security headers, access log: before any route, in express's path and the direct one.
+  const prologue = (req: express.Request, res: express.Response): void => {
     const started = process.hrtime.bigint();
     const caller = establishCaller(req);
     setBodyLimit(req, maxBodyBytes);
@@ -78,7 +79,7 @@ export function createApiApp(opts: ApiAppOptions): express.Express {
       logger.info('request', {
         requestId: caller.requestId,
         method: req.method,
-        path: req.path,
+        path: requestPath(req),
         status: res.statusCode,
         ms: Math.round(ms * 1000) / 1000,
         role: caller.role ?? null,
@@ -89,18 +90,9 @@ export function createApiApp(opts: ApiAppOptions): express.Express {
         ...(res.writableFinished ? {} : { aborted: true }),
       });
     });
-    next();
-  });
+  };
 
-  opts.mount(app);
-
-  // A path no route declares: the gate first (401/403), then 404.
-  app.use((req) => {
-    admitCaller(getCaller(req), false);
-    throw httpErrors.create('NOT_FOUND');
-  });
-
-  app.use((err: unknown, req: express.Request, res: express.Response, _next: express.NextFunction) => {
+  const onError = (err: unknown, req: express.Request, res: express.Response): void => {
     const caller = getCaller(req);
     const apiError = toApiError(err);
     (res.locals as { errorCode?: string }).errorCode = apiError.code;
@@ -112,7 +104,7 @@ export function createApiApp(opts: ApiAppOptions): express.Express {
       logger.error('request failed', {
         requestId: caller.requestId,
         method: req.method,
-        path: req.path,
+        path: requestPath(req),
         error: err instanceof Error ? err.message : String(err),
         stack: err instanceof Error ? err.stack : undefined,
       });
@@ -124,9 +116,39 @@ export function createApiApp(opts: ApiAppOptions): express.Express {
     }
     // 405 sets Allow before throwing; other headers of a failed handler do not apply to the error body.
     sendJson(res, apiError.toBody(), apiError.status);
+  };
+
+  const prologueLayer = (req: express.Request, res: express.Response, next: express.NextFunction): void => {
+    prologue(req, res);
+    next();
+  };
+  app.use(prologueLayer);
+
+  opts.mount(app);
+
+  // A path no route declares: the gate first (401/403), then 404.
+  app.use((req) => {
+    admitCaller(getCaller(req), false);
+    throw httpErrors.create('NOT_FOUND');
   });
 
+  app.use((err: unknown, req: express.Request, res: express.Response, _next: express.NextFunction) => onError(err, req, res));
+
+  // The hot routes (declared `direct`) answer their exact path from a table (direct.ts), read from
+  // express's stack after the prologue layer (when express put anything before it: no table).
+  const stack = (app as unknown as { router: { stack: Array<{ handle?: unknown }> } }).router.stack;
+  if (stack[0]?.handle === prologueLayer) installDirectDispatch(app, collectDirectRoutes(stack, 1), { prologue, onError });
+
   return app;
+}
+
+/** The path of a request as express's `req.path` gives it (a direct request has no express additions: its URL is the path). */
+export function requestPath(req: express.Request): string {
+  const path = (req as { path?: unknown }).path;
+  if (typeof path === 'string') return path;
+  const url = req.url ?? '';
+  const query = url.indexOf('?');
+  return query === -1 ? url : url.slice(0, query);
 }
 
 /** The ApiError for any thrown value: ApiErrors as they are, a bad URL encoding as INVALID_REQUEST, anything else INTERNAL_ERROR. */

@@ -15,3 +15,4 @@ export * from './file-watch.js';
 export * from './trust-store.js';
 export * from './server.js';
 export * from './limits.js';
+export * from './direct.js';

@@ -1,7 +1,8 @@
 /**
  * Reads what a TLS socket's handshake established: the facts for the connection decision
  * (chain verdict, clientAuth usage, the client certificate policy) and the client's identity
- * (subject, OUs of every RDN, serial). Both are read once per socket and remembered.
+ * (subject, OUs of every RDN, serial). The certificate is read from OpenSSL once per socket
+ * (getPeerX509Certificate builds a new object each call) and everything is remembered.
  */
 import type { X509Certificate } from 'node:crypto';
 import type { Socket } from 'node:net';
@@ -25,6 +26,7 @@ export interface PeerIdentity {
 interface PeerReading {
   facts: ConnectionFacts;
   identity: PeerIdentity | undefined;
+  x509: X509Certificate | undefined;
 }
 
 const readings = new WeakMap<Socket, PeerReading>();
@@ -75,7 +77,7 @@ function readSocket(socket: TLSSocket): PeerReading {
     serial: normalizeSerial(x509.serialNumber),
   };
   // Read after the handshake (secureConnection, then each request): what it established does not change.
-  const reading = { facts, identity };
+  const reading = { facts, identity, x509 };
   readings.set(socket, reading);
   return reading;
 }
@@ -86,6 +88,12 @@ export function readConnectionFacts(socket: Socket): ConnectionFacts {
     return { authorized: false, authorizationError: undefined, hasCertificate: false, clientAuthEku: false, policyViolation: undefined, remoteAddress: socket.remoteAddress };
   }
   return readSocket(socket).facts;
+}
+
+/** The presented client certificate (the one reading of the socket's), or undefined when none was presented. */
+export function readPeerCertificate(socket: Socket): X509Certificate | undefined {
+  if (!(socket instanceof TLSSocket)) return undefined;
+  return readSocket(socket).x509;
 }
 
 /** The presented client certificate's identity, or undefined when none was presented. */

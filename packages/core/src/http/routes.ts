@@ -34,6 +34,14 @@ export interface RouteSpec {
 /** What a route declares beyond its methods. */
 export interface RouteOptions {
   /**
+   * A hot route (sendOrder and the other order routes): a request whose URL is exactly the
+   * declared path is dispatched from createApiApp's direct table, without express's router and
+   * request/response additions (direct.ts); the gate, the body rules and the error answers are
+   * the same functions either way. Its handlers may use only what Node's request and response
+   * have, plus `req.body` (and `getCaller`, `sendJson`, ...): no `req.query`, `res.json`, `req.get`.
+   */
+  direct?: boolean;
+  /**
    * The path changes state, whatever the method (a GET form included): a browser's request from
    * another site is refused (403 CROSS_SITE_REQUEST), and a refusal before the handler runs is
    * audited under this action (handlers audit their own outcomes).
@@ -55,6 +63,22 @@ export interface RouteDeclaration {
 
 const matched = new WeakMap<express.Response, RouteDeclaration>();
 
+/** A declared route as the direct table (direct.ts) sees it. */
+export interface DeclaredRoute {
+  readonly path: string;
+  readonly direct: boolean;
+  /** The whole route (gate, method, body, handler); rejects with what the error middleware answers. */
+  readonly handle: (req: express.Request, res: express.Response) => Promise<void>;
+}
+
+/** The router layer each defineRoute call added, with its declaration (express's own layers stay unknown here). */
+const declaredLayers = new WeakMap<object, DeclaredRoute>();
+
+/** The declaration behind one of express's router layers, or undefined when defineRoute did not add it. */
+export function declaredRouteOf(layer: object): DeclaredRoute | undefined {
+  return declaredLayers.get(layer);
+}
+
 /** The declaration of the route `res` answers for, or undefined when no route matched (yet). */
 export function routeOf(res: express.Response): RouteDeclaration | undefined {
   return matched.get(res);
@@ -74,7 +98,7 @@ export function defineRoute(router: express.Router | express.Express, path: stri
   const internal = declared.some((method) => methods[method]?.roles === 'internal');
 
   const target: express.Router = router as express.Router; // express.Express routes the same way
-  target.all(path, async (req: express.Request, res: express.Response) => {
+  const handle = async (req: express.Request, res: express.Response): Promise<void> => {
     const caller = getCaller(req);
     const route: RouteDeclaration = { path, internal, ...(options.stateChange !== undefined ? { stateChange: options.stateChange } : {}), handlerReached: false };
     matched.set(res, route);
@@ -96,5 +120,9 @@ export function defineRoute(router: express.Router | express.Express, path: stri
     // From here on the handler owns the request (and audits its own outcome).
     route.handlerReached = true;
     await spec.handler(req, res);
-  });
+  };
+  target.all(path, handle);
+  const stack = (target as unknown as { stack?: unknown[]; router?: { stack?: unknown[] } });
+  const layer = (stack.stack ?? stack.router?.stack)?.at(-1);
+  if (typeof layer === 'object' && layer !== null) declaredLayers.set(layer, { path, direct: options.direct === true, handle });
 }

@@ -16,7 +16,7 @@ import type winston from 'winston';
 import type { TlsMetrics } from '../metrics/tls.js';
 import { decideConnection } from './decision.js';
 import { applyConnectionLimits, CONNECTION_LIMITS, reportRefusals, type ConnectionLimits } from './limits.js';
-import { readConnectionFacts, readPeerIdentity } from './peer.js';
+import { readConnectionFacts, readPeerCertificate, readPeerIdentity } from './peer.js';
 import {
   HTTP_HEADERS_TIMEOUT_MS,
   HTTP_KEEP_ALIVE_TIMEOUT_MS,
@@ -119,7 +119,7 @@ export function createMtlsServer(opts: MtlsServerOptions): MtlsServer {
       socket.destroy();
       return;
     }
-    const x509 = socket.getPeerX509Certificate();
+    const x509 = readPeerCertificate(socket);
     if (identity === undefined || x509 === undefined) return;
     // OpenSSL has just verified it against the material in force.
     peersWithCertificate.set(socket, { serial: identity.serial, subject: identity.subject, x509, checked: trust.current().generation });

@@ -50,6 +50,6 @@ export function createCancelRoutes(deps: CancelRoutesDeps): express.Router {
         sendJson(res, { order: fenceOrderAnswer(outcome.answer.order, deps.range) });
       },
     },
-  }, { stateChange: 'cancelOrder' });
+  }, { stateChange: 'cancelOrder', direct: true });
   return router;
 }

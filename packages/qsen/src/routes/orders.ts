@@ -1,5 +1,7 @@
 /**
- * POST /qsen/v1/sendOrder, /getBilateralOrders, /getBilateralOperations (docs/api.md §4).
+ * POST /qsen/v1/sendOrder, /getBilateralOrders, /getBilateralOperations (docs/api.md §4). The hot
+ * path: each is declared `direct` (core's direct table answers its exact path without express's
+ * router), so the handlers use only Node's request and response, `req.body` and core's helpers.
  */
 import express from 'express';
 import { defineRoute, ROLES, getCaller, sendJson } from '@qsen/core/http';
@@ -85,7 +87,7 @@ export function createOrderRoutes(deps: OrderRoutesDeps): express.Router {
         sendJson(res, { order: fenceOrderAnswer(outcome.answer.order, deps.range) });
       },
     },
-  }, { stateChange: 'sendOrder' });
+  }, { stateChange: 'sendOrder', direct: true });
   defineRoute(router, '/qsen/v1/getBilateralOrders', {
     POST: {
       roles: ROLES,
@@ -95,7 +97,7 @@ export function createOrderRoutes(deps: OrderRoutesDeps): express.Router {
         sendJson(res, { date, orders: fenceOrders(orders, deps.range) });
       },
     },
-  });
+  }, { direct: true });
   defineRoute(router, '/qsen/v1/getBilateralOperations', {
     POST: {
       roles: ROLES,
@@ -105,6 +107,6 @@ export function createOrderRoutes(deps: OrderRoutesDeps): express.Router {
         sendJson(res, { date, operations: fenceOperations(operations, deps.range) });
       },
     },
-  });
+  }, { direct: true });
   return router;
 }
