@@ -1,7 +1,8 @@
 // Lint rules, including the architecture rules of CONVENTIONS #14:
 // child processes only inside the process-control modules, express only inside HTTP layers,
-// the nodes (core, qsen, kan) reach @qsen/pki only through its narrow entries, and the
-// long-running processes reach @qsen/core only through its domain entries.
+// the nodes (core, qsen, kan) reach @qsen/pki only through its narrow entries, the
+// long-running processes reach @qsen/core only through its domain entries, and the browser
+// console (@qsen/console) is a leaf whose page scripts import no Node.js module.
 import js from '@eslint/js';
 import tseslint from 'typescript-eslint';
 
@@ -59,6 +60,32 @@ export default tseslint.config(
         paths: [
           ...childProcessModules.map((name) => ({ name, message: 'Child processes only inside the process-control modules (kan/src/process, kan/src/logs/collapse.ts, launcher/src/supervise).' })),
           { name: 'express', message: 'express only inside the HTTP layers (src/http, src/routes, src/app.ts).' },
+        ],
+      }],
+    },
+  },
+  {
+    // The browser console (@qsen/console) is a leaf: a browser client and its static files,
+    // importing no other workspace package; its page scripts run in the browser and import no
+    // Node.js module (docs/console.md, "For developers"). kan serves it; nothing else imports it.
+    files: ['packages/console/src/**/*.ts'],
+    rules: {
+      'no-restricted-imports': ['error', {
+        paths: [
+          ...childProcessModules.map((name) => ({ name, message: 'The console runs no program.' })),
+          { name: 'express', message: 'The console serves nothing itself: its routes are kan\'s (packages/kan/src/routes/console.ts).' },
+        ],
+        patterns: [{ group: ['@qsen/*'], message: '@qsen/console is a leaf: it imports no other workspace package.' }],
+      }],
+    },
+  },
+  {
+    files: ['packages/console/src/page/**/*.ts'],
+    rules: {
+      'no-restricted-imports': ['error', {
+        patterns: [
+          { group: ['@qsen/*'], message: '@qsen/console is a leaf: it imports no other workspace package.' },
+          { group: ['node:*', 'fs', 'path', 'os', 'http', 'https', 'net', 'tls', 'child_process', 'express', 'execa'], message: 'The page scripts run in the browser: no Node.js module.' },
         ],
       }],
     },

@@ -53,7 +53,7 @@ function measure(rev) {
   const imported = new Set();
   for (const [file, body] of text) {
     if (!/^packages\/(core|qsen|kan)\//.test(file)) continue;
-    for (const m of body.matchAll(/import\s+(?:type\s+)?\{([^}]*)\}\s+from\s+'@qsen\/pki'/g)) {
+    for (const m of body.matchAll(/import\s+(?:type\s+)?\{([^}]*)\}\s+from\s+'@qsen\/pki(?:\/[a-z-]+)?'/g)) {
       for (const name of m[1].split(',')) imported.add(name.replace(/\btype\b/, '').trim());
     }
   }

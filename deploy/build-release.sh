@@ -73,7 +73,7 @@ build_checkout() {
     )
   fi
   local pkg
-  for pkg in pki core setup qsen kan ctl; do
+  for pkg in pki core setup qsen console kan ctl; do
     [[ -d $SOURCE_DIR/packages/$pkg/dist/src ]] || die "packages/$pkg/dist/src is missing: build the checkout (npm ci && npm run build)"
   done
 }

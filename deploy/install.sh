@@ -380,7 +380,7 @@ build_software() {
     )
   fi
   local pkg
-  for pkg in pki core setup qsen kan; do
+  for pkg in pki core setup qsen console kan; do
     [[ -d $SOURCE_DIR/packages/$pkg/dist/src ]] || die "packages/$pkg/dist/src is missing: build the checkout (npm ci && npm run build)"
   done
 }

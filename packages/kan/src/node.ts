@@ -16,15 +16,15 @@ import { completePendingSelfRestart, createSelfRestartMarker } from './audit/sel
 import { createApp } from './app.js';
 import { createKanMetrics, type KanMetrics } from './metrics/kan-metrics.js';
 import type { ProcessControl } from './process/control.js';
-import { LocalControl } from './process/local.js';
-import { SystemdControl } from './process/systemd.js';
-import { Coordinator } from './watchdog/coordinator.js';
-import { backoffPolicyOf, RestartLedger } from './watchdog/ledger.js';
+import { createLocalControl } from './process/local.js';
+import { createSystemdControl } from './process/systemd.js';
+import { createCoordinator } from './watchdog/coordinator.js';
+import { backoffPolicyOf, createRestartLedger } from './watchdog/ledger.js';
 import { dailyRestartDueAt } from './watchdog/policy.js';
 import { createHttpsProbe, type ProbeFn } from './watchdog/probe.js';
-import { KanQuorum } from './watchdog/quorum.js';
-import { RestartRequests } from './watchdog/requests.js';
-import { Watchdog } from './watchdog/watchdog.js';
+import { createKanQuorum } from './watchdog/quorum.js';
+import { createRestartRequests, type RestartRequests } from './watchdog/requests.js';
+import { createWatchdog, type Watchdog } from './watchdog/watchdog.js';
 import { readVersionInfo } from './version.js';
 import { createLoopbackClient } from './cluster/loopback-client.js';
 import { isClusterGateway, kanListenHost } from './cluster/nodes.js';
@@ -64,7 +64,7 @@ export interface KanNode {
 
 /** The process control of a configuration's owner. */
 export function createProcessControl(config: QsenConfig): ProcessControl {
-  return config.control.mode === 'local' ? new LocalControl(config.control.socket, { timeoutMs: config.watchdog.stop_grace_ms + 30_000 }) : new SystemdControl();
+  return config.control.mode === 'local' ? createLocalControl(config.control.socket, { timeoutMs: config.watchdog.stop_grace_ms + 30_000 }) : createSystemdControl();
 }
 
 /**
@@ -100,20 +100,20 @@ export function createKanNode(opts: KanNodeOptions): KanNode {
   const control = opts.control ?? createProcessControl(config);
   const w = config.watchdog;
   const runDir = config.paths.run;
-  const ledger = new RestartLedger(runDir, backoffPolicyOf(w));
-  const coordinator = new Coordinator({ control, ledger, runDir, selfIndex: index, clock, logger, metrics });
+  const ledger = createRestartLedger(runDir, backoffPolicyOf(w));
+  const coordinator = createCoordinator({ control, ledger, runDir, selfIndex: index, clock, logger, metrics });
   const isWindowOpen = (at: number): boolean => evaluateWindow(config.schedule, at).open;
   const caPem = readFileSync(config.tls.ca);
   const trust = openTrustStore(config.tls, { logger, now: () => new Date(clock.now()) });
   const probe = createTrustFollowingProbe(trust);
-  const quorum = new KanQuorum({ kanPorts: config.server.kan_ports, probe, timeoutMs: w.timeout_ms, coordinator });
-  const watchdog = opts.watchdog === false ? null : new Watchdog({
+  const quorum = createKanQuorum({ kanPorts: config.server.kan_ports, probe, timeoutMs: w.timeout_ms, coordinator });
+  const watchdog = opts.watchdog === false ? null : createWatchdog({
     selfIndex: index, qsenPort: config.server.qsen_port, kanPorts: config.server.kan_ports, settings: w, control, coordinator, ledger, quorum, probe, clock,
     isWindowOpen, logger, metrics, caPem,
     dailyRestartDueAt: (after) => dailyRestartDueAt((a) => nextLocalTime(config.schedule.timezone, config.schedule.kan_restart, a), after, index, config.schedule.kan_restart_stagger_minutes),
   });
   const selfRestart = createSelfRestartMarker(config.paths.run, index, (err) => logger.error('cannot leave the self-restart marker', { error: err instanceof Error ? err.message : String(err) }));
-  const requests = new RestartRequests({
+  const requests = createRestartRequests({
     selfIndex: index, control, coordinator, ledger, quorum, clock, isWindowOpen, cycleMs: w.startup_grace_ms, logger, audit, selfRestart,
   });
   const version = readVersionInfo(config.paths.install);

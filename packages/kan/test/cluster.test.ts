@@ -14,7 +14,7 @@ import { loadConfig, type AuditSink } from '@qsen/core';
 import { renderConfigToml } from '@qsen/setup';
 import { findFreePort, httpsCall } from '@qsen/testkit';
 import { createKanNode, CLUSTER_CALL_TIMEOUT_MS } from '../src/node.js';
-import { LocalControl } from '../src/process/local.js';
+import { createLocalControl } from '../src/process/local.js';
 import { CLUSTER_MAX_IN_FLIGHT } from '../src/routes/cluster.js';
 import { createLoopbackClient, LoopbackError } from '../src/cluster/loopback-client.js';
 import { clusterNodes, findClusterNode, isClusterGateway, kanListenHost } from '../src/cluster/nodes.js';
@@ -158,7 +158,7 @@ gateway_key = "pki/clients/auditor.key"
       mkdirSync(config.paths.logs, { recursive: true });
       mkdirSync(config.paths.run, { recursive: true });
       const audit: AuditSink = { record: () => undefined };
-      const node = createKanNode({ index: 0, config, logger: winston.createLogger({ silent: true }), audit, control: new LocalControl(join(home, 'run/none.sock')), watchdog: false, watchTlsFiles: false });
+      const node = createKanNode({ index: 0, config, logger: winston.createLogger({ silent: true }), audit, control: createLocalControl(join(home, 'run/none.sock')), watchdog: false, watchTlsFiles: false });
       await node.listen();
       try {
         const ca = readFileSync(join(home, 'pki/ca.crt'), 'utf8');

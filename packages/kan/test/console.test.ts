@@ -1,19 +1,16 @@
-// The console's server side (session, kill switch through the halt marker, page, assets, loopback
-// reads) with literal inputs and real files, and the page's follow logic (the compiled browser
-// module the kan ships) against a simulated growing, truncated file. The whole console in a real
-// browser is test/console/console.test.ts.
+// The console's server side (session, kill switch through the halt marker, headers, loopback
+// reads) with literal inputs and real files. The page, its assets and its follow logic are
+// tested in packages/console/test; the whole console in a real browser is
+// test/console/console.test.ts.
 import { describe, it, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import fc from 'fast-check';
 import { ApiError, type AuditEntry, type ScheduleConfig } from '@qsen/core';
 import { openKillSwitch } from '@qsen/qsen/killswitch';
 import { makeTempDir, findFreePort } from '@qsen/testkit';
 import { describeSession } from '../src/console/session.js';
 import { switchKillSwitch } from '../src/console/kill-switch.js';
-import { renderConsolePage } from '../src/console/page-html.js';
-import { loadConsoleAssets } from '../src/console/assets.js';
 import { CONSOLE_CSP } from '../src/console/headers.js';
 import { readLoopbackJson } from '../src/console/loopback-read.js';
 
@@ -83,23 +80,10 @@ describe('switchKillSwitch (the halt marker qsen reads)', () => {
   });
 });
 
-describe('the page and its assets', () => {
-  it('has no inline script or style and no external asset; every script and stylesheet is this origin\'s', () => {
-    const html = renderConsolePage(1);
-    assert.doesNotMatch(html, /<script(?![^>]*\ssrc="\/kan\/v1\/console\/assets\/)/);
-    assert.doesNotMatch(html, /<style|\sstyle=|\son[a-z]+=|javascript:|https?:\/\//i);
-    for (const [, src] of html.matchAll(/(?:src|href)="([^"]+)"/g)) assert.match(src ?? '', /^(\/kan\/v1\/|#)/);
-    // Every control has a label.
-    for (const [, id] of html.matchAll(/<(?:input|select)[^>]*\sid="([^"]+)"/g)) assert.match(html, new RegExp(`<label for="${id}"`));
+describe('the console\'s headers and loopback reads', () => {
+  it('the Content-Security-Policy allows only this origin\'s own files', () => {
     assert.match(CONSOLE_CSP, /^default-src 'self';/);
     assert.doesNotMatch(CONSOLE_CSP, /unsafe/);
-  });
-
-  it('serves the compiled page scripts and the stylesheet, and nothing else', () => {
-    const assets = loadConsoleAssets();
-    assert.deepEqual([...assets.keys()].sort(), ['console.css', 'console.js', 'dom.js', 'follow.js', 'format.js']);
-    assert.match(assets.get('console.js')?.body.toString('utf8') ?? '', /from '\.\/dom\.js'/);
-    assert.equal(assets.get('console.css')?.type, 'text/css; charset=utf-8');
   });
 
   it('a node that does not answer is reported, not thrown', async () => {
@@ -113,50 +97,5 @@ describe('the page and its assets', () => {
     } finally {
       tmp.remove();
     }
-  });
-});
-
-interface FollowModule {
-  planFollowStep(previousEnd: number | null, range: { start: number; end: number }): { reset: boolean; from: number; skipped: number; end: number };
-  keepLastLines(text: string, maxLines: number): string;
-}
-
-describe('the page\'s follow logic (the shipped browser module)', () => {
-  const load = async (): Promise<FollowModule> => (await import(new URL('../../dist/src/console/page/follow.js', import.meta.url).href)) as FollowModule;
-
-  it('shows every byte of a growing file once, in order, and says exactly how much it skipped', async () => {
-    const { planFollowStep } = await load();
-    await fc.assert(fc.property(fc.integer({ min: 1, max: 64 }), fc.array(fc.oneof(fc.integer({ min: 0, max: 100 }), fc.constant(-1)), { maxLength: 60 }), (windowBytes, steps) => {
-      // The file is a string of bytes; -1 truncates it to nothing (a truncation from the API).
-      let file = '';
-      let counter = 0;
-      let shown = '';
-      let skipped = 0;
-      let end: number | null = null;
-      const poll = (): void => {
-        const start = Math.max(0, file.length - windowBytes);
-        const step = planFollowStep(end, { start, end: file.length });
-        const piece = file.slice(start).slice(step.from);
-        if (step.reset) { shown = piece; skipped = 0; } else { shown += piece; skipped += step.skipped; }
-        end = step.end;
-      };
-      poll();
-      for (const grow of steps) {
-        if (grow < 0) file = '';
-        else for (let i = 0; i < grow; i++) file += String.fromCharCode(97 + (counter++ % 26));
-        poll();
-        // What is shown plus what was skipped is the file since the last reset, in order.
-        assert.equal(shown.length + skipped, file.length);
-        if (skipped === 0) assert.equal(shown, file);
-        else assert.ok(file.endsWith(shown.slice(-Math.min(shown.length, windowBytes))));
-      }
-    }), { numRuns: 300 });
-  });
-
-  it('keeps the newest lines', async () => {
-    const { keepLastLines } = await load();
-    assert.equal(keepLastLines('a\nb\nc\n', 2), 'b\nc\n');
-    assert.equal(keepLastLines('a\nb', 5), 'a\nb');
-    assert.equal(keepLastLines('a\nb\nc', 1), 'c');
   });
 });

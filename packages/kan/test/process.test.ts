@@ -6,7 +6,7 @@ import { createServer, type Server } from 'node:http';
 import { join } from 'node:path';
 import { makeTempDir, waitFor } from '@qsen/testkit';
 import { ApiError } from '@qsen/core';
-import { LocalControl, SystemdControl, parseSystemctlShow, runFixedCommand, unitOf, fromLauncherStatus } from '../src/process/index.js';
+import { createLocalControl, createSystemdControl, parseSystemctlShow, runFixedCommand, unitOf, fromLauncherStatus } from '../src/process/index.js';
 import { lockAddress, tryLock, acquireLock } from '../src/watchdog/lock.js';
 
 const tmp = makeTempDir('kan-process-');
@@ -48,7 +48,7 @@ test('systemd: parses systemctl show output (pure)', () => {
 });
 
 test('systemd: status/start/restart/stop run the right systemctl verbs on the right units', async () => {
-  const control = new SystemdControl({ systemctlPath: fake });
+  const control = createSystemdControl({ systemctlPath: fake });
   const before = await control.status('qsen');
   assert.equal(before.state, 'stopped');
   const started = await control.start('qsen');
@@ -70,7 +70,7 @@ test('systemd: status/start/restart/stop run the right systemctl verbs on the ri
 test('systemd: a refused verb is PROCESS_CONTROL_FAILED with systemctl\'s message', async () => {
   writeFileSync(join(fakeDir, 'fail'), '');
   try {
-    await assert.rejects(new SystemdControl({ systemctlPath: fake }).restart('kan0'), (err: unknown) => {
+    await assert.rejects(createSystemdControl({ systemctlPath: fake }).restart('kan0'), (err: unknown) => {
       assert.ok(err instanceof ApiError);
       assert.equal(err.code, 'PROCESS_CONTROL_FAILED');
       assert.match(String(err.details?.['stderr']), /Access denied/);
@@ -94,7 +94,7 @@ test('local: speaks the launcher protocol over the Unix socket', async () => {
   });
   await new Promise<void>((r) => server.listen(socketPath, r));
   try {
-    const control = new LocalControl(socketPath);
+    const control = createLocalControl(socketPath);
     const s = await control.status('qsen');
     assert.deepEqual(s, { name: 'qsen', state: 'running', pid: 321, invocation: '3', startedAt: Date.parse('2026-11-22T04:00:00.000Z'), starts: 3, lastExit: null });
     const r = await control.restart('qsen');
@@ -105,7 +105,7 @@ test('local: speaks the launcher protocol over the Unix socket', async () => {
   } finally {
     await new Promise((r) => server.close(r));
   }
-  await assert.rejects(new LocalControl(join(tmp.path, 'nothing.sock')).status('qsen'), (err: unknown) => err instanceof ApiError && err.code === 'PROCESS_CONTROL_FAILED');
+  await assert.rejects(createLocalControl(join(tmp.path, 'nothing.sock')).status('qsen'), (err: unknown) => err instanceof ApiError && err.code === 'PROCESS_CONTROL_FAILED');
 });
 
 test('local: launcher status mapping (pure)', () => {

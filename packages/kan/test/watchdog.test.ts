@@ -5,10 +5,10 @@ import { join } from 'node:path';
 import { createCa, issueServerCertificate } from '@qsen/pki';
 import { evaluateWindow, heartbeatFile, ManualClock, readHeartbeatSync, systemClock, type Clock, type ScheduleConfig, type WatchdogConfig, type LogSink, SILENT_LOG } from '@qsen/core';
 import { findFreePort, makeTempDir, waitFor } from '@qsen/testkit';
-import { Coordinator } from '../src/watchdog/coordinator.js';
-import { Watchdog } from '../src/watchdog/watchdog.js';
+import { createCoordinator } from '../src/watchdog/coordinator.js';
+import { createWatchdog, type Watchdog } from '../src/watchdog/watchdog.js';
 import { createHttpsProbe } from '../src/watchdog/probe.js';
-import { backoffPolicyOf, readHistory, RestartLedger } from '../src/watchdog/ledger.js';
+import { backoffPolicyOf, readHistory, createRestartLedger } from '../src/watchdog/ledger.js';
 import type { ProcessName } from '../src/process/control.js';
 import { TestOwner } from './owner.js';
 
@@ -76,11 +76,11 @@ async function startCluster(opts: { qsenCrashAfterMs?: number; clock?: Clock; wi
     ready.close();
   }
   const watchdogs = watchers.map((selfIndex) => {
-    const ledger = new RestartLedger(runDir, backoffPolicyOf(settings));
-    const coordinator = new Coordinator({ control: owner, ledger, runDir, selfIndex, clock, logger: debugLog(selfIndex) });
+    const ledger = createRestartLedger(runDir, backoffPolicyOf(settings));
+    const coordinator = createCoordinator({ control: owner, ledger, runDir, selfIndex, clock, logger: debugLog(selfIndex) });
     const probe = createHttpsProbe({ caPem });
     probes.push(probe);
-    return new Watchdog({
+    return createWatchdog({
       selfIndex, qsenPort, kanPorts, settings, control: owner, coordinator, ledger, probe, clock,
       isWindowOpen: opts.windowOpen ?? (() => true), dailyRestartDueAt: opts.dailyDueAt ?? null, ...(opts.watchConnections ? { caPem } : {}), ownerRestartGraceMs: opts.ownerRestartGraceMs ?? 2_000, logger: debugLog(selfIndex),
     });

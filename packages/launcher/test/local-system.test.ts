@@ -5,7 +5,7 @@ import { existsSync, mkdirSync, readFileSync, statSync, writeFileSync } from 'no
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { ApiError, loadConfig } from '@qsen/core';
-import { RestartLedger } from '@qsen/kan';
+import { createRestartLedger } from '@qsen/kan';
 import { makeTempDir, waitFor } from '@qsen/testkit';
 import { initStateFolder } from '../src/state/init.js';
 import { buildLocalSpecs, QSEN_NODE_FLAGS, startLocalSystem, type LocalSystem } from '../src/system/local-system.js';
@@ -70,7 +70,7 @@ describe('startLocalSystem (fixture programs)', () => {
   it("a clean start sets the earlier run's crash loop aside: no streak, no crash-loop flag, the history kept as .previous", async () => {
     assert.equal(existsSync(join(home, 'run/kan-history-qsen.json')), false);
     assert.deepEqual(JSON.parse(readFileSync(join(home, 'run/kan-history-qsen.json.previous'), 'utf8')), planted);
-    const ledger = new RestartLedger(join(home, 'run'), { backoffInitialMs: 1000, backoffMaxMs: 60_000, stableAfterMs: 60_000 });
+    const ledger = createRestartLedger(join(home, 'run'), { backoffInitialMs: 1000, backoffMaxMs: 60_000, stableAfterMs: 60_000 });
     const history = await ledger.read('qsen');
     assert.equal(history, undefined);
     assert.equal(ledger.standing(history, Date.now(), null).crashLoop, false);

@@ -28,7 +28,7 @@ import { createMassCancel, type MassCancel } from './killswitch/mass-cancel.js';
 import { openMassCancelLog } from './killswitch/mass-cancel-log.js';
 import { MASS_CANCEL_OUTCOMES, registerLifecycleMetrics } from './metrics/lifecycle.js';
 import { registerQsenMetrics, registerSenebiHistogram } from './metrics/metrics.js';
-import { recoverOrderBook } from './orders/book.js';
+import { applyRecord, createOrderBook, markDamage } from './orders/book.js';
 import { createMarketHours } from './orders/market.js';
 import { createOrderDesk, type OrderDesk } from './orders/desk.js';
 import { createCancelDesk, type CancelDesk } from './orders/cancel.js';
@@ -119,19 +119,28 @@ export async function startQsen(options: StartOptions): Promise<QsenNode> {
 
   let journalOpened;
   const journalFile = join(config.paths.data, JOURNAL_FILE);
+  // The order book is built as the journal is read (no array of every record of the day).
+  const book = createOrderBook();
+  let replayed = 0;
   try {
-    journalOpened = await openJournal(journalFile, { now: () => clock.now() });
+    journalOpened = await openJournal(journalFile, {
+      now: () => clock.now(),
+      onRecord: (record) => {
+        replayed += 1;
+        applyRecord(book, record);
+      },
+    });
   } catch (err) {
     if (err instanceof JournalCorruptError) throw new QsenStartupError('JOURNAL_CORRUPT', err.message, { cause: err });
     if (err instanceof JournalTruncatedError) throw new QsenStartupError('JOURNAL_TRUNCATED', err.message, { cause: err });
     throw new QsenStartupError('JOURNAL_UNREADABLE', `cannot open the journal ${journalFile}: ${err instanceof Error ? err.message : String(err)}`, { cause: err });
   }
-  const { journal, records, tornBytes, tornIds, damaged } = journalOpened;
+  const { journal, tornBytes, tornIds, damaged } = journalOpened;
   if (tornBytes > 0 && tornIds.length === 0) logger.warn('journal: torn last record cut off (crash during a write; it shows no order id, so it was never acknowledged nor forwarded)', { file: journalFile, bytes: tornBytes });
   if (tornIds.length > 0) logger.warn('journal: torn last record cut off; the order ids it shows count as possibly forwarded and are reconciled with SENEBI', { file: journalFile, bytes: tornBytes, orderIds: tornIds });
   if (damaged.length > 0) logger.error('journal: damaged records; their orders count as possibly forwarded and are reconciled with SENEBI (docs/qsen.md "Journal damage")', { file: journalFile, lines: damaged.map((d) => d.line), orderIds: damaged.map((d) => d.id) });
-  const book = recoverOrderBook(journalOpened, new Date(clock.now()).toISOString());
-  logger.info('journal opened', { file: journalFile, records: records.length, orders: book.size });
+  markDamage(book, journalOpened, new Date(clock.now()).toISOString());
+  logger.info('journal opened', { file: journalFile, records: replayed, orders: book.size, settled: book.settledCount() });
 
   const registry = createMetricsRegistry();
   const tlsMetrics = createTlsMetrics(registry, buildMetricName('qsen', TLS_REJECTED_CONNECTIONS_SUFFIX));

@@ -6,9 +6,9 @@
 import express, { type Express } from 'express';
 import type { Socket } from 'node:net';
 import type { IdRange } from '@qsen/core';
-import { SimulatorStore } from './store/store.js';
-import { SimulatorCounters } from './counters/counters.js';
-import { FaultEngine } from './faults/engine.js';
+import { createSimulatorStore, emptyStoreSnapshot, type SimulatorStore } from './store/store.js';
+import { createSimulatorCounters, type SimulatorCounters } from './counters/counters.js';
+import { createFaultEngine, type FaultEngine } from './faults/engine.js';
 import { DEFAULT_SETTINGS, type SimulatorSettings } from './config/settings.js';
 import { renderChangeLine, renderState, type SimulatorStateData, type StateChange } from './store/state-schema.js';
 import type { StateStorage } from './store/state-file.js';
@@ -19,8 +19,8 @@ import { endpointOf } from './http/endpoints.js';
 import { createErrorHandler, notFound } from './http/errors.js';
 import { createSenebiRouter } from './routes/senebi.js';
 import { createAdminRouter } from './routes/admin.js';
-import { ProcessingTracker } from './records/processing.js';
-import { IdSequencer } from './records/sequencer.js';
+import { createProcessingTracker, type ProcessingTracker } from './records/processing.js';
+import { createIdSequencer } from './records/sequencer.js';
 import { setProcessingEnd } from './http/respond.js';
 import { type LogSink, SILENT_LOG } from '@qsen/core';
 
@@ -77,8 +77,8 @@ export function createSimulator(options: SimulatorOptions): Simulator {
   let seq = BigInt(options.initialState?.lastSeq ?? '0');
   let replaying = true;
   const snapshot = options.initialState?.store
-    ?? (initialChanges.length > 0 ? SimulatorStore.emptySnapshot(settings.business.seed) : undefined);
-  const store = new SimulatorStore({
+    ?? (initialChanges.length > 0 ? emptyStoreSnapshot(settings.business.seed) : undefined);
+  const store = createSimulatorStore({
     range: options.range,
     agentCode: settings.business.agent_code,
     businessSeed: settings.business.seed,
@@ -86,10 +86,10 @@ export function createSimulator(options: SimulatorOptions): Simulator {
     now,
     onChange: (change) => journal(change),
   }, snapshot);
-  const counters = options.initialState ? SimulatorCounters.fromSnapshot(options.initialState.counters) : new SimulatorCounters();
-  const faults = new FaultEngine(settings.faults);
+  const counters = createSimulatorCounters(options.initialState?.counters);
+  const faults = createFaultEngine(settings.faults);
   const hanging = new Set<Socket>();
-  const processing = new ProcessingTracker();
+  const processing = createProcessingTracker();
 
   // Replay, then journal every change from here on; a fresh or replayed start is checkpointed first.
   let needsCheckpoint = options.initialState === undefined || initialChanges.length > 0;
@@ -178,7 +178,7 @@ export function createSimulator(options: SimulatorOptions): Simulator {
     next();
   });
   app.use('/senebi', createFaultMiddleware({ engine: faults, counters, store, logger, hanging, persist }));
-  const sequencer = new IdSequencer();
+  const sequencer = createIdSequencer();
   app.use(createSenebiRouter({ store, now, persist, sequencer, laterMatches }));
   app.use(createAdminRouter({ store, counters, processing, engine: faults, logger, persist, reset }));
   app.use(notFound);

@@ -7,9 +7,9 @@ export {
 export { SIMULATOR_MAIN_PATH } from './service/entry.js';
 export { parseArgs, USAGE, type SimulatorArgs } from './cli/args.js';
 export { simulatorErrors, type SimulatorErrorCode } from './errors.js';
-export { SimulatorStore, type StoreChange, type StoreSnapshot, type OrderEvent, type MatchingSettings, type SubmitOutcome } from './store/store.js';
-export { SimulatorCounters, type CounterChange, type CountersSnapshot } from './counters/counters.js';
-export { FaultEngine, isSelected, type FaultDecision } from './faults/engine.js';
+export { createSimulatorStore, emptyStoreSnapshot, type SimulatorStore, type StoreChange, type StoreSnapshot, type OrderEvent, type MatchingSettings, type SubmitOutcome } from './store/store.js';
+export { createSimulatorCounters, type SimulatorCounters, type CounterChange, type CountersSnapshot } from './counters/counters.js';
+export { createFaultEngine, isSelected, type FaultEngine, type FaultDecision } from './faults/engine.js';
 export { parseFaultSettings, faultSettingsSchema, FAULT_KINDS, OUTCOME_FAULTS, type FaultSettings, type OutcomeFault } from './faults/settings.js';
 export { loadSimulatorSettings, parseSimulatorSettings, DEFAULT_SETTINGS, type SimulatorSettings } from './config/settings.js';
 export { createStateStorage, writeFileAtomic, type StateStorage } from './store/state-file.js';

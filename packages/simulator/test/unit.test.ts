@@ -7,14 +7,14 @@ import { join } from 'node:path';
 import { LosslessNumber, parseJsonLossless, toUint64, ApiError, type Uint64 } from '@qsen/core';
 import { makeTempDir } from '@qsen/testkit';
 import {
-  createPrng, tradeDateOf, isTradeDate, previousDate, validateOrder, LISTED_SYMBOLS, FaultEngine, isSelected,
-  seedIdCandidates, planSeededBusiness, SimulatorStore, SimulatorCounters, parseSimulatorSettings, DEFAULT_SETTINGS,
+  createPrng, tradeDateOf, isTradeDate, previousDate, validateOrder, LISTED_SYMBOLS, createFaultEngine, isSelected,
+  seedIdCandidates, planSeededBusiness, createSimulatorStore, createSimulatorCounters, parseSimulatorSettings, DEFAULT_SETTINGS,
   parseState, renderState, parseChangeLine, renderChangeLine, parseArgs, simulatorErrors, createStateStorage, createSimulator, parseFaultSettings, isSameAgentCode, portOfSenebiUrl,
 } from '../src/index.js';
 import { instantOfLocalTime } from '../src/trade-date/trade-date.js';
 import { allocateOutsideId } from '../src/business/ids.js';
 import { buildOrderRecord } from '../src/records/order-record.js';
-import { IdSequencer } from '../src/records/sequencer.js';
+import { createIdSequencer } from '../src/records/sequencer.js';
 
 const RANGE = { min: toUint64('9999000000000000000'), max: toUint64('9999999999999999999') };
 const fixedNow = (iso: string) => (): Date => new Date(iso);
@@ -100,7 +100,7 @@ describe('fault engine', () => {
     const settings = parseFaultSettings({ seed: 9, latency: { probability: 1, fixed_ms: 10, jitter_ms: 5 }, http_5xx: { probability: 0.3 }, reset: { probability: 0.3 } });
     assert.ok(settings.ok);
     const run = (): string[] => {
-      const engine = new FaultEngine(settings.value);
+      const engine = createFaultEngine(settings.value);
       return Array.from({ length: 30 }, () => {
         const d = engine.decide('GET', '/senebi/v1/ping');
         assert.ok(d.delayMs >= 10 && d.delayMs <= 15);
@@ -112,7 +112,7 @@ describe('fault engine', () => {
   test('slow_answer is drawn after latency, within its fixed + jitter, only on its paths', () => {
     const settings = parseFaultSettings({ seed: 4, latency: { probability: 1, fixed_ms: 5 }, slow_answer: { probability: 1, fixed_ms: 100, jitter_ms: 20, paths: ['POST /senebi/v1/orders'] } });
     assert.ok(settings.ok);
-    const engine = new FaultEngine(settings.value);
+    const engine = createFaultEngine(settings.value);
     for (let i = 0; i < 20; i++) {
       const d = engine.decide('POST', '/senebi/v1/orders');
       assert.equal(d.delayMs, 5);
@@ -123,14 +123,14 @@ describe('fault engine', () => {
   test('processing is drawn only for order submissions', () => {
     const settings = parseFaultSettings({ processing: { probability: 1, fixed_ms: 40, jitter_ms: 10 } });
     assert.ok(settings.ok);
-    const engine = new FaultEngine(settings.value);
+    const engine = createFaultEngine(settings.value);
     const d = engine.decide('POST', '/senebi/v1/orders');
     assert.ok(d.processMs >= 40 && d.processMs <= 50);
     assert.equal(engine.decide('GET', '/senebi/v1/orders/12').processMs, 0);
     assert.equal(engine.decide('GET', '/senebi/v1/ping').processMs, 0);
   });
   test('the id sequencer runs one id\'s tasks in arrival order and other ids independently', async () => {
-    const sequencer = new IdSequencer();
+    const sequencer = createIdSequencer();
     const order: string[] = [];
     const slow = sequencer.run('1' as Uint64, async () => { await new Promise((r) => setTimeout(r, 50)); order.push('1a'); });
     const next = sequencer.run('1' as Uint64, () => { order.push('1b'); });
@@ -146,7 +146,7 @@ describe('fault engine', () => {
   test('reject acts only on order submissions; probability 0 never fires', () => {
     const settings = parseFaultSettings({ reject: { probability: 1, reason: 'no' }, hang: { probability: 0 } });
     assert.ok(settings.ok);
-    const engine = new FaultEngine(settings.value);
+    const engine = createFaultEngine(settings.value);
     assert.deepEqual(engine.decide('GET', '/senebi/v1/orders'), { delayMs: 0, processMs: 0, answerDelayMs: 0 });
     assert.deepEqual(engine.decide('POST', '/senebi/v1/orders'), { delayMs: 0, processMs: 0, answerDelayMs: 0, outcome: 'reject', reason: 'no' });
   });
@@ -191,7 +191,7 @@ describe('seeded business', () => {
     assert.equal(self[0]?.counterOrderId, self[1]?.orderId);
   });
   test('two stores with the same seed and clock list the same business', () => {
-    const make = () => new SimulatorStore({ range: RANGE, agentCode: '210', businessSeed: 5, matching: { probability: 1, seed: 1 }, now: fixedNow('2026-03-10T15:00:00Z') });
+    const make = () => createSimulatorStore({ range: RANGE, agentCode: '210', businessSeed: 5, matching: { probability: 1, seed: 1 }, now: fixedNow('2026-03-10T15:00:00Z') });
     const a = make();
     const b = make();
     assert.deepEqual(a.listOrders('2026-03-10'), b.listOrders('2026-03-10'));
@@ -217,9 +217,9 @@ describe('settings, state and command line', () => {
     });
   });
   test('state renders and parses back exactly, ids up to 2^64-1', () => {
-    const store = new SimulatorStore({ range: RANGE, agentCode: '210', businessSeed: 1, matching: { probability: 1, seed: 1 }, now: fixedNow('2026-03-10T15:00:00Z') });
+    const store = createSimulatorStore({ range: RANGE, agentCode: '210', businessSeed: 1, matching: { probability: 1, seed: 1 }, now: fixedNow('2026-03-10T15:00:00Z') });
     store.submitOrder(lossless('{"id": 9999999999999999999, "instrument": "GD30", "side": "buy", "quantity": "10", "price": "1.000001", "currency": "EXT", "settlement": "T0", "counterparty": "210"}'));
-    const counters = new SimulatorCounters();
+    const counters = createSimulatorCounters();
     counters.countOrder(toUint64('9999999999999999999'));
     const text = renderState({ version: 1, lastSeq: '0', store: store.snapshot(), counters: counters.snapshot() });
     const back = parseState(text);

@@ -3,7 +3,9 @@
  * certificate is checked against the cluster CA in force (servername "localhost", as the
  * watchdog's probes do), and the gateway presents its own client identity (role auditor: it
  * may read, never change anything). The identity files are read at each call, so a renewal
- * (`qsen-pki renew kan-gateway`, install.sh) takes effect without a restart.
+ * (`qsen-pki renew kan-gateway`, install.sh) takes effect without a restart. Without identity
+ * files it presents none: the console reads the nodes' internal routes that way
+ * (console/loopback-read.ts).
  */
 import { readFile } from 'node:fs/promises';
 import type { ClientRequest, IncomingMessage } from 'node:http';
@@ -28,13 +30,16 @@ export class LoopbackError extends Error {
 export interface LoopbackClientOptions {
   /** The cluster CA in force (follows TLS reloads). */
   readonly ca: () => string | Buffer;
-  readonly certFile: string;
-  readonly keyFile: string;
+  /** The client identity presented (none: no client certificate). */
+  readonly certFile?: string;
+  readonly keyFile?: string;
   /** Deadline of one call, connection to last byte. */
   readonly timeoutMs: number;
   /** A larger answer is cut and reported (a node's metrics are tens of KiB). */
   readonly maxBytes: number;
   readonly host?: string;
+  /** The Accept header (default any type). */
+  readonly accept?: string;
 }
 
 /** A GET of `path` on the node listening on `port` (loopback). */
@@ -43,7 +48,8 @@ export type LoopbackGet = (port: number, path: string) => Promise<LoopbackAnswer
 /** Makes the loopback client. */
 export function createLoopbackClient(opts: LoopbackClientOptions): LoopbackGet {
   return async (port, path) => {
-    const [cert, key] = await Promise.all([readFile(opts.certFile), readFile(opts.keyFile)]).catch((err: unknown) => {
+    const { certFile, keyFile } = opts;
+    const [cert, key] = certFile === undefined || keyFile === undefined ? [] : await Promise.all([readFile(certFile), readFile(keyFile)]).catch((err: unknown) => {
       throw new LoopbackError(`the gateway's client identity cannot be read: ${(err as NodeJS.ErrnoException).code ?? String(err)}`);
     });
     return new Promise<LoopbackAnswer>((resolve, reject) => {
@@ -59,7 +65,7 @@ export function createLoopbackClient(opts: LoopbackClientOptions): LoopbackGet {
       try {
         req = request({
           host: opts.host ?? '127.0.0.1', port, path, method: 'GET', agent: false, servername: 'localhost',
-          ca: opts.ca(), cert, key, headers: { accept: '*/*' },
+          ca: opts.ca(), ...(cert !== undefined && key !== undefined ? { cert, key } : {}), headers: { accept: opts.accept ?? '*/*' },
         }, onAnswer);
       } catch (err) {
         // A certificate or key that does not parse is refused by the TLS layer before any connection.

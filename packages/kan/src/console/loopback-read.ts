@@ -4,8 +4,8 @@
  * console view (GET /qsen/v1/console) and every node's ping (pid, uptime). An unreachable or
  * failing node is an answer too (`reachable: false`): the console shows it instead of failing.
  */
-import { request } from 'node:https';
 import { readFile } from 'node:fs/promises';
+import { createLoopbackClient, LoopbackError } from '../cluster/loopback-client.js';
 
 /** What a loopback read gave. */
 export type LoopbackAnswer =
@@ -25,7 +25,7 @@ export const QSEN_CONSOLE_PATH = '/qsen/v1/console';
 export const LOOPBACK_READ_TIMEOUT_MS = 3000;
 const MAX_BODY_BYTES = 1 << 20;
 
-/** Reads `path` of the node on `port` once; the answer must be 200 with a JSON object. */
+/** Reads `path` of the node on `port` once (no client certificate); the answer must be 200 with a JSON object. */
 export async function readLoopbackJson(source: LoopbackSource, port: number, path: string): Promise<LoopbackAnswer> {
   let ca: string;
   try {
@@ -33,40 +33,14 @@ export async function readLoopbackJson(source: LoopbackSource, port: number, pat
   } catch (err) {
     return { reachable: false, error: `the cluster CA could not be read: ${(err as NodeJS.ErrnoException).code ?? String(err)}` };
   }
-  const timeoutMs = source.timeoutMs ?? LOOPBACK_READ_TIMEOUT_MS;
-  return new Promise((resolve) => {
-    let settled = false;
-    const finish = (answer: LoopbackAnswer): void => {
-      if (settled) return;
-      settled = true;
-      clearTimeout(timer);
-      resolve(answer);
-    };
-    const req = request({ host: '127.0.0.1', port, path, method: 'GET', ca, servername: 'localhost', agent: false, headers: { accept: 'application/json' } }, (res) => {
-      const chunks: Buffer[] = [];
-      let size = 0;
-      res.on('data', (chunk: Buffer) => {
-        size += chunk.length;
-        if (size > MAX_BODY_BYTES) { req.destroy(); finish({ reachable: false, error: 'the node answered more than 1 MiB' }); return; }
-        chunks.push(chunk);
-      });
-      res.on('error', (err) => finish({ reachable: false, error: err.message }));
-      res.on('end', () => {
-        if (res.statusCode !== 200) { finish({ reachable: false, error: `the node answered ${res.statusCode ?? 0}` }); return; }
-        try {
-          const view = JSON.parse(Buffer.concat(chunks).toString('utf8')) as unknown;
-          if (view === null || typeof view !== 'object' || Array.isArray(view)) throw new TypeError('not an object');
-          finish({ reachable: true, body: view as Record<string, unknown> });
-        } catch {
-          finish({ reachable: false, error: 'the node answered something that is not a JSON object' });
-        }
-      });
-    });
-    const timer = setTimeout(() => {
-      finish({ reachable: false, error: `no answer within ${timeoutMs} ms` });
-      req.destroy();
-    }, timeoutMs);
-    req.on('error', (err: NodeJS.ErrnoException) => finish({ reachable: false, error: err.code ?? err.message }));
-    req.end();
-  });
+  const get = createLoopbackClient({ ca: () => ca, timeoutMs: source.timeoutMs ?? LOOPBACK_READ_TIMEOUT_MS, maxBytes: MAX_BODY_BYTES, accept: 'application/json' });
+  try {
+    const answer = await get(port, path);
+    if (answer.status !== 200) return { reachable: false, error: `the node answered ${answer.status}` };
+    const view = JSON.parse(answer.body.toString('utf8')) as unknown;
+    if (view !== null && typeof view === 'object' && !Array.isArray(view)) return { reachable: true, body: view as Record<string, unknown> };
+  } catch (err) {
+    if (err instanceof LoopbackError) return { reachable: false, error: err.reason };
+  }
+  return { reachable: false, error: 'the node answered something that is not a JSON object' };
 }

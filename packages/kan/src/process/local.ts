@@ -44,35 +44,13 @@ function launcherInvocation(text: string | undefined): number | undefined {
 }
 
 /** Process control through the launcher's Unix control socket. */
-export class LocalControl implements ProcessControl {
-  readonly mode = 'local' as const;
-  readonly #client: OwnerClient;
-
-  constructor(socketPath: string, opts: { timeoutMs?: number } = {}) {
-    this.#client = createOwnerClient(socketPath, {
-      timeoutMs: opts.timeoutMs ?? 60_000,
-      unreachable: (message, details, cause) => kanErrors.create('PROCESS_CONTROL_FAILED', message, details, cause),
-    });
-  }
-
-  async status(name: ProcessName): Promise<ProcessState> {
-    return fromLauncherStatus(name, await this.#guard(this.#client.status(name)));
-  }
-
-  async start(name: ProcessName, ifInvocation?: string): Promise<ProcessState> {
-    return fromLauncherStatus(name, await this.#guard(this.#client.start(name, launcherInvocation(ifInvocation))));
-  }
-
-  async stop(name: ProcessName, ifInvocation?: string): Promise<ProcessState> {
-    return fromLauncherStatus(name, await this.#guard(this.#client.stop(name, launcherInvocation(ifInvocation))));
-  }
-
-  async restart(name: ProcessName, ifInvocation?: string): Promise<ProcessState> {
-    return fromLauncherStatus(name, await this.#guard(this.#client.restart(name, launcherInvocation(ifInvocation))));
-  }
-
+export function createLocalControl(socketPath: string, opts: { timeoutMs?: number } = {}): ProcessControl {
+  const client: OwnerClient = createOwnerClient(socketPath, {
+    timeoutMs: opts.timeoutMs ?? 60_000,
+    unreachable: (message, details, cause) => kanErrors.create('PROCESS_CONTROL_FAILED', message, details, cause),
+  });
   /** Every failure of the owner is PROCESS_CONTROL_FAILED for the kan (the owner's own code kept in details). */
-  async #guard(call: Promise<ProcessStatus>): Promise<ProcessStatus> {
+  const guard = async (call: Promise<ProcessStatus>): Promise<ProcessStatus> => {
     try {
       return await call;
     } catch (err) {
@@ -80,5 +58,12 @@ export class LocalControl implements ProcessControl {
       const code = (err as { code?: unknown }).code;
       throw kanErrors.create('PROCESS_CONTROL_FAILED', `the launcher refused: ${err instanceof Error ? err.message : String(err)}`, { ownerCode: typeof code === 'string' ? code : null }, err);
     }
-  }
+  };
+  return {
+    mode: 'local',
+    status: async (name) => fromLauncherStatus(name, await guard(client.status(name))),
+    start: async (name, ifInvocation) => fromLauncherStatus(name, await guard(client.start(name, launcherInvocation(ifInvocation)))),
+    stop: async (name, ifInvocation) => fromLauncherStatus(name, await guard(client.stop(name, launcherInvocation(ifInvocation)))),
+    restart: async (name, ifInvocation) => fromLauncherStatus(name, await guard(client.restart(name, launcherInvocation(ifInvocation)))),
+  };
 }

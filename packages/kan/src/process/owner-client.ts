@@ -1,5 +1,5 @@
 /**
- * The one client of the owner protocol (owner-protocol.ts): used by the kans (LocalControl), the
+ * The one client of the owner protocol (owner-protocol.ts): used by the kans (createLocalControl), the
  * launcher's tools and the tests. Error answers become ApiErrors with the answer's code; a socket
  * that cannot be reached (or answers something that is not the protocol) becomes the caller's
  * own error, made by `unreachable` (the kan's PROCESS_CONTROL_FAILED, the launcher's CONTROL_UNREACHABLE).

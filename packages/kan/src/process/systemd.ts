@@ -61,46 +61,13 @@ export function isReplaced(observed: string, current: ProcessState): boolean {
 }
 
 /** Process control through `systemctl`. `systemctlPath` is injectable for tests (a fake systemctl). */
-export class SystemdControl implements ProcessControl {
-  readonly mode = 'systemd' as const;
-  readonly #systemctl: string;
-  readonly #timeoutMs: number;
+export function createSystemdControl(opts: { systemctlPath?: string; timeoutMs?: number } = {}): ProcessControl {
+  const systemctl = opts.systemctlPath ?? 'systemctl';
+  const verbTimeoutMs = opts.timeoutMs ?? 60_000;
 
-  constructor(opts: { systemctlPath?: string; timeoutMs?: number } = {}) {
-    this.#systemctl = opts.systemctlPath ?? 'systemctl';
-    this.#timeoutMs = opts.timeoutMs ?? 60_000;
-  }
-
-  async status(name: ProcessName): Promise<ProcessState> {
-    const out = await this.#run(['show', '--timestamp=unix', '-p', 'MainPID,InvocationID,ActiveState,SubState,ExecMainStartTimestamp,ExecMainExitTimestamp,ExecMainCode,ExecMainStatus', unitOf(name)], 10_000);
-    return parseSystemctlShow(name, out);
-  }
-
-  start(name: ProcessName, ifInvocation?: string): Promise<ProcessState> {
-    return this.#verb('start', name, ifInvocation);
-  }
-
-  stop(name: ProcessName, ifInvocation?: string): Promise<ProcessState> {
-    return this.#verb('stop', name, ifInvocation);
-  }
-
-  restart(name: ProcessName, ifInvocation?: string): Promise<ProcessState> {
-    return this.#verb('restart', name, ifInvocation);
-  }
-
-  async #verb(verb: 'start' | 'stop' | 'restart', name: ProcessName, ifInvocation: string | undefined): Promise<ProcessState> {
-    if (ifInvocation !== undefined) {
-      // The caller holds the target's cross-kan lock: this check and the verb are one step.
-      const current = await this.status(name);
-      if (isReplaced(ifInvocation, current)) return { ...current, coalesced: true };
-    }
-    await this.#run([verb, '--no-ask-password', unitOf(name)], this.#timeoutMs);
-    return this.status(name);
-  }
-
-  async #run(args: string[], timeoutMs: number): Promise<string> {
+  const run = async (args: string[], timeoutMs: number): Promise<string> => {
     const { execa } = await import('execa'); // loaded on first use: an idle kan does not carry it
-    const result = await execa(this.#systemctl, args, { reject: false, timeout: timeoutMs, stdin: 'ignore', env: { LC_ALL: 'C', SYSTEMD_PAGER: '' } });
+    const result = await execa(systemctl, args, { reject: false, timeout: timeoutMs, stdin: 'ignore', env: { LC_ALL: 'C', SYSTEMD_PAGER: '' } });
     if (result.exitCode !== 0 || result.timedOut || result.failed) {
       throw kanErrors.create('PROCESS_CONTROL_FAILED', `systemctl ${args[0] ?? ''} failed`, {
         command: ['systemctl', ...args].join(' '),
@@ -110,5 +77,28 @@ export class SystemdControl implements ProcessControl {
       });
     }
     return String(result.stdout);
-  }
+  };
+
+  const status = async (name: ProcessName): Promise<ProcessState> => {
+    const out = await run(['show', '--timestamp=unix', '-p', 'MainPID,InvocationID,ActiveState,SubState,ExecMainStartTimestamp,ExecMainExitTimestamp,ExecMainCode,ExecMainStatus', unitOf(name)], 10_000);
+    return parseSystemctlShow(name, out);
+  };
+
+  const verb = async (action: 'start' | 'stop' | 'restart', name: ProcessName, ifInvocation: string | undefined): Promise<ProcessState> => {
+    if (ifInvocation !== undefined) {
+      // The caller holds the target's cross-kan lock: this check and the verb are one step.
+      const current = await status(name);
+      if (isReplaced(ifInvocation, current)) return { ...current, coalesced: true };
+    }
+    await run([action, '--no-ask-password', unitOf(name)], verbTimeoutMs);
+    return status(name);
+  };
+
+  return {
+    mode: 'systemd',
+    status,
+    start: (name, ifInvocation) => verb('start', name, ifInvocation),
+    stop: (name, ifInvocation) => verb('stop', name, ifInvocation),
+    restart: (name, ifInvocation) => verb('restart', name, ifInvocation),
+  };
 }

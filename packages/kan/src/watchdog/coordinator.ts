@@ -63,23 +63,21 @@ export function isSameProcess(judged: JudgedProcess, current: ProcessState): boo
 }
 
 /** Acts on processes under the cross-kan lock. */
-export class Coordinator {
-  readonly #o: CoordinatorOptions;
-
-  constructor(options: CoordinatorOptions) {
-    this.#o = options;
-  }
-
+export interface Coordinator {
   /** Takes the named cross-kan lock, waiting up to `waitMs`; null when another kan holds it that long. */
-  lock(name: string, waitMs: number): Promise<HeldLock | null> {
-    return acquireLock(this.#o.runDir, name, { timeoutMs: waitMs });
-  }
-
+  lock(name: string, waitMs: number): Promise<HeldLock | null>;
   /** Acts once, or explains why not. Self-restarts record the event before the owner stops this kan. */
-  async act(req: ActRequest): Promise<ActOutcome> {
-    const { control, ledger, selfIndex, clock, logger, metrics } = this.#o;
-    const lock = await this.lock(req.target, req.lockWaitMs);
-    if (lock === null) return { kind: 'busy' };
+  act(req: ActRequest): Promise<ActOutcome>;
+}
+
+/** Makes the coordinator of one kan. */
+export function createCoordinator(options: CoordinatorOptions): Coordinator {
+  const { control, ledger, runDir, selfIndex, clock, logger, metrics } = options;
+  const lock = (name: string, waitMs: number): Promise<HeldLock | null> => acquireLock(runDir, name, { timeoutMs: waitMs });
+
+  const act = async (req: ActRequest): Promise<ActOutcome> => {
+    const held = await lock(req.target, req.lockWaitMs);
+    if (held === null) return { kind: 'busy' };
     try {
       const now = clock.now();
       const base = {
@@ -119,7 +117,9 @@ export class Coordinator {
       metrics?.restarts.inc({ target: req.target, reason: req.reason });
       return { kind: 'done', event };
     } finally {
-      await lock.release();
+      await held.release();
     }
-  }
+  };
+
+  return { lock, act };
 }

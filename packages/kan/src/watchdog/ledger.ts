@@ -127,48 +127,48 @@ async function writeHistory(runDir: string, target: ProcessName, history: Target
 }
 
 /** The restart ledger of one run folder. */
-export class RestartLedger {
+export interface RestartLedger {
   readonly runDir: string;
   readonly policy: BackoffPolicy;
-
-  constructor(runDir: string, policy: BackoffPolicy) {
-    this.runDir = runDir;
-    this.policy = policy;
-  }
-
   /** One target's history. */
-  read(target: ProcessName): Promise<TargetHistory | undefined> {
-    return readHistory(this.runDir, target);
-  }
-
+  read(target: ProcessName): Promise<TargetHistory | undefined>;
   /** Every target's history. */
-  async readAll(): Promise<Partial<Record<ProcessName, TargetHistory>>> {
-    const out: Partial<Record<ProcessName, TargetHistory>> = {};
-    for (const name of PROCESS_NAMES) {
-      const h = await this.read(name);
-      if (h !== undefined) out[name] = h;
-    }
-    return out;
-  }
-
+  readAll(): Promise<Partial<Record<ProcessName, TargetHistory>>>;
   /** The back-off standing of a target with history `history` (pure, with this ledger's policy). */
-  standing(history: BackoffRecord | undefined, now: number, lastHealthyAt: number | null): BackoffStanding {
-    return assessBackoff(history, now, lastHealthyAt, this.policy);
-  }
-
+  standing(history: BackoffRecord | undefined, now: number, lastHealthyAt: number | null): BackoffStanding;
   /** Records that a restart cycle begins (only under the target's lock, before the owner acts). */
-  async beginCycle(target: ProcessName, cycle: RestartCycle): Promise<void> {
-    const prior = await this.read(target);
-    await writeHistory(this.runDir, target, { streak: prior?.streak ?? 0, lastRestartAt: prior?.lastRestartAt ?? 0, events: prior?.events ?? [], cycle });
-  }
-
+  beginCycle(target: ProcessName, cycle: RestartCycle): Promise<void>;
   /**
    * Appends an event (only under the target's lock): a restart that counts for the back-off
    * continues the streak this kan sees (`lastHealthyAt` resets it once the target ran stably).
    */
-  async record(target: ProcessName, event: RestartEvent, opts: { countsForBackoff: boolean; lastHealthyAt: number | null; now: number }): Promise<void> {
-    const prior = await this.read(target);
-    const streak = effectiveStreak(prior, opts.lastHealthyAt, this.policy.stableAfterMs);
-    await writeHistory(this.runDir, target, recordEvent(prior, event, streak, opts.countsForBackoff, opts.now));
-  }
+  record(target: ProcessName, event: RestartEvent, opts: { countsForBackoff: boolean; lastHealthyAt: number | null; now: number }): Promise<void>;
+}
+
+/** Makes the restart ledger of the run folder `runDir`. */
+export function createRestartLedger(runDir: string, policy: BackoffPolicy): RestartLedger {
+  const read = (target: ProcessName): Promise<TargetHistory | undefined> => readHistory(runDir, target);
+  return {
+    runDir,
+    policy,
+    read,
+    async readAll() {
+      const out: Partial<Record<ProcessName, TargetHistory>> = {};
+      for (const name of PROCESS_NAMES) {
+        const h = await read(name);
+        if (h !== undefined) out[name] = h;
+      }
+      return out;
+    },
+    standing: (history, now, lastHealthyAt) => assessBackoff(history, now, lastHealthyAt, policy),
+    async beginCycle(target, cycle) {
+      const prior = await read(target);
+      await writeHistory(runDir, target, { streak: prior?.streak ?? 0, lastRestartAt: prior?.lastRestartAt ?? 0, events: prior?.events ?? [], cycle });
+    },
+    async record(target, event, opts) {
+      const prior = await read(target);
+      const streak = effectiveStreak(prior, opts.lastHealthyAt, policy.stableAfterMs);
+      await writeHistory(runDir, target, recordEvent(prior, event, streak, opts.countsForBackoff, opts.now));
+    },
+  };
 }

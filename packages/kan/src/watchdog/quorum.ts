@@ -37,44 +37,44 @@ export interface KanQuorumOptions {
 }
 
 /** The quorum gate of one kan. */
-export class KanQuorum {
-  readonly #o: KanQuorumOptions;
-
-  constructor(options: KanQuorumOptions) {
-    this.#o = options;
-  }
-
+export interface KanQuorum {
   /** Which kans answer their ping on their port right now (this kan included: it answers on its own port too). */
-  async upNow(): Promise<boolean[]> {
-    const results = await Promise.all(this.#o.kanPorts.map((port) => this.#o.probe({ port, path: '/kan/v1/ping' }, this.#o.timeoutMs)));
-    return results.map((r) => r.outcome === 'ok');
-  }
-
+  upNow(): Promise<boolean[]>;
   /** Whether kan `target` may be restarted at this instant (no lock taken). */
-  async check(target: number): Promise<ReturnType<typeof judgeKanRestart>> {
-    return judgeKanRestart(target, await this.upNow());
-  }
-
+  check(target: number): Promise<ReturnType<typeof judgeKanRestart>>;
   /**
    * Runs `restart` under the quorum lock as soon as restarting kan `target` leaves two kans up,
    * waiting up to `waitMs` for that (queued behind the other kan restarts); refused after that.
    */
-  async whenAllowed<T>(target: number, waitMs: number, restart: () => Promise<T>): Promise<GatedOutcome<T>> {
-    const now = this.#o.now ?? Date.now;
+  whenAllowed<T>(target: number, waitMs: number, restart: () => Promise<T>): Promise<GatedOutcome<T>>;
+}
+
+/** Makes the quorum gate of one kan. */
+export function createKanQuorum(options: KanQuorumOptions): KanQuorum {
+  const now = options.now ?? Date.now;
+  const upNow = async (): Promise<boolean[]> => {
+    const results = await Promise.all(options.kanPorts.map((port) => options.probe({ port, path: '/kan/v1/ping' }, options.timeoutMs)));
+    return results.map((r) => r.outcome === 'ok');
+  };
+  const check = async (target: number): Promise<ReturnType<typeof judgeKanRestart>> => judgeKanRestart(target, await upNow());
+
+  const whenAllowed = async <T>(target: number, waitMs: number, restart: () => Promise<T>): Promise<GatedOutcome<T>> => {
     const deadline = now() + waitMs;
     let up: number[] = [];
     for (;;) {
-      const lock = await this.#o.coordinator.lock(KAN_RESTART_LOCK, Math.max(0, deadline - now()));
+      const lock = await options.coordinator.lock(KAN_RESTART_LOCK, Math.max(0, deadline - now()));
       if (lock === null) return { kind: 'refused', up };
       try {
-        const verdict = await this.check(target);
+        const verdict = await check(target);
         if (verdict.ok) return { kind: 'done', value: await restart() };
         up = verdict.up;
       } finally {
         await lock.release();
       }
       if (now() >= deadline) return { kind: 'refused', up };
-      await new Promise((r) => setTimeout(r, this.#o.pollMs ?? 200));
+      await new Promise((r) => setTimeout(r, options.pollMs ?? 200));
     }
-  }
+  };
+
+  return { upNow, check, whenAllowed };
 }

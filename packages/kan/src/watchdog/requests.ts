@@ -82,72 +82,29 @@ export function auditOutcomeOf(outcome: ActOutcome): { outcome: 'done' | 'coales
 }
 
 /** Handles restart requests. */
-export class RestartRequests {
-  readonly #o: RestartRequestsOptions;
-  readonly #pending = new Map<ProcessName, { invocation: string; done: Promise<ActOutcome | undefined> }>();
-
-  constructor(options: RestartRequestsOptions) {
-    this.#o = options;
-  }
-
+export interface RestartRequests {
   /**
    * Accepts a restart of `target`; `answered` resolves once the 202 is on its way (a kan
    * restarting itself waits for it). Throws OUTSIDE_TRADING_WINDOW for qsen when it must be
    * down, KAN_QUORUM for a kan when restarting it now would leave fewer than two kans up.
    */
-  async request(target: ProcessName, who: { subject: string; requestId: string }, answered: Promise<void>): Promise<RestartTicket> {
-    const { clock, isWindowOpen, control, audit } = this.#o;
-    const action = target === 'qsen' ? 'restart_qsen' : 'restart_kan';
-    if (target === 'qsen' && !isWindowOpen(clock.now())) {
-      audit.record({ action, subject: who.subject, outcome: 'refused', code: 'OUTSIDE_TRADING_WINDOW', requestId: who.requestId });
-      throw kanErrors.create('OUTSIDE_TRADING_WINDOW');
-    }
-    const running = this.#pending.get(target);
-    if (running !== undefined) {
-      audit.record({ action, subject: who.subject, outcome: 'coalesced', requestId: who.requestId, details: { target, with: 'a restart under way in this kan' } });
-      return { accepted: true, target, coalesced: true, invocation: running.invocation };
-    }
-    const owner = await control.status(target);
-    if (await this.#inCycle(target, owner)) {
-      audit.record({ action, subject: who.subject, outcome: 'coalesced', requestId: who.requestId, details: { target, invocation: owner.invocation, with: 'the restart cycle under way' } });
-      return { accepted: true, target, coalesced: true, invocation: owner.invocation };
-    }
-    const kanIndex = target === 'qsen' ? null : Number(target.slice(3));
-    if (kanIndex !== null) {
-      const verdict = await this.#o.quorum.check(kanIndex);
-      if (!verdict.ok) {
-        audit.record({ action, subject: who.subject, outcome: 'refused', code: 'KAN_QUORUM', requestId: who.requestId, details: { target, up: verdict.up } });
-        throw kanErrors.create('KAN_QUORUM', undefined, { target, kansUp: verdict.up });
-      }
-    }
-    const joined = this.#pending.get(target);
-    if (joined !== undefined) {
-      // Another request of this kan got here first while this one was looking.
-      audit.record({ action, subject: who.subject, outcome: 'coalesced', requestId: who.requestId, details: { target, with: 'a restart under way in this kan' } });
-      return { accepted: true, target, coalesced: true, invocation: joined.invocation };
-    }
-    const judged: JudgedProcess = { invocation: owner.invocation, pid: owner.pid, state: owner.state };
-    audit.record({ action, subject: who.subject, outcome: 'accepted', requestId: who.requestId, details: { target, invocation: owner.invocation, pid: owner.pid } });
-    const isSelf = target === `kan${this.#o.selfIndex}`;
-    if (isSelf) this.#o.selfRestart?.begin({ subject: who.subject, requestId: who.requestId, pid: process.pid, at: new Date(clock.now()).toISOString() });
-    const done = this.#carryOut(target, kanIndex, judged, who, action, answered, isSelf);
-    this.#pending.set(target, { invocation: owner.invocation, done });
-    return { accepted: true, target, coalesced: false, invocation: owner.invocation };
-  }
-
+  request(target: ProcessName, who: { subject: string; requestId: string }, answered: Promise<void>): Promise<RestartTicket>;
   /** Waits for every restart under way (tests, shutdown). */
-  async settle(): Promise<void> {
-    await Promise.allSettled([...this.#pending.values()].map((p) => p.done));
-  }
+  settle(): Promise<void>;
+}
 
-  async #inCycle(target: ProcessName, owner: ProcessState): Promise<boolean> {
-    const history = await this.#o.ledger.read(target);
-    return isInRestartCycle({ owner, cycle: history?.cycle, now: this.#o.clock.now(), cycleMs: this.#o.cycleMs });
-  }
+/** Makes the restart-request service of one kan. */
+export function createRestartRequests(options: RestartRequestsOptions): RestartRequests {
+  const { clock, isWindowOpen, control, audit, logger, coordinator, quorum, ledger } = options;
+  const pending = new Map<ProcessName, { invocation: string; done: Promise<ActOutcome | undefined> }>();
 
-  async #carryOut(target: ProcessName, kanIndex: number | null, judged: JudgedProcess, who: { subject: string; requestId: string }, action: 'restart_qsen' | 'restart_kan', answered: Promise<void>, isSelf: boolean): Promise<ActOutcome | undefined> {
-    const { audit, logger, coordinator, quorum } = this.#o;
-    const waitMs = this.#o.lockWaitMs ?? 60_000;
+  const inCycle = async (target: ProcessName, owner: ProcessState): Promise<boolean> => {
+    const history = await ledger.read(target);
+    return isInRestartCycle({ owner, cycle: history?.cycle, now: clock.now(), cycleMs: options.cycleMs });
+  };
+
+  const carryOut = async (target: ProcessName, kanIndex: number | null, judged: JudgedProcess, who: { subject: string; requestId: string }, action: 'restart_qsen' | 'restart_kan', answered: Promise<void>, isSelf: boolean): Promise<ActOutcome | undefined> => {
+    const waitMs = options.lockWaitMs ?? 60_000;
     await answered;
     try {
       const act = (): Promise<ActOutcome> => coordinator.act({
@@ -172,8 +129,53 @@ export class RestartRequests {
       audit.record({ action, subject: who.subject, outcome: 'failed', code: 'INTERNAL_ERROR', requestId: who.requestId, details: { target } });
       return undefined;
     } finally {
-      if (isSelf) this.#o.selfRestart?.end();
-      this.#pending.delete(target);
+      if (isSelf) options.selfRestart?.end();
+      pending.delete(target);
     }
-  }
+  };
+
+  const request = async (target: ProcessName, who: { subject: string; requestId: string }, answered: Promise<void>): Promise<RestartTicket> => {
+    const action = target === 'qsen' ? 'restart_qsen' : 'restart_kan';
+    if (target === 'qsen' && !isWindowOpen(clock.now())) {
+      audit.record({ action, subject: who.subject, outcome: 'refused', code: 'OUTSIDE_TRADING_WINDOW', requestId: who.requestId });
+      throw kanErrors.create('OUTSIDE_TRADING_WINDOW');
+    }
+    const running = pending.get(target);
+    if (running !== undefined) {
+      audit.record({ action, subject: who.subject, outcome: 'coalesced', requestId: who.requestId, details: { target, with: 'a restart under way in this kan' } });
+      return { accepted: true, target, coalesced: true, invocation: running.invocation };
+    }
+    const owner = await control.status(target);
+    if (await inCycle(target, owner)) {
+      audit.record({ action, subject: who.subject, outcome: 'coalesced', requestId: who.requestId, details: { target, invocation: owner.invocation, with: 'the restart cycle under way' } });
+      return { accepted: true, target, coalesced: true, invocation: owner.invocation };
+    }
+    const kanIndex = target === 'qsen' ? null : Number(target.slice(3));
+    if (kanIndex !== null) {
+      const verdict = await quorum.check(kanIndex);
+      if (!verdict.ok) {
+        audit.record({ action, subject: who.subject, outcome: 'refused', code: 'KAN_QUORUM', requestId: who.requestId, details: { target, up: verdict.up } });
+        throw kanErrors.create('KAN_QUORUM', undefined, { target, kansUp: verdict.up });
+      }
+    }
+    const joined = pending.get(target);
+    if (joined !== undefined) {
+      // Another request of this kan got here first while this one was looking.
+      audit.record({ action, subject: who.subject, outcome: 'coalesced', requestId: who.requestId, details: { target, with: 'a restart under way in this kan' } });
+      return { accepted: true, target, coalesced: true, invocation: joined.invocation };
+    }
+    const judged: JudgedProcess = { invocation: owner.invocation, pid: owner.pid, state: owner.state };
+    audit.record({ action, subject: who.subject, outcome: 'accepted', requestId: who.requestId, details: { target, invocation: owner.invocation, pid: owner.pid } });
+    const isSelf = target === `kan${options.selfIndex}`;
+    if (isSelf) options.selfRestart?.begin({ subject: who.subject, requestId: who.requestId, pid: process.pid, at: new Date(clock.now()).toISOString() });
+    const done = carryOut(target, kanIndex, judged, who, action, answered, isSelf);
+    pending.set(target, { invocation: owner.invocation, done });
+    return { accepted: true, target, coalesced: false, invocation: owner.invocation };
+  };
+
+  const settle = async (): Promise<void> => {
+    await Promise.allSettled([...pending.values()].map((p) => p.done));
+  };
+
+  return { request, settle };
 }

@@ -1,6 +1,6 @@
 /**
  * The watchdog loop of one kan: every interval it probes qsen and the two peer kans on loopback
- * and runs the pure per-target step (step.ts) on what it saw. This class only does the I/O
+ * and runs the pure per-target step (step.ts) on what it saw. This module only does the I/O
  * around that step: timers, probes, idle connections, one observation of a failing target per
  * decision (the owner's word, /proc, the heartbeat, the ledger), and the action through the
  * Coordinator. It also carries qsen's schedule and this kan's daily self-restart (through the
@@ -68,114 +68,92 @@ interface TargetSlot {
 }
 
 /** Runs the probes, observations and actions of one kan. */
-export class Watchdog {
-  readonly #o: WatchdogOptions;
-  readonly #slots: TargetSlot[];
-  readonly #pending = new Set<Promise<unknown>>();
-  #timer: NodeJS.Timeout | undefined;
-  #running = false;
-  #dailyDueAt: number | null = null;
-  #selfRestarting = false;
-
-  constructor(options: WatchdogOptions) {
-    this.#o = options;
-    const slot = (name: ProcessName, port: number, path: string): TargetSlot => ({ state: initialTargetState(name, port, path), probing: false, acting: false, watch: null });
-    this.#slots = [slot('qsen', options.qsenPort, '/qsen/v1/ping')];
-    options.kanPorts.forEach((port, i) => {
-      if (i !== options.selfIndex) this.#slots.push(slot(`kan${i}` as ProcessName, port, '/kan/v1/ping'));
-    });
-    if (options.dailyRestartDueAt !== null) this.#dailyDueAt = options.dailyRestartDueAt(options.clock.now());
-  }
-
+export interface Watchdog {
   /** Starts ticking (first probe round at once). */
-  start(): void {
-    if (this.#running) return;
-    this.#running = true;
-    this.#schedule(Date.now());
-  }
-
+  start(): void;
   /** Stops ticking and waits for the probes and actions under way. */
-  async stop(): Promise<void> {
-    this.#running = false;
-    if (this.#timer !== undefined) clearTimeout(this.#timer);
-    for (const s of this.#slots) s.watch?.close();
-    await Promise.allSettled([...this.#pending]);
-  }
-
+  stop(): Promise<void>;
   /** This kan's view of its targets. */
-  view(): TargetView[] {
-    return this.#slots.map(({ state, watch }) => {
-      const { path: _path, ownerCheckedAt: _checked, downSince: _down, conditionSince: _since, ...view } = state;
-      return { ...view, watching: watch?.established ?? false };
-    });
-  }
-
+  view(): TargetView[];
   /** When this kan's next daily restart is due (null when disabled). */
-  get dailyRestartDueAt(): number | null {
-    return this.#dailyDueAt;
-  }
+  readonly dailyRestartDueAt: number | null;
+}
 
-  #schedule(due: number): void {
-    if (!this.#running) return;
-    this.#timer = setTimeout(() => this.#tick(due), Math.max(0, due - Date.now()));
-  }
+/** Makes the watchdog of one kan (not ticking until start()). */
+export function createWatchdog(options: WatchdogOptions): Watchdog {
+  const o = options;
+  const slot = (name: ProcessName, port: number, path: string): TargetSlot => ({ state: initialTargetState(name, port, path), probing: false, acting: false, watch: null });
+  const slots: TargetSlot[] = [slot('qsen', o.qsenPort, '/qsen/v1/ping')];
+  o.kanPorts.forEach((port, i) => {
+    if (i !== o.selfIndex) slots.push(slot(`kan${i}` as ProcessName, port, '/kan/v1/ping'));
+  });
+  const pending = new Set<Promise<unknown>>();
+  let timer: NodeJS.Timeout | undefined;
+  let running = false;
+  let dailyDueAt: number | null = o.dailyRestartDueAt === null ? null : o.dailyRestartDueAt(o.clock.now());
+  let selfRestarting = false;
 
-  #tick(dueAt: number): void {
+  const schedule = (due: number): void => {
+    if (!running) return;
+    timer = setTimeout(() => tick(due), Math.max(0, due - Date.now()));
+  };
+
+  const tick = (dueAt: number): void => {
     const firedAt = Date.now();
-    const interval = this.#o.settings.interval_ms;
+    const interval = o.settings.interval_ms;
     // Next round on the grid; after a stall skip the missed rounds instead of bursting.
-    this.#schedule(Math.max(dueAt + interval, firedAt + Math.floor(interval / 2)));
-    for (const slot of this.#slots) {
-      this.#launchProbe(slot, dueAt, firedAt);
-      this.#ensureWatch(slot);
+    schedule(Math.max(dueAt + interval, firedAt + Math.floor(interval / 2)));
+    for (const slot of slots) {
+      launchProbe(slot, dueAt, firedAt);
+      ensureWatch(slot);
     }
-    this.#track(this.#considerDailyRestart());
-  }
+    track(considerDailyRestart());
+  };
 
   /** Keeps an idle connection to a healthy target: its loss triggers a probe at once. */
-  #ensureWatch(slot: TargetSlot): void {
-    const caPem = this.#o.caPem;
-    if (caPem === undefined || slot.watch !== null || slot.state.lastOutcome !== 'ok' || !this.#running) return;
+  const ensureWatch = (slot: TargetSlot): void => {
+    const caPem = o.caPem;
+    if (caPem === undefined || slot.watch !== null || slot.state.lastOutcome !== 'ok' || !running) return;
     slot.watch = watchConnection({
       port: slot.state.port, caPem,
       onLost: () => {
         const now = Date.now();
         // Debug only: idle watch connections are closed by the target's keep-alive timeout every 30 s; state changes are logged by the verdicts.
-        this.#o.logger.debug('connection to target closed: probing now', { target: slot.state.name, probing: slot.probing });
-        this.#launchProbe(slot, now, now);
+        o.logger.debug('connection to target closed: probing now', { target: slot.state.name, probing: slot.probing });
+        launchProbe(slot, now, now);
       },
       onEnd: () => { slot.watch = null; },
     });
-  }
+  };
 
-  #launchProbe(slot: TargetSlot, dueAt: number, firedAt: number): void {
-    if (slot.probing || !this.#running) return;
+  const launchProbe = (slot: TargetSlot, dueAt: number, firedAt: number): void => {
+    if (slot.probing || !running) return;
     slot.probing = true;
-    this.#track(this.#probeOne(slot, dueAt, firedAt).finally(() => {
+    track(probeOne(slot, dueAt, firedAt).finally(() => {
       slot.probing = false;
       // A suspect target is probed again at once instead of at the next round: a hung verdict
       // then takes failure_threshold timeouts, not failure_threshold intervals. A refused probe
       // while the owner still says "running" is retried shortly too.
       const t = slot.state;
       const delay = retryDelayOf(t.verdict.kind, t.lastOutcome, t.owner !== null);
-      if (delay !== null && this.#running) {
+      if (delay !== null && running) {
         const due = Date.now() + delay;
-        setTimeout(() => this.#launchProbe(slot, due, Date.now()), delay);
+        setTimeout(() => launchProbe(slot, due, Date.now()), delay);
       }
     }));
-  }
+  };
 
-  #track(p: Promise<unknown>): void {
-    const guarded = p.catch((err: unknown) => this.#o.logger.error('watchdog step failed', { error: err instanceof Error ? err.message : String(err) }));
-    this.#pending.add(guarded);
-    void guarded.finally(() => this.#pending.delete(guarded));
-  }
+  const track = (p: Promise<unknown>): void => {
+    const guarded = p.catch((err: unknown) => o.logger.error('watchdog step failed', { error: err instanceof Error ? err.message : String(err) }));
+    pending.add(guarded);
+    void guarded.finally(() => pending.delete(guarded));
+  };
 
-  async #probeOne(slot: TargetSlot, dueAt: number, firedAt: number): Promise<void> {
-    const { settings, metrics, logger, clock } = this.#o;
+  const probeOne = async (slot: TargetSlot, dueAt: number, firedAt: number): Promise<void> => {
+    const { settings, metrics, logger, clock } = o;
     const before = slot.state;
     const timeoutMs = probeTimeoutOf(before, settings);
-    const result = await this.#o.probe({ port: before.port, path: before.path }, timeoutMs);
+    const result = await o.probe({ port: before.port, path: before.path }, timeoutMs);
     const probe = { ...result, dueAt, firedAt, settledAt: Date.now(), timeoutMs, now: clock.now() };
     metrics?.probeDuration.observe({ target: before.name }, result.durationMs / 1000);
     const recorded = recordProbe(slot.state, probe, settings);
@@ -188,39 +166,39 @@ export class Watchdog {
     if (recorded.evidence === 'ok') {
       if (before.failures > 0 || before.downSince !== null) logger.info('target answers again', { target: before.name, after: before.failures });
       metrics?.targetUp.set({ target: before.name }, 1);
-      this.#ensureWatch(slot);
+      ensureWatch(slot);
     }
-    await this.#decide(slot, recorded.evidence, result.detail);
-  }
+    await decide(slot, recorded.evidence, result.detail);
+  };
 
   /** One observation of a target: the owner once, then the kernel and the heartbeat of the pid the owner named, and the ledger. */
-  async #observe(name: ProcessName): Promise<Observation> {
+  const observeTarget = async (name: ProcessName): Promise<Observation> => {
     let owner: ProcessState | null = null;
     try {
-      owner = await this.#o.control.status(name);
+      owner = await o.control.status(name);
     } catch (err) {
-      this.#o.logger.warn('owner status unavailable', { target: name, error: err instanceof Error ? err.message : String(err) });
+      o.logger.warn('owner status unavailable', { target: name, error: err instanceof Error ? err.message : String(err) });
     }
     const pid = owner?.pid ?? null;
     const [facts, heartbeat, history] = await Promise.all([
-      pid === null ? null : readProcFacts(pid, this.#o.procRoot),
-      readHeartbeat(heartbeatFile(this.#o.heartbeatDir ?? this.#o.ledger.runDir, name)),
-      this.#o.ledger.read(name),
+      pid === null ? null : readProcFacts(pid, o.procRoot),
+      readHeartbeat(heartbeatFile(o.heartbeatDir ?? o.ledger.runDir, name)),
+      o.ledger.read(name),
     ]);
     return { owner, kernel: facts?.state ?? null, heartbeatAgeMs: heartbeatAgeMs(heartbeat, pid, Date.now()), history };
-  }
+  };
 
-  async #decide(slot: TargetSlot, evidence: 'ok' | 'failed', detail: string | undefined): Promise<void> {
-    const { settings, clock, logger, metrics, ledger } = this.#o;
+  const decide = async (slot: TargetSlot, evidence: 'ok' | 'failed', detail: string | undefined): Promise<void> => {
+    const { settings, clock, logger, metrics, ledger } = o;
     const name = slot.state.name;
-    const windowOpen = this.#o.isWindowOpen(clock.now());
+    const windowOpen = o.isWindowOpen(clock.now());
     const observe = needsObservation(slot.state, evidence, { windowOpen, now: clock.now(), settings });
-    const observation = observe ? await this.#observe(name) : null;
+    const observation = observe ? await observeTarget(name) : null;
     const now = clock.now();
     const previous = slot.state.verdict.kind;
     const decision = decideTarget(slot.state, evidence, observation, {
-      settings, policy: ledger.policy, windowOpen, now, rank: actorRank(name, this.#o.selfIndex, this.#kanHealth()) ?? 0,
-      ownerRestartGraceMs: this.#o.ownerRestartGraceMs ?? 1000 + settings.startup_grace_ms,
+      settings, policy: ledger.policy, windowOpen, now, rank: actorRank(name, o.selfIndex, kanHealth()) ?? 0,
+      ownerRestartGraceMs: o.ownerRestartGraceMs ?? 1000 + settings.startup_grace_ms,
     });
     slot.state = decision.state;
     const t = decision.state;
@@ -245,7 +223,7 @@ export class Watchdog {
     if (owner === null || slot.acting) return;
     slot.acting = true;
     try {
-      const outcome = await this.#o.coordinator.act({
+      const outcome = await o.coordinator.act({
         target: name, action: action.kind, reason: action.reason, judged: { invocation: owner.invocation, pid: owner.pid, state: owner.state },
         lockWaitMs: 0, countsForBackoff: action.reason !== 'schedule', lastHealthyAt: t.lastSeenAt,
       });
@@ -253,57 +231,80 @@ export class Watchdog {
     } finally {
       slot.acting = false;
     }
-  }
+  };
 
-  #kanHealth(): boolean[] {
-    return this.#o.kanPorts.map((_, i) => {
-      if (i === this.#o.selfIndex) return true;
-      const t = this.#slots.find((s) => s.state.name === `kan${i}`)?.state;
+  const kanHealth = (): boolean[] => {
+    return o.kanPorts.map((_, i) => {
+      if (i === o.selfIndex) return true;
+      const t = slots.find((s) => s.state.name === `kan${i}`)?.state;
       return t !== undefined && t.lastOutcome === 'ok' && t.failures === 0;
     });
-  }
+  };
 
-  async #considerDailyRestart(): Promise<void> {
-    if (this.#dailyDueAt === null || this.#selfRestarting) return;
-    const now = this.#o.clock.now();
-    const decision = decideDailyRestart({ now, dueAt: this.#dailyDueAt, peersHealthy: this.#kanHealth().every((h) => h) });
+  const considerDailyRestart = async (): Promise<void> => {
+    if (dailyDueAt === null || selfRestarting) return;
+    const now = o.clock.now();
+    const decision = decideDailyRestart({ now, dueAt: dailyDueAt, peersHealthy: kanHealth().every((h) => h) });
     if (decision === 'not-due') return;
     if (decision === 'wait') {
-      this.#o.logger.debug('daily restart waits for both peers to be healthy');
+      o.logger.debug('daily restart waits for both peers to be healthy');
       return;
     }
-    this.#selfRestarting = true;
-    const self = `kan${this.#o.selfIndex}` as ProcessName;
+    selfRestarting = true;
+    const self = `kan${o.selfIndex}` as ProcessName;
     try {
       const restart = async (): Promise<string> => {
-        const owner = await this.#o.control.status(self);
-        const outcome = await this.#o.coordinator.act({
+        const owner = await o.control.status(self);
+        const outcome = await o.coordinator.act({
           target: self, action: 'restart', reason: 'daily', lockWaitMs: 0, countsForBackoff: false,
           judged: { invocation: owner.invocation, pid: owner.pid, state: owner.state },
         });
         return outcome.kind;
       };
       // The round's verdicts can be a round old: the quorum looks at both peers at this instant.
-      const outcome = await this.#gated(restart);
+      const outcome = await gated(restart);
       if (outcome === null) {
-        this.#o.logger.debug('daily restart waits for both peers to answer now');
+        o.logger.debug('daily restart waits for both peers to answer now');
         return;
       }
-      if (outcome !== 'busy') this.#dailyDueAt = this.#o.dailyRestartDueAt?.(now + 60_000) ?? null;
+      if (outcome !== 'busy') dailyDueAt = o.dailyRestartDueAt?.(now + 60_000) ?? null;
     } finally {
-      this.#selfRestarting = false;
+      selfRestarting = false;
     }
-  }
+  };
 
   /** Runs a self-restart under the kan quorum (no wait); null when the quorum is missing now. */
-  async #gated(restart: () => Promise<string>): Promise<string | null> {
-    const quorum = this.#o.quorum;
+  const gated = async (restart: () => Promise<string>): Promise<string | null> => {
+    const quorum = o.quorum;
     if (quorum !== undefined) {
-      const gated = await quorum.whenAllowed(this.#o.selfIndex, 0, restart);
+      const gated = await quorum.whenAllowed(o.selfIndex, 0, restart);
       return gated.kind === 'done' ? gated.value : null;
     }
-    const peers = this.#slots.filter((s) => s.state.name !== 'qsen');
-    const results = await Promise.all(peers.map((s) => this.#o.probe({ port: s.state.port, path: s.state.path }, this.#o.settings.timeout_ms)));
+    const peers = slots.filter((s) => s.state.name !== 'qsen');
+    const results = await Promise.all(peers.map((s) => o.probe({ port: s.state.port, path: s.state.path }, o.settings.timeout_ms)));
     return results.every((r) => r.outcome === 'ok') ? restart() : null;
-  }
+  };
+
+  return {
+    start() {
+      if (running) return;
+      running = true;
+      schedule(Date.now());
+    },
+    async stop() {
+      running = false;
+      if (timer !== undefined) clearTimeout(timer);
+      for (const s of slots) s.watch?.close();
+      await Promise.allSettled([...pending]);
+    },
+    view() {
+      return slots.map(({ state, watch }) => {
+        const { path: _path, ownerCheckedAt: _checked, downSince: _down, conditionSince: _since, ...view } = state;
+        return { ...view, watching: watch?.established ?? false };
+      });
+    },
+    get dailyRestartDueAt() {
+      return dailyDueAt;
+    },
+  };
 }

@@ -109,7 +109,7 @@ export interface Journal {
 /** What opening found on disk. */
 export interface OpenedJournal {
   readonly journal: Journal;
-  /** Every intact record, oldest first. */
+  /** Every intact record, oldest first (empty when `onRecord` received them). */
   readonly records: JournalRecord[];
   /** Bytes of a torn last record that were cut off (0 when the tail was clean). */
   readonly tornBytes: number;
@@ -125,6 +125,12 @@ export interface JournalOptions {
   readonly retryMs?: number;
   /** The current time (epoch ms) for `health().since`. */
   readonly now?: () => number;
+  /**
+   * Receives each intact record as it is read, oldest first; `OpenedJournal.records` is then
+   * empty. qsen builds its order book this way, so a start never holds every record at once.
+   * A journal that open refuses may already have passed records to it.
+   */
+  readonly onRecord?: (record: JournalRecord) => void;
 }
 
 interface Pending {
@@ -145,9 +151,9 @@ export interface JournalAssessment {
   readonly corruptLines: number[];
 }
 
-/** Assesses journal bytes against the durable length last recorded beside them. */
-export function assessJournal(bytes: Buffer, durableBytes: number): JournalAssessment {
-  const scan = scanJournal(bytes);
+/** Assesses journal bytes against the durable length last recorded beside them (records to `onRecord` when given, as scanJournal). */
+export function assessJournal(bytes: Buffer, durableBytes: number, onRecord?: (record: JournalRecord) => void): JournalAssessment {
+  const scan = scanJournal(bytes, onRecord);
   // A bad last line inside the durable length is damage, not a torn write: without an id, refuse.
   const tailIsDamage = scan.tornBytes > 0 && scan.validBytes < durableBytes && scan.tornIds.length === 0;
   return { scan, durableBytes, truncated: bytes.length < durableBytes, corruptLines: [...scan.corruptLines, ...(tailIsDamage ? [scan.tornLine] : [])] };
@@ -164,7 +170,7 @@ export async function openJournal(file: string, options: JournalOptions = {}): P
     bytes = Buffer.alloc(0);
   }
   const durableBytes = await readDurableLength(file);
-  const { scan, corruptLines, truncated } = assessJournal(bytes, durableBytes);
+  const { scan, corruptLines, truncated } = assessJournal(bytes, durableBytes, options.onRecord);
   if (truncated) throw new JournalTruncatedError(file, bytes.length, durableBytes);
   if (corruptLines.length > 0) throw new JournalCorruptError(file, corruptLines);
   if (scan.tornBytes > 0) await truncate(file, scan.validBytes);

@@ -180,13 +180,16 @@ function splitPieces(text: string): string[] {
 }
 
 /**
- * Scans journal bytes. A damaged final record (no newline, or a bad checksum on the last line)
+ * Scans journal bytes (each intact record to `onRecord` when given, else into `records`). A damaged final record (no newline, or a bad checksum on the last line)
  * is a torn write: reported in tornBytes (to be cut off) with the ids it still shows. A damaged
  * line before the last one is split where records seem to begin; intact pieces are kept, and
  * each damaged piece is recoverable when every order id written in it agrees.
  */
-export function scanJournal(bytes: Buffer): JournalScan {
+export function scanJournal(bytes: Buffer, onRecord?: (record: JournalRecord) => void): JournalScan {
   const records: JournalRecord[] = [];
+  // With a sink each intact record goes there as it is read (oldest first) and `records` stays
+  // empty: a replay never holds every record of the day at once.
+  const keep = onRecord ?? ((record: JournalRecord): void => { records.push(record); });
   const damaged: DamagedLine[] = [];
   let offset = 0;
   let validBytes = 0;
@@ -199,12 +202,12 @@ export function scanJournal(bytes: Buffer): JournalScan {
     const record = decodeRecord(text);
     const next = newline + 1;
     if (record) {
-      records.push(record);
+      keep(record);
     } else if (next < bytes.length) {
       for (const piece of splitPieces(text)) {
         const intact = decodeRecord(piece);
         if (intact) {
-          records.push(intact);
+          keep(intact);
           continue;
         }
         const ids = readableIdsOf(piece);

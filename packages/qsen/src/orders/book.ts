@@ -2,10 +2,16 @@
  * The in-memory view of every order qsen has journaled: its content, its state and SENEBI's
  * answer. Rebuilt from the journal at start; the journal stays the source of truth. One function,
  * applyRecord, turns a record into the entry's new state, for the replay and for the live path.
+ *
+ * Settled entries (final state, final or no cancel) are kept in a compact string form
+ * (orders/settled.ts) and decoded on each read, so the book's memory per order of the day is a
+ * quarter of what full objects take; entries still under way stay objects, the same object from
+ * one read to the next (docs/qsen.md, "Memory").
  */
 import type { Uint64 } from '@qsen/core/ids';
 import type { DamagedLine, JournalRecord } from '../journal/records.js';
 import { FINAL_CANCEL_STATES, FINAL_STATES, type CancelState, type OrderContent, type OrderState } from './order.js';
+import { decodeSettled, encodeSettled, isSettled } from './settled.js';
 import type { WireObject } from '../senebi/wire.js';
 
 /** The cancel of an order as qsen knows it. */
@@ -31,8 +37,70 @@ export interface OrderEntry {
   cancel?: CancelEntry;
 }
 
-/** The order book: every journaled order by id. */
-export type OrderBook = Map<Uint64, OrderEntry>;
+/**
+ * The order book: every journaled order by id, in the order the journal first named them. Reads
+ * of a settled entry return a fresh decoded copy; only applyRecord changes the book.
+ */
+export interface OrderBook extends ReadonlyMap<Uint64, OrderEntry> {
+  /** Stores an entry applyRecord produced (compacted when settled); nothing else calls it. */
+  keep(id: Uint64, entry: OrderEntry): void;
+  /** Entries held in the compact form now. */
+  settledCount(): number;
+  /**
+   * The entries not settled, without decoding the settled ones: every order or cancel whose fate
+   * is uncertain is among them (start-up reconciliation reads these, not the whole day).
+   */
+  unsettled(): IterableIterator<[Uint64, OrderEntry]>;
+}
+
+/** How a book keeps its entries. */
+export interface OrderBookOptions {
+  /** Keep settled entries in the compact form (default true; false keeps every entry an object, the reference the tests compare with). */
+  readonly compactSettled?: boolean;
+}
+
+/** Creates an empty order book. */
+export function createOrderBook(options: OrderBookOptions = {}): OrderBook {
+  const compact = options.compactSettled ?? true;
+  const entries = new Map<Uint64, OrderEntry | string>();
+  let settled = 0;
+  const read = (id: Uint64, stored: OrderEntry | string): OrderEntry => (typeof stored === 'string' ? decodeSettled(id, stored) : stored);
+  function* pairs(): IterableIterator<[Uint64, OrderEntry]> {
+    for (const [id, stored] of entries) yield [id, read(id, stored)];
+  }
+  function* unsettled(): IterableIterator<[Uint64, OrderEntry]> {
+    for (const [id, stored] of entries) if (typeof stored !== 'string') yield [id, stored];
+  }
+  function* values(): IterableIterator<OrderEntry> {
+    for (const [id, stored] of entries) yield read(id, stored);
+  }
+  const book: OrderBook = {
+    get(id) {
+      const stored = entries.get(id);
+      return stored === undefined ? undefined : read(id, stored);
+    },
+    has: (id) => entries.has(id),
+    get size() {
+      return entries.size;
+    },
+    keep(id, entry) {
+      const before = entries.get(id);
+      const stored = compact && isSettled(entry) ? encodeSettled(entry) : entry;
+      settled += (typeof stored === 'string' ? 1 : 0) - (typeof before === 'string' ? 1 : 0);
+      entries.set(id, stored);
+    },
+    settledCount: () => settled,
+    unsettled,
+    entries: pairs,
+    keys: () => entries.keys(),
+    values,
+    forEach(callback, thisArg?: unknown) {
+      for (const [id, entry] of pairs()) callback.call(thisArg, entry, id, book);
+    },
+    [Symbol.iterator]: pairs,
+  };
+  return book;
+}
 
 /** Error code on entries whose records were lost to journal damage. */
 export const JOURNAL_DAMAGED = 'JOURNAL_DAMAGED';
@@ -49,19 +117,20 @@ export const JOURNAL_DAMAGED = 'JOURNAL_DAMAGED';
  * Returns the entry.
  */
 export function applyRecord(book: OrderBook, record: JournalRecord): OrderEntry {
-  let entry = book.get(record.id);
+  const entry = stepEntry(book.get(record.id), record);
+  book.keep(record.id, entry);
+  return entry;
+}
+
+/** The entry after one record (mutates and returns `entry` when there is one, else a new entry). */
+function stepEntry(entry: OrderEntry | undefined, record: JournalRecord): OrderEntry {
   if (record.type === 'order') {
-    if (!entry) {
-      entry = { order: record.order, state: 'received', receivedAt: record.at, updatedAt: record.at };
-      book.set(record.id, entry);
-    } else {
-      entry.order ??= record.order;
-    }
+    if (!entry) return { order: record.order, state: 'received', receivedAt: record.at, updatedAt: record.at };
+    entry.order ??= record.order;
     return entry;
   }
   if (!entry) {
     entry = { order: undefined, state: 'unknown', receivedAt: record.at, updatedAt: record.at, error: JOURNAL_DAMAGED };
-    book.set(record.id, entry);
     if (record.type === 'damaged') return entry;
   }
   if (record.type === 'damaged') {
@@ -94,21 +163,35 @@ export function applyRecord(book: OrderBook, record: JournalRecord): OrderEntry 
 }
 
 /** Folds journal records (oldest first) into the order book. */
-export function buildOrderBook(records: readonly JournalRecord[]): OrderBook {
-  const book: OrderBook = new Map();
+export function buildOrderBook(records: readonly JournalRecord[], options: OrderBookOptions = {}): OrderBook {
+  const book = createOrderBook(options);
   for (const record of records) applyRecord(book, record);
+  return book;
+}
+
+/** What journal damage a replay must mark: the torn tail's ids and the damaged lines. */
+export interface JournalDamage {
+  readonly tornIds: readonly Uint64[];
+  readonly damaged: readonly DamagedLine[];
+}
+
+/**
+ * Marks every id that journal damage touched (torn tail, damaged lines) possibly forwarded
+ * (`damaged`, applied after the intact records).
+ */
+export function markDamage(book: OrderBook, damage: JournalDamage, at: string): OrderBook {
+  const touched = [...damage.tornIds, ...damage.damaged.flatMap((d) => (d.id === undefined ? [] : [d.id]))];
+  for (const id of touched) applyRecord(book, { type: 'damaged', id, at });
   return book;
 }
 
 /**
  * The order book of an opened journal: its intact records, then every id that journal damage
- * touched (torn tail, damaged lines) marked possibly forwarded (`damaged`, applied last).
+ * touched marked possibly forwarded. (qsen's start streams the records into the book instead,
+ * `openJournal`'s `onRecord`, then calls markDamage: the same two steps.)
  */
-export function recoverOrderBook(opened: { readonly records: readonly JournalRecord[]; readonly tornIds: readonly Uint64[]; readonly damaged: readonly DamagedLine[] }, at: string): OrderBook {
-  const book = buildOrderBook(opened.records);
-  const touched = [...opened.tornIds, ...opened.damaged.flatMap((d) => (d.id === undefined ? [] : [d.id]))];
-  for (const id of touched) applyRecord(book, { type: 'damaged', id, at });
-  return book;
+export function recoverOrderBook(opened: { readonly records: readonly JournalRecord[] } & JournalDamage, at: string, options: OrderBookOptions = {}): OrderBook {
+  return markDamage(buildOrderBook(opened.records, options), opened, at);
 }
 
 /** The order as answered to the platform: content, status and SENEBI's answer. */

@@ -317,7 +317,7 @@ export function createCancelDesk(deps: CancelDeskDeps): CancelDesk {
   }
 
   async function reconcile(): Promise<void> {
-    const pending = [...book.entries()].filter(([, e]) => e.cancel !== undefined && UNCERTAIN_CANCEL_STATES.includes(e.cancel.state)).map(([id]) => id);
+    const pending = [...book.unsettled()].filter(([, e]) => e.cancel !== undefined && UNCERTAIN_CANCEL_STATES.includes(e.cancel.state)).map(([id]) => id);
     if (pending.length > 0) deps.log?.info('reconciling uncertain cancels with SENEBI', { count: pending.length });
     const workers = Array.from({ length: Math.min(8, pending.length) }, async () => {
       for (let id = pending.shift(); id !== undefined && !deps.desk.isStopped(); id = pending.shift()) {

@@ -124,7 +124,7 @@ export function createOrderDesk(deps: OrderDeskDeps): OrderDesk {
   const recordReadMs = deps.recordReadMs ?? 5000;
   const retryDelay = deps.retryDelayMs ?? defaultRetryDelay;
   const inFlight = new Map<Uint64, Promise<{ order: WireObject; fresh: boolean }>>();
-  let reconciling = [...book.values()].some((e) => UNCERTAIN_STATES.includes(e.state));
+  let reconciling = [...book.unsettled()].some(([, e]) => UNCERTAIN_STATES.includes(e.state));
   let stopped = false;
   let markReconciled: () => void = () => undefined;
   const reconciled = new Promise<void>((resolve) => {
@@ -348,7 +348,7 @@ export function createOrderDesk(deps: OrderDeskDeps): OrderDesk {
   }
 
   async function reconcile(): Promise<void> {
-    const pending = [...book.entries()].filter(([, e]) => UNCERTAIN_STATES.includes(e.state));
+    const pending = [...book.unsettled()].filter(([, e]) => UNCERTAIN_STATES.includes(e.state));
     if (pending.length > 0) deps.log?.info('reconciling uncertain orders with SENEBI', { count: pending.length });
     const workers = Array.from({ length: Math.min(8, pending.length) }, async () => {
       for (let next = pending.shift(); next && !stopped; next = pending.shift()) await reconcileOne(next[0]);

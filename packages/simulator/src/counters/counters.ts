@@ -20,94 +20,73 @@ export type CounterChange =
   | { readonly t: 'count_clear' };
 
 /** Mutable counters of one simulator. */
-export class SimulatorCounters {
-  private readonly requests = new Map<string, number>();
-  private readonly ordersReceived = new Map<string, number>();
-  private readonly cancelsReceived = new Map<string, number>();
-  private readonly faults = new Map<string, number>();
-  private sink: ((change: CounterChange) => void) | undefined;
-
+export interface SimulatorCounters {
   /** Sets who receives every change (the persistence layer journals them). */
-  onChange(sink: (change: CounterChange) => void): void {
-    this.sink = sink;
-  }
-
+  onChange(sink: (change: CounterChange) => void): void;
   /** Applies one change without reporting it (journal replay). */
-  apply(change: CounterChange): void {
+  apply(change: CounterChange): void;
+  /** Counts one request to an endpoint ("METHOD /path/template"). */
+  countRequest(endpoint: string): void;
+  /** Counts one order submission carrying this id (whatever happened to it next). */
+  countOrder(id: Uint64): void;
+  /** Counts one cancel request for this id (whatever happened to it next). */
+  countCancel(id: Uint64): void;
+  /** How many cancel requests carried this id. */
+  cancelsReceivedFor(id: Uint64): number;
+  /** Counts one injected fault. */
+  countFault(kind: string): void;
+  /** How many submissions carried this id. */
+  ordersReceivedFor(id: Uint64): number;
+  /** Every id that at least one submission or cancel request carried. */
+  receivedIds(): Uint64[];
+  /** Forgets everything. */
+  clear(): void;
+  /** The counters as plain data. */
+  snapshot(): CountersSnapshot;
+}
+
+/** Makes the counters, empty or rebuilt from a snapshot. */
+export function createSimulatorCounters(from?: CountersSnapshot): SimulatorCounters {
+  const requests = new Map<string, number>(Object.entries(from?.requests ?? {}));
+  const ordersReceived = new Map<string, number>(Object.entries(from?.ordersReceived ?? {}));
+  const cancelsReceived = new Map<string, number>(Object.entries(from?.cancelsReceived ?? {}));
+  const faults = new Map<string, number>(Object.entries(from?.faults ?? {}));
+  let sink: ((change: CounterChange) => void) | undefined;
+
+  const apply = (change: CounterChange): void => {
     if (change.t === 'count_clear') {
-      this.requests.clear();
-      this.ordersReceived.clear();
-      this.cancelsReceived.clear();
-      this.faults.clear();
+      requests.clear();
+      ordersReceived.clear();
+      cancelsReceived.clear();
+      faults.clear();
       return;
     }
-    const maps = { request: this.requests, order: this.ordersReceived, cancel: this.cancelsReceived, fault: this.faults };
-    const map = maps[change.kind];
+    const map = { request: requests, order: ordersReceived, cancel: cancelsReceived, fault: faults }[change.kind];
     map.set(change.key, (map.get(change.key) ?? 0) + 1);
-  }
+  };
+  const commit = (change: CounterChange): void => {
+    apply(change);
+    sink?.(change);
+  };
 
-  private commit(change: CounterChange): void {
-    this.apply(change);
-    this.sink?.(change);
-  }
-
-  /** Rebuilds counters from a snapshot. */
-  static fromSnapshot(snapshot: CountersSnapshot): SimulatorCounters {
-    const counters = new SimulatorCounters();
-    for (const [k, v] of Object.entries(snapshot.requests)) counters.requests.set(k, v);
-    for (const [k, v] of Object.entries(snapshot.ordersReceived)) counters.ordersReceived.set(k, v);
-    for (const [k, v] of Object.entries(snapshot.cancelsReceived)) counters.cancelsReceived.set(k, v);
-    for (const [k, v] of Object.entries(snapshot.faults)) counters.faults.set(k, v);
-    return counters;
-  }
-
-  /** Counts one request to an endpoint ("METHOD /path/template"). */
-  countRequest(endpoint: string): void {
-    this.commit({ t: 'count', kind: 'request', key: endpoint });
-  }
-
-  /** Counts one order submission carrying this id (whatever happened to it next). */
-  countOrder(id: Uint64): void {
-    this.commit({ t: 'count', kind: 'order', key: id });
-  }
-
-  /** Counts one cancel request for this id (whatever happened to it next). */
-  countCancel(id: Uint64): void {
-    this.commit({ t: 'count', kind: 'cancel', key: id });
-  }
-
-  /** How many cancel requests carried this id. */
-  cancelsReceivedFor(id: Uint64): number {
-    return this.cancelsReceived.get(id) ?? 0;
-  }
-
-  /** Counts one injected fault. */
-  countFault(kind: string): void {
-    this.commit({ t: 'count', kind: 'fault', key: kind });
-  }
-
-  /** How many submissions carried this id. */
-  ordersReceivedFor(id: Uint64): number {
-    return this.ordersReceived.get(id) ?? 0;
-  }
-
-  /** Every id that at least one submission or cancel request carried. */
-  receivedIds(): Uint64[] {
-    return [...new Set([...this.ordersReceived.keys(), ...this.cancelsReceived.keys()])] as Uint64[];
-  }
-
-  /** Forgets everything. */
-  clear(): void {
-    this.commit({ t: 'count_clear' });
-  }
-
-  /** The counters as plain data. */
-  snapshot(): CountersSnapshot {
-    return {
-      requests: Object.fromEntries(this.requests),
-      ordersReceived: Object.fromEntries(this.ordersReceived),
-      cancelsReceived: Object.fromEntries(this.cancelsReceived),
-      faults: Object.fromEntries(this.faults),
-    };
-  }
+  return {
+    onChange(next) {
+      sink = next;
+    },
+    apply,
+    countRequest: (endpoint) => commit({ t: 'count', kind: 'request', key: endpoint }),
+    countOrder: (id) => commit({ t: 'count', kind: 'order', key: id }),
+    countCancel: (id) => commit({ t: 'count', kind: 'cancel', key: id }),
+    cancelsReceivedFor: (id) => cancelsReceived.get(id) ?? 0,
+    countFault: (kind) => commit({ t: 'count', kind: 'fault', key: kind }),
+    ordersReceivedFor: (id) => ordersReceived.get(id) ?? 0,
+    receivedIds: () => [...new Set([...ordersReceived.keys(), ...cancelsReceived.keys()])] as Uint64[],
+    clear: () => commit({ t: 'count_clear' }),
+    snapshot: () => ({
+      requests: Object.fromEntries(requests),
+      ordersReceived: Object.fromEntries(ordersReceived),
+      cancelsReceived: Object.fromEntries(cancelsReceived),
+      faults: Object.fromEntries(faults),
+    }),
+  };
 }

@@ -45,51 +45,53 @@ export function isSelected(paths: readonly string[] | undefined, method: string,
 }
 
 /** Decides faults for requests from settings and a seeded PRNG. */
-export class FaultEngine {
-  private current: FaultSettings;
-  private prng: Prng;
-
-  constructor(settings: FaultSettings) {
-    this.current = settings;
-    this.prng = createPrng(settings.seed);
-  }
-
+export interface FaultEngine {
   /** The settings in force. */
-  get settings(): FaultSettings {
-    return this.current;
-  }
-
+  readonly settings: FaultSettings;
   /** Replaces the settings and restarts the PRNG from their seed. */
-  replace(settings: FaultSettings): void {
-    this.current = settings;
-    this.prng = createPrng(settings.seed);
-  }
-
+  replace(settings: FaultSettings): void;
   /** Decides the faults of one request. */
-  decide(method: string, path: string): FaultDecision {
-    const delayMs = this.drawDelay(this.current.latency, method, path);
-    const isSubmission = method === ORDER_SUBMISSION.method && path === ORDER_SUBMISSION.path;
-    const isCancel = isCancelRequest(method, path);
-    const processMs = isSubmission ? this.drawDelay(this.current.processing, method, path)
-      : isCancel ? this.drawDelay(this.current.slow_cancel, method, path) : 0;
-    const answerDelayMs = this.drawDelay(this.current.slow_answer, method, path);
-    for (const kind of OUTCOME_FAULTS) {
-      const rule = this.current[kind];
-      if (!rule || rule.probability <= 0 || !isSelected(rule.paths, method, path)) continue;
-      if (kind === 'reject' && !isSubmission) continue;
-      if (kind === 'cancel_race' && !isCancel) continue;
-      if (this.prng.next() >= rule.probability) continue;
-      const decision: FaultDecision = { delayMs, processMs, answerDelayMs, outcome: kind };
-      if (kind === 'http_5xx' && this.current.http_5xx) return { ...decision, status: this.current.http_5xx.status };
-      if (kind === 'reject' && this.current.reject) return { ...decision, reason: this.current.reject.reason };
-      return decision;
-    }
-    return { delayMs, processMs, answerDelayMs };
-  }
+  decide(method: string, path: string): FaultDecision;
+}
+
+/** Makes a fault engine with `settings` in force. */
+export function createFaultEngine(settings: FaultSettings): FaultEngine {
+  let current = settings;
+  let prng: Prng = createPrng(settings.seed);
 
   /** Draws one delay rule (fixed + uniform jitter) when it applies to the request, else 0. */
-  private drawDelay(rule: FaultSettings['latency'], method: string, path: string): number {
-    if (!rule || rule.probability <= 0 || !isSelected(rule.paths, method, path) || this.prng.next() >= rule.probability) return 0;
-    return rule.fixed_ms + (rule.jitter_ms > 0 ? this.prng.int(0, rule.jitter_ms) : 0);
-  }
+  const drawDelay = (rule: FaultSettings['latency'], method: string, path: string): number => {
+    if (!rule || rule.probability <= 0 || !isSelected(rule.paths, method, path) || prng.next() >= rule.probability) return 0;
+    return rule.fixed_ms + (rule.jitter_ms > 0 ? prng.int(0, rule.jitter_ms) : 0);
+  };
+
+  return {
+    get settings() {
+      return current;
+    },
+    replace(next) {
+      current = next;
+      prng = createPrng(next.seed);
+    },
+    decide(method, path) {
+      const delayMs = drawDelay(current.latency, method, path);
+      const isSubmission = method === ORDER_SUBMISSION.method && path === ORDER_SUBMISSION.path;
+      const isCancel = isCancelRequest(method, path);
+      const processMs = isSubmission ? drawDelay(current.processing, method, path)
+        : isCancel ? drawDelay(current.slow_cancel, method, path) : 0;
+      const answerDelayMs = drawDelay(current.slow_answer, method, path);
+      for (const kind of OUTCOME_FAULTS) {
+        const rule = current[kind];
+        if (!rule || rule.probability <= 0 || !isSelected(rule.paths, method, path)) continue;
+        if (kind === 'reject' && !isSubmission) continue;
+        if (kind === 'cancel_race' && !isCancel) continue;
+        if (prng.next() >= rule.probability) continue;
+        const decision: FaultDecision = { delayMs, processMs, answerDelayMs, outcome: kind };
+        if (kind === 'http_5xx' && current.http_5xx) return { ...decision, status: current.http_5xx.status };
+        if (kind === 'reject' && current.reject) return { ...decision, reason: current.reject.reason };
+        return decision;
+      }
+      return { delayMs, processMs, answerDelayMs };
+    },
+  };
 }

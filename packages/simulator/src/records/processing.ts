@@ -8,31 +8,35 @@
 import type { Uint64 } from '@qsen/core';
 
 /** Counts the submissions in process per id. */
-export class ProcessingTracker {
-  private readonly pending = new Map<Uint64, number>();
-
+export interface ProcessingTracker {
   /** Marks one submission of `id` as in process; the returned function ends it (only its first call counts). */
-  begin(id: Uint64): () => void {
-    this.pending.set(id, (this.pending.get(id) ?? 0) + 1);
-    let ended = false;
-    return () => {
-      if (ended) return;
-      ended = true;
-      const left = (this.pending.get(id) ?? 1) - 1;
-      if (left > 0) this.pending.set(id, left);
-      else this.pending.delete(id);
-    };
-  }
-
+  begin(id: Uint64): () => void;
   /** How many submissions of `id` are in process now. */
-  pendingFor(id: Uint64): number {
-    return this.pending.get(id) ?? 0;
-  }
-
+  pendingFor(id: Uint64): number;
   /** How many submissions are in process now, over every id. */
-  total(): number {
-    let sum = 0;
-    for (const n of this.pending.values()) sum += n;
-    return sum;
-  }
+  total(): number;
+}
+
+/** Makes an empty tracker. */
+export function createProcessingTracker(): ProcessingTracker {
+  const pending = new Map<Uint64, number>();
+  return {
+    begin(id) {
+      pending.set(id, (pending.get(id) ?? 0) + 1);
+      let ended = false;
+      return () => {
+        if (ended) return;
+        ended = true;
+        const left = (pending.get(id) ?? 1) - 1;
+        if (left > 0) pending.set(id, left);
+        else pending.delete(id);
+      };
+    },
+    pendingFor: (id) => pending.get(id) ?? 0,
+    total() {
+      let sum = 0;
+      for (const n of pending.values()) sum += n;
+      return sum;
+    },
+  };
 }

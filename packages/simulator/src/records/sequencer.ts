@@ -9,23 +9,29 @@
 import type { Uint64 } from '@qsen/core';
 
 /** Runs tasks of one id in arrival order; tasks of different ids run independently. */
-export class IdSequencer {
-  private readonly tails = new Map<Uint64, Promise<void>>();
-
+export interface IdSequencer {
   /** Runs `task` after every task of `id` enqueued before it. */
-  run<T>(id: Uint64, task: () => Promise<T> | T): Promise<T> {
-    const previous = this.tails.get(id) ?? Promise.resolve();
-    const result = previous.then(task);
-    const tail = result.then(() => undefined, () => undefined);
-    this.tails.set(id, tail);
-    void tail.then(() => {
-      if (this.tails.get(id) === tail) this.tails.delete(id);
-    });
-    return result;
-  }
-
+  run<T>(id: Uint64, task: () => Promise<T> | T): Promise<T>;
   /** Ids with a task running or waiting. */
-  get size(): number {
-    return this.tails.size;
-  }
+  readonly size: number;
+}
+
+/** Makes an idle sequencer. */
+export function createIdSequencer(): IdSequencer {
+  const tails = new Map<Uint64, Promise<void>>();
+  return {
+    run<T>(id: Uint64, task: () => Promise<T> | T): Promise<T> {
+      const previous = tails.get(id) ?? Promise.resolve();
+      const result = previous.then(task);
+      const tail = result.then(() => undefined, () => undefined);
+      tails.set(id, tail);
+      void tail.then(() => {
+        if (tails.get(id) === tail) tails.delete(id);
+      });
+      return result;
+    },
+    get size() {
+      return tails.size;
+    },
+  };
 }

@@ -94,290 +94,284 @@ function byTimeThenId<T extends { readonly time: string; readonly id: Uint64 }>(
   return a.time < b.time ? -1 : a.time > b.time ? 1 : compareUint64(a.id, b.id);
 }
 
+/** An empty snapshot (a store to replay a journal into). */
+export function emptyStoreSnapshot(businessSeed: number): StoreSnapshot {
+  return { businessSeed, seededDates: [], nextOperationSeq: FIRST_OPERATION_SEQ.toString(), orders: [], operations: [], history: {} };
+}
+
 /** The simulated exchange's records for the agent. */
-export class SimulatorStore {
-  private readonly orders = new Map<Uint64, StoredOrder>();
-  private readonly ordersByDate = new Map<TradeDate, Uint64[]>();
-  private readonly operationsByDate = new Map<TradeDate, StoredOperation[]>();
-  private readonly history = new Map<Uint64, OrderEvent[]>();
-  private readonly seededDates = new Set<TradeDate>();
-  private nextOperationSeq = FIRST_OPERATION_SEQ;
-  private matchingPrng: Prng;
-  private matchingSettings: MatchingSettings;
-  private businessSeed: number;
-  private readonly outsideIds: OutsideIdAllocator;
-
-  /** Builds the store from a snapshot, or seeds it as at a first start when there is none. */
-  constructor(private readonly options: StoreOptions, snapshot?: StoreSnapshot) {
-    this.matchingSettings = options.matching;
-    this.matchingPrng = createPrng(options.matching.seed);
-    this.businessSeed = options.businessSeed;
-    this.outsideIds = createOutsideIdAllocator(options.range, (candidate) => this.orders.has(candidate));
-    if (snapshot) this.load(snapshot);
-    else this.seedInitial();
-  }
-
-  /** An empty snapshot (a store to replay a journal into). */
-  static emptySnapshot(businessSeed: number): StoreSnapshot {
-    return { businessSeed, seededDates: [], nextOperationSeq: FIRST_OPERATION_SEQ.toString(), orders: [], operations: [], history: {} };
-  }
-
+export interface SimulatorStore {
   /** The trade date of now. */
-  today(): TradeDate {
-    return tradeDateOf(this.options.now());
-  }
-
+  today(): TradeDate;
   /** The matching knobs in force. */
-  get matching(): MatchingSettings {
-    return this.matchingSettings;
-  }
-
+  readonly matching: MatchingSettings;
   /** Replaces the matching knobs and restarts the matching PRNG from the seed. */
-  setMatching(settings: MatchingSettings): void {
-    this.matchingSettings = settings;
-    this.matchingPrng = createPrng(settings.seed);
-  }
-
+  setMatching(settings: MatchingSettings): void;
   /** Forgets everything and seeds again (today and the day before), as at a first start. */
-  reset(): void {
-    this.commit({ t: 'reset', businessSeed: this.options.businessSeed });
-    this.setMatching(this.options.matching);
-    this.seedInitial();
-  }
-
+  reset(): void;
   /** Applies one change without reporting it (journal replay). */
-  apply(change: StoreChange): void {
-    switch (change.t) {
-      case 'order': {
-        const known = this.orders.has(change.order.id);
-        this.orders.set(change.order.id, change.order);
-        if (!known) {
-          const list = this.ordersByDate.get(change.order.tradeDate) ?? [];
-          list.push(change.order.id);
-          this.ordersByDate.set(change.order.tradeDate, list);
-        }
-        return;
-      }
-      case 'operation': {
-        const list = this.operationsByDate.get(change.operation.tradeDate) ?? [];
-        list.push(change.operation);
-        this.operationsByDate.set(change.operation.tradeDate, list);
-        return;
-      }
-      case 'event': {
-        const events = this.history.get(change.id) ?? [];
-        events.push(change.event);
-        this.history.set(change.id, events);
-        return;
-      }
-      case 'seeded':
-        this.seededDates.add(change.date);
-        return;
-      case 'opseq':
-        this.nextOperationSeq = BigInt(change.next);
-        return;
-      case 'reset':
-        this.orders.clear();
-        this.ordersByDate.clear();
-        this.operationsByDate.clear();
-        this.history.clear();
-        this.seededDates.clear();
-        this.nextOperationSeq = FIRST_OPERATION_SEQ;
-        this.businessSeed = change.businessSeed;
-        this.outsideIds.restart();
-    }
-  }
-
+  apply(change: StoreChange): void;
   /** Handles one order submission (already parsed JSON; the caller records 'received'), optionally forced to a rejection. */
-  submitOrder(body: unknown, forcedRejectReason?: string): SubmitOutcome {
-    const validation = validateOrder(body, LISTED_SYMBOLS);
-    if (validation.kind === 'invalid_request') return validation;
-    const now = this.options.now();
-    const time = now.toISOString();
-    const tradeDate = tradeDateOf(now);
-    this.ensureSeeded(tradeDate);
-    const id = validation.id;
-
-    const existing = this.orders.get(id);
-    if (existing) {
-      const echo = validation.kind === 'valid' ? validation.fields : validation.echo;
-      this.recordEvent(id, 'duplicate');
-      const answer: RejectedOrder = { id, ...echo, status: 'rejected', reason: 'duplicate order id', time, tradeDate, origin: 'agent' };
-      return { kind: 'answered', order: answer, stored: false };
-    }
-    if (validation.kind === 'rejected' || forcedRejectReason !== undefined) {
-      const echo = validation.kind === 'valid' ? validation.fields : validation.echo;
-      const reason = validation.kind === 'rejected' ? validation.reason : (forcedRejectReason ?? '');
-      const rejected: RejectedOrder = { id, ...echo, status: 'rejected', reason, time, tradeDate, origin: 'agent' };
-      this.addOrder(rejected);
-      this.recordEvent(id, 'rejected', reason);
-      return { kind: 'answered', order: rejected, stored: true };
-    }
-    const order: AcceptedOrder = { id, ...validation.fields, status: 'accepted', time, tradeDate, origin: 'agent' };
-    this.addOrder(order);
-    this.recordEvent(id, 'accepted');
-    // The answer to the submission says `accepted` either way; the order's state is read by id.
-    if (matchesAtAcceptance(this.matchingPrng, this.matchingSettings.probability)) this.fill(order, time);
-    return { kind: 'answered', order, stored: true };
-  }
-
+  submitOrder(body: unknown, forcedRejectReason?: string): SubmitOutcome;
   /**
    * The delay before a later match of an order that rests after its submission, drawn now
    * (undefined: later matches are off). The caller arms the timer and calls matchResting.
    */
-  drawLaterMatchDelay(): number | undefined {
-    return laterMatchDelay(this.matchingPrng, this.matchingSettings);
-  }
-
+  drawLaterMatchDelay(): number | undefined;
   /** Handles one cancel request: first to commit wins between a cancel and a match. */
-  cancelOrder(id: Uint64): CancelOutcome {
-    const order = this.orders.get(id);
-    const decision = decideCancel(order);
-    switch (decision.kind) {
-      case 'not_found':
-        return decision;
-      case 'not_cancellable':
-        this.recordEvent(id, 'cancel_refused', decision.status);
-        return { kind: 'not_cancellable', order: order as StoredOrder, status: decision.status };
-      case 'already_cancelled':
-        return { kind: 'cancelled', order: order as AcceptedOrder, first: false };
-      case 'cancel': {
-        const cancelled: AcceptedOrder = { ...(order as AcceptedOrder), status: 'cancelled', cancelledAt: this.options.now().toISOString() };
-        this.addOrder(cancelled);
-        this.recordEvent(id, 'cancelled');
-        return { kind: 'cancelled', order: cancelled, first: true };
-      }
-    }
-  }
-
+  cancelOrder(id: Uint64): CancelOutcome;
   /** The counterparty enters its side of a resting order now: it trades in full (nothing happens to an order that is not resting). */
-  matchResting(id: Uint64): LaterMatchOutcome {
-    const order = this.orders.get(id);
-    if (order === undefined || order.status !== 'accepted') return { kind: 'not_resting', order };
-    const { matched, operations } = this.fill(order, this.options.now().toISOString());
-    return { kind: 'matched', order: matched, operations };
-  }
-
-  /** Trades a resting order in full at `time`: its operations, any self counter order, and its new state. */
-  private fill(order: AcceptedOrder, time: string): { matched: AcceptedOrder; operations: readonly StoredOperation[] } {
-    const match = matchOrder(order, time, {
-      prng: this.matchingPrng,
-      agentCode: this.options.agentCode,
-      range: this.options.range,
-      nextOperationId: () => {
-        const id = this.nextOperationSeq.toString() as Uint64;
-        this.commit({ t: 'opseq', next: (this.nextOperationSeq + 1n).toString() });
-        return id;
-      },
-      allocateOwnOutsideId: () => this.outsideIds.allocate(),
-    });
-    const matched: AcceptedOrder = { ...order, status: 'matched', matchedAt: time };
-    this.addOrder(matched);
-    for (const counter of match.orders) {
-      this.addOrder(counter);
-      this.recordEvent(counter.id, 'counter_order', `counter order of ${order.id}`);
-    }
-    for (const operation of match.operations) {
-      this.addOperation(operation);
-      this.recordEvent(operation.orderId, 'matched', `operation ${operation.id}`);
-    }
-    return { matched, operations: match.operations };
-  }
-
+  matchResting(id: Uint64): LaterMatchOutcome;
   /** One order by id. */
-  getOrder(id: Uint64): StoredOrder | undefined {
-    return this.orders.get(id);
-  }
-
+  getOrder(id: Uint64): StoredOrder | undefined;
   /** An order's history (empty when the id was never seen). */
-  historyOf(id: Uint64): readonly OrderEvent[] {
-    return this.history.get(id) ?? [];
-  }
-
+  historyOf(id: Uint64): readonly OrderEvent[];
   /** Appends a step to an order's history. */
-  recordEvent(id: Uint64, event: OrderEvent['event'], detail?: string): void {
-    this.commit({ t: 'event', id, event: { at: this.options.now().toISOString(), event, ...(detail !== undefined ? { detail } : {}) } });
-  }
-
+  recordEvent(id: Uint64, event: OrderEvent['event'], detail?: string): void;
   /** All of the agent's orders of a date (seeding the date first if needed), by time. */
-  listOrders(date: TradeDate): StoredOrder[] {
-    this.ensureSeeded(date);
-    const ids = this.ordersByDate.get(date) ?? [];
-    return ids.map((id) => this.orders.get(id)).filter((o): o is StoredOrder => o !== undefined).sort(byTimeThenId);
-  }
-
+  listOrders(date: TradeDate): StoredOrder[];
   /** All of the agent's operations of a date (seeding the date first if needed), by time. */
-  listOperations(date: TradeDate): StoredOperation[] {
-    this.ensureSeeded(date);
-    return [...(this.operationsByDate.get(date) ?? [])].sort(byTimeThenId);
-  }
-
+  listOperations(date: TradeDate): StoredOperation[];
   /** Seeds the agent's other business for a date not seeded yet (never a future date). */
-  ensureSeeded(date: TradeDate): boolean {
-    if (this.seededDates.has(date) || date > this.today()) return false;
+  ensureSeeded(date: TradeDate): boolean;
+  /** Counts of what the store holds. */
+  sizes(): { orders: number; operations: number; seededDates: number };
+  /** The store as plain data. */
+  snapshot(): StoreSnapshot;
+}
+
+/** Builds the store from a snapshot, or seeds it as at a first start when there is none. */
+export function createSimulatorStore(options: StoreOptions, from?: StoreSnapshot): SimulatorStore {
+  const orders = new Map<Uint64, StoredOrder>();
+  const ordersByDate = new Map<TradeDate, Uint64[]>();
+  const operationsByDate = new Map<TradeDate, StoredOperation[]>();
+  const history = new Map<Uint64, OrderEvent[]>();
+  const seededDates = new Set<TradeDate>();
+  let nextOperationSeq = FIRST_OPERATION_SEQ;
+  let matchingSettings: MatchingSettings = options.matching;
+  let matchingPrng: Prng = createPrng(options.matching.seed);
+  let businessSeed = options.businessSeed;
+  const outsideIds: OutsideIdAllocator = createOutsideIdAllocator(options.range, (candidate) => orders.has(candidate));
+
+  const today = (): TradeDate => tradeDateOf(options.now());
+
+  const setMatching = (settings: MatchingSettings): void => {
+    matchingSettings = settings;
+    matchingPrng = createPrng(settings.seed);
+  };
+
+  const apply = (change: StoreChange): void => {
+    switch (change.t) {
+      case 'order': {
+        const known = orders.has(change.order.id);
+        orders.set(change.order.id, change.order);
+        if (!known) {
+          const list = ordersByDate.get(change.order.tradeDate) ?? [];
+          list.push(change.order.id);
+          ordersByDate.set(change.order.tradeDate, list);
+        }
+        return;
+      }
+      case 'operation': {
+        const list = operationsByDate.get(change.operation.tradeDate) ?? [];
+        list.push(change.operation);
+        operationsByDate.set(change.operation.tradeDate, list);
+        return;
+      }
+      case 'event': {
+        const events = history.get(change.id) ?? [];
+        events.push(change.event);
+        history.set(change.id, events);
+        return;
+      }
+      case 'seeded':
+        seededDates.add(change.date);
+        return;
+      case 'opseq':
+        nextOperationSeq = BigInt(change.next);
+        return;
+      case 'reset':
+        orders.clear();
+        ordersByDate.clear();
+        operationsByDate.clear();
+        history.clear();
+        seededDates.clear();
+        nextOperationSeq = FIRST_OPERATION_SEQ;
+        businessSeed = change.businessSeed;
+        outsideIds.restart();
+    }
+  };
+
+  const commit = (change: StoreChange): void => {
+    apply(change);
+    options.onChange?.(change);
+  };
+  const addOrder = (order: StoredOrder): void => commit({ t: 'order', order });
+  const addOperation = (operation: StoredOperation): void => commit({ t: 'operation', operation });
+  const recordEvent = (id: Uint64, event: OrderEvent['event'], detail?: string): void => {
+    commit({ t: 'event', id, event: { at: options.now().toISOString(), event, ...(detail !== undefined ? { detail } : {}) } });
+  };
+
+  const ensureSeeded = (date: TradeDate): boolean => {
+    if (seededDates.has(date) || date > today()) return false;
     const plan = planSeededBusiness({
       date,
-      seed: this.businessSeed,
-      range: this.options.range,
-      agentCode: this.options.agentCode,
-      primary: this.seededDates.size === 0,
-      isTaken: (id) => this.orders.has(id),
+      seed: businessSeed,
+      range: options.range,
+      agentCode: options.agentCode,
+      primary: seededDates.size === 0,
+      isTaken: (id) => orders.has(id),
     });
-    this.commit({ t: 'seeded', date });
+    commit({ t: 'seeded', date });
     for (const order of plan.orders) {
-      this.addOrder(order);
-      this.recordEvent(order.id, 'seeded', date);
+      addOrder(order);
+      recordEvent(order.id, 'seeded', date);
     }
-    for (const operation of plan.operations) this.addOperation(operation);
+    for (const operation of plan.operations) addOperation(operation);
     return true;
+  };
+
+  const seedInitial = (): void => {
+    const now = today();
+    ensureSeeded(now);
+    ensureSeeded(previousDate(now));
+  };
+
+  /** Trades a resting order in full at `time`: its operations, any self counter order, and its new state. */
+  const fill = (order: AcceptedOrder, time: string): { matched: AcceptedOrder; operations: readonly StoredOperation[] } => {
+    const match = matchOrder(order, time, {
+      prng: matchingPrng,
+      agentCode: options.agentCode,
+      range: options.range,
+      nextOperationId: () => {
+        const id = nextOperationSeq.toString() as Uint64;
+        commit({ t: 'opseq', next: (nextOperationSeq + 1n).toString() });
+        return id;
+      },
+      allocateOwnOutsideId: () => outsideIds.allocate(),
+    });
+    const matched: AcceptedOrder = { ...order, status: 'matched', matchedAt: time };
+    addOrder(matched);
+    for (const counter of match.orders) {
+      addOrder(counter);
+      recordEvent(counter.id, 'counter_order', `counter order of ${order.id}`);
+    }
+    for (const operation of match.operations) {
+      addOperation(operation);
+      recordEvent(operation.orderId, 'matched', `operation ${operation.id}`);
+    }
+    return { matched, operations: match.operations };
+  };
+
+  if (from) {
+    businessSeed = from.businessSeed;
+    nextOperationSeq = BigInt(from.nextOperationSeq);
+    for (const date of from.seededDates) seededDates.add(date);
+    for (const order of from.orders) apply({ t: 'order', order });
+    for (const operation of from.operations) apply({ t: 'operation', operation });
+    for (const [id, events] of Object.entries(from.history)) history.set(id as Uint64, [...events]);
+  } else {
+    seedInitial();
   }
 
-  /** Counts of what the store holds. */
-  sizes(): { orders: number; operations: number; seededDates: number } {
-    let operations = 0;
-    for (const list of this.operationsByDate.values()) operations += list.length;
-    return { orders: this.orders.size, operations, seededDates: this.seededDates.size };
-  }
+  return {
+    today,
+    get matching() {
+      return matchingSettings;
+    },
+    setMatching,
+    reset() {
+      commit({ t: 'reset', businessSeed: options.businessSeed });
+      setMatching(options.matching);
+      seedInitial();
+    },
+    apply,
+    submitOrder(body, forcedRejectReason) {
+      const validation = validateOrder(body, LISTED_SYMBOLS);
+      if (validation.kind === 'invalid_request') return validation;
+      const now = options.now();
+      const time = now.toISOString();
+      const tradeDate = tradeDateOf(now);
+      ensureSeeded(tradeDate);
+      const id = validation.id;
 
-  /** The store as plain data. */
-  snapshot(): StoreSnapshot {
-    const operations: StoredOperation[] = [];
-    for (const list of this.operationsByDate.values()) operations.push(...list);
-    return {
-      businessSeed: this.businessSeed,
-      seededDates: [...this.seededDates],
-      nextOperationSeq: this.nextOperationSeq.toString(),
-      orders: [...this.orders.values()],
-      operations,
-      history: Object.fromEntries(this.history),
-    };
-  }
-
-  private seedInitial(): void {
-    const today = this.today();
-    this.ensureSeeded(today);
-    this.ensureSeeded(previousDate(today));
-  }
-
-  private load(snapshot: StoreSnapshot): void {
-    this.businessSeed = snapshot.businessSeed;
-    this.nextOperationSeq = BigInt(snapshot.nextOperationSeq);
-    for (const date of snapshot.seededDates) this.seededDates.add(date);
-    for (const order of snapshot.orders) this.apply({ t: 'order', order });
-    for (const operation of snapshot.operations) this.apply({ t: 'operation', operation });
-    for (const [id, events] of Object.entries(snapshot.history)) this.history.set(id as Uint64, [...events]);
-  }
-
-  private commit(change: StoreChange): void {
-    this.apply(change);
-    this.options.onChange?.(change);
-  }
-
-  private addOrder(order: StoredOrder): void {
-    this.commit({ t: 'order', order });
-  }
-
-  private addOperation(operation: StoredOperation): void {
-    this.commit({ t: 'operation', operation });
-  }
+      const existing = orders.get(id);
+      if (existing) {
+        const echo = validation.kind === 'valid' ? validation.fields : validation.echo;
+        recordEvent(id, 'duplicate');
+        const answer: RejectedOrder = { id, ...echo, status: 'rejected', reason: 'duplicate order id', time, tradeDate, origin: 'agent' };
+        return { kind: 'answered', order: answer, stored: false };
+      }
+      if (validation.kind === 'rejected' || forcedRejectReason !== undefined) {
+        const echo = validation.kind === 'valid' ? validation.fields : validation.echo;
+        const reason = validation.kind === 'rejected' ? validation.reason : (forcedRejectReason ?? '');
+        const rejected: RejectedOrder = { id, ...echo, status: 'rejected', reason, time, tradeDate, origin: 'agent' };
+        addOrder(rejected);
+        recordEvent(id, 'rejected', reason);
+        return { kind: 'answered', order: rejected, stored: true };
+      }
+      const order: AcceptedOrder = { id, ...validation.fields, status: 'accepted', time, tradeDate, origin: 'agent' };
+      addOrder(order);
+      recordEvent(id, 'accepted');
+      // The answer to the submission says `accepted` either way; the order's state is read by id.
+      if (matchesAtAcceptance(matchingPrng, matchingSettings.probability)) fill(order, time);
+      return { kind: 'answered', order, stored: true };
+    },
+    drawLaterMatchDelay: () => laterMatchDelay(matchingPrng, matchingSettings),
+    cancelOrder(id) {
+      const order = orders.get(id);
+      const decision = decideCancel(order);
+      switch (decision.kind) {
+        case 'not_found':
+          return decision;
+        case 'not_cancellable':
+          recordEvent(id, 'cancel_refused', decision.status);
+          return { kind: 'not_cancellable', order: order as StoredOrder, status: decision.status };
+        case 'already_cancelled':
+          return { kind: 'cancelled', order: order as AcceptedOrder, first: false };
+        case 'cancel': {
+          const cancelled: AcceptedOrder = { ...(order as AcceptedOrder), status: 'cancelled', cancelledAt: options.now().toISOString() };
+          addOrder(cancelled);
+          recordEvent(id, 'cancelled');
+          return { kind: 'cancelled', order: cancelled, first: true };
+        }
+      }
+    },
+    matchResting(id) {
+      const order = orders.get(id);
+      if (order === undefined || order.status !== 'accepted') return { kind: 'not_resting', order };
+      const { matched, operations } = fill(order, options.now().toISOString());
+      return { kind: 'matched', order: matched, operations };
+    },
+    getOrder: (id) => orders.get(id),
+    historyOf: (id) => history.get(id) ?? [],
+    recordEvent,
+    listOrders(date) {
+      ensureSeeded(date);
+      const ids = ordersByDate.get(date) ?? [];
+      return ids.map((id) => orders.get(id)).filter((o): o is StoredOrder => o !== undefined).sort(byTimeThenId);
+    },
+    listOperations(date) {
+      ensureSeeded(date);
+      return [...(operationsByDate.get(date) ?? [])].sort(byTimeThenId);
+    },
+    ensureSeeded,
+    sizes() {
+      let operations = 0;
+      for (const list of operationsByDate.values()) operations += list.length;
+      return { orders: orders.size, operations, seededDates: seededDates.size };
+    },
+    snapshot() {
+      const operations: StoredOperation[] = [];
+      for (const list of operationsByDate.values()) operations.push(...list);
+      return {
+        businessSeed,
+        seededDates: [...seededDates],
+        nextOperationSeq: nextOperationSeq.toString(),
+        orders: [...orders.values()],
+        operations,
+        history: Object.fromEntries(history),
+      };
+    },
+  };
 }

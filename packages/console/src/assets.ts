@@ -1,8 +1,8 @@
 /**
- * The console's static files, read once from the package when the routes are mounted: the
- * page's compiled module scripts (src/console/page, built by `npm run build` into
- * dist/src/console/page, shipped with the release) and the stylesheet. Served from a fixed
- * list, so a request can never name a file outside it.
+ * The console's static files, read once from this package when kan mounts its console routes:
+ * the page's compiled module scripts (src/page, built by `npm run build` into dist/src/page,
+ * shipped with the release) and the stylesheet. Served from a fixed list, so a request can
+ * never name a file outside it.
  */
 import { readdirSync, readFileSync } from 'node:fs';
 import { CONSOLE_CSS } from './styles.js';
