@@ -11,6 +11,7 @@ import { qsenErrors } from '@qsen/qsen';
 import { httpsCall, waitFor } from '@qsen/testkit';
 import { dereferenceDocument, listOperations, readDocument, type DocumentedOperation, type OpenApiDocument } from './documents.js';
 import { startSystem, type RunningSystem } from './local-system.js';
+import { tradeDateOf } from '../support/dates.js';
 
 const addFormats = addFormatsModule as unknown as (ajv: Ajv2020) => Ajv2020;
 
@@ -95,7 +96,6 @@ describe('OpenAPI documents against the running servers', () => {
   let system: RunningSystem;
   const docs: Partial<Record<'qsen' | 'kan', OpenApiDocument>> = {};
   const ajv = addFormats(new Ajv2020({ strict: false, allErrors: true }));
-  const today = new Date().toISOString().slice(0, 10);
 
   before(async () => {
     docs.qsen = await dereferenceDocument('qsen');
@@ -147,7 +147,7 @@ describe('OpenAPI documents against the running servers', () => {
     assert.equal((await check('qsen', 'POST', '/qsen/v1/cancelOrder', { body: '{"id": "1"}', role: 'platform' })).status, 404);
     assert.equal((await check('qsen', 'POST', '/qsen/v1/cancelOrder', { body: '{"id": "x"}', role: 'platform' })).status, 400);
     assert.equal((await check('qsen', 'POST', '/qsen/v1/cancelOrder', { body: '{"id": "9999000000000000777"}', role: 'auditor' })).status, 403);
-    const orders = await check('qsen', 'POST', '/qsen/v1/getBilateralOrders', { body: JSON.stringify({ date: today }) });
+    const orders = await check('qsen', 'POST', '/qsen/v1/getBilateralOrders', { body: JSON.stringify({ date: tradeDateOf() }) });
     assert.match(orders.body, /"id":"9999000000000000777"/);
     assert.equal((await check('qsen', 'POST', '/qsen/v1/getBilateralOrders', { body: '{"date":"yesterday"}' })).status, 400);
     assert.equal((await check('qsen', 'POST', '/qsen/v1/getBilateralOperations', { body: '{}' })).status, 200);

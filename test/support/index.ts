@@ -5,3 +5,4 @@ export * from './probes.js';
 export * from './secrets.js';
 export * from './endpoints.js';
 export * from './simulator.js';
+export * from './dates.js';

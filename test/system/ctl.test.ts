@@ -9,6 +9,7 @@ import { list as listTar } from 'tar';
 import { createCa, issueClientCertificate } from '@qsen/pki';
 import { findFreePort, makeTempDir, requireTool, waitFor } from '@qsen/testkit';
 import { REPOSITORY, startSystem, type RunningSystem } from '../openapi/local-system.js';
+import { auditDayOf, logFileDateOf, tradeDateOf } from '../support/dates.js';
 
 const CTL = join(REPOSITORY, 'packages/ctl/dist/src/main.js');
 
@@ -38,7 +39,6 @@ describe('qsenctl against a running local system', () => {
   let system: RunningSystem;
   const scratch = makeTempDir('qsen-ctl-e2e-');
   let ctl: (args: string[]) => Promise<CtlRun>;
-  const today = new Date().toISOString().slice(0, 10);
 
   before(async () => {
     system = await startSystem('qsen-ctl-system-');
@@ -73,7 +73,7 @@ describe('qsenctl against a running local system', () => {
     assert.equal(sent.code, 0, sent.stderr);
     assert.match(sent.stdout, /"id":"9999000000000000123"/);
     assert.equal((parseJson(sent)['order'] as Record<string, unknown>)['status'], 'accepted');
-    const orders = parseJson(await ctl(['orders', 'list', '--date', today, '--json']));
+    const orders = parseJson(await ctl(['orders', 'list', '--date', tradeDateOf(), '--json']));
     assert.ok((orders['orders'] as Array<Record<string, unknown>>).some((o) => o['id'] === id));
     const operations = parseJson(await ctl(['operations', 'list', '--json']));
     assert.ok(Array.isArray(operations['operations']));
@@ -135,7 +135,7 @@ describe('qsenctl against a running local system', () => {
 
   it('logs ls, get (one file and all), tail and tail -f', async () => {
     const logs = parseJson(await ctl(['logs', 'ls', '--json']))['logs'] as Array<Record<string, unknown>>;
-    const name = `kan0-${today}.log`;
+    const name = `kan0-${logFileDateOf()}.log`;
     assert.ok(logs.some((l) => l['name'] === name), JSON.stringify(logs));
     const got = parseJson(await runCtl(['logs', 'get', name, '-o', 'one.log', '--json'], { QSEN_HOME: system.home }, scratch.path));
     assert.equal(got['path'], join(scratch.path, 'one.log'));
@@ -167,7 +167,7 @@ describe('qsenctl against a running local system', () => {
   it('logs get draws a progress bar when stderr is a terminal (and none otherwise)', async (t) => {
     const script = requireTool('script', 'util-linux');
     if (typeof script !== 'string') return t.skip(script.skip);
-    const name = `qsen-${today}.log`;
+    const name = `qsen-${logFileDateOf()}.log`;
     const quoted = (text: string): string => `'${text.replaceAll("'", "'\\''")}'`;
     const command = [process.execPath, CTL, 'logs', 'get', name, '-o', join(scratch.path, 'tty.log')].map(quoted).join(' ');
     const onTerminal = await new Promise<string>((resolve, reject) => {
@@ -185,7 +185,7 @@ describe('qsenctl against a running local system', () => {
   });
 
   it('logs truncate keeps at most --keep bytes', async () => {
-    const name = `kan1-${today}.log`;
+    const name = `kan1-${logFileDateOf()}.log`;
     const answer = parseJson(await ctl(['logs', 'truncate', name, '--keep', '2048', '--json']));
     const result = (answer['results'] as Array<Record<string, unknown>>)[0];
     assert.equal(result?.['file'], name);
@@ -209,6 +209,7 @@ describe('qsenctl against a running local system', () => {
   });
 
   it("audit: a kan's self-restart ends with done (written by the new process); audit queries by action, id and time; verify finds the chains whole", async () => {
+    const auditFrom = auditDayOf(); // the UTC day the restart's audit lines can start on
     const before0 = await system.control().status('kan0');
     // Right after the previous test restarted a kan, kan 0 may not have seen it answer again yet
     // (409 KAN_QUORUM): ask again until the quorum holds, with a deadline.
@@ -221,7 +222,7 @@ describe('qsenctl against a running local system', () => {
     const requestId = String(out['requestId']);
     await waitFor(async () => (await system.control().status('kan0')).invocation > before0.invocation, { timeoutMs: 30_000, what: 'kan0 restarted' });
     const outcomesOf = async (): Promise<string[]> => {
-      const run = await ctl(['audit', '--action', 'restart_kan', '--id', requestId, '--from', today, '--json', '--node', '1']);
+      const run = await ctl(['audit', '--action', 'restart_kan', '--id', requestId, '--from', auditFrom, '--json', '--node', '1']);
       assert.equal(run.code, 0, run.stderr);
       return run.stdout.split('\n').filter((l) => l !== '').map((l) => String((JSON.parse(l) as Record<string, unknown>)['outcome']));
     };

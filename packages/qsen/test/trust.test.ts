@@ -11,7 +11,10 @@ const RANGE = { min: toUint64('9999000000000000000'), max: toUint64('99999999999
 describe('qsen: what the audit trail says (docs/auditor.md)', () => {
   let h: Harness;
   before(async () => {
-    h = await startHarness({ settings: { timeoutMs: 2000 } });
+    // Nothing here is about SENEBI timing out: a SENEBI timeout far above what a loaded machine
+    // takes to answer 30 concurrent orders (with 2 s, 14 of 300 ended SENEBI_TIMEOUT under
+    // load), and callers that wait longer than it.
+    h = await startHarness({ settings: { timeoutMs: 20_000 }, callTimeoutMs: 30_000 });
   });
   after(async () => {
     await h.close();

@@ -98,7 +98,12 @@ export function createApiApp(opts: ApiAppOptions): express.Express {
     (res.locals as { errorCode?: string }).errorCode = apiError.code;
     const route = routeOf(res);
     if (route?.stateChange !== undefined && !route.handlerReached && apiError.status < 500 && apiError.code !== 'NOT_FOUND') {
-      opts.onStateChangeRefused?.(req, route.stateChange, apiError.code);
+      // A failing hook must not change the answer (nor, in the direct path, escape as an unhandled rejection).
+      try {
+        opts.onStateChangeRefused?.(req, route.stateChange, apiError.code);
+      } catch (hookErr) {
+        logger.error('the refusal hook failed', { requestId: caller.requestId, code: apiError.code, error: hookErr instanceof Error ? hookErr.message : String(hookErr) });
+      }
     }
     if (apiError.status >= 500) {
       logger.error('request failed', {

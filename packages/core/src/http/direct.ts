@@ -10,9 +10,10 @@
  *
  * Only what express would route to that same route is taken: the table is read from express's
  * own router stack after the routes are mounted, in order, and stops at the first layer that is
- * not a defineRoute route (or a router made only of them, mounted at the root), because such a
- * layer could answer the request first. Any other URL (another letter case, a trailing slash, a
- * query string, an encoded character) goes through express, which matches it as it always did.
+ * not a defineRoute route (or a router made only of them, mounted at the root), or at the first
+ * route whose path is a pattern (`/v1/:op`), because such a layer could answer the request
+ * first. Any other URL (another letter case, a trailing slash, a query string, an encoded
+ * character) goes through express, which matches it as it always did.
  */
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type express from 'express';
@@ -54,21 +55,20 @@ export function collectDirectRoutes(stack: readonly object[], skip: number): Map
   const table = new Map<string, DeclaredRoute>();
   // Express matches paths without regard to letter case or a trailing slash: the first route of each wins.
   const seen = new Set<string>();
-  const take = (route: DeclaredRoute): void => {
+  // False once a route with a pattern (a parameter, a wildcard) is met: express may route any
+  // later path to it first (`/v1/:op` takes `/v1/order`), so nothing after it is taken.
+  const take = (route: DeclaredRoute): boolean => {
+    if (!LITERAL_PATH.test(route.path)) return false;
     const key = route.path.toLowerCase().replace(/\/$/, '');
-    if (seen.has(key)) return;
+    if (seen.has(key)) return true;
     seen.add(key);
-    if (route.direct && LITERAL_PATH.test(route.path)) table.set(route.path, route);
+    if (route.direct) table.set(route.path, route);
+    return true;
   };
   for (const layer of stack.slice(skip)) {
     const own = declaredRouteOf(layer);
-    if (own !== undefined) {
-      take(own);
-      continue;
-    }
-    const routes = (layer as LayerLike).slash === true ? routesOfRouter((layer as LayerLike).handle) : undefined;
-    if (routes === undefined) break;
-    routes.forEach(take);
+    const routes = own !== undefined ? [own] : (layer as LayerLike).slash === true ? routesOfRouter((layer as LayerLike).handle) : undefined;
+    if (routes === undefined || !routes.every(take)) break;
   }
   return table;
 }
@@ -91,12 +91,21 @@ export function installDirectDispatch(app: express.Express, table: ReadonlyMap<s
     const response = res as express.Response;
     // What express's own handle gives every response that the shared code reads.
     (response as { locals: Record<string, unknown> }).locals = Object.create(null) as Record<string, unknown>;
+    // Where express would pass an error of the error answer itself to its final handler, the
+    // direct path cuts the connection: it must never throw out of the server's request event.
+    const answerError = (err: unknown): void => {
+      try {
+        parts.onError(err, request, response);
+      } catch {
+        response.destroy();
+      }
+    };
     try {
       parts.prologue(request, response);
     } catch (err) {
-      parts.onError(err, request, response);
+      answerError(err);
       return;
     }
-    route.handle(request, response).catch((err: unknown) => parts.onError(err, request, response));
+    route.handle(request, response).catch(answerError);
   };
 }

@@ -25,8 +25,8 @@ export function createQuietLogger(): winston.Logger {
   return winston.createLogger({ silent: true, transports: [new winston.transports.Console({ silent: true })] });
 }
 
-/** Starts the SENEBI double and a qsen node over a fresh state folder. */
-export async function startHarness(options: { clock?: Clock; settings?: Partial<ConfigSettings>; state?: TestState; senebi?: SenebiDouble } = {}): Promise<Harness> {
+/** Starts the SENEBI double and a qsen node over a fresh state folder (`callTimeoutMs`: the callers' socket timeout, default httpsCall's). */
+export async function startHarness(options: { clock?: Clock; settings?: Partial<ConfigSettings>; state?: TestState; senebi?: SenebiDouble; callTimeoutMs?: number } = {}): Promise<Harness> {
   const state = options.state ?? makeTestState({ senebiPort: 0 });
   const senebi = options.senebi ?? await startSenebiDouble({ ...state.senebiServer, clientCa: state.agentCa });
   state.writeConfig({ ...options.settings, senebiPort: senebi.port });
@@ -44,6 +44,7 @@ export async function startHarness(options: { clock?: Clock; settings?: Partial<
         ca: state.ca,
         ...(role === 'none' ? {} : { identity: { cert: state.clients[role].certPem, key: state.clients[role].keyPem } }),
         ...(body !== undefined ? { body } : {}),
+        ...(options.callTimeoutMs !== undefined ? { timeoutMs: options.callTimeoutMs } : {}),
       });
       let json: Record<string, unknown> = {};
       try {
