@@ -8,14 +8,14 @@ import assert from 'node:assert/strict';
 import { ApiError, LosslessNumber, parseJsonLossless, toUint64 } from '@qsen/core';
 import { makeTempDir } from '@qsen/testkit';
 import { join } from 'node:path';
-import type { AxiosResponse } from 'axios';
 import { openJournal } from '../src/journal/journal.js';
 import { decodeRecord, encodeRecord, scanJournal, type JournalRecord } from '../src/journal/records.js';
 import { applyRecord, buildOrderBook, recoverOrderBook, type OrderEntry } from '../src/orders/book.js';
 import { cancelResultOfCode, decideCancelStep, isCancellableId, judgeCancelLookup, orderNotFound, readCancelRequest } from '../src/orders/cancel-rules.js';
 import { describeCancelled } from '../src/orders/cancel.js';
 import type { OrderContent } from '../src/orders/order.js';
-import { readCancelAnswer } from '../src/senebi/client.js';
+import { readCancelAnswer } from '../src/senebi/answers.js';
+import type { SenebiReply } from '../src/senebi/transport.js';
 import { describeCancelOutcome } from '../src/routes/cancel.js';
 
 const RANGE = { min: toUint64('9999000000000000000'), max: toUint64('9999999999999999999') };
@@ -150,7 +150,7 @@ describe('cancel journal records', () => {
 });
 
 describe('SENEBI\'s answers to a cancel', () => {
-  const response = (status: number, body: string): AxiosResponse<string> => ({ status, data: body, statusText: '', headers: {}, config: {} as never });
+  const response = (status: number, body: string): SenebiReply => ({ status, body });
   const failure = (fn: () => unknown): Record<string, unknown> => {
     try {
       fn();

@@ -1,14 +1,14 @@
 /**
- * The one SENEBI adapter (docs/api.md §8). axios over a keep-alive https agent that presents
- * the agent's certificate and (already decrypted) key and trusts SENEBI's CA; a per-call timeout;
- * answers read as text and parsed with lossless JSON so 19-20 digit ids are never rounded; every
- * call timed and counted.
+ * The one SENEBI adapter (docs/api.md §8): SENEBI's operations over a SenebiTransport (the
+ * production one is https-transport.ts: undici over kept-alive mutual TLS); answers parsed with
+ * lossless JSON so 19-20 digit ids are never rounded; every call timed and counted.
  *
- * Failures are ApiErrors of qsen's registry with `details.delivery`:
- * - `not_sent`: SENEBI certainly did not take the request (connection refused, TLS refused,
- *   a 4xx answer other than 409);
- * - `unknown`: it may have (timeout, connection reset after sending, 5xx, 409, unreadable answer).
- *   Such an order is reconciled by id before anything else happens to it.
+ * Failures are ApiErrors of qsen's registry with `details.delivery` (delivery.ts decides it):
+ * - `not_sent`: SENEBI certainly did not take the request (the request never reached a
+ *   connection: connection refused, TLS handshake failed or not done within the timeout; SENEBI
+ *   refused our certificate in the handshake; a 4xx answer other than 409);
+ * - `unknown`: it may have (timeout or reset after the request was written, 5xx, 409,
+ *   unreadable answer). Such an order is reconciled by id before anything else happens to it.
  *
  * SENEBI refuses an order whose id it already holds; the simulator (and, as far as qsen relies on
  * it, SENEBI) answers that refusal 200 with `status: "rejected"` and a reason that names a
@@ -21,16 +21,18 @@
  * SENEBI to withdraw a resting order; SENEBI's cancel is idempotent, so unlike a placement it
  * is retried once at once after a connection reset, like the reads.
  */
-import { Agent } from 'node:https';
-import { createSecureContext } from 'node:tls';
 import { performance } from 'node:perf_hooks';
-import axios, { AxiosError, type AxiosInstance, type AxiosResponse } from 'axios';
-import { parseUint64, type Uint64 } from '@qsen/core/ids';
-import { parseJsonLossless } from '@qsen/core/json';
 import { ApiError } from '@qsen/core/errors';
-import { qsenErrors } from '../errors.js';
+import type { Uint64 } from '@qsen/core/ids';
 import type { CallOutcome, OrderContent } from '../orders/order.js';
-import { isJsonObject, toWireValue, type WireObject } from './wire.js';
+import { isDuplicateIdReason, parseAnswer, readCancelAnswer, readPlacedOrder, type CancelAnswer, type PlaceAnswer, type PlacedOrder } from './answers.js';
+import { classifyTransportFailure, deliveryOfStatus, senebiFailure, shouldRetryAtOnce, type SenebiOperation } from './delivery.js';
+import { createHttpsTransport } from './https-transport.js';
+import { TransportFailure, type SenebiReply, type SenebiRequest, type SenebiTransport } from './transport.js';
+import { toWireValue, type WireObject } from './wire.js';
+
+export type { SenebiOperation } from './delivery.js';
+export { SENEBI_ORDER_STATES, isDuplicateIdReason, readCancelAnswer, type CancelAnswer, type PlaceAnswer, type PlacedOrder, type SenebiOrderState } from './answers.js';
 
 /** What the adapter needs. */
 export interface SenebiClientOptions {
@@ -47,43 +49,8 @@ export interface SenebiClientOptions {
   readonly onCall?: (operation: SenebiOperation, ms: number, outcome: CallOutcome) => void;
   /** Most sockets kept to SENEBI. */
   readonly maxSockets?: number;
-}
-
-/** The adapter's operations (labels of figures and metrics). */
-export type SenebiOperation = 'placeOrder' | 'getOrder' | 'cancelOrder' | 'listOrders' | 'listOperations' | 'ping';
-
-/** An order's state at SENEBI: resting (`accepted`), then `matched` or `cancelled`; or `rejected`. */
-export type SenebiOrderState = 'accepted' | 'matched' | 'cancelled' | 'rejected';
-
-/** Every SENEBI order state. */
-export const SENEBI_ORDER_STATES: readonly SenebiOrderState[] = ['accepted', 'matched', 'cancelled', 'rejected'];
-
-/** SENEBI's record of an order: its state there and the record itself. */
-export interface PlacedOrder {
-  /** The delivery verdict: SENEBI accepted the order (whatever happened to it since) or rejected it. */
-  readonly status: 'accepted' | 'rejected';
-  /** Its state at SENEBI now. */
-  readonly state: SenebiOrderState;
-  /** SENEBI's order object in wire form (numbers as strings). */
-  readonly senebi: WireObject;
-}
-
-/**
- * How SENEBI answered a cancel: the order is cancelled (now, or already before: SENEBI answers
- * the same again), it cannot be cancelled because it matched or was rejected, or SENEBI has no
- * order with that id.
- */
-export type CancelAnswer =
-  | { readonly kind: 'cancelled'; readonly senebi: WireObject }
-  | { readonly kind: 'not_cancellable'; readonly status: 'matched' | 'rejected' }
-  | { readonly kind: 'not_found' };
-
-/** How SENEBI answered a POST of an order: its record, or a refusal because it already holds the id. */
-export type PlaceAnswer = ({ readonly kind: 'placed' } & PlacedOrder) | { readonly kind: 'duplicate'; readonly senebi: WireObject };
-
-/** Tells whether a rejection reason is SENEBI's refusal of an id it already holds ("duplicate order id", DUPLICATE_ORDER_ID, ...). */
-export function isDuplicateIdReason(reason: unknown): boolean {
-  return typeof reason === 'string' && /duplicate/i.test(reason);
+  /** The HTTP client (default: the production https transport built from the fields above). */
+  readonly transport?: SenebiTransport;
 }
 
 /** The SENEBI client. */
@@ -108,137 +75,22 @@ export interface SenebiClient {
   close(): void;
 }
 
-/**
- * How long an idle kept-alive socket to SENEBI is kept when SENEBI announces no shorter
- * keep-alive timeout: below the 5 s of Node's and Apache's servers, so the client closes first.
- */
-export const FREE_SOCKET_TIMEOUT_MS = 4000;
-
-const NOT_SENT_CODES = new Set(['ECONNREFUSED', 'ENOTFOUND', 'EAI_AGAIN', 'EHOSTUNREACH', 'ENETUNREACH', 'CERT_HAS_EXPIRED', 'DEPTH_ZERO_SELF_SIGNED_CERT', 'UNABLE_TO_VERIFY_LEAF_SIGNATURE', 'SELF_SIGNED_CERT_IN_CHAIN', 'ERR_TLS_CERT_ALTNAME_INVALID', 'ERR_SSL_TLSV1_ALERT_UNKNOWN_CA', 'ERR_SSL_SSLV3_ALERT_BAD_CERTIFICATE', 'ERR_SSL_TLSV13_ALERT_CERTIFICATE_REQUIRED']);
-
-function senebiFailure(code: 'SENEBI_ERROR' | 'SENEBI_TIMEOUT', operation: SenebiOperation, delivery: 'not_sent' | 'unknown', message: string, extra: Record<string, unknown> = {}, cause?: unknown): ApiError {
-  return qsenErrors.create(code, message, { operation, delivery, ...extra }, cause);
-}
-
-/** Classifies a transport failure (no HTTP answer). */
-function classifyTransportError(operation: SenebiOperation, err: unknown): ApiError {
-  const code = err instanceof AxiosError ? err.code ?? '' : '';
-  const causeCode = err instanceof AxiosError && err.cause && typeof (err.cause as NodeJS.ErrnoException).code === 'string' ? (err.cause as NodeJS.ErrnoException).code ?? '' : '';
-  if (code === 'ETIMEDOUT' || code === 'ECONNABORTED') {
-    return senebiFailure('SENEBI_TIMEOUT', operation, 'unknown', 'SENEBI did not answer in time', {}, err);
-  }
-  const effective = NOT_SENT_CODES.has(code) ? code : causeCode;
-  if (NOT_SENT_CODES.has(effective) || /^ERR_SSL_|^ERR_TLS_/.test(effective)) {
-    return senebiFailure('SENEBI_ERROR', operation, 'not_sent', `SENEBI could not be reached (${effective})`, { cause: effective }, err);
-  }
-  return senebiFailure('SENEBI_ERROR', operation, 'unknown', `the connection to SENEBI failed (${code || causeCode || 'no code'})`, { cause: code || causeCode || 'unknown' }, err);
-}
-
-/** Tells whether a transport failure is a connection reset by the peer (ECONNRESET, EPIPE, "socket hang up"). */
-function isConnectionReset(err: unknown): boolean {
-  if (!(err instanceof AxiosError)) return false;
-  const causeCode = err.cause && typeof (err.cause as NodeJS.ErrnoException).code === 'string' ? (err.cause as NodeJS.ErrnoException).code : undefined;
-  return [err.code, causeCode].some((code) => code === 'ECONNRESET' || code === 'EPIPE');
-}
-
-/** Parses an answer body losslessly; an unreadable answer is an ambiguous failure. */
-function parseAnswer(operation: SenebiOperation, response: AxiosResponse<string>): Record<string, unknown> {
-  let value: unknown;
-  try {
-    value = parseJsonLossless(response.data);
-  } catch (err) {
-    throw senebiFailure('SENEBI_ERROR', operation, 'unknown', 'SENEBI answered with invalid JSON', { httpStatus: response.status }, err);
-  }
-  if (!isJsonObject(value)) throw senebiFailure('SENEBI_ERROR', operation, 'unknown', 'SENEBI answered with an unexpected body', { httpStatus: response.status });
-  return value;
-}
-
-/** Reads `{"order": {...}}` into a PlacedOrder, checking that it is the order asked about. */
-function readPlacedOrder(operation: SenebiOperation, body: Record<string, unknown>, id: Uint64): PlacedOrder {
-  const order = isJsonObject(body['order']) ? body['order'] : body;
-  if (!isJsonObject(order) || order['id'] === undefined) throw senebiFailure('SENEBI_ERROR', operation, 'unknown', 'SENEBI answer has no order');
-  const answeredId = parseUint64(order['id']);
-  if (!answeredId.ok || answeredId.value !== id) throw senebiFailure('SENEBI_ERROR', operation, 'unknown', 'SENEBI answered about another order id');
-  const state = order['status'];
-  if (!SENEBI_ORDER_STATES.includes(state as SenebiOrderState)) throw senebiFailure('SENEBI_ERROR', operation, 'unknown', 'SENEBI answer has no valid order status');
-  const senebi = toWireValue(order) as WireObject;
-  senebi['id'] = id;
-  return { status: state === 'rejected' ? 'rejected' : 'accepted', state: state as SenebiOrderState, senebi };
-}
-
-/** The error code and details of an error answer, when it has the contract's body. */
-function readErrorBody(response: AxiosResponse<string>): { code?: string; details: Record<string, unknown> } {
-  try {
-    const body: unknown = parseJsonLossless(response.data);
-    const error = isJsonObject(body) && isJsonObject(body['error']) ? body['error'] : undefined;
-    if (!error) return { details: {} };
-    const code = typeof error['code'] === 'string' ? error['code'] : undefined;
-    const details = isJsonObject(error['details']) ? error['details'] : {};
-    return { ...(code !== undefined ? { code } : {}), details };
-  } catch {
-    return { details: {} };
-  }
-}
-
-/** Reads SENEBI's answer to a cancel (200, 404 ORDER_NOT_FOUND, 409 ORDER_NOT_CANCELLABLE); anything else is an ambiguous failure. */
-export function readCancelAnswer(response: AxiosResponse<string>, id: Uint64): CancelAnswer {
-  if (response.status === 200) {
-    const placed = readPlacedOrder('cancelOrder', parseAnswer('cancelOrder', response), id);
-    if (placed.state !== 'cancelled') throw senebiFailure('SENEBI_ERROR', 'cancelOrder', 'unknown', `SENEBI answered a cancel with status ${placed.state}`, { httpStatus: 200, problem: 'cancel_not_cancelled' });
-    return { kind: 'cancelled', senebi: placed.senebi };
-  }
-  const { code, details } = readErrorBody(response);
-  const answeredId = details['id'] === undefined ? undefined : parseUint64(details['id']);
-  const sameId = answeredId === undefined || (answeredId.ok && answeredId.value === id);
-  if (response.status === 404 && code === 'ORDER_NOT_FOUND' && sameId) return { kind: 'not_found' };
-  const status = details['status'];
-  if (response.status === 409 && code === 'ORDER_NOT_CANCELLABLE' && sameId && (status === 'matched' || status === 'rejected')) return { kind: 'not_cancellable', status };
-  // A 4xx other than these means SENEBI refused the request itself; a 5xx or an odd answer leaves the cancel's fate open.
-  const delivery = response.status >= 400 && response.status < 500 && response.status !== 409 && response.status !== 404 ? 'not_sent' : 'unknown';
-  throw senebiFailure('SENEBI_ERROR', 'cancelOrder', delivery, `SENEBI answered a cancel with HTTP ${response.status}${code !== undefined ? ` ${code}` : ''}`, { httpStatus: response.status });
-}
-
 /** Creates the SENEBI client. */
 export function createSenebiClient(options: SenebiClientOptions): SenebiClient {
-  const agent = new Agent({
-    keepAlive: true,
-    maxSockets: options.maxSockets ?? 64,
-    // Node honours SENEBI's "Keep-Alive: timeout=N" hint (closing an idle socket 1 s before N)
-    // only when the agent has a timeout of its own: without one an idle socket was reused just as
-    // SENEBI closed it, and the order failed with ECONNRESET (delivery unknown).
-    timeout: FREE_SOCKET_TIMEOUT_MS,
-    noDelay: true,
-    // One secure context for every connection: with ca/cert/key as agent options Node rebuilds
-    // the agent's pool key from the PEM texts on every request and a context on every connect.
-    secureContext: createSecureContext({ ca: options.ca, cert: options.cert, key: options.key, minVersion: 'TLSv1.2' }),
-  });
-  const http: AxiosInstance = axios.create({
-    baseURL: options.url.replace(/\/+$/, ''),
-    httpsAgent: agent,
-    timeout: options.timeoutMs,
-    responseType: 'text',
-    transformResponse: [(data: unknown) => data],
-    validateStatus: () => true,
-    maxRedirects: 0,
-    proxy: false,
-    transitional: { clarifyTimeoutError: true, silentJSONParsing: false, forcedJSONParsing: false },
-    headers: { accept: 'application/json' },
-  });
+  const transport = options.transport ?? createHttpsTransport(options);
 
-  async function call(operation: SenebiOperation, run: () => Promise<AxiosResponse<string>>, judge: (response: AxiosResponse<string>) => void): Promise<AxiosResponse<string>> {
+  async function call(operation: SenebiOperation, request: SenebiRequest, judge: (response: SenebiReply) => void): Promise<SenebiReply> {
     const started = performance.now();
     let outcome: CallOutcome = 'ok';
     try {
-      let response: AxiosResponse<string> | undefined;
-      // A connection reset (often a kept-alive socket SENEBI closed at that instant) is retried
-      // once at once for reads only: a POST that may have arrived is never sent again here; its
-      // order is `unknown` and the platform's retry asks SENEBI by id first (docs/qsen.md).
+      let response: SenebiReply | undefined;
       for (let attempt = 1; response === undefined; attempt += 1) {
         try {
-          response = await run();
+          response = await transport.send(request);
         } catch (err) {
-          if (attempt < 2 && operation !== 'placeOrder' && isConnectionReset(err)) continue;
-          throw classifyTransportError(operation, err);
+          const failure = err instanceof TransportFailure ? err : new TransportFailure(String(err), { written: true, timedOut: false, code: 'unknown' }, err);
+          if (shouldRetryAtOnce(operation, failure, attempt)) continue;
+          throw classifyTransportFailure(operation, failure);
         }
       }
       judge(response);
@@ -252,16 +104,14 @@ export function createSenebiClient(options: SenebiClientOptions): SenebiClient {
   }
 
   function requireSuccess(operation: SenebiOperation, accept: readonly number[] = [200]) {
-    return (response: AxiosResponse<string>): void => {
+    return (response: SenebiReply): void => {
       if (accept.includes(response.status)) return;
-      // A 4xx means SENEBI refused the request, except 409: it may already hold that order id.
-      const delivery = response.status >= 400 && response.status < 500 && response.status !== 409 ? 'not_sent' : 'unknown';
-      throw senebiFailure('SENEBI_ERROR', operation, delivery, `SENEBI answered HTTP ${response.status}`, { httpStatus: response.status });
+      throw senebiFailure('SENEBI_ERROR', operation, deliveryOfStatus(response.status), `SENEBI answered HTTP ${response.status}`, { httpStatus: response.status });
     };
   }
 
   async function list(operation: 'listOrders' | 'listOperations', path: string, field: string, date: string): Promise<unknown[]> {
-    const response = await call(operation, () => http.get<string>(path, { params: { date } }), requireSuccess(operation));
+    const response = await call(operation, { method: 'GET', path: `${path}?date=${encodeURIComponent(date)}` }, requireSuccess(operation));
     const items = parseAnswer(operation, response)[field];
     if (!Array.isArray(items)) throw senebiFailure('SENEBI_ERROR', operation, 'unknown', `SENEBI answer has no ${field} list`);
     return items;
@@ -270,19 +120,19 @@ export function createSenebiClient(options: SenebiClientOptions): SenebiClient {
   return {
     async placeOrder(order) {
       const body = JSON.stringify({ ...order });
-      const response = await call('placeOrder', () => http.post<string>('/senebi/v1/orders', body, { headers: { 'content-type': 'application/json' } }), requireSuccess('placeOrder', [200, 201]));
+      const response = await call('placeOrder', { method: 'POST', path: '/senebi/v1/orders', body }, requireSuccess('placeOrder', [200, 201]));
       const placed = readPlacedOrder('placeOrder', parseAnswer('placeOrder', response), order.id);
       if (placed.status === 'rejected' && isDuplicateIdReason(placed.senebi['reason'])) return { kind: 'duplicate', senebi: placed.senebi };
       return { kind: 'placed', ...placed };
     },
     async getOrder(id) {
-      const response = await call('getOrder', () => http.get<string>(`/senebi/v1/orders/${id}`), requireSuccess('getOrder', [200, 404]));
+      const response = await call('getOrder', { method: 'GET', path: `/senebi/v1/orders/${id}` }, requireSuccess('getOrder', [200, 404]));
       if (response.status === 404) return null;
       return readPlacedOrder('getOrder', parseAnswer('getOrder', response), id);
     },
     async cancelOrder(id) {
       let answer: CancelAnswer | undefined;
-      await call('cancelOrder', () => http.post<string>(`/senebi/v1/orders/${id}/cancel`, '{}', { headers: { 'content-type': 'application/json' } }), (response) => {
+      await call('cancelOrder', { method: 'POST', path: `/senebi/v1/orders/${id}/cancel`, body: '{}' }, (response) => {
         answer = readCancelAnswer(response, id);
       });
       return answer as CancelAnswer;
@@ -291,12 +141,12 @@ export function createSenebiClient(options: SenebiClientOptions): SenebiClient {
     listOperations: (date) => list('listOperations', '/senebi/v1/operations', 'operations', date),
     async ping() {
       const started = performance.now();
-      const response = await call('ping', () => http.get<string>('/senebi/v1/ping'), requireSuccess('ping'));
+      const response = await call('ping', { method: 'GET', path: '/senebi/v1/ping' }, requireSuccess('ping'));
       const latencyMs = performance.now() - started;
       return { answer: toWireValue(parseAnswer('ping', response)) as WireObject, latencyMs };
     },
     close() {
-      agent.destroy();
+      transport.close();
     },
   };
 }
