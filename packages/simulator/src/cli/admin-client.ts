@@ -8,7 +8,7 @@
  * answer or a failed connection, 2 on a bad command line.
  */
 import { readFileSync } from 'node:fs';
-import { request } from 'node:https';
+import { Agent } from 'node:https';
 import { join, resolve } from 'node:path';
 import { loadConfig } from '@qsen/core';
 import { decryptPrivateKey } from '@qsen/pki';
@@ -91,23 +91,16 @@ function readTarget(home: string, port: number | undefined): AdminTarget {
   };
 }
 
-function send(target: AdminTarget, req: AdminRequest): Promise<{ status: number; body: string }> {
-  return new Promise((resolveAnswer, reject) => {
-    const body = req.body === undefined ? undefined : Buffer.from(req.body, 'utf8');
-    const call = request({
-      host: '127.0.0.1', port: target.port, method: req.method, path: req.path, servername: target.servername,
-      ca: target.ca, cert: target.cert, key: target.key, agent: false, timeout: 15_000,
-      headers: body === undefined ? {} : { 'content-type': 'application/json', 'content-length': String(body.length) },
-    }, (res) => {
-      const chunks: Buffer[] = [];
-      res.on('data', (c: Buffer) => chunks.push(c));
-      res.on('end', () => resolveAnswer({ status: res.statusCode ?? 0, body: Buffer.concat(chunks).toString('utf8') }));
-      res.on('error', reject);
-    });
-    call.on('timeout', () => call.destroy(new Error('the simulator did not answer within 15 s')));
-    call.on('error', reject);
-    call.end(body);
+/** One admin call through axios (the project's HTTP client for calls off the order path; docs/simulator.md). */
+async function send(target: AdminTarget, req: AdminRequest): Promise<{ status: number; body: string }> {
+  const { default: axios } = await import('axios');
+  const answer = await axios.request<string>({
+    url: `https://127.0.0.1:${target.port}${req.path}`, method: req.method,
+    httpsAgent: new Agent({ ca: target.ca, cert: target.cert, key: target.key, servername: target.servername, keepAlive: false }),
+    timeout: 15_000, responseType: 'text', transformResponse: [(data: string) => data], validateStatus: () => true,
+    ...(req.body === undefined ? {} : { data: req.body, headers: { 'content-type': 'application/json' } }),
   });
+  return { status: answer.status, body: answer.data };
 }
 
 /** Runs one admin command line (after the script name); resolves with the exit code. */
