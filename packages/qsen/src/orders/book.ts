@@ -10,32 +10,11 @@
  */
 import type { Uint64 } from '@qsen/core/ids';
 import type { DamagedLine, JournalRecord } from '../journal/records.js';
-import { FINAL_CANCEL_STATES, FINAL_STATES, type CancelState, type OrderContent, type OrderState } from './order.js';
+import { FINAL_CANCEL_STATES, FINAL_STATES, type CancelEntry, type OrderEntry } from './order.js';
 import { decodeSettled, encodeSettled, isSettled } from './settled.js';
 import type { WireObject } from '../senebi/wire.js';
 
-/** The cancel of an order as qsen knows it. */
-export interface CancelEntry {
-  state: CancelState;
-  requestedAt: string;
-  updatedAt: string;
-  /** SENEBI's answer (the cancelled order) when there is one. */
-  senebi?: WireObject;
-  error?: string;
-}
-
-/** One order as qsen knows it. */
-export interface OrderEntry {
-  /** The content; undefined when journal damage destroyed it (until a retry or SENEBI's record brings it back). */
-  order: OrderContent | undefined;
-  state: OrderState;
-  receivedAt: string;
-  updatedAt: string;
-  senebi?: WireObject;
-  error?: string;
-  /** The platform's cancel of the order, once asked for. */
-  cancel?: CancelEntry;
-}
+export type { CancelEntry, OrderEntry } from './order.js';
 
 /**
  * The order book: every journaled order by id, in the order the journal first named them. Reads

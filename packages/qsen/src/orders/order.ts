@@ -3,6 +3,7 @@
  * the SENEBI adapter. A leaf module: it imports nothing from qsen, so nothing imports upward.
  */
 import type { Uint64 } from '@qsen/core/ids';
+import type { WireObject } from '../senebi/wire.js';
 
 /** Buy or sell. */
 export type Side = 'buy' | 'sell';
@@ -62,3 +63,26 @@ export const UNCERTAIN_CANCEL_STATES: readonly CancelState[] = ['requested', 'un
 
 /** How one SENEBI call ended (labels of figures and metrics). */
 export type CallOutcome = 'ok' | 'error' | 'timeout';
+
+/** The cancel of an order as qsen knows it. */
+export interface CancelEntry {
+  state: CancelState;
+  requestedAt: string;
+  updatedAt: string;
+  /** SENEBI's answer (the cancelled order) when there is one. */
+  senebi?: WireObject;
+  error?: string;
+}
+
+/** One order as qsen knows it. */
+export interface OrderEntry {
+  /** The content; undefined when journal damage destroyed it (until a retry or SENEBI's record brings it back). */
+  order: OrderContent | undefined;
+  state: OrderState;
+  receivedAt: string;
+  updatedAt: string;
+  senebi?: WireObject;
+  error?: string;
+  /** The platform's cancel of the order, once asked for. */
+  cancel?: CancelEntry;
+}

@@ -13,8 +13,7 @@
  * not settled: the book keeps it as it is.
  */
 import type { Uint64 } from '@qsen/core/ids';
-import type { CancelEntry, OrderEntry } from './book.js';
-import { CANCEL_STATES, FINAL_CANCEL_STATES, FINAL_STATES, ORDER_FIELDS, ORDER_STATES, type CancelState, type OrderContent, type OrderState } from './order.js';
+import { CANCEL_STATES, FINAL_CANCEL_STATES, FINAL_STATES, ORDER_FIELDS, ORDER_STATES, type CancelEntry, type CancelState, type OrderContent, type OrderEntry, type OrderState } from './order.js';
 import { isJsonObject, type WireObject } from '../senebi/wire.js';
 
 /** Version tag, first element of every compact entry. */
