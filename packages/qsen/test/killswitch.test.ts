@@ -32,7 +32,7 @@ test('a halt while halted keeps the standing since, by and reason (a dead man tr
     assert.deepEqual(again, first);
     const request = { run: 'run-1', requestedAt: '2026-11-20T14:06:00.000Z', channel: 'deadman' as const };
     const withCancel = ks.halt('deadman', 'no heartbeat', new Date('2026-11-20T14:06:00Z'), request);
-    assert.deepEqual(withCancel, { ...first, cancelOpen: request });
+    assert.deepEqual(withCancel, { ...first, cancelOpen: { ...request, by: 'deadman', reason: 'no heartbeat' } }, 'the request carries who asked for it and why');
     assert.deepEqual(openKillSwitch(dir.path).read(), withCancel, 'what a restart reads');
     ks.resume();
     const fresh = ks.halt('deadman', 'no heartbeat', new Date('2026-11-20T15:00:00Z'));

@@ -19,6 +19,9 @@ export interface CancelOpenRequest {
   readonly run: string;
   readonly requestedAt: string;
   readonly channel: 'api' | 'local' | 'deadman';
+  /** Who asked for the run and why, when that differs from the standing halt's by and reason (a cancelOpen asked for while already halted). */
+  readonly by?: string;
+  readonly reason?: string;
 }
 
 /** What the marker says: halted or not, and when present since when, by whom, why, and the mass cancel it asks for. */
@@ -35,9 +38,9 @@ export interface HaltMarker {
 
 function readCancelOpen(value: unknown): CancelOpenRequest | undefined {
   if (typeof value !== 'object' || value === null) return undefined;
-  const { run, requestedAt, channel } = value as Record<string, unknown>;
+  const { run, requestedAt, channel, by, reason } = value as Record<string, unknown>;
   if (typeof run !== 'string' || typeof requestedAt !== 'string' || (channel !== 'api' && channel !== 'local' && channel !== 'deadman')) return undefined;
-  return { run, requestedAt, channel };
+  return { run, requestedAt, channel, ...(typeof by === 'string' ? { by } : {}), ...(typeof reason === 'string' ? { reason } : {}) };
 }
 
 /** The marker's text for a halt (pure): one JSON line, optional fields only when set. */

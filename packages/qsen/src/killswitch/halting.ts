@@ -84,7 +84,7 @@ export function createHalting(deps: HaltingDeps): Halting {
         const request = marker.cancelOpen;
         if (!request || massCancel.knows(request.run) || massCancel.isRunning()) return undefined;
         deps.log?.warn('mass cancel asked for by the halt marker and not started yet: starting it', { run: request.run, channel: request.channel, by: marker.by });
-        return massCancel.start({ by: marker.by ?? 'unknown', channel: request.channel, reason: marker.reason ?? null, run: request.run });
+        return massCancel.start({ by: request.by ?? marker.by ?? 'unknown', channel: request.channel, reason: request.reason ?? marker.reason ?? null, run: request.run });
       })().catch((err: unknown) => {
         deps.log?.error('mass cancel: the halt marker\'s request could not be started', { error: err instanceof Error ? err.message : String(err) });
         return undefined;

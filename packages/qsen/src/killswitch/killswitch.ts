@@ -87,7 +87,8 @@ export function openKillSwitch(dataDir: string, options: KillSwitchOptions = {})
       // a later cancelOpen request is still recorded (docs/qsen.md, "Kill switch").
       const current = held ?? readHaltMarker(dataDir);
       const standing = current.halted && current.since !== undefined && current.by !== undefined ? current : undefined;
-      const request = cancelOpen ?? standing?.cancelOpen;
+      // A new request under a standing halt carries its own by and reason (the run is audited with them).
+      const request = cancelOpen && standing ? { ...cancelOpen, by, ...(reason ? { reason } : {}) } : cancelOpen ?? standing?.cancelOpen;
       const state: KillSwitchState = standing
         ? { halted: true, since: standing.since, by: standing.by, ...(standing.reason ? { reason: standing.reason } : {}), ...(request ? { cancelOpen: request } : {}) }
         : { halted: true, since: now.toISOString(), by, ...(reason ? { reason } : {}), ...(cancelOpen ? { cancelOpen } : {}) };
