@@ -12,7 +12,6 @@ const pkiRoot = [
   { name: 'node-forge', message: 'node-forge stays inside @qsen/pki.' },
 ];
 const coreRoot = { name: '@qsen/core', message: 'Import the domain entry (@qsen/core/http, /logging, /config, /schedule, /metrics, /ids, /json, /errors, /liveness, /storage, /killswitch), not the root, which loads all of core.' };
-const coreValidator = { name: '@qsen/core/config/load', message: 'A kan reads its configuration with loadConfigOffThread (@qsen/core/config): the validator (zod, @iarna/toml) stays out of its thread.' };
 
 export default tseslint.config(
   { ignores: ['**/dist/**', '**/node_modules/**', '.qsen-local/**', 'bench/out/**', '**/fixtures/**'] },
@@ -107,7 +106,7 @@ export default tseslint.config(
   },
   {
     files: ['packages/kan/src/**/*.ts'],
-    rules: { '@typescript-eslint/no-restricted-imports': ['error', { paths: [...pkiRoot, coreRoot, coreValidator] }] },
+    rules: { '@typescript-eslint/no-restricted-imports': ['error', { paths: [...pkiRoot, coreRoot] }] },
   },
   {
     files: ['packages/launcher/src/**/*.ts', 'packages/ctl/src/**/*.ts'],

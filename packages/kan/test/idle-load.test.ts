@@ -1,9 +1,7 @@
 // What an idle kan carries (docs/kan.md, "Memory"): a real kan process, started with the owner's
 // flags (KAN_NODE_FLAGS), watching healthy stand-ins of qsen and its two peers, is traced for the
 // npm packages it loads and for any Intl.DateTimeFormat it makes. The packages a kan only needs
-// for some requests load on the first such request, never at idle; the configuration validator
-// (zod, @iarna/toml) runs once, in the worker thread of loadConfigOffThread, never in the kan's
-// own thread.
+// for some requests load on the first such request, never at idle.
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawn, type ChildProcess } from 'node:child_process';
@@ -11,12 +9,12 @@ import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { roleFiles } from '@qsen/pki';
 import type { QsenConfig } from '@qsen/core';
-import { httpsCall, makeTempDir, waitFor, INTL_DATE_FORMAT, PACKAGE_TRACE_REGISTER, WORKER_PREFIX, readPackageTrace } from '@qsen/testkit';
+import { httpsCall, makeTempDir, waitFor, INTL_DATE_FORMAT, PACKAGE_TRACE_REGISTER, readPackageTrace } from '@qsen/testkit';
 import { KAN_NODE_FLAGS } from '../src/node-flags.js';
 import { makeLocalHome } from './local-home.js';
 
-/** Loaded on first use only, or only by the configuration worker: none of them may be in an idle kan's thread. */
-const NOT_AT_IDLE = ['node-forge', 'http-proxy', 'tar', 'execa', 'systeminformation', 'axios', 'zod', '@iarna/toml'];
+/** Loaded on first use only: none of them may be in an idle kan. */
+const NOT_AT_IDLE = ['node-forge', 'http-proxy', 'tar', 'execa', 'systeminformation', 'axios'];
 
 const tmp = makeTempDir('kan-idle-');
 const main = new URL('../src/main.js', import.meta.url).pathname;
@@ -40,7 +38,7 @@ after(() => {
   tmp.remove();
 });
 
-test('an idle kan loads none of its on-first-use packages, no configuration validator and no Intl date data; a status call then loads the certificate parser', { timeout: 90_000 }, async () => {
+test('an idle kan loads none of its on-first-use packages and no Intl date data; a status call then loads the certificate parser', { timeout: 90_000 }, async () => {
   writeFileSync(trace, '');
   const kan = spawn(process.execPath, [...KAN_NODE_FLAGS, '--import', PACKAGE_TRACE_REGISTER, main, '--config', confFile, '--index', '0'], {
     env: { ...process.env, QSEN_PACKAGE_TRACE: trace }, stdio: ['ignore', 'pipe', 'pipe'],
@@ -62,8 +60,6 @@ test('an idle kan loads none of its on-first-use packages, no configuration vali
   const idle = readPackageTrace(trace);
   assert.ok(idle.has('express') && idle.has('prom-client'), `the trace sees what the kan does load: ${[...idle].join(' ')}`);
   for (const name of NOT_AT_IDLE) assert.ok(!idle.has(name), `an idle kan loaded ${name}`);
-  // The configuration was validated, by zod and @iarna/toml, in a worker thread: the trace sees them there.
-  assert.ok(idle.has(`${WORKER_PREFIX}zod`) && idle.has(`${WORKER_PREFIX}@iarna/toml`), `the configuration worker loaded the validator: ${[...idle].join(' ')}`);
   assert.ok(!idle.has(INTL_DATE_FORMAT), 'an idle kan made an Intl.DateTimeFormat (ICU date data)');
   assert.equal(stderr, '', 'nothing on stderr at start (no process warning)');
 
