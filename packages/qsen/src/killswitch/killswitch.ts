@@ -84,7 +84,7 @@ export function openKillSwitch(dataDir: string, options: KillSwitchOptions = {})
     halt(by, reason, now, cancelOpen) {
       // A halt already in force stands: its since, by and reason are when and why the flow
       // stopped, and a later halt (another operator, the dead man's switch) never rewrites them;
-      // a later cancelOpen request is still recorded (docs/qsen.md, "Kill switch").
+      // a later cancelOpen request is still recorded (docs/qsen.md, "A halt while halted").
       const current = held ?? readHaltMarker(dataDir);
       const standing = current.halted && current.since !== undefined && current.by !== undefined ? current : undefined;
       // A new request under a standing halt carries its own by and reason (the run is audited with them).
