@@ -9,8 +9,26 @@ export function makeTempDir(prefix = 'qsen-test-'): { path: string; remove: () =
   return { path, remove: () => rmSync(path, { recursive: true, force: true }) };
 }
 
-/** Asks the kernel for a free TCP port on 127.0.0.1 (for child processes that cannot report port 0 back). */
+/** Ports this process has already handed out: the kernel may give a just-closed port again. */
+const handedOut = new Set<number>();
+
+/**
+ * Asks the kernel for a free TCP port on 127.0.0.1 (for child processes that cannot report port 0
+ * back). Never the same port twice in one process: callers that take several ports in a row (a
+ * conf.toml with qsen's and three kan ports) get distinct ones, which the kernel alone does not
+ * promise once the probe socket is closed.
+ */
 export async function findFreePort(): Promise<number> {
+  for (;;) {
+    const port = await probeFreePort();
+    if (!handedOut.has(port)) {
+      handedOut.add(port);
+      return port;
+    }
+  }
+}
+
+function probeFreePort(): Promise<number> {
   return new Promise((resolve, reject) => {
     const server = createServer();
     server.unref();
