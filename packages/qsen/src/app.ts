@@ -17,7 +17,6 @@ import type { MassCancel } from './killswitch/mass-cancel.js';
 import type { RiskControls } from './risk/controls.js';
 import type { OrderDesk } from './orders/desk.js';
 import type { CancelDesk } from './orders/cancel.js';
-import { createCancelRoutes } from './routes/cancel.js';
 import { createHeartbeatRoutes } from './routes/heartbeat.js';
 import { createIdentityRoutes } from './routes/identity.js';
 import { createKillSwitchRoutes } from './routes/killswitch.js';
@@ -58,8 +57,7 @@ export function createApp(deps: AppDeps): express.Express {
     onStateChangeRefused: auditStateChangeRefusals(deps.audit),
     onInternalRequest: createPingCounter(deps.registry, buildMetricName('qsen', INTERNAL_PINGS_SUFFIX)),
     mount: (app) => {
-      app.use(createOrderRoutes({ desk: deps.desk, senebi: deps.senebi, range: config.id_range, timezone: config.schedule.timezone, clock, audit: deps.audit }));
-      app.use(createCancelRoutes({ cancels: deps.cancels, range: config.id_range, audit: deps.audit }));
+      app.use(createOrderRoutes({ desk: deps.desk, cancels: deps.cancels, senebi: deps.senebi, range: config.id_range, timezone: config.schedule.timezone, clock, audit: deps.audit }));
       app.use(createRiskRoutes({ risk: deps.risk }));
       app.use(createKillSwitchRoutes({ killSwitch: deps.killSwitch, halting: deps.halting, massCancel: deps.massCancel, audit: deps.audit }));
       app.use(createHeartbeatRoutes({ deadman: deps.deadman }));

@@ -2,7 +2,7 @@
  * qsen's error registry (CONVENTIONS #5). Codes are the contract's (section 4) plus the few the
  * order node needs of its own; every one is listed with its status in docs/qsen.md.
  */
-import { defineErrors } from '@qsen/core/errors';
+import { ApiError, defineErrors } from '@qsen/core/errors';
 
 /** Every error qsen answers with, by stable code. */
 export const qsenErrors = defineErrors({
@@ -40,4 +40,9 @@ export class QsenStartupError extends Error {
     super(message, options);
     this.name = 'QsenStartupError';
   }
+}
+
+/** The stable code of any error: its registry code, or INTERNAL_ERROR for anything else. */
+export function codeOfError(err: unknown): string {
+  return err instanceof ApiError ? err.code : 'INTERNAL_ERROR';
 }

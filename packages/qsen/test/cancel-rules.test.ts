@@ -16,7 +16,7 @@ import { describeCancelled } from '../src/orders/cancel.js';
 import type { OrderContent } from '../src/orders/order.js';
 import { readCancelAnswer } from '../src/senebi/answers.js';
 import type { SenebiReply } from '../src/senebi/transport.js';
-import { describeCancelOutcome } from '../src/routes/cancel.js';
+import { describeCancelOutcome } from '../src/routes/orders.js';
 
 const RANGE = { min: toUint64('9999000000000000000'), max: toUint64('9999999999999999999') };
 const ID = toUint64('9999000000000000042');

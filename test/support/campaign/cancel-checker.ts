@@ -12,7 +12,7 @@
  *     SENEBI, nothing of the plan still rests at SENEBI unless the report lists it failed, and no
  *     out-of-range order was touched.
  */
-import { summarizeAnswers } from './checker.js';
+import { createTally, formatAnswers, formatTally, groupAttempts, labelOf, summarizeAnswers } from './checker.js';
 
 /** What one cancel attempt produced. */
 export type CancelAttemptOutcome =
@@ -47,19 +47,11 @@ export interface MassCancelView {
   readonly failed: ReadonlyArray<{ readonly id: string; readonly code: string }>;
 }
 
-/** The label of a cancel outcome in the answer counts. */
+/** The label of a cancel outcome in the answer counts (retries, refusals and lost answers as the order checker labels them). */
 export function labelOfCancel(outcome: CancelAttemptOutcome): string {
-  switch (outcome.kind) {
-    case 'cancelled':
-      return '200 cancelled';
-    case 'not_cancellable':
-      return `409 ORDER_NOT_CANCELLABLE ${outcome.status}`;
-    case 'retry':
-    case 'refused':
-      return `${outcome.httpStatus} ${outcome.code}`;
-    case 'no_answer':
-      return outcome.code;
-  }
+  if (outcome.kind === 'cancelled') return '200 cancelled';
+  if (outcome.kind === 'not_cancellable') return `409 ORDER_NOT_CANCELLABLE ${outcome.status}`;
+  return labelOf(outcome);
 }
 
 /** Whether a cancel outcome ends the client's retries. */
@@ -85,8 +77,6 @@ export const CANCEL_PROPERTIES = {
 
 /** One cancel property's key. */
 export type CancelProperty = keyof typeof CANCEL_PROPERTIES;
-
-const EXAMPLES = 5;
 
 /** One example of a cancel violation. */
 export interface CancelViolation {
@@ -120,22 +110,10 @@ export function checkCancels(input: {
   readonly massCancel: MassCancelView | undefined;
 }): CancelCheckResult {
   const viewOf = new Map(input.views.map((v) => [v.id, v]));
-  const byId = new Map<string, CancelAttempt[]>();
-  for (const id of input.cancelIds) byId.set(id, []);
-  const answers: Record<string, number> = {};
-  for (const attempt of input.attempts) {
-    byId.get(attempt.id)?.push(attempt);
-    const label = labelOfCancel(attempt.outcome);
-    answers[label] = (answers[label] ?? 0) + 1;
-  }
-  const violations = Object.fromEntries(Object.keys(CANCEL_PROPERTIES).map((k) => [k, 0])) as Record<CancelProperty, number>;
-  const examples = Object.fromEntries(Object.keys(CANCEL_PROPERTIES).map((k) => [k, [] as CancelViolation[]])) as Record<CancelProperty, CancelViolation[]>;
-  const flag = (property: CancelProperty, id: string, ordered: readonly CancelAttempt[] = []): void => {
-    violations[property] += 1;
-    if (examples[property].length < EXAMPLES) {
-      examples[property].push({ id, answers: summarizeAnswers(ordered.map((a) => ({ id: a.id, atMs: a.atMs, outcome: { kind: 'no_answer', code: labelOfCancel(a.outcome) } }))), senebi: viewOf.get(id) });
-    }
-  };
+  const { byId, answers } = groupAttempts(input.cancelIds, input.attempts, (a) => labelOfCancel(a.outcome));
+  const tally = createTally<CancelProperty, CancelViolation>(CANCEL_PROPERTIES);
+  const flag = (property: CancelProperty, id: string, ordered: readonly CancelAttempt[] = []): void =>
+    tally.flag(property, () => ({ id, answers: summarizeAnswers(ordered, (a) => labelOfCancel(a.outcome)), senebi: viewOf.get(id) }));
   const finals = { cancelled: 0, matched: 0, other: 0, unanswered: 0 };
 
   for (const [id, list] of byId) {
@@ -180,25 +158,18 @@ export function checkCancels(input: {
     answers,
     finals,
     massCancel: report ? { cancelled: report.cancelled.length, alreadyMatched: report.alreadyMatched.length, failed: report.failed.length, resumed: report.resumed } : undefined,
-    violations,
-    examples,
+    violations: tally.violations,
+    examples: tally.examples,
   };
 }
 
 /** The cancel checker's verdict as printed lines. */
 export function formatCancelCheck(result: CancelCheckResult): string[] {
-  const lines = [
-    `  cancels ${result.cancels}, attempts ${result.attempts}; answers by code: ${Object.entries(result.answers).sort(([, a], [, b]) => b - a).map(([k, v]) => `${k} x${v}`).join(', ') || 'none'}`,
+  return [
+    `  cancels ${result.cancels}, attempts ${result.attempts}; answers by code: ${formatAnswers(result.answers) || 'none'}`,
     `  last cancel answers: cancelled ${result.finals.cancelled}, matched ${result.finals.matched}, other ${result.finals.other}, none ${result.finals.unanswered}`,
     `  mass cancel: ${result.massCancel ? `cancelled ${result.massCancel.cancelled}, already matched ${result.massCancel.alreadyMatched}, failed ${result.massCancel.failed}, resumed ${result.massCancel.resumed}` : 'no report'}`,
     '  cancel properties (violations):',
+    ...formatTally(CANCEL_PROPERTIES, result, (v) => `state ${v.state}, operations ${v.operations}, cancels ${v.cancels}`),
   ];
-  for (const [key, title] of Object.entries(CANCEL_PROPERTIES) as [CancelProperty, string][]) lines.push(`    ${title}: ${result.violations[key]}`);
-  for (const [key, title] of Object.entries(CANCEL_PROPERTIES) as [CancelProperty, string][]) {
-    for (const example of result.examples[key]) {
-      const senebi = example.senebi ? `state ${example.senebi.state}, operations ${example.senebi.operations}, cancels ${example.senebi.cancels}` : 'no record';
-      lines.push(`  VIOLATION ${title}: id ${example.id}; answers: ${example.answers.join(' -> ') || 'none'}; SENEBI: ${senebi}`);
-    }
-  }
-  return lines;
 }

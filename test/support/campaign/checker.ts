@@ -82,6 +82,60 @@ export interface Violation {
   readonly senebi: SenebiRecord | undefined;
 }
 
+/** A table of properties being checked: each property's violation count and its first examples. */
+export interface Tally<P extends string, V> {
+  readonly violations: Record<P, number>;
+  readonly examples: Record<P, V[]>;
+  /** Counts one violation; `example` is made only while fewer than EXAMPLES are kept. */
+  flag(property: P, example: () => V): void;
+}
+
+/** Starts a tally of `properties` (every count at 0). The order and the cancel checkers share it. */
+export function createTally<P extends string, V>(properties: Readonly<Record<P, string>>): Tally<P, V> {
+  const keys = Object.keys(properties) as P[];
+  const violations = Object.fromEntries(keys.map((k) => [k, 0])) as Record<P, number>;
+  const examples = Object.fromEntries(keys.map((k) => [k, [] as V[]])) as Record<P, V[]>;
+  return {
+    violations,
+    examples,
+    flag(property, example) {
+      violations[property] += 1;
+      if (examples[property].length < EXAMPLES) examples[property].push(example());
+    },
+  };
+}
+
+/** The attempts of every id of `ids` (each present, maybe empty) and the count of every attempt by its label. */
+export function groupAttempts<A extends { readonly id: string }>(ids: readonly string[], attempts: readonly A[], label: (attempt: A) => string): { byId: Map<string, A[]>; answers: Record<string, number> } {
+  const byId = new Map<string, A[]>(ids.map((id) => [id, []]));
+  const answers: Record<string, number> = {};
+  for (const attempt of attempts) {
+    byId.get(attempt.id)?.push(attempt);
+    const key = label(attempt);
+    answers[key] = (answers[key] ?? 0) + 1;
+  }
+  return { byId, answers };
+}
+
+/** Answer counts, most frequent first: "504 SENEBI_TIMEOUT x3, 200 accepted x2". */
+export function formatAnswers(answers: Readonly<Record<string, number>>): string {
+  return Object.entries(answers).sort(([, a], [, b]) => b - a).map(([k, v]) => `${k} x${v}`).join(', ');
+}
+
+/** A tally as printed lines: each property's count, then every example with `senebi` describing SENEBI's record of it. */
+export function formatTally<P extends string, S>(
+  properties: Readonly<Record<P, string>>,
+  result: { readonly violations: Readonly<Record<P, number>>; readonly examples: Readonly<Record<P, ReadonlyArray<{ readonly id: string; readonly answers: readonly string[]; readonly senebi: S | undefined }>>> },
+  senebi: (record: S) => string,
+): string[] {
+  const entries = Object.entries(properties) as [P, string][];
+  return [
+    ...entries.map(([key, title]) => `    ${title}: ${result.violations[key]}`),
+    ...entries.flatMap(([key, title]) => result.examples[key].map((example) =>
+      `  VIOLATION ${title}: id ${example.id}; answers: ${example.answers.join(' -> ') || 'none'}; SENEBI: ${example.senebi ? senebi(example.senebi) : 'no record'}`)),
+  ];
+}
+
 /** The checker's verdict. */
 export interface CheckResult {
   readonly orders: number;
@@ -96,15 +150,15 @@ export interface CheckResult {
 }
 
 /** An id's answers in time order, runs of the same answer folded: "12260ms 502 SENEBI_ERROR x5". */
-export function summarizeAnswers(ordered: readonly Attempt[]): string[] {
+export function summarizeAnswers<A extends { readonly atMs: number }>(ordered: readonly A[], labelOfAttempt: (attempt: A) => string): string[] {
   const out: string[] = [];
-  let run: { first: Attempt; label: string; count: number; lastMs: number } | undefined;
+  let run: { first: A; label: string; count: number; lastMs: number } | undefined;
   const flush = (): void => {
     if (!run) return;
     out.push(run.count === 1 ? `${run.first.atMs}ms ${run.label}` : `${run.first.atMs}-${run.lastMs}ms ${run.label} x${run.count}`);
   };
   for (const attempt of ordered) {
-    const label = labelOf(attempt.outcome);
+    const label = labelOfAttempt(attempt);
     if (run && run.label === label) {
       run.count += 1;
       run.lastMs = attempt.atMs;
@@ -119,17 +173,9 @@ export function summarizeAnswers(ordered: readonly Attempt[]): string[] {
 
 /** Checks the clients' answers against SENEBI's records. `ids` are every id the plan sent. */
 export function checkCampaign(ids: readonly string[], attempts: readonly Attempt[], records: readonly SenebiRecord[]): CheckResult {
-  const byId = new Map<string, Attempt[]>();
-  for (const id of ids) byId.set(id, []);
-  const answers: Record<string, number> = {};
-  for (const attempt of attempts) {
-    byId.get(attempt.id)?.push(attempt);
-    const label = labelOf(attempt.outcome);
-    answers[label] = (answers[label] ?? 0) + 1;
-  }
+  const { byId, answers } = groupAttempts(ids, attempts, (a) => labelOf(a.outcome));
   const recordOf = new Map(records.map((r) => [r.id, r]));
-  const violations = Object.fromEntries(Object.keys(PROPERTIES).map((k) => [k, 0])) as Record<Property, number>;
-  const examples = Object.fromEntries(Object.keys(PROPERTIES).map((k) => [k, [] as Violation[]])) as Record<Property, Violation[]>;
+  const tally = createTally<Property, Violation>(PROPERTIES);
   const finalStates = { accepted: 0, rejected: 0, unanswered: 0 };
   const senebiStates = { accepted: 0, rejected: 0, absent: 0 };
   const senebiTotals = { submissions: 0, idsReceivedTwiceOrMore: 0, duplicateRefusals: 0 };
@@ -149,10 +195,7 @@ export function checkCampaign(ids: readonly string[], attempts: readonly Attempt
     if (lastState) finalStates[lastState] += 1;
     else finalStates.unanswered += 1;
 
-    const flag = (property: Property): void => {
-      violations[property] += 1;
-      if (examples[property].length < EXAMPLES) examples[property].push({ id, answers: summarizeAnswers(ordered), senebi: record });
-    };
+    const flag = (property: Property): void => tally.flag(property, () => ({ id, answers: summarizeAnswers(ordered, (a) => labelOf(a.outcome)), senebi: record }));
     if (state === 'accepted' && lastState === 'rejected') flag('a_accepted_but_answered_rejected');
     if (state === 'accepted' && lastState === undefined) flag('a_accepted_but_unanswered');
     if ((record?.accepted ?? 0) > 1) flag('b_accepted_twice');
@@ -163,23 +206,16 @@ export function checkCampaign(ids: readonly string[], attempts: readonly Attempt
     if (lastState === undefined) flag('unanswered');
     if ((record?.pending ?? 0) > 0) flag('pending_at_senebi');
   }
-  return { orders: byId.size, attempts: attempts.length, answers, finalStates, senebiStates, senebiTotals, violations, examples };
+  return { orders: byId.size, attempts: attempts.length, answers, finalStates, senebiStates, senebiTotals, violations: tally.violations, examples: tally.examples };
 }
 
 /** The checker's verdict as printed lines (counts first, then the examples of each violation). */
 export function formatCheck(result: CheckResult): string[] {
-  const lines = [
-    `  answers by code: ${Object.entries(result.answers).sort(([, a], [, b]) => b - a).map(([k, v]) => `${k} x${v}`).join(', ')}`,
+  return [
+    `  answers by code: ${formatAnswers(result.answers)}`,
     `  last answers: accepted ${result.finalStates.accepted}, rejected ${result.finalStates.rejected}, none ${result.finalStates.unanswered}; SENEBI holds: accepted ${result.senebiStates.accepted}, rejected ${result.senebiStates.rejected}, absent ${result.senebiStates.absent}`,
     `  SENEBI received ${result.senebiTotals.submissions} submissions; ${result.senebiTotals.idsReceivedTwiceOrMore} ids more than once; ${result.senebiTotals.duplicateRefusals} duplicate-id refusals`,
     '  properties (violations):',
+    ...formatTally(PROPERTIES, result, (r) => `received ${r.received}, accepted ${r.accepted}, duplicates ${r.duplicates}, pending ${r.pending}, state ${r.status}`),
   ];
-  for (const [key, title] of Object.entries(PROPERTIES) as [Property, string][]) lines.push(`    ${title}: ${result.violations[key]}`);
-  for (const [key, title] of Object.entries(PROPERTIES) as [Property, string][]) {
-    for (const example of result.examples[key]) {
-      const senebi = example.senebi ? `received ${example.senebi.received}, accepted ${example.senebi.accepted}, duplicates ${example.senebi.duplicates}, pending ${example.senebi.pending}, state ${example.senebi.status}` : 'no record';
-      lines.push(`  VIOLATION ${title}: id ${example.id}; answers: ${example.answers.join(' -> ') || 'none'}; SENEBI: ${senebi}`);
-    }
-  }
-  return lines;
 }

@@ -12,6 +12,7 @@
  * - anything else (MARKET_CLOSED, SHUTTING_DOWN, ...): failed, final for this run.
  */
 import { ApiError } from '@qsen/core/errors';
+import { codeOfError } from '../errors.js';
 import type { CancelOutcome } from '../orders/cancel.js';
 import type { CancelVerdict } from './mass-cancel.js';
 
@@ -21,7 +22,7 @@ const RETRYABLE: ReadonlySet<string> = new Set(['SENEBI_TIMEOUT', 'SENEBI_ERROR'
 export function verdictOfCancel(outcome: CancelOutcome): CancelVerdict {
   if ('answer' in outcome) return { outcome: 'cancelled' };
   const err = outcome.error;
-  const code = err instanceof ApiError ? err.code : 'INTERNAL_ERROR';
+  const code = codeOfError(err);
   const details = err instanceof ApiError ? err.details ?? {} : {};
   if (code === 'ORDER_NOT_CANCELLABLE') {
     const status = typeof details['status'] === 'string' ? details['status'] : 'unknown';

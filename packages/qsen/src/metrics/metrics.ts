@@ -2,7 +2,8 @@
  * qsen's own Prometheus metrics (CONVENTIONS #10): names are constants ending in their unit.
  * Registered on the process registry that also holds the default process metrics. Every
  * collector reads the node's facts (status/report.ts) at scrape time, the same object /status
- * reads; only the SENEBI histogram is observed as calls happen (by the stats object).
+ * reads; only the SENEBI histogram is observed as calls happen (by the stats object), and the
+ * mass cancel's and the dead man's switch's counters as they happen (by node.ts).
  */
 import { Counter, Gauge, Histogram, type Registry } from 'prom-client';
 import type { QsenFacts } from '../status/report.js';
@@ -32,7 +33,29 @@ export const METRIC_NAMES = {
   riskRefusals: 'qsen_risk_refusals_total',
   /** Today's usage of each daily and rate limit over its maximum (0..1, above 1 after an override lowers it). */
   riskUsage: 'qsen_risk_usage_ratio',
+  /** 1 while a mass cancel runs. */
+  massCancelRunning: 'qsen_mass_cancel_running',
+  /** Mass cancel runs started (resumed="true" after a restart), by channel api|local|deadman. */
+  massCancelRuns: 'qsen_mass_cancel_runs_total',
+  /** Orders a mass cancel finished with, by outcome cancelled|already_matched|not_open|failed. */
+  massCancelOrders: 'qsen_mass_cancel_orders_total',
+  /** 1 while the dead man's switch is armed. */
+  deadmanArmed: 'qsen_deadman_armed',
+  /** The armed switch's deadline, unix seconds (absent while not armed). */
+  deadmanDeadline: 'qsen_deadman_deadline_timestamp_seconds',
+  /** Trips of the dead man's switch (each one halted qsen). */
+  deadmanTrips: 'qsen_deadman_trips_total',
 } as const;
+
+/** The outcome label of a mass cancel's order. */
+export const MASS_CANCEL_OUTCOMES = { cancelled: 'cancelled', alreadyMatched: 'already_matched', notOpen: 'not_open', failed: 'failed' } as const;
+
+/** The counters node.ts increments as the mass cancel and the dead man's switch act. */
+export interface LifecycleCounters {
+  readonly massCancelRuns: Counter<'channel' | 'resumed'>;
+  readonly massCancelOrders: Counter<'outcome'>;
+  readonly deadmanTrips: Counter;
+}
 
 /** Registers the histogram of SENEBI calls, observed by the stats object (status/stats.ts). */
 export function registerSenebiHistogram(registry: Registry): Histogram<'operation' | 'outcome'> {
@@ -45,9 +68,45 @@ export function registerSenebiHistogram(registry: Registry): Histogram<'operatio
   });
 }
 
+/** Gauges and counters whose value is read at every scrape, on one registry. */
+function createCollectors(registry: Registry) {
+  return {
+    /** A 0/1 gauge. */
+    flag(name: string, help: string, read: () => boolean): void {
+      new Gauge({ name, help, registers: [registry], collect() { this.set(read() ? 1 : 0); } });
+    },
+    /** A gauge with one label, set anew from the pairs read at every scrape. */
+    labelledGauge(name: string, help: string, label: string, read: () => Iterable<readonly [string, number]>): void {
+      new Gauge({
+        name, help, labelNames: [label], registers: [registry],
+        collect() {
+          this.reset();
+          for (const [value, n] of read()) this.set({ [label]: value }, n);
+        },
+      });
+    },
+    /** A counter with one label, read from a count per label value (`zero`: label values shown from 0). */
+    counts(name: string, help: string, label: string, read: () => Readonly<Record<string, number>>, zero: () => readonly string[] = () => []): void {
+      new Counter({
+        name, help, labelNames: [label], registers: [registry],
+        collect() {
+          this.reset();
+          for (const value of zero()) this.inc({ [label]: value }, 0);
+          for (const [value, n] of Object.entries(read())) this.inc({ [label]: value }, n);
+        },
+      });
+    },
+    /** A counter without labels, read whole. */
+    total(name: string, help: string, read: () => number): void {
+      new Counter({ name, help, registers: [registry], collect() { this.reset(); this.inc(read()); } });
+    },
+  };
+}
+
 /** Registers qsen's collectors on `registry`: each reads the node's facts at scrape time. */
 export function registerQsenMetrics(registry: Registry, facts: QsenFacts): void {
   const { stats } = facts;
+  const { flag, labelledGauge, counts, total } = createCollectors(registry);
   new Counter({
     name: METRIC_NAMES.senebiRequests,
     help: 'Calls to SENEBI, by operation and outcome (ok, error, timeout)',
@@ -73,60 +132,51 @@ export function registerQsenMetrics(registry: Registry, facts: QsenFacts): void 
       for (const [reason, n] of Object.entries(orders.rejected.byReason)) this.inc({ status: 'rejected', reason }, n);
     },
   });
-  /** A counter with one label, read from a count per label value at every scrape. */
-  const countsCounter = (name: string, help: string, label: string, read: () => Readonly<Record<string, number>>): void => {
-    new Counter({
-      name, help, labelNames: [label], registers: [registry],
-      collect() {
-        this.reset();
-        for (const [value, n] of Object.entries(read())) this.inc({ [label]: value }, n);
-      },
-    });
-  };
-  countsCounter(METRIC_NAMES.cancels, 'cancelOrder answers by result: cancelled, not_cancellable, not_found, replayed, refused, failed', 'result', () => stats.cancels());
-  new Counter({
-    name: METRIC_NAMES.riskRefusals,
-    help: 'Orders refused by a pre-trade risk limit, by limit name (order_notional.ARS, daily_orders, price_band.AL30, instrument_denied, ...)',
-    labelNames: ['limit'] as const,
-    registers: [registry],
-    collect() {
-      this.reset();
-      // Every limit that can refuse now is shown from 0; one refused under settings since reloaded keeps its count.
-      for (const limit of facts.risk.refusalLimits()) this.inc({ limit }, 0);
-      for (const [limit, n] of Object.entries(facts.risk.summary().refusals)) this.inc({ limit }, n);
-    },
-  });
-  new Gauge({
-    name: METRIC_NAMES.riskUsage,
-    help: "Usage of each daily and rate risk limit in force: today's (or the window's) consumption over the maximum",
-    labelNames: ['limit'] as const,
-    registers: [registry],
-    collect() {
-      this.reset();
-      for (const { limit, ratio } of facts.risk.usageRatios()) this.set({ limit }, ratio);
-    },
-  });
-  new Gauge({ name: METRIC_NAMES.halted, help: '1 while the kill switch is on', registers: [registry], collect() { this.set(facts.isHalted() ? 1 : 0); } });
-  new Gauge({ name: METRIC_NAMES.reconciling, help: '1 while in-flight orders are being reconciled with SENEBI', registers: [registry], collect() { this.set(facts.isReconciling() ? 1 : 0); } });
+  counts(METRIC_NAMES.cancels, 'cancelOrder answers by result: cancelled, not_cancellable, not_found, replayed, refused, failed', 'result', () => stats.cancels());
+  // Every limit that can refuse now is shown from 0; one refused under settings since reloaded keeps its count.
+  counts(METRIC_NAMES.riskRefusals, 'Orders refused by a pre-trade risk limit, by limit name (order_notional.ARS, daily_orders, price_band.AL30, instrument_denied, ...)', 'limit', () => facts.risk.summary().refusals, () => facts.risk.refusalLimits());
+  labelledGauge(METRIC_NAMES.riskUsage, "Usage of each daily and rate risk limit in force: today's (or the window's) consumption over the maximum", 'limit', () => facts.risk.usageRatios().map(({ limit, ratio }) => [limit, ratio] as const));
+  flag(METRIC_NAMES.halted, '1 while the kill switch is on', () => facts.isHalted());
+  flag(METRIC_NAMES.reconciling, '1 while in-flight orders are being reconciled with SENEBI', () => facts.isReconciling());
   new Gauge({ name: METRIC_NAMES.inFlight, help: 'Orders whose SENEBI call is running', registers: [registry], collect() { this.set(facts.inFlight()); } });
+  labelledGauge(METRIC_NAMES.certificateExpiry, 'notAfter of the certificates in use (server, client_ca, senebi_agent), unix seconds; read at every scrape', 'certificate', () => facts.certificateExpiries().map(({ certificate, notAfterSeconds }) => [certificate, notAfterSeconds] as const));
+  flag(METRIC_NAMES.acceptingOrders, '1 while qsen would take a new order; 0 while the journal cannot be written, halted, reconciling, stopping or outside the window (status.notAccepting says why)', () => facts.acceptance().acceptingOrders);
+  flag(METRIC_NAMES.journalWritable, '1 while the order journal can be written; 0 after a write failure until a retry succeeds', () => facts.journalHealth().writable);
+  counts(METRIC_NAMES.contradictions, 'Contradictions between SENEBI answers about one order (record_differs, duplicate_without_record); the order stays unknown', 'kind', () => stats.contradictions());
+  flag(METRIC_NAMES.tradingWindowOpen, '1 inside the trading window of [schedule] (days, hours, holidays, time zone), 0 outside', () => facts.isMarketOpen());
+  total(METRIC_NAMES.journalFlushes, 'Journal group commits (one write + one fdatasync each) since start', () => facts.journal().flushes);
+  total(METRIC_NAMES.journalRecords, 'Journal records made durable since start', () => facts.journal().records);
+  total(METRIC_NAMES.journalBytes, 'Journal bytes made durable since start', () => facts.journal().bytes);
+}
+
+/**
+ * Registers the metrics of the kill switch's mass cancel and of the dead man's switch (docs/qsen.md,
+ * "Metrics"): the running and armed gauges and the deadline read their sources at scrape time.
+ */
+export function registerLifecycleMetrics(registry: Registry, sources: { isMassCancelRunning(): boolean; deadmanDeadline(): number | undefined }): LifecycleCounters {
+  const { flag } = createCollectors(registry);
+  const massCancelRuns = new Counter({ name: METRIC_NAMES.massCancelRuns, help: 'Mass cancels started by a halt with cancelOpen, by channel (api, local, deadman); resumed="true": continued after a restart', labelNames: ['channel', 'resumed'] as const, registers: [registry] });
+  const massCancelOrders = new Counter({
+    name: METRIC_NAMES.massCancelOrders,
+    help: 'Orders a mass cancel finished with, by outcome (cancelled, already_matched, not_open, failed)',
+    labelNames: ['outcome'] as const,
+    registers: [registry],
+    collect() {
+      for (const outcome of Object.values(MASS_CANCEL_OUTCOMES)) this.inc({ outcome }, 0);
+    },
+  });
+  const deadmanTrips = new Counter({ name: METRIC_NAMES.deadmanTrips, help: "Trips of the dead man's switch: no heartbeat within [deadman] interval_seconds, qsen halted", registers: [registry] });
+  flag(METRIC_NAMES.massCancelRunning, '1 while a mass cancel runs', () => sources.isMassCancelRunning());
+  flag(METRIC_NAMES.deadmanArmed, "1 while the dead man's switch is armed", () => sources.deadmanDeadline() !== undefined);
   new Gauge({
-    name: METRIC_NAMES.certificateExpiry,
-    help: 'notAfter of the certificates in use (server, client_ca, senebi_agent), unix seconds; read at every scrape',
-    labelNames: ['certificate'] as const,
+    name: METRIC_NAMES.deadmanDeadline,
+    help: "Deadline of the armed dead man's switch (the last heartbeat plus the interval), unix seconds",
     registers: [registry],
     collect() {
       this.reset();
-      for (const { certificate, notAfterSeconds } of facts.certificateExpiries()) this.set({ certificate }, notAfterSeconds);
+      const deadline = sources.deadmanDeadline();
+      if (deadline !== undefined) this.set(deadline / 1000);
     },
   });
-  new Gauge({ name: METRIC_NAMES.acceptingOrders, help: '1 while qsen would take a new order; 0 while the journal cannot be written, halted, reconciling, stopping or outside the window (status.notAccepting says why)', registers: [registry], collect() { this.set(facts.acceptance().acceptingOrders ? 1 : 0); } });
-  new Gauge({ name: METRIC_NAMES.journalWritable, help: '1 while the order journal can be written; 0 after a write failure until a retry succeeds', registers: [registry], collect() { this.set(facts.journalHealth().writable ? 1 : 0); } });
-  countsCounter(METRIC_NAMES.contradictions, 'Contradictions between SENEBI answers about one order (record_differs, duplicate_without_record); the order stays unknown', 'kind', () => stats.contradictions());
-  new Gauge({ name: METRIC_NAMES.tradingWindowOpen, help: '1 inside the trading window of [schedule] (days, hours, holidays, time zone), 0 outside', registers: [registry], collect() { this.set(facts.isMarketOpen() ? 1 : 0); } });
-  const journalCounter = (name: string, help: string, read: (f: { records: number; flushes: number; bytes: number }) => number): void => {
-    new Counter({ name, help, registers: [registry], collect() { this.reset(); this.inc(read(facts.journal())); } });
-  };
-  journalCounter(METRIC_NAMES.journalFlushes, 'Journal group commits (one write + one fdatasync each) since start', (f) => f.flushes);
-  journalCounter(METRIC_NAMES.journalRecords, 'Journal records made durable since start', (f) => f.records);
-  journalCounter(METRIC_NAMES.journalBytes, 'Journal bytes made durable since start', (f) => f.bytes);
+  return { massCancelRuns, massCancelOrders, deadmanTrips };
 }

@@ -23,7 +23,7 @@ import type { LogSink } from '@qsen/core/logging';
 import type { Clock } from '@qsen/core/schedule';
 import type { IdRange, Uint64 } from '@qsen/core/ids';
 import { ApiError } from '@qsen/core/errors';
-import { qsenErrors } from '../errors.js';
+import { codeOfError, qsenErrors } from '../errors.js';
 import type { Journal } from '../journal/journal.js';
 import type { CancelRecord } from '../journal/records.js';
 import type { CancelAnswer, SenebiClient } from '../senebi/client.js';
@@ -261,7 +261,7 @@ export function createCancelDesk(deps: CancelDeskDeps): CancelDesk {
     return { orderId: id, answer: settled.answer, ...(replayed ? { replayed } : {}) };
   }
 
-  const resultOfError = (error: unknown): CancelResult => cancelResultOfCode(error instanceof ApiError ? error.code : 'INTERNAL_ERROR');
+  const resultOfError = (error: unknown): CancelResult => cancelResultOfCode(codeOfError(error));
 
   async function cancelOrder(body: unknown): Promise<CancelOutcome> {
     let id: Uint64;

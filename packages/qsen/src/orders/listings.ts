@@ -11,11 +11,13 @@ import { isJsonObject, toWireValue, type WireObject } from '../senebi/wire.js';
 const ORDER_FIELDS = ['instrument', 'side', 'quantity', 'price', 'currency', 'settlement', 'counterparty', 'status', 'reason', 'time', 'date', 'matchedAt', 'cancelledAt'] as const;
 const OPERATION_FIELDS = ['instrument', 'side', 'quantity', 'price', 'currency', 'settlement', 'counterparty', 'time', 'date'] as const;
 
-function copyFields(source: Record<string, unknown>, fields: readonly string[], target: WireObject): void {
+/** Copies the known fields of `source` whose value is plain (text, boolean, null, number) into `target`. */
+function copyFields(source: Record<string, unknown>, fields: readonly string[], target: WireObject): WireObject {
   for (const key of fields) {
     const value = source[key];
     if (typeof value === 'string' || typeof value === 'boolean' || value === null || isLosslessNumber(value)) target[key] = toWireValue(value);
   }
+  return target;
 }
 
 /** Reads an id field and tells whether it is a valid id inside the range. */
@@ -24,27 +26,25 @@ function inRangeId(value: unknown, range: IdRange): string | undefined {
   return parsed.ok && isInRange(parsed.value, range) ? parsed.value : undefined;
 }
 
-/** Keeps SENEBI orders whose id is inside the range, in wire form (ids as strings). */
-export function fenceOrders(orders: readonly unknown[], range: IdRange): WireObject[] {
+/** Keeps the SENEBI records whose `key` field is an id inside the range, each in the wire form `shape` makes of it. */
+function fenceBy(records: readonly unknown[], key: string, range: IdRange, shape: (record: Record<string, unknown>, id: string) => WireObject): WireObject[] {
   const out: WireObject[] = [];
-  for (const order of orders) {
-    if (!isJsonObject(order)) continue;
-    const id = inRangeId(order['id'], range);
-    if (id === undefined) continue;
-    const wire: WireObject = { id };
-    copyFields(order, ORDER_FIELDS, wire);
-    out.push(wire);
+  for (const record of records) {
+    if (!isJsonObject(record)) continue;
+    const id = inRangeId(record[key], range);
+    if (id !== undefined) out.push(shape(record, id));
   }
   return out;
 }
 
+/** Keeps SENEBI orders whose id is inside the range, in wire form (ids as strings). */
+export function fenceOrders(orders: readonly unknown[], range: IdRange): WireObject[] {
+  return fenceBy(orders, 'id', range, (order, id) => copyFields(order, ORDER_FIELDS, { id }));
+}
+
 /** Keeps SENEBI operations whose orderId is inside the range; drops counterOrderId when outside. */
 export function fenceOperations(operations: readonly unknown[], range: IdRange): WireObject[] {
-  const out: WireObject[] = [];
-  for (const operation of operations) {
-    if (!isJsonObject(operation)) continue;
-    const orderId = inRangeId(operation['orderId'], range);
-    if (orderId === undefined) continue;
+  return fenceBy(operations, 'orderId', range, (operation, orderId) => {
     const operationId = parseUint64(operation['id']);
     const wire: WireObject = {};
     if (operationId.ok) wire['id'] = operationId.value;
@@ -52,29 +52,21 @@ export function fenceOperations(operations: readonly unknown[], range: IdRange):
     wire['orderId'] = orderId;
     const counterOrderId = inRangeId(operation['counterOrderId'], range);
     if (counterOrderId !== undefined) wire['counterOrderId'] = counterOrderId;
-    copyFields(operation, OPERATION_FIELDS, wire);
-    out.push(wire);
-  }
-  return out;
+    return copyFields(operation, OPERATION_FIELDS, wire);
+  });
 }
-
-/** The fields of SENEBI's echo of one order that sendOrder passes on (like the listings). */
-const ECHO_FIELDS = ['instrument', 'side', 'quantity', 'price', 'currency', 'settlement', 'counterparty', 'status', 'reason', 'time', 'date', 'matchedAt', 'cancelledAt'] as const;
 
 /**
  * sendOrder's answer, field-filtered: qsen's stored order as it is, and of SENEBI's echo only the
- * known fields, with its id only when it is the order's own in-range id.
+ * fields a listing passes on, with its id only when it is the order's own in-range id.
  */
 export function fenceOrderAnswer(order: WireObject, range: IdRange): WireObject {
   const out: WireObject = {};
   for (const [key, value] of Object.entries(order)) if (key !== 'senebi') out[key] = value;
   const echo = order['senebi'];
   if (isJsonObject(echo)) {
-    const wire: WireObject = {};
     const id = inRangeId(echo['id'], range);
-    if (id !== undefined && id === order['id']) wire['id'] = id;
-    copyFields(echo, ECHO_FIELDS, wire);
-    out['senebi'] = wire;
+    out['senebi'] = copyFields(echo, ORDER_FIELDS, id !== undefined && id === order['id'] ? { id } : {});
   }
   return out;
 }

@@ -13,7 +13,7 @@ import { localDateOf, type Clock } from '@qsen/core/schedule';
 import { qsenErrors } from '../errors.js';
 import { notionalOf, parseScaled, PRICE_SCALE } from './decimal.js';
 import { createRiskLedger, type DayUsage } from './ledger.js';
-import { compileLimits, findLimitSpec, LIMIT_SPECS, limitTextsOf, LIST_LIMITS, UNREFERENCED_LIMIT, type CompiledLimits, type LimitSpec } from './limits.js';
+import { compileLimits, findLimitSpec, LIMIT_SPECS, limitTextsOf, LIST_LIMITS, mapLists, UNREFERENCED_LIMIT, type CompiledLimits, type LimitSpec } from './limits.js';
 import { applyOverrides, partitionOverrides, readOverrideRequest, type LimitOverride } from './overrides.js';
 import { decideOrder, type RiskOrder } from './policy.js';
 import { createTradingDay } from './trading-day.js';
@@ -108,10 +108,9 @@ function settingsOf(risk: RiskConfig, prices: ReadonlyMap<string, ReferencePrice
   const out = new Map<string, string>();
   for (const [name, text] of limitTextsOf(risk)) out.set(`limit.${name}`, text);
   out.set('unreferenced', risk.unreferenced);
-  const lists = ['instruments_allow', 'instruments_deny', 'counterparties_allow', 'counterparties_deny', 'currencies_allow', 'currencies_deny', 'settlements_allow', 'settlements_deny'] as const;
-  for (const key of lists) {
-    const list = risk[key];
-    if (list) out.set(key, list.join(','));
+  for (const [name, { allow, deny }] of Object.entries(mapLists(risk, (allow, deny) => ({ allow, deny })))) {
+    if (allow) out.set(`${name}_allow`, allow.join(','));
+    if (deny) out.set(`${name}_deny`, deny.join(','));
   }
   if (risk.reference_prices_file) out.set('reference_prices_file', risk.reference_prices_file);
   for (const [instrument, p] of prices) out.set(`reference_price.${instrument}`, p.price);
@@ -282,7 +281,6 @@ export function createRiskControls(deps: RiskControlsDeps): RiskControls {
   function view(): Record<string, unknown> {
     const nowMs = clock.now();
     const limits = limitsInForce(nowMs);
-    const list = (allow: readonly string[] | undefined, deny: readonly string[] | undefined) => ({ allow: allow ?? null, deny: deny ?? [] });
     const referencePrices = [...new Set([...filePrices.keys(), ...operatorPrices.keys()])].sort().map((instrument) => {
       const op = operatorPrices.get(instrument);
       if (op) return { instrument, price: op.price, source: 'operator', setAt: iso(op.setAtMs), by: op.by, reason: op.reason };
@@ -293,12 +291,7 @@ export function createRiskControls(deps: RiskControlsDeps): RiskControls {
       timezone,
       active: !compiled.empty,
       limits,
-      lists: {
-        instruments: list(fileRisk.instruments_allow, fileRisk.instruments_deny),
-        counterparties: list(fileRisk.counterparties_allow, fileRisk.counterparties_deny),
-        currencies: list(fileRisk.currencies_allow, fileRisk.currencies_deny),
-        settlements: list(fileRisk.settlements_allow, fileRisk.settlements_deny),
-      },
+      lists: mapLists(fileRisk, (allow, deny) => ({ allow: allow ?? null, deny: deny ?? [] })),
       collar: {
         bandPercent: effectiveTexts.get('price_band') ?? null,
         unreferenced: fileRisk.unreferenced,

@@ -37,8 +37,28 @@ export const LIMIT_SPECS: readonly LimitSpec[] = [
   { name: 'price_band', kind: 'percent', scope: 'collar' },
 ];
 
+/**
+ * The allow and deny lists of [risk] (`<name>_allow`, `<name>_deny`), in the order they are
+ * checked: the order field each reads and its refusal's limit name.
+ */
+export const LIST_RULES = [
+  { name: 'instruments', field: 'instrument', limit: 'instrument_denied' },
+  { name: 'counterparties', field: 'counterparty', limit: 'counterparty_denied' },
+  { name: 'currencies', field: 'currency', limit: 'currency_denied' },
+  { name: 'settlements', field: 'settlement', limit: 'settlement_denied' },
+] as const;
+
+/** One list of [risk]. */
+export type ListName = (typeof LIST_RULES)[number]['name'];
+
 /** The list refusals' limit names. */
-export const LIST_LIMITS = ['instrument_denied', 'counterparty_denied', 'currency_denied', 'settlement_denied'] as const;
+export const LIST_LIMITS = LIST_RULES.map((rule) => rule.limit);
+
+/** Something made of each list's allow and deny entries as conf.toml holds them (undefined: not set), by list name. */
+export function mapLists<T>(risk: RiskConfig, make: (allow: readonly string[] | undefined, deny: readonly string[] | undefined) => T): Record<ListName, T> {
+  const of = (name: ListName): T => make(risk[`${name}_allow`], risk[`${name}_deny`]);
+  return { instruments: of('instruments'), counterparties: of('counterparties'), currencies: of('currencies'), settlements: of('settlements') };
+}
 /** The collar's refusal for an instrument without a reference price (with unreferenced = "refuse"). */
 export const UNREFERENCED_LIMIT = 'price_band.unreferenced';
 
@@ -105,18 +125,11 @@ export interface CompiledLimits {
   /** 10^-6 percent units; undefined: no collar. */
   readonly bandPercent?: bigint;
   readonly unreferenced: 'refuse' | 'allow';
-  readonly instruments: ListRule;
-  readonly counterparties: ListRule;
-  readonly currencies: ListRule;
-  readonly settlements: ListRule;
+  readonly lists: Readonly<Record<ListName, ListRule>>;
   /** True when no limit at all is set (the check is then a no-op). */
   readonly empty: boolean;
 }
 
-const listRule = (allow: readonly string[] | undefined, deny: readonly string[] | undefined): ListRule => ({
-  allow: allow ? new Set(allow) : undefined,
-  deny: new Set(deny ?? []),
-});
 
 /** Compiles the limits in force from [risk] and the effective texts (file values with overrides applied). */
 export function compileLimits(risk: RiskConfig, texts: ReadonlyMap<string, string>): CompiledLimits {
@@ -142,12 +155,7 @@ export function compileLimits(risk: RiskConfig, texts: ReadonlyMap<string, strin
   const perSecond = count('orders_per_second');
   const perMinute = count('orders_per_minute');
   const bandPercent = scaled('price_band');
-  const lists = {
-    instruments: listRule(risk.instruments_allow, risk.instruments_deny),
-    counterparties: listRule(risk.counterparties_allow, risk.counterparties_deny),
-    currencies: listRule(risk.currencies_allow, risk.currencies_deny),
-    settlements: listRule(risk.settlements_allow, risk.settlements_deny),
-  };
+  const lists = mapLists<ListRule>(risk, (allow, deny) => ({ allow: allow ? new Set(allow) : undefined, deny: new Set(deny ?? []) }));
   const listsEmpty = Object.values(lists).every((l) => l.allow === undefined && l.deny.size === 0);
   return {
     ...(orderQuantity !== undefined ? { orderQuantity } : {}),
@@ -159,7 +167,7 @@ export function compileLimits(risk: RiskConfig, texts: ReadonlyMap<string, strin
     ...(perMinute !== undefined ? { perMinute } : {}),
     ...(bandPercent !== undefined ? { bandPercent } : {}),
     unreferenced: risk.unreferenced,
-    ...lists,
+    lists,
     empty: texts.size === 0 && listsEmpty,
   };
 }

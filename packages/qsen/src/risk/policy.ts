@@ -6,7 +6,7 @@
  */
 import { formatScaled, isInsideBand, NOTIONAL_SCALE, notionalOf, parseScaled, PRICE_SCALE, priceBandOf } from './decimal.js';
 import type { Consumption, DayUsage } from './ledger.js';
-import { UNREFERENCED_LIMIT, type CompiledLimits, type ListRule } from './limits.js';
+import { LIST_RULES, UNREFERENCED_LIMIT, type CompiledLimits, type ListRule } from './limits.js';
 
 /** The order fields the policy reads (a validated sendOrder: canonical quantity and price). */
 export interface RiskOrder {
@@ -51,10 +51,7 @@ const listed = (rule: ListRule, value: string): boolean => !rule.deny.has(value)
 /** Decides one order. */
 export function decideOrder(order: RiskOrder, input: PolicyInput): Decision {
   const { limits, usage } = input;
-  if (!listed(limits.instruments, order.instrument)) return refuse('instrument_denied', order.instrument, null);
-  if (!listed(limits.counterparties, order.counterparty)) return refuse('counterparty_denied', order.counterparty, null);
-  if (!listed(limits.currencies, order.currency)) return refuse('currency_denied', order.currency, null);
-  if (!listed(limits.settlements, order.settlement)) return refuse('settlement_denied', order.settlement, null);
+  for (const { name, field, limit } of LIST_RULES) if (!listed(limits.lists[name], order[field])) return refuse(limit, order[field], null);
 
   const quantity = BigInt(order.quantity);
   const priceMicros = parseScaled(order.price, PRICE_SCALE) ?? 0n;
