@@ -24,7 +24,7 @@ import { openDeadman, type DeadmanSwitch } from './deadman/switch.js';
 import { createHalting } from './killswitch/halting.js';
 import { openKillSwitch } from './killswitch/killswitch.js';
 import { verdictOfCancel } from './killswitch/cancel-verdict.js';
-import { createMassCancel, type MassCancel } from './killswitch/mass-cancel.js';
+import { countOutcomes, createMassCancel, type MassCancel } from './killswitch/mass-cancel.js';
 import { openMassCancelLog } from './killswitch/mass-cancel-log.js';
 import { MASS_CANCEL_OUTCOMES, registerLifecycleMetrics, registerQsenMetrics, registerSenebiHistogram } from './metrics/metrics.js';
 import { applyRecord, createOrderBook, markDamage } from './orders/book.js';
@@ -79,14 +79,6 @@ export interface QsenNode {
 
 /** The codes an order outcome may be counted under besides SENEBI's (qsen's registry and the shared HTTP codes). */
 const OUTCOME_CODES: ReadonlySet<string> = new Set([...Object.keys(qsenErrors.specs), ...Object.keys(httpErrors.specs)]);
-
-/** The last mass cancel as status shows it: its counts, not its lists (`GET /qsen/v1/massCancel` has them). */
-function summarizeMassCancel(massCancel: MassCancel): Record<string, unknown> | null {
-  const report = massCancel.report();
-  if (!report) return null;
-  const { cancelled, alreadyMatched, notOpen, failed, ...rest } = report;
-  return { ...rest, cancelled: cancelled.length, alreadyMatched: alreadyMatched.length, notOpen: notOpen.length, failed: failed.length };
-}
 
 /** notAfter of the first certificate in a PEM file, unix seconds; undefined when it cannot be read. */
 function readNotAfterSeconds(file: string, now: Date): number | undefined {
@@ -290,7 +282,11 @@ export async function startQsen(options: StartOptions): Promise<QsenNode> {
       return entries.flatMap(([certificate, notAfterSeconds]) => (notAfterSeconds === undefined ? [] : [{ certificate, notAfterSeconds }]));
     },
     tls: trust.status,
-    massCancel: () => summarizeMassCancel(massCancel),
+    // The last mass cancel as status shows it: its counts, not its lists (`GET /qsen/v1/massCancel` has them).
+    massCancel: () => {
+      const report = massCancel.report();
+      return report ? { ...report, ...countOutcomes(report) } : null;
+    },
     deadman: () => deadman.view(),
   };
   registerQsenMetrics(registry, facts);

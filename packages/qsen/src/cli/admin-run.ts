@@ -193,13 +193,9 @@ async function runKillSwitch(config: QsenConfig, command: 'halt' | 'resume' | 's
     if (json) env.stdout.write(`${stringifyJsonLossless({ error: { code: 'HALT_NOT_PERSISTED', message: 'the halt file could not be written' }, state })}\n`);
     return 1;
   }
-  if (!cancelRequest) {
+  if (!cancelRequest || request.waitSeconds === undefined) {
     print(env, json, state, renderKillSwitch(state));
-    return 0;
-  }
-  if (request.waitSeconds === undefined) {
-    print(env, json, state, renderKillSwitch(state));
-    env.stderr.write(`qsen-admin: mass cancel ${cancelRequest.run} asked for: the running qsen starts it within a second (or at its next start); follow it with qsen-admin status\n`);
+    if (cancelRequest) env.stderr.write(`qsen-admin: mass cancel ${cancelRequest.run} asked for: the running qsen starts it within a second (or at its next start); follow it with qsen-admin status\n`);
     return 0;
   }
   const massCancel = await waitForRun(config.paths.data, cancelRequest.run, request.waitSeconds);

@@ -150,6 +150,11 @@ function describeRun(run: Run): MassCancelReport {
   };
 }
 
+/** A report's counts by outcome (status, the audit and the log show counts; GET /qsen/v1/massCancel the lists). */
+export function countOutcomes(report: MassCancelReport): { cancelled: number; alreadyMatched: number; notOpen: number; failed: number } {
+  return { cancelled: report.cancelled.length, alreadyMatched: report.alreadyMatched.length, notOpen: report.notOpen.length, failed: report.failed.length };
+}
+
 /** A run as its journal holds it (a restarted node, or `qsen-admin status`). */
 function runOfLogged(logged: LoggedRun): Run {
   const results = new Map([...logged.results].map(([id, { at: _at, ...result }]) => [id, result as OrderOutcome]));
@@ -262,9 +267,9 @@ export function createMassCancel(deps: MassCancelDeps): MassCancel {
     if (stopped) return;
     run.endedAt = iso();
     await journal(run, () => deps.log.append({ type: 'end', run: run.start.run, at: run.endedAt ?? iso() }));
-    const report = describeRun(run);
-    deps.audit.record({ action: 'massCancel', subject: run.start.by, outcome: 'done', details: { run: run.start.run, channel: run.start.channel, cancelled: report.cancelled.length, alreadyMatched: report.alreadyMatched.length, notOpen: report.notOpen.length, failed: report.failed.length, resumed: run.resumed } });
-    deps.logger?.info('mass cancel done', { run: run.start.run, cancelled: report.cancelled.length, alreadyMatched: report.alreadyMatched.length, notOpen: report.notOpen.length, failed: report.failed.length });
+    const counts = countOutcomes(describeRun(run));
+    deps.audit.record({ action: 'massCancel', subject: run.start.by, outcome: 'done', details: { run: run.start.run, channel: run.start.channel, ...counts, resumed: run.resumed } });
+    deps.logger?.info('mass cancel done', { run: run.start.run, ...counts });
   }
 
   function launch(run: Run): void {

@@ -217,15 +217,16 @@ export function createCancelDesk(deps: CancelDeskDeps): CancelDesk {
     if (reconciling.has(id)) throw qsenErrors.create('RECONCILING');
   }
 
+  /** A cancel answered with an error before (or instead of) a settled result. */
+  function refuse(orderId: Uint64 | null, error: unknown): CancelOutcome {
+    deps.onResult?.(resultOfError(error));
+    return { orderId, error };
+  }
+
   async function runCancel(id: Uint64): Promise<CancelOutcome> {
     try {
       await waitForLookup(id);
-    } catch (error) {
-      deps.onResult?.(resultOfError(error));
-      return { orderId: id, error };
-    }
-    const running = inFlight.get(id);
-    try {
+      const running = inFlight.get(id);
       if (running) {
         // A cancel joining one under way answers its result, never sends again.
         const settled = await running;
@@ -247,8 +248,7 @@ export function createCancelDesk(deps: CancelDeskDeps): CancelDesk {
       const entry = book.get(id);
       return finish(id, settled, replayed ? { originalTime: entry?.cancel?.updatedAt ?? iso() } : undefined);
     } catch (error) {
-      deps.onResult?.(resultOfError(error));
-      return { orderId: id, error };
+      return refuse(id, error);
     }
   }
 
@@ -268,18 +268,14 @@ export function createCancelDesk(deps: CancelDeskDeps): CancelDesk {
     try {
       id = readCancelRequest(body);
     } catch (error) {
-      deps.onResult?.(resultOfError(error));
-      return { orderId: null, error };
+      return refuse(null, error);
     }
     return cancel(id);
   }
 
   async function cancel(id: Uint64): Promise<CancelOutcome> {
     // An id qsen holds no order for is answered at once, exactly as one outside the range.
-    if (!isCancellableId(id, deps.range, (held) => book.has(held))) {
-      deps.onResult?.('not_found');
-      return { orderId: id, error: orderNotFound() };
-    }
+    if (!isCancellableId(id, deps.range, (held) => book.has(held))) return refuse(id, orderNotFound());
     return runCancel(id);
   }
 

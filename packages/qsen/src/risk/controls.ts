@@ -7,7 +7,7 @@
  * last unit of a limit (the desk calls it before its first await on the order's path). The file
  * and the clock come in as parameters; nothing here listens or reads the environment.
  */
-import type { RiskConfig } from '@qsen/core/config';
+import { ConfigError, formatConfigProblem, type RiskConfig } from '@qsen/core/config';
 import type { AuditSink } from '@qsen/core/logging';
 import { localDateOf, type Clock } from '@qsen/core/schedule';
 import { qsenErrors } from '../errors.js';
@@ -214,9 +214,7 @@ export function createRiskControls(deps: RiskControlsDeps): RiskControls {
     try {
       risk = deps.readRiskConfig();
     } catch (err) {
-      const problems = err && typeof err === 'object' && 'problems' in err && Array.isArray(err.problems)
-        ? (err.problems as Array<{ path: string; message: string }>).map((p) => (p.path === '' ? p.message : `${p.path}: ${p.message}`))
-        : [err instanceof Error ? err.message : String(err)];
+      const problems = err instanceof ConfigError ? err.problems.map(formatConfigProblem) : [err instanceof Error ? err.message : String(err)];
       return failReload(actor, reason, nowMs, problems);
     }
     const reading = readFilePrices(risk);

@@ -74,10 +74,7 @@ export function createKillSwitchRoutes(deps: KillSwitchRoutesDeps): express.Rout
   defineRoute(router, '/qsen/v1/massCancel', {
     GET: {
       roles: ['platform', 'operator', 'auditor'],
-      handler: (_req, res) => {
-        const report = deps.massCancel.report();
-        sendJson(res, { massCancel: report ?? null });
-      },
+      handler: (_req, res) => sendJson(res, { massCancel: deps.massCancel.report() ?? null }),
     },
   });
   return router;
