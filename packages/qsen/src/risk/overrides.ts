@@ -18,7 +18,13 @@ export interface LimitOverride {
 
 /** The longest an override may last (a week: intraday changes are meant to be reverted). */
 export const MAX_OVERRIDE_MS = 7 * 24 * 3600 * 1000;
-const MAX_REASON = 500;
+/** The longest reason an operator may give for a change of the risk controls. */
+export const MAX_REASON = 500;
+
+/** Whether `value` is a reason: a string of 1 to MAX_REASON characters, not only blanks. */
+export function isReason(value: unknown): value is string {
+  return typeof value === 'string' && value.trim() !== '' && value.length <= MAX_REASON;
+}
 
 /** A request to set (value) or lift (value null) an override. */
 export type OverrideRequest =
@@ -39,7 +45,7 @@ export function readOverrideRequest(body: Readonly<Record<string, unknown>>, now
   const spec = findLimitSpec(limit);
   if (!spec) return bad('limit', `unknown limit ${JSON.stringify(limit)}`);
   const reason = body['reason'];
-  if (typeof reason !== 'string' || reason.trim() === '' || reason.length > MAX_REASON) return bad('reason', `is required: a string of 1 to ${MAX_REASON} characters`);
+  if (!isReason(reason)) return bad('reason', `is required: a string of 1 to ${MAX_REASON} characters`);
   if (body['value'] === null) return { ok: true, request: { kind: 'lift', limit, reason } };
   const value = readLimitValue(spec.kind, body['value']);
   if (!value.ok) return bad('value', value.problem);

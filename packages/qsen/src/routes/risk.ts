@@ -8,8 +8,7 @@ import express from 'express';
 import { defineRoute, ROLES, getCaller, sendJson } from '@qsen/core/http';
 import { qsenErrors } from '../errors.js';
 import type { Actor, RiskControls } from '../risk/controls.js';
-
-const MAX_REASON = 500;
+import { isReason, MAX_REASON } from '../risk/overrides.js';
 
 /** What the risk routes need. */
 export interface RiskRoutesDeps {
@@ -28,7 +27,7 @@ function bodyOf(req: express.Request): Record<string, unknown> {
 /** An optional or required reason (1 to 500 characters). */
 function readReason(value: unknown, required: boolean): string {
   if (value === undefined && !required) return '';
-  if (typeof value !== 'string' || value.trim() === '' || value.length > MAX_REASON) {
+  if (!isReason(value)) {
     throw qsenErrors.create('INVALID_REQUEST', `invalid field 'reason': a string of 1 to ${MAX_REASON} characters`, { field: 'reason', problem: `a string of 1 to ${MAX_REASON} characters` });
   }
   return value;

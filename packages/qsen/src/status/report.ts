@@ -49,9 +49,9 @@ export interface QsenFacts {
   /** The TLS material this node enforces (CRL number, revoked count, last reload error). */
   readonly tls: () => TrustStatus;
   /** The last mass cancel's summary (docs/qsen.md, "Pulling resting orders"); null when none. */
-  readonly massCancel?: () => unknown;
+  readonly massCancel: () => unknown;
   /** The dead man's switch: state, last heartbeat, deadline. */
-  readonly deadman?: () => unknown;
+  readonly deadman: () => unknown;
 }
 
 /** Builds the status body at the instant nowMs. */
@@ -69,8 +69,8 @@ export function buildStatus(facts: QsenFacts, nowMs: number, pid: number): Recor
     ...facts.acceptance(),
     halted: killSwitch.halted,
     killSwitch,
-    ...(facts.massCancel ? { massCancel: facts.massCancel() } : {}),
-    ...(facts.deadman ? { deadman: facts.deadman() } : {}),
+    massCancel: facts.massCancel(),
+    deadman: facts.deadman(),
     reconciling: facts.isReconciling(),
     idRange: { min: config.id_range.min, max: config.id_range.max },
     window: {
