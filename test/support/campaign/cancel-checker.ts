@@ -12,15 +12,14 @@
  *     SENEBI, nothing of the plan still rests at SENEBI unless the report lists it failed, and no
  *     out-of-range order was touched.
  */
-import { createTally, formatAnswers, formatTally, groupAttempts, labelOf, summarizeAnswers } from './checker.js';
+import { createTally, formatAnswers, formatTally, groupAttempts, labelOf, summarizeAnswers, type AttemptOutcome } from './checker.js';
 
 /** What one cancel attempt produced. */
 export type CancelAttemptOutcome =
   | { readonly kind: 'cancelled' }
   | { readonly kind: 'not_cancellable'; readonly status: string }
-  | { readonly kind: 'retry'; readonly httpStatus: number; readonly code: string }
-  | { readonly kind: 'refused'; readonly httpStatus: number; readonly code: string }
-  | { readonly kind: 'no_answer'; readonly code: string };
+  /** A retry, a refusal or a lost answer: the same outcomes as an order's. */
+  | Exclude<AttemptOutcome, { readonly kind: 'order' }>;
 
 /** One cancel attempt, as the clients log it. */
 export interface CancelAttempt {
