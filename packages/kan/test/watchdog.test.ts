@@ -215,7 +215,8 @@ test('a crash-looping qsen is restarted with growing back-off, and flagged', asy
     // (400, 800, 1600, 3200 ms), however slow the machine makes the rest of the gap. Without a
     // back-off the fourth gap would be the detection time alone (about 2 s), under its 3.2 s.
     const restartTimes = async (): Promise<number[]> => ((await readHistory(c.runDir, 'qsen'))?.events ?? []).filter((e) => e.action !== 'stop' && e.reason !== 'schedule').map((e) => Date.parse(e.at));
-    await waitFor(async () => (await restartTimes()).length >= 5, { timeoutMs: 60_000, intervalMs: 50, what: 'five restarts in the ledger' });
+    await waitFor(async () => (await restartTimes()).length >= 5, { timeoutMs: 60_000, intervalMs: 50, what: 'five restarts in the ledger' })
+      .catch(async (err: unknown) => { throw new Error(`${String(err)}; ledger: ${JSON.stringify(await readHistory(c.runDir, 'qsen'))}; owner calls: ${c.owner.calls.join(', ')}`); });
     const restarts = (await restartTimes()).slice(0, 5);
     const gaps = restarts.slice(1).map((t, i) => t - (restarts[i] ?? t));
     gaps.forEach((gap, i) => {
