@@ -95,10 +95,3 @@ export function describeCertificate(certPem: string, now: Date = new Date()): Ce
   if (ou) info.organizationalUnit = attributeText(ou);
   return info;
 }
-
-/** Reads one subject attribute (e.g. "CN", "OU", "O") of a certificate PEM as text; undefined when absent. */
-export function readSubjectField(certPem: string, shortName: string): string | undefined {
-  const { cert } = readForDescription(certPem);
-  const field = cert.subject.getField(shortName) as forge.pki.CertificateField | null;
-  return field ? attributeText(field) : undefined;
-}
