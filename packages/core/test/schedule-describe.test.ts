@@ -1,6 +1,5 @@
 import { describe, test } from 'node:test';
 import assert from 'node:assert/strict';
-import fc from 'fast-check';
 import {
   describeWindow, formatLocalInstant, formatZoneOffset, type ScheduleConfig,
 } from '../src/index.js';
