@@ -12,8 +12,3 @@ export function normalizeSerial(serial: string): string {
   const stripped = compact.replace(/^0+/, '');
   return stripped.length === 0 ? '0' : stripped;
 }
-
-/** Decodes the content bytes of a DER INTEGER holding a serial into canonical hex. */
-export function derIntegerBytesToSerial(bytes: string): string {
-  return normalizeSerial(Buffer.from(bytes, 'binary').toString('hex') || '0');
-}
