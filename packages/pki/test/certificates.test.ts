@@ -1,5 +1,6 @@
 import { describe, it, before, after } from 'node:test';
 import assert from 'node:assert/strict';
+import fc from 'fast-check';
 import { X509Certificate } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
@@ -142,6 +143,26 @@ describe('certificates', () => {
     const trusted = runOpenssl(openssl, ['x509', '-in', writeTestFile(tmp.path, 'forms.crt', made.stdout), '-trustout', '-addtrust', 'clientAuth']);
     assert.equal(trusted.status, 0, trusted.stderr);
     assert.throws(() => describeCertificate(trusted.stdout), (err: unknown) => err instanceof PkiError && err.code === 'INVALID_CERTIFICATE', 'trust settings after the certificate are refused, as before');
+  });
+
+  it('describes a certificate with random bytes changed, cut or appended, or refuses it with INVALID_CERTIFICATE only', () => {
+    const der = new X509Certificate(server.certPem).raw;
+    const pem = (bytes: Buffer): string => `-----BEGIN CERTIFICATE-----\n${bytes.toString('base64')}\n-----END CERTIFICATE-----\n`;
+    fc.assert(fc.property(
+      fc.array(fc.tuple(fc.nat({ max: der.length - 1 }), fc.integer({ min: 0, max: 255 })), { maxLength: 4 }),
+      fc.nat({ max: der.length }), fc.uint8Array({ maxLength: 8 }),
+      (edits, keep, tail) => {
+        const bytes = Buffer.concat([der.subarray(0, keep), Buffer.from(tail)]);
+        for (const [at, byte] of edits) if (at < bytes.length) bytes[at] = byte;
+        try {
+          const info = describeCertificate(pem(bytes));
+          assert.equal(typeof info.subject, 'string');
+          assert.ok(Number.isFinite(info.daysLeft));
+        } catch (err) {
+          assert.ok(err instanceof PkiError && err.code === 'INVALID_CERTIFICATE', `unexpected ${String(err)}`);
+        }
+      },
+    ), { numRuns: 500 });
   });
 
   it('rejects bad input with PkiError codes', () => {
