@@ -40,14 +40,19 @@ function portPool(): { min: number; max: number } | null {
 }
 const pool = portPool();
 
-/** Claims `port` for this process among every test process on the machine; false when another holds it. */
+/**
+ * Claims `port` for this process among every test process on the machine; false when another
+ * holds it. Where the claims folder cannot be written (another user's), only this process's
+ * own hand-outs are kept apart.
+ */
 function claim(port: number): boolean {
-  mkdirSync(CLAIMS_DIR, { recursive: true });
   const file = join(CLAIMS_DIR, String(port));
   try {
+    mkdirSync(CLAIMS_DIR, { recursive: true });
     closeSync(openSync(file, 'wx'));
     return true;
-  } catch {
+  } catch (err) {
+    if ((err as NodeJS.ErrnoException).code !== 'EEXIST') return true;
     try {
       if (Date.now() - statSync(file).mtimeMs < CLAIM_TTL_MS) return false;
       utimesSync(file, new Date(), new Date()); // a stale claim: taken back
