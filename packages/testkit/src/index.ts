@@ -7,3 +7,4 @@ export * from './openssl.js';
 export * from './numbered-log.js';
 export * from './package-trace.js';
 export * from './daily-restart.js';
+export * from './fsync-trace.js';
