@@ -299,8 +299,18 @@ async function closedLoop(name, clients, seconds, watch) {
   const t0 = performance.now();
   let peakRss = watch ? rssMb(watch.pid) : undefined;
   const perf = PERF_DIR && watch === qsen2 ? startPerf(watch.pid) : undefined;
+  // A traced qsen gathers this closed loop too (its allocations with QSEN_TRACE_ALLOC=1).
+  const tracedProcess = TRACE_ON && targets[name].process;
+  if (tracedProcess) tracedProcess.kill('SIGUSR2');
   const cpu0 = watch ? cpuMs(watch.pid) : 0;
-  const tick = setInterval(() => { if (watch) peakRss = Math.max(peakRss, rssMb(watch.pid)); }, 100);
+  // At each new peak (by 1 MB or more) the mappings are read again: what the peak is made of.
+  let peakKinds;
+  const tick = setInterval(() => {
+    if (!watch) return;
+    const now = rssMb(watch.pid);
+    if (now >= peakRss + 1 || peakKinds === undefined) peakKinds = rssByKind(watch.pid);
+    peakRss = Math.max(peakRss, now);
+  }, 100);
   await Promise.all(Array.from({ length: clients }, async () => {
     while (performance.now() < deadline) samples.push(await sender.send());
   }));
@@ -308,12 +318,13 @@ async function closedLoop(name, clients, seconds, watch) {
   const elapsed = (performance.now() - t0) / 1000;
   const cpu = watch ? cpuMs(watch.pid) - cpu0 : undefined;
   await perf?.stop();
+  if (tracedProcess) tracedProcess.kill('SIGUSR2');
   const rssKinds = watch ? rssByKind(watch.pid) : undefined;
   sender.close();
   return {
     ...summarise(samples, sender.errors),
     ordersPerSecond: samples.length / elapsed,
-    ...(watch ? { qsenCpuMsPerOrder: cpu / samples.length, qsenCpuCores: cpu / 1000 / elapsed, qsenPeakRssMb: peakRss, qsenRssByKindAtEndMb: rssKinds } : {}),
+    ...(watch ? { qsenCpuMsPerOrder: cpu / samples.length, qsenCpuCores: cpu / 1000 / elapsed, qsenPeakRssMb: peakRss, qsenRssByKindAtPeakMb: peakKinds, qsenRssByKindAtEndMb: rssKinds } : {}),
   };
 }
 
@@ -381,7 +392,7 @@ const L = results.latency;
 const T = results.throughput;
 const A = results.addedLatency;
 const row = (label, x) => `| ${label} | ${f(x.p50)} | ${f(x.p90)} | ${f(x.p99)} | ${f(x.max)} | ${x.non200}${x.errors ? ` (${Object.entries(x.errors).map(([k, v]) => `${v}× ${k}`).join('; ')})` : ''} |`;
-const trow = (label, x) => `| ${label} | ${f(x.ordersPerSecond, 0)} | ${f(x.p50)} | ${f(x.p99)} | ${x.non200} | ${x.qsenCpuMsPerOrder === undefined ? '' : `${f(x.qsenCpuMsPerOrder, 3)} ms/order, ${f(x.qsenCpuCores)} cores, peak RSS ${f(x.qsenPeakRssMb, 0)} MB`}${label.startsWith('direct to the stand-in') ? ' (the stand-in process itself)' : ''} |`;
+const trow = (label, x) => `| ${label} | ${f(x.ordersPerSecond, 0)} | ${f(x.p50)} | ${f(x.p99)} | ${x.non200} | ${x.qsenCpuMsPerOrder === undefined ? '' : `${f(x.qsenCpuMsPerOrder, 3)} ms/order, ${f(x.qsenCpuCores)} cores, peak RSS ${f(x.qsenPeakRssMb, 0)} MB${x.qsenRssByKindAtPeakMb ? ` (at the peak: ${Object.entries(x.qsenRssByKindAtPeakMb).filter(([, v]) => v > 0).map(([k, v]) => `${k} ${v}`).join(', ')})` : ''}`}${label.startsWith('direct to the stand-in') ? ' (the stand-in process itself)' : ''} |`;
 console.log(`### qsen: ${results.date.slice(0, 16).replace('T', ' ')} UTC
 
 Machine: ${results.machine.cpus} × ${results.machine.model}, ${results.machine.memoryGb} GB, Linux ${results.machine.kernel}, Node ${results.machine.node}, nginx ${results.machine.nginx}.

@@ -41,6 +41,10 @@ export function analyseTrace(trace) {
       gcMs: pct(slow.map(gcIn), 0.5),
       fsyncsOverlapped: pct(slow.map((r) => overlapping(r.start, r.forward).length), 0.5),
     },
+    writesByFile: Object.fromEntries([...new Set((trace.writes ?? []).map((w) => w.file))].map((file) => {
+      const ms = trace.writes.filter((w) => w.file === file).map((w) => w.ms);
+      return [file, { n: ms.length, p50: pct(ms, 0.5), p99: pct(ms, 0.99), max: pct(ms, 1), over1ms: ms.filter((x) => x > 1).length, totalMs: ms.reduce((a, b) => a + b, 0) }];
+    })),
     gc: { pauses: trace.gcs.length, totalMs: trace.gcs.reduce((s, g) => s + g.ms, 0), maxMs: Math.max(0, ...trace.gcs.map((g) => g.ms)) },
     loopDelayMs: trace.loopDelayMs,
   };
@@ -56,6 +60,7 @@ export function formatTrace(label, a) {
 ${rows}
 
 Slowest 1 % (${a.slowest.n}), medians: total ${f(a.slowest.totalMs)}, before the forward ${f(a.slowest.beforeForwardMs)}, SENEBI leg ${f(a.slowest.senebiMs)}, after the answer ${f(a.slowest.afterAnswerMs)}, GC inside ${f(a.slowest.gcMs)}, fdatasyncs overlapped ${a.slowest.fsyncsOverlapped}.
+${Object.entries(a.writesByFile ?? {}).map(([file, w]) => `writeSync to ${file}: ${w.n} calls, p50 ${f(w.p50)}, p99 ${f(w.p99)}, max ${f(w.max)} ms, ${w.over1ms} over 1 ms, ${f(w.totalMs)} ms in all (the event loop blocked)`).join('\n')}
 GC: ${a.gc.pauses} pauses, ${f(a.gc.totalMs)} ms in all, longest ${f(a.gc.maxMs)} ms. Event-loop delay p50 ${f(a.loopDelayMs.p50)}, p99 ${f(a.loopDelayMs.p99)}, max ${f(a.loopDelayMs.max)} ms.
 `;
 }

@@ -6,13 +6,19 @@
 //   answered SENEBI's answer was complete ('undici:request:trailers')
 //   finish   the answer was written ('http.server.response.finish')
 // and, process-wide, every fdatasync (FileHandle.prototype.datasync, start and end), every GC
-// pause (PerformanceObserver 'gc': kind and duration) and the event loop's delay histogram.
+// pause (PerformanceObserver 'gc': kind and duration), every synchronous write (fs.writeSync,
+// which blocks the event loop: the file, the bytes and how long) and the event loop's delay
+// histogram.
 // The request of a SENEBI call is found through AsyncLocalStorage (entered at request start).
+// With QSEN_TRACE_ALLOC=1 it also samples every allocation of the window, garbage included (V8's
+// sampling heap profiler with the objects later collected), written to $QSEN_TRACE_FILE.alloc.json.
 // SIGUSR2 starts a window (clears what was gathered); the next SIGUSR2 writes the window to
 // $QSEN_TRACE_FILE as JSON (bench/qsen/trace-report.mjs reads it) and starts a new one.
 import { AsyncLocalStorage } from 'node:async_hooks';
+import { Session } from 'node:inspector';
 import { subscribe } from 'node:diagnostics_channel';
-import { writeFileSync } from 'node:fs';
+import fs, { readlinkSync, writeFileSync } from 'node:fs';
+import { syncBuiltinESMExports } from 'node:module';
 import { open } from 'node:fs/promises';
 import { PerformanceObserver, monitorEventLoopDelay, performance } from 'node:perf_hooks';
 
@@ -21,6 +27,7 @@ const store = new AsyncLocalStorage();
 let requests = [];
 let fsyncs = [];
 let gcs = [];
+let writes = [];
 let windowStart = performance.now();
 const loop = monitorEventLoopDelay({ resolution: 1 });
 loop.enable();
@@ -62,22 +69,64 @@ proto.datasync = async function tracedDatasync() {
   }
 };
 
+// Synchronous writes (journal batches, its durable length, the audit chain): they run on the
+// event loop's thread, so one that waits for the disk stalls every request.
+const writeSync = fs.writeSync;
+const fdNames = new Map();
+const nameOf = (fd) => {
+  if (!fdNames.has(fd)) {
+    let name = String(fd);
+    try {
+      name = readlinkSync(`/proc/self/fd/${fd}`).replace(/^.*\//, '').replace(/-\d{4}-\d{2}-\d{2}/, '-DATE');
+    } catch {
+      // closed already
+    }
+    fdNames.set(fd, name);
+  }
+  return fdNames.get(fd);
+};
+fs.writeSync = function tracedWriteSync(fd, ...rest) {
+  const start = performance.now();
+  try {
+    return writeSync.call(this, fd, ...rest);
+  } finally {
+    writes.push({ start, ms: performance.now() - start, file: nameOf(fd) });
+  }
+};
+syncBuiltinESMExports();
+
 new PerformanceObserver((list) => {
   for (const e of list.getEntries()) gcs.push({ start: e.startTime, ms: e.duration, kind: e.detail?.kind ?? e.kind });
 }).observe({ entryTypes: ['gc'] });
 
+const alloc = process.env.QSEN_TRACE_ALLOC === '1' ? new Session() : undefined;
+alloc?.connect();
+const post = (method, params) => new Promise((resolve, reject) => alloc.post(method, params, (err, result) => (err ? reject(err) : resolve(result))));
+let sampling = false;
+async function turnAllocationWindow() {
+  if (sampling) {
+    const { profile } = await post('HeapProfiler.stopSampling');
+    writeFileSync(`${out}.alloc.json`, JSON.stringify(profile));
+  }
+  await post('HeapProfiler.startSampling', { samplingInterval: 1024, includeObjectsCollectedByMajorGC: true, includeObjectsCollectedByMinorGC: true });
+  sampling = true;
+}
+
 process.on('SIGUSR2', () => {
+  if (alloc) void turnAllocationWindow();
   if (out && requests.length > 0) {
     const ms = (q) => loop.percentile(q) / 1e6;
     writeFileSync(out, JSON.stringify({
       windowMs: performance.now() - windowStart,
-      requests, fsyncs: fsyncs.filter((f) => f.start >= windowStart), gcs: gcs.filter((g) => g.start >= windowStart),
+      requests, fsyncs: fsyncs.filter((f) => f.start >= windowStart), gcs: gcs.filter((g) => g.start >= windowStart), writes: writes.filter((w) => w.start >= windowStart),
       loopDelayMs: { p50: ms(50), p90: ms(90), p99: ms(99), max: loop.max / 1e6 },
     }));
   }
   requests = [];
   fsyncs = [];
   gcs = [];
+  writes = [];
+  fdNames.clear();
   loop.reset();
   windowStart = performance.now();
 });
