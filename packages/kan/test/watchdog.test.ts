@@ -3,7 +3,7 @@ import assert from 'node:assert/strict';
 import { writeFileSync, mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { createCa, issueServerCertificate } from '@qsen/pki';
-import { evaluateWindow, heartbeatFile, ManualClock, readHeartbeatSync, systemClock, type Clock, type ScheduleConfig, type WatchdogConfig, type LogSink, SILENT_LOG } from '@qsen/core';
+import { evaluateWindow, heartbeatFile, ManualClock, readHeartbeat, systemClock, type Clock, type ScheduleConfig, type WatchdogConfig, type LogSink, SILENT_LOG } from '@qsen/core';
 import { findFreePort, makeTempDir, waitFor } from '@qsen/testkit';
 import { createCoordinator } from '../src/watchdog/coordinator.js';
 import { createWatchdog, type Watchdog } from '../src/watchdog/watchdog.js';
@@ -325,7 +325,7 @@ test('a busy listener whose heartbeat advances is never restarted', async () => 
   try {
     await allSeeHealthy(c, 'qsen');
     const pid = c.owner.pid('qsen') ?? 0;
-    await waitFor(() => readHeartbeatSync(heartbeatFile(c.runDir, 'qsen'))?.pid === pid, { what: 'the stand-in heartbeat' });
+    await waitFor(async () => (await readHeartbeat(heartbeatFile(c.runDir, 'qsen')))?.pid === pid, { what: 'the stand-in heartbeat' });
     await waitFor(async () => Date.now() - ((await c.owner.status('qsen')).startedAt ?? 0) > settings.startup_grace_ms, { what: 'the startup grace to pass' });
     process.kill(pid, 'SIGUSR1');
     // Many more timeouts than failure_threshold: 12 rounds of 600 ms with 500 ms timeouts.
