@@ -10,7 +10,9 @@
 //      warm-up) and its resident memory (VmRSS, sampled every 100 ms) under that load.
 // Usage: npm run build && node bench/qsen/run.mjs [--seconds N] [--rate N] [--clients N] [--warmup N]
 //        [--qsen-flags "NODE FLAGS"] [--summary] [--stand-in-only] [--profile DIR] [--perf DIR]
-//        [--cpu-only [--repeat N]]
+//        [--cpu-only [--repeat N]] [--rounds N] [--tmpfs-journal] [--trace]
+// qsen runs with the launcher's QSEN_NODE_FLAGS (the V8 heap flags it ships with, also in
+// systemd/qsen.service) unless --qsen-flags says otherwise; --qsen-flags "" is V8's defaults.
 // Writes bench/out/qsen/results.json and prints a Markdown section for bench/RESULTS.md; with
 // --summary it ends with one line (the stand-in figures, qsen's own cost):
 //   added_p50_ms=… added_p99_ms=… nginx_added_p50_ms=… nginx_added_p99_ms=… throughput_ratio=… cpu_ms_per_order=… rss_mb=…
@@ -22,13 +24,16 @@ import { join } from 'node:path';
 import { performance } from 'node:perf_hooks';
 import { initClusterPki, decryptPrivateKey } from '@qsen/pki';
 import { SIMULATOR_MAIN_PATH } from '@qsen/simulator';
+import { QSEN_NODE_FLAGS } from '@qsen/launcher';
 import { findFreePort, waitFor, httpsCall } from '@qsen/testkit';
 import { renderNginxConf } from './nginx.mjs';
 import { formatSummary } from './summary.mjs';
+import { analyseTrace, formatTrace } from './trace-report.mjs';
 
 const REPOSITORY = new URL('../../', import.meta.url).pathname;
 const QSEN_MAIN = join(REPOSITORY, 'packages/qsen/dist/src/main.js');
 const STAND_IN = join(REPOSITORY, 'bench/qsen/stand-in.mjs');
+const TRACE = join(REPOSITORY, 'bench/qsen/trace.mjs');
 const NGINX = '/usr/sbin/nginx';
 
 const args = process.argv.slice(2);
@@ -58,7 +63,17 @@ const REPEAT = opt('repeat', 1);
 const perfAt = args.indexOf('--perf');
 const PERF_DIR = perfAt === -1 ? undefined : args[perfAt + 1];
 const flagsAt = args.indexOf('--qsen-flags');
-const QSEN_FLAGS = flagsAt === -1 ? [] : (args[flagsAt + 1] ?? '').split(' ').filter(Boolean);
+const QSEN_FLAGS = flagsAt === -1 ? [...QSEN_NODE_FLAGS] : (args[flagsAt + 1] ?? '').split(' ').filter(Boolean);
+// --rounds N: the stand-in's paced phases N times, interleaved (direct, qsen, [qsen on tmpfs],
+// nginx per round); the summary takes each added figure's median over the rounds.
+const ROUNDS = opt('rounds', 1);
+// --tmpfs-journal: a third qsen, also in front of the stand-in, whose [paths] data (journal,
+// kill switch) is on tmpfs (/dev/shm): its fdatasync costs nothing, so the difference to the
+// qsen on disk is what the durable journal costs on the answer's path.
+const TMPFS_JOURNAL = args.includes('--tmpfs-journal');
+// --trace: the stand-in qsens run with bench/qsen/trace.mjs (per-request segments, fdatasyncs,
+// GC pauses, event-loop delay), gathered over each of their paced phases and printed.
+const TRACE_ON = args.includes('--trace');
 
 const out = join(REPOSITORY, 'bench/out/qsen');
 rmSync(out, { recursive: true, force: true });
@@ -66,24 +81,30 @@ mkdirSync(out, { recursive: true });
 // One state folder per qsen (each has its journal); the second is a copy, so both share the PKI.
 const home = join(out, 'home');
 const home2 = join(out, 'home-stand-in');
+const home3 = join(out, 'home-tmpfs');
+const tmpfsData = `/dev/shm/qsen-bench-${process.pid}`;
 mkdirSync(home, { recursive: true });
 initClusterPki(home);
 cpSync(home, home2, { recursive: true });
+if (TMPFS_JOURNAL) cpSync(home, home3, { recursive: true });
 
 const ports = {
   qsen: await findFreePort(), senebi: await findFreePort(), nginx: await findFreePort(),
   qsen2: await findFreePort(), standIn: await findFreePort(), nginx2: await findFreePort(),
+  qsen3: TMPFS_JOURNAL ? await findFreePort() : 0,
 };
-const qsenConf = (port, senebiPort) => [
+const qsenConf = (port, senebiPort, data) => [
   '[server]', 'listen = "127.0.0.1"', `qsen_port = ${port}`,
   '[schedule]', 'timezone = "America/Argentina/Buenos_Aires"', 'start = "00:00"', 'stop = "24:00"',
   'days = ["mon", "tue", "wed", "thu", "fri", "sat", "sun"]',
   '[senebi]', `url = "https://127.0.0.1:${senebiPort}"`, 'ca = "senebi/ca.crt"', 'cert = "senebi/agent.crt"',
   'key = "senebi/agent.key.enc"', 'passphrase_file = "senebi/passphrase"', 'timeout_ms = 5000', 'test_identity = true',
-  '[logging]', 'level = "warn"', '',
+  '[logging]', 'level = "warn"',
+  ...(data ? ['[paths]', `data = "${data}"`] : []), '',
 ].join('\n');
 writeFileSync(join(home, 'conf.toml'), qsenConf(ports.qsen, ports.senebi));
 writeFileSync(join(home2, 'conf.toml'), qsenConf(ports.qsen2, ports.standIn));
+if (TMPFS_JOURNAL) writeFileSync(join(home3, 'conf.toml'), qsenConf(ports.qsen3, ports.standIn, tmpfsData));
 
 const read = (rel) => readFileSync(join(home, rel), 'utf8');
 const agentKey = decryptPrivateKey(read('senebi/agent.key.enc'), read('senebi/passphrase').replace(/\r?\n$/, ''));
@@ -96,8 +117,8 @@ writeFileSync(join(out, 'nginx.conf'), renderNginxConf({
 
 const children = [];
 let stopping = false;
-const startChild = (command, argv, name) => {
-  const child = spawn(command, argv, { stdio: ['ignore', process.env.BENCH_STDOUT_DIR ? openSync(join(process.env.BENCH_STDOUT_DIR, `${name.replace(/\W+/g, '-')}.out`), 'w') : 'ignore', 'pipe'] });
+const startChild = (command, argv, name, env) => {
+  const child = spawn(command, argv, { ...(env ? { env: { ...process.env, ...env } } : {}), stdio: ['ignore', process.env.BENCH_STDOUT_DIR ? openSync(join(process.env.BENCH_STDOUT_DIR, `${name.replace(/\W+/g, '-')}.out`), 'w') : 'ignore', 'pipe'] });
   let stderr = '';
   child.stderr.on('data', (c) => { stderr += c; });
   child.on('exit', (code, signal) => { if (!stopping) console.error(`${name} exited (${code ?? signal}): ${stderr}`); });
@@ -108,6 +129,7 @@ const stopAll = async () => {
   stopping = true;
   for (const c of children) if (c.exitCode === null) c.kill('SIGTERM');
   await Promise.all(children.map((c) => (c.exitCode !== null ? null : new Promise((r) => c.once('exit', r)))));
+  rmSync(tmpfsData, { recursive: true, force: true });
 };
 process.on('SIGINT', () => void stopAll().then(() => process.exit(130)));
 
@@ -115,7 +137,10 @@ startChild(process.execPath, [SIMULATOR_MAIN_PATH, '--home', home, '--port', Str
 const standIn = startChild(process.execPath, [STAND_IN, '--home', home, '--port', String(ports.standIn)], 'stand-in');
 const qsen = startChild(process.execPath, [...QSEN_FLAGS, QSEN_MAIN, '--config', join(home, 'conf.toml')], 'qsen');
 const profileFlags = [...(PROFILE_DIR ? ['--cpu-prof', `--cpu-prof-dir=${PROFILE_DIR}`] : []), ...(PERF_DIR ? ['--perf-basic-prof', '--no-logfile-per-isolate', `--logfile=${join(out, 'qsen-v8.log')}`] : [])];
-const qsen2 = startChild(process.execPath, [...QSEN_FLAGS, ...profileFlags, QSEN_MAIN, '--config', join(home2, 'conf.toml')], 'qsen (stand-in)');
+const traceFile = (name) => join(out, `trace-${name}.json`);
+const traced = (name) => (TRACE_ON ? { flags: ['--import', TRACE], env: { QSEN_TRACE_FILE: traceFile(name) } } : { flags: [], env: undefined });
+const qsen2 = startChild(process.execPath, [...QSEN_FLAGS, ...profileFlags, ...traced('standInQsen').flags, QSEN_MAIN, '--config', join(home2, 'conf.toml')], 'qsen (stand-in)', traced('standInQsen').env);
+const qsen3 = TMPFS_JOURNAL ? startChild(process.execPath, [...QSEN_FLAGS, ...traced('standInQsenTmpfs').flags, QSEN_MAIN, '--config', join(home3, 'conf.toml')], 'qsen (stand-in, journal on tmpfs)', traced('standInQsenTmpfs').env) : undefined;
 startChild(NGINX, ['-p', out, '-c', join(out, 'nginx.conf'), '-e', join(out, 'nginx-error.log')], 'nginx');
 
 const ca = read('pki/ca.crt');
@@ -125,6 +150,7 @@ const agent = { cert: read('senebi/agent.crt'), key: agentKey };
 const ready = (port, path, trust, identity) => waitFor(async () => (await httpsCall(`https://127.0.0.1:${port}${path}`, { ca: trust, identity, timeoutMs: 1000 })).status === 200, { timeoutMs: 30_000, what: `port ${port}` });
 await ready(ports.qsen, '/qsen/v1/ping', ca);
 await ready(ports.qsen2, '/qsen/v1/ping', ca);
+if (TMPFS_JOURNAL) await ready(ports.qsen3, '/qsen/v1/ping', ca);
 await ready(ports.senebi, '/senebi/v1/ping', senebiCa, agent);
 await ready(ports.standIn, '/senebi/v1/ping', senebiCa, agent);
 await ready(ports.nginx, '/senebi/v1/ping', ca, platform);
@@ -138,7 +164,9 @@ const targets = {
   standInDirect: { port: ports.standIn, path: '/senebi/v1/orders', ca: senebiCa, identity: agent },
   standInQsen: { port: ports.qsen2, path: '/qsen/v1/sendOrder', ca, identity: platform },
   standInNginx: { port: ports.nginx2, path: '/senebi/v1/orders', ca, identity: platform },
+  standInQsenTmpfs: { port: ports.qsen3, path: '/qsen/v1/sendOrder', ca, identity: platform, process: qsen3 },
 };
+targets.standInQsen.process = qsen2;
 let nextId = 9999100000000000000n;
 const orderBody = () => `{"id": "${(nextId++).toString()}", "instrument": "AL30", "side": "buy", "quantity": "1000", "price": "62.40", "currency": "USD", "settlement": "T1", "counterparty": "210"}`;
 
@@ -193,6 +221,9 @@ async function paced(name, rate, seconds) {
   if (targets[name].simulator) await resetSimulator();
   const sender = makeSender(targets[name], 32);
   await warmUp(sender, 4);
+  const tracedProcess = TRACE_ON && targets[name].process;
+  // The trace window opens after the warm-up (SIGUSR2) and is written at its end (SIGUSR2 again).
+  if (tracedProcess) tracedProcess.kill('SIGUSR2');
   const total = rate * seconds;
   const interval = 1000 / rate;
   const samples = [];
@@ -206,7 +237,22 @@ async function paced(name, rate, seconds) {
   }
   await Promise.all(pending);
   sender.close();
-  return { ...summarise(samples, sender.errors), achievedRate: total / ((performance.now() - t0) / 1000) };
+  let trace;
+  if (tracedProcess) {
+    rmSync(traceFile(name), { force: true });
+    tracedProcess.kill('SIGUSR2');
+    let written;
+    await waitFor(() => {
+      try {
+        written = JSON.parse(readFileSync(traceFile(name), 'utf8'));
+        return true;
+      } catch {
+        return false; // not there yet, or still being written
+      }
+    }, { timeoutMs: 10_000, what: `the trace of ${name}` });
+    trace = analyseTrace(written);
+  }
+  return { ...summarise(samples, sender.errors), achievedRate: total / ((performance.now() - t0) / 1000), ...(trace ? { trace } : {}) };
 }
 
 const CLOCK_TICKS_PER_S = 100; // USER_HZ on Linux
@@ -253,8 +299,18 @@ async function closedLoop(name, clients, seconds, watch) {
   const t0 = performance.now();
   let peakRss = watch ? rssMb(watch.pid) : undefined;
   const perf = PERF_DIR && watch === qsen2 ? startPerf(watch.pid) : undefined;
+  // A traced qsen gathers this closed loop too (its allocations with QSEN_TRACE_ALLOC=1).
+  const tracedProcess = TRACE_ON && targets[name].process;
+  if (tracedProcess) tracedProcess.kill('SIGUSR2');
   const cpu0 = watch ? cpuMs(watch.pid) : 0;
-  const tick = setInterval(() => { if (watch) peakRss = Math.max(peakRss, rssMb(watch.pid)); }, 100);
+  // At each new peak (by 1 MB or more) the mappings are read again: what the peak is made of.
+  let peakKinds;
+  const tick = setInterval(() => {
+    if (!watch) return;
+    const now = rssMb(watch.pid);
+    if (now >= peakRss + 1 || peakKinds === undefined) peakKinds = rssByKind(watch.pid);
+    peakRss = Math.max(peakRss, now);
+  }, 100);
   await Promise.all(Array.from({ length: clients }, async () => {
     while (performance.now() < deadline) samples.push(await sender.send());
   }));
@@ -262,18 +318,19 @@ async function closedLoop(name, clients, seconds, watch) {
   const elapsed = (performance.now() - t0) / 1000;
   const cpu = watch ? cpuMs(watch.pid) - cpu0 : undefined;
   await perf?.stop();
+  if (tracedProcess) tracedProcess.kill('SIGUSR2');
   const rssKinds = watch ? rssByKind(watch.pid) : undefined;
   sender.close();
   return {
     ...summarise(samples, sender.errors),
     ordersPerSecond: samples.length / elapsed,
-    ...(watch ? { qsenCpuMsPerOrder: cpu / samples.length, qsenCpuCores: cpu / 1000 / elapsed, qsenPeakRssMb: peakRss, qsenRssByKindAtEndMb: rssKinds } : {}),
+    ...(watch ? { qsenCpuMsPerOrder: cpu / samples.length, qsenCpuCores: cpu / 1000 / elapsed, qsenPeakRssMb: peakRss, qsenRssByKindAtPeakMb: peakKinds, qsenRssByKindAtEndMb: rssKinds } : {}),
   };
 }
 
 const SKIPPED = { n: 0, non200: 0, p50: NaN, p90: NaN, p99: NaN, max: NaN, ordersPerSecond: NaN, qsenPeakRssMb: NaN };
 const added = (path, direct) => ({ p50: path.p50 - direct.p50, p99: path.p99 - direct.p99 });
-const results = { date: new Date().toISOString(), loadAverageAtStart: loadavg().map((x) => x.toFixed(2)).join(' '), machine: { cpus: cpus().length, model: cpus()[0]?.model, memoryGb: Math.round(totalmem() / 2 ** 30), kernel: release(), node: process.version, nginx: '1.22.1 (Debian)' }, settings: { seconds: SECONDS, rate: RATE, clients: CLIENTS, warmup: WARMUP, qsenNodeFlags: QSEN_FLAGS.join(' ') || '(none)' } };
+const results = { date: new Date().toISOString(), loadAverageAtStart: loadavg().map((x) => x.toFixed(2)).join(' '), machine: { cpus: cpus().length, model: cpus()[0]?.model, memoryGb: Math.round(totalmem() / 2 ** 30), kernel: release(), node: process.version, nginx: '1.22.1 (Debian)' }, settings: { seconds: SECONDS, rate: RATE, clients: CLIENTS, warmup: WARMUP, qsenNodeFlags: QSEN_FLAGS.join(' ') || '(none: V8 defaults)' } };
 try {
   if (CPU_ONLY) {
     results.cpuOnly = [];
@@ -284,13 +341,28 @@ try {
     results.cpuOnlyStandIn = await closedLoop('standInDirect', CLIENTS, SECONDS, standIn);
   }
   const L = {};
-  // Interleaved: direct, qsen, nginx on the stand-in, then on the simulator.
-  for (const name of ['standInDirect', 'standInQsen', 'standInNginx', 'direct', 'qsen', 'nginx']) {
-    L[name] = CPU_ONLY || (STAND_IN_ONLY && targets[name].simulator) ? SKIPPED : await paced(name, RATE, SECONDS);
+  // Interleaved: direct, qsen, [qsen on tmpfs], nginx on the stand-in (--rounds times), then on the simulator.
+  const standInNames = ['standInDirect', 'standInQsen', ...(TMPFS_JOURNAL ? ['standInQsenTmpfs'] : []), 'standInNginx'];
+  results.rounds = [];
+  for (let round = 0; round < (CPU_ONLY ? 0 : ROUNDS); round++) {
+    const R = {};
+    for (const name of standInNames) R[name] = await paced(name, RATE, SECONDS);
+    results.rounds.push({
+      loadAverage: loadavg()[0],
+      latency: R,
+      added: { qsen: added(R.standInQsen, R.standInDirect), nginx: added(R.standInNginx, R.standInDirect), ...(TMPFS_JOURNAL ? { qsenTmpfs: added(R.standInQsenTmpfs, R.standInDirect) } : {}) },
+    });
+    if (round === 0) Object.assign(L, R);
+  }
+  for (const name of ['standInDirect', 'standInQsen', 'standInNginx']) L[name] ??= SKIPPED;
+  for (const name of ['direct', 'qsen', 'nginx']) {
+    L[name] = CPU_ONLY || STAND_IN_ONLY ? SKIPPED : await paced(name, RATE, SECONDS);
   }
   results.latency = L;
+  const median = (values) => [...values].sort((a, b) => a - b)[Math.floor((values.length - 1) / 2)];
+  const medianAdded = (path) => (results.rounds.length === 0 ? { p50: NaN, p99: NaN } : { p50: median(results.rounds.map((r) => r.added[path].p50)), p99: median(results.rounds.map((r) => r.added[path].p99)) });
   results.addedLatency = {
-    standIn: { qsen: added(L.standInQsen, L.standInDirect), nginx: added(L.standInNginx, L.standInDirect) },
+    standIn: { qsen: medianAdded('qsen'), nginx: medianAdded('nginx'), ...(TMPFS_JOURNAL ? { qsenTmpfs: medianAdded('qsenTmpfs') } : {}) },
     simulator: { qsen: added(L.qsen, L.direct), nginx: added(L.nginx, L.direct) },
   };
   const T = {};
@@ -320,7 +392,7 @@ const L = results.latency;
 const T = results.throughput;
 const A = results.addedLatency;
 const row = (label, x) => `| ${label} | ${f(x.p50)} | ${f(x.p90)} | ${f(x.p99)} | ${f(x.max)} | ${x.non200}${x.errors ? ` (${Object.entries(x.errors).map(([k, v]) => `${v}× ${k}`).join('; ')})` : ''} |`;
-const trow = (label, x) => `| ${label} | ${f(x.ordersPerSecond, 0)} | ${f(x.p50)} | ${f(x.p99)} | ${x.non200} | ${x.qsenCpuMsPerOrder === undefined ? '' : `${f(x.qsenCpuMsPerOrder, 3)} ms/order, ${f(x.qsenCpuCores)} cores, peak RSS ${f(x.qsenPeakRssMb, 0)} MB`}${label.startsWith('direct to the stand-in') ? ' (the stand-in process itself)' : ''} |`;
+const trow = (label, x) => `| ${label} | ${f(x.ordersPerSecond, 0)} | ${f(x.p50)} | ${f(x.p99)} | ${x.non200} | ${x.qsenCpuMsPerOrder === undefined ? '' : `${f(x.qsenCpuMsPerOrder, 3)} ms/order, ${f(x.qsenCpuCores)} cores, peak RSS ${f(x.qsenPeakRssMb, 0)} MB${x.qsenRssByKindAtPeakMb ? ` (at the peak: ${Object.entries(x.qsenRssByKindAtPeakMb).filter(([, v]) => v > 0).map(([k, v]) => `${k} ${v}`).join(', ')})` : ''}`}${label.startsWith('direct to the stand-in') ? ' (the stand-in process itself)' : ''} |`;
 console.log(`### qsen: ${results.date.slice(0, 16).replace('T', ' ')} UTC
 
 Machine: ${results.machine.cpus} × ${results.machine.model}, ${results.machine.memoryGb} GB, Linux ${results.machine.kernel}, Node ${results.machine.node}, nginx ${results.machine.nginx}.
@@ -350,6 +422,12 @@ ${trow('qsen -> simulator', T.qsen)}
 ${trow('nginx -> simulator', T.nginx)}
 ${trow('direct to the simulator', T.direct)}
 
+${ROUNDS > 1 || TMPFS_JOURNAL ? `| paced round (stand-in) | load1 | direct p50 / p99 | qsen added p50 / p99 |${TMPFS_JOURNAL ? ' qsen, journal on tmpfs, added p50 / p99 |' : ''} nginx added p50 / p99 |
+|---|---|---|---|${TMPFS_JOURNAL ? '---|' : ''}---|
+${results.rounds.map((r, i) => `| ${i + 1} | ${f(r.loadAverage)} | ${f(r.latency.standInDirect.p50)} / ${f(r.latency.standInDirect.p99)} | ${f(r.added.qsen.p50)} / ${f(r.added.qsen.p99)} |${TMPFS_JOURNAL ? ` ${f(r.added.qsenTmpfs.p50)} / ${f(r.added.qsenTmpfs.p99)} |` : ''} ${f(r.added.nginx.p50)} / ${f(r.added.nginx.p99)} |`).join('\n')}
+| median | | | ${f(A.standIn.qsen.p50)} / ${f(A.standIn.qsen.p99)} |${TMPFS_JOURNAL ? ` ${f(A.standIn.qsenTmpfs.p50)} / ${f(A.standIn.qsenTmpfs.p99)} |` : ''} ${f(A.standIn.nginx.p50)} / ${f(A.standIn.nginx.p99)} |
+` : ''}
+${TRACE_ON ? results.rounds.flatMap((r, i) => ['standInQsen', 'standInQsenTmpfs'].filter((n) => r.latency[n]?.trace).map((n) => formatTrace(`${n === 'standInQsen' ? 'qsen' : 'qsen (journal on tmpfs)'}, round ${i + 1}`, r.latency[n].trace))).join('\n') : ''}
 Throughput qsen / nginx: ${f(results.ratios.standIn.throughputQsenOverNginx)} on the stand-in, ${f(results.ratios.simulator.throughputQsenOverNginx)} on the simulator.
 qsen peak resident memory under the ${CLIENTS}-client load: ${f(results.memory.qsenPeakRssMb, 0)} MB.
 qsen journal (simulator side): ${results.qsenJournal.records} records in ${results.qsenJournal.flushes} fsyncs (${f(results.qsenJournal.records / results.qsenJournal.flushes, 1)} records per fsync).

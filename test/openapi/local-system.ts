@@ -5,7 +5,7 @@ import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { createControlClient, type ControlClient } from '@qsen/launcher';
 import { httpsCall, makeTempDir, waitFor } from '@qsen/testkit';
-import { allocatePorts, buildSystemEnv, LAUNCHER_MAIN, REPOSITORY, type SystemPorts } from '../support/system.js';
+import { allocatePorts, buildSystemEnv, initStateFolderLikeNpm, LAUNCHER_MAIN, REPOSITORY, type SystemPorts } from '../support/system.js';
 
 export { REPOSITORY };
 const NODE_EXPORTER = '/usr/bin/prometheus-node-exporter';
@@ -31,6 +31,7 @@ export async function startSystem(prefix: string): Promise<RunningSystem> {
   const dir = makeTempDir(prefix);
   const home = join(dir.path, 'home');
   const ports = await allocatePorts();
+  await initStateFolderLikeNpm(home, ports); // moves the daily kan restart out of the test's way
   let output = '';
   const launcher: ChildProcess = spawn(process.execPath, [LAUNCHER_MAIN, 'start'], {
     cwd: REPOSITORY,

@@ -6,7 +6,7 @@ import { spawn, type ChildProcess } from 'node:child_process';
 import { readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { createControlClient, type ControlClient, type ProcessStatus } from '@qsen/launcher';
-import { findFreePort, httpsCall, makeTempDir, waitFor, type ClientIdentity, type HttpsAnswer, isProcessAlive as isAlive } from '@qsen/testkit';
+import { findFreePort, httpsCall, makeTempDir, moveDailyRestartAway, waitFor, type ClientIdentity, type HttpsAnswer, isProcessAlive as isAlive } from '@qsen/testkit';
 
 /** The repository root (compiled helpers live in test/dist/support/). */
 export const REPOSITORY = new URL('../../../', import.meta.url).pathname;
@@ -113,7 +113,11 @@ export function buildSystemEnv(home: string, ports: SystemPorts): NodeJS.Process
   };
 }
 
-/** Runs `main.js init` (what `npm run init` runs) and resolves when it exited 0. */
+/**
+ * Runs `main.js init` (what `npm run init` runs) and resolves when it exited 0; then moves the
+ * kans' daily restart 12 hours away from now (testkit's moveDailyRestartAway: at the default
+ * 03:05-03:09 UTC a running system restarts its kans unasked).
+ */
 export async function initStateFolderLikeNpm(home: string, ports: SystemPorts): Promise<void> {
   const child = spawn(process.execPath, [LAUNCHER_MAIN, 'init'], { cwd: REPOSITORY, env: buildSystemEnv(home, ports), stdio: ['ignore', 'pipe', 'pipe'] });
   let output = '';
@@ -121,6 +125,7 @@ export async function initStateFolderLikeNpm(home: string, ports: SystemPorts): 
   child.stderr.on('data', (c: Buffer) => { output += c.toString('utf8'); });
   const code = await new Promise<number | null>((resolve) => child.once('exit', (c) => resolve(c)));
   if (code !== 0) throw new Error(`launcher init exited ${String(code)}: ${output}`);
+  moveDailyRestartAway(join(home, 'conf.toml'));
 }
 
 /** Starts the launcher like `npm start` and waits until qsen and the three kans answer. */

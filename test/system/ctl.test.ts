@@ -39,8 +39,26 @@ describe('qsenctl against a running local system', () => {
   let system: RunningSystem;
   const scratch = makeTempDir('qsen-ctl-e2e-');
   let ctl: (args: string[]) => Promise<CtlRun>;
+  let startedAt = 0;
+
+  /**
+   * The name of a node's current log file, as `logs ls` lists it: the newest `<node>-DATE.log`,
+   * dated between the system's start and now. A node names its file by the local date of the
+   * line it writes, so a run across midnight has two, and an idle node may not have written
+   * into the new day's yet: the date is read from the listing, not assumed to be today's.
+   */
+  const currentLogName = async (node: string): Promise<string> => {
+    const logs = parseJson(await ctl(['logs', 'ls', '--json']))['logs'] as Array<Record<string, unknown>>;
+    const names = logs.map((l) => String(l['name'])).filter((n) => new RegExp(`^${node}-\\d{4}-\\d{2}-\\d{2}\\.log$`).test(n)).sort();
+    const name = names.at(-1);
+    assert.ok(name !== undefined, `a ${node} log file in ${JSON.stringify(logs)}`);
+    const date = name.slice(node.length + 1, -'.log'.length);
+    assert.ok(date >= logFileDateOf(startedAt) && date <= logFileDateOf(), `${name} is dated in this run`);
+    return name;
+  };
 
   before(async () => {
+    startedAt = Date.now();
     system = await startSystem('qsen-ctl-system-');
     ctl = (args) => runCtl(args, { QSEN_HOME: system.home, HOME: scratch.path });
   });
@@ -134,9 +152,7 @@ describe('qsenctl against a running local system', () => {
   });
 
   it('logs ls, get (one file and all), tail and tail -f', async () => {
-    const logs = parseJson(await ctl(['logs', 'ls', '--json']))['logs'] as Array<Record<string, unknown>>;
-    const name = `kan0-${logFileDateOf()}.log`;
-    assert.ok(logs.some((l) => l['name'] === name), JSON.stringify(logs));
+    const name = await currentLogName('kan0');
     const got = parseJson(await runCtl(['logs', 'get', name, '-o', 'one.log', '--json'], { QSEN_HOME: system.home }, scratch.path));
     assert.equal(got['path'], join(scratch.path, 'one.log'));
     assert.equal(statSync(join(scratch.path, 'one.log')).size, got['bytes']);
@@ -167,7 +183,7 @@ describe('qsenctl against a running local system', () => {
   it('logs get draws a progress bar when stderr is a terminal (and none otherwise)', async (t) => {
     const script = requireTool('script', 'util-linux');
     if (typeof script !== 'string') return t.skip(script.skip);
-    const name = `qsen-${logFileDateOf()}.log`;
+    const name = await currentLogName('qsen');
     const quoted = (text: string): string => `'${text.replaceAll("'", "'\\''")}'`;
     const command = [process.execPath, CTL, 'logs', 'get', name, '-o', join(scratch.path, 'tty.log')].map(quoted).join(' ');
     const onTerminal = await new Promise<string>((resolve, reject) => {
@@ -185,7 +201,7 @@ describe('qsenctl against a running local system', () => {
   });
 
   it('logs truncate keeps at most --keep bytes', async () => {
-    const name = `kan1-${logFileDateOf()}.log`;
+    const name = await currentLogName('kan1');
     const answer = parseJson(await ctl(['logs', 'truncate', name, '--keep', '2048', '--json']));
     const result = (answer['results'] as Array<Record<string, unknown>>)[0];
     assert.equal(result?.['file'], name);

@@ -6,7 +6,7 @@ import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { decryptPrivateKey } from '@qsen/pki';
-import { allocatePorts, buildSystemEnv, LAUNCHER_MAIN, REPOSITORY, type SystemPorts } from '../support/system.js';
+import { allocatePorts, buildSystemEnv, initStateFolderLikeNpm, LAUNCHER_MAIN, REPOSITORY, type SystemPorts } from '../support/system.js';
 import { createControlClient, type ProcessStatus } from '@qsen/launcher';
 import { httpsCall, makeTempDir, requireTool, waitFor, isProcessAlive as isAlive } from '@qsen/testkit';
 
@@ -26,6 +26,8 @@ describe('npm start (the launcher with the real processes)', () => {
 
   before(async () => {
     Object.assign(ports, await allocatePorts());
+    // Initialized first (npm run init), so that the daily kan restart is moved out of the test's way.
+    await initStateFolderLikeNpm(home, ports);
     launcher = spawn(process.execPath, [LAUNCHER_MAIN, 'start'], {
       cwd: REPOSITORY,
       stdio: ['ignore', 'pipe', 'pipe'],

@@ -50,17 +50,19 @@ describe('outside the trading window', () => {
   before(async () => {
     ports = await allocatePorts();
     await initStateFolderLikeNpm(home, ports);
-    // Trade only on the weekday after today (Buenos Aires): closed now, all day (day_off).
+    // Trade only two weekdays after today (Buenos Aires): closed now, all day (day_off), and still
+    // day_off with the same opening if midnight in Buenos Aires (03:00 UTC) passes while the
+    // launcher starts (with tomorrow's weekday the banner would then say before_start).
     const today = localDateTimeOf(TZ, Date.now());
-    const tomorrow = WEEKDAYS[(WEEKDAYS.indexOf(weekdayOf(today)) + 1) % 7] ?? 'mon';
+    const tradingDay = WEEKDAYS[(WEEKDAYS.indexOf(weekdayOf(today)) + 2) % 7] ?? 'mon';
     const file = join(home, 'conf.toml');
     const text = readFileSync(file, 'utf8')
       .replace(/^timezone = .*$/m, `timezone = "${TZ}"`)
       .replace(/^start = .*$/m, 'start = "10:30"')
       .replace(/^stop = .*$/m, 'stop = "17:30"')
-      .replace(/^days = .*$/m, `days = ["${tomorrow}"]`);
+      .replace(/^days = .*$/m, `days = ["${tradingDay}"]`);
     writeFileSync(file, text);
-    schedule = { timezone: TZ, start: '10:30', stop: '17:30', days: [tomorrow], holidays: [], kan_restart: '00:05', kan_restart_stagger_minutes: 2 };
+    schedule = { timezone: TZ, start: '10:30', stop: '17:30', days: [tradingDay], holidays: [], kan_restart: '00:05', kan_restart_stagger_minutes: 2 };
     const now = describeWindow(schedule, Date.now());
     assert.equal(now.open, false);
     expectedOpening = now.nextChangeLocal ?? '';

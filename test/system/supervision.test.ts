@@ -8,7 +8,7 @@ import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { createControlClient, type ProcessStatus } from '@qsen/launcher';
-import { httpsCall, makeTempDir, waitFor } from '@qsen/testkit';
+import { httpsCall, makeTempDir, moveDailyRestartAway, waitFor } from '@qsen/testkit';
 import { allocatePorts, buildSystemEnv, LAUNCHER_MAIN, REPOSITORY, type SystemPorts } from '../support/system.js';
 
 const WATCHDOG = {
@@ -46,6 +46,7 @@ describe('supervision with the real launcher, qsen and three kans', () => {
     let conf = readFileSync(confFile, 'utf8');
     for (const [key, value] of Object.entries(WATCHDOG)) conf = conf.replace(new RegExp(`^${key} = \\d+$`, 'm'), `${key} = ${value}`);
     writeFileSync(confFile, conf);
+    moveDailyRestartAway(confFile); // only the restarts this test causes
     launcher = spawn(process.execPath, [LAUNCHER_MAIN, 'start'], { cwd: REPOSITORY, stdio: ['ignore', 'pipe', 'pipe'], env });
     launcher.stdout?.on('data', (chunk: Buffer) => { output += chunk.toString('utf8'); });
     launcher.stderr?.on('data', (chunk: Buffer) => { output += chunk.toString('utf8'); });

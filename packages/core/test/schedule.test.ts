@@ -140,6 +140,23 @@ describe('schedule: DST in America/New_York', () => {
     assert.equal(iso(friday.nextChangeAt), '2026-11-02T14:30:00.000Z'); // 09:30 EST
   });
 
+  test('a window the March gap swallows whole (Sunday 02:00-03:00) is closed that day and the next opening skips it', () => {
+    // 2026-03-08: 02:00 EST -> 03:00 EDT at 07:00Z, so 02:00-03:00 never shows on the clock.
+    // Found by schedule-describe's preview property (about 1 run in 20 000): the closed branch
+    // named the jump (07:00Z) as the opening, an instant at which the window is after_stop.
+    const sunday: ScheduleConfig = { ...weekdays, timezone: NY, start: '02:00', stop: '03:00', days: ['sun'] };
+    const before = evaluateWindow(sunday, at('2026-03-08T06:59:00.000Z')); // 01:59 EST
+    assert.equal(before.reason, 'before_start');
+    assert.equal(iso(before.nextChangeAt), '2026-03-15T06:00:00.000Z'); // the next Sunday, 02:00 EDT
+    assert.equal(evaluateWindow(sunday, at('2026-03-08T07:00:00.000Z')).open, false);
+    const weekBefore = evaluateWindow(sunday, at('2026-03-01T08:00:00.000Z')); // 03:00 EST, after_stop
+    assert.equal(iso(weekBefore.nextChangeAt), '2026-03-15T06:00:00.000Z');
+    // A window the gap only shortens opens at the jump, where the clock is already inside it.
+    const shortened = evaluateWindow({ ...sunday, stop: '04:00' }, at('2026-03-08T06:59:00.000Z'));
+    assert.equal(iso(shortened.nextChangeAt), '2026-03-08T07:00:00.000Z');
+    assert.equal(evaluateWindow({ ...sunday, stop: '04:00' }, shortened.nextChangeAt).open, true);
+  });
+
   test('nextLocalTime: a skipped time maps to the jump, a repeated time to its first occurrence', () => {
     // 2026-03-08 02:30 does not exist (02:00 EST -> 03:00 EDT at 07:00Z).
     assert.equal(iso(nextLocalTime(NY, '02:30', at('2026-03-08T05:00:00.000Z'))), '2026-03-08T07:00:00.000Z');

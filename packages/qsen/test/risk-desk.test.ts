@@ -121,8 +121,11 @@ describe('risk in the node: a daily limit under 64 concurrent orders, restart an
 
 describe('risk in the node: release on rejection, unknown delivery, operator endpoints', () => {
   let h: Harness;
+  // The daily counters roll over at midnight in Buenos Aires: on the real clock a run at 03:00 UTC
+  // would see "used" drop to 0 between two calls. The node's clock stays at noon.
+  const clock = new ManualClock(NOON);
   before(async () => {
-    h = await startHarness({ settings: { risk: 'max_daily_orders = 1\nmax_order_quantity = "1000"' } });
+    h = await startHarness({ clock, settings: { risk: 'max_daily_orders = 1\nmax_order_quantity = "1000"' } });
   });
   after(async () => {
     await h.close();
@@ -157,7 +160,7 @@ describe('risk in the node: release on rejection, unknown delivery, operator end
   test('GET /qsen/v1/risk answers every role; the changes are operator-only', async () => {
     for (const role of ['platform', 'operator', 'auditor'] as const) assert.equal((await h.call('GET', '/qsen/v1/risk', undefined, role)).status, 200);
     assert.equal((await h.call('GET', '/qsen/v1/risk', undefined, 'stranger')).status, 403);
-    const body = JSON.stringify({ limit: 'daily_orders', value: '3', reason: 'x', expiresAt: new Date(Date.now() + 60_000).toISOString() });
+    const body = JSON.stringify({ limit: 'daily_orders', value: '3', reason: 'x', expiresAt: new Date(clock.now() + 60_000).toISOString() });
     for (const role of ['platform', 'auditor'] as const) {
       assert.equal((await h.call('POST', '/qsen/v1/risk/override', body, role)).status, 403);
       assert.equal((await h.call('POST', '/qsen/v1/risk/reload', '{}', role)).status, 403);
@@ -166,7 +169,7 @@ describe('risk in the node: release on rejection, unknown delivery, operator end
   });
 
   test('an operator override raises the limit (audited with who, before, after, reason); unknown fields are refused', async () => {
-    const body = JSON.stringify({ limit: 'daily_orders', value: 2, reason: 'desk approval 17', expiresAt: new Date(Date.now() + 3600_000).toISOString() });
+    const body = JSON.stringify({ limit: 'daily_orders', value: 2, reason: 'desk approval 17', expiresAt: new Date(clock.now() + 3600_000).toISOString() });
     const r = await h.call('POST', '/qsen/v1/risk/override', body, 'operator');
     assert.equal(r.status, 200, r.body);
     assert.equal((r.json['override'] as Record<string, unknown>)['max'], '2');

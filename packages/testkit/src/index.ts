@@ -6,4 +6,5 @@ export * from './process.js';
 export * from './openssl.js';
 export * from './numbered-log.js';
 export * from './package-trace.js';
+export * from './daily-restart.js';
 export * from './fsync-trace.js';

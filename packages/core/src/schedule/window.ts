@@ -17,7 +17,7 @@ export interface WindowState {
   readonly localTime: string;
   readonly weekday: Weekday;
   /**
-   * Epoch ms of the next open<->closed change (days off and holidays skipped; a window ending at
+   * Epoch ms of the next open<->closed change (days off, holidays and days whose window a DST gap swallows skipped; a window ending at
    * "24:00" that continues into an open "00:00" start is one stretch). When nothing changes
    * within SEARCH_HORIZON_DAYS (e.g. open all day, every day), the end of that horizon.
    */
@@ -90,7 +90,8 @@ export function evaluateWindow(schedule: ScheduleConfig, atMs: number): WindowSt
       const day = addDays(today, i);
       if (dayReason(schedule, day) !== undefined) continue;
       const opensAt = instantOfLocal(tz, day, startMin);
-      if (opensAt > atMs) {
+      // A window a DST gap swallows whole (its start maps to the jump, not before its stop) never opens that day.
+      if (opensAt > atMs && opensAt < instantOfLocal(tz, day, stopMin)) {
         nextChangeAt = opensAt;
         break;
       }

@@ -204,6 +204,9 @@ function errorCode(err: unknown): string {
   return typeof (cause as NodeJS.ErrnoException | undefined)?.code === 'string' ? String((cause as NodeJS.ErrnoException).code) : 'EIO';
 }
 
+/** What a lazy record's appender is told: nothing, nobody waits for it. */
+const ignore = (): void => undefined;
+
 /** Free space the retry timer wants to see before it calls an idle journal writable again. */
 const PROBE_FREE_BYTES = 64 * 1024;
 
@@ -322,17 +325,19 @@ function createJournal(handle: FileHandle, sidecar: FileHandle | undefined, dir:
     return flushing;
   }
 
-  function enqueue(record: JournalRecord, durable: boolean): Promise<void> {
-    if (closed) return Promise.reject(new JournalFailedError('journal closed'));
-    const promise = new Promise<void>((resolve, reject) => queue.push({ buffer: encodeRecord(record), durable, resolve, reject }));
-    void kick();
-    return promise;
-  }
-
   return {
-    appendDurable: (record) => enqueue(record, true),
+    appendDurable(record) {
+      if (closed) return Promise.reject(new JournalFailedError('journal closed'));
+      const promise = new Promise<void>((resolve, reject) => queue.push({ buffer: encodeRecord(record), durable: true, resolve, reject }));
+      void kick();
+      return promise;
+    },
     append(record) {
-      enqueue(record, false).catch(() => { /* lazy: kept queued while the disk refuses it */ });
+      // Lazy: nobody waits, so no promise (two of the three records of an order are lazy); it is
+      // kept queued while the disk refuses it, and dropped only by close().
+      if (closed) return;
+      queue.push({ buffer: encodeRecord(record), durable: false, resolve: ignore, reject: ignore });
+      void kick();
     },
     async flush() {
       while (!closed && (flushing || queue.length > 0)) {

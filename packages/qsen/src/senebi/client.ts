@@ -119,7 +119,7 @@ export function createSenebiClient(options: SenebiClientOptions): SenebiClient {
 
   return {
     async placeOrder(order) {
-      const body = JSON.stringify({ ...order });
+      const body = JSON.stringify(order);
       const response = await call('placeOrder', { method: 'POST', path: '/senebi/v1/orders', body }, requireSuccess('placeOrder', [200, 201]));
       const placed = readPlacedOrder('placeOrder', parseAnswer('placeOrder', response), order.id);
       if (placed.status === 'rejected' && isDuplicateIdReason(placed.senebi['reason'])) return { kind: 'duplicate', senebi: placed.senebi };

@@ -7,9 +7,22 @@
  * connected socket, so a failure before that call proves SENEBI never saw the request
  * (`written: false`).
  */
+import { createRequire } from 'node:module';
 import { createSecureContext } from 'node:tls';
-import { Pool, buildConnector, type Dispatcher } from 'undici';
+import type { Pool as UndiciPool, buildConnector as undiciBuildConnector, Dispatcher } from 'undici';
 import { TransportFailure, type SenebiReply, type SenebiRequest, type SenebiTransport } from './transport.js';
+
+/**
+ * undici's Pool and connector, each from its own module: undici's root entry also loads fetch,
+ * WebSocket, EventSource, its caches and mocks, which qsen never uses; loading only these two
+ * keeps 3 MiB of heap and about 8 MB of resident memory off qsen (bench/RESULTS.md, issue 17).
+ * packages/qsen/test/undici-modules.test.ts checks that they are the root's own exports, so an
+ * undici that moves them fails the build's tests rather than qsen's start.
+ */
+export const UNDICI_MODULES = { Pool: 'undici/lib/dispatcher/pool.js', buildConnector: 'undici/lib/core/connect.js' } as const;
+const load = createRequire(import.meta.url);
+const Pool = load(UNDICI_MODULES.Pool) as typeof UndiciPool;
+const buildConnector = load(UNDICI_MODULES.buildConnector) as typeof undiciBuildConnector;
 
 /**
  * How long an idle kept-alive socket to SENEBI is kept when SENEBI announces no shorter
