@@ -139,8 +139,8 @@ describe('supervision with the real launcher, qsen and three kans', () => {
     process.kill(before.pid ?? 0, 'SIGSTOP');
     await backAfter('qsen', before);
     await settled('qsen');
-    assert.equal((await status('qsen')).starts, before.starts + 1);
     const history = (await kanStatus(0)).restartHistory['qsen'];
+    assert.equal((await status('qsen')).starts, before.starts + 1, `restart history: ${JSON.stringify(history?.events.slice(-4))}`);
     assert.equal(history?.events.at(-1)?.reason, 'hung');
   });
 

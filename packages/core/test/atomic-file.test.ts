@@ -8,7 +8,7 @@ import { existsSync, mkdirSync, readdirSync, readFileSync, statSync, writeFileSy
 import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import fc from 'fast-check';
-import { makeTempDir } from '@qsen/testkit';
+import { makeTempDir, requireTool, traceFsyncs } from '@qsen/testkit';
 import {
   HALT_FILE, formatHaltMarker, isHaltMarked, parseHaltMarker, readHaltMarker, removeHaltMarker, temporaryFileFor,
   writeFileAtomic, writeFileAtomicSync, writeHaltMarker, type HaltMarker,
@@ -41,7 +41,32 @@ describe('writeFileAtomicSync / writeFileAtomic', () => {
 
   test('the temporary file is hidden, beside the target, and ends in .tmp', () => {
     const name = temporaryFileFor('/var/lib/qsen/halt.json');
-    assert.match(name, /^\/var\/lib\/qsen\/\.halt\.json\.\d+\.tmp$/);
+    assert.match(name, /^\/var\/lib\/qsen\/\.halt\.json\.\d+\.\d+\.tmp$/);
+    assert.notEqual(temporaryFileFor('/var/lib/qsen/halt.json'), name, 'one name per write');
+  });
+
+  test('durable, watched with strace: the temporary file is synced before the rename, the folder after it (sync and async)', (t) => {
+    const strace = requireTool('strace');
+    if (typeof strace !== 'string') return t.skip(strace.skip);
+    const dir = freshDir();
+    const module = new URL('../src/storage/atomic-file.js', import.meta.url).href;
+    const syncs = traceFsyncs(strace, `
+      import { writeFileAtomicSync, writeFileAtomic } from ${JSON.stringify(module)};
+      writeFileAtomicSync(${JSON.stringify(join(dir, 'a.json'))}, 'one');
+      await writeFileAtomic(${JSON.stringify(join(dir, 'b.json'))}, 'two');
+    `).filter((s) => s.path.startsWith(dir));
+    assert.equal(readFileSync(join(dir, 'b.json'), 'utf8'), 'two');
+    assert.deepEqual(syncs.map((s) => (s.path === dir ? 'dir' : s.path.endsWith('.tmp') ? 'temp' : s.path)), ['temp', 'dir', 'temp', 'dir'], JSON.stringify(syncs));
+  });
+
+  test('concurrent async replacements of one file: each call ends whole, the file holds one of them, no temporary file left', async () => {
+    const dir = freshDir();
+    const file = join(dir, 'state.json');
+    const versions = Array.from({ length: 40 }, (_, i) => String(i).repeat(64 * 1024));
+    const results = await Promise.allSettled(versions.map((v) => writeFileAtomic(file, v, 0o600)));
+    assert.deepEqual(results.filter((r) => r.status === 'rejected'), [], 'no write failed');
+    assert.ok(versions.includes(readFileSync(file, 'utf8')), 'the file holds exactly one whole version');
+    assert.deepEqual(readdirSync(dir), ['state.json']);
   });
 
   test('a failed rename (the target is a folder) throws and leaves no temporary file, sync and async', async () => {

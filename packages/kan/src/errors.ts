@@ -26,6 +26,3 @@ export const kanErrors = defineErrors({
   JSON_BODY_REQUIRED: { status: 415, message: 'this state change takes a JSON body (Content-Type: application/json)' },
   KILL_SWITCH_FAILED: { status: 500, message: "qsen's halt marker could not be written or removed" },
 });
-
-/** A code of kan's registry. */
-export type KanErrorCode = keyof typeof kanErrors.specs;

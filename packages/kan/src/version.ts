@@ -3,7 +3,8 @@
  * version into every manifest, deploy/build-release.sh). The commit comes, in this order, from a
  * REVISION file in the installation folder, else the `commit=` line of a release bundle's RELEASE,
  * else from the git checkout the code runs from (read with fs: HEAD, then the ref file or
- * packed-refs), else "unknown".
+ * packed-refs; in a linked worktree `.git` is a file naming the worktree's folder, whose refs live
+ * in the common folder it names), else "unknown".
  */
 import { existsSync, readFileSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
@@ -29,11 +30,25 @@ export function readGitCommit(gitDir: string): string | undefined {
   if (head === undefined) return undefined;
   const ref = /^ref: (.+)$/.exec(head)?.[1];
   if (ref === undefined) return /^[0-9a-f]{40}$/.test(head) ? head : undefined;
-  const direct = readText(join(gitDir, ref));
-  if (direct !== undefined && /^[0-9a-f]{40}$/.test(direct)) return direct;
-  const packed = readText(join(gitDir, 'packed-refs'));
-  const line = packed?.split('\n').find((l) => l.endsWith(` ${ref}`));
-  return line?.slice(0, 40);
+  // A linked worktree keeps its HEAD in its own folder and the refs in the common one.
+  const common = readText(join(gitDir, 'commondir'));
+  const refDirs = common === undefined ? [gitDir] : [gitDir, resolve(gitDir, common)];
+  for (const dir of refDirs) {
+    const direct = readText(join(dir, ref));
+    if (direct !== undefined && /^[0-9a-f]{40}$/.test(direct)) return direct;
+    const packed = readText(join(dir, 'packed-refs'));
+    const line = packed?.split('\n').find((l) => l.endsWith(` ${ref}`));
+    if (line !== undefined) return line.slice(0, 40);
+  }
+  return undefined;
+}
+
+/** The git folder of a `.git` entry: the folder itself, or the one a worktree's `.git` file names. */
+function gitFolderOf(dotGit: string): string | undefined {
+  const text = readText(dotGit);
+  if (text === undefined) return dotGit; // a folder (readFileSync fails with EISDIR)
+  const target = /^gitdir: (.+)$/m.exec(text)?.[1];
+  return target === undefined ? undefined : resolve(dirname(dotGit), target);
 }
 
 /** Finds the commit: REVISION in one of `dirs`, else a release's RELEASE (`commit=`), else the nearest .git above `startDir`. */
@@ -46,7 +61,10 @@ export function findCommit(startDir: string, dirs: readonly string[]): string {
   }
   let dir = resolve(startDir);
   for (;;) {
-    if (existsSync(join(dir, '.git'))) return readGitCommit(join(dir, '.git')) ?? 'unknown';
+    if (existsSync(join(dir, '.git'))) {
+      const gitDir = gitFolderOf(join(dir, '.git'));
+      return (gitDir === undefined ? undefined : readGitCommit(gitDir)) ?? 'unknown';
+    }
     const up = dirname(dir);
     if (up === dir) return 'unknown';
     dir = up;

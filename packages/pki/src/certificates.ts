@@ -2,7 +2,8 @@ import { randomBytes } from 'node:crypto';
 import { isIP } from 'node:net';
 import forge from 'node-forge';
 import { PkiError } from './errors.js';
-import { formatPrivateKeyPem, generateRsaKeyPair, keyMatchesCertificate, readForgePrivateKey, readForgePublicKeyOfPrivateKey, toUnixLines } from './keys.js';
+import { formatPrivateKeyPem, generateRsaKeyPair, readForgePrivateKey, readForgePublicKeyOfPrivateKey, toUnixLines } from './forge-keys.js';
+import { keyMatchesCertificate } from './keys.js';
 
 /** A certificate with its private key; `keyPem` is unencrypted PKCS#8 PEM. */
 export interface Identity { certPem: string; keyPem: string }

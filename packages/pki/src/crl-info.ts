@@ -4,7 +4,7 @@
  */
 import { CONTEXT_SPECIFIC, DER, UNIVERSAL, childrenOf, contentsOf, encodingOf, integerOf, isUniversal, oidOf, pemBlock, readNode, timeOf } from './der/reader.js';
 import { PkiError } from './errors.js';
-import { derIntegerBytesToSerial } from './serials.js';
+import { normalizeSerial } from './serials.js';
 
 /** How long, at most, a change of the CRL file takes to be enforced by every node (seconds). */
 export const CRL_TAKES_EFFECT_WITHIN_S = 2;
@@ -39,7 +39,7 @@ export function describeCrl(crlPem: string): CrlInfo {
       for (const entry of childrenOf(maybeRevoked)) {
         const [serialNode, dateNode] = childrenOf(entry);
         if (!isUniversal(serialNode, DER.INTEGER) || !dateNode) throw new Error('malformed revoked entry');
-        revoked.push({ serial: derIntegerBytesToSerial(Buffer.from(contentsOf(serialNode)).toString('binary')), revokedAt: timeOf(dateNode) });
+        revoked.push({ serial: normalizeSerial(Buffer.from(contentsOf(serialNode)).toString('hex') || '0'), revokedAt: timeOf(dateNode) });
       }
       i += 1;
     }

@@ -1,13 +1,24 @@
 import forge from 'node-forge';
 import type { Identity } from './certificates.js';
 import { PkiError } from './errors.js';
-import { keyMatchesCertificate, readForgePrivateKey, toUnixLines } from './keys.js';
-import { serialToDerIntegerBytes } from './serials.js';
+import { readForgePrivateKey, toUnixLines } from './forge-keys.js';
+import { keyMatchesCertificate } from './keys.js';
+import { normalizeSerial } from './serials.js';
 
 const { asn1 } = forge;
 const U = asn1.Class.UNIVERSAL;
 const T = asn1.Type;
 const DAY_MS = 86_400_000;
+
+/** Encodes a hex serial as the content bytes of a positive DER INTEGER (minimal, with a 00 pad when the high bit is set). */
+function serialToDerIntegerBytes(serial: string): string {
+  let hex = normalizeSerial(serial);
+  if (hex.length % 2 === 1) hex = `0${hex}`;
+  const first = parseInt(hex.slice(0, 2), 16);
+  if (first >= 0x80) hex = `00${hex}`;
+  return Buffer.from(hex, 'hex').toString('binary');
+}
+
 /** A CRL starts a little in the past so that a peer with a slightly late clock does not find it "not yet valid". */
 const BACKDATE_MS = 5 * 60_000;
 

@@ -7,7 +7,8 @@ export {
   type Identity, type ExtendedKeyUsage, type IssueCommonOptions, type CreateCaOptions,
   type ServerCertificateOptions, type ClientCertificateOptions,
 } from './certificates.js';
-export { encryptPrivateKey, decryptPrivateKey, keyMatchesCertificate, RSA_KEY_BITS } from './keys.js';
+export { encryptPrivateKey, RSA_KEY_BITS } from './forge-keys.js';
+export { decryptPrivateKey, keyMatchesCertificate } from './keys.js';
 export { createCrl, describeCrl, DEFAULT_CRL_NEXT_UPDATE_DAYS, type CrlOptions, type CrlInfo, type RevokedEntry } from './crl.js';
 export { exportPkcs12, type Pkcs12Options } from './pkcs12.js';
 export { describeCertificate, type CertificateInfo } from './describe.js';

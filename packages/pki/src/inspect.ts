@@ -1,7 +1,7 @@
 /**
  * @qsen/pki/inspect: what a node reads about its own identity (a certificate's summary, whether a
- * key matches it, an encrypted key opened with its passphrase). It loads node-forge, so a node
- * imports it where it is needed (qsen at start; kan on the first status call), never at idle.
+ * key matches it, an encrypted key opened with its passphrase). No node-forge (the DER reader and
+ * node:crypto); qsen imports it at start, kan on its first status call.
  */
 export { PkiError, pkiErrorCodes, type PkiErrorCode } from './errors.js';
 export { describeCertificate, type CertificateInfo } from './describe.js';

@@ -1,7 +1,8 @@
 import forge from 'node-forge';
 import type { Identity } from './certificates.js';
 import { PkiError } from './errors.js';
-import { keyMatchesCertificate, readForgePrivateKey } from './keys.js';
+import { readForgePrivateKey } from './forge-keys.js';
+import { keyMatchesCertificate } from './keys.js';
 
 /** Options of `exportPkcs12`. */
 export interface Pkcs12Options { password: string; caPem?: string; friendlyName?: string }

@@ -12,17 +12,3 @@ export function normalizeSerial(serial: string): string {
   const stripped = compact.replace(/^0+/, '');
   return stripped.length === 0 ? '0' : stripped;
 }
-
-/** Encodes a hex serial as the content bytes of a positive DER INTEGER (minimal, with a 00 pad when the high bit is set). */
-export function serialToDerIntegerBytes(serial: string): string {
-  let hex = normalizeSerial(serial);
-  if (hex.length % 2 === 1) hex = `0${hex}`;
-  const first = parseInt(hex.slice(0, 2), 16);
-  if (first >= 0x80) hex = `00${hex}`;
-  return Buffer.from(hex, 'hex').toString('binary');
-}
-
-/** Decodes the content bytes of a DER INTEGER holding a serial into canonical hex. */
-export function derIntegerBytesToSerial(bytes: string): string {
-  return normalizeSerial(Buffer.from(bytes, 'binary').toString('hex') || '0');
-}

@@ -93,6 +93,15 @@ function pssHash(params: DerNode | undefined): string {
   return HASH_OIDS[oidOf(childrenOf(algorithm)[0])] ?? 'unknown';
 }
 
+/** A Name (subject or issuer) as its RDN sets of attributes, in encoded order. */
+export function readName(name: DerNode): NameAttribute[][] {
+  return childrenOf(name).map((rdn) => childrenOf(rdn).map((attribute): NameAttribute => {
+    const [typeNode, valueNode] = childrenOf(attribute);
+    const oid = oidOf(typeNode);
+    return { oid, type: SHORT_NAMES[oid] ?? LONG_NAMES[oid] ?? oid, value: textOf(valueNode) };
+  }));
+}
+
 /** Reads the subject RDNs and signature algorithm of a DER certificate; INVALID_CERTIFICATE when it is not one. */
 export function readCertificateStructure(der: Uint8Array): CertificateStructure {
   try {
@@ -102,11 +111,7 @@ export function readCertificateStructure(der: Uint8Array): CertificateStructure 
     const offset = fields[0]?.tagClass === CONTEXT_SPECIFIC ? 1 : 0;
     const subjectNode = fields[offset + 4];
     if (!subjectNode || !signatureAlgorithm) throw new Error('truncated certificate');
-    const subject = childrenOf(subjectNode).map((rdn) => childrenOf(rdn).map((attribute): NameAttribute => {
-      const [typeNode, valueNode] = childrenOf(attribute);
-      const oid = oidOf(typeNode);
-      return { oid, type: SHORT_NAMES[oid] ?? LONG_NAMES[oid] ?? oid, value: textOf(valueNode) };
-    }));
+    const subject = readName(subjectNode);
     const [algorithmOidNode, params] = childrenOf(signatureAlgorithm);
     const signatureAlgorithmOid = oidOf(algorithmOidNode);
     const signatureHash = signatureAlgorithmOid === RSASSA_PSS_OID ? pssHash(params) : SIGNATURE_HASHES[signatureAlgorithmOid] ?? 'unknown';

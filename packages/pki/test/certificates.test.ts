@@ -1,5 +1,6 @@
 import { describe, it, before, after } from 'node:test';
 import assert from 'node:assert/strict';
+import fc from 'fast-check';
 import { X509Certificate } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
@@ -123,6 +124,45 @@ describe('certificates', () => {
     assert.deepEqual(info.extKeyUsage, ['clientAuth']);
     assert.equal(info.fingerprintSha256, new X509Certificate(made.stdout).fingerprint256);
     assert.equal(keyMatchesCertificate(readFileSync(keyFile, 'utf8'), made.stdout), true);
+  });
+
+  it('describes every name attribute, SAN kind and EKU in the form node-forge gave (the summary no longer uses it)', (t) => {
+    const openssl = requireTool('openssl');
+    if (typeof openssl !== 'string') return t.skip(openssl.skip);
+    const made = runOpenssl(openssl, ['req', '-x509', '-newkey', 'ec', '-pkeyopt', 'ec_paramgen_curve:P-256', '-nodes', '-keyout', join(tmp.path, 'forms.key'),
+      '-subj', '/CN=Agent, Inc/OU=senebi-agent/O=BYMA/emailAddress=a@b.c/serialNumber=42/title=Dr/C=AR/ST=BA/L=CABA', '-days', '30', '-set_serial', '0xF123456789',
+      '-addext', 'subjectAltName=DNS:x.example,IP:::1,IP:1:0:2:3:4:5:6:7,IP:fe80:0:0:1:0:0:0:1,IP:0:0:0:0:0:0:0:0,IP:1:0:0:0:0:0:0:0,URI:https://u.example,email:e@x.y,IP:10.0.0.1',
+      '-addext', 'extendedKeyUsage=timeStamping,clientAuth,serverAuth,1.2.3.4']);
+    assert.equal(made.status, 0, made.stderr);
+    const info = describeCertificate(made.stdout);
+    assert.equal(info.subject, 'CN=Agent\\, Inc,OU=senebi-agent,O=BYMA,L=CABA,ST=BA,C=AR,E=a@b.c,serialNumber=42,title=Dr');
+    assert.equal(info.issuer, info.subject);
+    assert.deepEqual(info.subjectAltNames, ['DNS:x.example', 'IP:::1', 'IP:1:0:2:3:4:5:6:7', 'IP:fe80:0:0:1::1', 'IP:::', 'IP:1::', '6:https://u.example', '1:e@x.y', 'IP:10.0.0.1']);
+    assert.deepEqual(info.extKeyUsage, ['serverAuth', 'clientAuth', 'timeStamping']);
+    assert.equal(info.serial, '00F123456789', 'the serial\'s DER bytes, sign pad included');
+    const trusted = runOpenssl(openssl, ['x509', '-in', writeTestFile(tmp.path, 'forms.crt', made.stdout), '-trustout', '-addtrust', 'clientAuth']);
+    assert.equal(trusted.status, 0, trusted.stderr);
+    assert.throws(() => describeCertificate(trusted.stdout), (err: unknown) => err instanceof PkiError && err.code === 'INVALID_CERTIFICATE', 'trust settings after the certificate are refused, as before');
+  });
+
+  it('describes a certificate with random bytes changed, cut or appended, or refuses it with INVALID_CERTIFICATE only', () => {
+    const der = new X509Certificate(server.certPem).raw;
+    const pem = (bytes: Buffer): string => `-----BEGIN CERTIFICATE-----\n${bytes.toString('base64')}\n-----END CERTIFICATE-----\n`;
+    fc.assert(fc.property(
+      fc.array(fc.tuple(fc.nat({ max: der.length - 1 }), fc.integer({ min: 0, max: 255 })), { maxLength: 4 }),
+      fc.nat({ max: der.length }), fc.uint8Array({ maxLength: 8 }),
+      (edits, keep, tail) => {
+        const bytes = Buffer.concat([der.subarray(0, keep), Buffer.from(tail)]);
+        for (const [at, byte] of edits) if (at < bytes.length) bytes[at] = byte;
+        try {
+          const info = describeCertificate(pem(bytes));
+          assert.equal(typeof info.subject, 'string');
+          assert.ok(Number.isFinite(info.daysLeft));
+        } catch (err) {
+          assert.ok(err instanceof PkiError && err.code === 'INVALID_CERTIFICATE', `unexpected ${String(err)}`);
+        }
+      },
+    ), { numRuns: 500 });
   });
 
   it('rejects bad input with PkiError codes', () => {

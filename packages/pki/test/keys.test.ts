@@ -1,5 +1,6 @@
 import { describe, it, before, after } from 'node:test';
 import assert from 'node:assert/strict';
+import fc from 'fast-check';
 import { requireTool, makeTempDir } from '@qsen/testkit';
 import { createCa, issueClientCertificate, encryptPrivateKey, decryptPrivateKey, keyMatchesCertificate, PkiError, type Identity } from '../src/index.js';
 import { runOpenssl, writeTestFile } from './openssl.js';
@@ -67,6 +68,26 @@ describe('encrypted private keys', () => {
     assert.throws(() => decryptPrivateKey(truncated, 'correct horse battery staple'), isCode('INVALID_KEY'));
     assert.throws(() => encryptPrivateKey('garbage', 'x'), isCode('INVALID_KEY'));
     assert.throws(() => encryptPrivateKey(agent.keyPem, ''), isCode('INVALID_ARGUMENT'));
+  });
+
+  it('answers only PkiError INVALID_KEY or WRONG_PASSPHRASE for an encrypted key with random bytes changed, cut or appended', () => {
+    const body = Buffer.from(encrypted.replace(/-----[A-Z ]+-----/g, '').replace(/\s+/g, ''), 'base64');
+    const pem = (der: Buffer): string => `-----BEGIN ENCRYPTED PRIVATE KEY-----\n${der.toString('base64').replace(/(.{64})/g, '$1\n')}\n-----END ENCRYPTED PRIVATE KEY-----\n`;
+    assert.equal(decryptPrivateKey(pem(body), 'correct horse battery staple'), agent.keyPem, 'the re-wrapped key still opens');
+    fc.assert(fc.property(
+      fc.array(fc.tuple(fc.nat({ max: body.length - 1 }), fc.integer({ min: 0, max: 255 })), { maxLength: 4 }),
+      fc.nat({ max: body.length }), fc.uint8Array({ maxLength: 8 }),
+      (edits, keep, tail) => {
+        const der = Buffer.concat([body.subarray(0, keep), Buffer.from(tail)]);
+        for (const [at, byte] of edits) if (at < der.length) der[at] = byte;
+        try {
+          decryptPrivateKey(pem(der), 'correct horse battery staple');
+        } catch (err) {
+          assert.ok(err instanceof PkiError && (err.code === 'INVALID_KEY' || err.code === 'WRONG_PASSPHRASE'), `unexpected ${String(err)}`);
+          if (edits.length === 0 && tail.length === 0) assert.equal(err.code, 'INVALID_KEY', 'a cut key is no encrypted key');
+        }
+      },
+    ), { numRuns: 300 });
   });
 
   it('never puts the passphrase or key into error messages', () => {

@@ -113,6 +113,7 @@ describe('@qsen/pki/verify entry', () => {
       return readPackageTrace(trace);
     };
     assert.ok(!run(entry).has('node-forge'), 'the verify entry loaded node-forge');
+    assert.ok(!run(new URL('../src/inspect.js', import.meta.url).href).has('node-forge'), 'the inspect entry loaded node-forge');
     assert.ok(run(root).has('node-forge'), 'the trace sees node-forge where it is loaded (the package root)');
   });
 });

@@ -1,2 +1,3 @@
-// @qsen/setup: install-time tooling (render and check conf.toml; the qsen-config command).
+// @qsen/setup: install-time tooling (render and check conf.toml, preview the window; the qsen-config command).
 export * from './config/render.js';
+export * from './schedule/preview.js';

@@ -6,3 +6,4 @@ export * from './process.js';
 export * from './openssl.js';
 export * from './numbered-log.js';
 export * from './package-trace.js';
+export * from './fsync-trace.js';

@@ -5,7 +5,7 @@
  * TLS handshakes slows the listener but not this timer much; a SIGSTOPped process or an event loop
  * stuck in a busy loop stops it. The kans read the file's age when a probe times out.
  */
-import { readFileSync, statSync, utimesSync, writeFileSync } from 'node:fs';
+import { utimesSync, writeFileSync } from 'node:fs';
 import { readFile, stat } from 'node:fs/promises';
 import { join } from 'node:path';
 
@@ -63,15 +63,6 @@ export async function readHeartbeat(file: string): Promise<HeartbeatReading | nu
   try {
     const [text, info] = await Promise.all([readFile(file, 'utf8'), stat(file)]);
     return parseHeartbeat(text, info.mtimeMs);
-  } catch {
-    return null;
-  }
-}
-
-/** Reads a heartbeat file synchronously (tools and tests); null when absent. */
-export function readHeartbeatSync(file: string): HeartbeatReading | null {
-  try {
-    return parseHeartbeat(readFileSync(file, 'utf8'), statSync(file).mtimeMs);
   } catch {
     return null;
   }

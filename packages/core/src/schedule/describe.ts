@@ -1,8 +1,9 @@
 /**
  * The trading window in words an agent reads: instants in the schedule's own zone with UTC
  * alongside ("2026-12-01 17:00 -03:00 (20:00Z)"), a window open without end said as such instead
- * of the search horizon's far-off date, and a preview of the next opens and closes. Pure
- * functions of (schedule, instant): status routes, qsenctl, the launcher and qsen-config share them.
+ * of the search horizon's far-off date. Pure functions of (schedule, instant): status routes,
+ * qsenctl, the launcher and qsen-config share them (qsen-config's preview of the next stretches is
+ * @qsen/setup's schedule/preview.ts).
  */
 import type { ScheduleConfig } from '../config/types.js';
 import { evaluateWindow, SEARCH_HORIZON_DAYS, type WindowState } from './window.js';
@@ -56,52 +57,4 @@ export function describeWindow(schedule: ScheduleConfig, atMs: number): WindowDe
     open: state.open, reason: state.reason, timezone: schedule.timezone, continuous,
     nextChangeAt: continuous ? null : state.nextChangeAt, nextChangeLocal, summary,
   };
-}
-
-/** One stretch of the window in a preview: opensAt null when it is already open at the preview's start, closesAt null when it does not close within the horizon. */
-export interface WindowStretch {
-  readonly opensAt: number | null;
-  readonly closesAt: number | null;
-}
-
-/** The next `count` stretches of the window from atMs (fewer when the horizon ends first). */
-export function previewWindow(schedule: ScheduleConfig, atMs: number, count: number): WindowStretch[] {
-  const stretches: WindowStretch[] = [];
-  let at = atMs;
-  let state = evaluateWindow(schedule, at);
-  const horizon = atMs + SEARCH_HORIZON_DAYS * 86_400_000;
-  let opensAt: number | null = null;
-  if (!state.open) {
-    if (state.nextChangeAt >= at + SEARCH_HORIZON_DAYS * 86_400_000) return [];
-    opensAt = state.nextChangeAt;
-    at = opensAt;
-    state = evaluateWindow(schedule, at);
-  }
-  while (stretches.length < count) {
-    const continuous = state.nextChangeAt >= at + SEARCH_HORIZON_DAYS * 86_400_000;
-    if (continuous) {
-      stretches.push({ opensAt, closesAt: null });
-      break;
-    }
-    const closesAt = state.nextChangeAt;
-    stretches.push({ opensAt, closesAt });
-    const closed = evaluateWindow(schedule, closesAt);
-    if (closed.open || closed.nextChangeAt > horizon || closed.nextChangeAt >= closesAt + SEARCH_HORIZON_DAYS * 86_400_000) break;
-    opensAt = closed.nextChangeAt;
-    at = opensAt;
-    state = evaluateWindow(schedule, at);
-  }
-  return stretches;
-}
-
-/** The preview as lines: "opens 2026-12-02 10:00 -03:00 (13:00Z)  closes 2026-12-02 17:00 -03:00 (20:00Z)". */
-export function renderWindowPreview(schedule: ScheduleConfig, atMs: number, count: number): string[] {
-  const description = describeWindow(schedule, atMs);
-  if (description.continuous) return [`  ${description.summary}`];
-  const stretches = previewWindow(schedule, atMs, count);
-  return stretches.map((s) => {
-    const opens = s.opensAt === null ? 'open now' : `opens ${formatLocalInstant(schedule.timezone, s.opensAt)}`;
-    const closes = s.closesAt === null ? 'then stays open' : `closes ${formatLocalInstant(schedule.timezone, s.closesAt)}`;
-    return `  ${opens.padEnd(40)}  ${closes}`;
-  });
 }

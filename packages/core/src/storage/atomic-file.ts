@@ -12,9 +12,15 @@ import { closeSync, fsyncSync, openSync, renameSync, rmSync, writeSync } from 'n
 import { open, rename, rm } from 'node:fs/promises';
 import { basename, dirname, join } from 'node:path';
 
-/** Name of the temporary file for `path` (pure): hidden, beside it, unique per process. */
+let writes = 0;
+
+/**
+ * Name of a temporary file for `path`: hidden, beside it, unique per process and per write, so
+ * two replacements of one file under way at once (async) never write into the same temporary file.
+ */
 export function temporaryFileFor(path: string): string {
-  return join(dirname(path), `.${basename(path)}.${process.pid}.tmp`);
+  writes += 1;
+  return join(dirname(path), `.${basename(path)}.${process.pid}.${writes}.tmp`);
 }
 
 /** Writes every byte (writeSync may write fewer on a filling disk; the next call then throws ENOSPC). */

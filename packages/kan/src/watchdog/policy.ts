@@ -71,7 +71,6 @@ export interface VerdictInput {
  * the owner's transition or grace.
  */
 export function judgeTarget(input: VerdictInput): Verdict {
-  if (input.lastOutcome === 'ok' && input.failures === 0) return { kind: 'healthy' };
   if (input.failures === 0) return { kind: 'healthy' };
   const owner = input.owner;
   if (owner === null) return { kind: 'suspect', failures: input.failures };

@@ -1,10 +1,11 @@
 import { existsSync, renameSync } from 'node:fs';
 import { issueClientCertificate, issueServerCertificate, type Identity } from '../certificates.js';
 import { ROLES, type Role } from '../roles.js';
-import { describeCertificate, readSubjectField } from '../describe.js';
+import { describeCertificate } from '../describe.js';
 import { PkiError } from '../errors.js';
-import { keyMatchesCertificate } from '../keys.js';
+import { keyMatchesCertificate, readX509 } from '../keys.js';
 import { exportPkcs12 } from '../pkcs12.js';
+import { readCertificateStructure } from '../structure.js';
 import { ensureDir, MODES, readRequired, writeNewFile } from './files.js';
 import { CLUSTER_PKI_FILES, clientFiles, resolveIn } from './paths.js';
 import { readClusterCa, revokeCertificate } from './revocation.js';
@@ -61,6 +62,11 @@ export function issueClientIdentity(home: string, role: Role, name: string, opts
     result.p12Path = files.p12;
   }
   return result;
+}
+
+/** One subject attribute (the first "CN", "OU", "O", ...) of a certificate PEM as text; undefined when absent. */
+function readSubjectField(certPem: string, type: string): string | undefined {
+  return readCertificateStructure(readX509(certPem).raw).subject.flat().find((attribute) => attribute.type === type)?.value;
 }
 
 /**

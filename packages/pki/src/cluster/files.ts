@@ -11,6 +11,16 @@ function writeAll(fd: number, bytes: Buffer): void {
   for (let done = 0; done < bytes.length; ) done += writeSync(fd, bytes, done, bytes.length - done);
 }
 
+/** Makes a rename or link in `dir` durable: without it a power cut may bring back the old name. */
+function syncFolder(dir: string): void {
+  const fd = openSync(dir, 'r');
+  try {
+    fsyncSync(fd);
+  } finally {
+    closeSync(fd);
+  }
+}
+
 function writeTemp(path: string, content: string | Buffer, mode: number): string {
   const temp = join(dirname(path), `.${randomBytes(6).toString('hex')}.tmp`);
   const fd = openSync(temp, 'wx', mode);
@@ -47,9 +57,10 @@ export function writeNewFile(path: string, content: string | Buffer, mode: numbe
   } finally {
     unlinkSync(temp);
   }
+  syncFolder(dirname(path));
 }
 
-/** Replaces a file atomically (temp file + rename); for records that change (CRL, revocation list). */
+/** Replaces a file atomically and durably (temp file + fsync + rename + fsync of the folder); for records that change (CRL, revocation list). */
 export function replaceFile(path: string, content: string | Buffer, mode: number): void {
   const temp = writeTemp(path, content, mode);
   try {
@@ -58,6 +69,7 @@ export function replaceFile(path: string, content: string | Buffer, mode: number
     unlinkSync(temp);
     throw err;
   }
+  syncFolder(dirname(path));
 }
 
 /** Creates a folder (and its parents) with `mode` when it is missing; an existing folder is left as it is. */

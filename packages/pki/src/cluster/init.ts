@@ -5,7 +5,8 @@ import {
 } from '../certificates.js';
 import { ROLES } from '../roles.js';
 import { PkiError } from '../errors.js';
-import { decryptPrivateKey, encryptPrivateKey, keyMatchesCertificate } from '../keys.js';
+import { encryptPrivateKey } from '../forge-keys.js';
+import { decryptPrivateKey, keyMatchesCertificate } from '../keys.js';
 import { ensureDir, MODES, readOptional, writeNewFile } from './files.js';
 import { CLUSTER_PKI_FILES, roleFiles, resolveIn } from './paths.js';
 import { crlNeedsRewrite, mergeRevocations, readCrlOf, readRevocationRecord, sameRecord, writeRevocationRecord, writeRevocationState } from './revocation.js';

@@ -5,7 +5,8 @@
  *   qsen-config render [options]    prints a conf.toml (see `qsen-config help`)
  */
 import { parseArgs } from 'node:util';
-import { ConfigError, describeWindow, loadConfig, parseConfig, renderWindowPreview, type Weekday } from '@qsen/core';
+import { ConfigError, describeWindow, loadConfig, parseConfig, type Weekday } from '@qsen/core';
+import { renderWindowPreview } from '../schedule/preview.js';
 import { renderConfigToml, type RenderOptions } from './render.js';
 
 const USAGE = `usage:
