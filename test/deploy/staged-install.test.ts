@@ -161,7 +161,7 @@ describe('staged install (deploy/install.sh --root DIR)', { concurrency: false }
     const qsen = readFileSync(join(root, 'etc/systemd/system/qsen.service'), 'utf8');
     const kan = readFileSync(join(root, 'etc/systemd/system/kan@.service'), 'utf8');
     assert.match(qsen, /^ExecStart=\/\S+\/node (--[a-z-]+=\d+ )*\/opt\/qsen\/current\/packages\/qsen\/dist\/src\/main\.js --config \/etc\/qsen\/conf\.toml$/m);
-    assert.match(kan, /^ExecStart=\/\S+\/node \/opt\/qsen\/current\/packages\/kan\/dist\/src\/main\.js --config \/etc\/qsen\/conf\.toml --index %i$/m);
+    assert.match(kan, /^ExecStart=\/\S+\/node (--[a-z0-9-]+(=\d+)? )*\/opt\/qsen\/current\/packages\/kan\/dist\/src\/main\.js --config \/etc\/qsen\/conf\.toml --index %i$/m);
     assert.doesNotMatch(qsen, /^Restart=/m);
     assert.match(kan, /^Restart=always$/m);
     assert.match(kan, /^StartLimitBurst=\d+$/m);

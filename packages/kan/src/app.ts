@@ -1,22 +1,21 @@
 /**
  * The kan application: every endpoint of docs/api.md §5 on the shared mutual-TLS express
- * layer. It never listens and never reads the environment; main.ts (or a test) builds the
- * dependencies and listens.
+ * layer. It never listens and never reads the environment; node.ts builds the dependencies and
+ * imports this module on the first request its front door does not answer itself (front-door.ts:
+ * an idle kan loads neither express nor the routes).
  */
 import type express from 'express';
 import type winston from 'winston';
 import type { Registry } from 'prom-client';
 import type { QsenConfig } from '@qsen/core/config';
-import { auditStateChangeRefusals, createApiApp, type TrustStatus } from '@qsen/core/http';
+import { createApiApp, mountRoute, type ApiPartsOptions, type DeclaredRoute, type TrustStatus } from '@qsen/core/http';
 import type { AuditSink } from '@qsen/core/logging';
-import { buildMetricName, createPingCounter, INTERNAL_PINGS_SUFFIX } from '@qsen/core/metrics';
 import type { KanMetrics } from './metrics/kan-metrics.js';
 import type { ProcessControl } from './process/control.js';
 import type { Watchdog } from './watchdog/watchdog.js';
 import type { RestartRequests } from './watchdog/requests.js';
 import type { RestartLedger } from './watchdog/ledger.js';
 import type { VersionInfo } from './version.js';
-import { createPingRoutes } from './routes/ping.js';
 import { createVersionRoutes } from './routes/version.js';
 import { createStatusRoutes } from './routes/status.js';
 import { createRestartRoutes } from './routes/restart.js';
@@ -30,6 +29,10 @@ import { createConsoleRoutes } from './routes/console.js';
 
 /** Everything the kan app needs. */
 export interface KanAppDeps {
+  /** The prologue's and error answer's options (logger, ping counter, refusal audit), made once: the front door runs the same. */
+  readonly api: ApiPartsOptions;
+  /** The ping route (declared once, answered by the front door before the app is built). */
+  readonly ping: DeclaredRoute;
   readonly selfIndex: number;
   readonly config: QsenConfig;
   readonly logger: winston.Logger;
@@ -57,12 +60,9 @@ export interface KanAppDeps {
 export function createApp(deps: KanAppDeps): { app: express.Express; close(): void } {
   let proxy: { close(): void } = { close: () => undefined };
   const app = createApiApp({
-    logger: deps.logger,
-    // The route table declares the state-changing routes (and their actions) and the internal ones.
-    onStateChangeRefused: auditStateChangeRefusals(deps.audit),
-    onInternalRequest: createPingCounter(deps.registry, buildMetricName('kan', INTERNAL_PINGS_SUFFIX)),
+    ...deps.api,
     mount: (a) => {
-      a.use(createPingRoutes({ startedAt: deps.startedAt, now: deps.now }));
+      mountRoute(a, deps.ping);
       a.use(createVersionRoutes({ version: deps.version }));
       a.use(createStatusRoutes({
         selfIndex: deps.selfIndex, startedAt: deps.startedAt, now: deps.now, version: deps.version, control: deps.control,

@@ -1,19 +1,21 @@
 /**
  * Assembles one kan from its configuration: process control for the configured owner, metrics,
- * the coordinator, the watchdog, the restart-request service, the app and its mutual-TLS server.
+ * the coordinator, the watchdog, the restart-request service, the front door (the pings; the app
+ * with the rest of the API on first use) and its mutual-TLS server.
  * main.ts and the tests use it; nothing here reads the environment.
  */
 import { readFileSync } from 'node:fs';
 import type winston from 'winston';
 import type { QsenConfig } from '@qsen/core/config';
-import { createMtlsServer, openTrustStore, type MtlsServer, type TrustStore } from '@qsen/core/http';
+import { auditStateChangeRefusals, createApiParts, createMtlsServer, openTrustStore, type ApiPartsOptions, type MtlsServer, type TrustStore } from '@qsen/core/http/server';
 import type { AuditSink } from '@qsen/core/logging';
-import { createMetricsRegistry, createTlsMetrics } from '@qsen/core/metrics';
+import { buildMetricName, createMetricsRegistry, createPingCounter, createTlsMetrics, INTERNAL_PINGS_SUFFIX } from '@qsen/core/metrics';
 import { evaluateWindow, nextLocalTime, systemClock, type Clock } from '@qsen/core/schedule';
 import { heartbeatFile, startHeartbeat, type Heartbeat } from '@qsen/core/liveness';
 
 import { completePendingSelfRestart, createSelfRestartMarker } from './audit/self-restart.js';
-import { createApp } from './app.js';
+import { createFrontDoor, type FrontDoor } from './front-door.js';
+import { declarePingRoute } from './routes/ping.js';
 import { createKanMetrics, type KanMetrics } from './metrics/kan-metrics.js';
 import type { ProcessControl } from './process/control.js';
 import { createLocalControl } from './process/local.js';
@@ -58,6 +60,8 @@ export interface KanNode {
   readonly watchdog: Watchdog | null;
   readonly requests: RestartRequests;
   readonly metrics: KanMetrics;
+  /** What answers the server's requests (the pings itself; the app, built on first use, the rest). */
+  readonly front: FrontDoor;
   listen(port?: number, host?: string): Promise<number>;
   close(): Promise<void>;
 }
@@ -121,15 +125,33 @@ export function createKanNode(opts: KanNodeOptions): KanNode {
   const cluster = isClusterGateway(config, index)
     ? { get: createLoopbackClient({ ca: () => String(trust.current().options.ca), certFile: config.cluster.gateway_cert, keyFile: config.cluster.gateway_key, timeoutMs: CLUSTER_CALL_TIMEOUT_MS, maxBytes: CLUSTER_MAX_ANSWER_BYTES }) }
     : undefined;
-  const { app, close: closeApp } = createApp({
-    selfIndex: index, config, logger, audit, control, requests, watchdog, ledger, registry, metrics, now: () => clock.now(), startedAt, version, tls: trust.status,
-    ...(cluster ? { cluster } : {}),
-    ...(opts.nodeExporterTimeoutMs !== undefined ? { nodeExporterTimeoutMs: opts.nodeExporterTimeoutMs } : {}),
+  const now = (): number => clock.now();
+  // The prologue's and error answer's options, made once (the ping counter registers a metric).
+  const api: ApiPartsOptions = {
+    logger,
+    // The route table declares the state-changing routes (and their actions) and the internal ones.
+    onStateChangeRefused: auditStateChangeRefusals(audit),
+    onInternalRequest: createPingCounter(registry, buildMetricName('kan', INTERNAL_PINGS_SUFFIX)),
+  };
+  const ping = declarePingRoute({ startedAt, now });
+  const front = createFrontDoor({
+    parts: createApiParts(api),
+    direct: [ping],
+    // express and every route module load here, on the first request that is not a ping.
+    loadApp: async () => {
+      const { createApp } = await import('./app.js');
+      const { app, close } = createApp({
+        api, ping, selfIndex: index, config, logger, audit, control, requests, watchdog, ledger, registry, metrics, now, startedAt, version, tls: trust.status,
+        ...(cluster ? { cluster } : {}),
+        ...(opts.nodeExporterTimeoutMs !== undefined ? { nodeExporterTimeoutMs: opts.nodeExporterTimeoutMs } : {}),
+      });
+      return { handle: app, close };
+    },
   });
-  const server = createMtlsServer({ trust, app, logger, metrics: tlsMetrics, watchFiles: opts.watchTlsFiles ?? true });
+  const server = createMtlsServer({ trust, app: front.handle, logger, metrics: tlsMetrics, watchFiles: opts.watchTlsFiles ?? true });
   let heartbeat: Heartbeat | undefined;
   return {
-    server, watchdog, requests, metrics,
+    server, watchdog, requests, metrics, front,
     async listen(port = config.server.kan_ports[index], host = kanListenHost(config, index)) {
       const bound = await server.listen(port ?? 0, host);
       // Evidence of progress beside the listener (the peers read it when a probe times out).
@@ -143,7 +165,7 @@ export function createKanNode(opts: KanNodeOptions): KanNode {
       heartbeat?.stop();
       await watchdog?.stop();
       probe.close();
-      closeApp();
+      front.close();
       await server.close();
     },
   };

@@ -1,17 +1,27 @@
 // The kan's Node.js flags are declared once (KAN_NODE_FLAGS, passed by the launcher's kan spec);
-// systemd's kan@.service must set the same ones, and Node must accept them without a warning.
+// systemd's kan@.service must pass the same ones in its ExecStart (NODE_OPTIONS refuses
+// --lite-mode), and Node must accept them without a warning.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import { KAN_NODE_FLAGS } from '../src/node-flags.js';
 
-test('kan@.service sets exactly KAN_NODE_FLAGS in NODE_OPTIONS', () => {
+test('kan@.service passes exactly KAN_NODE_FLAGS to node in its ExecStart, and none in NODE_OPTIONS', () => {
   const unit = readFileSync(new URL('../../../../systemd/kan@.service', import.meta.url), 'utf8');
-  const lines = unit.split('\n').filter((l) => l.startsWith('Environment=NODE_OPTIONS='));
-  assert.equal(lines.length, 1, 'one NODE_OPTIONS line');
-  const value = (lines[0] ?? '').slice('Environment=NODE_OPTIONS='.length).replace(/^"(.*)"$/, '$1');
-  assert.deepEqual(value.split(/\s+/), [...KAN_NODE_FLAGS]);
+  const lines = unit.split('\n').filter((l) => l.startsWith('ExecStart='));
+  assert.equal(lines.length, 1, 'one ExecStart line');
+  const words = (lines[0] ?? '').slice('ExecStart='.length).split(/\s+/);
+  const script = words.findIndex((w) => w.endsWith('/packages/kan/dist/src/main.js'));
+  assert.ok(words[0]?.endsWith('/node') && script > 0, lines[0]);
+  assert.deepEqual(words.slice(1, script), [...KAN_NODE_FLAGS]);
+  assert.doesNotMatch(unit, /^Environment=NODE_OPTIONS=/m, 'the flags are given once');
+});
+
+test('NODE_OPTIONS refuses --lite-mode (why the unit gives the flags in ExecStart)', () => {
+  const run = spawnSync(process.execPath, ['-e', '0'], { encoding: 'utf8', timeout: 30_000, env: { ...process.env, NODE_OPTIONS: '--lite-mode' } });
+  assert.notEqual(run.status, 0);
+  assert.match(run.stderr, /--lite-mode is not allowed in NODE_OPTIONS/);
 });
 
 test('Node starts with KAN_NODE_FLAGS silently, with the young generation they set', () => {

@@ -3,7 +3,7 @@
  * an empty body is `{}`, anything that is not a JSON object is 400 INVALID_JSON, and numbers
  * stay exact (LosslessNumber) because parsing goes through parseJsonLossless.
  */
-import express from 'express';
+import type express from 'express';
 import { httpErrors } from '../errors/api-error.js';
 import { JsonSyntaxError, parseJsonLossless, scanJsonText } from '../json/lossless.js';
 
@@ -80,8 +80,14 @@ function readPlainBody(req: express.Request, maxBodyBytes: number): Promise<Buff
   });
 }
 
-/** Reads the body with body-parser (every case readPlainBody leaves). */
-function readWithBodyParser(req: express.Request, res: express.Response, maxBodyBytes: number): Promise<Buffer | undefined> {
+/**
+ * Reads the body with body-parser (every case readPlainBody leaves). express is imported here, not
+ * at the top: a kan that answers only its direct routes (its pings) never loads it (issue 17); in
+ * a process whose app is built, the module is cached and the import settles within microtasks,
+ * before any I/O event of the request can run.
+ */
+async function readWithBodyParser(req: express.Request, res: express.Response, maxBodyBytes: number): Promise<Buffer | undefined> {
+  const { default: express } = await import('express');
   const parse = express.raw({ type: () => true, limit: maxBodyBytes, inflate: false });
   const reading = new Promise<Buffer | undefined>((resolve, reject) => {
     parse(req, res, (err?: unknown) => {

@@ -17,15 +17,11 @@
  */
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type express from 'express';
+import type { ApiParts } from './api-parts.js';
 import { declaredRouteOf, type DeclaredRoute } from './routes.js';
 
-/** What createApiApp runs around a route, in the direct path as in express's. */
-export interface DirectDispatchParts {
-  /** Runs before any route (request id, headers, access line). */
-  readonly prologue: (req: express.Request, res: express.Response) => void;
-  /** Answers an error the route threw or rejected with. */
-  readonly onError: (err: unknown, req: express.Request, res: express.Response) => void;
-}
+/** What createApiApp runs around a route, in the direct path as in express's (api-parts.ts). */
+export type DirectDispatchParts = ApiParts;
 
 interface RouterLike { readonly stack?: readonly object[] }
 interface LayerLike { readonly handle?: unknown; readonly slash?: boolean }
@@ -87,25 +83,32 @@ export function installDirectDispatch(app: express.Express, table: ReadonlyMap<s
       viaExpress(req, res, next);
       return;
     }
-    const request = req as express.Request;
-    const response = res as express.Response;
-    // What express's own handle gives every response that the shared code reads.
-    (response as { locals: Record<string, unknown> }).locals = Object.create(null) as Record<string, unknown>;
-    // Where express would pass an error of the error answer itself to its final handler, the
-    // direct path cuts the connection: it must never throw out of the server's request event.
-    const answerError = (err: unknown): void => {
-      try {
-        parts.onError(err, request, response);
-      } catch {
-        response.destroy();
-      }
-    };
-    try {
-      parts.prologue(request, response);
-    } catch (err) {
-      answerError(err);
-      return;
-    }
-    route.handle(request, response).catch(answerError);
+    dispatchDirect(route, req, res, parts);
   };
+}
+
+/**
+ * Answers one request with a declared route, as the direct table does: createApiApp's prologue,
+ * then the route, then the error answer (a failure of the error answer itself cuts the connection:
+ * nothing may throw out of the server's request event). kan's front door uses it too.
+ */
+export function dispatchDirect(route: DeclaredRoute, req: IncomingMessage, res: ServerResponse, parts: DirectDispatchParts): void {
+  const request = req as express.Request;
+  const response = res as express.Response;
+  // What express's own handle gives every response that the shared code reads.
+  (response as { locals: Record<string, unknown> }).locals = Object.create(null) as Record<string, unknown>;
+  const answerError = (err: unknown): void => {
+    try {
+      parts.onError(err, request, response);
+    } catch {
+      response.destroy();
+    }
+  };
+  try {
+    parts.prologue(request, response);
+  } catch (err) {
+    answerError(err);
+    return;
+  }
+  route.handle(request, response).catch(answerError);
 }

@@ -91,13 +91,16 @@ export function rejectUnknownFields(body: unknown, allowed: readonly string[]): 
   }
 }
 
-/** Declares `path` on `router` with one spec per method (GET also answers HEAD). */
-export function defineRoute(router: express.Router | express.Express, path: string, methods: Partial<Record<RouteMethod, RouteSpec>>, options: RouteOptions = {}): void {
+/**
+ * Declares `path` with one spec per method (GET also answers HEAD), without a router: the route's
+ * whole handling (gate, method, body, handler) as one function. mountRoute puts it on an express
+ * router; a node's front door (kan's, issue 17) may answer it before express is even loaded.
+ */
+export function declareRoute(path: string, methods: Partial<Record<RouteMethod, RouteSpec>>, options: RouteOptions = {}): DeclaredRoute {
   const declared = (Object.keys(methods) as RouteMethod[]).filter((method) => methods[method] !== undefined);
   const allow = declared.flatMap((method) => (method === 'GET' ? ['GET', 'HEAD'] : [method])).join(', ');
   const internal = declared.some((method) => methods[method]?.roles === 'internal');
 
-  const target: express.Router = router as express.Router; // express.Express routes the same way
   const handle = async (req: express.Request, res: express.Response): Promise<void> => {
     const caller = getCaller(req);
     const route: RouteDeclaration = { path, internal, ...(options.stateChange !== undefined ? { stateChange: options.stateChange } : {}), handlerReached: false };
@@ -121,8 +124,19 @@ export function defineRoute(router: express.Router | express.Express, path: stri
     route.handlerReached = true;
     await spec.handler(req, res);
   };
-  target.all(path, handle);
+  return { path, direct: options.direct === true, handle };
+}
+
+/** Puts a declared route on `router` (its layer keeps the declaration, for the direct table). */
+export function mountRoute(router: express.Router | express.Express, route: DeclaredRoute): void {
+  const target: express.Router = router as express.Router; // express.Express routes the same way
+  target.all(route.path, route.handle);
   const stack = (target as unknown as { stack?: unknown[]; router?: { stack?: unknown[] } });
   const layer = (stack.stack ?? stack.router?.stack)?.at(-1);
-  if (typeof layer === 'object' && layer !== null) declaredLayers.set(layer, { path, direct: options.direct === true, handle });
+  if (typeof layer === 'object' && layer !== null) declaredLayers.set(layer, route);
+}
+
+/** Declares `path` on `router` with one spec per method (GET also answers HEAD). */
+export function defineRoute(router: express.Router | express.Express, path: string, methods: Partial<Record<RouteMethod, RouteSpec>>, options: RouteOptions = {}): void {
+  mountRoute(router, declareRoute(path, methods, options));
 }

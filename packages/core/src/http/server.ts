@@ -11,7 +11,6 @@ import type { IncomingMessage, ServerResponse } from 'node:http';
 import { createServer, type Server } from 'node:https';
 import type { AddressInfo, Socket } from 'node:net';
 import type { TLSSocket } from 'node:tls';
-import type express from 'express';
 import type winston from 'winston';
 import type { TlsMetrics } from '../metrics/tls.js';
 import { decideConnection } from './decision.js';
@@ -41,7 +40,8 @@ export interface MtlsServer {
 /** What createMtlsServer needs. */
 export interface MtlsServerOptions {
   trust: TrustStore;
-  app: express.Express;
+  /** The application every admitted request goes to (an express app, or any request listener). */
+  app: (req: IncomingMessage, res: ServerResponse) => void;
   logger: winston.Logger;
   metrics?: TlsMetrics;
   /** Reload when the TLS files change (TrustStore.watch). */

@@ -1,15 +1,16 @@
-/** GET /kan/v1/ping: internal, loopback only (the watchdog's probe). */
-import express from 'express';
-import { defineRoute, sendJson } from '@qsen/core/http';
+/**
+ * GET /kan/v1/ping: internal, loopback only (the watchdog's probe). Declared without a router and
+ * `direct`: the kan's front door answers it before express is loaded (front-door.ts), and the
+ * express app, once built, from its direct table; one declaration serves both.
+ */
+import { declareRoute, sendJson, type DeclaredRoute } from '@qsen/core/http/server';
 
 /** The internal ping. */
-export function createPingRoutes(deps: { startedAt: number; now: () => number }): express.Router {
-  const router = express.Router();
-  defineRoute(router, '/kan/v1/ping', {
+export function declarePingRoute(deps: { startedAt: number; now: () => number }): DeclaredRoute {
+  return declareRoute('/kan/v1/ping', {
     GET: {
       roles: 'internal',
       handler: (_req, res) => sendJson(res, { ok: true, pid: process.pid, uptimeSeconds: Math.floor((deps.now() - deps.startedAt) / 1000) }),
     },
-  });
-  return router;
+  }, { direct: true });
 }

@@ -1,0 +1,189 @@
+// The kan's front door (src/front-door.ts, docs/kan.md "Memory"): pings are answered before the
+// app is built, and byte for byte as the built app answers them; the first other requests, in
+// flight together (a random mix, fast-check), make one load and each get the answer a warm kan
+// gives; a failed load is the API's 500 for every waiting request; a close during the load
+// releases the app once it is built. Real kan nodes over mutual TLS (createKanNode) and, for the
+// load failure, the front door alone on the real mutual-TLS server.
+import { test, before, after } from 'node:test';
+import assert from 'node:assert/strict';
+import { readFileSync } from 'node:fs';
+import { connect } from 'node:tls';
+import { join } from 'node:path';
+import { Writable } from 'node:stream';
+import fc from 'fast-check';
+import winston from 'winston';
+import { roleFiles } from '@qsen/pki';
+import { ManualClock, type AuditSink, type QsenConfig } from '@qsen/core';
+import { createApiParts, createMtlsServer, declareRoute, openTrustStore, sendJson } from '@qsen/core/http/server';
+import { httpsCall, makeTempDir, waitFor, type HttpsAnswer } from '@qsen/testkit';
+import { createKanNode, type KanNode } from '../src/node.js';
+import { createFrontDoor, type LoadedApp } from '../src/front-door.js';
+import { makeLocalHome } from './local-home.js';
+
+const tmp = makeTempDir('kan-front-');
+let config: QsenConfig;
+let ca = '';
+const ids: Record<string, { cert: string; key: string }> = {};
+const nodes: KanNode[] = [];
+const audit: AuditSink = { record: () => undefined };
+
+/** A logger that keeps its lines. */
+function memoryLogger(): { logger: winston.Logger; lines: Array<Record<string, unknown>> } {
+  const lines: Array<Record<string, unknown>> = [];
+  const stream = new Writable({
+    write(chunk: Buffer, _encoding, callback) {
+      for (const line of chunk.toString('utf8').split('\n')) if (line.trim() !== '') lines.push(JSON.parse(line) as Record<string, unknown>);
+      callback();
+    },
+  });
+  return { logger: winston.createLogger({ level: 'info', format: winston.format.json(), transports: [new winston.transports.Stream({ stream })] }), lines };
+}
+
+before(async () => {
+  ({ config } = await makeLocalHome(tmp.path));
+  ca = readFileSync(config.tls.ca, 'utf8');
+  for (const role of ['platform', 'operator', 'auditor'] as const) {
+    const files = roleFiles(role);
+    ids[role] = { cert: readFileSync(join(tmp.path, files.cert), 'utf8'), key: readFileSync(join(tmp.path, files.key), 'utf8') };
+  }
+});
+after(async () => {
+  for (const node of nodes) await node.close();
+  tmp.remove();
+});
+
+async function startNode(): Promise<{ node: KanNode; port: number; lines: Array<Record<string, unknown>> }> {
+  const { logger, lines } = memoryLogger();
+  const node = createKanNode({ index: 0, config, logger, audit, clock: new ManualClock(Date.UTC(2026, 10, 24, 15)), watchdog: false, watchTlsFiles: false });
+  nodes.push(node);
+  return { node, port: await node.listen(0, '127.0.0.1'), lines };
+}
+
+/** One raw HTTP/1.1 exchange over TLS (no client certificate), the answer's bytes with Date and X-Request-Id masked. */
+function rawPing(port: number): Promise<string> {
+  return new Promise((resolve, reject) => {
+    const socket = connect({ host: '127.0.0.1', port, ca, servername: 'localhost' }, () => {
+      socket.write('GET /kan/v1/ping HTTP/1.1\r\nHost: localhost\r\nConnection: close\r\n\r\n');
+    });
+    const chunks: Buffer[] = [];
+    socket.on('data', (c: Buffer) => chunks.push(c));
+    socket.on('end', () => resolve(Buffer.concat(chunks).toString('latin1').replace(/^(Date|X-Request-Id): .*$/gim, '$1: *')));
+    socket.on('error', reject);
+  });
+}
+
+/** The first requests a kan may get after idle. */
+const REQUESTS = [
+  { path: '/kan/v1/status', role: 'auditor' },
+  { path: '/kan/v1/version', role: 'operator' },
+  { path: '/kan/v1/logs', role: 'auditor' },
+  { path: '/kan/v1/metrics/process', role: 'auditor' },
+  { path: '/kan/v1/restart_qsen', role: 'auditor', method: 'POST', body: '{}' },
+  { path: '/kan/v1/logs/truncate', role: 'auditor', method: 'POST', body: JSON.stringify({ pad: 'x'.repeat(40_000) }) },
+  { path: '/kan/v1/no-such-route', role: 'platform' },
+  { path: '/kan/v1/status' },
+  { path: '/kan/v1/ping' },
+  { path: '/kan/v1/ping?probe=1' },
+] as const;
+type Request = (typeof REQUESTS)[number];
+
+function send(port: number, r: Request): Promise<HttpsAnswer> {
+  return httpsCall(`https://localhost:${port}${r.path}`, {
+    ca, method: 'method' in r ? r.method : 'GET', ...('role' in r ? { identity: ids[r.role] } : {}), ...('body' in r ? { body: r.body, headers: { 'content-type': 'application/json' } } : {}),
+  });
+}
+
+/** What must be equal between a cold and a warm kan's answer (volatile fields aside). */
+function comparable(r: Request, a: HttpsAnswer): unknown {
+  const body = a.headers['content-type']?.toString().startsWith('application/json') ? JSON.parse(a.body) as Record<string, unknown> : a.body;
+  let shape: unknown = body;
+  if (r.path === '/kan/v1/status' && a.status === 200) shape = Object.keys(body as object).sort();
+  if (r.path === '/kan/v1/metrics/process') shape = (body as string).split('\n').filter((l) => l.startsWith('# TYPE')).sort();
+  if (r.path === '/kan/v1/logs') shape = 'a list';
+  if (r.path.startsWith('/kan/v1/ping')) shape = Object.keys(body as object).sort();
+  return { status: a.status, type: a.headers['content-type'], headers: ['cache-control', 'strict-transport-security', 'x-content-type-options'].map((h) => a.headers[h]), shape };
+}
+
+test('pings are answered before the app exists, byte for byte as the built app answers them', async () => {
+  const { node, port, lines } = await startNode();
+  const cold = await rawPing(port);
+  assert.match(cold, /^HTTP\/1\.1 200 OK\r\n/);
+  assert.equal(await rawPing(port), cold);
+  assert.equal(node.front.loaded(), false, 'pings alone do not build the app');
+  assert.equal(lines.filter((l) => l['message'] === 'request').length, 0, 'internal pings write no access line');
+  const first = await send(port, { path: '/kan/v1/version', role: 'operator' });
+  assert.equal(first.status, 200);
+  assert.equal(node.front.loaded(), true);
+  assert.equal(await rawPing(port), cold, 'the same bytes once the app answers');
+});
+
+test('the first requests after idle, a random mix in flight together, make one load and each get a warm kan\'s answer', { timeout: 120_000 }, async () => {
+  const warm = await startNode();
+  await send(warm.port, REQUESTS[1]);
+  const expected = new Map<Request, unknown>();
+  for (const r of REQUESTS) expected.set(r, comparable(r, await send(warm.port, r)));
+  await fc.assert(fc.asyncProperty(fc.array(fc.constantFrom(...REQUESTS), { minLength: 1, maxLength: 8 }), async (batch) => {
+    const { node, port, lines } = await startNode();
+    const answers = await Promise.all(batch.map((r) => send(port, r)));
+    batch.forEach((r, i) => assert.deepEqual(comparable(r, answers[i] as HttpsAnswer), expected.get(r), `${r.path} as a first request`));
+    // Each external request wrote its access line (the ping route, whatever the URL form, answers loopback with none).
+    const external = batch.filter((r) => !r.path.startsWith('/kan/v1/ping')).length;
+    await waitFor(() => lines.filter((l) => l['message'] === 'request').length === external, { timeoutMs: 10_000, what: `${external} access lines` });
+    assert.equal(node.front.loaded(), batch.some((r) => r.path !== '/kan/v1/ping'));
+    await node.close();
+  }), { numRuns: 12 });
+});
+
+test('a failed load answers every waiting request with the API\'s 500; a close during the load releases the app once built', async () => {
+  const { logger, lines } = memoryLogger();
+  const trust = openTrustStore(config.tls, { logger });
+  let loads = 0;
+  let fail = true;
+  let released = 0;
+  let finishLoad: (() => void) | undefined;
+  const front = createFrontDoor({
+    parts: createApiParts({ logger }),
+    direct: [declareRoute('/kan/v1/ping', { GET: { roles: 'internal', handler: (_req, res) => sendJson(res, { ok: true }) } }, { direct: true })],
+    loadApp: async () => {
+      loads++;
+      if (fail) throw new Error('a broken install');
+      await new Promise<void>((resolve) => { finishLoad = resolve; });
+      return { handle: (_req, res) => sendJson(res, { app: true }), close: () => { released++; } } satisfies LoadedApp;
+    },
+  });
+  const server = createMtlsServer({ trust, app: front.handle, logger, watchFiles: false });
+  const port = await server.listen(0, '127.0.0.1');
+  try {
+    const answers = await Promise.all([0, 1, 2].map(() => send(port, { path: '/kan/v1/status', role: 'auditor' })));
+    for (const a of answers) {
+      assert.equal(a.status, 500);
+      assert.equal((JSON.parse(a.body) as { error: { code: string } }).error.code, 'INTERNAL_ERROR');
+      assert.ok(!a.body.includes('broken install'), 'the cause stays in the log');
+    }
+    assert.equal(loads, 1);
+    assert.ok(lines.some((l) => l['message'] === 'request failed' && l['error'] === 'a broken install'));
+    assert.equal((await send(port, { path: '/kan/v1/ping' })).status, 200, 'pings are still answered');
+  } finally {
+    await server.close();
+  }
+
+  // A second front door: closed while its app loads.
+  fail = false;
+  const second = createFrontDoor({ parts: createApiParts({ logger }), direct: [], loadApp: async () => {
+    await new Promise<void>((resolve) => { finishLoad = resolve; });
+    return { handle: (_req, res) => sendJson(res, { app: true }), close: () => { released++; } };
+  } });
+  const server2 = createMtlsServer({ trust, app: second.handle, logger, watchFiles: false });
+  const port2 = await server2.listen(0, '127.0.0.1');
+  try {
+    const pending = send(port2, { path: '/kan/v1/status', role: 'auditor' });
+    await waitFor(() => finishLoad !== undefined, { timeoutMs: 10_000, what: 'the load to start' });
+    second.close();
+    finishLoad?.();
+    assert.equal((await pending).status, 200, 'the waiting request is still answered');
+    assert.equal(released, 1, 'the app built after close() is released');
+  } finally {
+    await server2.close();
+  }
+  trust.close();
+});
