@@ -62,6 +62,16 @@ export function createFrontDoor(opts: FrontDoorOptions): FrontDoor {
       dispatchDirect(route, req, res, opts.parts);
       return;
     }
+    // The prologue runs now, not once the app is built: a client that goes away while the app
+    // loads still gets its access line (res 'close' has a listener), with the caller of arrival.
+    // The app's own prologue then does nothing (it runs once per request).
+    const response = res as ServerResponse & { locals?: Record<string, unknown> };
+    response.locals ??= Object.create(null) as Record<string, unknown>;
+    try {
+      opts.parts.prologue(req as Parameters<ApiParts['prologue']>[0], response as Parameters<ApiParts['prologue']>[1]);
+    } catch {
+      // the app's prologue runs it again and answers its error
+    }
     load().then((built) => built.handle(req, res), (err: unknown) => {
       // The app could not be built (a broken install): this request gets the API's 500 answer.
       dispatchDirect({ path: req.url ?? '', direct: true, handle: () => Promise.reject(err) }, req, res, opts.parts);

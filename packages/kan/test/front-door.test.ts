@@ -3,7 +3,8 @@
 // flight together (a random mix, fast-check), make one load and each get the answer a warm kan
 // gives; a failed load is the API's 500 for every waiting request; a close during the load
 // releases the app once it is built. Real kan nodes over mutual TLS (createKanNode) and, for the
-// load failure, the front door alone on the real mutual-TLS server.
+// load failure and a client that goes away while the app loads (its access line is still written),
+// the front door alone on the real mutual-TLS server.
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
@@ -186,4 +187,41 @@ test('a failed load answers every waiting request with the API\'s 500; a close d
     await server2.close();
   }
   trust.close();
+});
+
+test('a request whose client goes away while the app loads still writes its access line', async () => {
+  const { createApiApp, defineRoute } = await import('@qsen/core/http');
+  const { logger, lines } = memoryLogger();
+  const trust = openTrustStore(config.tls, { logger });
+  let release: (() => void) | undefined;
+  const front = createFrontDoor({
+    parts: createApiParts({ logger }),
+    direct: [],
+    loadApp: async () => {
+      await new Promise<void>((resolve) => { release = resolve; });
+      const app = createApiApp({ logger, mount: (a) => defineRoute(a, '/kan/v1/status', { GET: { roles: ['auditor'], handler: (_req, res) => sendJson(res, { ok: true }) } }) });
+      return { handle: app, close: () => undefined };
+    },
+  });
+  let closedResponses = 0;
+  const server = createMtlsServer({ trust, app: (req, res) => { res.once('close', () => { closedResponses++; }); front.handle(req, res); }, logger, watchFiles: false });
+  const port = await server.listen(0, '127.0.0.1');
+  try {
+    const socket = connect({ host: '127.0.0.1', port, ca, servername: 'localhost', cert: ids['auditor']?.cert, key: ids['auditor']?.key }, () => {
+      socket.write('GET /kan/v1/status HTTP/1.1\r\nHost: localhost\r\n\r\n');
+    });
+    socket.on('error', () => undefined);
+    await waitFor(() => release !== undefined, { timeoutMs: 10_000, what: 'the load to start' });
+    socket.destroy();
+    await waitFor(() => closedResponses === 1, { timeoutMs: 10_000, what: 'the server to see the client go' });
+    release?.();
+    await waitFor(() => front.loaded(), { timeoutMs: 10_000, what: 'the app to load' });
+    await waitFor(() => lines.some((l) => l['message'] === 'request' && l['path'] === '/kan/v1/status'), { timeoutMs: 5_000, what: 'the access line of the abandoned request' });
+    const line = lines.find((l) => l['message'] === 'request' && l['path'] === '/kan/v1/status');
+    assert.equal(line?.['role'], 'auditor', 'the caller established at arrival');
+    assert.equal(line?.['aborted'], true);
+  } finally {
+    await server.close();
+    trust.close();
+  }
 });

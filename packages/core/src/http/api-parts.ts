@@ -47,11 +47,19 @@ export function auditStateChangeRefusals(audit: AuditSink): NonNullable<ApiParts
   };
 }
 
+/**
+ * The responses whose prologue already ran: it runs once per request, so a front door may run it
+ * when a request arrives (its caller, its access line) and hand the request to an app built later,
+ * whose own prologue then does nothing (kan's front-door.ts).
+ */
+const prologued = new WeakSet<object>();
+
 /** Builds the prologue and the error answer from `opts`. */
 export function createApiParts(opts: ApiPartsOptions): ApiParts {
   const { logger } = opts;
   const maxBodyBytes = opts.maxBodyBytes ?? DEFAULT_MAX_BODY_BYTES;
   const prologue = (req: express.Request, res: express.Response): void => {
+    if (prologued.has(res)) return;
     const started = process.hrtime.bigint();
     const caller = establishCaller(req);
     setBodyLimit(req, maxBodyBytes);
@@ -85,6 +93,7 @@ export function createApiParts(opts: ApiPartsOptions): ApiParts {
         ...(res.writableFinished ? {} : { aborted: true }),
       });
     });
+    prologued.add(res);
   };
 
   const onError = (err: unknown, req: express.Request, res: express.Response): void => {
