@@ -72,14 +72,19 @@ function formatAltName(name: DerNode): string {
   return `${name.tag === 2 ? 'DNS' : String(name.tag)}:${value.toString('latin1')}`;
 }
 
-/** The extensions of a TBSCertificate's fields, by OID, each its decoded extnValue. */
-function extensionsOf(fields: readonly DerNode[]): Map<string, DerNode> {
+/**
+ * The extnValue of the extensions in `wanted` (EKU, SAN) of a TBSCertificate's fields, by OID,
+ * decoded. Only these are decoded, as node-forge did: another extension's value (a private one
+ * need not hold DER) never makes the certificate unreadable.
+ */
+function extensionsOf(fields: readonly DerNode[], wanted: readonly string[]): Map<string, DerNode> {
   const extensions = new Map<string, DerNode>();
   const wrapper = fields.find((f) => f.tagClass === CONTEXT_SPECIFIC && f.tag === 3);
   for (const extension of childrenOf(childrenOf(wrapper)[0])) {
     const parts = childrenOf(extension);
     const value = parts.at(-1);
-    if (value && isUniversal(value, DER.OCTET_STRING)) extensions.set(oidOf(parts[0]), readNode(contentsOf(value)));
+    const oid = oidOf(parts[0]);
+    if (value && isUniversal(value, DER.OCTET_STRING) && wanted.includes(oid)) extensions.set(oid, readNode(contentsOf(value)));
   }
   return extensions;
 }
@@ -99,7 +104,7 @@ export function describeCertificate(certPem: string, now: Date = new Date()): Ce
     const [notBefore, notAfter] = childrenOf(validityNode).map(timeOf);
     if (!notBefore || !notAfter) throw new Error('no validity');
     const subject = readName(subjectNode).flat();
-    const extensions = extensionsOf(fields);
+    const extensions = extensionsOf(fields, [EKU_OID, SAN_OID]);
     const ekus = new Set(childrenOf(extensions.get(EKU_OID)).map(oidOf));
     const fingerprint = createHash('sha256').update(der).digest('hex').toUpperCase().match(/../g) ?? [];
     const info: CertificateInfo = {

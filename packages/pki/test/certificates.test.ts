@@ -145,6 +145,18 @@ describe('certificates', () => {
     assert.throws(() => describeCertificate(trusted.stdout), (err: unknown) => err instanceof PkiError && err.code === 'INVALID_CERTIFICATE', 'trust settings after the certificate are refused, as before');
   });
 
+  it('describes a certificate with a private extension whose value is not DER (node-forge read only the extensions it knew)', (t) => {
+    const openssl = requireTool('openssl');
+    if (typeof openssl !== 'string') return t.skip(openssl.skip);
+    const made = runOpenssl(openssl, ['req', '-x509', '-newkey', 'ec', '-pkeyopt', 'ec_paramgen_curve:P-256', '-nodes', '-keyout', join(tmp.path, 'private-ext.key'),
+      '-subj', '/CN=private-ext/OU=operator', '-days', '30', '-addext', '1.2.3.4=DER:01', '-addext', '1.2.3.5=DER:3005', '-addext', 'extendedKeyUsage=clientAuth']);
+    assert.equal(made.status, 0, made.stderr);
+    const info = describeCertificate(made.stdout);
+    assert.equal(info.subject, 'CN=private-ext,OU=operator');
+    assert.equal(info.organizationalUnit, 'operator');
+    assert.deepEqual(info.extKeyUsage, ['clientAuth']);
+  });
+
   it('describes a certificate with random bytes changed, cut or appended, or refuses it with INVALID_CERTIFICATE only', () => {
     const der = new X509Certificate(server.certPem).raw;
     const pem = (bytes: Buffer): string => `-----BEGIN CERTIFICATE-----\n${bytes.toString('base64')}\n-----END CERTIFICATE-----\n`;
