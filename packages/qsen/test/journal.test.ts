@@ -101,3 +101,41 @@ test('a record line is "<crc32 of the JSON, 8 lower-case hex digits> <JSON>\\n",
     assert.deepEqual(decodeRecord(line.subarray(0, line.length - 1).toString('utf8')), record);
   }), { numRuns: 500 });
 });
+
+test('flush() and a durable append never have two fdatasyncs in flight on the journal (docs/qsen.md "Durability")', async () => {
+  const dir = makeTempDir();
+  const { open } = await import('node:fs/promises');
+  const probe = await open(join(dir.path, 'probe'), 'w');
+  const proto = Object.getPrototypeOf(probe) as { datasync: () => Promise<void> };
+  await probe.close();
+  const original = proto.datasync;
+  let inFlight = 0;
+  let most = 0;
+  proto.datasync = async function (this: unknown) {
+    inFlight++;
+    most = Math.max(most, inFlight);
+    try {
+      // A slow disk: the window in which a second call could start.
+      await new Promise((resolve) => setTimeout(resolve, 30));
+      return await original.call(this);
+    } finally {
+      inFlight--;
+    }
+  };
+  try {
+    const { journal } = await openJournal(join(dir.path, 'journal.log'));
+    await journal.appendDurable(orderRecord(1));
+    most = 0;
+    const flushed = journal.flush();
+    await new Promise((resolve) => setTimeout(resolve, 5)); // flush's own fdatasync has started
+    await Promise.all([flushed, journal.appendDurable(orderRecord(2)), journal.appendDurable(orderRecord(3))]);
+    assert.equal(most, 1, 'one fdatasync at a time: with two, a writeback error reaches only one of them');
+    await journal.close();
+    const reopened = await openJournal(join(dir.path, 'journal.log'));
+    assert.deepEqual(reopened.records.map((r) => r.id), [order(1).id, order(2).id, order(3).id]);
+    await reopened.journal.close();
+  } finally {
+    proto.datasync = original;
+    dir.remove();
+  }
+});

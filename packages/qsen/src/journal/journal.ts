@@ -254,7 +254,7 @@ function createJournal(handle: FileHandle, sidecar: FileHandle | undefined, dir:
           try {
             const fs = await statfs(dir);
             if (fs.bavail * fs.bsize < PROBE_FREE_BYTES) throw new Error('ENOSPC');
-            await handle.datasync();
+            await alone(() => handle.datasync());
             unwritable = undefined;
             return;
           } catch {
@@ -325,6 +325,22 @@ function createJournal(handle: FileHandle, sidecar: FileHandle | undefined, dir:
     return flushing;
   }
 
+  /**
+   * Runs an fdatasync outside a drain (flush's, the retry probe's) as the one operation in flight
+   * on the file: with two fdatasyncs at once, a writeback error reaches only one of them, and the
+   * other could call a batch durable that was not (docs/qsen.md "Durability").
+   */
+  async function alone(sync: () => Promise<void>): Promise<void> {
+    while (flushing) await flushing;
+    const run = sync();
+    flushing = run.then(ignore, ignore).finally(() => {
+      flushing = undefined;
+      // What was appended meanwhile waited for this call: drain it now.
+      if (queue.some((p) => p.durable) || (queue.length > 0 && !unwritable)) void kick();
+    });
+    return run;
+  }
+
   return {
     appendDurable(record) {
       if (closed) return Promise.reject(new JournalFailedError('journal closed'));
@@ -345,10 +361,14 @@ function createJournal(handle: FileHandle, sidecar: FileHandle | undefined, dir:
         if (unwritable) throw new JournalFailedError(unwritable.code);
       }
       if (!closed) {
-        // Only what was written before this fdatasync is known durable by it.
-        const written = size;
-        await handle.datasync();
-        noteDurable(written);
+        await alone(async () => {
+          // A drain that ran while this call waited may have failed: that is this flush's failure too.
+          if (unwritable) throw new JournalFailedError(unwritable.code);
+          // Only what was written before this fdatasync is known durable by it.
+          const written = size;
+          await handle.datasync();
+          noteDurable(written);
+        });
       }
     },
     async close() {
