@@ -225,3 +225,41 @@ test('a request whose client goes away while the app loads still writes its acce
     trust.close();
   }
 });
+
+test('a state change whose client goes away while the app loads never runs on a body it did not send', async () => {
+  const { createApiApp, defineRoute } = await import('@qsen/core/http');
+  const { logger } = memoryLogger();
+  const trust = openTrustStore(config.tls, { logger });
+  let release: (() => void) | undefined;
+  const bodies: unknown[] = [];
+  const front = createFrontDoor({
+    parts: createApiParts({ logger }),
+    direct: [],
+    loadApp: async () => {
+      await new Promise<void>((resolve) => { release = resolve; });
+      const app = createApiApp({ logger, mount: (a) => defineRoute(a, '/kan/v1/console/halt', { POST: { roles: ['operator'], bodyFields: ['reason'], handler: (req, res) => { bodies.push(req.body); sendJson(res, { ok: true }); } } }, { stateChange: 'halt' }) });
+      return { handle: app, close: () => undefined };
+    },
+  });
+  let closedResponses = 0;
+  const server = createMtlsServer({ trust, app: (req, res) => { res.once('close', () => { closedResponses++; }); front.handle(req, res); }, logger, watchFiles: false });
+  const port = await server.listen(0, '127.0.0.1');
+  try {
+    const body = JSON.stringify({ reason: 'drill' });
+    const socket = connect({ host: '127.0.0.1', port, ca, servername: 'localhost', cert: ids['operator']?.cert, key: ids['operator']?.key }, () => {
+      socket.write(`POST /kan/v1/console/halt HTTP/1.1\r\nHost: localhost\r\nContent-Type: application/json\r\nContent-Length: ${body.length}\r\n\r\n${body}`);
+    });
+    socket.on('error', () => undefined);
+    await waitFor(() => release !== undefined, { timeoutMs: 10_000, what: 'the load to start' });
+    await new Promise((resolve) => setTimeout(resolve, 50)); // the body reaches the server
+    socket.destroy();
+    await waitFor(() => closedResponses === 1, { timeoutMs: 10_000, what: 'the server to see the client go' });
+    release?.();
+    await waitFor(() => front.loaded(), { timeoutMs: 10_000, what: 'the app to load' });
+    await new Promise((resolve) => setTimeout(resolve, 200)); // what the app would do with it, done
+    for (const b of bodies) assert.deepEqual(b, { reason: 'drill' }, 'the handler ran on a body the client did not send');
+  } finally {
+    await server.close();
+    trust.close();
+  }
+});

@@ -27,6 +27,13 @@ export function getBodyLimit(req: express.Request): number {
 function readRawBody(req: express.Request, res: express.Response, maxBodyBytes: number): Promise<Buffer | undefined> {
   const known = readers.get(req);
   if (known) return known;
+  // A request destroyed before its body was read (its client left while it waited, e.g. for kan's
+  // app to load: Node then drops what it had buffered) has lost its body, never an empty one; the
+  // answer is body-parser's to a client gone mid-body (INVALID_JSON), not a handler run on `{}`.
+  const declared = req.headers['content-length'];
+  if (req.destroyed && ((declared !== undefined && declared !== '0') || req.headers['transfer-encoding'] !== undefined)) {
+    return Promise.reject(translateReadError({ type: 'request.aborted', message: 'request aborted' }, maxBodyBytes));
+  }
   const reading = readPlainBody(req, maxBodyBytes) ?? readWithBodyParser(req, res, maxBodyBytes);
   readers.set(req, reading);
   return reading;
