@@ -55,12 +55,16 @@ export interface SimulatorAdmin {
   operationsByOrder(date: string): Promise<Map<string, number>>;
 }
 
-/** Makes the admin client of the system's simulator. */
-export function createSimulatorAdmin(system: LocalSystem): SimulatorAdmin {
-  const home = system.home;
+/** The agent's SENEBI identity of a state folder (its key decrypted in memory) and SENEBI's CA. */
+export function readAgentIdentity(home: string): { identity: { cert: string; key: string }; ca: string } {
   const passphrase = readFileSync(join(home, 'senebi/passphrase'), 'utf8').replace(/\r?\n$/, '');
   const identity = { cert: readFileSync(join(home, 'senebi/agent.crt'), 'utf8'), key: decryptPrivateKey(readFileSync(join(home, 'senebi/agent.key.enc'), 'utf8'), passphrase) };
-  const ca = readFileSync(join(home, 'senebi/ca.crt'), 'utf8');
+  return { identity, ca: readFileSync(join(home, 'senebi/ca.crt'), 'utf8') };
+}
+
+/** Makes the admin client of the system's simulator. */
+export function createSimulatorAdmin(system: Pick<LocalSystem, 'home' | 'ports'>): SimulatorAdmin {
+  const { identity, ca } = readAgentIdentity(system.home);
   const base = `https://127.0.0.1:${system.ports.senebi}`;
   const call = (method: string, path: string, body?: string): Promise<HttpsAnswer> =>
     httpsCall(`${base}${path}`, { method, ca, identity, ...(body !== undefined ? { body } : {}), timeoutMs: 15_000, tls: { servername: 'localhost' } });

@@ -6,6 +6,7 @@ import { spawn, type ChildProcess } from 'node:child_process';
 import { readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { createControlClient, type ControlClient, type ProcessStatus } from '@qsen/launcher';
+import { readAgentIdentity } from './simulator.js';
 import { findFreePort, httpsCall, makeTempDir, moveDailyRestartAway, waitFor, type ClientIdentity, type HttpsAnswer, isProcessAlive as isAlive } from '@qsen/testkit';
 
 /** The repository root (compiled helpers live in test/dist/support/). */
@@ -40,7 +41,7 @@ export interface StartSystemOptions {
   prefix?: string;
   /** Runs after `init` made the state folder and before `start` (plant files, edit conf.toml, issue certificates). */
   prepare?: (home: string) => void | Promise<void>;
-  /** Time allowed for all four nodes to answer their pings. */
+  /** Time allowed for the four nodes and the simulator to answer their pings. */
   readyTimeoutMs?: number;
 }
 
@@ -128,7 +129,7 @@ export async function initStateFolderLikeNpm(home: string, ports: SystemPorts): 
   moveDailyRestartAway(join(home, 'conf.toml'));
 }
 
-/** Starts the launcher like `npm start` and waits until qsen and the three kans answer. */
+/** Starts the launcher like `npm start` and waits until qsen, the three kans and the simulator answer. */
 export async function startSystem(options: StartSystemOptions = {}): Promise<LocalSystem> {
   const dir = makeTempDir(options.prefix ?? 'qsen-hardening-');
   const home = join(dir.path, 'home');
@@ -169,6 +170,20 @@ export async function startSystem(options: StartSystemOptions = {}): Promise<Loc
   };
   const waitAllAnswering = async (timeoutMs: number): Promise<void> => {
     await waitFor(async () => (await Promise.all(NODE_NAMES.map((n) => pingOnce(n)))).every(Boolean), { timeoutMs, intervalMs: 200, what: 'qsen and the three kans to answer their pings' });
+  };
+  // The simulator loads more than the nodes (express, winston) and, on a loaded machine, can
+  // listen seconds after qsen and the kans answer: a suite's first admin call then met a refused
+  // connection (CI, campaign seed 3). Its ping needs the agent's certificate (mutual TLS).
+  const waitSimulatorAnswering = async (timeoutMs: number): Promise<void> => {
+    const { identity: agent, ca: senebiCa } = readAgentIdentity(home);
+    await waitFor(async () => {
+      try {
+        const answer = await httpsCall(`https://127.0.0.1:${ports.senebi}/senebi/v1/ping`, { ca: senebiCa, identity: agent, timeoutMs: 2000, tls: { servername: 'localhost' } });
+        return answer.status === 200;
+      } catch {
+        return false;
+      }
+    }, { timeoutMs, intervalMs: 200, what: 'the SENEBI simulator to answer its ping' });
   };
 
   const system: LocalSystem = {
@@ -220,7 +235,9 @@ export async function startSystem(options: StartSystemOptions = {}): Promise<Loc
     },
   };
   try {
-    await waitAllAnswering(options.readyTimeoutMs ?? 90_000);
+    const deadline = Date.now() + (options.readyTimeoutMs ?? 90_000);
+    await waitAllAnswering(deadline - Date.now());
+    await waitSimulatorAnswering(Math.max(1000, deadline - Date.now()));
     for (const p of await control().list()) if (p.pid !== null) seenPids.add(p.pid);
   } catch (err) {
     await system.stop();

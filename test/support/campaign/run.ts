@@ -194,6 +194,10 @@ export async function runCampaign(options: CampaignOptions): Promise<CampaignRep
     };
     for (const line of formatReport(report)) log(line);
     return report;
+  } catch (err) {
+    // What the launcher printed (processes started, exited, restarted) is what explains a failure
+    // that is not a checked property, such as a process that never answered.
+    throw new Error(`${err instanceof Error ? err.message : String(err)}\n--- the launcher's output, last 6000 characters ---\n${running.output().slice(-6000)}`, { cause: err });
   } finally {
     await running.stop();
   }
