@@ -11,6 +11,9 @@
 /** Exit code of a kan stopped by an uncaught exception (EX_SOFTWARE). */
 export const KAN_EXIT_UNCAUGHT = 70;
 
+/** Exit code of a kan whose API could not be loaded (EX_UNAVAILABLE: a broken install; front-door.ts). */
+export const KAN_EXIT_APP_UNAVAILABLE = 69;
+
 /** Longest the fatal path waits for the logs to flush before exiting anyway. */
 export const FATAL_FLUSH_TIMEOUT_MS = 3_000;
 
@@ -38,6 +41,28 @@ export function describeFatal(err: unknown): string {
   }
 }
 
+/**
+ * Flushes the logs within a bound, then exits with `code` (once, whether the flush ends, fails
+ * or hangs). `say` reports a failed flush (stderr).
+ */
+export function exitAfterFlush(deps: Pick<FatalPathDeps, 'flush' | 'exit' | 'flushTimeoutMs'>, code: number, say: (text: string) => void): void {
+  let exited = false;
+  const exit = (): void => {
+    if (exited) return;
+    exited = true;
+    deps.exit(code);
+  };
+  const guard = setTimeout(exit, deps.flushTimeoutMs ?? FATAL_FLUSH_TIMEOUT_MS);
+  guard.unref();
+  let flushing: Promise<unknown>;
+  try {
+    flushing = deps.flush();
+  } catch (flushErr) {
+    flushing = Promise.reject(flushErr);
+  }
+  flushing.catch((flushErr: unknown) => say(`kan: could not flush the logs: ${describeFatal(flushErr)}\n`)).finally(exit);
+}
+
 /** Builds the uncaughtException handler. */
 export function createFatalHandler(deps: FatalPathDeps): (err: unknown) => void {
   let stopping = false;
@@ -60,20 +85,6 @@ export function createFatalHandler(deps: FatalPathDeps): (err: unknown) => void 
     } catch (logErr) {
       say(`kan: could not log the uncaught exception: ${describeFatal(logErr)}\n`);
     }
-    let exited = false;
-    const exit = (): void => {
-      if (exited) return;
-      exited = true;
-      deps.exit(KAN_EXIT_UNCAUGHT);
-    };
-    const guard = setTimeout(exit, deps.flushTimeoutMs ?? FATAL_FLUSH_TIMEOUT_MS);
-    guard.unref();
-    let flushing: Promise<unknown>;
-    try {
-      flushing = deps.flush();
-    } catch (flushErr) {
-      flushing = Promise.reject(flushErr);
-    }
-    flushing.catch((flushErr: unknown) => say(`kan: could not flush the logs: ${describeFatal(flushErr)}\n`)).finally(exit);
+    exitAfterFlush(deps, KAN_EXIT_UNCAUGHT, say);
   };
 }

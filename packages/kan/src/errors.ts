@@ -24,5 +24,6 @@ export const kanErrors = defineErrors({
   COMMAND_FAILED: { status: 500, message: 'the command failed' },
   COMMAND_TIMEOUT: { status: 504, message: 'the command did not finish in time' },
   JSON_BODY_REQUIRED: { status: 415, message: 'this state change takes a JSON body (Content-Type: application/json)' },
+  KAN_UNAVAILABLE: { status: 503, message: "this kan's API could not be loaded (the kan exits so that its owner restarts it) or the kan is stopping: ask another kan" },
   KILL_SWITCH_FAILED: { status: 500, message: "qsen's halt marker could not be written or removed" },
 });

@@ -28,7 +28,7 @@ if (indexText === undefined || !/^[0-2]$/.test(indexText)) fail('--index must be
 const index = Number(indexText);
 
 const configRead = Promise.resolve().then(() => loadConfig(configFile)).then((value): { ok: true; value: QsenConfig } => ({ ok: true, value }), (err: unknown) => ({ ok: false as const, err }));
-const [{ closeLogger, createAuditLog, createProcessLogger }, { createKanNode }, { kanListenHost }, { createFatalHandler }] = await Promise.all([
+const [{ closeLogger, createAuditLog, createProcessLogger }, { createKanNode }, { kanListenHost }, { createFatalHandler, exitAfterFlush }] = await Promise.all([
   import('@qsen/core/logging'), import('./node.js'), import('./cluster/nodes.js'), import('./crash.js'),
 ]);
 const read = await configRead;
@@ -42,12 +42,27 @@ const logger = createProcessLogger({
   dir: config.paths.logs, name: `kan${index}`, level: config.logging.level, maxSizeMb: config.logging.max_size_mb, maxFiles: config.logging.max_files,
 });
 const audit = createAuditLog({ dir: config.paths.logs, chain: `kan${index}`, retentionDays: config.logging.audit_retention_days });
-const node = createKanNode({ index, config, logger, audit });
+const stderr = (text: string): void => {
+  try {
+    writeSync(2, text); // synchronous: throws (caught) instead of emitting an error when stderr is gone
+  } catch {
+    // stderr is gone: the log has the line
+  }
+};
+const flushLogs = (): Promise<unknown> => Promise.all([audit.close().catch(() => undefined), closeLogger(logger)]);
+const node = createKanNode({
+  index, config, logger, audit,
+  // The API could not be loaded: the reason on stderr (the launcher shows it as the exit's line), the logs flushed, then exit.
+  exit: (code, reason) => {
+    stderr(`kan: ${reason}\n`);
+    exitAfterFlush({ flush: flushLogs, exit: (c) => process.exit(c) }, code, stderr);
+  },
+});
 
 process.on('uncaughtException', createFatalHandler({
   log: (err) => logger.error('uncaught exception', { error: err instanceof Error ? err.message : String(err), stack: err instanceof Error ? err.stack : undefined }),
   logWritable: () => !logger.writableEnded && !logger.destroyed,
-  flush: () => Promise.all([audit.close().catch(() => undefined), closeLogger(logger)]),
+  flush: flushLogs,
   stderr: (text) => writeSync(2, text), // synchronous: throws (caught) instead of emitting an error when stderr is gone
   exit: (code) => process.exit(code),
 }));

@@ -14,6 +14,7 @@ import { evaluateWindow, nextLocalTime, systemClock, type Clock } from '@qsen/co
 import { heartbeatFile, startHeartbeat, type Heartbeat } from '@qsen/core/liveness';
 
 import { completePendingSelfRestart, createSelfRestartMarker } from './audit/self-restart.js';
+import { describeFatal, KAN_EXIT_APP_UNAVAILABLE } from './crash.js';
 import { createFrontDoor, type FrontDoor } from './front-door.js';
 import { declarePingRoute } from './routes/ping.js';
 import { createKanMetrics, type KanMetrics } from './metrics/kan-metrics.js';
@@ -52,6 +53,12 @@ export interface KanNodeOptions {
   readonly nodeExporterTimeoutMs?: number;
   /** Reload the TLS files when they change (default true: a revocation reaches every node within 2 s). */
   readonly watchTlsFiles?: boolean;
+  /**
+   * Ends the process when this kan cannot serve (its API could not be loaded: front-door.ts),
+   * with the exit code and a one-line reason; main.ts writes the reason to stderr, flushes the
+   * logs and exits. Default: process.exit(code).
+   */
+  readonly exit?: (code: number, reason: string) => void;
 }
 
 /** A built kan: listen() starts serving and watching; close() stops both. */
@@ -146,6 +153,12 @@ export function createKanNode(opts: KanNodeOptions): KanNode {
         ...(opts.nodeExporterTimeoutMs !== undefined ? { nodeExporterTimeoutMs: opts.nodeExporterTimeoutMs } : {}),
       });
       return { handle: app, close };
+    },
+    // A kan that answers its pings and nothing else is not one its peers would restart: exit.
+    onLoadFailed: (err) => {
+      const reason = `the kan's API could not be loaded (${describeFatal(err)}): exiting with code ${KAN_EXIT_APP_UNAVAILABLE} so that the owner restarts this kan`;
+      logger.error('kan API could not be loaded', { error: describeFatal(err), errorCode: (err as { code?: unknown } | null)?.code, exitCode: KAN_EXIT_APP_UNAVAILABLE, reason });
+      (opts.exit ?? ((code: number) => process.exit(code)))(KAN_EXIT_APP_UNAVAILABLE, reason);
     },
   });
   const server = createMtlsServer({ trust, app: front.handle, logger, metrics: tlsMetrics, watchFiles: opts.watchTlsFiles ?? true });

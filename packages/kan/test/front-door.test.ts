@@ -1,8 +1,9 @@
 // The kan's front door (src/front-door.ts, docs/kan.md "Memory"): pings are answered before the
 // app is built, and byte for byte as the built app answers them; the first other requests, in
 // flight together (a random mix, fast-check), make one load and each get the answer a warm kan
-// gives; a failed load is the API's 500 for every waiting request; a close during the load
-// releases the app once it is built. Real kan nodes over mutual TLS (createKanNode) and, for the
+// gives; a failed load is 503 KAN_UNAVAILABLE for every waiting request, then onLoadFailed (the
+// node's exit: app-unavailable.test.ts runs it in a real kan); a close during the load releases
+// the app once it is built and keeps no handler. Real kan nodes over mutual TLS (createKanNode) and, for the
 // load failure and a client that goes away while the app loads (its access line is still written),
 // the front door alone on the real mutual-TLS server.
 import { test, before, after } from 'node:test';
@@ -135,54 +136,83 @@ test('the first requests after idle, a random mix in flight together, make one l
   }), { numRuns: 12 });
 });
 
-test('a failed load answers every waiting request with the API\'s 500; a close during the load releases the app once built', async () => {
+test('a failed load answers every waiting request 503 KAN_UNAVAILABLE, then calls onLoadFailed once; a close during the load releases the app and keeps no handler', async () => {
   const { logger, lines } = memoryLogger();
   const trust = openTrustStore(config.tls, { logger });
   let loads = 0;
   let fail = true;
   let released = 0;
   let finishLoad: (() => void) | undefined;
+  const failures: unknown[] = [];
+  const answeredAtFailure: number[] = [];
+  let answered = 0; // API answers the server finished writing
   const front = createFrontDoor({
     parts: createApiParts({ logger }),
     direct: [declareRoute('/kan/v1/ping', { GET: { roles: 'internal', handler: (_req, res) => sendJson(res, { ok: true }) } }, { direct: true })],
     loadApp: async () => {
       loads++;
-      if (fail) throw new Error('a broken install');
       await new Promise<void>((resolve) => { finishLoad = resolve; });
+      if (fail) throw Object.assign(new Error('a broken install'), { code: 'ERR_MODULE_NOT_FOUND' });
       return { handle: (_req, res) => sendJson(res, { app: true }), close: () => { released++; } } satisfies LoadedApp;
     },
+    onLoadFailed: (err) => { failures.push(err); answeredAtFailure.push(answered); },
   });
-  const server = createMtlsServer({ trust, app: front.handle, logger, watchFiles: false });
+  const server = createMtlsServer({
+    trust, logger, watchFiles: false,
+    app: (req, res) => { if (req.url !== '/kan/v1/ping') res.once('finish', () => { answered++; }); front.handle(req, res); },
+  });
   const port = await server.listen(0, '127.0.0.1');
   try {
-    const answers = await Promise.all([0, 1, 2].map(() => send(port, { path: '/kan/v1/status', role: 'auditor' })));
+    const waiting = [0, 1, 2].map(() => send(port, { path: '/kan/v1/status', role: 'auditor' }));
+    await waitFor(() => finishLoad !== undefined, { timeoutMs: 10_000, what: 'the load to start' });
+    assert.equal((await send(port, { path: '/kan/v1/ping' })).status, 200, 'pings are answered while the app loads');
+    finishLoad?.();
+    const answers = await Promise.all(waiting);
     for (const a of answers) {
-      assert.equal(a.status, 500);
-      assert.equal((JSON.parse(a.body) as { error: { code: string } }).error.code, 'INTERNAL_ERROR');
+      assert.equal(a.status, 503);
+      assert.equal((JSON.parse(a.body) as { error: { code: string } }).error.code, 'KAN_UNAVAILABLE');
       assert.ok(!a.body.includes('broken install'), 'the cause stays in the log');
     }
-    assert.equal(loads, 1);
-    assert.ok(lines.some((l) => l['message'] === 'request failed' && l['error'] === 'a broken install'));
-    assert.equal((await send(port, { path: '/kan/v1/ping' })).status, 200, 'pings are still answered');
+    await waitFor(() => failures.length === 1, { timeoutMs: 10_000, what: 'onLoadFailed' });
+    assert.equal((failures[0] as Error).message, 'a broken install', 'onLoadFailed gets the cause');
+    assert.deepEqual(answeredAtFailure, [3], 'the waiting answers were written before onLoadFailed (the node exits there)');
+    const later = await send(port, { path: '/kan/v1/version', role: 'operator' });
+    assert.equal(later.status, 503, 'a request after the failure gets the same answer');
+    assert.equal((JSON.parse(later.body) as { error: { code: string } }).error.code, 'KAN_UNAVAILABLE');
+    assert.equal(loads, 1, 'one load');
+    assert.equal(failures.length, 1, 'onLoadFailed once');
+    assert.equal(front.loaded(), false);
+    assert.equal(lines.filter((l) => l['message'] === 'request' && l['code'] === 'KAN_UNAVAILABLE').length, 4, 'an access line for each refused request');
   } finally {
     await server.close();
   }
 
   // A second front door: closed while its app loads.
   fail = false;
+  let finishSecond: (() => void) | undefined;
+  let secondLoads = 0;
   const second = createFrontDoor({ parts: createApiParts({ logger }), direct: [], loadApp: async () => {
-    await new Promise<void>((resolve) => { finishLoad = resolve; });
+    secondLoads++;
+    await new Promise<void>((resolve) => { finishSecond = resolve; });
     return { handle: (_req, res) => sendJson(res, { app: true }), close: () => { released++; } };
-  } });
+  }, onLoadFailed: (err) => { failures.push(err); } });
   const server2 = createMtlsServer({ trust, app: second.handle, logger, watchFiles: false });
   const port2 = await server2.listen(0, '127.0.0.1');
   try {
     const pending = send(port2, { path: '/kan/v1/status', role: 'auditor' });
-    await waitFor(() => finishLoad !== undefined, { timeoutMs: 10_000, what: 'the load to start' });
+    await waitFor(() => finishSecond !== undefined, { timeoutMs: 10_000, what: 'the load to start' });
     second.close();
-    finishLoad?.();
-    assert.equal((await pending).status, 200, 'the waiting request is still answered');
+    finishSecond?.();
+    const answer = await pending;
+    assert.equal(answer.status, 200, 'the waiting request is still answered');
+    assert.deepEqual(JSON.parse(answer.body), { app: true });
     assert.equal(released, 1, 'the app built after close() is released');
+    assert.equal(second.loaded(), false, 'the released app is not kept as the handler');
+    const after = await send(port2, { path: '/kan/v1/status', role: 'auditor' });
+    assert.equal(after.status, 503, 'a request after close is refused, not handed to the released app');
+    assert.equal((JSON.parse(after.body) as { error: { code: string } }).error.code, 'KAN_UNAVAILABLE');
+    assert.equal(secondLoads, 1, 'no load after close');
+    assert.equal(failures.length, 1, 'a close is no load failure');
   } finally {
     await server2.close();
   }
@@ -202,6 +232,7 @@ test('a request whose client goes away while the app loads still writes its acce
       const app = createApiApp({ logger, mount: (a) => defineRoute(a, '/kan/v1/status', { GET: { roles: ['auditor'], handler: (_req, res) => sendJson(res, { ok: true }) } }) });
       return { handle: app, close: () => undefined };
     },
+    onLoadFailed: () => assert.fail('the load does not fail'),
   });
   let closedResponses = 0;
   const server = createMtlsServer({ trust, app: (req, res) => { res.once('close', () => { closedResponses++; }); front.handle(req, res); }, logger, watchFiles: false });
@@ -240,6 +271,7 @@ test('a state change whose client goes away while the app loads never runs on a 
       const app = createApiApp({ logger, mount: (a) => defineRoute(a, '/kan/v1/console/halt', { POST: { roles: ['operator'], bodyFields: ['reason'], handler: (req, res) => { bodies.push(req.body); sendJson(res, { ok: true }); } } }, { stateChange: 'halt' }) });
       return { handle: app, close: () => undefined };
     },
+    onLoadFailed: () => assert.fail('the load does not fail'),
   });
   let closedResponses = 0;
   const server = createMtlsServer({ trust, app: (req, res) => { res.once('close', () => { closedResponses++; }); front.handle(req, res); }, logger, watchFiles: false });
