@@ -4,10 +4,9 @@
  * with the rest of the API on first use) and its mutual-TLS server.
  * main.ts and the tests use it; nothing here reads the environment.
  */
-import { readFileSync } from 'node:fs';
 import type winston from 'winston';
 import type { QsenConfig } from '@qsen/core/config';
-import { auditStateChangeRefusals, createApiParts, createMtlsServer, openTrustStore, type ApiPartsOptions, type MtlsServer, type TrustStore } from '@qsen/core/http/server';
+import { auditStateChangeRefusals, createApiParts, createMtlsServer, openTrustStore, type ApiPartsOptions, type MtlsServer } from '@qsen/core/http/server';
 import type { AuditSink } from '@qsen/core/logging';
 import { buildMetricName, createMetricsRegistry, createPingCounter, createTlsMetrics, INTERNAL_PINGS_SUFFIX } from '@qsen/core/metrics';
 import { evaluateWindow, nextLocalTime, systemClock, type Clock } from '@qsen/core/schedule';
@@ -24,6 +23,7 @@ import { createSystemdControl } from './process/systemd.js';
 import { createCoordinator } from './watchdog/coordinator.js';
 import { backoffPolicyOf, createRestartLedger } from './watchdog/ledger.js';
 import { dailyRestartDueAt } from './watchdog/policy.js';
+import { createPeerTls, type PeerTls } from './watchdog/peer-tls.js';
 import { createHttpsProbe, type ProbeFn } from './watchdog/probe.js';
 import { createKanQuorum } from './watchdog/quorum.js';
 import { createRestartRequests, type RestartRequests } from './watchdog/requests.js';
@@ -80,13 +80,14 @@ export function createProcessControl(config: QsenConfig): ProcessControl {
 
 /**
  * The watchdog's probe, verifying the peers' server certificate against the CA in force: it is
- * rebuilt at each TLS reload, so a CA rotation does not read as every peer failing.
+ * rebuilt at each TLS reload (a new agent on the new context, no session of the old one), so a CA
+ * rotation does not read as every peer failing, and a certificate of the retired CA is refused.
  */
-export function createTrustFollowingProbe(trust: TrustStore): ProbeFn & { close(): void } {
-  let current = createHttpsProbe({ caPem: String(trust.current().options.ca) });
-  const unsubscribe = trust.onChange((material) => {
+export function createTrustFollowingProbe(tls: PeerTls): ProbeFn & { close(): void } {
+  let current = createHttpsProbe({ secureContext: tls.context() });
+  const unsubscribe = tls.onChange((secureContext) => {
     const retired = current;
-    current = createHttpsProbe({ caPem: String(material.options.ca) });
+    current = createHttpsProbe({ secureContext });
     // Probes in flight finish on the old agent (it keeps no connection alive); then it goes.
     setTimeout(() => retired.close(), 60_000).unref();
   });
@@ -114,13 +115,14 @@ export function createKanNode(opts: KanNodeOptions): KanNode {
   const ledger = createRestartLedger(runDir, backoffPolicyOf(w));
   const coordinator = createCoordinator({ control, ledger, runDir, selfIndex: index, clock, logger, metrics });
   const isWindowOpen = (at: number): boolean => evaluateWindow(config.schedule, at).open;
-  const caPem = readFileSync(config.tls.ca);
   const trust = openTrustStore(config.tls, { logger, now: () => new Date(clock.now()) });
-  const probe = createTrustFollowingProbe(trust);
+  // The watchdog's client TLS (probes and idle connections) follows the files as the server does.
+  const peerTls = createPeerTls(trust);
+  const probe = createTrustFollowingProbe(peerTls);
   const quorum = createKanQuorum({ kanPorts: config.server.kan_ports, probe, timeoutMs: w.timeout_ms, coordinator });
   const watchdog = opts.watchdog === false ? null : createWatchdog({
     selfIndex: index, qsenPort: config.server.qsen_port, kanPorts: config.server.kan_ports, settings: w, control, coordinator, ledger, quorum, probe, clock,
-    isWindowOpen, logger, metrics, caPem,
+    isWindowOpen, logger, metrics, peerTls,
     dailyRestartDueAt: (after) => dailyRestartDueAt((a) => nextLocalTime(config.schedule.timezone, config.schedule.kan_restart, a), after, index, config.schedule.kan_restart_stagger_minutes),
   });
   const selfRestart = createSelfRestartMarker(config.paths.run, index, (err) => logger.error('cannot leave the self-restart marker', { error: err instanceof Error ? err.message : String(err) }));
@@ -178,6 +180,7 @@ export function createKanNode(opts: KanNodeOptions): KanNode {
       heartbeat?.stop();
       await watchdog?.stop();
       probe.close();
+      peerTls.close();
       front.close();
       await server.close();
     },

@@ -13,6 +13,7 @@ import { createCa, createCrl, issueServerCertificate, type Identity } from '@qse
 import { makeTempDir } from '@qsen/testkit';
 import { createTrustFollowingProbe } from '../src/node.js';
 import { createHttpsProbe } from '../src/watchdog/probe.js';
+import { createPeerTls } from '../src/watchdog/peer-tls.js';
 
 const logger = winston.createLogger({ silent: true });
 
@@ -44,7 +45,8 @@ describe('the watchdog probe across a CA rotation', () => {
 
   test('keeps verifying the peers with the CA in force; a probe holding the old CA fails', async () => {
     const trust = openTrustStore(files, { logger }); // this kan's own view of the same files
-    const following = createTrustFollowingProbe(trust);
+    const peerTls = createPeerTls(trust);
+    const following = createTrustFollowingProbe(peerTls);
     const frozen = createHttpsProbe({ caPem: String(trust.current().options.ca) });
     try {
       const ping = { port, path: '/kan/v1/ping' };
@@ -55,9 +57,10 @@ describe('the watchdog probe across a CA rotation', () => {
       const after = await following(ping, 5000);
       assert.equal(after.outcome, 'ok', after.detail);
       assert.equal(after.pid, process.pid);
-      assert.equal((await frozen(ping, 5000)).outcome, 'error');
+      assert.equal((await frozen(ping, 5000)).outcome, 'untrusted');
     } finally {
       following.close();
+      peerTls.close();
       frozen.close();
       trust.close();
     }

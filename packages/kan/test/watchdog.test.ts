@@ -8,6 +8,7 @@ import { findFreePort, makeTempDir, waitFor } from '@qsen/testkit';
 import { createCoordinator } from '../src/watchdog/coordinator.js';
 import { createWatchdog, type Watchdog } from '../src/watchdog/watchdog.js';
 import { createHttpsProbe } from '../src/watchdog/probe.js';
+import { fixedPeerTls } from '../src/watchdog/peer-tls.js';
 import { backoffPolicyOf, readHistory, createRestartLedger } from '../src/watchdog/ledger.js';
 import type { ProcessName } from '../src/process/control.js';
 import { TestOwner } from './owner.js';
@@ -82,7 +83,7 @@ async function startCluster(opts: { qsenCrashAfterMs?: number; clock?: Clock; wi
     probes.push(probe);
     return createWatchdog({
       selfIndex, qsenPort, kanPorts, settings, control: owner, coordinator, ledger, probe, clock,
-      isWindowOpen: opts.windowOpen ?? (() => true), dailyRestartDueAt: opts.dailyDueAt ?? null, ...(opts.watchConnections ? { caPem } : {}), ownerRestartGraceMs: opts.ownerRestartGraceMs ?? 2_000, logger: debugLog(selfIndex),
+      isWindowOpen: opts.windowOpen ?? (() => true), dailyRestartDueAt: opts.dailyDueAt ?? null, ...(opts.watchConnections ? { peerTls: fixedPeerTls(caPem) } : {}), ownerRestartGraceMs: opts.ownerRestartGraceMs ?? 2_000, logger: debugLog(selfIndex),
     });
   });
   for (const w of watchdogs) w.start();

@@ -40,7 +40,7 @@ export function createKanMetrics(registry: Registry, sources?: KanMetricSources)
   return {
     restarts: new Counter({ name: KAN_METRICS.restarts, help: 'Starts, restarts and stops made by this kan, by target and reason', labelNames: ['target', 'reason'], registers }),
     crashLoop: new Gauge({ name: KAN_METRICS.crashLoop, help: '1 while the target is crash-looping (restarts held back by back-off)', labelNames: ['target'], registers }),
-    probes: new Counter({ name: KAN_METRICS.probes, help: 'Probe results by target (ok, timeout, refused, reset, error, stale, busy)', labelNames: ['target', 'result'], registers }),
+    probes: new Counter({ name: KAN_METRICS.probes, help: 'Probe results by target (ok, timeout, refused, reset, error, untrusted, stale, busy)', labelNames: ['target', 'result'], registers }),
     probeDuration: new Histogram({ name: KAN_METRICS.probeDuration, help: 'Probe round-trip time', labelNames: ['target'], buckets: [0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5], registers }),
     targetUp: new Gauge({ name: KAN_METRICS.targetUp, help: '1 when the last probe of the target answered', labelNames: ['target'], registers }),
     backoff: new Gauge({ name: KAN_METRICS.backoff, help: 'Seconds until the next restart of the target is allowed', labelNames: ['target'], registers }),

@@ -5,7 +5,7 @@
 import type { ProcessName, ProcessState } from '../process/control.js';
 
 /** The outcome of one probe. */
-export type ProbeOutcome = 'ok' | 'timeout' | 'refused' | 'reset' | 'error';
+export type ProbeOutcome = 'ok' | 'timeout' | 'refused' | 'reset' | 'error' | 'untrusted';
 
 /**
  * A probe that timed out or was reset while the target's heartbeat still advances is `busy`,

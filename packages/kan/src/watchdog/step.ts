@@ -19,6 +19,15 @@ import {
 export const RETRY_DELAY_MS = 50;
 /** Pause before probing again a target that refused (or reset) while its owner says it runs. */
 export const REFUSED_RETRY_DELAY_MS = 250;
+/**
+ * How long a target whose certificate this kan refuses (`untrusted`) is given before that counts
+ * as a failure: the nodes reload the TLS files each on its own within 2 s of a change (docs/
+ * security.md, "Reload"), so during a CA rotation a kan can hold the new CA while a peer still
+ * presents its old certificate, or the other way round, for up to about 2 s. Past this, the
+ * certificate is refused for good and the probes count as failures (a node that did not take the
+ * new files is restarted by the usual rules).
+ */
+export const TRUST_SETTLE_MS = 5_000;
 /** Probe timeout for a target the kernel says is stopped: it cannot answer, waiting longer tells nothing more. */
 export const STOPPED_PROBE_TIMEOUT_MS = 150;
 
@@ -47,6 +56,8 @@ export interface TargetState {
   readonly lastAction: { readonly at: number; readonly action: Action; readonly outcome: string } | null;
   readonly staleProbes: number;
   readonly busyProbes: number;
+  /** When (real time, ms) the current run of `untrusted` probes began; null when the last probe was not untrusted. */
+  readonly untrustedSince: number | null;
 }
 
 /** A fresh target state. */
@@ -54,7 +65,7 @@ export function initialTargetState(name: ProcessName, port: number, path: string
   return {
     name, port, path, lastOutcome: null, failures: 0, lastSeenAt: null, lastProbeAt: null, lastProbeMs: null, reportedPid: null,
     owner: null, ownerCheckedAt: 0, stopped: false, verdict: { kind: 'healthy' }, downSince: null, conditionSince: null,
-    lastAction: null, staleProbes: 0, busyProbes: 0,
+    lastAction: null, staleProbes: 0, busyProbes: 0, untrustedSince: null,
   };
 }
 
@@ -72,8 +83,8 @@ export interface ProbeInput {
   readonly now: number;
 }
 
-/** What a probe was, as evidence. */
-export type Evidence = 'stale' | 'ok' | 'failed';
+/** What a probe was, as evidence: `settling` is an untrusted certificate inside TRUST_SETTLE_MS (not counted). */
+export type Evidence = 'stale' | 'ok' | 'failed' | 'settling';
 
 /** How far an event-loop stall of this kan may delay a probe before its failure stops being evidence. */
 export function staleToleranceMs(settings: Pick<WatchdogConfig, 'interval_ms'>): number {
@@ -103,11 +114,18 @@ export function recordProbe(state: TargetState, probe: ProbeInput, settings: Pic
   if (!fresh) return { state: { ...timed, staleProbes: state.staleProbes + 1, failures: 0 }, evidence: 'stale' };
   if (probe.outcome === 'ok') {
     return {
-      state: { ...timed, lastOutcome: 'ok', failures: 0, lastSeenAt: probe.now, reportedPid: probe.pid, downSince: null, stopped: false },
+      state: { ...timed, lastOutcome: 'ok', failures: 0, lastSeenAt: probe.now, reportedPid: probe.pid, downSince: null, stopped: false, untrustedSince: null },
       evidence: 'ok',
     };
   }
-  return { state: { ...timed, lastOutcome: probe.outcome }, evidence: 'failed' };
+  if (probe.outcome === 'untrusted') {
+    // The target is up with a certificate the CA in force refuses: while the TLS files settle
+    // across the nodes (a rotation), that is not a failure of the target.
+    const since = state.untrustedSince ?? probe.settledAt;
+    const untrusted = { ...timed, lastOutcome: 'untrusted' as const, untrustedSince: since };
+    return probe.settledAt - since < TRUST_SETTLE_MS ? { state: untrusted, evidence: 'settling' } : { state: untrusted, evidence: 'failed' };
+  }
+  return { state: { ...timed, lastOutcome: probe.outcome, untrustedSince: null }, evidence: 'failed' };
 }
 
 /** Context of a decision. */

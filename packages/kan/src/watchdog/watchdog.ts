@@ -15,11 +15,12 @@ import { readProcFacts } from '../process/proc.js';
 import type { KanMetrics } from '../metrics/kan-metrics.js';
 import type { Coordinator } from './coordinator.js';
 import type { RestartLedger } from './ledger.js';
+import type { PeerTls } from './peer-tls.js';
 import { watchConnection, type ConnectionWatch, type ProbeFn } from './probe.js';
 import { actorRank, decideDailyRestart } from './policy.js';
 import type { KanQuorum } from './quorum.js';
 import {
-  afterAction, decideTarget, initialTargetState, needsObservation, probeTimeoutOf, recordProbe, retryDelayOf,
+  afterAction, decideTarget, initialTargetState, needsObservation, probeTimeoutOf, recordProbe, retryDelayOf, TRUST_SETTLE_MS,
   type Observation, type TargetState,
 } from './step.js';
 
@@ -49,12 +50,16 @@ export interface WatchdogOptions {
   readonly procRoot?: string;
   readonly logger: LogSink;
   readonly metrics?: KanMetrics;
-  /** The cluster CA: when given, an idle TLS connection to each target reports its death at once. */
-  readonly caPem?: string | Buffer;
+  /**
+   * The client TLS of the idle connections (peer-tls.ts): when given, an idle TLS connection to
+   * each healthy target reports its death at once. It follows the TLS files: at each change the
+   * open idle connections are closed (without a probe) and opened again with the new context.
+   */
+  readonly peerTls?: PeerTls;
 }
 
 /** This kan's view of one target: its decision state (without the bookkeeping of conditions) and the idle connection. */
-export type TargetView = Omit<TargetState, 'path' | 'ownerCheckedAt' | 'downSince' | 'conditionSince'> & {
+export type TargetView = Omit<TargetState, 'path' | 'ownerCheckedAt' | 'downSince' | 'conditionSince' | 'untrustedSince'> & {
   /** An idle connection to the target is open (its closing triggers a probe at once). */
   readonly watching: boolean;
 };
@@ -112,19 +117,33 @@ export function createWatchdog(options: WatchdogOptions): Watchdog {
 
   /** Keeps an idle connection to a healthy target: its loss triggers a probe at once. */
   const ensureWatch = (slot: TargetSlot): void => {
-    const caPem = o.caPem;
-    if (caPem === undefined || slot.watch !== null || slot.state.lastOutcome !== 'ok' || !running) return;
-    slot.watch = watchConnection({
-      port: slot.state.port, caPem,
+    const tls = o.peerTls;
+    if (tls === undefined || slot.watch !== null || slot.state.lastOutcome !== 'ok' || !running) return;
+    const watch = watchConnection({
+      port: slot.state.port, secureContext: tls.context(),
       onLost: () => {
         const now = Date.now();
         // Debug only: idle watch connections are closed by the target's keep-alive timeout every 30 s; state changes are logged by the verdicts.
         o.logger.debug('connection to target closed: probing now', { target: slot.state.name, probing: slot.probing });
         launchProbe(slot, now, now);
       },
-      onEnd: () => { slot.watch = null; },
+      // Only this connection's end frees the slot (a replaced one may end after its successor opened).
+      onEnd: () => { if (slot.watch === watch) slot.watch = null; },
     });
+    slot.watch = watch;
   };
+
+  /** The TLS files changed: the idle connections made with the old context are replaced (a verified peer is not verified again otherwise). */
+  const renewWatches = (): void => {
+    for (const slot of slots) {
+      const old = slot.watch;
+      if (old === null) continue;
+      slot.watch = null;
+      old.close();
+      ensureWatch(slot);
+    }
+  };
+  let unsubscribeTls: (() => void) | undefined;
 
   const launchProbe = (slot: TargetSlot, dueAt: number, firedAt: number): void => {
     if (slot.probing || !running) return;
@@ -161,6 +180,12 @@ export function createWatchdog(options: WatchdogOptions): Watchdog {
     if (recorded.evidence === 'stale') {
       metrics?.probes.inc({ target: before.name, result: 'stale' });
       logger.warn('probe discarded: this kan stalled', { target: before.name, lateMs: firedAt - dueAt, tookMs: probe.settledAt - firedAt });
+      return;
+    }
+    if (recorded.evidence === 'settling') {
+      metrics?.probes.inc({ target: before.name, result: 'untrusted' });
+      metrics?.targetUp.set({ target: before.name }, 0);
+      if (before.untrustedSince === null) logger.warn('target certificate refused by the CA in force: not counted while the TLS files settle', { target: before.name, detail: result.detail, settleMs: TRUST_SETTLE_MS });
       return;
     }
     if (recorded.evidence === 'ok') {
@@ -289,17 +314,20 @@ export function createWatchdog(options: WatchdogOptions): Watchdog {
     start() {
       if (running) return;
       running = true;
+      unsubscribeTls ??= o.peerTls?.onChange(renewWatches);
       schedule(Date.now());
     },
     async stop() {
       running = false;
+      unsubscribeTls?.();
+      unsubscribeTls = undefined;
       if (timer !== undefined) clearTimeout(timer);
       for (const s of slots) s.watch?.close();
       await Promise.allSettled([...pending]);
     },
     view() {
       return slots.map(({ state, watch }) => {
-        const { path: _path, ownerCheckedAt: _checked, downSince: _down, conditionSince: _since, ...view } = state;
+        const { path: _path, ownerCheckedAt: _checked, downSince: _down, conditionSince: _since, untrustedSince: _untrusted, ...view } = state;
         return { ...view, watching: watch?.established ?? false };
       });
     },
