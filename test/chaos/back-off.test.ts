@@ -100,8 +100,14 @@ test('crash-looping qsen (bad passphrase planted): back-off grows, no storm, sta
 
 test("qsen's port held by a stranger: the kans back off and report, no loop; qsen returns when the port is free", { timeout: 240_000 }, async () => {
   await system.waitAllAnswering(60_000);
-  // Let the streak of the first test expire (stable_after_ms = 20 s).
-  await new Promise((resolve) => setTimeout(resolve, 21_000));
+  // The streak of the first test expires once each kan has seen qsen healthy stable_after_ms
+  // (20 s) after its last restart: waited for on the kans' own verdict rather than slept for
+  // (21 s was 1 s of margin over a kan's probe tick on a loaded machine). The shared history
+  // holds a streak of at least 3 here (the first test saw it), so crashLoop false means reset.
+  await waitFor(async () => {
+    const views = await qsenBackoffSeenByKans();
+    return views.length === 3 && views.every((v) => !v.crashLoop && v.nextRestartAllowedAt === null);
+  }, { timeoutMs: 90_000, intervalMs: 500, what: "the first test's restart streak to expire on every kan" });
   const victim = await system.status('qsen');
   assert.ok(victim.pid !== null);
   const sockets = new Set<Socket>();
