@@ -40,17 +40,24 @@ async function qsenBackoffSeenByKans(): Promise<Array<KanTarget['backoff']>> {
   return views;
 }
 
-/** Watches the launcher's qsen invocations for `ms` and returns the time of every new start. */
+/**
+ * Watches the launcher's qsen invocations for `ms` and returns the time of every new start: the
+ * launcher's own start instant (`startedAt`) when a poll sees the invocation running, else the
+ * poll's time. Poll times alone shrink a gap when a loaded machine delays one poll and not the
+ * next, and a gap that looks shorter than the back-off plans fails the test with nothing wrong.
+ */
 async function watchStarts(ms: number): Promise<number[]> {
   const starts: number[] = [];
   let last = BigInt((await system.status('qsen')).invocation);
   const end = Date.now() + ms;
   while (Date.now() < end) {
-    const now = BigInt((await system.status('qsen')).invocation);
-    if (now !== last) {
-      for (let i = last; i < now; i++) starts.push(Date.now());
-      last = now;
+    const status = await system.status('qsen');
+    const now = BigInt(status.invocation);
+    for (let i = last + 1n; i <= now; i++) {
+      const startedAt = i === now && status.startedAt !== null ? Date.parse(status.startedAt) : Number.NaN;
+      starts.push(Number.isFinite(startedAt) ? startedAt : Date.now());
     }
+    last = now;
     await new Promise((resolve) => setTimeout(resolve, 100));
   }
   return starts;
