@@ -170,8 +170,8 @@ export async function runCampaign(options: CampaignOptions): Promise<CampaignRep
     const check = checkCampaign(plan.orders.map((o) => o.id), result.attempts, records);
     // SENEBI files an operation under its order's trade date (packages/simulator/src/business/
     // matching.ts): a run that spans midnight in Buenos Aires (03:00 UTC) has operations under
-    // both dates, and reading only the last one called every order matched before midnight
-    // "matched, not at SENEBI".
+    // both dates, and reading only the last one called every matched order placed before
+    // midnight "matched, not at SENEBI".
     const operations = await operationsOfRun(admin, firstTradeDate, localDateOf(EXCHANGE_ZONE, Date.now()));
     const views: SenebiCancelView[] = records.map((r) => ({ id: r.id, state: r.state, operations: operations.get(r.id) ?? 0, cancels: r.cancels }));
     const cancelCheck = checkCancels({
