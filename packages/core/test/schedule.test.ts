@@ -1,7 +1,6 @@
 import { describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import {
-  ManualClock,
   evaluateWindow,
   localDateOf,
   nextLocalTime,
@@ -174,15 +173,6 @@ describe('schedule: DST in America/New_York', () => {
 });
 
 describe('schedule: clocks', () => {
-  test('ManualClock starts where told, is set and advanced by hand', () => {
-    const clock = new ManualClock(1_000);
-    assert.equal(clock.now(), 1_000);
-    clock.advance(500);
-    assert.equal(clock.now(), 1_500);
-    clock.set(42);
-    assert.equal(clock.now(), 42);
-  });
-
   test('systemClock reads the real time', () => {
     const before = Date.now();
     const now = systemClock.now();
