@@ -5,6 +5,7 @@ import {
   localDateOf,
   nextLocalTime,
   systemClock,
+  uptimeSeconds,
   type ScheduleConfig,
 } from '../src/index.js';
 
@@ -173,6 +174,14 @@ describe('schedule: DST in America/New_York', () => {
 });
 
 describe('schedule: clocks', () => {
+  test('uptimeSeconds counts whole seconds from the start and reads 0 on a clock stepped back', () => {
+    assert.equal(uptimeSeconds(10_000, 10_000), 0);
+    assert.equal(uptimeSeconds(10_000, 10_999), 0);
+    assert.equal(uptimeSeconds(10_000, 11_000), 1);
+    assert.equal(uptimeSeconds(10_000, 3_610_000), 3_600);
+    assert.equal(uptimeSeconds(10_000, 9_000), 0);
+  });
+
   test('systemClock reads the real time', () => {
     const before = Date.now();
     const now = systemClock.now();
