@@ -13,7 +13,7 @@ import { DEFAULT_SETTINGS, type SimulatorSettings } from './config/settings.js';
 import { renderChangeLine, renderState, type SimulatorStateData, type StateChange } from './store/state-schema.js';
 import type { StateStorage } from './store/state-file.js';
 import { readJsonBody } from './http/body.js';
-import { cancelledOrderId, createFaultMiddleware, requestPath, submittedOrderId } from './http/faults.js';
+import { cancelledOrderId, createFaultMiddleware, submittedOrderId } from './http/faults.js';
 import { createLaterMatches } from './business/later-matches.js';
 import { endpointOf } from './http/endpoints.js';
 import { createErrorHandler, notFound } from './http/errors.js';
@@ -22,7 +22,7 @@ import { createAdminRouter } from './routes/admin.js';
 import { createProcessingTracker, type ProcessingTracker } from './records/processing.js';
 import { createIdSequencer } from './records/sequencer.js';
 import { setProcessingEnd } from './http/respond.js';
-import { type LogSink, SILENT_LOG } from '@qsen/core';
+import { requestPath, type LogSink, SILENT_LOG } from '@qsen/core';
 
 /** Buffered journal lines that trigger a write even if no answer waits for it. */
 const BACKGROUND_COMMIT_LINES = 1000;

@@ -130,11 +130,14 @@ export function createApiParts(opts: ApiPartsOptions): ApiParts {
   return { prologue, onError };
 }
 
-/** The path of a request as express's `req.path` gives it (a direct request has no express additions: its URL is the path). */
-export function requestPath(req: express.Request): string {
-  const path = (req as { path?: unknown }).path;
-  if (typeof path === 'string') return path;
-  const url = req.url ?? '';
+/**
+ * The path of a request without its query, as the client sent it, wherever the code that asks is
+ * mounted: express's `originalUrl` (`req.url` and `req.path` are relative to a mounted router's
+ * path; the simulator's fault middleware, mounted at /senebi, needs the whole path), or, for a
+ * direct request, which has no express additions, its URL.
+ */
+export function requestPath(req: { readonly url?: string | undefined; readonly originalUrl?: string }): string {
+  const url = req.originalUrl ?? req.url ?? '';
   const query = url.indexOf('?');
   return query === -1 ? url : url.slice(0, query);
 }
