@@ -7,7 +7,7 @@
  */
 import type express from 'express';
 import type winston from 'winston';
-import { ApiError, httpErrors } from '../errors/api-error.js';
+import { ApiError, httpErrors, errorMessage } from '../errors/api-error.js';
 import { DEFAULT_MAX_BODY_BYTES, setBodyLimit } from './body.js';
 import { establishCaller, getCaller } from './caller.js';
 import { sendJson } from './respond.js';
@@ -106,7 +106,7 @@ export function createApiParts(opts: ApiPartsOptions): ApiParts {
       try {
         opts.onStateChangeRefused?.(req, route.stateChange, apiError.code);
       } catch (hookErr) {
-        logger.error('the refusal hook failed', { requestId: caller.requestId, code: apiError.code, error: hookErr instanceof Error ? hookErr.message : String(hookErr) });
+        logger.error('the refusal hook failed', { requestId: caller.requestId, code: apiError.code, error: errorMessage(hookErr) });
       }
     }
     if (apiError.status >= 500) {
@@ -114,7 +114,7 @@ export function createApiParts(opts: ApiPartsOptions): ApiParts {
         requestId: caller.requestId,
         method: req.method,
         path: requestPath(req),
-        error: err instanceof Error ? err.message : String(err),
+        error: errorMessage(err),
         stack: err instanceof Error ? err.stack : undefined,
       });
     }

@@ -21,6 +21,7 @@ import {
   DEFAULT_RESTART_POLICY,
   type RestartPolicySettings,
 } from './restart-policy.js';
+import { errorMessage } from '@qsen/core/errors';
 
 /** How to run one supervised process. */
 export interface ProcessSpec {
@@ -267,7 +268,7 @@ export function createSupervisor(specs: readonly ProcessSpec[], options: Supervi
         child.once('error', reject);
       });
     } catch (err) {
-      const reason = err instanceof Error ? err.message : String(err);
+      const reason = errorMessage(err);
       slot.state = 'stopped';
       slot.lastExit = { code: null, signal: null, at: new Date(clock.now()).toISOString(), line: reason };
       slot.lastExitPid = null;
