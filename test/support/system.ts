@@ -6,7 +6,7 @@ import { spawn, type ChildProcess } from 'node:child_process';
 import { readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { createControlClient, type ControlClient, type ProcessStatus } from '@qsen/launcher';
-import { readAgentIdentity } from './simulator.js';
+import { waitSimulatorAnswering } from './simulator.js';
 import { findFreePort, httpsCall, makeTempDir, moveDailyRestartAway, waitFor, type ClientIdentity, type HttpsAnswer, isProcessAlive as isAlive } from '@qsen/testkit';
 
 /** The repository root (compiled helpers live in test/dist/support/). */
@@ -171,21 +171,6 @@ export async function startSystem(options: StartSystemOptions = {}): Promise<Loc
   const waitAllAnswering = async (timeoutMs: number): Promise<void> => {
     await waitFor(async () => (await Promise.all(NODE_NAMES.map((n) => pingOnce(n)))).every(Boolean), { timeoutMs, intervalMs: 200, what: 'qsen and the three kans to answer their pings' });
   };
-  // The simulator loads more than the nodes (express, winston) and, on a loaded machine, can
-  // listen seconds after qsen and the kans answer: a suite's first admin call then met a refused
-  // connection (CI, campaign seed 3). Its ping needs the agent's certificate (mutual TLS).
-  const waitSimulatorAnswering = async (timeoutMs: number): Promise<void> => {
-    const { identity: agent, ca: senebiCa } = readAgentIdentity(home);
-    await waitFor(async () => {
-      try {
-        const answer = await httpsCall(`https://127.0.0.1:${ports.senebi}/senebi/v1/ping`, { ca: senebiCa, identity: agent, timeoutMs: 2000, tls: { servername: 'localhost' } });
-        return answer.status === 200;
-      } catch {
-        return false;
-      }
-    }, { timeoutMs, intervalMs: 200, what: 'the SENEBI simulator to answer its ping' });
-  };
-
   const system: LocalSystem = {
     home,
     ports,
@@ -237,7 +222,7 @@ export async function startSystem(options: StartSystemOptions = {}): Promise<Loc
   try {
     const deadline = Date.now() + (options.readyTimeoutMs ?? 90_000);
     await waitAllAnswering(deadline - Date.now());
-    await waitSimulatorAnswering(Math.max(1000, deadline - Date.now()));
+    await waitSimulatorAnswering(home, ports.senebi, Math.max(1000, deadline - Date.now()));
     for (const p of await control().list()) if (p.pid !== null) seenPids.add(p.pid);
   } catch (err) {
     await system.stop();
