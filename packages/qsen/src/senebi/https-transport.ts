@@ -11,6 +11,7 @@ import { createRequire } from 'node:module';
 import { createSecureContext } from 'node:tls';
 import type { Pool as UndiciPool, buildConnector as undiciBuildConnector, Dispatcher } from 'undici';
 import { TransportFailure, type SenebiReply, type SenebiRequest, type SenebiTransport } from './transport.js';
+import { errorMessage } from '@qsen/core/errors';
 
 /**
  * undici's Pool and connector, each from its own module: undici's root entry also loads fetch,
@@ -97,7 +98,7 @@ export function createHttpsTransport(options: HttpsTransportOptions): SenebiTran
         settled = true;
         clearTimeout(timer);
         const code = timedOut ? 'ETIMEDOUT' : codeOf(err);
-        const message = err instanceof Error ? err.message : String(err);
+        const message = errorMessage(err);
         reject(new TransportFailure(message, { written, timedOut: timedOut || TIMEOUT_CODES.has(code), code }, err));
       };
       const handler: Dispatcher.DispatchHandler = {
