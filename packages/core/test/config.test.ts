@@ -64,6 +64,11 @@ describe('config: one fixture per failure mode', () => {
     assertOneProblem('bad-audit-retention.toml', 'logging.audit_retention_days', /must be greater than 0/);
   });
 
+  test('a back-off cap over an hour is refused, an hour exactly is read', () => {
+    assertOneProblem('watchdog-backoff-too-long.toml', 'watchdog.backoff_max_ms', /^must be at most 3600000 \(one hour\)$/);
+    assert.equal(loadConfig(fixture('watchdog-backoff-one-hour.toml')).watchdog.backoff_max_ms, 3_600_000);
+  });
+
   test('a kan port equal to qsen_port is refused', () => {
     assertOneProblem('duplicate-ports.toml', 'server.kan_ports', /must all be different/);
   });

@@ -13,6 +13,7 @@
  */
 import { join } from 'node:path';
 import { localDateOf } from '@qsen/core';
+import { errorMessage } from '@qsen/core/errors';
 import { waitFor } from '@qsen/testkit';
 import { createSimulatorAdmin, type SimulatorAdmin } from '../simulator.js';
 import { editConfig, startSystem } from '../system.js';
@@ -206,7 +207,7 @@ export async function runCampaign(options: CampaignOptions): Promise<CampaignRep
   } catch (err) {
     // What the launcher printed (processes started, exited, restarted) is what explains a failure
     // that is not a checked property, such as a process that never answered.
-    throw new Error(`${err instanceof Error ? err.message : String(err)}\n--- the launcher's output, last 6000 characters ---\n${running.output().slice(-6000)}`, { cause: err });
+    throw new Error(`${errorMessage(err)}\n--- the launcher's output, last 6000 characters ---\n${running.output().slice(-6000)}`, { cause: err });
   } finally {
     await running.stop();
   }

@@ -45,6 +45,9 @@ function isUrlWithProtocol(text: string, protocols: readonly string[]): boolean 
   }
 }
 
+/** The largest `[watchdog] backoff_max_ms` accepted: one hour. */
+export const MAX_BACKOFF_MS = 3_600_000;
+
 const positiveInt = () => z.number().int('must be an integer').positive('must be greater than 0');
 const port = () => z.number().int('must be an integer').min(1, 'must be a port number (1..65535)').max(65535, 'must be a port number (1..65535)');
 const hhmm = (allowEndOfDay: boolean) =>
@@ -242,7 +245,9 @@ export function createConfigSchema(options: SchemaOptions) {
       startup_grace_ms: z.number().int('must be an integer').min(0, 'must not be negative').prefault(d.watchdog.startup_grace_ms),
       stop_grace_ms: positiveInt().prefault(d.watchdog.stop_grace_ms),
       backoff_initial_ms: positiveInt().prefault(d.watchdog.backoff_initial_ms),
-      backoff_max_ms: positiveInt().prefault(d.watchdog.backoff_max_ms),
+      // At most an hour: a restart held back longer is an outage, not a back-off; and with
+      // backoff_initial_ms >= 1 the cap comes long before the formula's 30 doublings (kan's backoffDelayMs).
+      backoff_max_ms: positiveInt().max(MAX_BACKOFF_MS, `must be at most ${MAX_BACKOFF_MS} (one hour)`).prefault(d.watchdog.backoff_max_ms),
       stable_after_ms: positiveInt().prefault(d.watchdog.stable_after_ms),
     })
     .refine(
