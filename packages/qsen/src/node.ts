@@ -161,6 +161,7 @@ export async function startQsen(options: StartOptions): Promise<QsenNode> {
     cert: identity.certPem,
     key: identity.keyPem,
     timeoutMs: config.senebi.timeout_ms,
+    maxAnswerBytes: config.senebi.max_answer_bytes,
     onCall: (operation, ms, outcome) => stats.recordSenebiCall(operation, ms, outcome),
   });
 
