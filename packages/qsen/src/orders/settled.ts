@@ -25,8 +25,13 @@ const SAME = 1;
 function isPlainWire(value: unknown): boolean {
   if (value === null || typeof value === 'string' || typeof value === 'boolean') return true;
   if (Array.isArray(value)) return value.every(isPlainWire);
-  return isJsonObject(value) && Object.getPrototypeOf(value) === Object.prototype && Object.values(value).every(isPlainWire);
+  if (!isJsonObject(value) || Object.getPrototypeOf(value) !== Object.prototype) return false;
+  for (const key of Object.keys(value)) if (!isPlainWire(value[key])) return false;
+  return true;
 }
+
+/** The order's fields by name, for squeeze and expand. */
+const ORDER_FIELD_SET: ReadonlySet<string> = new Set(ORDER_FIELDS);
 
 /** Tells whether content has exactly an order's fields, in order, all strings. */
 function isCanonicalContent(order: OrderContent): boolean {
@@ -49,7 +54,10 @@ export function isSettled(entry: OrderEntry): boolean {
 function squeeze(echo: WireObject | undefined, order: OrderContent): WireObject | null {
   if (!echo) return null;
   const out: WireObject = {};
-  for (const [key, value] of Object.entries(echo)) out[key] = (ORDER_FIELDS as readonly string[]).includes(key) && value === order[key as keyof OrderContent] ? SAME : value;
+  for (const key of Object.keys(echo)) {
+    const value = echo[key];
+    out[key] = ORDER_FIELD_SET.has(key) && value === order[key as keyof OrderContent] ? SAME : value;
+  }
   return out;
 }
 
