@@ -4,9 +4,11 @@
 // order `order`, `sent`, `accepted` with SENEBI's echo, and a cancel every K orders), then
 // replays it R times, each in a fresh process, exactly as qsen's start does (openJournal with
 // onRecord -> applyRecord into the order book, then markDamage), and prints the CPU and wall time
-// of the replay (median and range). `--cpu-prof DIR` writes a V8 CPU profile of each replay.
-// Usage:
-//   npm run build && node bench/qsen/replay.mjs [--records 300000] [--runs 5] [--cancel-every 10] [--cpu-prof DIR]
+// of the replay (median and range). The replays run with qsen's own V8 flags (QSEN_NODE_FLAGS:
+// its young generation is small, so the garbage a replay makes costs what it costs at qsen's
+// start); `--default-v8` runs them with Node's defaults. `--cpu-prof DIR` writes a V8 CPU profile
+// of each replay. Usage:
+//   npm run build && node bench/qsen/replay.mjs [--records 300000] [--runs 5] [--cancel-every 10] [--default-v8] [--cpu-prof DIR] [--keep FILE]
 import { parseArgs } from 'node:util';
 import { execFileSync } from 'node:child_process';
 import { mkdtempSync, rmSync, statSync } from 'node:fs';
@@ -19,6 +21,7 @@ import { openJournal } from '../../packages/qsen/dist/src/journal/journal.js';
 import { applyRecord, createOrderBook, markDamage } from '../../packages/qsen/dist/src/orders/book.js';
 import { checkOrder } from '../../packages/qsen/dist/src/orders/validation.js';
 import { toWireValue } from '../../packages/qsen/dist/src/senebi/wire.js';
+import { QSEN_NODE_FLAGS } from '../../packages/launcher/dist/src/system/local-system.js';
 
 const { values } = parseArgs({
   options: {
@@ -26,7 +29,9 @@ const { values } = parseArgs({
     runs: { type: 'string', default: '5' },
     'cancel-every': { type: 'string', default: '10' },
     'cpu-prof': { type: 'string' },
+    'default-v8': { type: 'boolean', default: false },
     replay: { type: 'string' },
+    keep: { type: 'string' },
   },
 });
 
@@ -83,16 +88,18 @@ if (values.replay !== undefined) {
 } else {
   const dir = mkdtempSync(join(tmpdir(), 'qsen-bench-replay-'));
   try {
-    const file = join(dir, 'journal.log');
+    // --keep FILE: the journal is written there and left for other tools (a profile, an A/B run).
+    const file = values.keep ?? join(dir, 'journal.log');
     const written = await writeJournal(file, Number(values.records), Number(values['cancel-every']));
     const runs = [];
     for (let r = 0; r < Number(values.runs); r++) {
-      const flags = values['cpu-prof'] !== undefined ? ['--cpu-prof', '--cpu-prof-dir', values['cpu-prof']] : [];
+      const flags = [...(values['default-v8'] ? [] : QSEN_NODE_FLAGS), ...(values['cpu-prof'] !== undefined ? ['--cpu-prof', '--cpu-prof-dir', values['cpu-prof']] : [])];
       const out = execFileSync(process.execPath, [...flags, fileURLToPath(import.meta.url), '--replay', file], { encoding: 'utf8' });
       runs.push(JSON.parse(out.trim().split('\n').at(-1)));
     }
     const cpu = runs.map((r) => r.cpuMs);
     const wall = runs.map((r) => r.wallMs);
+    console.log(`V8 flags: ${values['default-v8'] ? "Node's defaults" : QSEN_NODE_FLAGS.join(' ')}`);
     console.log(`journal: ${written} records, ${(statSync(file).size / 1048576).toFixed(1)} MiB, ${runs[0].orders} orders (${runs[0].settled} settled)`);
     console.log(`replay CPU ms: median ${median(cpu).toFixed(0)} (${Math.min(...cpu).toFixed(0)}-${Math.max(...cpu).toFixed(0)}), wall ms: median ${median(wall).toFixed(0)} (${Math.min(...wall).toFixed(0)}-${Math.max(...wall).toFixed(0)}), ${runs.length} runs`);
     console.log(`CPU µs per record: ${((median(cpu) * 1000) / written).toFixed(2)}`);

@@ -92,13 +92,6 @@ function isOneOf<T extends string>(value: unknown, states: readonly T[]): value 
   return typeof value === 'string' && (states as readonly string[]).includes(value);
 }
 
-/** The optional `senebi` record and `error` code of a state or cancel record, when well formed. */
-function outcomeFields(value: WireObject): { senebi?: WireObject; error?: string } {
-  const senebi = value['senebi'];
-  const error = value['error'];
-  return { ...(isJsonObject(senebi) ? { senebi } : {}), ...(typeof error === 'string' ? { error } : {}) };
-}
-
 /** Decodes one line (without newline); undefined when the checksum or the shape is wrong. */
 export function decodeRecord(line: string): JournalRecord | undefined {
   const match = /^([0-9a-f]{8}) (.*)$/s.exec(line);
@@ -114,23 +107,43 @@ export function decodeRecord(line: string): JournalRecord | undefined {
   return recordOfValue(value);
 }
 
-/** The record a decoded JSON value (numbers already strings) describes; undefined when its shape is wrong. */
+/**
+ * The record a decoded JSON value (numbers already strings) describes; undefined when its shape
+ * is wrong. `value` is fresh (just parsed) and is taken apart: its objects become the record's.
+ */
 function recordOfValue(value: unknown): JournalRecord | undefined {
   if (!isJsonObject(value)) return undefined;
   const at = typeof value['at'] === 'string' ? value['at'] : '';
+  let id: Uint64;
   try {
-    const id = toUint64(value['id']);
-    if (value['type'] === 'order' && isJsonObject(value['order'])) {
-      return { type: 'order', id, order: { ...(value['order'] as unknown as OrderContent), id }, at };
-    }
-    const state = value['state'];
-    if (value['type'] === 'state' && isOneOf(state, ORDER_STATES)) return { type: 'state', id, state, ...outcomeFields(value), at };
-    const cancel = value['cancel'];
-    if (value['type'] === 'cancel' && isOneOf(cancel, CANCEL_STATES)) return { type: 'cancel', id, cancel, ...outcomeFields(value), at };
-    if (value['type'] === 'damaged') return { type: 'damaged', id, at, ...(typeof value['line'] === 'number' ? { line: value['line'] } : {}) };
+    id = toUint64(value['id']);
   } catch {
     return undefined;
   }
+  const type = value['type'];
+  if (type === 'order') {
+    const order = value['order'];
+    if (!isJsonObject(order)) return undefined;
+    // The content with its id in canonical form (the key keeps its place). A plain object is
+    // taken as it is; one with another prototype (a `__proto__` key, toWireValue's doing) is
+    // copied into a plain one, own fields only.
+    const content = Object.getPrototypeOf(order) === Object.prototype ? order : { ...order };
+    content['id'] = id;
+    return { type: 'order', id, order: content as unknown as OrderContent, at };
+  }
+  if (type === 'state' || type === 'cancel') {
+    const step = value[type];
+    if (type === 'state' ? !isOneOf(step, ORDER_STATES) : !isOneOf(step, CANCEL_STATES)) return undefined;
+    // Keys in the writer's order: type, id, the step, senebi?, error?, at.
+    const record: Record<string, unknown> = { type, id, [type]: step };
+    const senebi = value['senebi'];
+    if (isJsonObject(senebi)) record['senebi'] = senebi;
+    const error = value['error'];
+    if (typeof error === 'string') record['error'] = error;
+    record['at'] = at;
+    return record as unknown as StateRecord | CancelRecord;
+  }
+  if (type === 'damaged') return { type: 'damaged', id, at, ...(typeof value['line'] === 'number' ? { line: value['line'] } : {}) };
   return undefined;
 }
 
