@@ -128,12 +128,13 @@ describe('audit trail: the hash chain', () => {
     const clock = new ManualClock(T0);
     const a = createAuditLog({ dir, chain: 'qsen-admin', clock });
     const b = createAuditLog({ dir, chain: 'qsen-admin', clock });
-    for (let i = 0; i < 6; i++) (i % 2 === 0 ? a : b).record(entry(i));
+    // Uneven turns: a writer also follows its own lines (no false alarm of a cut file).
+    for (let i = 0; i < 20; i++) (i % 3 === 0 ? b : a).record(entry(i));
     await a.close();
     await b.close();
     const report = await verify(dir, T0);
     assert.equal(report.ok, true, JSON.stringify(report));
-    assert.equal(report.chains[0]?.lines, 6);
+    assert.equal(report.chains[0]?.lines, 20);
   });
 
   test('lines cut off the end of the file while the writer runs: the next line keeps the chain from the removed line, so verify shows the break (also when the file grew again after the cut)', async () => {
@@ -156,19 +157,6 @@ describe('audit trail: the hash chain', () => {
       assert.equal(last.prev, hashLine(original[4] ?? ''), `regrow ${regrow}: linked to the writer's own last line, which was removed`);
       assert.notEqual(last.prev, hashLine(lines[lines.length - 2] ?? ''), `regrow ${regrow}: not linked to what the file now ends with`);
     }
-  });
-
-  test('the writer\'s own lines and another writer\'s appends: no false alarm', async () => {
-    const dir = tempDir();
-    const clock = new ManualClock(T0);
-    const a = createAuditLog({ dir, chain: 'qsen-admin', clock });
-    const b = createAuditLog({ dir, chain: 'qsen-admin', clock });
-    for (let i = 0; i < 20; i++) (i % 3 === 0 ? b : a).record(entry(i));
-    await a.close();
-    await b.close();
-    const report = await verify(dir, T0);
-    assert.equal(report.ok, true, JSON.stringify(report));
-    assert.equal(report.chains[0]?.lines, 20);
   });
 
   test('retention: day files older than audit_retention_days are deleted; the chain then starts from an expired day', async () => {
