@@ -116,7 +116,9 @@ describe('SENEBI answer cap and bounded queueing, through real mutual TLS agains
     const err = await failureOf(senebi.placeOrder(order(queued)));
     assert.equal(err.code, 'SENEBI_TIMEOUT');
     assert.equal(err.details?.['delivery'], 'not_sent');
-    assert.equal(await blocker, 'unknown', 'the ping was written and timed out');
+    // The ping was written and timed out (`unknown`); on a machine stalled past its own deadline
+    // before its handshake ended it is `not_sent` instead. Either way it held the only socket.
+    assert.ok(['unknown', 'not_sent'].includes(await blocker));
     faults({});
     const next = '9999000000000021102';
     const placed = await senebi.placeOrder(order(next));
