@@ -3,9 +3,9 @@ import assert from 'node:assert/strict';
 import { appendFileSync, readdirSync, readFileSync, rmSync, unlinkSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import fc from 'fast-check';
-import { makeTempDir } from '@qsen/testkit';
+import { makeTempDir, ManualClock } from '@qsen/testkit';
 import {
-  AUDIT_GENESIS, ManualClock, auditFileName, createAuditLog, hashLine, queryAuditTrail,
+  AUDIT_GENESIS, auditFileName, createAuditLog, hashLine, queryAuditTrail,
   verifyAuditTrail, type AuditEntry,
 } from '../src/index.js';
 

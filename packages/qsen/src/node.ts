@@ -13,7 +13,7 @@ import { createMtlsServer, openTrustStore, type MtlsServer } from '@qsen/core/ht
 import type { AuditSink } from '@qsen/core/logging';
 import { buildMetricName, createMetricsRegistry, createTlsMetrics, TLS_REJECTED_CONNECTIONS_SUFFIX } from '@qsen/core/metrics';
 import { localDateOf, systemClock, type Clock } from '@qsen/core/schedule';
-import { ApiError, httpErrors } from '@qsen/core/errors';
+import { ApiError, httpErrors, errorMessage } from '@qsen/core/errors';
 import { loadConfig } from '@qsen/core/config/load';
 import { createApp } from './app.js';
 import { isJsonObject } from './senebi/wire.js';
@@ -125,7 +125,7 @@ export async function startQsen(options: StartOptions): Promise<QsenNode> {
   } catch (err) {
     if (err instanceof JournalCorruptError) throw new QsenStartupError('JOURNAL_CORRUPT', err.message, { cause: err });
     if (err instanceof JournalTruncatedError) throw new QsenStartupError('JOURNAL_TRUNCATED', err.message, { cause: err });
-    throw new QsenStartupError('JOURNAL_UNREADABLE', `cannot open the journal ${journalFile}: ${err instanceof Error ? err.message : String(err)}`, { cause: err });
+    throw new QsenStartupError('JOURNAL_UNREADABLE', `cannot open the journal ${journalFile}: ${errorMessage(err)}`, { cause: err });
   }
   const { journal, tornBytes, tornIds, damaged } = journalOpened;
   if (tornBytes > 0 && tornIds.length === 0) logger.warn('journal: torn last record cut off (crash during a write; it shows no order id, so it was never acknowledged nor forwarded)', { file: journalFile, bytes: tornBytes });

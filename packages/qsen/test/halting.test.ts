@@ -5,8 +5,8 @@
  */
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { ManualClock, type AuditEntry } from '@qsen/core';
-import { makeTempDir } from '@qsen/testkit';
+import { type AuditEntry } from '@qsen/core';
+import { makeTempDir, ManualClock } from '@qsen/testkit';
 import { createHalting } from '../src/killswitch/halting.js';
 import { openKillSwitch } from '../src/killswitch/killswitch.js';
 import type { MassCancel, MassCancelReport, MassCancelRequest } from '../src/killswitch/mass-cancel.js';

@@ -12,6 +12,7 @@ import { compareUint64, parseUint64, type Uint64 } from '../ids/uint64.js';
 import { isValidLocalDate, isValidTimeZone, minutesOfHhmm, type Weekday } from '../schedule/wall-time.js';
 import { CONFIG_DEFAULTS } from './defaults.js';
 import { canonicalAmount } from './amounts.js';
+import { ORDER_CURRENCIES, ORDER_SETTLEMENTS } from './order-terms.js';
 
 /** How the schema treats the file system. */
 export interface SchemaOptions {
@@ -81,9 +82,6 @@ const uint64Id = () =>
     return parsed.value;
   });
 
-/** The currencies of an order, as written in sendOrder and in [risk] tables. */
-export const RISK_CURRENCIES = ['ARS', 'USD', 'EXT'] as const;
-const RISK_SETTLEMENTS = ['T0', 'T1'] as const;
 /** Digits a [risk] amount may have before / after the point (notional reaches 10^28; 10^-8 is its finest unit). */
 const AMOUNT_INTEGER_DIGITS = 30;
 const AMOUNT_DECIMALS = 8;
@@ -305,10 +303,10 @@ export function createConfigSchema(options: SchemaOptions) {
       instruments_deny: riskList(z.string().regex(/^[A-Z0-9.]{1,12}$/, 'must be an instrument: 1 to 12 characters [A-Z0-9.]')),
       counterparties_allow: riskList(z.string({ error: 'must be an agent code written as a string, e.g. "210"' }).regex(/^[0-9]{1,6}$/, 'must be an agent code: 1 to 6 digits')),
       counterparties_deny: riskList(z.string({ error: 'must be an agent code written as a string, e.g. "210"' }).regex(/^[0-9]{1,6}$/, 'must be an agent code: 1 to 6 digits')),
-      currencies_allow: riskList(z.enum(RISK_CURRENCIES, { error: 'must be one of ARS, USD, EXT' })),
-      currencies_deny: riskList(z.enum(RISK_CURRENCIES, { error: 'must be one of ARS, USD, EXT' })),
-      settlements_allow: riskList(z.enum(RISK_SETTLEMENTS, { error: 'must be T0 or T1' })),
-      settlements_deny: riskList(z.enum(RISK_SETTLEMENTS, { error: 'must be T0 or T1' })),
+      currencies_allow: riskList(z.enum(ORDER_CURRENCIES, { error: 'must be one of ARS, USD, EXT' })),
+      currencies_deny: riskList(z.enum(ORDER_CURRENCIES, { error: 'must be one of ARS, USD, EXT' })),
+      settlements_allow: riskList(z.enum(ORDER_SETTLEMENTS, { error: 'must be T0 or T1' })),
+      settlements_deny: riskList(z.enum(ORDER_SETTLEMENTS, { error: 'must be T0 or T1' })),
     })
     .refine(
       (r) => typeof r.max_orders_per_second !== 'number' || typeof r.max_orders_per_minute !== 'number' || r.max_orders_per_minute >= r.max_orders_per_second,

@@ -52,19 +52,26 @@ export interface AuditLogOptions {
 
 const DAY_MS = 86_400_000;
 
-/** The dates of a chain's day files in `dir`, oldest first. */
+/** The chains of a folder and their day files' dates, oldest first (throws when the folder cannot be read). */
+export function listAuditChains(dir: string): Map<string, string[]> {
+  const chains = new Map<string, string[]>();
+  for (const name of readdirSync(dir).sort()) {
+    const parsed = parseAuditFileName(name);
+    if (!parsed) continue;
+    const dates = chains.get(parsed.chain) ?? [];
+    dates.push(parsed.date);
+    chains.set(parsed.chain, dates);
+  }
+  return chains;
+}
+
+/** The dates of a chain's day files in `dir`, oldest first; none when the folder cannot be read. */
 export function listChainDates(dir: string, chain: string): string[] {
-  let names: string[];
   try {
-    names = readdirSync(dir);
+    return listAuditChains(dir).get(chain) ?? [];
   } catch {
     return [];
   }
-  return names
-    .map((name) => parseAuditFileName(name))
-    .filter((p): p is { chain: string; date: string } => p !== undefined && p.chain === chain)
-    .map((p) => p.date)
-    .sort();
 }
 
 /** The oldest day a chain keeps at `nowMs` (pure): files dated before it are deleted. */

@@ -17,6 +17,7 @@ import { randomUUID } from 'node:crypto';
 import { openKillSwitch, type KillSwitchState } from '../killswitch/killswitch.js';
 import { describeLoggedRun, type MassCancelReport } from '../killswitch/mass-cancel.js';
 import { openMassCancelLog } from '../killswitch/mass-cancel-log.js';
+import { errorMessage } from '@qsen/core/errors';
 
 /** What a run needs from its surroundings. */
 export interface AdminEnvironment {
@@ -221,7 +222,7 @@ export async function runAdmin(argv: readonly string[], env: AdminEnvironment): 
       },
     });
   } catch (err) {
-    env.stderr.write(`qsen-admin: ${err instanceof Error ? err.message : String(err)}\nRun \`qsen-admin --help\` for the commands and options.\n`);
+    env.stderr.write(`qsen-admin: ${errorMessage(err)}\nRun \`qsen-admin --help\` for the commands and options.\n`);
     return 2;
   }
   const [command, action, ...extra] = parsed.positionals;
@@ -246,7 +247,7 @@ export async function runAdmin(argv: readonly string[], env: AdminEnvironment): 
       config = loadConfig(file, { checkFiles: false });
     } catch (err) {
       const hint = parsed.values.config === undefined ? ` (from ${env.qsenHome ? 'QSEN_HOME' : 'the default'}; pass --config FILE or set QSEN_HOME)` : '';
-      env.stderr.write(`qsen-admin: ${err instanceof ConfigError ? err.message : err instanceof Error ? err.message : String(err)}${hint}\n`);
+      env.stderr.write(`qsen-admin: ${err instanceof ConfigError ? err.message : errorMessage(err)}${hint}\n`);
       return 2;
     }
     if (command === 'journal') return await runJournal(config, action, parsed.values.id ?? [], json, env);

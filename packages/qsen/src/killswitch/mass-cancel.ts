@@ -21,6 +21,7 @@ import type { Clock } from '@qsen/core/schedule';
 import type { Uint64 } from '@qsen/core/ids';
 import type { LoggedRun, MassCancelChannel, MassCancelLog, OrderOutcome, StartRecord } from './mass-cancel-log.js';
 import { selectOpenOrders, type JournaledOrder, type ListedOrder } from './open-orders.js';
+import { errorMessage } from '@qsen/core/errors';
 
 /** What one cancel through the cancel path came to. */
 export type CancelVerdict = OrderOutcome & { readonly retryable?: boolean };
@@ -250,7 +251,7 @@ export function createMassCancel(deps: MassCancelDeps): MassCancel {
         verdict = await cancel(id);
       } catch (err) {
         verdict = { outcome: 'failed', code: 'INTERNAL_ERROR', retryable: true };
-        deps.logger?.error('mass cancel: the cancel path threw', { orderId: id, error: err instanceof Error ? err.message : String(err) });
+        deps.logger?.error('mass cancel: the cancel path threw', { orderId: id, error: errorMessage(err) });
       }
       if (verdict.outcome !== 'failed' || !verdict.retryable || attempt >= attempts || stopped) {
         const { retryable: _retryable, ...outcome } = verdict;
@@ -304,7 +305,7 @@ export function createMassCancel(deps: MassCancelDeps): MassCancel {
 
   function launch(run: Run): void {
     run.done = carryOut(run).catch((err: unknown) => {
-      deps.logger?.error('mass cancel: the run stopped on an unexpected error', { run: run.start.run, error: err instanceof Error ? err.message : String(err) });
+      deps.logger?.error('mass cancel: the run stopped on an unexpected error', { run: run.start.run, error: errorMessage(err) });
     });
   }
 
@@ -314,7 +315,7 @@ export function createMassCancel(deps: MassCancelDeps): MassCancel {
       try {
         return await deps.listOrders(tradingDay);
       } catch (err) {
-        deps.logger?.warn('mass cancel: SENEBI\'s listing could not be read', { attempt, error: err instanceof Error ? err.message : String(err) });
+        deps.logger?.warn('mass cancel: SENEBI\'s listing could not be read', { attempt, error: errorMessage(err) });
         if (attempt < tries) await pause(retryDelay(attempt + 1));
       }
     }

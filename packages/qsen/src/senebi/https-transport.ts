@@ -13,6 +13,7 @@ import type { Pool as UndiciPool, buildConnector as undiciBuildConnector, Dispat
 import { ANSWER_TOO_LARGE_CODE } from './delivery.js';
 import { createSlots, type ReleaseSlot } from './slots.js';
 import { TransportFailure, type SenebiReply, type SenebiRequest, type SenebiTransport } from './transport.js';
+import { errorMessage } from '@qsen/core/errors';
 
 /**
  * undici's Pool and connector, each from its own module: undici's root entry also loads fetch,
@@ -134,7 +135,7 @@ export function createHttpsTransport(options: HttpsTransportOptions): SenebiTran
         if (settled) return;
         settled = true;
         clearTimeout(timer);
-        const message = err instanceof Error ? err.message : String(err);
+        const message = errorMessage(err);
         reject(new TransportFailure(message, { written, timedOut: timedOut || TIMEOUT_CODES.has(code), code, bytesRead }, err));
       };
       // The call's deadline until the request is on a connected socket: the wait for a free
