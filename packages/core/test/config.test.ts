@@ -81,6 +81,10 @@ describe('config: one fixture per failure mode', () => {
     assertOneProblem('bad-days.toml', 'schedule.days.1', /must be one of mon, tue, wed, thu, fri, sat, sun/);
   });
 
+  test('a SENEBI answer cap below 64 KiB is refused with its bounds', () => {
+    assertOneProblem('answer-cap-too-small.toml', 'senebi.max_answer_bytes', /must be an integer from 65536 \(64 KiB\) to 1073741824 \(1 GiB\)/);
+  });
+
   test('an empty day list is refused', () => {
     assertOneProblem('empty-days.toml', 'schedule.days', /at least one day/);
   });
@@ -141,6 +145,7 @@ describe('config: good files', () => {
       kan_restart_stagger_minutes: 2,
     });
     assert.equal(config.senebi.timeout_ms, 5000);
+    assert.equal(config.senebi.max_answer_bytes, 16 * 1024 * 1024, 'the SENEBI answer cap: 16 MiB');
     assert.equal(config.senebi.test_identity, false);
     assert.equal(config.senebi.key, join(fixtureDir, 'senebi/agent.key.enc'));
     assert.deepEqual(config.tls, {
@@ -177,6 +182,7 @@ describe('config: good files', () => {
     assert.equal(config.schedule.kan_restart_stagger_minutes, 5);
     assert.equal(config.senebi.url, 'https://senebi.example:8443/base');
     assert.equal(config.senebi.timeout_ms, 2500);
+    assert.equal(config.senebi.max_answer_bytes, 1048576);
     assert.equal(config.senebi.test_identity, true);
     assert.deepEqual(config.paths, {
       logs: '/var/log/qsen',

@@ -3,3 +3,4 @@
 export { createApp, type AppDeps } from './app.js';
 export { startQsen, JOURNAL_FILE, type StartOptions, type QsenNode } from './node.js';
 export { qsenErrors, QsenStartupError, STARTUP_PROBLEMS, type StartupProblem } from './errors.js';
+export { createSenebiClient, type SenebiClient, type SenebiClientOptions } from './senebi/client.js';

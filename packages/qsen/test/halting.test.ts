@@ -16,7 +16,7 @@ function fakeMassCancel(haltedAtStart: () => boolean): { massCancel: MassCancel;
   let running: MassCancelReport | undefined;
   const report = (request: MassCancelRequest, state: 'running' | 'done'): MassCancelReport => ({
     run: request.run ?? 'generated', state, by: request.by, channel: request.channel, reason: request.reason, startedAt: '', listing: 'ok', resumed: 0, journaled: true,
-    total: 0, pending: 0, cancelled: [], alreadyMatched: [], notOpen: [], failed: [],
+    total: 0, pending: 0, cancelled: [], alreadyMatched: [], notOpen: [], failed: [], orphans: [],
   });
   const massCancel: MassCancel = {
     async start(request) {

@@ -49,6 +49,10 @@ function isUrlWithProtocol(text: string, protocols: readonly string[]): boolean 
 export const MAX_BACKOFF_MS = 3_600_000;
 
 const positiveInt = () => z.number().int('must be an integer').positive('must be greater than 0');
+/** `[senebi] max_answer_bytes`: 64 KiB (a few orders' answers) to 1 GiB. */
+export const ANSWER_BYTES_BOUNDS = { min: 65_536, max: 1_073_741_824 } as const;
+const answerBytesProblem = `must be an integer from ${ANSWER_BYTES_BOUNDS.min} (64 KiB) to ${ANSWER_BYTES_BOUNDS.max} (1 GiB)`;
+const answerBytes = () => z.number().int(answerBytesProblem).min(ANSWER_BYTES_BOUNDS.min, answerBytesProblem).max(ANSWER_BYTES_BOUNDS.max, answerBytesProblem);
 const port = () => z.number().int('must be an integer').min(1, 'must be a port number (1..65535)').max(65535, 'must be a port number (1..65535)');
 const hhmm = (allowEndOfDay: boolean) =>
   z.string().refine((t) => minutesOfHhmm(t, allowEndOfDay) !== undefined, {
@@ -206,6 +210,7 @@ export function createConfigSchema(options: SchemaOptions) {
       key: existingFile(),
       passphrase_file: existingFile(),
       timeout_ms: positiveInt().prefault(d.senebi.timeout_ms),
+      max_answer_bytes: answerBytes().prefault(d.senebi.max_answer_bytes),
       test_identity: z.boolean().prefault(d.senebi.test_identity),
     }),
   );

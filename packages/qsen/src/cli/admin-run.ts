@@ -121,7 +121,7 @@ function readMassCancel(dataDir: string): MassCancelReport | null {
 /** One line on a mass cancel. */
 function renderMassCancel(report: MassCancelReport | null): string {
   if (!report) return 'mass cancel  not done (is qsen running?)\n';
-  return `mass cancel  ${report.run} ${report.state}: cancelled ${report.cancelled.length}, already matched ${report.alreadyMatched.length}, not open ${report.notOpen.length}, failed ${report.failed.length}, pending ${report.pending}\n${report.failed.map((f) => `  failed ${f.id}: ${f.code}\n`).join('')}`;
+  return `mass cancel  ${report.run} ${report.state}: cancelled ${report.cancelled.length}, already matched ${report.alreadyMatched.length}, not open ${report.notOpen.length}, failed ${report.failed.length}${report.orphans.length > 0 ? `, orphans ${report.orphans.length}` : ''}, pending ${report.pending}\n${report.failed.map((f) => `  failed ${f.id}: ${f.code}\n`).join('')}${report.orphans.map((o) => `  orphan ${o.id}: ${o.result}${o.code !== undefined ? ` ${o.code}` : ''}\n`).join('')}`;
 }
 
 /** Waits (reading the data folder twice a second) until the run is journaled as done, up to `seconds`. */
@@ -205,7 +205,7 @@ async function runKillSwitch(config: QsenConfig, command: 'halt' | 'resume' | 's
     env.stderr.write(`qsen-admin: mass cancel ${cancelRequest.run} not done after ${request.waitSeconds} s (is qsen running?); the halt is in force, the request stays in the halt marker\n`);
     return 1;
   }
-  return massCancel.failed.length > 0 ? 1 : 0;
+  return massCancel.failed.length > 0 || massCancel.orphans.some((o) => o.result === 'failed') ? 1 : 0;
 }
 
 /** Runs one qsen-admin command line (without node and the script); resolves with the exit code. */
