@@ -10,17 +10,17 @@
 //      warm-up) and its resident memory (VmRSS, sampled every 100 ms) under that load.
 // Usage: npm run build && node bench/qsen/run.mjs [--seconds N] [--rate N] [--clients N] [--warmup N]
 //        [--qsen-flags "NODE FLAGS"] [--summary] [--stand-in-only] [--profile DIR] [--perf DIR]
-//        [--cpu-only [--repeat N]] [--rounds N] [--tmpfs-journal] [--trace]
+//        [--cpu-only [--repeat N]] [--rounds N] [--tmpfs-journal] [--trace] [--out DIR]
 // qsen runs with the launcher's QSEN_NODE_FLAGS (the V8 heap flags it ships with, also in
 // systemd/qsen.service) unless --qsen-flags says otherwise; --qsen-flags "" is V8's defaults.
-// Writes bench/out/qsen/results.json and prints a Markdown section for bench/RESULTS.md; with
+// Writes bench/out/qsen/results.json (or DIR/results.json) and prints a Markdown section for bench/RESULTS.md; with
 // --summary it ends with one line (the stand-in figures, qsen's own cost):
 //   added_p50_ms=… added_p99_ms=… nginx_added_p50_ms=… nginx_added_p99_ms=… throughput_ratio=… cpu_ms_per_order=… rss_mb=…
 import { spawn } from 'node:child_process';
 import { cpSync, mkdirSync, openSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { Agent, request } from 'node:https';
 import { cpus, loadavg, totalmem, release } from 'node:os';
-import { join } from 'node:path';
+import { dirname, join, resolve } from 'node:path';
 import { performance } from 'node:perf_hooks';
 import { initClusterPki, decryptPrivateKey } from '@qsen/pki';
 import { SIMULATOR_MAIN_PATH } from '@qsen/simulator';
@@ -75,7 +75,30 @@ const TMPFS_JOURNAL = args.includes('--tmpfs-journal');
 // GC pauses, event-loop delay), gathered over each of their paced phases and printed.
 const TRACE_ON = args.includes('--trace');
 
-const out = join(REPOSITORY, 'bench/out/qsen');
+// --out DIR (default bench/out/qsen): the run's folder, emptied first. Two runs at once in one
+// folder would delete each other's state folders and keys: a run holds DIR.lock (its pid) and
+// another run there refuses to start while that pid lives; give each concurrent run its own --out.
+const outAt = args.indexOf('--out');
+const out = outAt === -1 ? join(REPOSITORY, 'bench/out/qsen') : resolve(args[outAt + 1] ?? '');
+const lockFile = `${out}.lock`;
+mkdirSync(dirname(out), { recursive: true });
+for (;;) {
+  try {
+    writeFileSync(lockFile, `${process.pid}\n`, { flag: 'wx' });
+    break;
+  } catch (err) {
+    if (err.code !== 'EEXIST') throw err;
+    const holder = Number(readFileSync(lockFile, 'utf8').trim());
+    let alive = false;
+    try { process.kill(holder, 0); alive = true; } catch (e) { alive = e.code === 'EPERM'; }
+    if (alive && holder !== process.pid) {
+      console.error(`bench/qsen/run.mjs: another run (pid ${holder}) uses ${out}; wait for it or give this one --out DIR`);
+      process.exit(2);
+    }
+    rmSync(lockFile, { force: true }); // a dead run's lock
+  }
+}
+process.on('exit', () => rmSync(lockFile, { force: true }));
 rmSync(out, { recursive: true, force: true });
 mkdirSync(out, { recursive: true });
 // One state folder per qsen (each has its journal); the second is a copy, so both share the PKI.

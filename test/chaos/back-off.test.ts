@@ -40,17 +40,24 @@ async function qsenBackoffSeenByKans(): Promise<Array<KanTarget['backoff']>> {
   return views;
 }
 
-/** Watches the launcher's qsen invocations for `ms` and returns the time of every new start. */
+/**
+ * Watches the launcher's qsen invocations for `ms` and returns the time of every new start: the
+ * launcher's own start instant (`startedAt`) when a poll sees the invocation running, else the
+ * poll's time. Poll times alone shrink a gap when a loaded machine delays one poll and not the
+ * next, and a gap that looks shorter than the back-off plans fails the test with nothing wrong.
+ */
 async function watchStarts(ms: number): Promise<number[]> {
   const starts: number[] = [];
   let last = BigInt((await system.status('qsen')).invocation);
   const end = Date.now() + ms;
   while (Date.now() < end) {
-    const now = BigInt((await system.status('qsen')).invocation);
-    if (now !== last) {
-      for (let i = last; i < now; i++) starts.push(Date.now());
-      last = now;
+    const status = await system.status('qsen');
+    const now = BigInt(status.invocation);
+    for (let i = last + 1n; i <= now; i++) {
+      const startedAt = i === now && status.startedAt !== null ? Date.parse(status.startedAt) : Number.NaN;
+      starts.push(Number.isFinite(startedAt) ? startedAt : Date.now());
     }
+    last = now;
     await new Promise((resolve) => setTimeout(resolve, 100));
   }
   return starts;
@@ -100,8 +107,14 @@ test('crash-looping qsen (bad passphrase planted): back-off grows, no storm, sta
 
 test("qsen's port held by a stranger: the kans back off and report, no loop; qsen returns when the port is free", { timeout: 240_000 }, async () => {
   await system.waitAllAnswering(60_000);
-  // Let the streak of the first test expire (stable_after_ms = 20 s).
-  await new Promise((resolve) => setTimeout(resolve, 21_000));
+  // The streak of the first test expires once each kan has seen qsen healthy stable_after_ms
+  // (20 s) after its last restart: waited for on the kans' own verdict rather than slept for
+  // (21 s was 1 s of margin over a kan's probe tick on a loaded machine). The shared history
+  // holds a streak of at least 3 here (the first test saw it), so crashLoop false means reset.
+  await waitFor(async () => {
+    const views = await qsenBackoffSeenByKans();
+    return views.length === 3 && views.every((v) => !v.crashLoop && v.nextRestartAllowedAt === null);
+  }, { timeoutMs: 90_000, intervalMs: 500, what: "the first test's restart streak to expire on every kan" });
   const victim = await system.status('qsen');
   assert.ok(victim.pid !== null);
   const sockets = new Set<Socket>();

@@ -6,6 +6,7 @@ import { join } from 'node:path';
 import { createControlClient, type ControlClient } from '@qsen/launcher';
 import { httpsCall, makeTempDir, waitFor } from '@qsen/testkit';
 import { allocatePorts, buildSystemEnv, initStateFolderLikeNpm, LAUNCHER_MAIN, REPOSITORY, type SystemPorts } from '../support/system.js';
+import { waitSimulatorAnswering } from '../support/simulator.js';
 
 export { REPOSITORY };
 const NODE_EXPORTER = '/usr/bin/prometheus-node-exporter';
@@ -26,7 +27,7 @@ export interface RunningSystem {
   stop(): Promise<void>;
 }
 
-/** Starts the launcher and waits until the four nodes answer their loopback pings. */
+/** Starts the launcher and waits until the four nodes and the simulator answer their pings and qsen is not reconciling. */
 export async function startSystem(prefix: string): Promise<RunningSystem> {
   const dir = makeTempDir(prefix);
   const home = join(dir.path, 'home');
@@ -69,6 +70,7 @@ export async function startSystem(prefix: string): Promise<RunningSystem> {
         }
       }, { timeoutMs: 90_000, what: `ping on ${port} (launcher output:\n${output})` });
     }
+    await waitSimulatorAnswering(home, ports.senebi, 90_000);
     await waitFor(async () => {
       try {
         const answer = await httpsCall(`https://localhost:${ports.qsen}/qsen/v1/status`, { ca: ca(), identity: system.identity('operator'), timeoutMs: 5000 });

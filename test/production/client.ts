@@ -9,6 +9,7 @@
  */
 import { readFileSync } from 'node:fs';
 import { createServer, connect } from 'node:net';
+import { errorMessage } from '@qsen/core/errors';
 import { httpsCall } from '@qsen/testkit';
 
 interface Probe { op: 'probe'; host: string; ports: number[]; timeoutMs?: number }
@@ -61,7 +62,7 @@ async function main(command: Command): Promise<unknown> {
 main(JSON.parse(process.argv[2] ?? '{}') as Command).then(
   (answer) => console.log(JSON.stringify(answer)),
   (err: unknown) => {
-    console.error(`client: ${err instanceof Error ? err.message : String(err)}`);
+    console.error(`client: ${errorMessage(err)}`);
     process.exit(1);
   },
 );

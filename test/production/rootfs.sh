@@ -9,6 +9,13 @@
 # machine skips debootstrap; a fresh machine builds it (50-90 s). The Debian mirror is read
 # from the host's apt sources at run time (/etc/apt/sources.list.d/*.sources, else
 # /etc/apt/sources.list); none is named here.
+#
+# A slow or stalling mirror: wget (debootstrap's downloader) gives up on a connection that
+# stalls for 60 s and tries a file 5 times (its defaults, a 900 s read timeout and 20 tries,
+# let one stalled download hold the tier for hours); the downloaded packages are kept in
+# CACHE_DIR/debs, so a second attempt, here or in the next run, fetches only what is missing;
+# debootstrap runs twice at most. A SIGTERM (the test's deadline) stops debootstrap and every
+# wget it started, and says after how long and from which mirror.
 set -euo pipefail
 
 readonly SUITE=bookworm
@@ -20,7 +27,11 @@ readonly VARIANT=minbase
 readonly PACKAGES=systemd,systemd-sysv,dbus,libpam-systemd,polkitd,pkexec,nftables,iproute2,procps,ca-certificates,openssh-server,prometheus-node-exporter,openssl
 # Raise when the steps below change in a way the key would not see.
 readonly RECIPE=1
+readonly ATTEMPTS=2
 work=""
+started=$SECONDS
+mirror=""
+bootstrap_pid=""
 
 die() { printf 'rootfs: error: %s\n' "$*" >&2; exit 1; }
 
@@ -44,6 +55,16 @@ host_mirror() {
   printf '%s\n' "$uri"
 }
 
+# On SIGTERM or SIGINT: stop debootstrap's whole session, say how far it got, exit (the EXIT trap removes the work folder).
+stopped() {
+  if [[ -n $bootstrap_pid ]]; then
+    kill -TERM -- "-$bootstrap_pid" 2>/dev/null || true
+    wait "$bootstrap_pid" 2>/dev/null || true
+  fi
+  [[ -z $work || ! -f $work/debootstrap.log ]] || tail -n 5 "$work/debootstrap.log" >&2
+  die "stopped after $((SECONDS - started)) s of debootstrap from ${mirror:-no mirror yet}"
+}
+
 main() {
   local cache=${1:?usage: rootfs.sh CACHE_DIR}
   command -v debootstrap >/dev/null || die "debootstrap is missing (apt-get install debootstrap)"
@@ -54,14 +75,30 @@ main() {
     printf '%s\n' "$tarball"
     return
   fi
-  mkdir -p "$cache"
-  local mirror
+  mkdir -p "$cache/debs"
+  cache=$(cd "$cache" && pwd) # debootstrap's --cache-dir must be absolute
   work=$(mktemp -d "$cache/build.XXXXXX")
   trap 'rm -rf "$work"' EXIT
+  trap stopped TERM INT
   mirror=$(host_mirror)
-  printf 'rootfs: debootstrap --variant=%s %s (no cached %s)\n' "$VARIANT" "$SUITE" "$(basename "$tarball")" >&2
-  debootstrap --variant="$VARIANT" --include="$PACKAGES" "$SUITE" "$work/root" "$mirror" >"$work/debootstrap.log" 2>&1 ||
-    { tail -n 30 "$work/debootstrap.log" >&2; die "debootstrap failed (log above)"; }
+  # wget reads WGETRC: bounded waits instead of its 900 s read timeout and 20 tries.
+  printf '%s\n' 'connect_timeout = 30' 'dns_timeout = 30' 'read_timeout = 60' 'tries = 5' 'waitretry = 5' >"$work/wgetrc"
+  local attempt
+  for ((attempt = 1; ; attempt++)); do
+    printf 'rootfs: debootstrap --variant=%s %s from %s, attempt %d of %d (no cached %s)\n' "$VARIANT" "$SUITE" "$mirror" "$attempt" "$ATTEMPTS" "$(basename "$tarball")" >&2
+    rm -rf "$work/root"
+    # In a session of its own, so that stopped() reaches every wget and dpkg it starts.
+    WGETRC="$work/wgetrc" setsid debootstrap --variant="$VARIANT" --include="$PACKAGES" --cache-dir="$cache/debs" \
+      "$SUITE" "$work/root" "$mirror" >"$work/debootstrap.log" 2>&1 &
+    bootstrap_pid=$!
+    if wait "$bootstrap_pid"; then
+      bootstrap_pid=""
+      break
+    fi
+    bootstrap_pid=""
+    tail -n 30 "$work/debootstrap.log" >&2
+    ((attempt < ATTEMPTS)) || die "debootstrap failed $ATTEMPTS times from $mirror after $((SECONDS - started)) s (log above)"
+  done
   # No package cache, no machine id (systemd makes one at first boot), a host name of its own.
   rm -rf "$work/root/var/cache/apt/archives/"*.deb "$work/root/var/lib/apt/lists/"*
   : >"$work/root/etc/machine-id"

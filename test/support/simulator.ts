@@ -3,7 +3,7 @@ import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { decryptPrivateKey } from '@qsen/pki';
 import { parseJsonLossless } from '@qsen/core';
-import { httpsCall, type HttpsAnswer } from '@qsen/testkit';
+import { httpsCall, waitFor, type HttpsAnswer } from '@qsen/testkit';
 import type { LocalSystem } from './system.js';
 
 /** What `GET /admin/v1/counters` answers (the parts the suites read). */
@@ -60,6 +60,25 @@ export function readAgentIdentity(home: string): { identity: { cert: string; key
   const passphrase = readFileSync(join(home, 'senebi/passphrase'), 'utf8').replace(/\r?\n$/, '');
   const identity = { cert: readFileSync(join(home, 'senebi/agent.crt'), 'utf8'), key: decryptPrivateKey(readFileSync(join(home, 'senebi/agent.key.enc'), 'utf8'), passphrase) };
   return { identity, ca: readFileSync(join(home, 'senebi/ca.crt'), 'utf8') };
+}
+
+/**
+ * Waits until the simulator of a state folder answers its ping (mutual TLS, the agent's
+ * certificate). Every suite that starts the system waits for this as well as for the nodes: the
+ * simulator loads more than the nodes (express, winston) and, on a loaded machine, can listen
+ * seconds after qsen and the kans answer. A suite's first order then met a refused SENEBI (CI:
+ * the campaign's first admin call, the OpenAPI suite's first sendOrder answered 502).
+ */
+export async function waitSimulatorAnswering(home: string, port: number, timeoutMs: number): Promise<void> {
+  const { identity, ca } = readAgentIdentity(home);
+  await waitFor(async () => {
+    try {
+      const answer = await httpsCall(`https://127.0.0.1:${port}/senebi/v1/ping`, { ca, identity, timeoutMs: 2000, tls: { servername: 'localhost' } });
+      return answer.status === 200;
+    } catch {
+      return false;
+    }
+  }, { timeoutMs, intervalMs: 200, what: 'the SENEBI simulator to answer its ping' });
 }
 
 /** Makes the admin client of the system's simulator. */

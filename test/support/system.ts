@@ -6,7 +6,7 @@ import { spawn, type ChildProcess } from 'node:child_process';
 import { readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { createControlClient, type ControlClient, type ProcessStatus } from '@qsen/launcher';
-import { readAgentIdentity } from './simulator.js';
+import { waitSimulatorAnswering } from './simulator.js';
 import { findFreePort, httpsCall, makeTempDir, moveDailyRestartAway, waitFor, type ClientIdentity, type HttpsAnswer, isProcessAlive as isAlive } from '@qsen/testkit';
 
 /** The repository root (compiled helpers live in test/dist/support/). */
@@ -39,8 +39,12 @@ export interface SystemPorts {
 export interface StartSystemOptions {
   /** Prefix of the temporary folder. */
   prefix?: string;
-  /** Runs after `init` made the state folder and before `start` (plant files, edit conf.toml, issue certificates). */
-  prepare?: (home: string) => void | Promise<void>;
+  /**
+   * Runs after `init` made the state folder and before `start` (plant files, edit conf.toml,
+   * issue certificates, mount a file system). What it mounts it undoes through `onStopped`, which
+   * runs also when the system never comes up, before the folder is removed.
+   */
+  prepare?: (home: string, registrar: { onStopped(step: () => void | Promise<void>): void }) => void | Promise<void>;
   /** Time allowed for the four nodes and the simulator to answer their pings. */
   readyTimeoutMs?: number;
 }
@@ -133,9 +137,39 @@ export async function initStateFolderLikeNpm(home: string, ports: SystemPorts): 
 export async function startSystem(options: StartSystemOptions = {}): Promise<LocalSystem> {
   const dir = makeTempDir(options.prefix ?? 'qsen-hardening-');
   const home = join(dir.path, 'home');
-  const ports = await allocatePorts();
-  await initStateFolderLikeNpm(home, ports);
-  if (options.prepare) await options.prepare(home);
+  const cleanups: Array<() => void | Promise<void>> = [];
+  /**
+   * Runs the clean-up steps (unmounts), then removes the folder; a failing step keeps neither
+   * the other steps nor the removal from running, and the first error is thrown once all ran.
+   * Steps registered by `prepare` run here also when the system never came up: before, a folder
+   * with a mount inside was removed first (rmdir: EBUSY), and that EBUSY replaced the error that
+   * said why the system did not come up.
+   */
+  const cleanUp = async (): Promise<void> => {
+    const errors: unknown[] = [];
+    for (const step of cleanups.splice(0)) {
+      try {
+        await step();
+      } catch (err) {
+        errors.push(err);
+      }
+    }
+    try {
+      dir.remove();
+    } catch (err) {
+      errors.push(err);
+    }
+    if (errors.length > 0) throw errors[0];
+  };
+  let ports: SystemPorts;
+  try {
+    ports = await allocatePorts();
+    await initStateFolderLikeNpm(home, ports);
+    if (options.prepare) await options.prepare(home, { onStopped: (step) => { cleanups.push(step); } });
+  } catch (err) {
+    await cleanUp().catch((cleanupErr: unknown) => console.error(`startSystem: clean-up after a failed preparation failed too: ${String(cleanupErr)}`));
+    throw err;
+  }
 
   const launcher = spawn(process.execPath, [LAUNCHER_MAIN, 'start'], { cwd: REPOSITORY, env: buildSystemEnv(home, ports), stdio: ['ignore', 'pipe', 'pipe'] });
   let output = '';
@@ -146,7 +180,6 @@ export async function startSystem(options: StartSystemOptions = {}): Promise<Loc
   const ca = readFileSync(join(home, 'pki/ca.crt'), 'utf8');
   const identities = new Map<RoleName, ClientIdentity>();
   const responses: string[] = [];
-  const cleanups: Array<() => void | Promise<void>> = [];
 
   const portOf = (node: NodeName): number => (node === 'qsen' ? ports.qsen : ports.kans[Number(node.slice(3))] ?? 0);
   const urlOf = (node: NodeName): string => `https://localhost:${portOf(node)}`;
@@ -171,21 +204,6 @@ export async function startSystem(options: StartSystemOptions = {}): Promise<Loc
   const waitAllAnswering = async (timeoutMs: number): Promise<void> => {
     await waitFor(async () => (await Promise.all(NODE_NAMES.map((n) => pingOnce(n)))).every(Boolean), { timeoutMs, intervalMs: 200, what: 'qsen and the three kans to answer their pings' });
   };
-  // The simulator loads more than the nodes (express, winston) and, on a loaded machine, can
-  // listen seconds after qsen and the kans answer: a suite's first admin call then met a refused
-  // connection (CI, campaign seed 3). Its ping needs the agent's certificate (mutual TLS).
-  const waitSimulatorAnswering = async (timeoutMs: number): Promise<void> => {
-    const { identity: agent, ca: senebiCa } = readAgentIdentity(home);
-    await waitFor(async () => {
-      try {
-        const answer = await httpsCall(`https://127.0.0.1:${ports.senebi}/senebi/v1/ping`, { ca: senebiCa, identity: agent, timeoutMs: 2000, tls: { servername: 'localhost' } });
-        return answer.status === 200;
-      } catch {
-        return false;
-      }
-    }, { timeoutMs, intervalMs: 200, what: 'the SENEBI simulator to answer its ping' });
-  };
-
   const system: LocalSystem = {
     home,
     ports,
@@ -229,18 +247,23 @@ export async function startSystem(options: StartSystemOptions = {}): Promise<Loc
         await exited;
         clearTimeout(timer);
       }
-      for (const pid of seenPids) if (isAlive(pid)) process.kill(pid, 'SIGKILL');
-      for (const step of cleanups.splice(0)) await step();
-      dir.remove();
+      const leftovers = [...seenPids].filter((pid) => isAlive(pid));
+      for (const pid of leftovers) process.kill(pid, 'SIGKILL');
+      // A killed process holds its files until it is gone: the clean-up steps (umount) and the
+      // folder's removal wait for that, or a non-lazy umount meets EBUSY.
+      await waitFor(() => leftovers.every((pid) => !isAlive(pid)), { timeoutMs: 10_000, intervalMs: 50, what: `leftover processes ${leftovers.join(', ')} to be gone` })
+        .catch((err: unknown) => console.error(`LocalSystem.stop: ${String(err)}`));
+      await cleanUp();
     },
   };
   try {
     const deadline = Date.now() + (options.readyTimeoutMs ?? 90_000);
     await waitAllAnswering(deadline - Date.now());
-    await waitSimulatorAnswering(Math.max(1000, deadline - Date.now()));
+    await waitSimulatorAnswering(home, ports.senebi, Math.max(1000, deadline - Date.now()));
     for (const p of await control().list()) if (p.pid !== null) seenPids.add(p.pid);
   } catch (err) {
-    await system.stop();
+    // The reason it did not come up comes first; a failing clean-up only adds a line.
+    await system.stop().catch((stopErr: unknown) => { output += `\n(stopping it failed too: ${String(stopErr)})`; });
     throw new Error(`the system did not come up: ${err instanceof Error ? err.message : String(err)}\n${output}`);
   }
   return system;

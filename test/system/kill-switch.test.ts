@@ -12,6 +12,7 @@ import { initClusterPki } from '@qsen/pki';
 import { parseFaultSettings, startSimulator, type RunningSimulator } from '@qsen/simulator';
 import { toUint64, type Uint64 } from '@qsen/core';
 import { findFreePort, httpsCall, makeTempDir, waitFor, type HttpsAnswer } from '@qsen/testkit';
+import { createSimulatorAdmin } from '../support/simulator.js';
 
 const REPOSITORY = new URL('../../../', import.meta.url).pathname;
 const QSEN_MAIN = join(REPOSITORY, 'packages/qsen/dist/src/main.js');
@@ -143,6 +144,32 @@ describe('the kill switch pulls resting orders; the dead man\'s switch halts a s
     const metrics = (await call('operator', 'GET', '/qsen/v1/metrics/process')).body;
     assert.match(metrics, /qsen_mass_cancel_orders_total\{outcome="cancelled"\} 4/);
     assert.match(metrics, /qsen_mass_cancel_orders_total\{outcome="already_matched"\} 2/);
+    assert.equal((await call('operator', 'POST', '/qsen/v1/resume', '{}')).status, 200);
+  });
+
+  it('an orphan (resting in the range at SENEBI, placed with the agent\'s identity outside qsen) is cancelled straight at SENEBI and reported under orphans, never as failed; an out-of-range order placed the same way stays resting', async () => {
+    const own = await sendResting(1);
+    // The agent's certificate, straight at SENEBI's wire endpoint: one order in qsen's range, one outside.
+    const direct = createSimulatorAdmin({ home, ports: { senebi: sim.port } } as Parameters<typeof createSimulatorAdmin>[0]);
+    const orphan = '9999000000000188801';
+    const outside = '1000000000000000888';
+    for (const id of [orphan, outside]) {
+      assert.equal(await direct.placeDirect({ id, instrument: 'AL30', side: 'sell', quantity: '5', price: '62.40', currency: 'USD', settlement: 'T1', counterparty: '300' }), 'accepted', id);
+    }
+    const halted = await call('operator', 'POST', '/qsen/v1/halt', '{"reason":"orphan drill","cancelOpen":true}');
+    assert.equal(halted.status, 200, halted.body);
+    const report = halted.json['massCancel'] as Json;
+    assert.equal(report['state'], 'done', JSON.stringify(report));
+    assert.deepEqual(report['cancelled'], own);
+    assert.deepEqual(report['failed'], [], 'the orphan is not a failure');
+    assert.deepEqual(report['orphans'], [{ id: orphan, result: 'cancelled' }]);
+    assert.equal(senebiState(orphan), 'cancelled', 'SENEBI cancelled the orphan');
+    assert.equal(cancelsAt(orphan), 1);
+    assert.equal(senebiState(outside), 'accepted', 'the out-of-range order still rests');
+    assert.equal(cancelsAt(outside), 0, 'no cancel was ever sent for it');
+    const lines = auditLines().filter((l) => l['action'] === 'massCancel' && (l['details'] as Json)['run'] === report['run'] && (l['details'] as Json)['source'] === 'orphan');
+    assert.equal(lines.length, 1, 'the orphan\'s cancel is audited');
+    assert.equal((lines[0]?.['details'] as Json)['orderId'], orphan);
     assert.equal((await call('operator', 'POST', '/qsen/v1/resume', '{}')).status, 200);
   });
 

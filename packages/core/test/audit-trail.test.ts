@@ -3,9 +3,9 @@ import assert from 'node:assert/strict';
 import { appendFileSync, readdirSync, readFileSync, rmSync, unlinkSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import fc from 'fast-check';
-import { makeTempDir } from '@qsen/testkit';
+import { makeTempDir, ManualClock } from '@qsen/testkit';
 import {
-  AUDIT_GENESIS, ManualClock, auditFileName, createAuditLog, hashLine, queryAuditTrail,
+  AUDIT_GENESIS, auditFileName, createAuditLog, hashLine, queryAuditTrail,
   verifyAuditTrail, type AuditEntry,
 } from '../src/index.js';
 
@@ -128,12 +128,35 @@ describe('audit trail: the hash chain', () => {
     const clock = new ManualClock(T0);
     const a = createAuditLog({ dir, chain: 'qsen-admin', clock });
     const b = createAuditLog({ dir, chain: 'qsen-admin', clock });
-    for (let i = 0; i < 6; i++) (i % 2 === 0 ? a : b).record(entry(i));
+    // Uneven turns: a writer also follows its own lines (no false alarm of a cut file).
+    for (let i = 0; i < 20; i++) (i % 3 === 0 ? b : a).record(entry(i));
     await a.close();
     await b.close();
     const report = await verify(dir, T0);
     assert.equal(report.ok, true, JSON.stringify(report));
-    assert.equal(report.chains[0]?.lines, 6);
+    assert.equal(report.chains[0]?.lines, 20);
+  });
+
+  test('lines cut off the end of the file while the writer runs: the next line keeps the chain from the removed line, so verify shows the break (also when the file grew again after the cut)', async () => {
+    for (const regrow of [false, true]) {
+      const dir = tempDir();
+      const clock = new ManualClock(T0);
+      const audit = createAuditLog({ dir, chain: 'qsen', clock });
+      for (let i = 0; i < 5; i++) audit.record(entry(i));
+      const name = auditFileName('qsen', '2026-11-02');
+      const original = linesOf(dir, name);
+      const kept = original.slice(0, 3).map((l) => `${l}\n`).join('');
+      // The audited party removes its last two lines (and, in the second round, appends a line of its own making).
+      writeFileSync(join(dir, name), regrow ? `${kept}${original[4]}\n${'x'.repeat(900)}\n` : kept);
+      audit.record(entry(5));
+      await audit.close();
+      const report = await verify(dir, T0);
+      assert.equal(report.ok, false, `regrow ${regrow}: the removal is visible`);
+      const lines = linesOf(dir, name);
+      const last = JSON.parse(lines[lines.length - 1] ?? '{}') as { prev?: string };
+      assert.equal(last.prev, hashLine(original[4] ?? ''), `regrow ${regrow}: linked to the writer's own last line, which was removed`);
+      assert.notEqual(last.prev, hashLine(lines[lines.length - 2] ?? ''), `regrow ${regrow}: not linked to what the file now ends with`);
+    }
   });
 
   test('retention: day files older than audit_retention_days are deleted; the chain then starts from an expired day', async () => {

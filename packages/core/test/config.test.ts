@@ -64,6 +64,11 @@ describe('config: one fixture per failure mode', () => {
     assertOneProblem('bad-audit-retention.toml', 'logging.audit_retention_days', /must be greater than 0/);
   });
 
+  test('a back-off cap over an hour is refused, an hour exactly is read', () => {
+    assertOneProblem('watchdog-backoff-too-long.toml', 'watchdog.backoff_max_ms', /^must be at most 3600000 \(one hour\)$/);
+    assert.equal(loadConfig(fixture('watchdog-backoff-one-hour.toml')).watchdog.backoff_max_ms, 3_600_000);
+  });
+
   test('a kan port equal to qsen_port is refused', () => {
     assertOneProblem('duplicate-ports.toml', 'server.kan_ports', /must all be different/);
   });
@@ -74,6 +79,10 @@ describe('config: one fixture per failure mode', () => {
 
   test('an unknown day name is refused with its index', () => {
     assertOneProblem('bad-days.toml', 'schedule.days.1', /must be one of mon, tue, wed, thu, fri, sat, sun/);
+  });
+
+  test('a SENEBI answer cap below 64 KiB is refused with its bounds', () => {
+    assertOneProblem('answer-cap-too-small.toml', 'senebi.max_answer_bytes', /must be an integer from 65536 \(64 KiB\) to 1073741824 \(1 GiB\)/);
   });
 
   test('an empty day list is refused', () => {
@@ -136,6 +145,7 @@ describe('config: good files', () => {
       kan_restart_stagger_minutes: 2,
     });
     assert.equal(config.senebi.timeout_ms, 5000);
+    assert.equal(config.senebi.max_answer_bytes, 16 * 1024 * 1024, 'the SENEBI answer cap: 16 MiB');
     assert.equal(config.senebi.test_identity, false);
     assert.equal(config.senebi.key, join(fixtureDir, 'senebi/agent.key.enc'));
     assert.deepEqual(config.tls, {
@@ -172,6 +182,7 @@ describe('config: good files', () => {
     assert.equal(config.schedule.kan_restart_stagger_minutes, 5);
     assert.equal(config.senebi.url, 'https://senebi.example:8443/base');
     assert.equal(config.senebi.timeout_ms, 2500);
+    assert.equal(config.senebi.max_answer_bytes, 1048576);
     assert.equal(config.senebi.test_identity, true);
     assert.deepEqual(config.paths, {
       logs: '/var/log/qsen',

@@ -2,9 +2,8 @@ import { after, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { mkdirSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { makeTempDir, waitFor } from '@qsen/testkit';
+import { makeTempDir, ManualClock, waitFor } from '@qsen/testkit';
 import {
-  ManualClock,
   REOPEN_AFTER_MS,
   closeLogger,
   createAuditLog,

@@ -1,11 +1,11 @@
 import { describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import {
-  ManualClock,
   evaluateWindow,
   localDateOf,
   nextLocalTime,
   systemClock,
+  uptimeSeconds,
   type ScheduleConfig,
 } from '../src/index.js';
 
@@ -174,13 +174,12 @@ describe('schedule: DST in America/New_York', () => {
 });
 
 describe('schedule: clocks', () => {
-  test('ManualClock starts where told, is set and advanced by hand', () => {
-    const clock = new ManualClock(1_000);
-    assert.equal(clock.now(), 1_000);
-    clock.advance(500);
-    assert.equal(clock.now(), 1_500);
-    clock.set(42);
-    assert.equal(clock.now(), 42);
+  test('uptimeSeconds counts whole seconds from the start and reads 0 on a clock stepped back', () => {
+    assert.equal(uptimeSeconds(10_000, 10_000), 0);
+    assert.equal(uptimeSeconds(10_000, 10_999), 0);
+    assert.equal(uptimeSeconds(10_000, 11_000), 1);
+    assert.equal(uptimeSeconds(10_000, 3_610_000), 3_600);
+    assert.equal(uptimeSeconds(10_000, 9_000), 0);
   });
 
   test('systemClock reads the real time', () => {

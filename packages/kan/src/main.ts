@@ -9,6 +9,7 @@ import { writeSync } from 'node:fs';
 import { parseArgs } from 'node:util';
 import { ConfigError, type QsenConfig } from '@qsen/core/config';
 import { loadConfig } from '@qsen/core/config/load';
+import { errorMessage } from '@qsen/core/errors';
 
 function fail(message: string): never {
   process.stderr.write(`kan: ${message}\n`);
@@ -19,7 +20,7 @@ const values = ((): { config?: string; index?: string } => {
   try {
     return parseArgs({ options: { config: { type: 'string' }, index: { type: 'string' } }, strict: true, allowPositionals: false }).values;
   } catch (err) {
-    return fail(`${err instanceof Error ? err.message : String(err)} (usage: kan [--config FILE] --index N)`);
+    return fail(`${errorMessage(err)} (usage: kan [--config FILE] --index N)`);
   }
 })();
 const configFile = values.config ?? process.env['QSEN_CONFIG'] ?? '/etc/qsen/conf.toml';
@@ -34,7 +35,7 @@ const [{ closeLogger, createAuditLog, createProcessLogger }, { createKanNode }, 
 const read = await configRead;
 if (!read.ok) {
   const { err } = read;
-  fail(err instanceof ConfigError ? `bad configuration ${configFile}:\n${err.message}` : `cannot read ${configFile}: ${err instanceof Error ? err.message : String(err)}`);
+  fail(err instanceof ConfigError ? `bad configuration ${configFile}:\n${err.message}` : `cannot read ${configFile}: ${errorMessage(err)}`);
 }
 const config = read.value;
 
@@ -60,7 +61,7 @@ const node = createKanNode({
 });
 
 process.on('uncaughtException', createFatalHandler({
-  log: (err) => logger.error('uncaught exception', { error: err instanceof Error ? err.message : String(err), stack: err instanceof Error ? err.stack : undefined }),
+  log: (err) => logger.error('uncaught exception', { error: errorMessage(err), stack: err instanceof Error ? err.stack : undefined }),
   logWritable: () => !logger.writableEnded && !logger.destroyed,
   flush: flushLogs,
   stderr: (text) => writeSync(2, text), // synchronous: throws (caught) instead of emitting an error when stderr is gone
@@ -71,9 +72,9 @@ try {
   const port = await node.listen();
   logger.info('kan listening', { index, port, host: kanListenHost(config, index), cluster: config.cluster.mode, control: config.control.mode, pid: process.pid });
 } catch (err) {
-  logger.error('kan could not listen', { error: err instanceof Error ? err.message : String(err) });
+  logger.error('kan could not listen', { error: errorMessage(err) });
   await closeLogger(logger);
-  fail(`cannot listen: ${err instanceof Error ? err.message : String(err)}`);
+  fail(`cannot listen: ${errorMessage(err)}`);
 }
 
 let stopping = false;

@@ -31,6 +31,7 @@ import { createWatchdog, type Watchdog } from './watchdog/watchdog.js';
 import { readVersionInfo } from './version.js';
 import { createLoopbackClient } from './cluster/loopback-client.js';
 import { isClusterGateway, kanListenHost } from './cluster/nodes.js';
+import { errorMessage } from '@qsen/core/errors';
 
 /** Deadline of one loopback call of the cluster view (a node's status or metrics). */
 export const CLUSTER_CALL_TIMEOUT_MS = 5_000;
@@ -125,7 +126,7 @@ export function createKanNode(opts: KanNodeOptions): KanNode {
     isWindowOpen, logger, metrics, peerTls,
     dailyRestartDueAt: (after) => dailyRestartDueAt((a) => nextLocalTime(config.schedule.timezone, config.schedule.kan_restart, a), after, index, config.schedule.kan_restart_stagger_minutes),
   });
-  const selfRestart = createSelfRestartMarker(config.paths.run, index, (err) => logger.error('cannot leave the self-restart marker', { error: err instanceof Error ? err.message : String(err) }));
+  const selfRestart = createSelfRestartMarker(config.paths.run, index, (err) => logger.error('cannot leave the self-restart marker', { error: errorMessage(err) }));
   const requests = createRestartRequests({
     selfIndex: index, control, coordinator, ledger, quorum, clock, isWindowOpen, cycleMs: w.startup_grace_ms, logger, audit, selfRestart,
   });

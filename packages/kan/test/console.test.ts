@@ -47,18 +47,18 @@ describe('switchKillSwitch (the halt marker qsen reads)', () => {
   after(() => tmp.remove());
   const entries: AuditEntry[] = [];
   const audit = { record: (e: AuditEntry) => { entries.push(e); } };
-  const now = () => Date.parse('2026-12-01T15:00:00Z');
+  const clock = { now: () => Date.parse('2026-12-01T15:00:00Z') };
 
   it('halt writes the marker qsen\'s own kill switch reads, resume removes it, both audited with the subject', () => {
     const dataDir = join(tmp.path, 'data');
     mkdirSync(dataDir);
-    const halted = switchKillSwitch({ dataDir, audit, kan: 2, now }, { action: 'halt', subject: 'CN=alice,OU=operator', requestId: 'r1', reason: 'console drill' });
+    const halted = switchKillSwitch({ dataDir, audit, kan: 2, clock }, { action: 'halt', subject: 'CN=alice,OU=operator', requestId: 'r1', reason: 'console drill' });
     assert.equal(halted.halted, true);
     // The reader qsen's kill switch goes through (core's halt marker).
     const qsenView = { isHalted: () => isHaltMarked(dataDir), read: () => readHaltMarker(dataDir) };
     assert.equal(qsenView.isHalted(), true);
     assert.deepEqual(qsenView.read(), { halted: true, since: '2026-12-01T15:00:00.000Z', by: 'CN=alice,OU=operator', reason: 'console drill' });
-    const resumed = switchKillSwitch({ dataDir, audit, kan: 2, now }, { action: 'resume', subject: 'CN=alice,OU=operator', requestId: 'r2', reason: undefined });
+    const resumed = switchKillSwitch({ dataDir, audit, kan: 2, clock }, { action: 'resume', subject: 'CN=alice,OU=operator', requestId: 'r2', reason: undefined });
     assert.equal(resumed.halted, false);
     assert.equal(qsenView.isHalted(), false);
     assert.equal(existsSync(join(dataDir, 'halt.json')), false);
@@ -73,7 +73,7 @@ describe('switchKillSwitch (the halt marker qsen reads)', () => {
     const blocker = join(tmp.path, 'not-a-folder');
     writeFileSync(blocker, 'x');
     const dataDir = join(blocker, 'data');
-    assert.throws(() => switchKillSwitch({ dataDir, audit, kan: 0, now }, { action: 'halt', subject: 'CN=bob', requestId: 'r3', reason: undefined }),
+    assert.throws(() => switchKillSwitch({ dataDir, audit, kan: 0, clock }, { action: 'halt', subject: 'CN=bob', requestId: 'r3', reason: undefined }),
       (err: unknown) => err instanceof ApiError && err.code === 'KILL_SWITCH_FAILED' && err.status === 500);
     assert.deepEqual(entries.map((e) => [e.action, e.outcome, e.code]), [['halt', 'failed', 'KILL_SWITCH_FAILED']]);
     assert.equal(readFileSync(blocker, 'utf8'), 'x');

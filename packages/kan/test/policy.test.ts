@@ -1,5 +1,6 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
+import fc from 'fast-check';
 import {
   actorRank, backoffDelayMs, dailyRestartDueAt, decideAction, decideDailyRestart, effectiveStreak, isCrashLooping, isEvidenceFresh,
   judgeTarget, nextRestartAllowedAt, type ActionInput,
@@ -54,6 +55,29 @@ test('verdict: failures without the owner\'s word stay suspect', () => {
 
 test('back-off: first restart immediate, then doubling from the initial delay, capped', () => {
   assert.deepEqual([0, 1, 2, 3, 4, 10].map((n) => backoffDelayMs(n, 1_000, 8_000)), [0, 1_000, 2_000, 4_000, 8_000, 8_000]);
+});
+
+test('back-off (property): never negative, never above the cap, growing with the streak, at the cap for long streaks', () => {
+  fc.assert(fc.property(
+    fc.integer({ min: 1, max: 3_600_000 }), fc.integer({ min: 0, max: 3_600_000 }), fc.integer({ min: -5, max: 10_000 }),
+    (initialMs, extraMs, streak) => {
+      const maxMs = Math.min(3_600_000, initialMs + extraMs);
+      const delay = backoffDelayMs(streak, initialMs, maxMs);
+      assert.ok(Number.isInteger(delay) && delay >= 0 && delay <= maxMs, `delay ${delay} within [0, ${maxMs}]`);
+      assert.ok(backoffDelayMs(streak + 1, initialMs, maxMs) >= delay, 'monotone in the streak');
+      if (streak >= 1) assert.ok(delay >= Math.min(initialMs, maxMs), 'a restart after the first waits at least the initial delay');
+      // Past 22 doublings even a 1 ms initial delay (2^22 ms > 1 h) has reached any accepted cap.
+      if (streak > 23) assert.equal(delay, maxMs);
+    },
+  ), { numRuns: 2000 });
+});
+
+test('back-off (property): a zero initial delay never waits and a huge streak never overflows', () => {
+  fc.assert(fc.property(fc.integer({ min: 0, max: Number.MAX_SAFE_INTEGER }), fc.integer({ min: 1, max: 3_600_000 }), (streak, maxMs) => {
+    assert.equal(backoffDelayMs(streak, 0, maxMs), 0);
+    const delay = backoffDelayMs(streak, 1_000, maxMs);
+    assert.ok(Number.isFinite(delay) && delay <= maxMs);
+  }));
 });
 
 test('back-off: the streak resets only once the target was seen healthy stable_after_ms after the last restart', () => {

@@ -10,7 +10,7 @@ import { resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
 import { closeLogger, createProcessLogger } from '@qsen/core/logging';
-import { ApiError } from '@qsen/core/errors';
+import { ApiError, errorMessage } from '@qsen/core/errors';
 import { loadConfig } from '@qsen/core/config/load';
 import { describeInit, describeLocalSystem } from './console/summary.js';
 import { describeReady, paintReady, wantsColor } from './console/ready.js';
@@ -160,7 +160,7 @@ async function main(argv: string[]): Promise<number> {
       options: { home: { type: 'string' }, host: { type: 'string', multiple: true }, help: { type: 'boolean', short: 'h' } },
     });
   } catch (err) {
-    console.error(`${String(err instanceof Error ? err.message : err)}\n${USAGE}`);
+    console.error(`${errorMessage(err)}\n${USAGE}`);
     return 2;
   }
   const command = parsed.positionals[0];
@@ -189,7 +189,7 @@ async function main(argv: string[]): Promise<number> {
     }
     return await runStart(home, hosts, ports);
   } catch (err) {
-    const message = err instanceof ApiError ? `${err.code}: ${err.message}` : err instanceof Error ? err.message : String(err);
+    const message = err instanceof ApiError ? `${err.code}: ${err.message}` : errorMessage(err);
     console.error(`launcher: ${message}`);
     return 1;
   }

@@ -2,11 +2,11 @@
  * qsen's error registry (CONVENTIONS #5). Codes are the contract's (section 4) plus the few the
  * order node needs of its own; every one is listed with its status in docs/qsen.md.
  */
-import { ApiError, defineErrors } from '@qsen/core/errors';
+import { ApiError, defineErrors, httpErrors } from '@qsen/core/errors';
 
 /** Every error qsen answers with, by stable code. */
 export const qsenErrors = defineErrors({
-  INVALID_REQUEST: { status: 400, message: 'the request is not valid' },
+  INVALID_REQUEST: httpErrors.specs.INVALID_REQUEST,
   ID_OUT_OF_RANGE: { status: 403, message: 'the order id is outside the reserved id range' },
   DUPLICATE_ORDER_ID: { status: 409, message: 'the order id was already used with different content' },
   MARKET_CLOSED: { status: 409, message: 'outside the trading window' },
@@ -24,9 +24,6 @@ export const qsenErrors = defineErrors({
   SHUTTING_DOWN: { status: 503, message: 'qsen is shutting down; retry on the restarted node' },
   SENEBI_TIMEOUT: { status: 504, message: 'SENEBI did not answer in time' },
 });
-
-/** A code of qsen's own registry. */
-export type QsenErrorCode = keyof typeof qsenErrors.specs;
 
 /** Why qsen refuses to start (main prints the message and exits 1); documented in docs/errors.md. */
 export const STARTUP_PROBLEMS = ['SENEBI_IDENTITY', 'JOURNAL_CORRUPT', 'JOURNAL_TRUNCATED', 'JOURNAL_UNREADABLE', 'RISK_REFERENCE_PRICES'] as const;

@@ -14,6 +14,7 @@ import { heartbeatFile, startHeartbeat } from '@qsen/core/liveness';
 import { loadConfig } from '@qsen/core/config/load';
 import { QsenStartupError } from './errors.js';
 import { startQsen } from './node.js';
+import { errorMessage } from '@qsen/core/errors';
 
 const DEFAULT_CONFIG = '/etc/qsen/conf.toml';
 
@@ -23,7 +24,7 @@ function readConfigPath(argv: readonly string[]): string {
     const { values } = parseArgs({ args: [...argv], options: { config: { type: 'string' } }, strict: true, allowPositionals: false });
     return values.config ?? process.env['QSEN_CONFIG'] ?? DEFAULT_CONFIG;
   } catch (err) {
-    console.error(`qsen: ${err instanceof Error ? err.message : String(err)} (usage: qsen [--config FILE])`);
+    console.error(`qsen: ${errorMessage(err)} (usage: qsen [--config FILE])`);
     process.exit(2);
   }
 }
@@ -43,7 +44,7 @@ async function main(): Promise<void> {
   try {
     config = loadConfig(file);
   } catch (err) {
-    console.error(`qsen: ${err instanceof ConfigError ? err.message : `cannot read ${file}: ${err instanceof Error ? err.message : String(err)}`}`);
+    console.error(`qsen: ${err instanceof ConfigError ? err.message : `cannot read ${file}: ${errorMessage(err)}`}`);
     process.exit(2);
   }
   const logger = createProcessLogger({ dir: config.paths.logs, name: 'qsen', level: config.logging.level, maxSizeMb: config.logging.max_size_mb, maxFiles: config.logging.max_files });
@@ -54,7 +55,7 @@ async function main(): Promise<void> {
     node = await startQsen({ config, logger, audit, version: readVersion() });
   } catch (err) {
     // The stable code first (docs/errors.md, "Start-up problems of qsen"), then what to do.
-    const message = err instanceof QsenStartupError ? `${err.problem}: ${err.message}` : err instanceof Error ? err.message : String(err);
+    const message = err instanceof QsenStartupError ? `${err.problem}: ${err.message}` : errorMessage(err);
     console.error(`qsen: cannot start: ${message}`);
     logger.error('cannot start', { error: message, problem: err instanceof QsenStartupError ? err.problem : 'UNEXPECTED' });
     await Promise.allSettled([audit.close(), closeLogger(logger)]);

@@ -13,7 +13,7 @@ import { createMtlsServer, openTrustStore, type MtlsServer } from '@qsen/core/ht
 import type { AuditSink } from '@qsen/core/logging';
 import { buildMetricName, createMetricsRegistry, createTlsMetrics, TLS_REJECTED_CONNECTIONS_SUFFIX } from '@qsen/core/metrics';
 import { localDateOf, systemClock, type Clock } from '@qsen/core/schedule';
-import { ApiError, httpErrors } from '@qsen/core/errors';
+import { ApiError, httpErrors, errorMessage } from '@qsen/core/errors';
 import { loadConfig } from '@qsen/core/config/load';
 import { createApp } from './app.js';
 import { isJsonObject } from './senebi/wire.js';
@@ -24,6 +24,7 @@ import { openDeadman, type DeadmanSwitch } from './deadman/switch.js';
 import { createHalting } from './killswitch/halting.js';
 import { openKillSwitch } from './killswitch/killswitch.js';
 import { verdictOfCancel } from './killswitch/cancel-verdict.js';
+import { createOrphanCancel } from './killswitch/orphans.js';
 import { countOutcomes, createMassCancel, type MassCancel } from './killswitch/mass-cancel.js';
 import { openMassCancelLog } from './killswitch/mass-cancel-log.js';
 import { MASS_CANCEL_OUTCOMES, registerLifecycleMetrics, registerQsenMetrics, registerSenebiHistogram } from './metrics/metrics.js';
@@ -124,7 +125,7 @@ export async function startQsen(options: StartOptions): Promise<QsenNode> {
   } catch (err) {
     if (err instanceof JournalCorruptError) throw new QsenStartupError('JOURNAL_CORRUPT', err.message, { cause: err });
     if (err instanceof JournalTruncatedError) throw new QsenStartupError('JOURNAL_TRUNCATED', err.message, { cause: err });
-    throw new QsenStartupError('JOURNAL_UNREADABLE', `cannot open the journal ${journalFile}: ${err instanceof Error ? err.message : String(err)}`, { cause: err });
+    throw new QsenStartupError('JOURNAL_UNREADABLE', `cannot open the journal ${journalFile}: ${errorMessage(err)}`, { cause: err });
   }
   const { journal, tornBytes, tornIds, damaged } = journalOpened;
   if (tornBytes > 0 && tornIds.length === 0) logger.warn('journal: torn last record cut off (crash during a write; it shows no order id, so it was never acknowledged nor forwarded)', { file: journalFile, bytes: tornBytes });
@@ -161,6 +162,7 @@ export async function startQsen(options: StartOptions): Promise<QsenNode> {
     cert: identity.certPem,
     key: identity.keyPem,
     timeoutMs: config.senebi.timeout_ms,
+    maxAnswerBytes: config.senebi.max_answer_bytes,
     onCall: (operation, ms, outcome) => stats.recordSenebiCall(operation, ms, outcome),
   });
 
@@ -209,6 +211,8 @@ export async function startQsen(options: StartOptions): Promise<QsenNode> {
     log: massCancelLog,
     // The same journaled, idempotent path as cancelOrder.
     cancelOne: async (id) => verdictOfCancel(await cancels.cancel(id)),
+    // An in-range order SENEBI lists resting that the journal does not know: straight at SENEBI (docs/api.md, "Orphans").
+    cancelOrphan: createOrphanCancel({ range: config.id_range, cancelOrder: (id) => senebi.cancelOrder(id) }),
     listOrders: async (day) => (await senebi.listOrders(day)).flatMap((o) => (isJsonObject(o) ? [{ id: o['id'], status: o['status'] }] : [])),
     // A final cancel result closes the order for the selection; any other cancel state leaves it to the cancel path.
     journalOrders: () => [...book].map(([id, entry]) => ({

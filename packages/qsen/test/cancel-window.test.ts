@@ -3,7 +3,7 @@
 // nothing; a final result is answered again from qsen's record at any hour.
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { ManualClock } from '@qsen/core';
+import { ManualClock } from '@qsen/testkit';
 import { orderJson, startHarness, type Harness } from './support/node.js';
 
 // Buenos Aires is UTC-3. 2026-11-20 is a Friday.

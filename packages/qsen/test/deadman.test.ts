@@ -8,8 +8,8 @@ import assert from 'node:assert/strict';
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import fc from 'fast-check';
-import { ApiError, ManualClock, type DeadmanConfig, type AuditEntry } from '@qsen/core';
-import { makeTempDir } from '@qsen/testkit';
+import { ApiError, type DeadmanConfig, type AuditEntry } from '@qsen/core';
+import { makeTempDir, ManualClock } from '@qsen/testkit';
 import { applyDisarm, applyHeartbeat, initialState, judgeDeadman } from '../src/deadman/decide.js';
 import { DEADMAN_FILE, openDeadman, type DeadmanTrip } from '../src/deadman/switch.js';
 

@@ -5,8 +5,8 @@
  */
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { ManualClock, type AuditEntry } from '@qsen/core';
-import { makeTempDir } from '@qsen/testkit';
+import { type AuditEntry } from '@qsen/core';
+import { makeTempDir, ManualClock } from '@qsen/testkit';
 import { createHalting } from '../src/killswitch/halting.js';
 import { openKillSwitch } from '../src/killswitch/killswitch.js';
 import type { MassCancel, MassCancelReport, MassCancelRequest } from '../src/killswitch/mass-cancel.js';
@@ -16,7 +16,7 @@ function fakeMassCancel(haltedAtStart: () => boolean): { massCancel: MassCancel;
   let running: MassCancelReport | undefined;
   const report = (request: MassCancelRequest, state: 'running' | 'done'): MassCancelReport => ({
     run: request.run ?? 'generated', state, by: request.by, channel: request.channel, reason: request.reason, startedAt: '', listing: 'ok', resumed: 0, journaled: true,
-    total: 0, pending: 0, cancelled: [], alreadyMatched: [], notOpen: [], failed: [],
+    total: 0, pending: 0, cancelled: [], alreadyMatched: [], notOpen: [], failed: [], orphans: [],
   });
   const massCancel: MassCancel = {
     async start(request) {

@@ -10,11 +10,13 @@ import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import fc from 'fast-check';
-import { isInRange, ManualClock, toUint64, type IdRange, type Uint64, type AuditEntry } from '@qsen/core';
-import { makeTempDir } from '@qsen/testkit';
+import { isInRange, toUint64, type IdRange, type Uint64, type AuditEntry } from '@qsen/core';
+import { makeTempDir, ManualClock } from '@qsen/testkit';
 import { MASS_CANCEL_FILE, openMassCancelLog } from '../src/killswitch/mass-cancel-log.js';
 import { createMassCancel, type CancelVerdict, type MassCancelDeps } from '../src/killswitch/mass-cancel.js';
 import { selectOpenOrders, type JournaledOrder, type ListedOrder } from '../src/killswitch/open-orders.js';
+import { createOrphanCancel, verdictOfOrphanCancel } from '../src/killswitch/orphans.js';
+import { qsenErrors } from '../src/errors.js';
 
 const RANGE: IdRange = { min: toUint64('9999000000000000000'), max: toUint64('9999999999999999999') };
 const DAY = '2026-12-01';
@@ -29,8 +31,11 @@ test('selection: journal orders of the day not known closed and listed resting o
     { id: id(1), status: 'accepted' }, { id: id(5), status: 'matched' }, { id: id(6), status: 'cancelled' },
     { id: id(9), status: 'accepted' }, { id: id(10), status: 'matched' }, { id: OUTSIDE, status: 'accepted' }, { id: 'garbage', status: 'accepted' },
   ];
-  assert.deepEqual(selectOpenOrders(journal, listing, RANGE, DAY), { targets: [id(1), id(2), id(9)], alreadyMatched: [id(5)] });
-  assert.deepEqual(selectOpenOrders(journal, undefined, RANGE, DAY), { targets: [id(1), id(2), id(5), id(6)], alreadyMatched: [] }, 'without a listing the journal alone chooses');
+  // id(9) rests at SENEBI in the range but the journal does not know it: an orphan, in its own list.
+  assert.deepEqual(selectOpenOrders(journal, listing, RANGE, DAY), { targets: [id(1), id(2)], alreadyMatched: [id(5)], orphans: [id(9)] });
+  assert.deepEqual(selectOpenOrders(journal, undefined, RANGE, DAY), { targets: [id(1), id(2), id(5), id(6)], alreadyMatched: [], orphans: [] }, 'without a listing the journal alone chooses');
+  // An order of an earlier day that SENEBI lists resting today is journaled: a target, not an orphan.
+  assert.deepEqual(selectOpenOrders(journal, [{ id: id(4), status: 'accepted' }], RANGE, DAY).orphans, []);
 });
 
 test('selection (property): never an out-of-range id, every listed resting in-range order, nothing SENEBI lists as cancelled or rejected', () => {
@@ -42,15 +47,17 @@ test('selection (property): never an out-of-range id, every listed resting in-ra
     fc.option(fc.array(fc.record({ id: anyId, status }), { maxLength: 40 }), { nil: undefined }),
     (journalRows, listing) => {
       const journal = journalRows.map((r) => ({ id: r.id, state: r.state, tradingDay: r.day, receivedAt: '2026-12-01T13:00:00.000Z' }));
-      const { targets, alreadyMatched } = selectOpenOrders(journal, listing, RANGE, DAY);
-      for (const t of [...targets, ...alreadyMatched]) assert.ok(isInRange(t, RANGE));
-      assert.equal(new Set([...targets, ...alreadyMatched]).size, targets.length + alreadyMatched.length, 'no id twice');
+      const { targets, alreadyMatched, orphans } = selectOpenOrders(journal, listing, RANGE, DAY);
+      for (const t of [...targets, ...alreadyMatched, ...orphans]) assert.ok(isInRange(t, RANGE));
+      assert.equal(new Set([...targets, ...alreadyMatched, ...orphans]).size, targets.length + alreadyMatched.length + orphans.length, 'no id twice');
+      const known = new Set(journal.map((o) => o.id));
+      for (const o of orphans) assert.ok(!known.has(o), 'an orphan is unknown to the journal');
       const last = new Map<string, string>();
       for (const o of listing ?? []) last.set(o.id, o.status);
       for (const [lid, s] of last) {
         if (!isInRange(lid as Uint64, RANGE)) continue;
-        if (s === 'accepted') assert.ok(targets.includes(lid as Uint64));
-        if (s === 'cancelled' || s === 'rejected') assert.ok(!targets.includes(lid as Uint64));
+        if (s === 'accepted') assert.ok(known.has(lid as Uint64) ? targets.includes(lid as Uint64) : orphans.includes(lid as Uint64));
+        if (s === 'cancelled' || s === 'rejected') assert.ok(!targets.includes(lid as Uint64) && !orphans.includes(lid as Uint64));
       }
     },
   ));
@@ -60,6 +67,8 @@ interface Script {
   /** Verdicts per order id, one per call (the last repeats). */
   readonly verdicts: Map<Uint64, CancelVerdict[]>;
   readonly calls: Uint64[];
+  /** Orphans cancelled straight at SENEBI. */
+  readonly orphanCalls: Uint64[];
   /** Ids whose cancel never answers (a crash while they are in flight). */
   readonly hang: Set<Uint64>;
 }
@@ -76,6 +85,11 @@ function makeDeps(dir: string, script: Script, overrides: Partial<MassCancelDeps
       const list = script.verdicts.get(orderId) ?? [{ outcome: 'cancelled' }];
       return list.length > 1 ? list.shift()! : list[0]!;
     },
+    cancelOrphan: async (orderId) => {
+      script.orphanCalls.push(orderId);
+      const list = script.verdicts.get(orderId) ?? [{ outcome: 'cancelled' }];
+      return list.length > 1 ? list.shift()! : list[0]!;
+    },
     listOrders: async () => listing,
     journalOrders: () => journal,
     inFlight: () => 0,
@@ -89,7 +103,63 @@ function makeDeps(dir: string, script: Script, overrides: Partial<MassCancelDeps
   return { deps, audit, journal, listing };
 }
 
-const newScript = (): Script => ({ verdicts: new Map(), calls: [], hang: new Set() });
+const newScript = (): Script => ({ verdicts: new Map(), calls: [], orphanCalls: [], hang: new Set() });
+
+test('run: orphans (resting in the range at SENEBI, unknown to the journal) are cancelled straight at SENEBI and reported in their own list, never as failed; a failed orphan cancel is retried and shown there', async () => {
+  const dir = makeTempDir('qsen-mass-cancel-orphans-');
+  try {
+    const script = newScript();
+    script.verdicts.set(id(21), [{ outcome: 'failed', code: 'SENEBI_TIMEOUT', delivery: 'unknown', retryable: true }, { outcome: 'cancelled' }]);
+    script.verdicts.set(id(22), [{ outcome: 'alreadyMatched' }]);
+    script.verdicts.set(id(23), [{ outcome: 'failed', code: 'SENEBI_ERROR', delivery: 'unknown', retryable: true }]);
+    const { deps, audit, journal, listing } = makeDeps(dir.path, script);
+    journal.push(journaled(1, 'accepted'));
+    listing.push({ id: id(1), status: 'accepted' }, { id: id(20), status: 'accepted' }, { id: id(21), status: 'accepted' }, { id: id(22), status: 'accepted' }, { id: id(23), status: 'accepted' }, { id: OUTSIDE, status: 'accepted' });
+    const massCancel = createMassCancel(deps);
+    const started = await massCancel.start({ by: 'CN=ops,OU=operator', channel: 'api', reason: 'drill' });
+    assert.equal(started.total, 5);
+    const report = await massCancel.settle(10_000);
+    assert.ok(report);
+    assert.equal(report.state, 'done');
+    assert.deepEqual(report.cancelled, [id(1)]);
+    assert.deepEqual(report.failed, [], 'failed is for the journal\'s orders');
+    assert.deepEqual(report.alreadyMatched, []);
+    assert.deepEqual(report.orphans, [
+      { id: id(20), result: 'cancelled' }, { id: id(21), result: 'cancelled' }, { id: id(22), result: 'alreadyMatched' },
+      { id: id(23), result: 'failed', code: 'SENEBI_ERROR', delivery: 'unknown' },
+    ]);
+    assert.deepEqual(script.calls, [id(1)], 'only the journaled order goes through the cancel path');
+    assert.deepEqual([...new Set(script.orphanCalls)].sort(), [id(20), id(21), id(22), id(23)], 'never the out-of-range id');
+    assert.equal(script.orphanCalls.filter((c) => c === id(23)).length, 3, 'retried as any SENEBI failure');
+    const orphanAudit = audit.filter((e) => e.details?.['source'] === 'orphan');
+    assert.equal(orphanAudit.length, 4);
+    assert.ok(orphanAudit.every((e) => e.action === 'massCancel' && e.subject === 'CN=ops,OU=operator'));
+    // The journal keeps them: a reader of the file (qsen-admin, a restart) sees the same list.
+    const again = createMassCancel(makeDeps(dir.path, newScript()).deps);
+    assert.deepEqual(again.report()?.orphans, report.orphans);
+  } finally {
+    dir.remove();
+  }
+});
+
+test('run: an orphan without a result when the process died is cancelled by the resumed run', async () => {
+  const dir = makeTempDir('qsen-mass-cancel-orphans-resume-');
+  try {
+    const script = newScript();
+    const first = makeDeps(dir.path, script, { cancelOrphan: () => new Promise<CancelVerdict>(() => undefined) });
+    first.listing.push({ id: id(30), status: 'accepted' });
+    const dying = createMassCancel(first.deps);
+    await dying.start({ by: 'CN=ops,OU=operator', channel: 'local', reason: null });
+    const second = makeDeps(dir.path, script);
+    const resumed = createMassCancel(second.deps);
+    await resumed.resume();
+    const report = await resumed.settle(10_000);
+    assert.deepEqual(report?.orphans, [{ id: id(30), result: 'cancelled' }]);
+    assert.equal(report?.state, 'done');
+  } finally {
+    dir.remove();
+  }
+});
 
 test('run: each order ends cancelled, already matched, not open or failed (retryable failures retried); journaled and audited', async () => {
   const dir = makeTempDir('qsen-mass-cancel-');
@@ -125,7 +195,7 @@ test('run: each order ends cancelled, already matched, not open or failed (retry
     assert.match(lines.at(-1)!, /"type":"end"/);
     const mc = audit.filter((e) => e.action === 'massCancel');
     assert.deepEqual([mc[0]?.outcome, mc[0]?.requestId, mc.at(-1)?.outcome], ['accepted', 'req-1', 'done']);
-    assert.deepEqual(mc.at(-1)?.details, { run: report.run, channel: 'api', cancelled: 2, alreadyMatched: 2, notOpen: 1, failed: 2, resumed: 0 });
+    assert.deepEqual(mc.at(-1)?.details, { run: report.run, channel: 'api', cancelled: 2, alreadyMatched: 2, notOpen: 1, failed: 2, orphans: 0, orphansFailed: 0, resumed: 0 });
     const perOrder = mc.slice(1, -1).map((e) => [e.details?.['orderId'], e.outcome, e.code ?? null]).sort();
     assert.deepEqual(perOrder, [
       [id(1), 'done', null], [id(2), 'done', null], [id(3), 'refused', 'ORDER_NOT_CANCELLABLE'], [id(4), 'failed', 'SENEBI_TIMEOUT'],
@@ -295,4 +365,18 @@ test('verdictOfCancel: the cancel desk\'s outcomes read as cancelled, already ma
   assert.deepEqual(verdictOfCancel(err('ORDER_DELIVERY_UNKNOWN')), { outcome: 'failed', code: 'ORDER_DELIVERY_UNKNOWN', delivery: 'unknown', retryable: true });
   assert.deepEqual(verdictOfCancel(err('MARKET_CLOSED')), { outcome: 'failed', code: 'MARKET_CLOSED', retryable: false });
   assert.deepEqual(verdictOfCancel({ orderId: id(1), error: new Error('boom') }), { outcome: 'failed', code: 'INTERNAL_ERROR', retryable: true });
+});
+
+test('orphan cancel: SENEBI\'s answers read as cancelled, already matched or not open; failures keep their delivery; an id outside the range is never sent', async () => {
+  assert.deepEqual(verdictOfOrphanCancel({ answer: { kind: 'cancelled', senebi: {} } }), { outcome: 'cancelled' });
+  assert.deepEqual(verdictOfOrphanCancel({ answer: { kind: 'not_cancellable', status: 'matched' } }), { outcome: 'alreadyMatched' });
+  assert.deepEqual(verdictOfOrphanCancel({ answer: { kind: 'not_cancellable', status: 'rejected' } }), { outcome: 'notOpen', status: 'rejected' });
+  assert.deepEqual(verdictOfOrphanCancel({ answer: { kind: 'not_found' } }), { outcome: 'notOpen', status: 'not_found' });
+  assert.deepEqual(verdictOfOrphanCancel({ error: qsenErrors.create('SENEBI_TIMEOUT', undefined, { delivery: 'unknown' }) }), { outcome: 'failed', code: 'SENEBI_TIMEOUT', delivery: 'unknown', retryable: true });
+  assert.deepEqual(verdictOfOrphanCancel({ error: new Error('boom') }), { outcome: 'failed', code: 'INTERNAL_ERROR', retryable: false });
+  const sent: Uint64[] = [];
+  const cancel = createOrphanCancel({ range: RANGE, cancelOrder: async (orderId) => { sent.push(orderId); return { kind: 'cancelled', senebi: {} }; } });
+  assert.deepEqual(await cancel(OUTSIDE), { outcome: 'failed', code: 'ID_OUT_OF_RANGE', retryable: false });
+  assert.deepEqual(await cancel(id(1)), { outcome: 'cancelled' });
+  assert.deepEqual(sent, [id(1)], 'only the in-range id reached SENEBI');
 });

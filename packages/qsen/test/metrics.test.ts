@@ -5,7 +5,7 @@ import assert from 'node:assert/strict';
 import { generateKeyPairSync, X509Certificate } from 'node:crypto';
 import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { ManualClock } from '@qsen/core';
+import { ManualClock } from '@qsen/testkit';
 import { issueServerCertificate } from '@qsen/pki';
 import { METRIC_NAMES } from '../src/metrics/metrics.js';
 import { startHarness, type Harness } from './support/node.js';

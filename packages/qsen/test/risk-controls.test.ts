@@ -2,8 +2,8 @@ import { afterEach, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { ApiError, ManualClock, parseConfig, type AuditEntry, type RiskConfig } from '@qsen/core';
-import { makeTempDir } from '@qsen/testkit';
+import { ApiError, parseConfig, type AuditEntry, type RiskConfig } from '@qsen/core';
+import { makeTempDir, ManualClock } from '@qsen/testkit';
 import { createRiskControls, type RiskControls, type RiskOrderWithId } from '../src/risk/controls.js';
 
 const TZ = 'America/Argentina/Buenos_Aires';

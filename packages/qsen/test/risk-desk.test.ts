@@ -9,7 +9,7 @@ import { execFile } from 'node:child_process';
 import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { ManualClock } from '@qsen/core';
+import { ManualClock } from '@qsen/testkit';
 import { startHarness, orderJson, type Harness } from './support/node.js';
 import { startSenebiDouble } from './support/senebi-double.js';
 import { makeTestState } from './support/state.js';

@@ -1,6 +1,7 @@
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { evaluateWindow, ManualClock, type ScheduleConfig } from '@qsen/core';
+import { ManualClock } from '@qsen/testkit';
+import { evaluateWindow, type ScheduleConfig } from '@qsen/core';
 import { createMarketHours } from '../src/orders/market.js';
 import { orderJson, startHarness, type Harness } from './support/node.js';
 

@@ -13,7 +13,7 @@ import { DEFAULT_SETTINGS, type SimulatorSettings } from './config/settings.js';
 import { renderChangeLine, renderState, type SimulatorStateData, type StateChange } from './store/state-schema.js';
 import type { StateStorage } from './store/state-file.js';
 import { readJsonBody } from './http/body.js';
-import { cancelledOrderId, createFaultMiddleware, requestPath, submittedOrderId } from './http/faults.js';
+import { cancelledOrderId, createFaultMiddleware, submittedOrderId } from './http/faults.js';
 import { createLaterMatches } from './business/later-matches.js';
 import { endpointOf } from './http/endpoints.js';
 import { createErrorHandler, notFound } from './http/errors.js';
@@ -22,7 +22,7 @@ import { createAdminRouter } from './routes/admin.js';
 import { createProcessingTracker, type ProcessingTracker } from './records/processing.js';
 import { createIdSequencer } from './records/sequencer.js';
 import { setProcessingEnd } from './http/respond.js';
-import { type LogSink, SILENT_LOG } from '@qsen/core';
+import { requestPath, type LogSink, SILENT_LOG, errorMessage } from '@qsen/core';
 
 /** Buffered journal lines that trigger a write even if no answer waits for it. */
 const BACKGROUND_COMMIT_LINES = 1000;
@@ -106,7 +106,7 @@ export function createSimulator(options: SimulatorOptions): Simulator {
     options.storage.append(renderChangeLine(seq, change));
     // Changes no answer waits for (e.g. ping counters) are written in batches.
     if (options.storage.pendingLines >= BACKGROUND_COMMIT_LINES) {
-      void options.storage.commit().catch((err: unknown) => logger.error('state journal write failed', { error: err instanceof Error ? err.message : String(err) }));
+      void options.storage.commit().catch((err: unknown) => logger.error('state journal write failed', { error: errorMessage(err) }));
     }
   }
   counters.onChange(journal);
@@ -134,7 +134,7 @@ export function createSimulator(options: SimulatorOptions): Simulator {
     // The snapshot costs O(state) to render: compacting only once the journal outgrows a share of
     // the state keeps that cost O(1) per change (amortised) however many orders are held.
     if (compacting === undefined && storage.journalLines > Math.max(compactAfter, COMPACT_LINES_PER_ORDER * store.sizes().orders)) {
-      void checkpoint().catch((err: unknown) => logger.error('state checkpoint failed', { error: err instanceof Error ? err.message : String(err) }));
+      void checkpoint().catch((err: unknown) => logger.error('state checkpoint failed', { error: errorMessage(err) }));
     }
   };
   const laterMatches = createLaterMatches({ store, persist, logger });

@@ -4,7 +4,7 @@
  * with an admin command first (`faults`, `counters`, ...) it drives a running one instead.
  * Logs to DIR/logs/simulator-*.log; SIGTERM or SIGINT flushes the state and exits 0.
  */
-import { closeLogger, createProcessLogger } from '@qsen/core';
+import { closeLogger, createProcessLogger, errorMessage } from '@qsen/core';
 import { ADMIN_COMMANDS, runAdminCommand } from './cli/admin-client.js';
 import { parseArgs } from './cli/args.js';
 import { simulatorPathsOf, startSimulator } from './service/start.js';
@@ -20,7 +20,7 @@ async function main(): Promise<void> {
   try {
     args = parseArgs(process.argv.slice(2), process.cwd());
   } catch (err) {
-    console.error(err instanceof Error ? err.message : String(err));
+    console.error(errorMessage(err));
     process.exit(2);
   }
   const logger = createProcessLogger({ dir: simulatorPathsOf(args.home).logs, name: 'simulator' });
@@ -28,7 +28,7 @@ async function main(): Promise<void> {
   try {
     running = await startSimulator({ home: args.home, port: args.port, logger });
   } catch (err) {
-    const message = err instanceof Error ? err.message : String(err);
+    const message = errorMessage(err);
     logger.error('simulator failed to start', { error: message });
     console.error(`senebi simulator: ${message}`);
     await closeLogger(logger);
@@ -47,7 +47,7 @@ async function main(): Promise<void> {
         process.exit(0);
       },
       async (err: unknown) => {
-        logger.error('stop failed', { error: err instanceof Error ? err.message : String(err) });
+        logger.error('stop failed', { error: errorMessage(err) });
         await closeLogger(logger);
         process.exit(1);
       },

@@ -135,6 +135,44 @@ describe('faults on demand and the admin API', () => {
     assert.ok((outcome.contentLength ?? 0) > outcome.received, `${outcome.received} of ${outcome.contentLength} bytes`);
   });
 
+  test('oversize with bytes: exactly that many bytes of valid JSON, the real answer inside, the order committed', async () => {
+    await setFaults('{"oversize": {"probability": 1, "bytes": 300000}}');
+    const answer = await client.call('POST', '/senebi/v1/orders', orderBody('9999000000000001026'));
+    await setFaults('{}');
+    assert.equal(answer.status, 200);
+    assert.equal(Buffer.byteLength(answer.body), 300000);
+    const body = parseJsonLossless(answer.body) as { order: Record<string, unknown>; padding: string };
+    assert.equal(String(body.order['id']), '9999000000000001026');
+    assert.match(body.padding, /^x+$/);
+    const stored = await client.json('GET', '/senebi/v1/orders/9999000000000001026');
+    assert.equal(stored.status, 200, 'processed normally: SENEBI holds the order');
+  });
+
+  test('oversize without bytes is endless: the client stops reading when it chooses, the simulator stops writing', async () => {
+    await setFaults('{"oversize": {"probability": 1, "paths": ["GET /senebi/v1/ping"]}}');
+    const limit = 4 * 1024 * 1024;
+    const received = await new Promise<{ bytes: number; chunked: boolean }>((resolve, reject) => {
+      const req = request(`${sim.url}/senebi/v1/ping`, { ca: pki.ca.certPem, cert: pki.agent.certPem, key: pki.agent.keyPem, agent: false }, (res) => {
+        let bytes = 0;
+        res.on('data', (c: Buffer) => {
+          bytes += c.length;
+          if (bytes > limit) {
+            resolve({ bytes, chunked: res.headers['transfer-encoding'] === 'chunked' });
+            req.destroy();
+          }
+        });
+        res.on('end', () => reject(new Error(`the endless body ended after ${bytes} bytes`)));
+      });
+      req.on('error', () => undefined);
+      req.end();
+    });
+    await setFaults('{}');
+    assert.ok(received.bytes > limit);
+    assert.ok(received.chunked, 'no Content-Length: chunked');
+    // The simulator still answers after the client went away.
+    assert.equal((await client.call('GET', '/senebi/v1/ping')).status, 200);
+  });
+
   test('accepted_no_answer records the order and never answers', async () => {
     await setFaults('{"accepted_no_answer": {"probability": 1}}');
     const outcome = await rawCall('POST', '/senebi/v1/orders', orderBody('9999000000000001005'));

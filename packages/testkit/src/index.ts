@@ -8,3 +8,4 @@ export * from './numbered-log.js';
 export * from './package-trace.js';
 export * from './daily-restart.js';
 export * from './fsync-trace.js';
+export * from './clock.js';

@@ -13,9 +13,10 @@
  */
 import { join } from 'node:path';
 import { localDateOf } from '@qsen/core';
+import { errorMessage } from '@qsen/core/errors';
 import { waitFor } from '@qsen/testkit';
-import { createSimulatorAdmin } from '../simulator.js';
-import { editConfig, startSystem, type LocalSystem } from '../system.js';
+import { createSimulatorAdmin, type SimulatorAdmin } from '../simulator.js';
+import { editConfig, startSystem } from '../system.js';
 import { checkCancels, formatCancelCheck, type CancelCheckResult, type SenebiCancelView } from './cancel-checker.js';
 import { checkCampaign, formatCheck, type CheckResult } from './checker.js';
 import { runClients } from './clients.js';
@@ -74,6 +75,15 @@ function outOfRangeOrders(seed: number): Array<Record<string, string>> {
 /** Shorter watchdog periods than production, so that qsen is back within seconds of a kill (as in the supervision suite). */
 const TUNED_WATCHDOG = { startup_grace_ms: '5000', backoff_max_ms: '4000', stable_after_ms: '10000' };
 
+/** Operations per order over the trade dates from `first` to `last` (one date, or two across midnight). */
+async function operationsOfRun(admin: SimulatorAdmin, first: string, last: string): Promise<Map<string, number>> {
+  const merged = new Map<string, number>();
+  for (const date of first === last ? [first] : [first, last]) {
+    for (const [id, n] of await admin.operationsByOrder(date)) merged.set(id, (merged.get(id) ?? 0) + n);
+  }
+  return merged;
+}
+
 /** Runs one campaign and returns its report (the caller asserts). */
 export async function runCampaign(options: CampaignOptions): Promise<CampaignReport> {
   const began = performance.now();
@@ -85,26 +95,21 @@ export async function runCampaign(options: CampaignOptions): Promise<CampaignRep
 
   let disk: DataDisk | undefined;
   let diskSkipped: string | undefined;
-  let system: LocalSystem | undefined;
-  try {
-    system = await startSystem({
-      prefix: `qsen-campaign-${plan.seed}-`,
-      prepare: async (home) => {
-        editConfig(home, { 'senebi.timeout_ms': String(plan.timeoutMs), ...TUNED_WATCHDOG });
-        const mounted = await mountDataDisk(join(home, 'data'), options.diskMiB ?? 32);
-        if (typeof mounted === 'string') diskSkipped = mounted;
-        else disk = mounted;
-      },
-    });
-  } catch (err) {
-    await disk?.unmount().catch(() => undefined);
-    throw err;
-  }
+  // The disk is unmounted through the system's clean-up, before its folder is removed, also when
+  // the system never comes up.
+  const system = await startSystem({
+    prefix: `qsen-campaign-${plan.seed}-`,
+    prepare: async (home, { onStopped }) => {
+      editConfig(home, { 'senebi.timeout_ms': String(plan.timeoutMs), ...TUNED_WATCHDOG });
+      const mounted = await mountDataDisk(join(home, 'data'), options.diskMiB ?? 32);
+      if (typeof mounted === 'string') diskSkipped = mounted;
+      else {
+        disk = mounted;
+        onStopped(() => mounted.unmount());
+      }
+    },
+  });
   const running = system;
-  if (disk) {
-    const mounted = disk;
-    running.onStopped(() => mounted.unmount());
-  }
   if (diskSkipped) log(`  !!! data disk faults SKIPPED: ${diskSkipped}`);
   log(`  system up in ${((performance.now() - began) / 1000).toFixed(1)} s (launcher, simulator, qsen, three kans)`);
   try {
@@ -121,6 +126,7 @@ export async function runCampaign(options: CampaignOptions): Promise<CampaignRep
     await admin.putMatching({ probability: 0.3, seed: plan.seed });
     const firstStarts = (await running.status('qsen')).starts;
     const startedAt = performance.now();
+    const firstTradeDate = localDateOf(EXCHANGE_ZONE, Date.now());
     let giveUpAt = Number.POSITIVE_INFINITY;
     const nemesis = createNemesis(plan, {
       putFaults: (settings) => admin.putFaults(settings),
@@ -163,7 +169,11 @@ export async function runCampaign(options: CampaignOptions): Promise<CampaignRep
     const { records } = await admin.records();
     const counters = await admin.counters();
     const check = checkCampaign(plan.orders.map((o) => o.id), result.attempts, records);
-    const operations = await admin.operationsByOrder(localDateOf(EXCHANGE_ZONE, Date.now()));
+    // SENEBI files an operation under its order's trade date (packages/simulator/src/business/
+    // matching.ts): a run that spans midnight in Buenos Aires (03:00 UTC) has operations under
+    // both dates, and reading only the last one called every matched order placed before
+    // midnight "matched, not at SENEBI".
+    const operations = await operationsOfRun(admin, firstTradeDate, localDateOf(EXCHANGE_ZONE, Date.now()));
     const views: SenebiCancelView[] = records.map((r) => ({ id: r.id, state: r.state, operations: operations.get(r.id) ?? 0, cancels: r.cancels }));
     const cancelCheck = checkCancels({
       cancelIds: result.cancelled,
@@ -197,7 +207,7 @@ export async function runCampaign(options: CampaignOptions): Promise<CampaignRep
   } catch (err) {
     // What the launcher printed (processes started, exited, restarted) is what explains a failure
     // that is not a checked property, such as a process that never answered.
-    throw new Error(`${err instanceof Error ? err.message : String(err)}\n--- the launcher's output, last 6000 characters ---\n${running.output().slice(-6000)}`, { cause: err });
+    throw new Error(`${errorMessage(err)}\n--- the launcher's output, last 6000 characters ---\n${running.output().slice(-6000)}`, { cause: err });
   } finally {
     await running.stop();
   }

@@ -37,6 +37,8 @@ export const CONFIG_DEFAULTS = deepFreeze({
   },
   senebi: {
     timeout_ms: 5000,
+    // 16 MiB: a day's listing of about 40,000 orders at their largest (docs/qsen.md, "The SENEBI adapter").
+    max_answer_bytes: 16 * 1024 * 1024,
     test_identity: false,
   },
   tls: {

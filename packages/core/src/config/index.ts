@@ -9,3 +9,4 @@ export * from './defaults.js';
 export * from './config-error.js';
 export * from './redact.js';
 export * from './amounts.js';
+export * from './order-terms.js';

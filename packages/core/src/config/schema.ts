@@ -12,6 +12,7 @@ import { compareUint64, parseUint64, type Uint64 } from '../ids/uint64.js';
 import { isValidLocalDate, isValidTimeZone, minutesOfHhmm, type Weekday } from '../schedule/wall-time.js';
 import { CONFIG_DEFAULTS } from './defaults.js';
 import { canonicalAmount } from './amounts.js';
+import { ORDER_CURRENCIES, ORDER_SETTLEMENTS } from './order-terms.js';
 
 /** How the schema treats the file system. */
 export interface SchemaOptions {
@@ -44,7 +45,14 @@ function isUrlWithProtocol(text: string, protocols: readonly string[]): boolean 
   }
 }
 
+/** The largest `[watchdog] backoff_max_ms` accepted: one hour. */
+export const MAX_BACKOFF_MS = 3_600_000;
+
 const positiveInt = () => z.number().int('must be an integer').positive('must be greater than 0');
+/** `[senebi] max_answer_bytes`: 64 KiB (a few orders' answers) to 1 GiB. */
+export const ANSWER_BYTES_BOUNDS = { min: 65_536, max: 1_073_741_824 } as const;
+const answerBytesProblem = `must be an integer from ${ANSWER_BYTES_BOUNDS.min} (64 KiB) to ${ANSWER_BYTES_BOUNDS.max} (1 GiB)`;
+const answerBytes = () => z.number().int(answerBytesProblem).min(ANSWER_BYTES_BOUNDS.min, answerBytesProblem).max(ANSWER_BYTES_BOUNDS.max, answerBytesProblem);
 const port = () => z.number().int('must be an integer').min(1, 'must be a port number (1..65535)').max(65535, 'must be a port number (1..65535)');
 const hhmm = (allowEndOfDay: boolean) =>
   z.string().refine((t) => minutesOfHhmm(t, allowEndOfDay) !== undefined, {
@@ -77,9 +85,6 @@ const uint64Id = () =>
     return parsed.value;
   });
 
-/** The currencies of an order, as written in sendOrder and in [risk] tables. */
-export const RISK_CURRENCIES = ['ARS', 'USD', 'EXT'] as const;
-const RISK_SETTLEMENTS = ['T0', 'T1'] as const;
 /** Digits a [risk] amount may have before / after the point (notional reaches 10^28; 10^-8 is its finest unit). */
 const AMOUNT_INTEGER_DIGITS = 30;
 const AMOUNT_DECIMALS = 8;
@@ -205,6 +210,7 @@ export function createConfigSchema(options: SchemaOptions) {
       key: existingFile(),
       passphrase_file: existingFile(),
       timeout_ms: positiveInt().prefault(d.senebi.timeout_ms),
+      max_answer_bytes: answerBytes().prefault(d.senebi.max_answer_bytes),
       test_identity: z.boolean().prefault(d.senebi.test_identity),
     }),
   );
@@ -244,7 +250,9 @@ export function createConfigSchema(options: SchemaOptions) {
       startup_grace_ms: z.number().int('must be an integer').min(0, 'must not be negative').prefault(d.watchdog.startup_grace_ms),
       stop_grace_ms: positiveInt().prefault(d.watchdog.stop_grace_ms),
       backoff_initial_ms: positiveInt().prefault(d.watchdog.backoff_initial_ms),
-      backoff_max_ms: positiveInt().prefault(d.watchdog.backoff_max_ms),
+      // At most an hour: a restart held back longer is an outage, not a back-off; and with
+      // backoff_initial_ms >= 1 the cap comes long before the formula's 30 doublings (kan's backoffDelayMs).
+      backoff_max_ms: positiveInt().max(MAX_BACKOFF_MS, `must be at most ${MAX_BACKOFF_MS} (one hour)`).prefault(d.watchdog.backoff_max_ms),
       stable_after_ms: positiveInt().prefault(d.watchdog.stable_after_ms),
     })
     .refine(
@@ -300,10 +308,10 @@ export function createConfigSchema(options: SchemaOptions) {
       instruments_deny: riskList(z.string().regex(/^[A-Z0-9.]{1,12}$/, 'must be an instrument: 1 to 12 characters [A-Z0-9.]')),
       counterparties_allow: riskList(z.string({ error: 'must be an agent code written as a string, e.g. "210"' }).regex(/^[0-9]{1,6}$/, 'must be an agent code: 1 to 6 digits')),
       counterparties_deny: riskList(z.string({ error: 'must be an agent code written as a string, e.g. "210"' }).regex(/^[0-9]{1,6}$/, 'must be an agent code: 1 to 6 digits')),
-      currencies_allow: riskList(z.enum(RISK_CURRENCIES, { error: 'must be one of ARS, USD, EXT' })),
-      currencies_deny: riskList(z.enum(RISK_CURRENCIES, { error: 'must be one of ARS, USD, EXT' })),
-      settlements_allow: riskList(z.enum(RISK_SETTLEMENTS, { error: 'must be T0 or T1' })),
-      settlements_deny: riskList(z.enum(RISK_SETTLEMENTS, { error: 'must be T0 or T1' })),
+      currencies_allow: riskList(z.enum(ORDER_CURRENCIES, { error: 'must be one of ARS, USD, EXT' })),
+      currencies_deny: riskList(z.enum(ORDER_CURRENCIES, { error: 'must be one of ARS, USD, EXT' })),
+      settlements_allow: riskList(z.enum(ORDER_SETTLEMENTS, { error: 'must be T0 or T1' })),
+      settlements_deny: riskList(z.enum(ORDER_SETTLEMENTS, { error: 'must be T0 or T1' })),
     })
     .refine(
       (r) => typeof r.max_orders_per_second !== 'number' || typeof r.max_orders_per_minute !== 'number' || r.max_orders_per_minute >= r.max_orders_per_second,

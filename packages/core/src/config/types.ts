@@ -5,7 +5,8 @@
  * written beside it in schema.ts and in docs/configuration.md.
  */
 import type { z } from 'zod';
-import type { createConfigSchema, RISK_CURRENCIES } from './schema.js';
+import type { createConfigSchema } from './schema.js';
+import type { ORDER_CURRENCIES } from './order-terms.js';
 
 export type { Weekday } from '../schedule/wall-time.js';
 
@@ -30,7 +31,7 @@ export type WatchdogConfig = QsenConfig['watchdog'];
 export type RiskConfig = QsenConfig['risk'];
 
 /** A currency of an order, as written in sendOrder and in [risk] tables. */
-export type RiskCurrency = (typeof RISK_CURRENCIES)[number];
+export type RiskCurrency = (typeof ORDER_CURRENCIES)[number];
 
 /**
  * [deadman]: the dead man's switch (docs/qsen.md, "Dead man's switch"), off by default: the

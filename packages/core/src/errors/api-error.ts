@@ -5,6 +5,14 @@
  * `{"error": {"code", "message", "details"?}}`. Never match errors by message text.
  */
 
+/**
+ * The message of anything thrown: an Error's `message`, anything else as `String(value)`. For
+ * log lines and problem texts; never match on it (CONVENTIONS #5: match the code).
+ */
+export function errorMessage(thrown: unknown): string {
+  return thrown instanceof Error ? thrown.message : String(thrown);
+}
+
 /** Stable machine-readable error code, e.g. "ID_OUT_OF_RANGE". */
 export type ErrorCode = string;
 

@@ -7,7 +7,7 @@
  */
 import type express from 'express';
 import type winston from 'winston';
-import { ApiError, httpErrors } from '../errors/api-error.js';
+import { ApiError, httpErrors, errorMessage } from '../errors/api-error.js';
 import { DEFAULT_MAX_BODY_BYTES, setBodyLimit } from './body.js';
 import { establishCaller, getCaller } from './caller.js';
 import { sendJson } from './respond.js';
@@ -106,7 +106,7 @@ export function createApiParts(opts: ApiPartsOptions): ApiParts {
       try {
         opts.onStateChangeRefused?.(req, route.stateChange, apiError.code);
       } catch (hookErr) {
-        logger.error('the refusal hook failed', { requestId: caller.requestId, code: apiError.code, error: hookErr instanceof Error ? hookErr.message : String(hookErr) });
+        logger.error('the refusal hook failed', { requestId: caller.requestId, code: apiError.code, error: errorMessage(hookErr) });
       }
     }
     if (apiError.status >= 500) {
@@ -114,7 +114,7 @@ export function createApiParts(opts: ApiPartsOptions): ApiParts {
         requestId: caller.requestId,
         method: req.method,
         path: requestPath(req),
-        error: err instanceof Error ? err.message : String(err),
+        error: errorMessage(err),
         stack: err instanceof Error ? err.stack : undefined,
       });
     }
@@ -130,11 +130,14 @@ export function createApiParts(opts: ApiPartsOptions): ApiParts {
   return { prologue, onError };
 }
 
-/** The path of a request as express's `req.path` gives it (a direct request has no express additions: its URL is the path). */
-export function requestPath(req: express.Request): string {
-  const path = (req as { path?: unknown }).path;
-  if (typeof path === 'string') return path;
-  const url = req.url ?? '';
+/**
+ * The path of a request without its query, as the client sent it, wherever the code that asks is
+ * mounted: express's `originalUrl` (`req.url` and `req.path` are relative to a mounted router's
+ * path; the simulator's fault middleware, mounted at /senebi, needs the whole path), or, for a
+ * direct request, which has no express additions, its URL.
+ */
+export function requestPath(req: { readonly url?: string | undefined; readonly originalUrl?: string }): string {
+  const url = req.originalUrl ?? req.url ?? '';
   const query = url.indexOf('?');
   return query === -1 ? url : url.slice(0, query);
 }

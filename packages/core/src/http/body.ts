@@ -4,7 +4,7 @@
  * stay exact (LosslessNumber) because parsing goes through parseJsonLossless.
  */
 import type express from 'express';
-import { httpErrors } from '../errors/api-error.js';
+import { httpErrors, errorMessage } from '../errors/api-error.js';
 import { JsonSyntaxError, parseJsonLossless, scanJsonText } from '../json/lossless.js';
 
 /** The default body limit: 64 KiB. */
@@ -134,7 +134,7 @@ export function jsonNestingDepth(text: string): number {
  * same value is read once (nothing is ambiguous then).
  */
 export function describeJsonSyntaxError(err: unknown): ReturnType<typeof httpErrors.create> {
-  const message = err instanceof Error ? err.message : String(err);
+  const message = errorMessage(err);
   const duplicate = /^Duplicate key '(.*)' encountered at position (\d+)$/s.exec(message);
   if (duplicate) {
     const key = duplicate[1] ?? '';

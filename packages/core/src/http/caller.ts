@@ -13,6 +13,9 @@ import { ROLES, type Role } from '@qsen/pki/verify';
 /** The roles a client certificate's OU can carry, declared once where certificates are issued (@qsen/pki). */
 export { ROLES, type Role };
 
+/** The roles that may restart a node or truncate logs (restart_qsen, restart_kan, logs/truncate: docs/api.md §2). */
+export const MAINTENANCE_ROLES: readonly Role[] = ['platform', 'operator'];
+
 /** The caller of one request, as the auth middleware established it. */
 export interface Caller {
   requestId: string;

@@ -10,6 +10,7 @@ export type Uint64 = string & { readonly __brand: 'Uint64' };
 
 /** The largest unsigned 64-bit value. */
 export const UINT64_MAX = 18446744073709551615n;
+const UINT64_MAX_TEXT = UINT64_MAX.toString();
 
 /** Inclusive id range. */
 export interface IdRange {
@@ -33,7 +34,8 @@ export function parseUint64(value: unknown): { ok: true; value: Uint64 } | { ok:
   else return { ok: false, problem: 'not_a_string_or_number' };
   if (!/^[0-9]{1,20}$/.test(text)) return { ok: false, problem: 'not_decimal_digits' };
   if (text.length > 1 && text.startsWith('0')) return { ok: false, problem: 'leading_zero' };
-  if (BigInt(text) > UINT64_MAX) return { ok: false, problem: 'too_large' };
+  // Only 20 digits can pass 2^64-1; digit strings of one length compare as their numbers.
+  if (text.length === 20 && text > UINT64_MAX_TEXT) return { ok: false, problem: 'too_large' };
   return { ok: true, value: text as Uint64 };
 }
 

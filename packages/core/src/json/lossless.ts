@@ -10,6 +10,7 @@
  * random values); anything else, and every error, goes through lossless-json as before.
  */
 import { parse, stringify, isLosslessNumber, LosslessNumber } from 'lossless-json';
+import { errorMessage } from '../errors/api-error.js';
 
 export { LosslessNumber, isLosslessNumber };
 
@@ -28,7 +29,7 @@ export function parseJsonLossless(text: string): unknown {
   try {
     return parse(text);
   } catch (err) {
-    const message = err instanceof Error ? err.message : String(err);
+    const message = errorMessage(err);
     const match = /position (\d+)/.exec(message);
     throw new JsonSyntaxError(message, match ? Number(match[1]) : undefined);
   }

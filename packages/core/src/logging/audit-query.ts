@@ -6,7 +6,7 @@
 import { join } from 'node:path';
 import { parseAuditLine } from './audit-chain.js';
 import { readFileLines } from './audit-lines.js';
-import { listAuditChains } from './audit-verify.js';
+import { listAuditChains } from './audit.js';
 
 /** What to match (every field optional; all given fields must match). */
 export interface AuditQuery {

@@ -4,11 +4,10 @@
  * expected vs found), the torn lines a crash left (recorded by the next line), and the chain's
  * head (the hash of its last line: keep it, a later verify proves nothing before it changed).
  */
-import { readdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { AUDIT_GENESIS, auditFileName, hashLine, parseAuditFileName, parseAuditLine, type TornFragment } from './audit-chain.js';
 import { readFileLines } from './audit-lines.js';
-import { retentionCutoff } from './audit.js';
+import { listAuditChains, retentionCutoff } from './audit.js';
 
 /** What is wrong at the first broken link. */
 export type AuditBreakKind =
@@ -64,19 +63,6 @@ export interface VerifyOptions {
   readonly nowMs: number;
   /** Only this chain. */
   readonly chain?: string;
-}
-
-/** The chains of a folder and their day files, oldest first. */
-export function listAuditChains(dir: string): Map<string, string[]> {
-  const chains = new Map<string, string[]>();
-  for (const name of readdirSync(dir).sort()) {
-    const parsed = parseAuditFileName(name);
-    if (!parsed) continue;
-    const dates = chains.get(parsed.chain) ?? [];
-    dates.push(parsed.date);
-    chains.set(parsed.chain, dates);
-  }
-  return chains;
 }
 
 function sameTorn(expected: readonly TornFragment[], found: unknown): boolean {

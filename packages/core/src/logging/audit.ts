@@ -14,7 +14,7 @@
  * winston-daily-rotate-file (the process logs) is not used here: it names files by its own
  * clock and buffers writes, and the chain needs to know exactly which line precedes which.
  */
-import { closeSync, existsSync, fstatSync, mkdirSync, openSync, readdirSync, unlinkSync, writeSync } from 'node:fs';
+import { closeSync, existsSync, fstatSync, mkdirSync, openSync, readdirSync, readSync, unlinkSync, writeSync } from 'node:fs';
 import { join } from 'node:path';
 import { CONFIG_DEFAULTS } from '../config/defaults.js';
 import { systemClock, type Clock } from '../schedule/clock.js';
@@ -52,19 +52,26 @@ export interface AuditLogOptions {
 
 const DAY_MS = 86_400_000;
 
-/** The dates of a chain's day files in `dir`, oldest first. */
+/** The chains of a folder and their day files' dates, oldest first (throws when the folder cannot be read). */
+export function listAuditChains(dir: string): Map<string, string[]> {
+  const chains = new Map<string, string[]>();
+  for (const name of readdirSync(dir).sort()) {
+    const parsed = parseAuditFileName(name);
+    if (!parsed) continue;
+    const dates = chains.get(parsed.chain) ?? [];
+    dates.push(parsed.date);
+    chains.set(parsed.chain, dates);
+  }
+  return chains;
+}
+
+/** The dates of a chain's day files in `dir`, oldest first; none when the folder cannot be read. */
 export function listChainDates(dir: string, chain: string): string[] {
-  let names: string[];
   try {
-    names = readdirSync(dir);
+    return listAuditChains(dir).get(chain) ?? [];
   } catch {
     return [];
   }
-  return names
-    .map((name) => parseAuditFileName(name))
-    .filter((p): p is { chain: string; date: string } => p !== undefined && p.chain === chain)
-    .map((p) => p.date)
-    .sort();
 }
 
 /** The oldest day a chain keeps at `nowMs` (pure): files dated before it are deleted. */
@@ -110,6 +117,20 @@ interface OpenFile {
   size: number;
   /** True while it holds no audit line yet: its first line names the file before. */
   fresh: boolean;
+  /** The bytes of the last line this writer wrote to it (they end at `size`), once it wrote one. */
+  last?: Buffer;
+}
+
+/** Tells whether the file still holds `last` where this writer left it, ending at `size` (one pread). */
+function stillHolds(fd: number, last: Buffer, size: number): boolean {
+  const start = size - last.length;
+  if (start < 0) return false;
+  const seen = Buffer.alloc(last.length);
+  try {
+    return readSync(fd, seen, 0, last.length, start) === last.length && seen.equals(last);
+  } catch {
+    return false;
+  }
 }
 
 /** Opens the audit trail of one chain. */
@@ -152,7 +173,7 @@ export function createAuditLog(opts: AuditLogOptions): AuditLog {
     const name = auditFileName(chain, date);
     const path = join(dir, name);
     const existed = existsSync(path);
-    const fd = openSync(path, 'a', 0o640);
+    const fd = openSync(path, 'a+', 0o640);
     const opened: OpenFile = { fd, date, size: fstatSync(fd).size, fresh: !existed || known.file !== name };
     file = opened;
     expire(nowMs);
@@ -163,8 +184,19 @@ export function createAuditLog(opts: AuditLogOptions): AuditLog {
   function target(date: string, nowMs: number): { file: OpenFile; head: ChainHead } {
     if (file !== undefined && file.date !== date) closeFile();
     if (file !== undefined && head !== undefined) {
-      if (fstatSync(file.fd).size === file.size) return { file, head };
-      // Someone else wrote to this file (another writer of the chain), or a write failed halfway: re-read the head.
+      // One fstat per line: the size this writer left tells whether anyone else touched the file.
+      const size = fstatSync(file.fd).size;
+      if (size === file.size) return { file, head };
+      if (file.last !== undefined && !stillHolds(file.fd, file.last, file.size)) {
+        // This writer's last line is gone or changed (the file was cut or rewritten): the chain
+        // goes on from that line's hash, so the verifier shows the break where lines were removed,
+        // instead of linking to whatever the file now ends with.
+        recordLoggingFailure(`the audit log ${chain} in ${dir}`, new Error(`the audit file ${auditFileName(chain, file.date)} no longer holds its last line (size ${file.size} -> ${size}): lines were removed or changed; the next line keeps the chain from the removed line, so verification shows the break`), clock);
+        file.size = size;
+        file.last = undefined;
+        return { file, head };
+      }
+      // Someone else appended to this file (another writer of the chain): re-read the head.
       closeFile();
       head = undefined;
     }
@@ -191,6 +223,7 @@ export function createAuditLog(opts: AuditLogOptions): AuditLog {
         while (written < bytes.length) written += writeSync(out.fd, bytes, written, bytes.length - written);
         out.size += bytes.length;
         out.fresh = false;
+        out.last = bytes;
         head = { prev: hashLine(line), file: auditFileName(chain, date), torn: [] };
       } catch (err) {
         recordLoggingFailure(`the audit log ${chain} in ${dir}`, err, clock);

@@ -3,6 +3,7 @@
  * status) and reported on stderr at most once a minute.
  */
 import type { Clock } from '../schedule/clock.js';
+import { errorMessage } from '../errors/api-error.js';
 
 /** How often a logging failure is reported on stderr, at most. */
 export const LOGGING_FAILURE_REPORT_INTERVAL_MS = 60_000;
@@ -19,7 +20,7 @@ export function recordLoggingFailure(where: string, err: unknown, clock: Clock):
   if (now - lastReportAt < LOGGING_FAILURE_REPORT_INTERVAL_MS) return;
   lastReportAt = now;
   const code = typeof err === 'object' && err !== null && 'code' in err ? String((err as { code: unknown }).code) : '';
-  const message = err instanceof Error ? err.message : String(err);
+  const message = errorMessage(err);
   const suppressed = unreported > 1 ? `, ${unreported - 1} more since the last report` : '';
   unreported = 0;
   try {

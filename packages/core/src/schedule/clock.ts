@@ -9,26 +9,12 @@ export interface Clock {
 /** The real clock (Date.now). */
 export const systemClock: Clock = Object.freeze({ now: () => Date.now() });
 
-/** A clock tests set and advance by hand. */
-export class ManualClock implements Clock {
-  private current: number;
-
-  constructor(startMs: number) {
-    this.current = startMs;
-  }
-
-  /** Current time, epoch milliseconds. */
-  now(): number {
-    return this.current;
-  }
-
-  /** Jumps to the given instant. */
-  set(ms: number): void {
-    this.current = ms;
-  }
-
-  /** Moves forward (or backward, with a negative amount) by ms. */
-  advance(ms: number): void {
-    this.current += ms;
-  }
+/**
+ * Whole seconds from startedAtMs to nowMs, never below 0 (a clock stepped back reads 0): the
+ * `uptimeSeconds` of every node's status and ping.
+ */
+export function uptimeSeconds(startedAtMs: number, nowMs: number): number {
+  return Math.max(0, Math.floor((nowMs - startedAtMs) / 1000));
 }
+
+// The clock tests set by hand, `ManualClock`, lives in @qsen/testkit (packages/testkit/src/clock.ts).

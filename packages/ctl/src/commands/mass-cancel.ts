@@ -12,14 +12,18 @@ const FOLLOW_MS = 300_000;
 
 const pause = (ms: number): Promise<void> => new Promise((resolve) => setTimeout(resolve, ms));
 
-/** The lines that tell a mass cancel's result (counts, then each failure with its code). */
+/** The lines that tell a mass cancel's result (counts, then each failure with its code, then each orphan with its result). */
 export function describeMassCancel(report: Record<string, unknown>): string[] {
   const count = (key: string): number => asArray(report[key]).length;
   const lines = [
-    `mass cancel ${formatScalar(report['run'])} ${formatScalar(report['state'])}: cancelled ${count('cancelled')}, already matched ${count('alreadyMatched')}, not open ${count('notOpen')}, failed ${count('failed')}${report['state'] === 'running' ? `, pending ${formatScalar(report['pending'])}` : ''}${report['listing'] === 'unavailable' ? " (SENEBI's listing unavailable: chosen from qsen's journal)" : ''}`,
+    `mass cancel ${formatScalar(report['run'])} ${formatScalar(report['state'])}: cancelled ${count('cancelled')}, already matched ${count('alreadyMatched')}, not open ${count('notOpen')}, failed ${count('failed')}${count('orphans') > 0 ? `, orphans ${count('orphans')}` : ''}${report['state'] === 'running' ? `, pending ${formatScalar(report['pending'])}` : ''}${report['listing'] === 'unavailable' ? " (SENEBI's listing unavailable: chosen from qsen's journal)" : ''}`,
   ];
   for (const failure of asArray(report['failed']).map(asRecord)) {
     lines.push(`  failed ${formatScalar(failure['id'])}: ${formatScalar(failure['code'])}${failure['delivery'] !== undefined ? ` (delivery ${formatScalar(failure['delivery'])})` : ''}`);
+  }
+  // Orphans: resting in-range orders qsen's journal did not know, cancelled straight at SENEBI (docs/api.md, "Orphans").
+  for (const orphan of asArray(report['orphans']).map(asRecord)) {
+    lines.push(`  orphan ${formatScalar(orphan['id'])}: ${formatScalar(orphan['result'])}${orphan['code'] !== undefined ? ` ${formatScalar(orphan['code'])}` : ''}${orphan['delivery'] !== undefined ? ` (delivery ${formatScalar(orphan['delivery'])})` : ''}`);
   }
   return lines;
 }

@@ -6,6 +6,7 @@
  */
 import { X509Certificate } from 'node:crypto';
 import { createCtlError, type CtlError } from '../errors.js';
+import { errorMessage } from '@qsen/core/errors';
 
 /** What the explanation needs to know about the attempt. */
 export interface ConnectionContext {
@@ -80,7 +81,7 @@ export function explainTransportError(err: unknown, ctx: ConnectionContext): Ctl
   // A TLS alert the server sent (bad certificate, unknown CA, certificate required) may come as
   // EPROTO with the alert in the message (OpenSSL 3 on TLS 1.2): that is a refusal too, whereas
   // EPROTO without an alert (e.g. "wrong version number": something else holds the port) is not.
-  const message = err instanceof Error ? err.message : String(err);
+  const message = errorMessage(err);
   const alert = /ALERT/.test(code) || (code === 'EPROTO' && /alert/i.test(message));
   const refusal = ctx.handshakeDone || code === 'ECONNRESET' || code === 'EPIPE' || alert || /SSL|TLS/.test(code);
   if (refusal) {

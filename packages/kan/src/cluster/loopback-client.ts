@@ -10,6 +10,7 @@
 import { readFile } from 'node:fs/promises';
 import type { ClientRequest, IncomingMessage } from 'node:http';
 import { request } from 'node:https';
+import { errorMessage } from '@qsen/core/errors';
 
 /** What a node answered. */
 export interface LoopbackAnswer {
@@ -69,7 +70,7 @@ export function createLoopbackClient(opts: LoopbackClientOptions): LoopbackGet {
         }, onAnswer);
       } catch (err) {
         // A certificate or key that does not parse is refused by the TLS layer before any connection.
-        reject(new LoopbackError(`the gateway's client identity is not valid: ${err instanceof Error ? err.message : String(err)}`));
+        reject(new LoopbackError(`the gateway's client identity is not valid: ${errorMessage(err)}`));
         return;
       }
       const timer = setTimeout(() => fail(`no answer within ${opts.timeoutMs} ms`), opts.timeoutMs);

@@ -10,6 +10,7 @@
 import { readHaltMarker, removeHaltMarker, writeHaltMarker, type HaltMarker } from '@qsen/core/killswitch';
 import { kanErrors } from '../errors.js';
 import type { AuditSink } from '@qsen/core/logging';
+import type { Clock } from '@qsen/core/schedule';
 
 /** Who asks, and why. */
 export interface SwitchRequest {
@@ -24,7 +25,7 @@ export interface SwitchDeps {
   readonly dataDir: string;
   readonly audit: AuditSink;
   readonly kan: number;
-  readonly now: () => number;
+  readonly clock: Clock;
 }
 
 /** Turns the switch; answers the marker's state, or throws 500 KILL_SWITCH_FAILED (audited `failed`). */
@@ -35,7 +36,7 @@ export function switchKillSwitch(deps: SwitchDeps, ask: SwitchRequest): HaltMark
     deps.audit.record({ action: ask.action, subject: ask.subject, outcome, requestId: ask.requestId, ...(code !== undefined ? { code } : {}), details: { ...details, ...extra } });
   };
   try {
-    if (ask.action === 'halt') writeHaltMarker(deps.dataDir, { since: new Date(deps.now()).toISOString(), by: ask.subject, ...(ask.reason ? { reason: ask.reason } : {}) });
+    if (ask.action === 'halt') writeHaltMarker(deps.dataDir, { since: new Date(deps.clock.now()).toISOString(), by: ask.subject, ...(ask.reason ? { reason: ask.reason } : {}) });
     else removeHaltMarker(deps.dataDir);
   } catch (err) {
     const failure = (err as NodeJS.ErrnoException).code ?? 'EIO';

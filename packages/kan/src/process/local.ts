@@ -6,6 +6,7 @@ import { kanErrors } from '../errors.js';
 import type { ProcessControl, ProcessName, ProcessState } from './control.js';
 import { createOwnerClient, type OwnerClient } from './owner-client.js';
 import type { ProcessExit, ProcessStatus } from './owner-protocol.js';
+import { errorMessage } from '@qsen/core/errors';
 
 /** The part of the owner protocol's ProcessStatus a ProcessState is made of. */
 export type LauncherProcessStatus = Pick<ProcessStatus, 'state' | 'pid' | 'invocation' | 'startedAt' | 'starts'> & { readonly name?: string; readonly lastExit?: unknown; readonly coalesced?: boolean };
@@ -56,7 +57,7 @@ export function createLocalControl(socketPath: string, opts: { timeoutMs?: numbe
     } catch (err) {
       if (err instanceof Error && (err as { code?: unknown }).code === 'PROCESS_CONTROL_FAILED') throw err;
       const code = (err as { code?: unknown }).code;
-      throw kanErrors.create('PROCESS_CONTROL_FAILED', `the launcher refused: ${err instanceof Error ? err.message : String(err)}`, { ownerCode: typeof code === 'string' ? code : null }, err);
+      throw kanErrors.create('PROCESS_CONTROL_FAILED', `the launcher refused: ${errorMessage(err)}`, { ownerCode: typeof code === 'string' ? code : null }, err);
     }
   };
   return {

@@ -142,7 +142,7 @@ export function createConsoleRoutes(deps: ConsoleRoutesDeps): express.Router {
             deps.audit.record({ action, subject, outcome: 'refused', code: 'JSON_BODY_REQUIRED', requestId: caller.requestId, details: { channel: 'console' } });
             throw kanErrors.create('JSON_BODY_REQUIRED', undefined, { contentType: type === '' ? null : (type ?? '').slice(0, 100) });
           }
-          const state = switchKillSwitch({ dataDir: deps.dataDir, audit: deps.audit, kan: deps.selfIndex, now: deps.now }, { action, subject, requestId: caller.requestId, reason: readReason(req.body) });
+          const state = switchKillSwitch({ dataDir: deps.dataDir, audit: deps.audit, kan: deps.selfIndex, clock: { now: deps.now } }, { action, subject, requestId: caller.requestId, reason: readReason(req.body) });
           sendJson(res, { killSwitch: state, requestId: caller.requestId });
         },
       },

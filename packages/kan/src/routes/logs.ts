@@ -8,7 +8,7 @@
 import express from 'express';
 import type { FileHandle } from 'node:fs/promises';
 import { pipeline } from 'node:stream/promises';
-import { defineRoute, getCaller, sendJson, ROLES } from '@qsen/core/http';
+import { defineRoute, getCaller, sendJson, MAINTENANCE_ROLES, ROLES } from '@qsen/core/http';
 import type { AuditSink, LogSink } from '@qsen/core/logging';
 import { ApiError, httpErrors } from '@qsen/core/errors';
 import { kanErrors } from '../errors.js';
@@ -200,7 +200,6 @@ export function createLogRoutes(deps: LogRoutesDeps): express.Router {
     deps.logger.info('logs truncated', { file, keep, results: outcome.results, skipped: outcome.skipped, subject });
     sendJson(res, { keep, results: outcome.results, skipped: outcome.skipped });
   });
-  const writers = ['platform', 'operator'] as const;
-  defineRoute(router, '/kan/v1/logs/truncate', { GET: { roles: writers, handler: truncate }, POST: { roles: writers, handler: truncate } }, { stateChange: 'logs/truncate' });
+  defineRoute(router, '/kan/v1/logs/truncate', { GET: { roles: MAINTENANCE_ROLES, handler: truncate }, POST: { roles: MAINTENANCE_ROLES, handler: truncate } }, { stateChange: 'logs/truncate' });
   return router;
 }

@@ -10,6 +10,7 @@ import { readSystemFigures } from '../status/system.js';
 import { readCertificateFigures } from '../status/certificates.js';
 import { buildKanStatus } from '../status/report.js';
 import type { VersionInfo } from '../version.js';
+import { errorMessage } from '@qsen/core/errors';
 
 /** What the status route needs. */
 export interface StatusDeps {
@@ -37,7 +38,7 @@ export function createStatusRoutes(deps: StatusDeps): express.Router {
         const now = deps.now();
         const [history, system, certificates] = await Promise.all([
           deps.ledger.readAll(),
-          readSystemFigures(deps.folders).catch((err: unknown) => ({ error: err instanceof Error ? err.message : String(err) })),
+          readSystemFigures(deps.folders).catch((err: unknown) => ({ error: errorMessage(err) })),
           readCertificateFigures(deps.certificates, new Date(now)),
         ]);
         sendJson(res, buildKanStatus({

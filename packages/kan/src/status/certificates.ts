@@ -1,5 +1,6 @@
 /** Days left on the cluster certificates a kan serves with (status). */
 import { readFile } from 'node:fs/promises';
+import { errorMessage } from '@qsen/core/errors';
 
 /** What status shows about one certificate (never key material). */
 export interface CertificateFigures {
@@ -20,7 +21,7 @@ export async function readCertificateFigures(files: Record<string, string>, now:
       const info = describeCertificate(await readFile(file, 'utf8'), now);
       out[label] = { file, subject: info.subject, notAfter: info.notAfter, daysLeft: info.daysLeft };
     } catch (err) {
-      out[label] = { file, error: err instanceof Error ? err.message : String(err) };
+      out[label] = { file, error: errorMessage(err) };
     }
   }
   return out;

@@ -4,7 +4,7 @@
  * (files, the system, the watchdog's view) and hands them here, as qsen's status/report.ts does.
  */
 import type { TrustStatus } from '@qsen/core/http';
-import type { WindowDescription, WindowState } from '@qsen/core/schedule';
+import { uptimeSeconds, type WindowDescription, type WindowState } from '@qsen/core/schedule';
 import type { ProcessName } from '../process/control.js';
 import type { RestartLedger, TargetHistory } from '../watchdog/ledger.js';
 import type { TargetView } from '../watchdog/watchdog.js';
@@ -57,7 +57,7 @@ export function buildKanStatus(facts: KanStatusFacts): Record<string, unknown> {
   const { node } = facts;
   return {
     node: {
-      index: node.index, pid: node.pid, uptimeSeconds: Math.floor((now - node.startedAt) / 1000), version: node.version,
+      index: node.index, pid: node.pid, uptimeSeconds: uptimeSeconds(node.startedAt, now), version: node.version,
       controlMode: node.controlMode, memory: node.memory,
     },
     targets,

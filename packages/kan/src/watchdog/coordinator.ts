@@ -11,6 +11,7 @@ import type { Clock } from '@qsen/core/schedule';
 import type { KanMetrics } from '../metrics/kan-metrics.js';
 import { acquireLock, type HeldLock } from './lock.js';
 import type { RestartEvent, RestartLedger } from './ledger.js';
+import { errorMessage } from '@qsen/core/errors';
 
 /** The identity of the process a decision was made about. */
 export interface JudgedProcess {
@@ -103,7 +104,7 @@ export function createCoordinator(options: CoordinatorOptions): Coordinator {
       try {
         after = await control[req.action](req.target, req.judged.invocation);
       } catch (err) {
-        const message = err instanceof Error ? err.message : String(err);
+        const message = errorMessage(err);
         await record({ ...base, invocationAfter: null, ok: false }, countsForBackoff);
         logger.error(`${req.action} of ${req.target} failed`, { target: req.target, error: message });
         return { kind: 'failed', event: { ...base, invocationAfter: null, ok: false }, error: message };

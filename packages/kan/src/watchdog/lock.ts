@@ -5,6 +5,7 @@
  */
 import { createHash } from 'node:crypto';
 import { createServer, type Server } from 'node:net';
+import { systemClock, type Clock } from '@qsen/core/schedule';
 
 /** A held lock; `release()` frees it. */
 export interface HeldLock {
@@ -40,13 +41,13 @@ export function tryLock(runDir: string, name: string): Promise<HeldLock | null> 
 }
 
 /** Takes the lock, retrying every `retryMs` until `timeoutMs`; null on timeout. */
-export async function acquireLock(runDir: string, name: string, opts: { timeoutMs: number; retryMs?: number; now?: () => number }): Promise<HeldLock | null> {
-  const now = opts.now ?? (() => Date.now());
-  const deadline = now() + opts.timeoutMs;
+export async function acquireLock(runDir: string, name: string, opts: { timeoutMs: number; retryMs?: number; clock?: Clock }): Promise<HeldLock | null> {
+  const clock = opts.clock ?? systemClock;
+  const deadline = clock.now() + opts.timeoutMs;
   for (;;) {
     const lock = await tryLock(runDir, name);
     if (lock !== null) return lock;
-    if (now() >= deadline) return null;
+    if (clock.now() >= deadline) return null;
     await new Promise((r) => setTimeout(r, opts.retryMs ?? 50));
   }
 }

@@ -90,11 +90,20 @@ export interface BackoffRecord {
   readonly lastRestartAt: number;
 }
 
-/** The back-off after `streak` restarts in a row (pure): 0 for the first, then initial * 2^(n-1), capped. */
+/**
+ * The back-off after `streak` restarts in a row (pure): 0 for the first, then initial * 2^(n-1),
+ * capped at `maxMs`. The one formula of the cluster: the watchdog's restarts and the launcher's
+ * (its restart-policy.ts) both use it. The exponent stops at 30 so that no streak overflows to
+ * Infinity (or NaN with a zero initial delay); `[watchdog] backoff_max_ms` is at most an hour
+ * (core's MAX_BACKOFF_MS), so with an initial delay of 1 ms or more the cap always comes first.
+ */
 export function backoffDelayMs(streak: number, initialMs: number, maxMs: number): number {
   if (streak <= 0) return 0;
-  return Math.min(maxMs, initialMs * 2 ** Math.min(streak - 1, 30));
+  return Math.min(maxMs, initialMs * 2 ** Math.min(streak - 1, MAX_DOUBLINGS));
 }
+
+/** Doublings after which the back-off stops growing, cap or not (2^30 times the initial delay). */
+const MAX_DOUBLINGS = 30;
 
 /**
  * The streak a new failure continues (pure). It resets only when the target was seen healthy at

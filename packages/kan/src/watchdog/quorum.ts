@@ -5,6 +5,7 @@
  * other kans answer their pings at that instant. A kan that is down (not answering) may always be
  * restarted: that cannot lower the count.
  */
+import { systemClock, type Clock } from '@qsen/core/schedule';
 import type { ProbeFn } from './probe.js';
 import type { Coordinator } from './coordinator.js';
 
@@ -33,7 +34,7 @@ export interface KanQuorumOptions {
   readonly coordinator: Coordinator;
   /** Pause between two looks while the quorum is missing. */
   readonly pollMs?: number;
-  readonly now?: () => number;
+  readonly clock?: Clock;
 }
 
 /** The quorum gate of one kan. */
@@ -51,7 +52,7 @@ export interface KanQuorum {
 
 /** Makes the quorum gate of one kan. */
 export function createKanQuorum(options: KanQuorumOptions): KanQuorum {
-  const now = options.now ?? Date.now;
+  const clock = options.clock ?? systemClock;
   const upNow = async (): Promise<boolean[]> => {
     const results = await Promise.all(options.kanPorts.map((port) => options.probe({ port, path: '/kan/v1/ping' }, options.timeoutMs)));
     return results.map((r) => r.outcome === 'ok');
@@ -59,10 +60,10 @@ export function createKanQuorum(options: KanQuorumOptions): KanQuorum {
   const check = async (target: number): Promise<ReturnType<typeof judgeKanRestart>> => judgeKanRestart(target, await upNow());
 
   const whenAllowed = async <T>(target: number, waitMs: number, restart: () => Promise<T>): Promise<GatedOutcome<T>> => {
-    const deadline = now() + waitMs;
+    const deadline = clock.now() + waitMs;
     let up: number[] = [];
     for (;;) {
-      const lock = await options.coordinator.lock(KAN_RESTART_LOCK, Math.max(0, deadline - now()));
+      const lock = await options.coordinator.lock(KAN_RESTART_LOCK, Math.max(0, deadline - clock.now()));
       if (lock === null) return { kind: 'refused', up };
       try {
         const verdict = await check(target);
@@ -71,7 +72,7 @@ export function createKanQuorum(options: KanQuorumOptions): KanQuorum {
       } finally {
         await lock.release();
       }
-      if (now() >= deadline) return { kind: 'refused', up };
+      if (clock.now() >= deadline) return { kind: 'refused', up };
       await new Promise((r) => setTimeout(r, options.pollMs ?? 200));
     }
   };

@@ -19,6 +19,7 @@ import type { RestartCycle, RestartLedger } from './ledger.js';
 import type { KanQuorum } from './quorum.js';
 import type { AuditSink, LogSink } from '@qsen/core/logging';
 import type { Clock } from '@qsen/core/schedule';
+import { errorMessage } from '@qsen/core/errors';
 
 /** What the endpoint answers. */
 export interface RestartTicket {
@@ -125,7 +126,7 @@ export function createRestartRequests(options: RestartRequestsOptions): RestartR
       audit.record({ action, subject: who.subject, ...auditOutcomeOf(outcome), requestId: who.requestId, details: { target, ...(outcome.kind === 'changed' ? { by: 'another kan or the owner' } : {}) } });
       return outcome;
     } catch (err) {
-      logger.error('requested restart failed', { target, error: err instanceof Error ? err.message : String(err) });
+      logger.error('requested restart failed', { target, error: errorMessage(err) });
       audit.record({ action, subject: who.subject, outcome: 'failed', code: 'INTERNAL_ERROR', requestId: who.requestId, details: { target } });
       return undefined;
     } finally {

@@ -23,6 +23,7 @@ import {
   afterAction, decideTarget, initialTargetState, needsObservation, probeTimeoutOf, recordProbe, retryDelayOf, TRUST_SETTLE_MS,
   type Observation, type TargetState,
 } from './step.js';
+import { errorMessage } from '@qsen/core/errors';
 
 /** Options of a watchdog. */
 export interface WatchdogOptions {
@@ -163,7 +164,7 @@ export function createWatchdog(options: WatchdogOptions): Watchdog {
   };
 
   const track = (p: Promise<unknown>): void => {
-    const guarded = p.catch((err: unknown) => o.logger.error('watchdog step failed', { error: err instanceof Error ? err.message : String(err) }));
+    const guarded = p.catch((err: unknown) => o.logger.error('watchdog step failed', { error: errorMessage(err) }));
     pending.add(guarded);
     void guarded.finally(() => pending.delete(guarded));
   };
@@ -202,7 +203,7 @@ export function createWatchdog(options: WatchdogOptions): Watchdog {
     try {
       owner = await o.control.status(name);
     } catch (err) {
-      o.logger.warn('owner status unavailable', { target: name, error: err instanceof Error ? err.message : String(err) });
+      o.logger.warn('owner status unavailable', { target: name, error: errorMessage(err) });
     }
     const pid = owner?.pid ?? null;
     const [facts, heartbeat, history] = await Promise.all([

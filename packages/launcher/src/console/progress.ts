@@ -5,6 +5,7 @@
  * and no escape codes, so logs and `grep` see one line per step. Frame and line builders are
  * pure; the timer and the clock are injected.
  */
+import { systemClock, type Clock } from '@qsen/core/schedule';
 
 /** Spinner frames (braille dots). */
 export const SPINNER_FRAMES = ['⠋', '⠙', '⠹', '⠸', '⠼', '⠴', '⠦', '⠧', '⠇', '⠏'] as const;
@@ -26,7 +27,7 @@ export interface ProgressStream {
 
 /** What the progress needs besides the stream. */
 export interface ProgressOptions {
-  readonly now?: () => number;
+  readonly clock?: Clock;
   readonly setTimer?: (fn: () => void, ms: number) => unknown;
   readonly clearTimer?: (timer: unknown) => void;
 }
@@ -47,7 +48,7 @@ export interface Progress {
 
 /** Creates the progress for `stream` (a terminal when `stream.isTTY`). */
 export function createProgress(stream: ProgressStream, options: ProgressOptions = {}): Progress {
-  const now = options.now ?? Date.now;
+  const clock = options.clock ?? systemClock;
   const setTimer = options.setTimer ?? ((fn, ms) => setInterval(fn, ms));
   const clearTimer = options.clearTimer ?? ((t) => clearInterval(t as NodeJS.Timeout));
   const tty = stream.isTTY === true;
@@ -56,7 +57,7 @@ export function createProgress(stream: ProgressStream, options: ProgressOptions 
   const draw = (): void => {
     if (!running) return;
     // \r and "erase line": the spinner line is redrawn in place.
-    stream.write(`\r\u001b[2K${renderSpinnerLine(running.frame, running.text, now() - running.startedAt)}`);
+    stream.write(`\r\u001b[2K${renderSpinnerLine(running.frame, running.text, clock.now() - running.startedAt)}`);
   };
   const clear = (): void => {
     if (!running) return;
@@ -69,10 +70,10 @@ export function createProgress(stream: ProgressStream, options: ProgressOptions 
       clear();
       if (!tty) {
         stream.write(`${text}...\n`);
-        running = { text, startedAt: now(), frame: 0, timer: null };
+        running = { text, startedAt: clock.now(), frame: 0, timer: null };
         return;
       }
-      const step = { text, startedAt: now(), frame: 0, timer: null as unknown };
+      const step = { text, startedAt: clock.now(), frame: 0, timer: null as unknown };
       running = step;
       step.timer = setTimer(() => { step.frame += 1; draw(); }, SPINNER_INTERVAL_MS);
       (step.timer as { unref?: () => void } | null)?.unref?.();

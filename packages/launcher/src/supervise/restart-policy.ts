@@ -2,8 +2,10 @@
  * The launcher's restart policy for processes that exit on their own (kans, simulator,
  * node_exporter; never qsen): pure functions, tested with literal inputs.
  * Like systemd's `Restart=always` with `RestartSec=1`, plus a back-off that doubles for each exit
- * in a row that came before the process had run `stableAfterMs`, capped at `maxDelayMs`.
+ * in a row that came before the process had run `stableAfterMs`, capped at `maxDelayMs`: the
+ * watchdog's formula (@qsen/kan's backoffDelayMs), written once.
  */
+import { backoffDelayMs } from '@qsen/kan';
 
 /** Tunables of the restart policy. */
 export interface RestartPolicySettings {
@@ -29,7 +31,6 @@ export function countConsecutiveCrashes(previousCrashes: number, ranForMs: numbe
 
 /** Delay before the automatic restart that follows the `consecutiveCrashes`-th exit in a row (1-based). */
 export function computeRestartDelayMs(consecutiveCrashes: number, settings: RestartPolicySettings): number {
-  const exponent = Math.max(0, consecutiveCrashes - 1);
-  // 2^exponent overflows to Infinity long after the cap is reached; Math.min handles that.
-  return Math.min(settings.maxDelayMs, settings.initialDelayMs * 2 ** exponent);
+  // The first exit waits the initial delay (the watchdog's streak 0, no restart yet, waits none).
+  return backoffDelayMs(Math.max(1, consecutiveCrashes), settings.initialDelayMs, settings.maxDelayMs);
 }

@@ -21,6 +21,7 @@ import {
   DEFAULT_RESTART_POLICY,
   type RestartPolicySettings,
 } from './restart-policy.js';
+import { errorMessage } from '@qsen/core/errors';
 
 /** How to run one supervised process. */
 export interface ProcessSpec {
@@ -235,11 +236,7 @@ export function createSupervisor(specs: readonly ProcessSpec[], options: Supervi
     slot.lastExitPid = pid;
     const exit = slot.lastExit;
     logger[requested ? 'info' : 'warn'](`${slot.spec.name} exited`, { process: slot.spec.name, pid, code, signal, requested, ranForMs });
-    if (requested) {
-      slot.consecutiveCrashes = 0;
-    } else {
-      slot.consecutiveCrashes = countConsecutiveCrashes(slot.consecutiveCrashes, ranForMs, policy);
-    }
+    slot.consecutiveCrashes = requested ? 0 : countConsecutiveCrashes(slot.consecutiveCrashes, ranForMs, policy);
     const waiters = slot.exitWaiters.splice(0);
     for (const resolve of waiters) resolve();
     emit({ type: 'exited', name: slot.spec.name, pid, exit, requested });
@@ -267,7 +264,7 @@ export function createSupervisor(specs: readonly ProcessSpec[], options: Supervi
         child.once('error', reject);
       });
     } catch (err) {
-      const reason = err instanceof Error ? err.message : String(err);
+      const reason = errorMessage(err);
       slot.state = 'stopped';
       slot.lastExit = { code: null, signal: null, at: new Date(clock.now()).toISOString(), line: reason };
       slot.lastExitPid = null;
@@ -319,26 +316,22 @@ export function createSupervisor(specs: readonly ProcessSpec[], options: Supervi
     return describe(slot);
   }
 
+  /** A verb in the process's queue; it does nothing (`coalesced`) when the invocation the caller observed was replaced by its turn. */
+  function verb(name: string, ifInvocation: number | undefined, action: (slot: Slot) => Promise<ProcessStatus>): Promise<ProcessStatus> {
+    const slot = slotOf(name);
+    return serialize(slot, async () => (isAlreadyReplaced(ifInvocation, slot.invocation) ? { ...describe(slot), coalesced: true } : action(slot)));
+  }
+
   return {
     names: () => [...slots.keys()],
     status: (name) => describe(slotOf(name)),
     list: () => [...slots.values()].map(describe),
-    start(name, ifInvocation) {
-      const slot = slotOf(name);
-      return serialize(slot, () => (isAlreadyReplaced(ifInvocation, slot.invocation) ? Promise.resolve({ ...describe(slot), coalesced: true }) : spawnChild(slot)));
-    },
-    stop(name, ifInvocation) {
-      const slot = slotOf(name);
-      return serialize(slot, () => (isAlreadyReplaced(ifInvocation, slot.invocation) ? Promise.resolve({ ...describe(slot), coalesced: true }) : stopChild(slot)));
-    },
-    restart(name, ifInvocation) {
-      const slot = slotOf(name);
-      return serialize(slot, async () => {
-        if (isAlreadyReplaced(ifInvocation, slot.invocation)) return { ...describe(slot), coalesced: true };
-        await stopChild(slot);
-        return spawnChild(slot);
-      });
-    },
+    start: (name, ifInvocation) => verb(name, ifInvocation, spawnChild),
+    stop: (name, ifInvocation) => verb(name, ifInvocation, stopChild),
+    restart: (name, ifInvocation) => verb(name, ifInvocation, async (slot) => {
+      await stopChild(slot);
+      return spawnChild(slot);
+    }),
     subscribe(listener) {
       listeners.add(listener);
       return () => listeners.delete(listener);

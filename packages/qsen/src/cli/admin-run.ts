@@ -17,6 +17,7 @@ import { randomUUID } from 'node:crypto';
 import { openKillSwitch, type KillSwitchState } from '../killswitch/killswitch.js';
 import { describeLoggedRun, type MassCancelReport } from '../killswitch/mass-cancel.js';
 import { openMassCancelLog } from '../killswitch/mass-cancel-log.js';
+import { errorMessage } from '@qsen/core/errors';
 
 /** What a run needs from its surroundings. */
 export interface AdminEnvironment {
@@ -120,7 +121,7 @@ function readMassCancel(dataDir: string): MassCancelReport | null {
 /** One line on a mass cancel. */
 function renderMassCancel(report: MassCancelReport | null): string {
   if (!report) return 'mass cancel  not done (is qsen running?)\n';
-  return `mass cancel  ${report.run} ${report.state}: cancelled ${report.cancelled.length}, already matched ${report.alreadyMatched.length}, not open ${report.notOpen.length}, failed ${report.failed.length}, pending ${report.pending}\n${report.failed.map((f) => `  failed ${f.id}: ${f.code}\n`).join('')}`;
+  return `mass cancel  ${report.run} ${report.state}: cancelled ${report.cancelled.length}, already matched ${report.alreadyMatched.length}, not open ${report.notOpen.length}, failed ${report.failed.length}${report.orphans.length > 0 ? `, orphans ${report.orphans.length}` : ''}, pending ${report.pending}\n${report.failed.map((f) => `  failed ${f.id}: ${f.code}\n`).join('')}${report.orphans.map((o) => `  orphan ${o.id}: ${o.result}${o.code !== undefined ? ` ${o.code}` : ''}\n`).join('')}`;
 }
 
 /** Waits (reading the data folder twice a second) until the run is journaled as done, up to `seconds`. */
@@ -204,7 +205,7 @@ async function runKillSwitch(config: QsenConfig, command: 'halt' | 'resume' | 's
     env.stderr.write(`qsen-admin: mass cancel ${cancelRequest.run} not done after ${request.waitSeconds} s (is qsen running?); the halt is in force, the request stays in the halt marker\n`);
     return 1;
   }
-  return massCancel.failed.length > 0 ? 1 : 0;
+  return massCancel.failed.length > 0 || massCancel.orphans.some((o) => o.result === 'failed') ? 1 : 0;
 }
 
 /** Runs one qsen-admin command line (without node and the script); resolves with the exit code. */
@@ -221,7 +222,7 @@ export async function runAdmin(argv: readonly string[], env: AdminEnvironment): 
       },
     });
   } catch (err) {
-    env.stderr.write(`qsen-admin: ${err instanceof Error ? err.message : String(err)}\nRun \`qsen-admin --help\` for the commands and options.\n`);
+    env.stderr.write(`qsen-admin: ${errorMessage(err)}\nRun \`qsen-admin --help\` for the commands and options.\n`);
     return 2;
   }
   const [command, action, ...extra] = parsed.positionals;
@@ -246,7 +247,7 @@ export async function runAdmin(argv: readonly string[], env: AdminEnvironment): 
       config = loadConfig(file, { checkFiles: false });
     } catch (err) {
       const hint = parsed.values.config === undefined ? ` (from ${env.qsenHome ? 'QSEN_HOME' : 'the default'}; pass --config FILE or set QSEN_HOME)` : '';
-      env.stderr.write(`qsen-admin: ${err instanceof ConfigError ? err.message : err instanceof Error ? err.message : String(err)}${hint}\n`);
+      env.stderr.write(`qsen-admin: ${err instanceof ConfigError ? err.message : errorMessage(err)}${hint}\n`);
       return 2;
     }
     if (command === 'journal') return await runJournal(config, action, parsed.values.id ?? [], json, env);

@@ -9,10 +9,11 @@
  */
 import { userInfo } from 'node:os';
 import { runAdmin } from './admin-run.js';
+import { errorMessage } from '@qsen/core/errors';
 
 runAdmin(process.argv.slice(2), {
   stdout: process.stdout, stderr: process.stderr, qsenHome: process.env['QSEN_HOME'], user: userInfo().username, now: () => new Date(),
 }).then((code) => { process.exitCode = code; }, (err: unknown) => {
-  process.stderr.write(`qsen-admin: ${err instanceof Error ? err.message : String(err)}\n`);
+  process.stderr.write(`qsen-admin: ${errorMessage(err)}\n`);
   process.exitCode = 1;
 });

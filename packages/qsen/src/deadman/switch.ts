@@ -14,6 +14,7 @@ import type { Clock } from '@qsen/core/schedule';
 import { writeFileAtomicSync } from '@qsen/core/storage';
 import { qsenErrors } from '../errors.js';
 import { applyDisarm, applyHeartbeat, applyTrip, initialState, judgeDeadman, type DeadmanState } from './decide.js';
+import { errorMessage } from '@qsen/core/errors';
 
 /** File name of the arm marker inside the data folder. */
 export const DEADMAN_FILE = 'deadman.json';
@@ -167,7 +168,7 @@ export function openDeadman(deps: DeadmanDeps): DeadmanSwitch {
       try {
         await deps.onTrip(trip);
       } catch (err) {
-        deps.log?.error('deadman: the trip handler failed', { error: err instanceof Error ? err.message : String(err) });
+        deps.log?.error('deadman: the trip handler failed', { error: errorMessage(err) });
       } finally {
         tripping = undefined;
       }

@@ -92,13 +92,6 @@ function isOneOf<T extends string>(value: unknown, states: readonly T[]): value 
   return typeof value === 'string' && (states as readonly string[]).includes(value);
 }
 
-/** The optional `senebi` record and `error` code of a state or cancel record, when well formed. */
-function outcomeFields(value: WireObject): { senebi?: WireObject; error?: string } {
-  const senebi = value['senebi'];
-  const error = value['error'];
-  return { ...(isJsonObject(senebi) ? { senebi } : {}), ...(typeof error === 'string' ? { error } : {}) };
-}
-
 /** Decodes one line (without newline); undefined when the checksum or the shape is wrong. */
 export function decodeRecord(line: string): JournalRecord | undefined {
   const match = /^([0-9a-f]{8}) (.*)$/s.exec(line);
@@ -111,22 +104,116 @@ export function decodeRecord(line: string): JournalRecord | undefined {
   } catch {
     return undefined;
   }
+  return recordOfValue(value);
+}
+
+/**
+ * The record a decoded JSON value (numbers already strings) describes; undefined when its shape
+ * is wrong. `value` is fresh (just parsed) and is taken apart: its objects become the record's.
+ */
+function recordOfValue(value: unknown): JournalRecord | undefined {
   if (!isJsonObject(value)) return undefined;
   const at = typeof value['at'] === 'string' ? value['at'] : '';
+  let id: Uint64;
   try {
-    const id = toUint64(value['id']);
-    if (value['type'] === 'order' && isJsonObject(value['order'])) {
-      return { type: 'order', id, order: { ...(value['order'] as unknown as OrderContent), id }, at };
-    }
-    const state = value['state'];
-    if (value['type'] === 'state' && isOneOf(state, ORDER_STATES)) return { type: 'state', id, state, ...outcomeFields(value), at };
-    const cancel = value['cancel'];
-    if (value['type'] === 'cancel' && isOneOf(cancel, CANCEL_STATES)) return { type: 'cancel', id, cancel, ...outcomeFields(value), at };
-    if (value['type'] === 'damaged') return { type: 'damaged', id, at, ...(typeof value['line'] === 'number' ? { line: value['line'] } : {}) };
+    id = toUint64(value['id']);
   } catch {
     return undefined;
   }
+  const type = value['type'];
+  if (type === 'order') {
+    const order = value['order'];
+    if (!isJsonObject(order)) return undefined;
+    // The content with its id in canonical form (the key keeps its place). A plain object is
+    // taken as it is; one with another prototype (a `__proto__` key, toWireValue's doing) is
+    // copied into a plain one, own fields only.
+    const content = Object.getPrototypeOf(order) === Object.prototype ? order : { ...order };
+    content['id'] = id;
+    return { type: 'order', id, order: content as unknown as OrderContent, at };
+  }
+  if (type === 'state' || type === 'cancel') {
+    const step = value[type];
+    if (type === 'state' ? !isOneOf(step, ORDER_STATES) : !isOneOf(step, CANCEL_STATES)) return undefined;
+    // Keys in the writer's order: type, id, the step, senebi?, error?, at.
+    const record: Record<string, unknown> = { type, id, [type]: step };
+    const senebi = value['senebi'];
+    if (isJsonObject(senebi)) record['senebi'] = senebi;
+    const error = value['error'];
+    if (typeof error === 'string') record['error'] = error;
+    record['at'] = at;
+    return record as unknown as StateRecord | CancelRecord;
+  }
+  if (type === 'damaged') return { type: 'damaged', id, at, ...(typeof value['line'] === 'number' ? { line: value['line'] } : {}) };
   return undefined;
+}
+
+/** The value of a hex digit byte `[0-9a-f]`, or -1. */
+function hexDigit(byte: number): number {
+  if (byte >= 0x30 && byte <= 0x39) return byte - 0x30;
+  if (byte >= 0x61 && byte <= 0x66) return byte - 0x57;
+  return -1;
+}
+
+/**
+ * Replaces, in place, every number of a JSON.parse result by its decimal text (what toWireValue
+ * gives for lossless-json's LosslessNumber when the text is JSON.stringify's own: see
+ * decodeRecordAt). Returns the value.
+ */
+function numbersToText(value: unknown): unknown {
+  if (typeof value === 'number') return String(value);
+  if (typeof value !== 'object' || value === null) return value;
+  if (Array.isArray(value)) {
+    for (let i = 0; i < value.length; i += 1) value[i] = numbersToText(value[i]);
+    return value;
+  }
+  const object = value as Record<string, unknown>;
+  for (const key in object) {
+    const inner = object[key];
+    if (typeof inner === 'object' || typeof inner === 'number') object[key] = numbersToText(inner);
+  }
+  return object;
+}
+
+/**
+ * Decodes the line `bytes[start, end)` (without newline): exactly decodeRecord(the line as
+ * text), checksum and shape checks included, without making the line a string first (the
+ * start-up replay reads every record this way; bench/qsen/replay.mjs, bench/RESULTS.md).
+ *
+ * - The checksum is taken over the line's bytes as they are. For valid UTF-8 these are the bytes
+ *   decodeRecord checks (it re-encodes the decoded text); a line whose checksum does not match, or
+ *   that is not valid UTF-8 (its text holds U+FFFD), goes to decodeRecord itself.
+ * - The JSON is parsed by JSON.parse, and the result is taken only when JSON.stringify writes it
+ *   back to the very same text: then the text has no whitespace, no key twice, no escape or number
+ *   written another way than JSON.stringify writes it, and every number's text is String(n), so
+ *   the value is lossless-json's with its numbers as text (what decodeRecord gets from
+ *   parseJsonLossless and toWireValue). Every line the writer wrote (encodeRecord:
+ *   JSON.stringify) is such text; any other (and a `__proto__` key, which toWireValue treats
+ *   its own way) goes to decodeRecord. packages/qsen/test/journal-replay.test.ts checks the two
+ *   agree on random records and damaged, rewritten and hand-made lines.
+ */
+export function decodeRecordAt(bytes: Buffer, start: number, end: number): JournalRecord | undefined {
+  const slow = (): JournalRecord | undefined => decodeRecord(bytes.toString('utf8', start, end));
+  if (end - start < 9 || bytes[start + 8] !== 0x20) return slow();
+  let expected = 0;
+  for (let i = start; i < start + 8; i += 1) {
+    const digit = hexDigit(bytes[i] as number);
+    if (digit < 0) return slow();
+    expected = expected * 16 + digit;
+  }
+  // A mismatch is damage: decodeRecord judges it (it is rare, and it must be judged on the text).
+  if (crc32(bytes.subarray(start + 9, end)) !== expected) return slow();
+  const json = bytes.toString('utf8', start + 9, end);
+  // Bytes that are not UTF-8 decode to U+FFFD: then the text is not the bytes, and decodeRecord
+  // (whose checksum is over the text) judges. Without one, the text re-encodes to these bytes.
+  if (json.includes('\uFFFD') || json.includes('"__proto__"')) return slow();
+  let value: unknown;
+  try {
+    value = JSON.parse(json);
+  } catch {
+    return slow();
+  }
+  if (JSON.stringify(value) !== json) return slow();
+  return recordOfValue(numbersToText(value));
 }
 
 /** Every order id written in a damaged piece of a record (`"id":"<digits>"`), deduplicated. */
@@ -194,13 +281,12 @@ export function scanJournal(bytes: Buffer, onRecord?: (record: JournalRecord) =>
     const newline = bytes.indexOf(0x0a, offset);
     line += 1;
     if (newline === -1) break;
-    const text = bytes.subarray(offset, newline).toString('utf8');
-    const record = decodeRecord(text);
+    const record = decodeRecordAt(bytes, offset, newline);
     const next = newline + 1;
     if (record) {
       keep(record);
     } else if (next < bytes.length) {
-      for (const piece of splitPieces(text)) {
+      for (const piece of splitPieces(bytes.subarray(offset, newline).toString('utf8'))) {
         const intact = decodeRecord(piece);
         if (intact) {
           keep(intact);

@@ -4,9 +4,9 @@
  *
  * - answered: `cancelled` (now, or answered again from qsen's record).
  * - 409 ORDER_NOT_CANCELLABLE: `matched` is already matched; `rejected` / `not_sent` is not open.
- * - 404 ORDER_NOT_FOUND: qsen holds no order with this id, although SENEBI lists it resting in the
- *   range (journal damage, a repaired journal): qsen cannot cancel what it has no record of, so
- *   this is a failure the operator must see, not "not open".
+ * - 404 ORDER_NOT_FOUND: the cancel path lost the record of a journaled order it was given (a
+ *   real failure the operator must see, not "not open"). Orders SENEBI lists resting in the range
+ *   that the journal does not know never come here: they are orphans (orphans.ts).
  * - SENEBI_TIMEOUT, SENEBI_ERROR (with `details.delivery`), ORDER_DELIVERY_UNKNOWN, RECONCILING,
  *   JOURNAL_UNAVAILABLE, INTERNAL_ERROR: failed, worth retrying.
  * - anything else (MARKET_CLOSED, SHUTTING_DOWN, ...): failed, final for this run.

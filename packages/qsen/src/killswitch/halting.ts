@@ -16,6 +16,7 @@ import type { Clock } from '@qsen/core/schedule';
 import type { KillSwitch, KillSwitchState } from './killswitch.js';
 import type { MassCancel, MassCancelReport } from './mass-cancel.js';
 import type { MassCancelChannel } from './mass-cancel-log.js';
+import { errorMessage } from '@qsen/core/errors';
 
 /** One halt. */
 export interface HaltCommand {
@@ -86,7 +87,7 @@ export function createHalting(deps: HaltingDeps): Halting {
         deps.log?.warn('mass cancel asked for by the halt marker and not started yet: starting it', { run: request.run, channel: request.channel, by: marker.by });
         return massCancel.start({ by: request.by ?? marker.by ?? 'unknown', channel: request.channel, reason: request.reason ?? marker.reason ?? null, run: request.run });
       })().catch((err: unknown) => {
-        deps.log?.error('mass cancel: the halt marker\'s request could not be started', { error: err instanceof Error ? err.message : String(err) });
+        deps.log?.error('mass cancel: the halt marker\'s request could not be started', { error: errorMessage(err) });
         return undefined;
       }).finally(() => {
         picking = undefined;

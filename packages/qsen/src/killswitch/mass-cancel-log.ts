@@ -42,6 +42,8 @@ export interface StartRecord {
   readonly listing: 'ok' | 'unavailable';
   readonly targets: readonly Uint64[];
   readonly alreadyMatched: readonly Uint64[];
+  /** Resting in-range orders SENEBI listed that qsen's journal does not know (cancelled straight at SENEBI); absent in runs journaled before orphans were pulled. */
+  readonly orphans?: readonly Uint64[];
 }
 
 /** Orders added to a run (in flight when it began). */

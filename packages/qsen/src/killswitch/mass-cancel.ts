@@ -1,7 +1,9 @@
 /**
  * The mass cancel of the kill switch (docs/qsen.md, "Pulling resting orders"): after a halt with
  * `cancelOpen`, every resting in-range order is cancelled through the same journaled, idempotent
- * cancel path as cancelOrder (`cancelOne`), never a second one.
+ * cancel path as cancelOrder (`cancelOne`), never a second one. Orphans (resting in the range at
+ * SENEBI, unknown to the journal) have no record to go through: they are cancelled straight at
+ * SENEBI (`cancelOrphan`, orphans.ts) after the journal's orders, and reported in their own list.
  *
  * One run at a time: a run begins by waiting (bounded) for the sendOrders already past the kill
  * switch, reads SENEBI's listing of the trading day (retried; without it the journal alone
@@ -19,6 +21,7 @@ import type { Clock } from '@qsen/core/schedule';
 import type { Uint64 } from '@qsen/core/ids';
 import type { LoggedRun, MassCancelChannel, MassCancelLog, OrderOutcome, StartRecord } from './mass-cancel-log.js';
 import { selectOpenOrders, type JournaledOrder, type ListedOrder } from './open-orders.js';
+import { errorMessage } from '@qsen/core/errors';
 
 /** What one cancel through the cancel path came to. */
 export type CancelVerdict = OrderOutcome & { readonly retryable?: boolean };
@@ -53,6 +56,11 @@ export interface MassCancelReport {
   readonly alreadyMatched: Uint64[];
   readonly notOpen: Array<{ id: Uint64; status: string }>;
   readonly failed: Array<{ id: Uint64; code: string; delivery?: string }>;
+  /**
+   * Orphans: resting in-range orders SENEBI listed that qsen's journal does not know, cancelled
+   * straight at SENEBI, each with its result (only here, never in the lists above).
+   */
+  readonly orphans: Array<{ id: Uint64; result: OrderOutcome['outcome']; status?: string; code?: string; delivery?: string }>;
 }
 
 /** What the mass cancel needs. */
@@ -60,6 +68,8 @@ export interface MassCancelDeps {
   readonly log: MassCancelLog;
   /** Cancels one order through the cancel path (never throws: failures are verdicts). */
   readonly cancelOne: (id: Uint64) => Promise<CancelVerdict>;
+  /** Cancels an orphan (an in-range id the journal does not know) straight at SENEBI (never throws). */
+  readonly cancelOrphan: (id: Uint64) => Promise<CancelVerdict>;
   /** SENEBI's listing of a trading day (raw orders; throws when SENEBI cannot be read). */
   readonly listOrders: (tradingDay: string) => Promise<readonly ListedOrder[]>;
   /** Every journaled order (the order book). */
@@ -106,6 +116,7 @@ export interface MassCancel {
 interface Run {
   readonly start: StartRecord;
   readonly targets: Uint64[];
+  readonly orphans: readonly Uint64[];
   readonly results: Map<Uint64, OrderOutcome>;
   endedAt?: string;
   resumed: number;
@@ -121,6 +132,12 @@ function describeRun(run: Run): MassCancelReport {
   const alreadyMatched: Uint64[] = [];
   const notOpen: MassCancelReport['notOpen'] = [];
   const failed: MassCancelReport['failed'] = [];
+  const orphans: MassCancelReport['orphans'] = [];
+  for (const id of run.orphans) {
+    const result = run.results.get(id);
+    if (!result) continue;
+    orphans.push({ id, result: result.outcome, ...(result.outcome === 'notOpen' ? { status: result.status } : {}), ...(result.outcome === 'failed' ? { code: result.code, ...(result.delivery !== undefined ? { delivery: result.delivery } : {}) } : {}) });
+  }
   for (const id of [...run.start.alreadyMatched, ...run.targets]) {
     const result = run.results.get(id);
     if (!result) continue;
@@ -129,7 +146,7 @@ function describeRun(run: Run): MassCancelReport {
     else if (result.outcome === 'notOpen') notOpen.push({ id, status: result.status });
     else failed.push({ id, code: result.code, ...(result.delivery !== undefined ? { delivery: result.delivery } : {}) });
   }
-  const total = run.start.alreadyMatched.length + run.targets.length;
+  const total = run.start.alreadyMatched.length + run.targets.length + run.orphans.length;
   return {
     run: run.start.run,
     state: run.endedAt === undefined ? 'running' : 'done',
@@ -147,18 +164,26 @@ function describeRun(run: Run): MassCancelReport {
     alreadyMatched,
     notOpen,
     failed,
+    orphans,
   };
 }
 
 /** A report's counts by outcome (status, the audit and the log show counts; GET /qsen/v1/massCancel the lists). */
-export function countOutcomes(report: MassCancelReport): { cancelled: number; alreadyMatched: number; notOpen: number; failed: number } {
-  return { cancelled: report.cancelled.length, alreadyMatched: report.alreadyMatched.length, notOpen: report.notOpen.length, failed: report.failed.length };
+export function countOutcomes(report: MassCancelReport): { cancelled: number; alreadyMatched: number; notOpen: number; failed: number; orphans: number; orphansFailed: number } {
+  return {
+    cancelled: report.cancelled.length,
+    alreadyMatched: report.alreadyMatched.length,
+    notOpen: report.notOpen.length,
+    failed: report.failed.length,
+    orphans: report.orphans.length,
+    orphansFailed: report.orphans.filter((o) => o.result === 'failed').length,
+  };
 }
 
 /** A run as its journal holds it (a restarted node, or `qsen-admin status`). */
 function runOfLogged(logged: LoggedRun): Run {
   const results = new Map([...logged.results].map(([id, { at: _at, ...result }]) => [id, result as OrderOutcome]));
-  return { start: logged.start, targets: [...logged.start.targets, ...logged.extended], results, ...(logged.endedAt !== undefined ? { endedAt: logged.endedAt } : {}), resumed: 0, journaled: true, done: Promise.resolve() };
+  return { start: logged.start, targets: [...logged.start.targets, ...logged.extended], orphans: logged.start.orphans ?? [], results, ...(logged.endedAt !== undefined ? { endedAt: logged.endedAt } : {}), resumed: 0, journaled: true, done: Promise.resolve() };
 }
 
 /** The report of a run read from its journal. */
@@ -203,7 +228,7 @@ export function createMassCancel(deps: MassCancelDeps): MassCancel {
     }
   }
 
-  async function record(run: Run, id: Uint64, result: OrderOutcome, source: 'listing' | 'cancel'): Promise<void> {
+  async function record(run: Run, id: Uint64, result: OrderOutcome, source: 'listing' | 'cancel' | 'orphan'): Promise<void> {
     // Stopping: a result seen now is not kept (the order is cancelled again after the restart, and answered the same).
     if (stopped) return;
     run.results.set(id, result);
@@ -219,14 +244,14 @@ export function createMassCancel(deps: MassCancelDeps): MassCancel {
     return journal(run, () => deps.log.append({ type: 'result', run: run.start.run, id, at: iso(), ...result }));
   }
 
-  async function cancelWithRetries(id: Uint64): Promise<OrderOutcome> {
+  async function cancelWithRetries(id: Uint64, cancel: (id: Uint64) => Promise<CancelVerdict>): Promise<OrderOutcome> {
     for (let attempt = 1; ; attempt += 1) {
       let verdict: CancelVerdict;
       try {
-        verdict = await deps.cancelOne(id);
+        verdict = await cancel(id);
       } catch (err) {
         verdict = { outcome: 'failed', code: 'INTERNAL_ERROR', retryable: true };
-        deps.logger?.error('mass cancel: the cancel path threw', { orderId: id, error: err instanceof Error ? err.message : String(err) });
+        deps.logger?.error('mass cancel: the cancel path threw', { orderId: id, error: errorMessage(err) });
       }
       if (verdict.outcome !== 'failed' || !verdict.retryable || attempt >= attempts || stopped) {
         const { retryable: _retryable, ...outcome } = verdict;
@@ -236,16 +261,17 @@ export function createMassCancel(deps: MassCancelDeps): MassCancel {
     }
   }
 
-  async function cancelAll(run: Run, ids: readonly Uint64[]): Promise<void> {
+  async function cancelAll(run: Run, ids: readonly Uint64[], source: 'cancel' | 'orphan' = 'cancel'): Promise<void> {
     const queue = ids.filter((id) => !run.results.has(id));
+    const cancel = source === 'orphan' ? deps.cancelOrphan : deps.cancelOne;
     await Promise.all(Array.from({ length: Math.min(workers, queue.length) }, async () => {
-      for (let id = queue.shift(); id !== undefined && !stopped; id = queue.shift()) await record(run, id, await cancelWithRetries(id), 'cancel');
+      for (let id = queue.shift(); id !== undefined && !stopped; id = queue.shift()) await record(run, id, await cancelWithRetries(id, cancel), source);
     }));
   }
 
   /** Journal orders received before the run began that were not in its set and are not known closed (in flight at the start). */
   function lateOrders(run: Run): Uint64[] {
-    const known = new Set<Uint64>([...run.targets, ...run.start.alreadyMatched]);
+    const known = new Set<Uint64>([...run.targets, ...run.start.alreadyMatched, ...run.orphans]);
     const startedAt = Date.parse(run.start.at);
     // Only orders received before the run began: trading may have resumed since.
     const before = deps.journalOrders().filter((o) => Date.parse(o.receivedAt) <= startedAt);
@@ -257,6 +283,11 @@ export function createMassCancel(deps: MassCancelDeps): MassCancel {
     for (const id of run.start.alreadyMatched) if (!run.results.has(id)) await record(run, id, { outcome: 'alreadyMatched' }, 'listing');
     await cancelAll(run, run.targets);
     if (stopped) return;
+    if (run.orphans.length > 0) {
+      deps.logger?.warn('mass cancel: resting in-range orders qsen\'s journal does not know are cancelled straight at SENEBI', { run: run.start.run, count: run.orphans.length });
+      await cancelAll(run, run.orphans, 'orphan');
+      if (stopped) return;
+    }
     const late = lateOrders(run);
     if (late.length > 0) {
       deps.logger?.info('mass cancel: orders that were in flight at the start are pulled too', { run: run.start.run, count: late.length });
@@ -274,7 +305,7 @@ export function createMassCancel(deps: MassCancelDeps): MassCancel {
 
   function launch(run: Run): void {
     run.done = carryOut(run).catch((err: unknown) => {
-      deps.logger?.error('mass cancel: the run stopped on an unexpected error', { run: run.start.run, error: err instanceof Error ? err.message : String(err) });
+      deps.logger?.error('mass cancel: the run stopped on an unexpected error', { run: run.start.run, error: errorMessage(err) });
     });
   }
 
@@ -284,7 +315,7 @@ export function createMassCancel(deps: MassCancelDeps): MassCancel {
       try {
         return await deps.listOrders(tradingDay);
       } catch (err) {
-        deps.logger?.warn('mass cancel: SENEBI\'s listing could not be read', { attempt, error: err instanceof Error ? err.message : String(err) });
+        deps.logger?.warn('mass cancel: SENEBI\'s listing could not be read', { attempt, error: errorMessage(err) });
         if (attempt < tries) await pause(retryDelay(attempt + 1));
       }
     }
@@ -312,13 +343,14 @@ export function createMassCancel(deps: MassCancelDeps): MassCancel {
       listing: listing === undefined ? 'unavailable' : 'ok',
       targets: selection.targets,
       alreadyMatched: selection.alreadyMatched,
+      orphans: selection.orphans,
     };
-    const run: Run = { start, targets: [...selection.targets], results: new Map(), resumed: 0, journaled: true, done: Promise.resolve() };
+    const run: Run = { start, targets: [...selection.targets], orphans: selection.orphans, results: new Map(), resumed: 0, journaled: true, done: Promise.resolve() };
     await journal(run, () => deps.log.begin(start));
     current = run;
-    deps.audit.record({ action: 'massCancel', subject: request.by, outcome: 'accepted', ...(request.requestId ? { requestId: request.requestId } : {}), details: { run: start.run, channel: request.channel, reason: request.reason, listing: start.listing, targets: start.targets.length, alreadyMatched: start.alreadyMatched.length, journaled: run.journaled } });
+    deps.audit.record({ action: 'massCancel', subject: request.by, outcome: 'accepted', ...(request.requestId ? { requestId: request.requestId } : {}), details: { run: start.run, channel: request.channel, reason: request.reason, listing: start.listing, targets: start.targets.length, alreadyMatched: start.alreadyMatched.length, orphans: selection.orphans.length, journaled: run.journaled } });
     deps.onRun?.(request.channel, false);
-    deps.logger?.warn('mass cancel: pulling every resting in-range order', { run: start.run, channel: request.channel, targets: start.targets.length, alreadyMatched: start.alreadyMatched.length, listing: start.listing });
+    deps.logger?.warn('mass cancel: pulling every resting in-range order', { run: start.run, channel: request.channel, targets: start.targets.length, alreadyMatched: start.alreadyMatched.length, orphans: selection.orphans.length, listing: start.listing });
     launch(run);
     return describeRun(run);
   }

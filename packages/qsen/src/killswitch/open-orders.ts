@@ -8,7 +8,13 @@
  *   `cancelled`, `matched`) are candidates: accepted (resting as far as qsen knows) and the
  *   uncertain ones (possibly at SENEBI). Orders of earlier days are not: SENEBI orders live for
  *   their day.
- * - In-range orders SENEBI lists as `accepted` (resting) are candidates too, journaled or not.
+ * - In-range orders SENEBI lists as `accepted` (resting) that qsen's journal knows are candidates
+ *   too, whatever the journal says of them.
+ * - In-range orders SENEBI lists as `accepted` that the journal does not know at all are
+ *   *orphans* (placed with the agent's certificate outside qsen, or a journal restored from an
+ *   older backup): the range is reserved for the flow qsen carries and the kill switch exists to
+ *   stop all of it, so they are pulled too, straight at SENEBI (qsen has no record to cancel
+ *   through), and reported in their own list (docs/api.md, "Orphans").
  * - SENEBI's listing gives the current state: `matched` is reported as already matched without
  *   a call, `cancelled` and `rejected` are not open and left alone; `accepted` or absent from the
  *   listing (or no listing at all) is a target: its cancel goes through the cancel path, which
@@ -41,6 +47,8 @@ export interface OpenOrderSelection {
   readonly targets: Uint64[];
   /** Listed as matched by SENEBI (no call), ascending. */
   readonly alreadyMatched: Uint64[];
+  /** Listed resting in the range by SENEBI, unknown to the journal: cancelled straight at SENEBI, ascending. */
+  readonly orphans: Uint64[];
 }
 
 /** Selects the orders to pull; `listing` is undefined when SENEBI's listing could not be read. */
@@ -51,12 +59,19 @@ export function selectOpenOrders(journal: readonly JournaledOrder[], listing: re
     if (!id.ok || !isInRange(id.value, range)) continue;
     listed.set(id.value, typeof order.status === 'string' ? order.status : '');
   }
+  const journaled = new Set<Uint64>();
   const candidates = new Set<Uint64>();
   for (const order of journal) {
+    journaled.add(order.id);
     if (order.tradingDay !== today || !isInRange(order.id, range) || CLOSED_JOURNAL_STATES.includes(order.state)) continue;
     candidates.add(order.id);
   }
-  for (const [id, status] of listed) if (status === 'accepted') candidates.add(id);
+  const orphans: Uint64[] = [];
+  for (const [id, status] of listed) {
+    if (status !== 'accepted') continue;
+    if (journaled.has(id)) candidates.add(id);
+    else orphans.push(id);
+  }
   const targets: Uint64[] = [];
   const alreadyMatched: Uint64[] = [];
   for (const id of candidates) {
@@ -67,5 +82,6 @@ export function selectOpenOrders(journal: readonly JournaledOrder[], listing: re
   }
   targets.sort(compareUint64);
   alreadyMatched.sort(compareUint64);
-  return { targets, alreadyMatched };
+  orphans.sort(compareUint64);
+  return { targets, alreadyMatched, orphans };
 }

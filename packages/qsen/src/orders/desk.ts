@@ -20,7 +20,7 @@
 import type { LogSink } from '@qsen/core/logging';
 import type { Clock } from '@qsen/core/schedule';
 import type { IdRange, Uint64 } from '@qsen/core/ids';
-import { ApiError } from '@qsen/core/errors';
+import { ApiError, errorMessage } from '@qsen/core/errors';
 import { qsenErrors } from '../errors.js';
 import type { Journal } from '../journal/journal.js';
 import type { JournalRecord } from '../journal/records.js';
@@ -310,7 +310,7 @@ export function createOrderDesk(deps: OrderDeskDeps): OrderDesk {
     try {
       await journal.flush();
     } catch (err) {
-      deps.log?.warn('journal flush failed; the records stay queued and are retried', { error: err instanceof Error ? err.message : String(err) });
+      deps.log?.warn('journal flush failed; the records stay queued and are retried', { error: errorMessage(err) });
     }
   }
 

@@ -2,15 +2,16 @@
  * The order and its states: the vocabulary shared by validation, the journal, the order book and
  * the SENEBI adapter. A leaf module: it imports nothing from qsen, so nothing imports upward.
  */
+import type { ORDER_CURRENCIES, ORDER_SETTLEMENTS } from '@qsen/core/config';
 import type { Uint64 } from '@qsen/core/ids';
 import type { WireObject } from '../senebi/wire.js';
 
 /** Buy or sell. */
 export type Side = 'buy' | 'sell';
 /** ARS, USD (MEP) or EXT (cable). */
-export type Currency = 'ARS' | 'USD' | 'EXT';
+export type Currency = (typeof ORDER_CURRENCIES)[number];
 /** T0 (BYMA's "CI") or T1 ("24hs"). */
-export type Settlement = 'T0' | 'T1';
+export type Settlement = (typeof ORDER_SETTLEMENTS)[number];
 
 /** A validated order in canonical form (what is journaled, compared and sent). */
 export interface OrderContent {

@@ -25,8 +25,13 @@ const SAME = 1;
 function isPlainWire(value: unknown): boolean {
   if (value === null || typeof value === 'string' || typeof value === 'boolean') return true;
   if (Array.isArray(value)) return value.every(isPlainWire);
-  return isJsonObject(value) && Object.getPrototypeOf(value) === Object.prototype && Object.values(value).every(isPlainWire);
+  if (!isJsonObject(value) || Object.getPrototypeOf(value) !== Object.prototype) return false;
+  for (const key of Object.keys(value)) if (!isPlainWire(value[key])) return false;
+  return true;
 }
+
+/** The order's fields by name, for squeeze and expand. */
+const ORDER_FIELD_SET: ReadonlySet<string> = new Set(ORDER_FIELDS);
 
 /** Tells whether content has exactly an order's fields, in order, all strings. */
 function isCanonicalContent(order: OrderContent): boolean {
@@ -49,7 +54,10 @@ export function isSettled(entry: OrderEntry): boolean {
 function squeeze(echo: WireObject | undefined, order: OrderContent): WireObject | null {
   if (!echo) return null;
   const out: WireObject = {};
-  for (const [key, value] of Object.entries(echo)) out[key] = (ORDER_FIELDS as readonly string[]).includes(key) && value === order[key as keyof OrderContent] ? SAME : value;
+  for (const key of Object.keys(echo)) {
+    const value = echo[key];
+    out[key] = ORDER_FIELD_SET.has(key) && value === order[key as keyof OrderContent] ? SAME : value;
+  }
   return out;
 }
 
@@ -60,15 +68,23 @@ function expand(squeezed: unknown, order: OrderContent): WireObject | undefined 
   return out;
 }
 
+/** True when two types are the same. */
+type Same<A, B> = [A] extends [B] ? ([B] extends [A] ? true : false) : false;
+/** encodeSettled writes the order's fields by name: this fails to compile when ORDER_FIELDS changes. */
+const ENCODED_FIELDS_ARE_ORDER_FIELDS: Same<typeof ORDER_FIELDS, readonly ['id', 'instrument', 'side', 'quantity', 'price', 'currency', 'settlement', 'counterparty']> = true;
+void ENCODED_FIELDS_ARE_ORDER_FIELDS;
+
 /** Encodes a settled entry (isSettled(entry) must hold) as its compact string. */
 export function encodeSettled(entry: OrderEntry): string {
   const order = entry.order as OrderContent;
   const cancel = entry.cancel
     ? [entry.cancel.state, entry.cancel.requestedAt, entry.cancel.updatedAt, entry.cancel.error ?? null, squeeze(entry.cancel.senebi, order)]
     : null;
+  // The order's fields after its id, in ORDER_FIELDS order, written out (no slice, map or spread:
+  // the start-up replay encodes every order of the journal once, bench/RESULTS.md).
   return JSON.stringify([
     FORM, entry.state, entry.receivedAt, entry.updatedAt, entry.error ?? null,
-    ...ORDER_FIELDS.slice(1).map((field) => order[field]),
+    order.instrument, order.side, order.quantity, order.price, order.currency, order.settlement, order.counterparty,
     squeeze(entry.senebi, order), cancel,
   ]);
 }

@@ -5,6 +5,7 @@
  * looked at), then the other fields. Quantities and prices stay exact decimal strings; ids never
  * pass through a JS number.
  */
+import { ORDER_CURRENCIES, ORDER_SETTLEMENTS } from '@qsen/core/config';
 import { isInRange, parseUint64, type IdRange, type Uint64 } from '@qsen/core/ids';
 import { isLosslessNumber } from '@qsen/core/json';
 import { qsenErrors } from '../errors.js';
@@ -12,8 +13,8 @@ import { ORDER_FIELDS, type Currency, type OrderContent, type Settlement, type S
 
 const FIELDS = ORDER_FIELDS;
 const SIDES: readonly string[] = ['buy', 'sell'];
-const CURRENCIES: readonly string[] = ['ARS', 'USD', 'EXT'];
-const SETTLEMENTS: readonly string[] = ['T0', 'T1'];
+const CURRENCIES: readonly string[] = ORDER_CURRENCIES;
+const SETTLEMENTS: readonly string[] = ORDER_SETTLEMENTS;
 const MAX_QUANTITY_DIGITS = 18;
 const MAX_PRICE_INTEGER_DIGITS = 12;
 const MAX_PRICE_DECIMALS = 6;

@@ -19,6 +19,7 @@ import { decideOrder, type RiskOrder } from './policy.js';
 import { createTradingDay } from './trading-day.js';
 import { describeLimit, usageOfLimit, type LimitView } from './view.js';
 import { loadReferencePricesFile, readReferencePrices, type PricesReading, type ReferencePrice } from './prices.js';
+import { errorMessage } from '@qsen/core/errors';
 
 /** An order as the risk controls see it: its id and the fields the policy reads. */
 export interface RiskOrderWithId extends RiskOrder {
@@ -214,7 +215,7 @@ export function createRiskControls(deps: RiskControlsDeps): RiskControls {
     try {
       risk = deps.readRiskConfig();
     } catch (err) {
-      const problems = err instanceof ConfigError ? err.problems.map(formatConfigProblem) : [err instanceof Error ? err.message : String(err)];
+      const problems = err instanceof ConfigError ? err.problems.map(formatConfigProblem) : [errorMessage(err)];
       return failReload(actor, reason, nowMs, problems);
     }
     const reading = readFilePrices(risk);

@@ -8,11 +8,11 @@
  */
 import type { RiskConfig, RiskCurrency } from '@qsen/core/config';
 import { isLosslessNumber } from '@qsen/core/json';
-import { canonicalAmount } from '@qsen/core/config';
+import { canonicalAmount, ORDER_CURRENCIES } from '@qsen/core/config';
 import { NOTIONAL_SCALE, parseScaled, PERCENT_SCALE } from './decimal.js';
 
 /** The currencies of sendOrder. */
-export const CURRENCIES: readonly RiskCurrency[] = ['ARS', 'USD', 'EXT'];
+const CURRENCIES: readonly RiskCurrency[] = ORDER_CURRENCIES;
 
 /** How a limit's value is written (in conf.toml, in overrides, in GET /risk). */
 export type LimitKind = 'quantity' | 'amount' | 'count' | 'percent';

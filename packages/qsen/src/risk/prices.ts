@@ -9,6 +9,7 @@ import TOML from '@iarna/toml';
 import { isLosslessNumber } from '@qsen/core/json';
 import { canonicalAmount } from '@qsen/core/config';
 import { parseScaled, PRICE_SCALE } from './decimal.js';
+import { errorMessage } from '@qsen/core/errors';
 
 /** One reference price: canonical text and exact value (10^-6 units). */
 export interface ReferencePrice {
@@ -52,7 +53,7 @@ export function parseReferencePricesText(text: string): PricesReading {
   try {
     raw = TOML.parse(text);
   } catch (err) {
-    return { ok: false, problems: [`not valid TOML: ${(err instanceof Error ? err.message : String(err)).split('\n')[0] ?? ''}`] };
+    return { ok: false, problems: [`not valid TOML: ${errorMessage(err).split('\n')[0] ?? ''}`] };
   }
   return readReferencePrices(raw as Record<string, unknown>);
 }

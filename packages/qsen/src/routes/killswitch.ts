@@ -6,7 +6,7 @@
  * `massCancelWaitMs` for the mass cancel to finish and shows where it stands.
  */
 import express from 'express';
-import { defineRoute, getCaller, rejectUnknownFields, sendJson } from '@qsen/core/http';
+import { defineRoute, getCaller, rejectUnknownFields, sendJson, ROLES } from '@qsen/core/http';
 import type { AuditSink } from '@qsen/core/logging';
 import { qsenErrors } from '../errors.js';
 import type { Halting } from '../killswitch/halting.js';
@@ -73,7 +73,7 @@ export function createKillSwitchRoutes(deps: KillSwitchRoutesDeps): express.Rout
   }, { stateChange: 'resume' });
   defineRoute(router, '/qsen/v1/massCancel', {
     GET: {
-      roles: ['platform', 'operator', 'auditor'],
+      roles: ROLES,
       handler: (_req, res) => sendJson(res, { massCancel: deps.massCancel.report() ?? null }),
     },
   });

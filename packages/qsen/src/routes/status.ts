@@ -7,7 +7,7 @@ import type { Registry } from 'prom-client';
 import { redactConfig, type QsenConfig } from '@qsen/core/config';
 import { defineRoute, ROLES, sendJson } from '@qsen/core/http';
 import { metricsHandler } from '@qsen/core/metrics';
-import type { Clock } from '@qsen/core/schedule';
+import { uptimeSeconds, type Clock } from '@qsen/core/schedule';
 import type { SenebiClient } from '../senebi/client.js';
 import { buildStatus, type QsenFacts } from '../status/report.js';
 
@@ -46,7 +46,7 @@ export function createStatusRoutes(deps: StatusRoutesDeps): express.Router {
       handler: (_req, res) => sendJson(res, {
         ok: true,
         pid: deps.pid,
-        uptimeSeconds: Math.max(0, Math.floor((deps.clock.now() - deps.facts.startedAtMs) / 1000)),
+        uptimeSeconds: uptimeSeconds(deps.facts.startedAtMs, deps.clock.now()),
         reconciling: deps.facts.isReconciling(),
         ...deps.facts.acceptance(),
       }),

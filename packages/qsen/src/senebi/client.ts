@@ -49,6 +49,8 @@ export interface SenebiClientOptions {
   readonly onCall?: (operation: SenebiOperation, ms: number, outcome: CallOutcome) => void;
   /** Most sockets kept to SENEBI. */
   readonly maxSockets?: number;
+  /** Most bytes of one answer body read (`[senebi] max_answer_bytes`); a larger answer is a failure with delivery `unknown`. */
+  readonly maxAnswerBytes?: number;
   /** The HTTP client (default: the production https transport built from the fields above). */
   readonly transport?: SenebiTransport;
 }

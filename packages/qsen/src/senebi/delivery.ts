@@ -44,9 +44,16 @@ export function deliveryOfFailure(failure: Pick<TransportFailure, 'written' | 'c
   return HANDSHAKE_REFUSAL_CODES.has(failure.code) ? 'not_sent' : 'unknown';
 }
 
+/** The TransportFailure code of an answer body over the cap (https-transport.ts). */
+export const ANSWER_TOO_LARGE_CODE = 'QSEN_ANSWER_TOO_LARGE';
+
 /** Classifies a transport failure (no HTTP answer) into the adapter's error. */
 export function classifyTransportFailure(operation: SenebiOperation, failure: TransportFailure): ApiError {
   const delivery = deliveryOfFailure(failure);
+  if (failure.code === ANSWER_TOO_LARGE_CODE) {
+    // SENEBI answered, but more than qsen reads: the request was written, its fate is open.
+    return senebiFailure('SENEBI_ERROR', operation, delivery, 'SENEBI\'s answer is larger than qsen reads', { cause: failure.code, bytesRead: failure.bytesRead }, failure);
+  }
   if (failure.timedOut) return senebiFailure('SENEBI_TIMEOUT', operation, delivery, 'SENEBI did not answer in time', {}, failure);
   if (delivery === 'not_sent') return senebiFailure('SENEBI_ERROR', operation, 'not_sent', `SENEBI could not be reached (${failure.code})`, { cause: failure.code }, failure);
   return senebiFailure('SENEBI_ERROR', operation, 'unknown', `the connection to SENEBI failed (${failure.code})`, { cause: failure.code }, failure);

@@ -10,7 +10,10 @@
 import { createRequire } from 'node:module';
 import { createSecureContext } from 'node:tls';
 import type { Pool as UndiciPool, buildConnector as undiciBuildConnector, Dispatcher } from 'undici';
+import { ANSWER_TOO_LARGE_CODE } from './delivery.js';
+import { createSlots, type ReleaseSlot } from './slots.js';
 import { TransportFailure, type SenebiReply, type SenebiRequest, type SenebiTransport } from './transport.js';
+import { errorMessage } from '@qsen/core/errors';
 
 /**
  * undici's Pool and connector, each from its own module: undici's root entry also loads fetch,
@@ -51,8 +54,36 @@ export interface HttpsTransportOptions {
    * last byte), and, separately, how long connecting (TCP and TLS handshake) may take.
    */
   readonly timeoutMs: number;
-  /** Most sockets kept to SENEBI (default 64). */
+  /** Most sockets kept to SENEBI (default 64); more requests at once wait, each within its deadline. */
   readonly maxSockets?: number;
+  /** Most bytes of one answer body read (default DEFAULT_MAX_ANSWER_BYTES); past it the call fails. */
+  readonly maxAnswerBytes?: number;
+}
+
+/**
+ * The default cap on one SENEBI answer body: 16 MiB. The largest answer of the wire format is a
+ * day's listing (`GET /senebi/v1/orders?date=`: every order of the agent that day, whatever its
+ * id). One listed order is at most about 420 bytes (20-digit id, 12-character instrument, a
+ * 200-character rejection reason, times), 250-300 bytes as usual, so 16 MiB holds a listing of
+ * about 40,000 orders even if every one were a rejected order with the longest reason, and
+ * 56,000-67,000 usual ones. `[senebi] max_answer_bytes` sets it (docs/configuration.md).
+ */
+export const DEFAULT_MAX_ANSWER_BYTES = 16 * 1024 * 1024;
+
+/** The TransportFailure code of a request whose deadline passed before it reached a socket (`not_sent`). */
+export const QUEUE_TIMEOUT_CODE = 'QSEN_NO_FREE_CONNECTION';
+
+/** The Content-Length of an answer's headers (undici gives them as a flat array of buffers), when present and readable. */
+function contentLengthOf(headers: readonly Buffer[] | readonly string[] | undefined): number | undefined {
+  if (!headers) return undefined;
+  for (let i = 0; i + 1 < headers.length; i += 2) {
+    const name = String(headers[i]);
+    if (name.length === 14 && name.toLowerCase() === 'content-length') {
+      const value = Number(String(headers[i + 1]));
+      return Number.isSafeInteger(value) && value >= 0 ? value : undefined;
+    }
+  }
+  return undefined;
 }
 
 const GET_HEADERS = { accept: 'application/json' };
@@ -85,41 +116,75 @@ export function createHttpsTransport(options: HttpsTransportOptions): SenebiTran
     bodyTimeout: options.timeoutMs + 1000,
   });
 
+  const slots = createSlots(options.maxSockets ?? 64);
+  const maxAnswerBytes = options.maxAnswerBytes ?? DEFAULT_MAX_ANSWER_BYTES;
+
   function send(request: SenebiRequest): Promise<SenebiReply> {
     return new Promise<SenebiReply>((resolve, reject) => {
       let written = false;
       let settled = false;
-      let timer: NodeJS.Timeout | undefined;
+      // Set when the call's deadline passed before the request reached a socket: if undici
+      // still hands it to one, onConnect aborts it before a byte is written.
+      let expired = false;
+      let abortRequest: ((reason: Error) => void) | undefined;
+      let release: ReleaseSlot = () => undefined;
       let status = 0;
+      let bytesRead = 0;
       const chunks: Buffer[] = [];
-      const fail = (err: unknown, timedOut: boolean): void => {
+      const fail = (err: unknown, timedOut: boolean, code = timedOut ? 'ETIMEDOUT' : codeOf(err)): void => {
         if (settled) return;
         settled = true;
         clearTimeout(timer);
-        const code = timedOut ? 'ETIMEDOUT' : codeOf(err);
-        const message = err instanceof Error ? err.message : String(err);
-        reject(new TransportFailure(message, { written, timedOut: timedOut || TIMEOUT_CODES.has(code), code }, err));
+        const message = errorMessage(err);
+        reject(new TransportFailure(message, { written, timedOut: timedOut || TIMEOUT_CODES.has(code), code, bytesRead }, err));
       };
+      // The call's deadline until the request is on a connected socket: the wait for a free
+      // slot, then connecting. Past it the request was never written (`written: false`).
+      let timer: NodeJS.Timeout | undefined = setTimeout(() => {
+        expired = true;
+        leaveQueue();
+        fail(new Error(`the request did not reach a connection to SENEBI within ${options.timeoutMs} ms`), true, QUEUE_TIMEOUT_CODE);
+      }, options.timeoutMs);
       const handler: Dispatcher.DispatchHandler = {
         onConnect(abort) {
+          if (expired || settled) {
+            // Given up on before it reached a socket: stopped here, before undici writes it.
+            abort(new Error('the call\'s deadline passed before the request reached a socket'));
+            return;
+          }
           // The request goes onto a connected socket now: from here SENEBI may see it, and
-          // `timeoutMs` runs (connecting had its own bound, the connector's timeout).
+          // `timeoutMs` runs again, for the answer.
           written = true;
+          abortRequest = abort;
+          clearTimeout(timer);
           timer = setTimeout(() => {
             const reason = new Error(`no answer from SENEBI within ${options.timeoutMs} ms`);
             fail(reason, true);
             abort(reason);
           }, options.timeoutMs);
         },
-        onHeaders(statusCode) {
+        onHeaders(statusCode, headers) {
           status = statusCode;
+          const announced = contentLengthOf(headers);
+          if (announced !== undefined && announced > maxAnswerBytes) {
+            tooLarge(`SENEBI announced an answer of ${announced} bytes, over the cap of ${maxAnswerBytes}`);
+            return false;
+          }
           return true;
         },
         onData(chunk) {
+          if (settled) return false;
+          bytesRead += chunk.length;
+          if (bytesRead > maxAnswerBytes) {
+            // The chunk is not kept: at most the cap plus one chunk was ever held.
+            tooLarge(`SENEBI's answer passed the cap of ${maxAnswerBytes} bytes`);
+            return false;
+          }
           chunks.push(chunk);
           return true;
         },
         onComplete() {
+          release();
           if (settled) return;
           settled = true;
           clearTimeout(timer);
@@ -127,16 +192,28 @@ export function createHttpsTransport(options: HttpsTransportOptions): SenebiTran
           resolve({ status, body });
         },
         onError(err) {
+          release();
           fail(err, false);
         },
       };
+      /** Ends a call whose answer is over the cap: the socket is closed, nothing more is read. */
+      const tooLarge = (message: string): void => {
+        const reason = new Error(message);
+        fail(reason, false, ANSWER_TOO_LARGE_CODE);
+        chunks.length = 0;
+        abortRequest?.(reason);
+      };
       const path = prefix + request.path;
-      try {
-        if (request.method === 'POST') pool.dispatch({ method: 'POST', path, headers: POST_HEADERS, body: request.body ?? '' }, handler);
-        else pool.dispatch({ method: 'GET', path, headers: GET_HEADERS }, handler);
-      } catch (err) {
-        fail(err, false);
-      }
+      const leaveQueue = slots.take((slot) => {
+        release = slot;
+        try {
+          if (request.method === 'POST') pool.dispatch({ method: 'POST', path, headers: POST_HEADERS, body: request.body ?? '' }, handler);
+          else pool.dispatch({ method: 'GET', path, headers: GET_HEADERS }, handler);
+        } catch (err) {
+          release();
+          fail(err, false);
+        }
+      });
     });
   }
 

@@ -36,18 +36,23 @@ export interface SenebiTransport {
  *   seen it.
  * - `timedOut`: a time bound passed (connecting, or SENEBI's answer).
  * - `code`: the low-level code (ECONNRESET, UND_ERR_SOCKET, ERR_SSL_..., ...), for the reader
- *   and for the few codes that prove a refusal on their own (delivery.ts).
+ *   and for the few codes that prove a refusal on their own (delivery.ts); QSEN_ANSWER_TOO_LARGE
+ *   for an answer body over the cap, QSEN_NO_FREE_CONNECTION for a request whose deadline passed
+ *   before it reached a connection (https-transport.ts).
+ * - `bytesRead`: bytes of the answer body read before the failure (0 without an answer).
  */
 export class TransportFailure extends Error {
   override readonly name = 'TransportFailure';
   readonly written: boolean;
   readonly timedOut: boolean;
   readonly code: string;
+  readonly bytesRead: number;
 
-  constructor(message: string, facts: { written: boolean; timedOut: boolean; code: string }, cause?: unknown) {
+  constructor(message: string, facts: { written: boolean; timedOut: boolean; code: string; bytesRead?: number }, cause?: unknown) {
     super(message, cause === undefined ? undefined : { cause });
     this.written = facts.written;
     this.timedOut = facts.timedOut;
     this.code = facts.code;
+    this.bytesRead = facts.bytesRead ?? 0;
   }
 }

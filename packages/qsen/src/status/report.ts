@@ -6,7 +6,7 @@
  */
 import type { QsenConfig } from '@qsen/core/config';
 import type { TrustStatus } from '@qsen/core/http';
-import { describeWindow, evaluateWindow } from '@qsen/core/schedule';
+import { describeWindow, evaluateWindow, uptimeSeconds } from '@qsen/core/schedule';
 import type { JournalFigures, JournalHealth } from '../journal/journal.js';
 import type { KillSwitchState } from '../killswitch/killswitch.js';
 import type { RiskControls } from '../risk/controls.js';
@@ -65,7 +65,7 @@ export function buildStatus(facts: QsenFacts, nowMs: number, pid: number): Recor
     version: facts.version,
     pid,
     startedAt: new Date(facts.startedAtMs).toISOString(),
-    uptimeSeconds: Math.max(0, Math.floor((nowMs - facts.startedAtMs) / 1000)),
+    uptimeSeconds: uptimeSeconds(facts.startedAtMs, nowMs),
     ...facts.acceptance(),
     halted: killSwitch.halted,
     killSwitch,

@@ -7,6 +7,7 @@
  */
 import type { LogSink, Uint64 } from '@qsen/core';
 import type { SimulatorStore } from '../store/store.js';
+import { errorMessage } from '@qsen/core/errors';
 
 /** What the later matches need. */
 export interface LaterMatchesDeps {
@@ -35,7 +36,7 @@ export function createLaterMatches(deps: LaterMatchesDeps): LaterMatches {
         const outcome = deps.store.matchResting(id);
         if (outcome.kind !== 'matched') return;
         deps.logger.info('resting order matched', { id });
-        void deps.persist().catch((err: unknown) => deps.logger.error('state journal write failed', { error: err instanceof Error ? err.message : String(err) }));
+        void deps.persist().catch((err: unknown) => deps.logger.error('state journal write failed', { error: errorMessage(err) }));
       }, ms);
       timer.unref();
       timers.add(timer);

@@ -10,7 +10,7 @@
 import { readFileSync } from 'node:fs';
 import { Agent } from 'node:https';
 import { join, resolve } from 'node:path';
-import { loadConfig } from '@qsen/core';
+import { loadConfig, errorMessage } from '@qsen/core';
 import { decryptPrivateKey } from '@qsen/pki';
 import { portOfSenebiUrl } from '../service/start.js';
 
@@ -134,7 +134,7 @@ export async function runAdminCommand(argv: readonly string[], io: { cwd: string
   } catch (err) {
     const code = (err as NodeJS.ErrnoException).code;
     const hint = code === 'ECONNREFUSED' ? ' (is the simulator running? npm start runs it)' : '';
-    io.stderr.write(`senebi-sim: ${err instanceof Error ? err.message : String(err)}${hint}\n`);
+    io.stderr.write(`senebi-sim: ${errorMessage(err)}${hint}\n`);
     return 1;
   }
 }

@@ -4,6 +4,7 @@
 import { resolve } from 'node:path';
 import { parseArgs as parseCommandLine } from 'node:util';
 import { simulatorErrors } from '../errors.js';
+import { errorMessage } from '@qsen/core/errors';
 
 /** The parsed command line. */
 export interface SimulatorArgs {
@@ -20,7 +21,7 @@ export function parseArgs(argv: readonly string[], cwd: string): SimulatorArgs {
   try {
     ({ values } = parseCommandLine({ args: [...argv], options: { home: { type: 'string' }, port: { type: 'string' } }, strict: true, allowPositionals: false }));
   } catch (err) {
-    throw simulatorErrors.create('INVALID_ARGUMENTS', `${err instanceof Error ? err.message : String(err)}; ${USAGE}`);
+    throw simulatorErrors.create('INVALID_ARGUMENTS', `${errorMessage(err)}; ${USAGE}`);
   }
   if (values.home === undefined) throw simulatorErrors.create('INVALID_ARGUMENTS', `--home is required; ${USAGE}`);
   if (values.port !== undefined && (!/^[0-9]{1,5}$/.test(values.port) || Number(values.port) > 65535)) {

@@ -5,7 +5,7 @@
 import { readFile } from 'node:fs/promises';
 import TOML from '@iarna/toml';
 import { z } from 'zod';
-import { isLosslessNumber } from '@qsen/core';
+import { isLosslessNumber, errorMessage } from '@qsen/core';
 import { faultSettingsSchema, type FaultSettings } from '../faults/settings.js';
 import type { MatchingSettings } from '../store/store.js';
 import { simulatorErrors } from '../errors.js';
@@ -63,7 +63,7 @@ export async function loadSimulatorSettings(file: string): Promise<SimulatorSett
   try {
     raw = TOML.parse(text);
   } catch (err) {
-    throw simulatorErrors.create('INVALID_SIMULATOR_CONFIG', `${file}: not valid TOML (${err instanceof Error ? err.message : String(err)})`, undefined, err);
+    throw simulatorErrors.create('INVALID_SIMULATOR_CONFIG', `${file}: not valid TOML (${errorMessage(err)})`, undefined, err);
   }
   return parseSimulatorSettings(raw, file);
 }

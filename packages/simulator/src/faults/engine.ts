@@ -23,6 +23,8 @@ export interface FaultDecision {
   readonly status?: number;
   /** For reject: the reason. */
   readonly reason?: string;
+  /** For oversize: the body's size in bytes (0: endless). */
+  readonly oversizeBytes?: number;
 }
 
 /** The endpoint of order submissions, the only one `reject` acts on. */
@@ -89,6 +91,7 @@ export function createFaultEngine(settings: FaultSettings): FaultEngine {
         const decision: FaultDecision = { delayMs, processMs, answerDelayMs, outcome: kind };
         if (kind === 'http_5xx' && current.http_5xx) return { ...decision, status: current.http_5xx.status };
         if (kind === 'reject' && current.reject) return { ...decision, reason: current.reject.reason };
+        if (kind === 'oversize' && current.oversize) return { ...decision, oversizeBytes: current.oversize.bytes };
         return decision;
       }
       return { delayMs, processMs, answerDelayMs };

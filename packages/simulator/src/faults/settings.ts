@@ -26,6 +26,7 @@ export const faultSettingsSchema = z.strictObject({
   reset: z.strictObject(base).optional(),
   malformed: z.strictObject(base).optional(),
   truncated: z.strictObject(base).optional(),
+  oversize: z.strictObject({ ...base, bytes: z.preprocess(toNumber, z.number().int().min(0).max(4_294_967_296)).default(0) }).optional(),
   accepted_no_answer: z.strictObject(base).optional(),
   slow_cancel: z.strictObject({ ...base, fixed_ms: milliseconds.default(0), jitter_ms: milliseconds.default(0) }).optional(),
   cancel_race: z.strictObject(base).optional(),
@@ -35,7 +36,7 @@ export const faultSettingsSchema = z.strictObject({
 export type FaultSettings = z.output<typeof faultSettingsSchema>;
 
 /** The outcome faults, in the order the engine tries them. */
-export const OUTCOME_FAULTS = ['hang', 'reset', 'http_5xx', 'reject', 'accepted_no_answer', 'malformed', 'truncated', 'cancel_race'] as const;
+export const OUTCOME_FAULTS = ['hang', 'reset', 'http_5xx', 'reject', 'accepted_no_answer', 'malformed', 'truncated', 'oversize', 'cancel_race'] as const;
 
 /** One outcome fault kind. */
 export type OutcomeFault = (typeof OUTCOME_FAULTS)[number];
@@ -50,6 +51,11 @@ export type OutcomeFault = (typeof OUTCOME_FAULTS)[number];
  * `cancel_race` (cancel requests only) makes the counterparty's match of a resting order commit
  * during the cancel, so the cancel finds it matched (409). `accepted_no_answer` on a cancel
  * commits the cancel and gives no answer.
+ *
+ * `oversize` processes the request normally, then answers `200` with SENEBI's real answer
+ * followed by padding: a body of exactly `bytes` bytes (valid JSON, with its Content-Length), or,
+ * with `bytes = 0` (the default), an endless chunked body written as fast as the client reads it
+ * until the client closes the connection.
  */
 export const DELAY_FAULTS = ['latency', 'processing', 'slow_answer', 'slow_cancel'] as const;
 

@@ -2,7 +2,7 @@
  * The error middleware (contract error body) and the 404/405 answers.
  */
 import type { ErrorRequestHandler, Request, Response } from 'express';
-import { ApiError, stringifyJsonLossless, type LogSink } from '@qsen/core';
+import { ApiError, stringifyJsonLossless, type LogSink, errorMessage } from '@qsen/core';
 import { simulatorErrors } from '../errors.js';
 
 /** Sends an ApiError as the contract's error body. */
@@ -42,7 +42,7 @@ export function createErrorHandler(logger: LogSink): ErrorRequestHandler {
       sendError(res, simulatorErrors.create('INVALID_JSON', 'the body could not be read'));
       return;
     }
-    logger.error('request failed', { method: req.method, path: req.path, error: err instanceof Error ? err.message : String(err) });
+    logger.error('request failed', { method: req.method, path: req.path, error: errorMessage(err) });
     sendError(res, simulatorErrors.create('INTERNAL_ERROR'));
   };
 }

@@ -8,7 +8,7 @@
 import type { NextFunction, Request, RequestHandler, Response } from 'express';
 import type { Socket } from 'node:net';
 import { setTimeout as delay } from 'node:timers/promises';
-import { ApiError, parseUint64, type Uint64, type LogSink } from '@qsen/core';
+import { ApiError, parseUint64, requestPath, type Uint64, type LogSink } from '@qsen/core';
 import { isCancelRequest, type FaultEngine } from '../faults/engine.js';
 import type { SimulatorCounters } from '../counters/counters.js';
 import type { SimulatorStore } from '../store/store.js';
@@ -25,11 +25,6 @@ export interface FaultMiddlewareDeps {
   /** Sockets held open by the hang fault (destroyed when the simulator closes). */
   readonly hanging: Set<Socket>;
   readonly persist: () => Promise<void>;
-}
-
-/** The full path of a request (without the query), wherever the middleware is mounted. */
-export function requestPath(req: Request): string {
-  return req.originalUrl.split('?')[0] ?? '';
 }
 
 /** The order id of an order submission, when its body has a readable one. */

@@ -1,8 +1,9 @@
 /**
  * Writing answers, with the fault decision of the request applied at the last moment:
  * slow_answer (the answer waits, the request already handled), malformed (invalid JSON),
- * truncated (half the body under the full Content-Length, then the socket is destroyed) or
- * accepted_no_answer (no answer, the socket is destroyed).
+ * truncated (half the body under the full Content-Length, then the socket is destroyed),
+ * oversize (the answer padded to a huge or endless body) or accepted_no_answer (no answer, the
+ * socket is destroyed).
  */
 import type { Request, Response } from 'express';
 import { stringifyJsonLossless } from '@qsen/core';
@@ -50,6 +51,10 @@ function writeWire(req: Request, res: Response, status: number, body: unknown): 
     return;
   }
   let text = stringifyJsonLossless(body);
+  if (outcome === 'oversize') {
+    writeOversize(res, status, text, decisions.get(req)?.oversizeBytes ?? 0);
+    return;
+  }
   if (outcome === 'malformed') text = `${text.slice(0, Math.max(1, Math.floor(text.length / 2)))}<<not json>>`;
   const bytes = Buffer.from(text, 'utf8');
   res.status(status);
@@ -62,4 +67,36 @@ function writeWire(req: Request, res: Response, status: number, body: unknown): 
     return;
   }
   res.end(bytes);
+}
+
+/** The padding of an oversize answer, written in pieces of this size. */
+const PADDING_CHUNK = Buffer.alloc(64 * 1024, 'x');
+
+/**
+ * Writes the real answer object with one more field, `"padding": "xxx..."`: exactly `totalBytes` bytes (at
+ * least the real answer's frame), or endless (chunked) when `totalBytes` is 0, until the client
+ * closes. Writes follow the client's reading (backpressure), so the simulator's memory stays flat.
+ */
+function writeOversize(res: Response, status: number, answer: string, totalBytes: number): void {
+  const open = answer.trimEnd().slice(0, -1).trimEnd();
+  const head = Buffer.from(`${open}${open === '{' ? '' : ','}"padding":"`, 'utf8');
+  const tail = Buffer.from('"}', 'utf8');
+  const endless = totalBytes === 0;
+  let padding = endless ? Number.POSITIVE_INFINITY : Math.max(0, totalBytes - head.length - tail.length);
+  res.status(status);
+  res.setHeader('Content-Type', 'application/json; charset=utf-8');
+  if (!endless) res.setHeader('Content-Length', String(head.length + padding + tail.length));
+  res.write(head);
+  const pump = (): void => {
+    while (padding > 0 && !res.destroyed) {
+      const piece = padding >= PADDING_CHUNK.length ? PADDING_CHUNK : PADDING_CHUNK.subarray(0, padding);
+      padding -= piece.length;
+      if (!res.write(piece)) {
+        res.once('drain', pump);
+        return;
+      }
+    }
+    if (!res.destroyed) res.end(tail);
+  };
+  pump();
 }

@@ -2,6 +2,9 @@
  * The simulator's records. Ids are exact Uint64 strings; quantities and prices are exact
  * decimal strings as the agent sent them; times are ISO instants (UTC).
  */
+// The wire's vocabulary is written here again rather than taken from core's ORDER_CURRENCIES:
+// the simulator plays SENEBI's side of the contract, and a list shared with qsen could not catch
+// a wrong one.
 import type { Uint64 } from '@qsen/core';
 import type { TradeDate } from '../trade-date/trade-date.js';
 
@@ -55,18 +58,11 @@ export interface RejectedOrder extends Partial<Record<(typeof ORDER_FIELD_NAMES)
 /** A stored order. */
 export type StoredOrder = AcceptedOrder | RejectedOrder;
 
-/** A trade: the agent's order met by a counter order. */
-export interface StoredOperation {
+/** A trade: the agent's order met by a counter order (the order's fields, as the order has them). */
+export interface StoredOperation extends OrderFields {
   readonly id: Uint64;
   readonly orderId: Uint64;
   readonly counterOrderId: Uint64;
-  readonly instrument: string;
-  readonly side: 'buy' | 'sell';
-  readonly quantity: string;
-  readonly price: string;
-  readonly currency: 'ARS' | 'USD' | 'EXT';
-  readonly settlement: 'T0' | 'T1';
-  readonly counterparty: string;
   readonly time: string;
   readonly tradeDate: TradeDate;
 }
