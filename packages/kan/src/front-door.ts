@@ -30,6 +30,14 @@ export interface LoadedApp {
 /** Longest the front door waits for the answers of the requests that waited for a failed load before calling `onLoadFailed`. */
 export const LOAD_FAILURE_ANSWER_TIMEOUT_MS = 2_000;
 
+/**
+ * Longest the app may take to load before the front door counts the load as failed. A load that
+ * hangs (a disk that stops answering mid-import) would otherwise leave a kan that answers only its
+ * pings, which no watchdog restarts; past this it takes the failed-load path (503, log, exit).
+ * Measured loads take 0.1-0.5 s on a quiet machine and a few seconds at load 15.
+ */
+export const APP_LOAD_TIMEOUT_MS = 30_000;
+
 /** What the front door needs. */
 export interface FrontDoorOptions {
   /** The API's prologue and error answer, made from the options the app is built with. */
@@ -46,6 +54,8 @@ export interface FrontDoorOptions {
   readonly onLoadFailed: (err: unknown) => void;
   /** Overrides LOAD_FAILURE_ANSWER_TIMEOUT_MS (tests). */
   readonly answerTimeoutMs?: number;
+  /** Overrides APP_LOAD_TIMEOUT_MS (tests). */
+  readonly loadTimeoutMs?: number;
 }
 
 /** The front door: `handle` for the server; `loaded` tells whether the app is built; `close` releases it. */
@@ -75,8 +85,24 @@ export function createFrontDoor(opts: FrontDoorOptions): FrontDoor {
     });
   };
 
+  /** opts.loadApp(), failed when it has not settled within the load deadline (an app built later is released). */
+  const loadWithDeadline = (): Promise<LoadedApp> => {
+    const limitMs = opts.loadTimeoutMs ?? APP_LOAD_TIMEOUT_MS;
+    let timer: NodeJS.Timeout | undefined;
+    let timedOut = false;
+    const started = opts.loadApp();
+    const deadline = new Promise<never>((_resolve, reject) => {
+      timer = setTimeout(() => {
+        timedOut = true;
+        reject(new Error(`the kan API did not load within ${limitMs / 1000} s`));
+      }, limitMs);
+    });
+    started.then((built) => { if (timedOut) built.close(); }, () => undefined);
+    return Promise.race([started, deadline]).finally(() => clearTimeout(timer));
+  };
+
   const load = (): Promise<LoadedApp> => {
-    loading ??= opts.loadApp().then((built) => {
+    loading ??= loadWithDeadline().then((built) => {
       // Closed meanwhile: the requests that waited are still answered by it, then it is released
       // and not kept as the handler.
       if (closed) built.close();

@@ -219,6 +219,42 @@ test('a failed load answers every waiting request 503 KAN_UNAVAILABLE, then call
   trust.close();
 });
 
+test('a load that hangs past its deadline takes the failed-load path: 503 KAN_UNAVAILABLE, onLoadFailed once; an app built later is released', async () => {
+  const { logger } = memoryLogger();
+  const trust = openTrustStore(config.tls, { logger });
+  let finishLoad: (() => void) | undefined;
+  let released = 0;
+  const failures: unknown[] = [];
+  const front = createFrontDoor({
+    parts: createApiParts({ logger }),
+    direct: [],
+    loadTimeoutMs: 300,
+    loadApp: async () => {
+      await new Promise<void>((resolve) => { finishLoad = resolve; });
+      return { handle: (_req, res) => sendJson(res, { app: true }), close: () => { released++; } } satisfies LoadedApp;
+    },
+    onLoadFailed: (err) => { failures.push(err); },
+  });
+  const server = createMtlsServer({ trust, app: front.handle, logger, watchFiles: false });
+  const port = await server.listen(0, '127.0.0.1');
+  try {
+    const answers = await Promise.all([0, 1].map(() => send(port, { path: '/kan/v1/status', role: 'auditor' })));
+    for (const a of answers) {
+      assert.equal(a.status, 503);
+      assert.equal((JSON.parse(a.body) as { error: { code: string } }).error.code, 'KAN_UNAVAILABLE');
+    }
+    await waitFor(() => failures.length === 1, { timeoutMs: 10_000, what: 'onLoadFailed' });
+    assert.match((failures[0] as Error).message, /did not load within 0\.3 s/);
+    finishLoad?.();
+    await waitFor(() => released === 1, { timeoutMs: 10_000, what: 'the late app to be released' });
+    assert.equal(front.loaded(), false, 'the late app is not kept as the handler');
+    assert.equal(failures.length, 1, 'onLoadFailed once');
+  } finally {
+    await server.close();
+    trust.close();
+  }
+});
+
 test('a request whose client goes away while the app loads still writes its access line', async () => {
   const { createApiApp, defineRoute } = await import('@qsen/core/http');
   const { logger, lines } = memoryLogger();
