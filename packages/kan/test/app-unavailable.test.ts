@@ -9,7 +9,9 @@ import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
 import { readdirSync, readFileSync } from 'node:fs';
+import { request as httpsRequest } from 'node:https';
 import { join } from 'node:path';
+import { connect as tlsConnect, type TLSSocket } from 'node:tls';
 import { roleFiles } from '@qsen/pki';
 import type { QsenConfig } from '@qsen/core';
 import { httpsCall, makeTempDir, waitFor } from '@qsen/testkit';
@@ -42,7 +44,25 @@ test('a real kan whose express does not import answers its pings, then 503 KAN_U
   try {
     await waitFor(async () => stdout.includes('express removed') && (await httpsCall(`https://localhost:${port}/kan/v1/ping`, { ca }).catch(() => ({ status: 0 }))).status === 200,
       { timeoutMs: 45_000, intervalMs: 100, what: 'the kan to answer its ping' });
-    const answers = await Promise.all(['/kan/v1/status', '/kan/v1/version', '/kan/v1/logs'].map((path) => httpsCall(`https://localhost:${port}${path}`, { ca, identity })));
+    // The three connections are made (TLS handshakes done) before any request is written, then the
+    // requests go out together: a handshake that finishes on a loaded machine only after the kan
+    // has answered the others and exited would be a refused connection, not the behaviour named.
+    // (No `agent` option: with one, Node ignores createConnection and dials a connection itself.)
+    const sockets = await Promise.all([0, 1, 2].map(() => new Promise<TLSSocket>((resolve, reject) => {
+      const socket = tlsConnect({ host: '127.0.0.1', port, servername: 'localhost', ca, ...identity }, () => resolve(socket));
+      socket.once('error', reject);
+    })));
+    const answers = await Promise.all(['/kan/v1/status', '/kan/v1/version', '/kan/v1/logs'].map((path, i) => new Promise<{ status: number; body: string }>((resolve, reject) => {
+      const req = httpsRequest({ host: 'localhost', port, path, createConnection: () => sockets[i] as TLSSocket }, (res) => {
+        let body = '';
+        res.setEncoding('utf8');
+        res.on('data', (c: string) => { body += c; });
+        res.on('end', () => resolve({ status: res.statusCode ?? 0, body }));
+        res.on('error', reject);
+      });
+      req.once('error', reject);
+      req.end();
+    })));
     for (const a of answers) {
       assert.equal(a.status, 503, a.body);
       assert.equal((JSON.parse(a.body) as { error: { code: string } }).error.code, 'KAN_UNAVAILABLE');
