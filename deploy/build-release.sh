@@ -83,7 +83,13 @@ stage_files() {
   local stage=$1
   local -a roots
   mapfile -t roots < <("$SCRIPT_DIR/release-files.sh" "$SOURCE_DIR")
-  printf '%s\n' "${roots[@]}" | grep -q '^node_modules/node-forge$' ||
+  # Not `printf | grep -q` under pipefail (grep -q exits at its first match and a printf still
+  # writing dies of SIGPIPE, failing the pipeline: deploy/install.sh says more).
+  local root has_dependencies=no
+  for root in "${roots[@]}"; do
+    if [[ $root == node_modules/node-forge ]]; then has_dependencies=yes; fi
+  done
+  [[ $has_dependencies == yes ]] ||
     die "could not list the production dependencies (npm ls --omit=dev failed in $SOURCE_DIR)"
   (cd "$SOURCE_DIR" && find "${roots[@]}" \( -type f -o -type l \) -print0 | tar --null --files-from=- -cf -) |
     tar -xf - -C "$stage"

@@ -413,7 +413,13 @@ install_release() {
   local -a roots
   local releases digest version commit name
   mapfile -t roots < <(list_release_roots)
-  printf '%s\n' "${roots[@]}" | grep -q '^node_modules\(/node-forge\)\{0,1\}$' ||
+  # Not `printf | grep -q` under pipefail: grep -q exits at its first match, and a printf still
+  # writing then dies of SIGPIPE, which fails the pipeline (1 run in about 300 on an idle machine).
+  local root has_dependencies=no
+  for root in "${roots[@]}"; do
+    if [[ $root == node_modules || $root == node_modules/node-forge ]]; then has_dependencies=yes; fi
+  done
+  [[ $has_dependencies == yes ]] ||
     die "could not list the production dependencies (npm ls --omit=dev failed in $SOURCE_DIR)"
   if [[ $BUNDLE == yes ]]; then
     digest=$(sed -n 's/^digest=//p' "$SOURCE_DIR/RELEASE")
@@ -510,7 +516,9 @@ ensure_user() {
     [[ -e $group ]] || : >"$group"
     if ! grep -q "^$QSEN_USER:" "$passwd"; then
       uid=999
-      while cut -d: -f3 "$passwd" "$group" | grep -qx "$uid"; do uid=$((uid - 1)); done
+      # grep -c reads all of cut's output (grep -q could stop early and SIGPIPE cut, failing the
+    # pipeline under pipefail and ending the loop on a uid that is taken).
+    while [[ $(cut -d: -f3 "$passwd" "$group" | grep -cx "$uid") != 0 ]]; do uid=$((uid - 1)); done
       printf '%s:x:%s:%s:QSen services:/nonexistent:/usr/sbin/nologin\n' "$QSEN_USER" "$uid" "$uid" >>"$passwd"
       printf '%s:x:%s:\n' "$QSEN_USER" "$uid" >>"$group"
       changed "added user $QSEN_USER ($uid) to $passwd (staging only)"
@@ -540,7 +548,7 @@ install_packages() {
   fi
   local package missing=() recorded
   for package in polkitd nftables prometheus-node-exporter; do
-    dpkg-query --show --showformat='${Status}' "$package" 2>/dev/null | grep -q 'install ok installed' || missing+=("$package")
+    [[ $(dpkg-query --show --showformat='${Status}' "$package" 2>/dev/null) == *'install ok installed'* ]] || missing+=("$package")
   done
   ((${#missing[@]} > 0)) || return 0
   log "packages: apt-get install ${missing[*]}"

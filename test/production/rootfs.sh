@@ -45,7 +45,7 @@ host_mirror() {
       /^[[:space:]]*$/ { if (found && uris != "") { print uris; exit } found = 0; uris = ""; next }
       tolower($1) == "uris:" { uris = $2 }
       tolower($1) == "suites:" { for (i = 2; i <= NF; i++) if ($i == suite) found = 1 }
-      END { if (found && uris != "") print uris }' "$file" | head -n 1)
+      END { if (found && uris != "") print uris }' "$file" | sed -n 1p)  # sed reads to the end: no SIGPIPE under pipefail
     [[ -z $uri ]] || break
   done
   if [[ -z $uri && -f /etc/apt/sources.list ]]; then
