@@ -73,7 +73,7 @@ function writeWire(req: Request, res: Response, status: number, body: unknown): 
 const PADDING_CHUNK = Buffer.alloc(64 * 1024, 'x');
 
 /**
- * Writes the real answer object with one more field, `"padding": "xxx..."`: exactly `totalBytes` bytes (at
+ * Writes the real answer object with one more field, `"padding"`, a run of the letter x: exactly `totalBytes` bytes (at
  * least the real answer's frame), or endless (chunked) when `totalBytes` is 0, until the client
  * closes. Writes follow the client's reading (backpressure), so the simulator's memory stays flat.
  */
