@@ -28,11 +28,21 @@ export function verdictOfCancel(outcome: CancelOutcome): CancelVerdict {
     const status = typeof details['status'] === 'string' ? details['status'] : 'unknown';
     return status === 'matched' ? { outcome: 'alreadyMatched' } : { outcome: 'notOpen', status };
   }
-  const delivery = details['delivery'];
+  return failedVerdictOf(err);
+}
+
+/**
+ * A failed cancel as the mass cancel's verdict: its code, what is known of its delivery, and
+ * whether a retry may still succeed (its code is in `retryable`). Shared by the cancel desk's path
+ * and the orphans' (orphans.ts, whose straight SENEBI call retries SENEBI's failures only).
+ */
+export function failedVerdictOf(err: unknown, retryable: ReadonlySet<string> = RETRYABLE): CancelVerdict {
+  const code = codeOfError(err);
+  const delivery = err instanceof ApiError ? err.details?.['delivery'] : undefined;
   return {
     outcome: 'failed',
     code,
     ...(delivery === 'unknown' || delivery === 'not_sent' ? { delivery } : code === 'ORDER_DELIVERY_UNKNOWN' ? { delivery: 'unknown' } : {}),
-    retryable: RETRYABLE.has(code),
+    retryable: retryable.has(code),
   };
 }

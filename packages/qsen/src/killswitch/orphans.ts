@@ -5,12 +5,12 @@
  * cancel asks SENEBI straight (SENEBI's cancel is idempotent). An id outside the range is never
  * sent: the guard below refuses it whatever the caller passed.
  */
-import { ApiError } from '@qsen/core/errors';
 import { isInRange, type IdRange, type Uint64 } from '@qsen/core/ids';
-import { codeOfError } from '../errors.js';
 import type { CancelAnswer } from '../senebi/answers.js';
+import { failedVerdictOf } from './cancel-verdict.js';
 import type { CancelVerdict } from './mass-cancel.js';
 
+/** An orphan's cancel is SENEBI's alone: only SENEBI's own failures are worth a retry. */
 const RETRYABLE: ReadonlySet<string> = new Set(['SENEBI_TIMEOUT', 'SENEBI_ERROR']);
 
 /** Reads SENEBI's answer to an orphan's cancel (or its failure) as the mass cancel's verdict (pure). */
@@ -21,9 +21,7 @@ export function verdictOfOrphanCancel(result: { readonly answer: CancelAnswer } 
     if (answer.kind === 'not_found') return { outcome: 'notOpen', status: 'not_found' };
     return answer.status === 'matched' ? { outcome: 'alreadyMatched' } : { outcome: 'notOpen', status: answer.status };
   }
-  const code = codeOfError(result.error);
-  const delivery = result.error instanceof ApiError ? result.error.details?.['delivery'] : undefined;
-  return { outcome: 'failed', code, ...(delivery === 'unknown' || delivery === 'not_sent' ? { delivery } : {}), retryable: RETRYABLE.has(code) };
+  return failedVerdictOf(result.error, RETRYABLE);
 }
 
 /** Makes the orphan cancel over SENEBI's cancel; ids outside `range` are refused without a call. */
