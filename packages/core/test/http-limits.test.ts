@@ -26,7 +26,7 @@ test('refusals are logged at most once per period, with the counts per source', 
   const lines: Array<Record<string, unknown> | undefined> = [];
   let now = 0;
   const counted: string[] = [];
-  const report = reportRefusals({ warn: (_m, meta) => lines.push(meta) }, (r) => counted.push(r), 10_000, () => now);
+  const report = reportRefusals({ warn: (_m, meta) => lines.push(meta) }, (r) => counted.push(r), 10_000, { now: () => now });
   for (let i = 0; i < 100; i++) report('127.0.0.2', 'source_handshakes');
   now = 10_001;
   report('127.0.0.3', 'handshakes');

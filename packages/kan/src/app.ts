@@ -10,6 +10,7 @@ import type { Registry } from 'prom-client';
 import type { QsenConfig } from '@qsen/core/config';
 import { createApiApp, mountRoute, type ApiPartsOptions, type DeclaredRoute, type TrustStatus } from '@qsen/core/http';
 import type { AuditSink } from '@qsen/core/logging';
+import type { Clock } from '@qsen/core/schedule';
 import type { KanMetrics } from './metrics/kan-metrics.js';
 import type { ProcessControl } from './process/control.js';
 import type { Watchdog } from './watchdog/watchdog.js';
@@ -45,7 +46,7 @@ export interface KanAppDeps {
   readonly ledger: RestartLedger;
   readonly registry: Registry;
   readonly metrics: KanMetrics;
-  readonly now: () => number;
+  readonly clock: Clock;
   readonly startedAt: number;
   readonly version: VersionInfo;
   /** The node_exporter proxy's timeout (default NODE_EXPORTER_TIMEOUT_MS). */
@@ -65,13 +66,13 @@ export function createApp(deps: KanAppDeps): { app: express.Express; close(): vo
       mountRoute(a, deps.ping);
       a.use(createVersionRoutes({ version: deps.version }));
       a.use(createStatusRoutes({
-        selfIndex: deps.selfIndex, startedAt: deps.startedAt, now: deps.now, version: deps.version, control: deps.control,
+        selfIndex: deps.selfIndex, startedAt: deps.startedAt, clock: deps.clock, version: deps.version, control: deps.control,
         watchdog: deps.watchdog, ledger: deps.ledger, schedule: deps.config.schedule,
         folders: { logs: deps.config.paths.logs, data: deps.config.paths.data },
         certificates: { server: deps.config.tls.cert, ca: deps.config.tls.ca }, tls: deps.tls,
       }));
       a.use(createRestartRoutes({ selfIndex: deps.selfIndex, requests: deps.requests }));
-      a.use(createLogRoutes({ dir: deps.config.paths.logs, audit: deps.audit, logger: deps.logger, metrics: deps.metrics, now: deps.now }));
+      a.use(createLogRoutes({ dir: deps.config.paths.logs, audit: deps.audit, logger: deps.logger, metrics: deps.metrics, clock: deps.clock }));
       const metrics = createMetricsRoutes({
         registry: deps.registry, nodeExporterUrl: deps.config.node_exporter.url, logger: deps.logger,
         ...(deps.nodeExporterTimeoutMs !== undefined ? { timeoutMs: deps.nodeExporterTimeoutMs } : {}),
@@ -79,10 +80,10 @@ export function createApp(deps: KanAppDeps): { app: express.Express; close(): vo
       proxy = metrics;
       a.use(metrics.router);
       a.use(createCmdRoutes({ installDir: deps.config.paths.install }));
-      a.use(createAuditRoutes({ dir: deps.config.paths.logs, retentionDays: deps.config.logging.audit_retention_days, now: deps.now }));
+      a.use(createAuditRoutes({ dir: deps.config.paths.logs, retentionDays: deps.config.logging.audit_retention_days, clock: deps.clock }));
       if (deps.cluster) a.use(createClusterRoutes({ config: deps.config, get: deps.cluster.get }));
       a.use(createConsoleRoutes({
-        selfIndex: deps.selfIndex, schedule: deps.config.schedule, dataDir: deps.config.paths.data, audit: deps.audit, now: deps.now,
+        selfIndex: deps.selfIndex, schedule: deps.config.schedule, dataDir: deps.config.paths.data, audit: deps.audit, clock: deps.clock,
         loopback: { caFile: deps.config.tls.ca }, ports: { qsen: deps.config.server.qsen_port, kans: deps.config.server.kan_ports },
       }));
     },

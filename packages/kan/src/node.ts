@@ -116,7 +116,7 @@ export function createKanNode(opts: KanNodeOptions): KanNode {
   const ledger = createRestartLedger(runDir, backoffPolicyOf(w));
   const coordinator = createCoordinator({ control, ledger, runDir, selfIndex: index, clock, logger, metrics });
   const isWindowOpen = (at: number): boolean => evaluateWindow(config.schedule, at).open;
-  const trust = openTrustStore(config.tls, { logger, now: () => new Date(clock.now()) });
+  const trust = openTrustStore(config.tls, { logger, clock });
   // The watchdog's client TLS (probes and idle connections) follows the files as the server does.
   const peerTls = createPeerTls(trust);
   const probe = createTrustFollowingProbe(peerTls);
@@ -135,7 +135,6 @@ export function createKanNode(opts: KanNodeOptions): KanNode {
   const cluster = isClusterGateway(config, index)
     ? { get: createLoopbackClient({ ca: () => String(trust.current().options.ca), certFile: config.cluster.gateway_cert, keyFile: config.cluster.gateway_key, timeoutMs: CLUSTER_CALL_TIMEOUT_MS, maxBytes: CLUSTER_MAX_ANSWER_BYTES }) }
     : undefined;
-  const now = (): number => clock.now();
   // The prologue's and error answer's options, made once (the ping counter registers a metric).
   const api: ApiPartsOptions = {
     logger,
@@ -143,7 +142,7 @@ export function createKanNode(opts: KanNodeOptions): KanNode {
     onStateChangeRefused: auditStateChangeRefusals(audit),
     onInternalRequest: createPingCounter(registry, buildMetricName('kan', INTERNAL_PINGS_SUFFIX)),
   };
-  const ping = declarePingRoute({ startedAt, now });
+  const ping = declarePingRoute({ startedAt, clock });
   const front = createFrontDoor({
     parts: createApiParts(api),
     direct: [ping],
@@ -151,7 +150,7 @@ export function createKanNode(opts: KanNodeOptions): KanNode {
     loadApp: async () => {
       const { createApp } = await import('./app.js');
       const { app, close } = createApp({
-        api, ping, selfIndex: index, config, logger, audit, control, requests, watchdog, ledger, registry, metrics, now, startedAt, version, tls: trust.status,
+        api, ping, selfIndex: index, config, logger, audit, control, requests, watchdog, ledger, registry, metrics, clock, startedAt, version, tls: trust.status,
         ...(cluster ? { cluster } : {}),
         ...(opts.nodeExporterTimeoutMs !== undefined ? { nodeExporterTimeoutMs: opts.nodeExporterTimeoutMs } : {}),
       });

@@ -116,7 +116,7 @@ export async function startQsen(options: StartOptions): Promise<QsenNode> {
   let replayed = 0;
   try {
     journalOpened = await openJournal(journalFile, {
-      now: () => clock.now(),
+      clock,
       onRecord: (record) => {
         replayed += 1;
         applyRecord(book, record);
@@ -252,7 +252,7 @@ export async function startQsen(options: StartOptions): Promise<QsenNode> {
     },
   });
 
-  const trust = openTrustStore(config.tls, { logger, now: () => new Date(clock.now()) });
+  const trust = openTrustStore(config.tls, { logger, clock });
   // The agent certificate is read once at start (the SENEBI adapter keeps it until a restart); the
   // cluster files are re-read at every scrape, so a TLS reload shows at the next scrape.
   const agentNotAfter = identity.check.certificate ? Date.parse(identity.check.certificate.notAfter) / 1000 : undefined;

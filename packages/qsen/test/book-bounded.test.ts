@@ -100,7 +100,7 @@ const orderBody = (n: number, variant: number): Record<string, unknown> => ({
 async function openSystem(file: string, options: OrderBookOptions, system?: Pick<System, 'clock' | 'senebi'>, schedule: readonly Fault[] = ['ok']): Promise<System> {
   const clock = system?.clock ?? new ManualClock(START_MS);
   const senebi = system?.senebi ?? createSenebiStandIn(schedule, clock);
-  const opened = await openJournal(file, { now: () => clock.now() });
+  const opened = await openJournal(file, { clock });
   const book = recoverOrderBook(opened, new Date(clock.now()).toISOString(), options);
   const common = { journal: opened.journal, book, senebi, range: RANGE, isMarketOpen: () => true, clock, reconcileWaitMs: 5000, retryDelayMs: () => 1 };
   const desk = createOrderDesk({ ...common, killSwitch: { isHalted: () => false }, recordReadMs: 0 });

@@ -126,12 +126,12 @@ describe('cancel journal records', () => {
     const dir = makeTempDir('qsen-cancel-journal-');
     try {
       const file = join(dir.path, 'journal.log');
-      const first = await openJournal(file, { now: () => Date.parse(AT) });
+      const first = await openJournal(file, { clock: { now: () => Date.parse(AT) } });
       for (const record of records.slice(0, 3)) await first.journal.appendDurable(record);
       await first.journal.appendDurable(records[3] as JournalRecord);
       first.journal.append(records[4] as JournalRecord);
       await first.journal.close();
-      const reopened = await openJournal(file, { now: () => Date.parse(AT) });
+      const reopened = await openJournal(file, { clock: { now: () => Date.parse(AT) } });
       assert.equal(reopened.records.length, records.length);
       assert.equal(scanJournal(Buffer.concat(records.map(encodeRecord))).damaged.length, 0);
       assert.deepEqual(recoverOrderBook(reopened, AT).get(ID)?.cancel?.state, 'cancelled');

@@ -9,6 +9,7 @@ import type { Server } from 'node:net';
 import type { Socket } from 'node:net';
 import type { TLSSocket } from 'node:tls';
 import type { LogSink } from '../logging/log-sink.js';
+import { systemClock, type Clock } from '../schedule/clock.js';
 
 /** The limits. */
 export interface ConnectionLimits {
@@ -91,15 +92,15 @@ export function applyConnectionLimits(server: Server, limits: ConnectionLimits, 
  * Counts every refusal in `count` and logs at most one line per `everyMs` with the refusals since
  * the last line: a flood must not become a flood of log lines.
  */
-export function reportRefusals(logger: Pick<LogSink, 'warn'>, count: ((reason: LimitReason) => void) | undefined, everyMs = 10_000, now: () => number = Date.now): (remoteAddress: string | undefined, reason: LimitReason) => void {
+export function reportRefusals(logger: Pick<LogSink, 'warn'>, count: ((reason: LimitReason) => void) | undefined, everyMs = 10_000, clock: Clock = systemClock): (remoteAddress: string | undefined, reason: LimitReason) => void {
   let since = new Map<string, number>();
   let lastLineAt = -Infinity;
   return (remoteAddress, reason) => {
     count?.(reason);
     const key = `${remoteAddress ?? 'unknown'} ${reason}`;
     since.set(key, (since.get(key) ?? 0) + 1);
-    if (now() - lastLineAt < everyMs) return;
-    lastLineAt = now();
+    if (clock.now() - lastLineAt < everyMs) return;
+    lastLineAt = clock.now();
     logger.warn('connections refused at accept: per-source or handshake limit', { refused: Object.fromEntries(since), limits: { ...CONNECTION_LIMITS } });
     since = new Map();
   };

@@ -12,6 +12,7 @@ import type winston from 'winston';
 import { CRL_TAKES_EFFECT_WITHIN_S, describeCrl, normalizeSerial } from '@qsen/pki/verify';
 import { isTransientReadError, watchFileContents, type FileWatch } from './file-watch.js';
 import { TLS_CIPHERS, TLS_MIN_VERSION, TLS_SECURE_OPTIONS } from './tls-policy.js';
+import { systemClock, type Clock } from '../schedule/clock.js';
 
 /** Paths of the cluster's TLS material (QsenConfig['tls']). */
 export interface TlsFiles {
@@ -80,7 +81,7 @@ export interface TrustStore {
 export interface TrustStoreOptions {
   readonly logger: winston.Logger;
   /** The clock of the CRL freshness check and the timestamps (default: the system clock). */
-  readonly now?: () => Date;
+  readonly clock?: Clock;
 }
 
 /** Poll period of the TLS file watch. */
@@ -167,7 +168,8 @@ function describeError(err: unknown): string {
 /** Reads the TLS files (throws when they are not usable at start) and returns the store. */
 export function openTrustStore(files: TlsFiles, opts: TrustStoreOptions): TrustStore {
   const { logger } = opts;
-  const now = opts.now ?? (() => new Date());
+  const clock = opts.clock ?? systemClock;
+  const now = (): Date => new Date(clock.now());
   let material = loadTrustMaterial(files, now(), 1);
   let lastError: { at: string; error: string } | null = null;
   const listeners = new Set<(m: TrustMaterial) => void>();

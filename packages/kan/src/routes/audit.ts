@@ -7,6 +7,7 @@
 import express from 'express';
 import { ROLES, defineRoute, sendJson } from '@qsen/core/http';
 import { AUDIT_ACTIONS, queryAuditTrail, verifyAuditTrail, type AuditQuery } from '@qsen/core/logging';
+import type { Clock } from '@qsen/core/schedule';
 import { kanErrors } from '../errors.js';
 import { readIntegerQuery, readQuery } from './query.js';
 
@@ -14,7 +15,8 @@ import { readIntegerQuery, readQuery } from './query.js';
 export interface AuditRoutesDeps {
   readonly dir: string;
   readonly retentionDays: number;
-  readonly now: () => number;
+  /** The clock of the answers' times (injectable). */
+  readonly clock: Clock;
 }
 
 /** Matches returned at most by one query unless `limit` says otherwise. */
@@ -84,7 +86,7 @@ export function createAuditRoutes(deps: AuditRoutesDeps): express.Router {
       roles: ROLES,
       handler: async (req, res) => {
         const chain = readQuery(req, 'chain');
-        sendJson(res, await verifyAuditTrail(deps.dir, { retentionDays: deps.retentionDays, nowMs: deps.now(), ...(chain !== undefined ? { chain } : {}) }));
+        sendJson(res, await verifyAuditTrail(deps.dir, { retentionDays: deps.retentionDays, nowMs: deps.clock.now(), ...(chain !== undefined ? { chain } : {}) }));
       },
     },
   });

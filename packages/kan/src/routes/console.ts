@@ -18,6 +18,7 @@ import type { TLSSocket } from 'node:tls';
 import type { ScheduleConfig } from '@qsen/core/config';
 import { defineRoute, getCaller, sendJson } from '@qsen/core/http';
 import type { AuditSink } from '@qsen/core/logging';
+import type { Clock } from '@qsen/core/schedule';
 import { httpErrors } from '@qsen/core/errors';
 import { CONSOLE_BASE, loadConsoleAssets, renderConsolePage, type ConsoleAsset } from '@qsen/console';
 import { kanErrors } from '../errors.js';
@@ -37,7 +38,8 @@ export interface ConsoleRoutesDeps {
   /** The nodes' ports: qsen's and the three kans'. */
   readonly ports: { readonly qsen: number; readonly kans: readonly number[] };
   readonly audit: AuditSink;
-  readonly now: () => number;
+  /** The clock of the answers' times (injectable). */
+  readonly clock: Clock;
   /** The static files (default: loadConsoleAssets()). */
   readonly assets?: ReadonlyMap<string, ConsoleAsset>;
 }
@@ -98,7 +100,7 @@ export function createConsoleRoutes(deps: ConsoleRoutesDeps): express.Router {
       handler: (req, res) => {
         const caller = getCaller(req);
         if (caller.role === undefined) throw httpErrors.create('FORBIDDEN');
-        sendJson(res, describeSession({ role: caller.role, subject: caller.subject ?? '', kan: deps.selfIndex, schedule: deps.schedule, clientNotAfter: clientNotAfter(req), nowMs: deps.now() }));
+        sendJson(res, describeSession({ role: caller.role, subject: caller.subject ?? '', kan: deps.selfIndex, schedule: deps.schedule, clientNotAfter: clientNotAfter(req), nowMs: deps.clock.now() }));
       },
     },
   });
@@ -142,7 +144,7 @@ export function createConsoleRoutes(deps: ConsoleRoutesDeps): express.Router {
             deps.audit.record({ action, subject, outcome: 'refused', code: 'JSON_BODY_REQUIRED', requestId: caller.requestId, details: { channel: 'console' } });
             throw kanErrors.create('JSON_BODY_REQUIRED', undefined, { contentType: type === '' ? null : (type ?? '').slice(0, 100) });
           }
-          const state = switchKillSwitch({ dataDir: deps.dataDir, audit: deps.audit, kan: deps.selfIndex, clock: { now: deps.now } }, { action, subject, requestId: caller.requestId, reason: readReason(req.body) });
+          const state = switchKillSwitch({ dataDir: deps.dataDir, audit: deps.audit, kan: deps.selfIndex, clock: deps.clock }, { action, subject, requestId: caller.requestId, reason: readReason(req.body) });
           sendJson(res, { killSwitch: state, requestId: caller.requestId });
         },
       },

@@ -10,6 +10,7 @@ import type { FileHandle } from 'node:fs/promises';
 import { pipeline } from 'node:stream/promises';
 import { defineRoute, getCaller, sendJson, MAINTENANCE_ROLES, ROLES } from '@qsen/core/http';
 import type { AuditSink, LogSink } from '@qsen/core/logging';
+import type { Clock } from '@qsen/core/schedule';
 import { ApiError, httpErrors } from '@qsen/core/errors';
 import { kanErrors } from '../errors.js';
 import type { KanMetrics } from '../metrics/kan-metrics.js';
@@ -28,7 +29,8 @@ export interface LogRoutesDeps {
   readonly audit: AuditSink;
   readonly logger: LogSink;
   readonly metrics?: KanMetrics;
-  readonly now: () => number;
+  /** The clock of the answers' times (injectable). */
+  readonly clock: Clock;
   /** Lock timing (default LOG_LOCK_DEFAULTS). */
   readonly locks?: LogLockSettings;
   /** Concurrency limits (default: LOG_CONCURRENCY). */
@@ -118,7 +120,7 @@ export function createLogRoutes(deps: LogRoutesDeps): express.Router {
     try {
       for (const name of files) slots.push(await readSlot(name));
       const stream = await streamLogArchive(deps.dir, files);
-      const stamp = new Date(deps.now()).toISOString().replace(/[:.]/g, '-');
+      const stamp = new Date(deps.clock.now()).toISOString().replace(/[:.]/g, '-');
       res.status(200);
       res.setHeader('Content-Type', 'application/gzip');
       res.setHeader('Content-Disposition', `attachment; filename="qsen-logs-${stamp}.tar.gz"`);

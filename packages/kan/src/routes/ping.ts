@@ -4,14 +4,14 @@
  * express app, once built, from its direct table; one declaration serves both.
  */
 import { declareRoute, sendJson, type DeclaredRoute } from '@qsen/core/http/server';
-import { uptimeSeconds } from '@qsen/core/schedule';
+import { uptimeSeconds, type Clock } from '@qsen/core/schedule';
 
 /** The internal ping. */
-export function declarePingRoute(deps: { startedAt: number; now: () => number }): DeclaredRoute {
+export function declarePingRoute(deps: { readonly startedAt: number; readonly clock: Clock }): DeclaredRoute {
   return declareRoute('/kan/v1/ping', {
     GET: {
       roles: 'internal',
-      handler: (_req, res) => sendJson(res, { ok: true, pid: process.pid, uptimeSeconds: uptimeSeconds(deps.startedAt, deps.now()) }),
+      handler: (_req, res) => sendJson(res, { ok: true, pid: process.pid, uptimeSeconds: uptimeSeconds(deps.startedAt, deps.clock.now()) }),
     },
   }, { direct: true });
 }

@@ -2,7 +2,7 @@
 import express from 'express';
 import type { ScheduleConfig } from '@qsen/core/config';
 import { defineRoute, sendJson, ROLES, type TrustStatus } from '@qsen/core/http';
-import { describeWindow, evaluateWindow } from '@qsen/core/schedule';
+import { describeWindow, evaluateWindow, type Clock } from '@qsen/core/schedule';
 import type { ProcessControl } from '../process/control.js';
 import type { Watchdog } from '../watchdog/watchdog.js';
 import type { RestartLedger } from '../watchdog/ledger.js';
@@ -16,7 +16,8 @@ import { errorMessage } from '@qsen/core/errors';
 export interface StatusDeps {
   readonly selfIndex: number;
   readonly startedAt: number;
-  readonly now: () => number;
+  /** The clock of the answers' times (injectable). */
+  readonly clock: Clock;
   readonly version: VersionInfo;
   readonly control: ProcessControl;
   readonly watchdog: Watchdog | null;
@@ -35,7 +36,7 @@ export function createStatusRoutes(deps: StatusDeps): express.Router {
     GET: {
       roles: ROLES,
       handler: async (_req, res) => {
-        const now = deps.now();
+        const now = deps.clock.now();
         const [history, system, certificates] = await Promise.all([
           deps.ledger.readAll(),
           readSystemFigures(deps.folders).catch((err: unknown) => ({ error: errorMessage(err) })),

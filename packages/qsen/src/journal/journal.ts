@@ -20,6 +20,7 @@ import { writeSync } from 'node:fs';
 import { open, mkdir, readFile, statfs, truncate, type FileHandle } from 'node:fs/promises';
 import { dirname } from 'node:path';
 import type { Uint64 } from '@qsen/core/ids';
+import { systemClock, type Clock } from '@qsen/core/schedule';
 import { encodeRecord, scanJournal, type DamagedLine, type JournalRecord, type JournalScan } from './records.js';
 
 /** File name of the journal inside `[paths] data`. */
@@ -123,8 +124,8 @@ export interface OpenedJournal {
 export interface JournalOptions {
   /** Interval of the retries while the journal cannot be written (default 1000 ms). */
   readonly retryMs?: number;
-  /** The current time (epoch ms) for `health().since`. */
-  readonly now?: () => number;
+  /** The clock of `health().since` and of the damaged records' times (default: the system clock). */
+  readonly clock?: Clock;
   /**
    * Receives each intact record as it is read, oldest first; `OpenedJournal.records` is then
    * empty. qsen builds its order book this way, so a start never holds every record at once.
@@ -180,7 +181,7 @@ export async function openJournal(file: string, options: JournalOptions = {}): P
   await sidecar?.write(encodeDurableLength(scan.validBytes), 0, undefined, 0).catch(() => undefined);
   const journal = createJournal(handle, sidecar, dirname(file), scan.validBytes, options);
   // The torn tail is cut off, so what it showed is written down again before anything else.
-  const at = new Date((options.now ?? Date.now)()).toISOString();
+  const at = new Date((options.clock ?? systemClock).now()).toISOString();
   await Promise.all(scan.tornIds.map((id) => journal.appendDurable({ type: 'damaged', id, at })));
   return { journal, records: scan.records, tornBytes: scan.tornBytes, tornIds: scan.tornIds, damaged: scan.damaged.filter((d) => d.id !== undefined) };
 }
@@ -212,7 +213,7 @@ const PROBE_FREE_BYTES = 64 * 1024;
 
 function createJournal(handle: FileHandle, sidecar: FileHandle | undefined, dir: string, initialSize: number, options: JournalOptions): Journal {
   const retryMs = options.retryMs ?? 1000;
-  const now = options.now ?? Date.now;
+  const clock = options.clock ?? systemClock;
   let queue: Pending[] = [];
   let flushing: Promise<void> | undefined;
   let closed = false;
@@ -269,7 +270,7 @@ function createJournal(handle: FileHandle, sidecar: FileHandle | undefined, dir:
 
   async function fail(batch: Pending[], err: unknown): Promise<void> {
     failures += 1;
-    unwritable ??= { since: new Date(now()).toISOString(), code: errorCode(err) };
+    unwritable ??= { since: new Date(clock.now()).toISOString(), code: errorCode(err) };
     // Cut back whatever part of the batch reached the file: the next write starts on a clean line.
     try {
       await handle.truncate(size);
