@@ -13,7 +13,7 @@ import { launcherErrors } from '@qsen/launcher';
 import { pkiErrorCodes } from '@qsen/pki';
 import { qsenErrors } from '@qsen/qsen';
 import { simulatorErrors } from '@qsen/simulator';
-import { REPOSITORY } from '../openapi/local-system.js';
+import { REPOSITORY } from '../support/system.js';
 
 const CODE = /^[A-Z][A-Z0-9]*(_[A-Z0-9]+)*$/;
 

@@ -6,7 +6,7 @@ import { readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { listOperations, readDocument } from './documents.js';
 import { listReferenceEndpoints, readReferenceEndpoints } from './api-reference.js';
-import { REPOSITORY } from './local-system.js';
+import { REPOSITORY } from '../support/system.js';
 
 describe('docs/api.md', () => {
   for (const name of ['qsen', 'kan'] as const) {

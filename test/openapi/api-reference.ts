@@ -1,7 +1,7 @@
 // Reading the endpoint tables of docs/api.md (sections 4 and 5) as "METHOD /path" lines.
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { REPOSITORY } from './local-system.js';
+import { REPOSITORY } from '../support/system.js';
 
 /** The path of the API reference. */
 export const API_REFERENCE = join(REPOSITORY, 'docs', 'api.md');

@@ -10,7 +10,7 @@ import { kanErrors } from '@qsen/kan';
 import { qsenErrors } from '@qsen/qsen';
 import { httpsCall, waitFor } from '@qsen/testkit';
 import { dereferenceDocument, listOperations, readDocument, type DocumentedOperation, type OpenApiDocument } from './documents.js';
-import { startSystem, type RunningSystem } from './local-system.js';
+import { startSystem, type LocalSystem, type RoleName } from '../support/system.js';
 import { tradeDateOf } from '../support/dates.js';
 
 const addFormats = addFormatsModule as unknown as (ajv: Ajv2020) => Ajv2020;
@@ -93,14 +93,14 @@ describe('OpenAPI documents', () => {
 });
 
 describe('OpenAPI documents against the running servers', () => {
-  let system: RunningSystem;
+  let system: LocalSystem;
   const docs: Partial<Record<'qsen' | 'kan', OpenApiDocument>> = {};
   const ajv = addFormats(new Ajv2020({ strict: false, allErrors: true }));
 
   before(async () => {
     docs.qsen = await dereferenceDocument('qsen');
     docs.kan = await dereferenceDocument('kan');
-    system = await startSystem('qsen-openapi-');
+    system = await startSystem({ prefix: 'qsen-openapi-', untilReconciled: true });
   });
 
   after(async () => {
@@ -108,7 +108,7 @@ describe('OpenAPI documents against the running servers', () => {
   });
 
   /** Calls an operation and checks the answer against the document. */
-  async function check(name: 'qsen' | 'kan', method: string, path: string, opts: { query?: string; body?: string; role?: string | null; port?: number; path?: string; contentType?: string } = {}): Promise<{ status: number; body: string }> {
+  async function check(name: 'qsen' | 'kan', method: string, path: string, opts: { query?: string; body?: string; role?: RoleName | null; port?: number; path?: string; contentType?: string } = {}): Promise<{ status: number; body: string }> {
     const doc = docs[name];
     assert.ok(doc);
     const op = listOperations(doc).find((o: DocumentedOperation) => o.method === method && o.path === path);
@@ -116,7 +116,7 @@ describe('OpenAPI documents against the running servers', () => {
     const port = opts.port ?? (name === 'qsen' ? system.ports.qsen : system.ports.kans[0]);
     const role = opts.role === undefined ? 'operator' : opts.role;
     const answer = await httpsCall(`https://${role === null ? '127.0.0.1' : 'localhost'}:${port}${opts.path ?? path}${opts.query ?? ''}`, {
-      method, ca: system.ca(), ...(role === null ? {} : { identity: system.identity(role) }), ...(opts.body === undefined ? {} : { body: opts.body }), timeoutMs: 30_000,
+      method, ca: system.ca, ...(role === null ? {} : { identity: system.identity(role) }), ...(opts.body === undefined ? {} : { body: opts.body }), timeoutMs: 30_000,
       ...(opts.contentType === undefined ? {} : { headers: { 'content-type': opts.contentType } }),
     });
     const response = op.responses[String(answer.status)];
@@ -184,7 +184,7 @@ describe('OpenAPI documents against the running servers', () => {
     assert.equal((await check('qsen', 'GET', '/qsen/v1/ping', { role: null })).status, 200);
     assert.equal((await check('qsen', 'GET', '/qsen/v1/console', { role: null })).status, 200);
     assert.equal((await check('qsen', 'GET', '/qsen/v1/status', { role: null })).status, 401);
-    const wrongMethod = await httpsCall(`https://localhost:${system.ports.qsen}/qsen/v1/status`, { method: 'POST', body: '{}', ca: system.ca(), identity: system.identity('operator') });
+    const wrongMethod = await httpsCall(`https://localhost:${system.ports.qsen}/qsen/v1/status`, { method: 'POST', body: '{}', ca: system.ca, identity: system.identity('operator') });
     assert.equal(wrongMethod.status, 405);
     assert.equal((JSON.parse(wrongMethod.body) as { error: { code: string } }).error.code, 'METHOD_NOT_ALLOWED');
   });
@@ -233,7 +233,7 @@ describe('OpenAPI documents against the running servers', () => {
     assert.equal((await check('kan', 'POST', '/kan/v1/console/halt', { body: '{}', role: 'auditor' })).status, 403);
     assert.equal((await check('kan', 'POST', '/kan/v1/console/resume', { body: '{}', contentType: 'text/plain' })).status, 415);
     assert.equal((await check('kan', 'POST', '/kan/v1/console/resume', { body: '{}' })).status, 200);
-    const wrongMethod = await httpsCall(`https://localhost:${system.ports.kans[0]}/kan/v1/status`, { method: 'DELETE', ca: system.ca(), identity: system.identity('operator') });
+    const wrongMethod = await httpsCall(`https://localhost:${system.ports.kans[0]}/kan/v1/status`, { method: 'DELETE', ca: system.ca, identity: system.identity('operator') });
     assert.equal(wrongMethod.status, 405);
     assert.equal((JSON.parse(wrongMethod.body) as { error: { code: string } }).error.code, 'METHOD_NOT_ALLOWED');
   });
@@ -251,12 +251,12 @@ describe('OpenAPI documents against the running servers', () => {
 });
 
 /** Waits until kan N answers its ping again after a restart. */
-async function waitForKan(system: RunningSystem, index: number, invocationBefore: number): Promise<void> {
+async function waitForKan(system: LocalSystem, index: number, invocationBefore: number): Promise<void> {
   await waitFor(async () => {
     const s = await system.control().status(`kan${index}` as 'kan0');
     if (s.invocation <= invocationBefore || s.state !== 'running') return false;
     try {
-      return (await httpsCall(`https://127.0.0.1:${system.ports.kans[index]}/kan/v1/ping`, { ca: system.ca(), timeoutMs: 2000 })).status === 200;
+      return (await httpsCall(`https://127.0.0.1:${system.ports.kans[index]}/kan/v1/ping`, { ca: system.ca, timeoutMs: 2000 })).status === 200;
     } catch {
       return false;
     }

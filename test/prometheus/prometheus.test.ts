@@ -7,7 +7,7 @@ import { execFile, spawn, type ChildProcess } from 'node:child_process';
 import { copyFileSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { findFreePort, httpsCall, makeTempDir, requireTool, waitFor } from '@qsen/testkit';
-import { REPOSITORY, startSystem, type RunningSystem } from '../openapi/local-system.js';
+import { REPOSITORY, startSystem, type LocalSystem } from '../support/system.js';
 
 const DEPLOY = join(REPOSITORY, 'deploy', 'prometheus');
 
@@ -52,7 +52,7 @@ describe('deploy/prometheus: rules and alert unit tests', () => {
 });
 
 describe('deploy/prometheus against a running local system', () => {
-  let system: RunningSystem;
+  let system: LocalSystem;
   const dir = makeTempDir('qsen-prometheus-');
   let prometheus: ChildProcess | undefined;
   let prometheusExited: Promise<void> = Promise.resolve();
@@ -79,7 +79,7 @@ describe('deploy/prometheus against a running local system', () => {
   }
 
   before(async () => {
-    system = await startSystem('qsen-prometheus-system-');
+    system = await startSystem({ prefix: 'qsen-prometheus-system-', untilReconciled: true });
   });
 
   after(async () => {
@@ -151,7 +151,7 @@ describe('deploy/prometheus against a running local system', () => {
       ...(system.nodeExporter ? [[system.ports.kans[0], '/kan/v1/metrics/system']] : []),
     ] as Array<[number, string]>;
     for (const [port, path] of endpoints) {
-      const answer = await httpsCall(`https://localhost:${port}${path}`, { ca: system.ca(), identity: system.identity('auditor') });
+      const answer = await httpsCall(`https://localhost:${port}${path}`, { ca: system.ca, identity: system.identity('auditor') });
       assert.equal(answer.status, 200, `${port}${path}`);
       const run = await runTool(promtool, ['check', 'metrics'], { input: answer.body });
       const findings = `${run.stdout}${run.stderr}`.split('\n').filter((l) => l.trim() !== '');

@@ -3,9 +3,9 @@
  * `QSEN_HOME` and free ports in the environment) and gives the hardening suites one handle on it.
  */
 import { spawn, type ChildProcess } from 'node:child_process';
-import { readdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { existsSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { createControlClient, type ControlClient, type ProcessStatus } from '@qsen/launcher';
+import { createControlClient, NODE_EXPORTER_BINARY, type ControlClient, type ProcessStatus } from '@qsen/launcher';
 import { waitSimulatorAnswering } from './simulator.js';
 import { findFreePort, httpsCall, makeTempDir, moveDailyRestartAway, waitFor, type ClientIdentity, type HttpsAnswer, isProcessAlive as isAlive } from '@qsen/testkit';
 
@@ -47,6 +47,8 @@ export interface StartSystemOptions {
   prepare?: (home: string, registrar: { onStopped(step: () => void | Promise<void>): void }) => void | Promise<void>;
   /** Time allowed for the four nodes and the simulator to answer their pings. */
   readyTimeoutMs?: number;
+  /** Also wait (up to 60 s more) until qsen's status says it is not reconciling: it then takes orders. */
+  untilReconciled?: boolean;
 }
 
 /** One call through `LocalSystem.call`. */
@@ -65,6 +67,8 @@ export interface LocalSystem {
   ca: string;
   /** The launcher process (the `npm start` stand-in). */
   launcher: ChildProcess;
+  /** Whether node_exporter runs (its Debian binary is installed). */
+  nodeExporter: boolean;
   /** The port of a node. */
   portOf(node: NodeName): number;
   /** `https://localhost:PORT` of a node. */
@@ -209,6 +213,7 @@ export async function startSystem(options: StartSystemOptions = {}): Promise<Loc
     ports,
     ca,
     launcher,
+    nodeExporter: existsSync(NODE_EXPORTER_BINARY),
     portOf,
     urlOf,
     identity,
@@ -260,6 +265,16 @@ export async function startSystem(options: StartSystemOptions = {}): Promise<Loc
     const deadline = Date.now() + (options.readyTimeoutMs ?? 90_000);
     await waitAllAnswering(deadline - Date.now());
     await waitSimulatorAnswering(home, ports.senebi, Math.max(1000, deadline - Date.now()));
+    if (options.untilReconciled === true) {
+      await waitFor(async () => {
+        try {
+          const answer = await httpsCall(`${urlOf('qsen')}/qsen/v1/status`, { ca, identity: identity('operator'), timeoutMs: 5000 });
+          return answer.status === 200 && (JSON.parse(answer.body) as { reconciling?: boolean }).reconciling === false;
+        } catch {
+          return false;
+        }
+      }, { timeoutMs: 60_000, what: 'qsen status answering, not reconciling' });
+    }
     for (const p of await control().list()) if (p.pid !== null) seenPids.add(p.pid);
   } catch (err) {
     // The reason it did not come up comes first; a failing clean-up only adds a line.

@@ -8,7 +8,7 @@ import { join } from 'node:path';
 import { list as listTar } from 'tar';
 import { createCa, issueClientCertificate } from '@qsen/pki';
 import { findFreePort, makeTempDir, requireTool, waitFor } from '@qsen/testkit';
-import { REPOSITORY, startSystem, type RunningSystem } from '../openapi/local-system.js';
+import { REPOSITORY, startSystem, type LocalSystem } from '../support/system.js';
 import { auditDayOf, logFileDateOf, tradeDateOf } from '../support/dates.js';
 
 const CTL = join(REPOSITORY, 'packages/ctl/dist/src/main.js');
@@ -36,7 +36,7 @@ function parseJson(run: CtlRun): Record<string, unknown> {
 }
 
 describe('qsenctl against a running local system', () => {
-  let system: RunningSystem;
+  let system: LocalSystem;
   const scratch = makeTempDir('qsen-ctl-e2e-');
   let ctl: (args: string[]) => Promise<CtlRun>;
   let startedAt = 0;
@@ -59,7 +59,7 @@ describe('qsenctl against a running local system', () => {
 
   before(async () => {
     startedAt = Date.now();
-    system = await startSystem('qsen-ctl-system-');
+    system = await startSystem({ prefix: 'qsen-ctl-system-', untilReconciled: true });
     ctl = (args) => runCtl(args, { QSEN_HOME: system.home, HOME: scratch.path });
   });
 
