@@ -27,7 +27,7 @@ import { verdictOfCancel } from './killswitch/cancel-verdict.js';
 import { createOrphanCancel } from './killswitch/orphans.js';
 import { countOutcomes, createMassCancel, type MassCancel } from './killswitch/mass-cancel.js';
 import { openMassCancelLog } from './killswitch/mass-cancel-log.js';
-import { MASS_CANCEL_OUTCOMES, registerLifecycleMetrics, registerQsenMetrics, registerSenebiHistogram } from './metrics/metrics.js';
+import { MASS_CANCEL_OUTCOMES, registerQsenMetrics, registerSenebiHistogram } from './metrics/metrics.js';
 import { applyRecord, createOrderBook, markDamage } from './orders/book.js';
 import { createMarketHours } from './orders/market.js';
 import { createOrderDesk, type OrderDesk } from './orders/desk.js';
@@ -202,10 +202,6 @@ export async function startQsen(options: StartOptions): Promise<QsenNode> {
   // The kill switch's mass cancel and the dead man's switch (docs/qsen.md, "Pulling resting
   // orders", "Dead man's switch"): halting from every channel goes through `halting`.
   const tradingDayOf = (ms: number): string => localDateOf(config.schedule.timezone, ms);
-  const lifecycleMetrics = registerLifecycleMetrics(registry, {
-    isMassCancelRunning: () => massCancel.isRunning(),
-    deadmanDeadline: () => deadman.deadlineMs(),
-  });
   const massCancelLog = openMassCancelLog(config.paths.data);
   const massCancel: MassCancel = createMassCancel({
     log: massCancelLog,
@@ -228,8 +224,8 @@ export async function startQsen(options: StartOptions): Promise<QsenNode> {
     audit,
     logger,
     inFlightWaitMs: 2 * config.senebi.timeout_ms + 1000,
-    onOutcome: (outcome) => lifecycleMetrics.massCancelOrders.inc({ outcome: MASS_CANCEL_OUTCOMES[outcome] }),
-    onRun: (channel, resumed) => lifecycleMetrics.massCancelRuns.inc({ channel, resumed: String(resumed) }),
+    onOutcome: (outcome) => stats.recordMassCancelOutcome(MASS_CANCEL_OUTCOMES[outcome]),
+    onRun: (channel, resumed) => stats.recordMassCancelRun(channel, resumed),
   });
   const halting = createHalting({ killSwitch, massCancel, clock, audit, log: logger });
   const deadman = openDeadman({
@@ -241,7 +237,7 @@ export async function startQsen(options: StartOptions): Promise<QsenNode> {
     audit,
     log: logger,
     onTrip: async (trip) => {
-      lifecycleMetrics.deadmanTrips.inc();
+      stats.recordDeadmanTrip();
       await halting.halt({
         by: 'deadman',
         channel: 'deadman',
@@ -291,7 +287,9 @@ export async function startQsen(options: StartOptions): Promise<QsenNode> {
       const report = massCancel.report();
       return report ? { ...report, ...countOutcomes(report) } : null;
     },
+    isMassCancelRunning: () => massCancel.isRunning(),
     deadman: () => deadman.view(),
+    deadmanDeadlineMs: () => deadman.deadlineMs(),
   };
   registerQsenMetrics(registry, facts);
   const app = createApp({ config, logger, clock, desk, cancels, senebi, killSwitch, halting, massCancel, deadman, audit, registry, risk, pid, facts });

@@ -2,8 +2,7 @@
  * qsen's own Prometheus metrics (CONVENTIONS #10): names are constants ending in their unit.
  * Registered on the process registry that also holds the default process metrics. Every
  * collector reads the node's facts (status/report.ts) at scrape time, the same object /status
- * reads; only the SENEBI histogram is observed as calls happen (by the stats object), and the
- * mass cancel's and the dead man's switch's counters as they happen (by node.ts).
+ * reads; only the SENEBI histogram is observed as calls happen (by the stats object).
  */
 import { Counter, Gauge, Histogram, type Registry } from 'prom-client';
 import type { QsenFacts } from '../status/report.js';
@@ -49,13 +48,6 @@ export const METRIC_NAMES = {
 
 /** The outcome label of a mass cancel's order. */
 export const MASS_CANCEL_OUTCOMES = { cancelled: 'cancelled', alreadyMatched: 'already_matched', notOpen: 'not_open', failed: 'failed' } as const;
-
-/** The counters node.ts increments as the mass cancel and the dead man's switch act. */
-export interface LifecycleCounters {
-  readonly massCancelRuns: Counter<'channel' | 'resumed'>;
-  readonly massCancelOrders: Counter<'outcome'>;
-  readonly deadmanTrips: Counter;
-}
 
 /** Registers the histogram of SENEBI calls, observed by the stats object (status/stats.ts). */
 export function registerSenebiHistogram(registry: Registry): Histogram<'operation' | 'outcome'> {
@@ -107,6 +99,31 @@ function createCollectors(registry: Registry) {
 export function registerQsenMetrics(registry: Registry, facts: QsenFacts): void {
   const { stats } = facts;
   const { flag, labelledGauge, counts, total } = createCollectors(registry);
+  // The kill switch's mass cancel and the dead man's switch (docs/qsen.md, "Metrics").
+  new Counter({
+    name: METRIC_NAMES.massCancelRuns,
+    help: 'Mass cancels started by a halt with cancelOpen, by channel (api, local, deadman); resumed="true": continued after a restart',
+    labelNames: ['channel', 'resumed'] as const,
+    registers: [registry],
+    collect() {
+      this.reset();
+      for (const { channel, resumed, count } of stats.massCancelRuns()) this.inc({ channel, resumed: String(resumed) }, count);
+    },
+  });
+  counts(METRIC_NAMES.massCancelOrders, 'Orders a mass cancel finished with, by outcome (cancelled, already_matched, not_open, failed)', 'outcome', () => stats.massCancelOrders(), () => Object.values(MASS_CANCEL_OUTCOMES));
+  total(METRIC_NAMES.deadmanTrips, "Trips of the dead man's switch: no heartbeat within [deadman] interval_seconds, qsen halted", () => stats.deadmanTrips());
+  flag(METRIC_NAMES.massCancelRunning, '1 while a mass cancel runs', () => facts.isMassCancelRunning());
+  flag(METRIC_NAMES.deadmanArmed, "1 while the dead man's switch is armed", () => facts.deadmanDeadlineMs() !== undefined);
+  new Gauge({
+    name: METRIC_NAMES.deadmanDeadline,
+    help: "Deadline of the armed dead man's switch (the last heartbeat plus the interval), unix seconds",
+    registers: [registry],
+    collect() {
+      this.reset();
+      const deadline = facts.deadmanDeadlineMs();
+      if (deadline !== undefined) this.set(deadline / 1000);
+    },
+  });
   new Counter({
     name: METRIC_NAMES.senebiRequests,
     help: 'Calls to SENEBI, by operation and outcome (ok, error, timeout)',
@@ -147,36 +164,4 @@ export function registerQsenMetrics(registry: Registry, facts: QsenFacts): void 
   total(METRIC_NAMES.journalFlushes, 'Journal group commits (one write + one fdatasync each) since start', () => facts.journal().flushes);
   total(METRIC_NAMES.journalRecords, 'Journal records made durable since start', () => facts.journal().records);
   total(METRIC_NAMES.journalBytes, 'Journal bytes made durable since start', () => facts.journal().bytes);
-}
-
-/**
- * Registers the metrics of the kill switch's mass cancel and of the dead man's switch (docs/qsen.md,
- * "Metrics"): the running and armed gauges and the deadline read their sources at scrape time.
- */
-export function registerLifecycleMetrics(registry: Registry, sources: { isMassCancelRunning(): boolean; deadmanDeadline(): number | undefined }): LifecycleCounters {
-  const { flag } = createCollectors(registry);
-  const massCancelRuns = new Counter({ name: METRIC_NAMES.massCancelRuns, help: 'Mass cancels started by a halt with cancelOpen, by channel (api, local, deadman); resumed="true": continued after a restart', labelNames: ['channel', 'resumed'] as const, registers: [registry] });
-  const massCancelOrders = new Counter({
-    name: METRIC_NAMES.massCancelOrders,
-    help: 'Orders a mass cancel finished with, by outcome (cancelled, already_matched, not_open, failed)',
-    labelNames: ['outcome'] as const,
-    registers: [registry],
-    collect() {
-      for (const outcome of Object.values(MASS_CANCEL_OUTCOMES)) this.inc({ outcome }, 0);
-    },
-  });
-  const deadmanTrips = new Counter({ name: METRIC_NAMES.deadmanTrips, help: "Trips of the dead man's switch: no heartbeat within [deadman] interval_seconds, qsen halted", registers: [registry] });
-  flag(METRIC_NAMES.massCancelRunning, '1 while a mass cancel runs', () => sources.isMassCancelRunning());
-  flag(METRIC_NAMES.deadmanArmed, "1 while the dead man's switch is armed", () => sources.deadmanDeadline() !== undefined);
-  new Gauge({
-    name: METRIC_NAMES.deadmanDeadline,
-    help: "Deadline of the armed dead man's switch (the last heartbeat plus the interval), unix seconds",
-    registers: [registry],
-    collect() {
-      this.reset();
-      const deadline = sources.deadmanDeadline();
-      if (deadline !== undefined) this.set(deadline / 1000);
-    },
-  });
-  return { massCancelRuns, massCancelOrders, deadmanTrips };
 }

@@ -50,8 +50,12 @@ export interface QsenFacts {
   readonly tls: () => TrustStatus;
   /** The last mass cancel's summary (docs/qsen.md, "Pulling resting orders"); null when none. */
   readonly massCancel: () => unknown;
+  /** Whether a mass cancel runs now. */
+  readonly isMassCancelRunning: () => boolean;
   /** The dead man's switch: state, last heartbeat, deadline. */
   readonly deadman: () => unknown;
+  /** The armed dead man's switch's deadline, epoch ms; undefined while it is not armed. */
+  readonly deadmanDeadlineMs: () => number | undefined;
 }
 
 /** Builds the status body at the instant nowMs. */

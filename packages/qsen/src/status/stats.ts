@@ -1,6 +1,7 @@
 /**
  * qsen's one stats object: the SENEBI adapter reports each call into it, the order desk each
- * sendOrder outcome and each contradiction between SENEBI's answers; GET /qsen/v1/status and the
+ * sendOrder outcome and each contradiction between SENEBI's answers, the mass cancel each run and
+ * each order it finished with, the dead man's switch each trip; GET /qsen/v1/status and the
  * Prometheus collectors (metrics/metrics.ts) both read it, so a fact is counted once and shown
  * twice. Latency percentiles are over the most recent calls; the histogram of the same calls is
  * observed here too (a histogram cannot be rebuilt from a window at scrape time).
@@ -39,6 +40,12 @@ export interface QsenStats {
   recordContradiction(kind: ContradictionKind | CancelContradiction): void;
   /** One cancelOrder answer, by its closed-set result. */
   recordCancelResult(result: CancelResult): void;
+  /** A mass cancel run started by a halt from `channel` (resumed: continued after a restart). */
+  recordMassCancelRun(channel: string, resumed: boolean): void;
+  /** One order a mass cancel finished with, by its outcome label (a closed set). */
+  recordMassCancelOutcome(outcome: string): void;
+  /** One trip of the dead man's switch. */
+  recordDeadmanTrip(): void;
   /** The figures of every SENEBI operation called so far, by operation name. */
   senebiOperations(): Record<string, OperationFigures>;
   /** sendOrder outcomes since start. */
@@ -47,6 +54,12 @@ export interface QsenStats {
   contradictions(): Record<string, number>;
   /** cancelOrder answers since start, by result (every result, from 0). */
   cancels(): Record<CancelResult, number>;
+  /** Mass cancel runs since start, by channel and whether resumed. */
+  massCancelRuns(): ReadonlyArray<{ readonly channel: string; readonly resumed: boolean; readonly count: number }>;
+  /** Orders mass cancels finished with since start, by outcome label. */
+  massCancelOrders(): Record<string, number>;
+  /** Trips of the dead man's switch since start. */
+  deadmanTrips(): number;
 }
 
 /** What the stats object needs. */
@@ -93,6 +106,9 @@ export function createQsenStats(deps: QsenStatsDeps): QsenStats {
   const rejected = new Map<string, number>();
   const contradictions = new Map<string, number>();
   let accepted = 0;
+  const massCancelRuns = new Map<string, { channel: string; resumed: boolean; count: number }>();
+  const massCancelOrders = new Map<string, number>();
+  let deadmanTrips = 0;
   const cancels = Object.fromEntries(CANCEL_RESULTS.map((r) => [r, 0])) as Record<CancelResult, number>;
   return {
     recordSenebiCall(operation, ms, outcome) {
@@ -128,5 +144,20 @@ export function createQsenStats(deps: QsenStatsDeps): QsenStats {
       cancels[result] += 1;
     },
     cancels: () => ({ ...cancels }),
+    recordMassCancelRun(channel, resumed) {
+      const key = `${channel} ${String(resumed)}`;
+      const run = massCancelRuns.get(key) ?? { channel, resumed, count: 0 };
+      run.count += 1;
+      massCancelRuns.set(key, run);
+    },
+    recordMassCancelOutcome(outcome) {
+      massCancelOrders.set(outcome, (massCancelOrders.get(outcome) ?? 0) + 1);
+    },
+    recordDeadmanTrip() {
+      deadmanTrips += 1;
+    },
+    massCancelRuns: () => [...massCancelRuns.values()].map((run) => ({ ...run })),
+    massCancelOrders: () => Object.fromEntries(massCancelOrders),
+    deadmanTrips: () => deadmanTrips,
   };
 }
