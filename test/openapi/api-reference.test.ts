@@ -34,4 +34,10 @@ describe('docs/api.md', () => {
     const outside = pages.filter((page) => /\.\.\/shared|CONTRACT\.md|CONTRACT sections? \d/.test(readFileSync(join(REPOSITORY, page), 'utf8')));
     assert.deepEqual(outside, []);
   });
+
+  it('is linked from the README, every docs page and systemd/README.md', () => {
+    const pages = ['README.md', ...readdirSync(join(REPOSITORY, 'docs')).filter((f) => f.endsWith('.md') && f !== 'api.md').map((f) => join('docs', f)), join('systemd', 'README.md')];
+    const unlinked = pages.filter((page) => !/\]\((?:docs\/|\.\.\/docs\/)?api\.md[)#]/.test(readFileSync(join(REPOSITORY, page), 'utf8')));
+    assert.deepEqual(unlinked, []);
+  });
 });

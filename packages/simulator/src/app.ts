@@ -17,8 +17,8 @@ import { cancelledOrderId, createFaultMiddleware, submittedOrderId } from './htt
 import { createLaterMatches } from './business/later-matches.js';
 import { endpointOf } from './http/endpoints.js';
 import { createErrorHandler, notFound } from './http/errors.js';
-import { createSenebiRouter } from './routes/senebi.js';
-import { createAdminRouter } from './routes/admin.js';
+import { createSenebiRoutes } from './routes/senebi.js';
+import { createAdminRoutes } from './routes/admin.js';
 import { createProcessingTracker, type ProcessingTracker } from './records/processing.js';
 import { createIdSequencer } from './records/sequencer.js';
 import { setProcessingEnd } from './http/respond.js';
@@ -179,8 +179,8 @@ export function createSimulator(options: SimulatorOptions): Simulator {
   });
   app.use('/senebi', createFaultMiddleware({ engine: faults, counters, store, logger, hanging, persist }));
   const sequencer = createIdSequencer();
-  app.use(createSenebiRouter({ store, now, persist, sequencer, laterMatches }));
-  app.use(createAdminRouter({ store, counters, processing, engine: faults, logger, persist, reset }));
+  app.use(createSenebiRoutes({ store, now, persist, sequencer, laterMatches }));
+  app.use(createAdminRoutes({ store, counters, processing, engine: faults, logger, persist, reset }));
   app.use(notFound);
   app.use(createErrorHandler(logger));
 

@@ -6,7 +6,6 @@
  */
 import type { z } from 'zod';
 import type { createConfigSchema } from './schema.js';
-import type { ORDER_CURRENCIES } from './order-terms.js';
 
 export type { Weekday } from '../schedule/wall-time.js';
 
@@ -29,9 +28,6 @@ export type ScheduleConfig = QsenConfig['schedule'];
 export type WatchdogConfig = QsenConfig['watchdog'];
 /** [risk]: the agent's pre-trade limits (docs/risk.md); an absent key is no limit. */
 export type RiskConfig = QsenConfig['risk'];
-
-/** A currency of an order, as written in sendOrder and in [risk] tables. */
-export type RiskCurrency = (typeof ORDER_CURRENCIES)[number];
 
 /**
  * [deadman]: the dead man's switch (docs/qsen.md, "Dead man's switch"), off by default: the

@@ -41,33 +41,36 @@ export const CLOSE_FLUSH_BOUND_MS = 5_000;
  * file's stream without waiting for it, and every stream's 'finish' is re-emitted on the
  * rotator's stream. All lines are on disk once as many streams finished as were opened.
  */
-class StreamLedger {
-  private opened = 1;
-  private finished = 0;
-  private waiters: Array<() => void> = [];
-
-  constructor(stream: RotatorStream) {
-    stream.on('rotate', () => {
-      this.opened += 1;
-    });
-    stream.on('finish', () => {
-      this.finished += 1;
-      if (this.finished >= this.opened) for (const w of this.waiters.splice(0)) w();
-    });
-  }
-
+interface StreamLedger {
   /** Resolves once every opened file stream finished, or after `boundMs`. */
-  allFinished(boundMs: number): Promise<void> {
-    if (this.finished >= this.opened) return Promise.resolve();
-    return new Promise<void>((resolve) => {
-      const timer = setTimeout(resolve, boundMs);
-      timer.unref();
-      this.waiters.push(() => {
-        clearTimeout(timer);
-        resolve();
+  allFinished(boundMs: number): Promise<void>;
+}
+
+/** Starts counting the file streams of a rotator's stream. */
+function watchStreams(stream: RotatorStream): StreamLedger {
+  let opened = 1;
+  let finished = 0;
+  const waiters: Array<() => void> = [];
+  stream.on('rotate', () => {
+    opened += 1;
+  });
+  stream.on('finish', () => {
+    finished += 1;
+    if (finished >= opened) for (const w of waiters.splice(0)) w();
+  });
+  return {
+    allFinished(boundMs) {
+      if (finished >= opened) return Promise.resolve();
+      return new Promise<void>((resolve) => {
+        const timer = setTimeout(resolve, boundMs);
+        timer.unref();
+        waiters.push(() => {
+          clearTimeout(timer);
+          resolve();
+        });
       });
-    });
-  }
+    },
+  };
 }
 
 /** The rotating-file transport (one per process log and one for the audit log). */
@@ -118,7 +121,7 @@ export class RotatingFileTransport extends TransportStream {
       (inner.logStream as unknown as RotatorStream).on('error', (err) => {
         if (this.inner === inner) this.fail(err);
       });
-      this.ledger = new StreamLedger(inner.logStream as unknown as RotatorStream);
+      this.ledger = watchStreams(inner.logStream as unknown as RotatorStream);
       this.inner = inner;
       this.brokenAt = undefined;
     } catch (err) {

@@ -5,10 +5,13 @@
  * page show the trading window in that zone and in UTC.
  */
 import type { ScheduleConfig } from '@qsen/core/config';
-import type { Role } from '@qsen/core/http';
+import { MAINTENANCE_ROLES, type Role } from '@qsen/core/http';
 
 /** The roles the console admits: the people, not the platform's machine identity. */
 export const CONSOLE_ROLES: readonly Role[] = ['operator', 'auditor'];
+
+/** The roles that may halt and resume from the console (its halt and resume routes declare them). */
+export const CONSOLE_HALT_ROLES: readonly Role[] = ['operator'];
 
 /** What GET /kan/v1/console/session answers. */
 export interface ConsoleSession {
@@ -43,8 +46,9 @@ export function describeSession(input: { role: Role; subject: string; kan: numbe
     role: input.role,
     subject: input.subject,
     kan: input.kan,
-    mayHalt: input.role === 'operator',
-    mayRestart: input.role === 'operator' || input.role === 'platform',
+    mayHalt: CONSOLE_HALT_ROLES.includes(input.role),
+    // The roles of the restart routes (routes/restart.ts).
+    mayRestart: MAINTENANCE_ROLES.includes(input.role),
     schedule: {
       timezone: schedule.timezone, start: schedule.start, stop: schedule.stop, days: schedule.days, holidays: schedule.holidays,
       allDay, alwaysOpen: allDay && schedule.days.length === 7 && schedule.holidays.length === 0,

@@ -24,7 +24,7 @@ import { CONSOLE_BASE, loadConsoleAssets, renderConsolePage, type ConsoleAsset }
 import { kanErrors } from '../errors.js';
 import { CONSOLE_HEADERS } from '../console/headers.js';
 import { QSEN_CONSOLE_PATH, readLoopbackJson, type LoopbackSource } from '../console/loopback-read.js';
-import { CONSOLE_ROLES, describeSession } from '../console/session.js';
+import { CONSOLE_HALT_ROLES, CONSOLE_ROLES, describeSession } from '../console/session.js';
 import { switchKillSwitch } from '../console/kill-switch.js';
 
 /** What the console routes need. */
@@ -134,7 +134,7 @@ export function createConsoleRoutes(deps: ConsoleRoutesDeps): express.Router {
   for (const action of ['halt', 'resume'] as const) {
     defineRoute(router, `${CONSOLE_BASE}/${action}`, {
       POST: {
-        roles: ['operator'],
+        roles: CONSOLE_HALT_ROLES,
         bodyFields: ['reason'],
         handler: (req, res) => {
           const caller = getCaller(req);

@@ -6,13 +6,14 @@
  * name the instrument: `price_band.AL30`, or `price_band.unreferenced`), and the list refusals
  * `instrument_denied`, `counterparty_denied`, `currency_denied`, `settlement_denied`.
  */
-import type { RiskConfig, RiskCurrency } from '@qsen/core/config';
+import type { RiskConfig } from '@qsen/core/config';
 import { isLosslessNumber } from '@qsen/core/json';
 import { canonicalAmount, ORDER_CURRENCIES } from '@qsen/core/config';
 import { NOTIONAL_SCALE, parseScaled, PERCENT_SCALE } from './decimal.js';
+import type { Currency } from '../orders/order.js';
 
 /** The currencies of sendOrder. */
-const CURRENCIES: readonly RiskCurrency[] = ORDER_CURRENCIES;
+const CURRENCIES: readonly Currency[] = ORDER_CURRENCIES;
 
 /** How a limit's value is written (in conf.toml, in overrides, in GET /risk). */
 export type LimitKind = 'quantity' | 'amount' | 'count' | 'percent';

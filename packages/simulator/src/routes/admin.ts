@@ -38,7 +38,7 @@ function sendJson(res: Response, status: number, body: unknown): void {
 }
 
 /** Creates the router of the admin API. */
-export function createAdminRouter(deps: AdminRoutesDeps): Router {
+export function createAdminRoutes(deps: AdminRoutesDeps): Router {
   const router = Router();
   router.use('/admin', (req, res, next) => {
     if (isLoopbackAddress(req.socket.remoteAddress)) next();

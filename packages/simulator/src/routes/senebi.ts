@@ -46,7 +46,7 @@ function listingDate(req: Request, store: SimulatorStore): TradeDate {
 }
 
 /** Creates the router of the wire endpoints. */
-export function createSenebiRouter(deps: SenebiRoutesDeps): Router {
+export function createSenebiRoutes(deps: SenebiRoutesDeps): Router {
   const router = Router();
   const { store } = deps;
 
