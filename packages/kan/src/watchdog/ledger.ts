@@ -10,7 +10,7 @@ import { join } from 'node:path';
 import type { WatchdogConfig } from '@qsen/core/config';
 import { writeFileAtomic } from '@qsen/core/storage';
 import { PROCESS_NAMES, type ProcessName } from '../process/control.js';
-import { effectiveStreak, isCrashLooping, nextRestartAllowedAt, type BackoffRecord } from './policy.js';
+import { assessBackoff, effectiveStreak, type BackoffPolicy, type BackoffRecord, type BackoffStanding } from './policy.js';
 
 /** One start, restart or stop made by a kan. */
 export interface RestartEvent {
@@ -44,31 +44,9 @@ export interface TargetHistory extends BackoffRecord {
 /** Events kept per target. */
 export const HISTORY_EVENTS_KEPT = 50;
 
-/** The back-off settings (from [watchdog]). */
-export interface BackoffPolicy {
-  readonly backoffInitialMs: number;
-  readonly backoffMaxMs: number;
-  readonly stableAfterMs: number;
-}
-
 /** The back-off settings of a [watchdog] section: the one place they are built. */
 export function backoffPolicyOf(settings: Pick<WatchdogConfig, 'backoff_initial_ms' | 'backoff_max_ms' | 'stable_after_ms'>): BackoffPolicy {
   return { backoffInitialMs: settings.backoff_initial_ms, backoffMaxMs: settings.backoff_max_ms, stableAfterMs: settings.stable_after_ms };
-}
-
-/** What the ledger says about a target's next restart. */
-export interface BackoffStanding {
-  /** When the next restart is allowed (now when no back-off applies). */
-  readonly allowedAt: number;
-  readonly crashLoop: boolean;
-}
-
-/** The back-off standing of a target (pure): from its history, the time and when this kan last saw it healthy. */
-export function assessBackoff(history: BackoffRecord | undefined, now: number, lastHealthyAt: number | null, policy: BackoffPolicy): BackoffStanding {
-  return {
-    allowedAt: nextRestartAllowedAt(history, now, lastHealthyAt, policy),
-    crashLoop: isCrashLooping(history, lastHealthyAt, policy.stableAfterMs),
-  };
 }
 
 /** The history file of one target. */

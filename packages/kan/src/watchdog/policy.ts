@@ -116,11 +116,15 @@ export function effectiveStreak(record: BackoffRecord | undefined, lastHealthyAt
   return lastHealthyAt !== null && lastHealthyAt - record.lastRestartAt >= stableAfterMs ? 0 : record.streak;
 }
 
+/** The back-off settings (from [watchdog]). */
+export interface BackoffPolicy {
+  readonly backoffInitialMs: number;
+  readonly backoffMaxMs: number;
+  readonly stableAfterMs: number;
+}
+
 /** When the next restart of a failing target is allowed (pure). */
-export function nextRestartAllowedAt(
-  record: BackoffRecord | undefined, now: number, lastHealthyAt: number | null,
-  policy: { backoffInitialMs: number; backoffMaxMs: number; stableAfterMs: number },
-): number {
+export function nextRestartAllowedAt(record: BackoffRecord | undefined, now: number, lastHealthyAt: number | null, policy: BackoffPolicy): number {
   const streak = effectiveStreak(record, lastHealthyAt, policy.stableAfterMs);
   if (streak === 0 || record === undefined) return now;
   return record.lastRestartAt + backoffDelayMs(streak, policy.backoffInitialMs, policy.backoffMaxMs);
@@ -132,6 +136,21 @@ export const CRASH_LOOP_STREAK = 3;
 /** True when a target is crash-looping (pure). */
 export function isCrashLooping(record: BackoffRecord | undefined, lastHealthyAt: number | null, stableAfterMs: number): boolean {
   return effectiveStreak(record, lastHealthyAt, stableAfterMs) >= CRASH_LOOP_STREAK;
+}
+
+/** What a target's history says about its next restart. */
+export interface BackoffStanding {
+  /** When the next restart is allowed (now when no back-off applies). */
+  readonly allowedAt: number;
+  readonly crashLoop: boolean;
+}
+
+/** The back-off standing of a target (pure): from its history, the time and when this kan last saw it healthy. */
+export function assessBackoff(history: BackoffRecord | undefined, now: number, lastHealthyAt: number | null, policy: BackoffPolicy): BackoffStanding {
+  return {
+    allowedAt: nextRestartAllowedAt(history, now, lastHealthyAt, policy),
+    crashLoop: isCrashLooping(history, lastHealthyAt, policy.stableAfterMs),
+  };
 }
 
 /**

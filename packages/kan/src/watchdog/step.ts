@@ -9,10 +9,9 @@ import type { WatchdogConfig } from '@qsen/core/config';
 import { HEARTBEAT_INTERVAL_MS } from '@qsen/core/liveness';
 import type { KernelState } from '../process/proc.js';
 import type { ProcessName, ProcessState } from '../process/control.js';
-import type { BackoffPolicy, BackoffStanding } from './ledger.js';
-import { assessBackoff } from './ledger.js';
 import {
-  decideAction, isBusyNotHung, isEvidenceFresh, judgeTarget, type Action, type BackoffRecord, type ProbeOutcome, type Verdict,
+  assessBackoff, decideAction, isBusyNotHung, isEvidenceFresh, judgeTarget,
+  type Action, type BackoffPolicy, type BackoffRecord, type BackoffStanding, type ProbeOutcome, type Verdict,
 } from './policy.js';
 
 /** Pause before probing a suspect target again. */

@@ -10,6 +10,7 @@ import { ConfigError, type QsenConfig } from '@qsen/core/config';
 import { createAuditLog } from '@qsen/core/logging';
 import { parseUint64, type Uint64 } from '@qsen/core/ids';
 import { stringifyJsonLossless } from '@qsen/core/json';
+import type { Clock } from '@qsen/core/schedule';
 import { loadConfig } from '@qsen/core/config/load';
 import { JOURNAL_FILE } from '../journal/journal.js';
 import { checkJournal, repairJournal, type JournalReport, type RepairResult } from '../journal/repair.js';
@@ -27,7 +28,8 @@ export interface AdminEnvironment {
   readonly qsenHome: string | undefined;
   /** The user name for the audit subject `local:<user>`. */
   readonly user: string;
-  readonly now: () => Date;
+  /** The clock of the repair's and the halt's times. */
+  readonly clock: Clock;
 }
 
 /** The production configuration, used when neither --config nor QSEN_HOME is given. */
@@ -152,7 +154,7 @@ async function runJournal(config: QsenConfig, action: string | undefined, ids: r
       if (!id.ok) throw new UsageError(`--id ${text} is not an unsigned 64-bit order id`);
       parsed.push(id.value);
     }
-    const result = await repairJournal(file, parsed, env.now());
+    const result = await repairJournal(file, parsed, new Date(env.clock.now()));
     print(env, json, result, renderRepairResult(result));
     return 0;
   }
@@ -179,8 +181,8 @@ async function runKillSwitch(config: QsenConfig, command: 'halt' | 'resume' | 's
   }
   const subject = `local:${env.user}`;
   // The mass cancel is asked for in the marker the running qsen reads (no network call, no second cancel path).
-  const cancelRequest = command === 'halt' && request.cancelOpen ? { run: randomUUID(), requestedAt: env.now().toISOString(), channel: 'local' as const } : undefined;
-  const state = command === 'halt' ? killSwitch.halt(subject, reason, env.now(), cancelRequest) : killSwitch.resume();
+  const cancelRequest = command === 'halt' && request.cancelOpen ? { run: randomUUID(), requestedAt: new Date(env.clock.now()).toISOString(), channel: 'local' as const } : undefined;
+  const state = command === 'halt' ? killSwitch.halt(subject, reason, new Date(env.clock.now()), cancelRequest) : killSwitch.resume();
   const persisted = state.persisted !== false;
   // qsen-admin keeps its own chain (audit-qsen-admin-*.log): the running qsen owns audit-qsen-*.
   // Without a qsen process to hold it in memory, a halt the disk refused did not take effect: `failed`.

@@ -8,11 +8,12 @@
  * described in docs/qsen.md, "Repairing the journal".
  */
 import { userInfo } from 'node:os';
+import { systemClock } from '@qsen/core/schedule';
 import { runAdmin } from './admin-run.js';
 import { errorMessage } from '@qsen/core/errors';
 
 runAdmin(process.argv.slice(2), {
-  stdout: process.stdout, stderr: process.stderr, qsenHome: process.env['QSEN_HOME'], user: userInfo().username, now: () => new Date(),
+  stdout: process.stdout, stderr: process.stderr, qsenHome: process.env['QSEN_HOME'], user: userInfo().username, clock: systemClock,
 }).then((code) => { process.exitCode = code; }, (err: unknown) => {
   process.stderr.write(`qsen-admin: ${errorMessage(err)}\n`);
   process.exitCode = 1;
