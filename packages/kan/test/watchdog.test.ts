@@ -8,7 +8,13 @@ import { findFreePort, makeTempDir, waitFor, ManualClock } from '@qsen/testkit';
 import { createCoordinator } from '../src/watchdog/coordinator.js';
 import { createWatchdog, type Watchdog } from '../src/watchdog/watchdog.js';
 import { createHttpsProbe } from '../src/watchdog/probe.js';
-import { fixedPeerTls } from '../src/watchdog/peer-tls.js';
+import { clientContextOf, type PeerTls } from '../src/watchdog/peer-tls.js';
+
+/** A PeerTls that never changes (the CA given once). */
+function fixedPeerTls(caPem: string | Buffer): PeerTls {
+  const context = clientContextOf(caPem);
+  return { context: () => context, onChange: () => () => undefined, close: () => undefined };
+}
 import { backoffPolicyOf, readHistory, createRestartLedger } from '../src/watchdog/ledger.js';
 import type { ProcessName } from '../src/process/control.js';
 import { TestOwner } from './owner.js';

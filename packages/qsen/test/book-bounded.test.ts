@@ -16,7 +16,8 @@ import { ApiError, parseJsonLossless, type IdRange, type Uint64 } from '@qsen/co
 import { makeTempDir, ManualClock } from '@qsen/testkit';
 import { qsenErrors } from '../src/errors.js';
 import { openJournal, type Journal } from '../src/journal/journal.js';
-import { applyRecord, createOrderBook, describeEntry, markDamage, recoverOrderBook, type OrderBook, type OrderBookOptions, type OrderEntry } from '../src/orders/book.js';
+import { applyRecord, createOrderBook, describeEntry, markDamage, type OrderBook, type OrderBookOptions, type OrderEntry } from '../src/orders/book.js';
+import { recoverOrderBook } from './support/book.js';
 import { encodeRecord, type JournalRecord } from '../src/journal/records.js';
 import { createCancelDesk, type CancelDesk } from '../src/orders/cancel.js';
 import { createOrderDesk, type OrderDesk } from '../src/orders/desk.js';

@@ -11,7 +11,7 @@ import { makeTempDir } from '@qsen/testkit';
 import { STARTUP_PROBLEMS } from '../src/errors.js';
 import { durableLengthFile, encodeDurableLength, JournalCorruptError, JournalTruncatedError, openJournal } from '../src/journal/journal.js';
 import { encodeRecord, type JournalRecord } from '../src/journal/records.js';
-import { recoverOrderBook } from '../src/orders/book.js';
+import { recoverOrderBook } from './support/book.js';
 import { FINAL_STATES, UNCERTAIN_STATES, type OrderContent, type OrderState } from '../src/orders/order.js';
 import { runAdmin, spawnQsen } from './support/child.js';
 import { orderJson, startHarness } from './support/node.js';

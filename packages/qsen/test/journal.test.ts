@@ -8,7 +8,7 @@ import { toUint64 } from '@qsen/core';
 import { makeTempDir } from '@qsen/testkit';
 import { JournalCorruptError, openJournal } from '../src/journal/journal.js';
 import { decodeRecord, encodeRecord, type JournalRecord } from '../src/journal/records.js';
-import { buildOrderBook } from '../src/orders/book.js';
+import { buildOrderBook } from './support/book.js';
 import type { OrderContent } from '../src/orders/order.js';
 
 function order(n: number): OrderContent {

@@ -5,7 +5,7 @@
  */
 import express, { type Express } from 'express';
 import type { Socket } from 'node:net';
-import type { IdRange } from '@qsen/core';
+import { systemClock, type Clock, type IdRange } from '@qsen/core';
 import { createSimulatorStore, emptyStoreSnapshot, type SimulatorStore } from './store/store.js';
 import { createSimulatorCounters, type SimulatorCounters } from './counters/counters.js';
 import { createFaultEngine, type FaultEngine } from './faults/engine.js';
@@ -35,8 +35,8 @@ export interface SimulatorOptions {
   readonly range: IdRange;
   /** simulator.toml's content (default: agent 210, every order matched, no faults). */
   readonly settings?: SimulatorSettings;
-  /** The clock (trade dates, order times). */
-  readonly now?: () => Date;
+  /** The clock (trade dates, order times; default the system clock). */
+  readonly clock?: Clock;
   /** The snapshot read from state.json at start. */
   readonly initialState?: SimulatorStateData;
   /** Journaled changes to replay over the snapshot (sequence numbers above its lastSeq). */
@@ -70,7 +70,7 @@ export interface Simulator {
 /** Builds the simulator (no listening, no environment). */
 export function createSimulator(options: SimulatorOptions): Simulator {
   const settings = options.settings ?? DEFAULT_SETTINGS;
-  const now = options.now ?? (() => new Date());
+  const clock = options.clock ?? systemClock;
   const logger = options.logger ?? SILENT_LOG;
   const initialChanges = options.initialChanges ?? [];
   // Nothing is journaled while the store is built and the journal replayed.
@@ -83,7 +83,7 @@ export function createSimulator(options: SimulatorOptions): Simulator {
     agentCode: settings.business.agent_code,
     businessSeed: settings.business.seed,
     matching: settings.matching,
-    now,
+    clock,
     onChange: (change) => journal(change),
   }, snapshot);
   const counters = createSimulatorCounters(options.initialState?.counters);
@@ -179,7 +179,7 @@ export function createSimulator(options: SimulatorOptions): Simulator {
   });
   app.use('/senebi', createFaultMiddleware({ engine: faults, counters, store, logger, hanging, persist }));
   const sequencer = createIdSequencer();
-  app.use(createSenebiRoutes({ store, now, persist, sequencer, laterMatches }));
+  app.use(createSenebiRoutes({ store, clock, persist, sequencer, laterMatches }));
   app.use(createAdminRoutes({ store, counters, processing, engine: faults, logger, persist, reset }));
   app.use(notFound);
   app.use(createErrorHandler(logger));

@@ -9,7 +9,7 @@ import { startSimulator, type RunningSimulator } from '../src/index.js';
 import { makeClient, makeTestHome, makeTestPki, orderBody, type SimClient, type TestHome, type TestPki } from './support/home.js';
 
 let tick = Date.parse('2026-03-10T15:00:00.000Z');
-const now = (): Date => new Date(tick++);
+const clock = { now: (): number => tick++ };
 
 const orderOf = (body: Record<string, unknown>): Record<string, unknown> => body['order'] as Record<string, unknown>;
 const errorOf = (body: Record<string, unknown>): { code: unknown; details: Record<string, unknown> } => {
@@ -39,7 +39,7 @@ describe('SENEBI order state and cancel', () => {
   before(async () => {
     pki = makeTestPki();
     home = makeTestHome(pki);
-    sim = await startSimulator({ home: home.path, port: 0, now });
+    sim = await startSimulator({ home: home.path, port: 0, clock });
     client = makeClient(sim.url, pki);
   });
   after(async () => {
@@ -237,7 +237,7 @@ describe('SENEBI order state and cancel', () => {
     await send(restingId);
     assert.equal((await cancel(cancelledId)).status, 200);
     await sim.close();
-    sim = await startSimulator({ home: home.path, port: 0, now });
+    sim = await startSimulator({ home: home.path, port: 0, clock });
     client = makeClient(sim.url, pki);
     assert.equal(await stateOf(cancelledId), 'cancelled');
     assert.equal(await stateOf(restingId), 'accepted');

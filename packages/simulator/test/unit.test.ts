@@ -17,7 +17,7 @@ import { buildOrderRecord } from '../src/records/order-record.js';
 import { createIdSequencer } from '../src/records/sequencer.js';
 
 const RANGE = { min: toUint64('9999000000000000000'), max: toUint64('9999999999999999999') };
-const fixedNow = (iso: string) => (): Date => new Date(iso);
+const fixedClock = (iso: string) => ({ now: (): number => Date.parse(iso) });
 const lossless = (text: string): unknown => parseJsonLossless(text);
 
 describe('PRNG', () => {
@@ -191,7 +191,7 @@ describe('seeded business', () => {
     assert.equal(self[0]?.counterOrderId, self[1]?.orderId);
   });
   test('two stores with the same seed and clock list the same business', () => {
-    const make = () => createSimulatorStore({ range: RANGE, agentCode: '210', businessSeed: 5, matching: { probability: 1, seed: 1 }, now: fixedNow('2026-03-10T15:00:00Z') });
+    const make = () => createSimulatorStore({ range: RANGE, agentCode: '210', businessSeed: 5, matching: { probability: 1, seed: 1 }, clock: fixedClock('2026-03-10T15:00:00Z') });
     const a = make();
     const b = make();
     assert.deepEqual(a.listOrders('2026-03-10'), b.listOrders('2026-03-10'));
@@ -217,7 +217,7 @@ describe('settings, state and command line', () => {
     });
   });
   test('state renders and parses back exactly, ids up to 2^64-1', () => {
-    const store = createSimulatorStore({ range: RANGE, agentCode: '210', businessSeed: 1, matching: { probability: 1, seed: 1 }, now: fixedNow('2026-03-10T15:00:00Z') });
+    const store = createSimulatorStore({ range: RANGE, agentCode: '210', businessSeed: 1, matching: { probability: 1, seed: 1 }, clock: fixedClock('2026-03-10T15:00:00Z') });
     store.submitOrder(lossless('{"id": 9999999999999999999, "instrument": "GD30", "side": "buy", "quantity": "10", "price": "1.000001", "currency": "EXT", "settlement": "T0", "counterparty": "210"}'));
     const counters = createSimulatorCounters();
     counters.countOrder(toUint64('9999999999999999999'));
@@ -243,7 +243,7 @@ describe('settings, state and command line', () => {
     const dir = makeTempDir('qsen-sim-state-');
     try {
       const path = join(dir.path, 'senebi', 'state.json');
-      const options = { range: RANGE, now: fixedNow('2026-03-10T15:00:00Z') };
+      const options = { range: RANGE, clock: fixedClock('2026-03-10T15:00:00Z') };
       const first = createSimulator({ ...options, storage: createStateStorage(path) });
       await first.persist();
       const body = (i: number): unknown => lossless(`{"id": ${9999000000000000000n + BigInt(i)}, "instrument": "AL30", "side": "buy", "quantity": "1", "price": "1", "currency": "ARS", "settlement": "T1", "counterparty": "210"}`);
@@ -280,7 +280,7 @@ describe('settings, state and command line', () => {
     const dir = makeTempDir('qsen-sim-batch-');
     try {
       const storage = createStateStorage(join(dir.path, 'state.json'));
-      const sim = createSimulator({ range: RANGE, now: fixedNow('2026-03-10T15:00:00Z'), storage });
+      const sim = createSimulator({ range: RANGE, clock: fixedClock('2026-03-10T15:00:00Z'), storage });
       await sim.checkpoint();
       for (let i = 0; i < 1500; i++) sim.counters.countRequest('GET /senebi/v1/ping');
       await storage.close();

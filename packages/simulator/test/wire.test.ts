@@ -9,7 +9,7 @@ import { makeClient, makeTestHome, makeTestPki, orderBody, RANGE, type SimClient
 const TODAY = '2026-03-10';
 const YESTERDAY = '2026-03-09';
 let tick = Date.parse('2026-03-10T15:00:00.000Z');
-const now = (): Date => new Date(tick++);
+const clock = { now: (): number => tick++ };
 
 /** The text of a LosslessNumber field (fails when it is not a bare JSON number). */
 function bare(value: unknown): string {
@@ -26,7 +26,7 @@ describe('SENEBI wire endpoints', () => {
   before(async () => {
     pki = makeTestPki();
     home = makeTestHome(pki);
-    sim = await startSimulator({ home: home.path, port: 0, now });
+    sim = await startSimulator({ home: home.path, port: 0, clock });
     client = makeClient(sim.url, pki);
   });
   after(async () => {
@@ -201,7 +201,7 @@ describe('SENEBI wire endpoints', () => {
 
   test('ids 2^63+1 and 2^64-1 sent as bare numbers round-trip exactly (a range that holds them)', async () => {
     const wide = makeTestHome(pki, { range: { min: '9223372036854775809', max: '18446744073709551615' } });
-    const other = await startSimulator({ home: wide.path, port: 0, now });
+    const other = await startSimulator({ home: wide.path, port: 0, clock });
     try {
       const c = makeClient(other.url, pki);
       for (const id of ['9223372036854775809', '18446744073709551615']) {

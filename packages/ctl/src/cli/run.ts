@@ -7,6 +7,7 @@ import { createOutput, type TextOutput } from '../commands/output.js';
 import { CtlError, EXIT_CODES } from '../errors.js';
 import { renderCompletion } from './completion.js';
 import { commandHelp, parseCommandLine, USAGE, type Invocation } from './parse.js';
+import { systemClock, type Clock } from '@qsen/core/schedule';
 
 /** What a run needs from its surroundings. */
 export interface CliEnvironment {
@@ -17,7 +18,8 @@ export interface CliEnvironment {
   readonly qsenHome?: string | undefined;
   readonly home?: string | undefined;
   readonly xdgConfigHome?: string | undefined;
-  readonly now?: () => Date;
+  /** The clock of certificate explanations and expiries (default the system clock). */
+  readonly clock?: Clock;
   /** Ends `logs tail -f` (main.ts aborts it on SIGINT/SIGTERM). */
   readonly signal?: AbortSignal;
 }
@@ -31,7 +33,7 @@ export function readCtlVersion(): string {
 async function execute(invocation: Invocation, env: CliEnvironment): Promise<void> {
   const { global, command } = invocation;
   const out = createOutput(global.json, env.stdout, env.stderr);
-  const now = env.now ?? (() => new Date());
+  const clock = env.clock ?? systemClock;
   if (command.kind === 'help') {
     env.stdout.write(command.topic === undefined ? USAGE : commandHelp(command.topic));
     return;
@@ -52,9 +54,9 @@ async function execute(invocation: Invocation, env: CliEnvironment): Promise<voi
   const target = resolveTarget({
     profileFile: global.profile, as: global.as, host: global.host, qsenHome: env.qsenHome, home: env.home, xdgConfigHome: env.xdgConfigHome, cwd: env.cwd,
   });
-  const client = createClient(target, { timeoutMs: global.timeoutMs, now });
+  const client = createClient(target, { timeoutMs: global.timeoutMs, clock });
   try {
-    await dispatch(command, client, out, { cwd: env.cwd, progress: env.stderr, signal: env.signal }, now);
+    await dispatch(command, client, out, { cwd: env.cwd, progress: env.stderr, signal: env.signal }, clock);
   } catch (err) {
     // qsen refused the connection: outside the window that is by design, and the kans say when it opens.
     if (err instanceof CtlError) throw await explainQsenRefusal(client, err);

@@ -12,6 +12,7 @@ import { parseJsonLossless, stringifyJsonLossless } from '@qsen/core/json';
 import { createApiFailure, createCtlError, type CtlError } from '../errors.js';
 import type { Target } from '../profile/profile.js';
 import { explainTransportError } from '../tls/explain.js';
+import type { Clock } from '@qsen/core/schedule';
 
 /** One of the four nodes. */
 export interface NodeRef {
@@ -58,7 +59,7 @@ export interface QsenClient {
 export interface ClientOptions {
   readonly timeoutMs: number;
   /** The clock for certificate explanations. */
-  readonly now: () => Date;
+  readonly clock: Clock;
 }
 
 interface IdentityMaterial { ca: Buffer; cert: Buffer; key: Buffer }
@@ -131,7 +132,7 @@ export function createClient(target: Target, options: ClientOptions): QsenClient
       settled = true;
       reject(explainTransportError(err, {
         host: target.host, port: node.port, node: node.label, caFile: target.caFile, certFile: target.certFile,
-        caPem: identity.ca, certPem: identity.cert, handshakeDone, now: options.now(),
+        caPem: identity.ca, certPem: identity.cert, handshakeDone, now: new Date(options.clock.now()),
       }));
     };
     const req = httpsRequest({

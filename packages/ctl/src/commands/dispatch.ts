@@ -14,6 +14,7 @@ import { runOrderCancel } from './cancel.js';
 import { runHaltCancelOpen } from './mass-cancel.js';
 import { runRisk, runRiskOverride, runRiskPrice, runRiskReload } from './risk.js';
 import { runStatus } from './status.js';
+import type { Clock } from '@qsen/core/schedule';
 
 /** What the commands need from the surroundings besides the client. */
 export interface DispatchEnvironment {
@@ -25,16 +26,16 @@ export interface DispatchEnvironment {
 }
 
 /** Runs `command` (every kind but help, version and completion). */
-export async function dispatch(command: Command, client: QsenClient, out: ReturnType<typeof createOutput>, env: DispatchEnvironment, now: () => Date): Promise<void> {
+export async function dispatch(command: Command, client: QsenClient, out: ReturnType<typeof createOutput>, env: DispatchEnvironment, clock: Clock): Promise<void> {
   switch (command.kind) {
-    case 'status': return runStatus(client, out, now());
+    case 'status': return runStatus(client, out, new Date(clock.now()));
     case 'restart': return runRestart(client, out, command.target === 'qsen' ? { target: 'qsen' } : { target: 'kan', node: command.node }, command.via);
     case 'logs-ls': return runLogsList(client, out, command.via);
     case 'logs-get': return runLogsGet(client, out, { file: command.file, output: command.output, via: command.via, cwd: env.cwd, progress: env.progress });
     case 'logs-tail': return runLogsTail(client, out, { ...command, signal: env.signal });
     case 'logs-truncate': return runLogsTruncate(client, out, command);
     case 'metrics': return runMetrics(client, out, { target: command.target, via: command.via });
-    case 'cert-info': return runCertInfo(client, out, now());
+    case 'cert-info': return runCertInfo(client, out, new Date(clock.now()));
     case 'ping-senebi': return runPingSenebi(client, out);
     case 'halt': return command.cancelOpen ? runHaltCancelOpen(client, out, command.reason) : runKillSwitch(client, out, 'halt', command.reason);
     case 'resume': return runKillSwitch(client, out, 'resume', command.reason);

@@ -1,5 +1,6 @@
 /** A download progress bar on a terminal (stderr), redrawn at most every 100 ms. */
 import { formatBytes } from './values.js';
+import { systemClock, type Clock } from '@qsen/core/schedule';
 
 /** Where the bar is drawn. */
 export interface ProgressOutput {
@@ -25,7 +26,7 @@ export function renderProgress(label: string, done: number, total: number | unde
 }
 
 /** Creates a bar drawing on `out` when it is a terminal. */
-export function createProgressBar(out: ProgressOutput, label: string, total: number | undefined, now: () => number = Date.now): ProgressBar {
+export function createProgressBar(out: ProgressOutput, label: string, total: number | undefined, clock: Clock = systemClock): ProgressBar {
   let done = 0;
   let lastDraw = 0;
   const enabled = out.isTTY === true;
@@ -36,7 +37,7 @@ export function createProgressBar(out: ProgressOutput, label: string, total: num
     advance(bytes) {
       done += bytes;
       if (!enabled) return;
-      const t = now();
+      const t = clock.now();
       if (t - lastDraw >= 100) {
         lastDraw = t;
         draw();

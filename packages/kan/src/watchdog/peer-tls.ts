@@ -46,9 +46,3 @@ export function createPeerTls(trust: Pick<TrustStore, 'current' | 'onChange'>): 
     },
   };
 }
-
-/** A PeerTls that never changes (a CA given once: tests, tools). */
-export function fixedPeerTls(caPem: string | Buffer): PeerTls {
-  const context = clientContextOf(caPem);
-  return { context: () => context, onChange: () => () => undefined, close: () => undefined };
-}

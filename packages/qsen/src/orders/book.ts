@@ -141,13 +141,6 @@ function stepEntry(entry: OrderEntry | undefined, record: JournalRecord): OrderE
   return entry;
 }
 
-/** Folds journal records (oldest first) into the order book. */
-export function buildOrderBook(records: readonly JournalRecord[], options: OrderBookOptions = {}): OrderBook {
-  const book = createOrderBook(options);
-  for (const record of records) applyRecord(book, record);
-  return book;
-}
-
 /** What journal damage a replay must mark: the torn tail's ids and the damaged lines. */
 export interface JournalDamage {
   readonly tornIds: readonly Uint64[];
@@ -162,15 +155,6 @@ export function markDamage(book: OrderBook, damage: JournalDamage, at: string): 
   const touched = [...damage.tornIds, ...damage.damaged.flatMap((d) => (d.id === undefined ? [] : [d.id]))];
   for (const id of touched) applyRecord(book, { type: 'damaged', id, at });
   return book;
-}
-
-/**
- * The order book of an opened journal: its intact records, then every id that journal damage
- * touched marked possibly forwarded. (qsen's start streams the records into the book instead,
- * `openJournal`'s `onRecord`, then calls markDamage: the same two steps.)
- */
-export function recoverOrderBook(opened: { readonly records: readonly JournalRecord[] } & JournalDamage, at: string, options: OrderBookOptions = {}): OrderBook {
-  return markDamage(buildOrderBook(opened.records, options), opened, at);
 }
 
 /** The order as answered to the platform: content, status and SENEBI's answer. */

@@ -5,7 +5,7 @@
  */
 import { Router, type Request } from 'express';
 import { setTimeout as delay } from 'node:timers/promises';
-import { parseUint64, type Uint64 } from '@qsen/core';
+import { parseUint64, type Clock, type Uint64 } from '@qsen/core';
 import type { SimulatorStore } from '../store/store.js';
 import { toWireOperation, toWireOrder, wireId } from '../orders/wire.js';
 import { isTradeDate, type TradeDate } from '../trade-date/trade-date.js';
@@ -19,7 +19,7 @@ import type { LaterMatches } from '../business/later-matches.js';
 /** What the wire routes need. */
 export interface SenebiRoutesDeps {
   readonly store: SimulatorStore;
-  readonly now: () => Date;
+  readonly clock: Clock;
   /** Resolves once the store's changes are durable. */
   readonly persist: () => Promise<void>;
   /** Processes the submissions of one id in arrival order. */
@@ -119,7 +119,7 @@ export function createSenebiRoutes(deps: SenebiRoutesDeps): Router {
   router.all('/senebi/v1/operations', methodNotAllowed);
 
   router.get('/senebi/v1/ping', (req, res) => {
-    sendWire(req, res, 200, { ok: true, time: deps.now().toISOString() });
+    sendWire(req, res, 200, { ok: true, time: new Date(deps.clock.now()).toISOString() });
   });
   router.all('/senebi/v1/ping', methodNotAllowed);
   return router;

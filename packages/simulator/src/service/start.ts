@@ -7,7 +7,7 @@ import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { Server } from 'node:https';
 import type { AddressInfo } from 'node:net';
-import { loadConfig, type LogSink, SILENT_LOG } from '@qsen/core';
+import { loadConfig, type Clock, type LogSink, SILENT_LOG } from '@qsen/core';
 import { createSimulator, type Simulator } from '../app.js';
 import { loadSimulatorSettings } from '../config/settings.js';
 import { createStateStorage } from '../store/state-file.js';
@@ -57,7 +57,8 @@ export interface StartSimulatorOptions {
   readonly port?: number;
   /** Listening address (default 127.0.0.1). */
   readonly host?: string;
-  readonly now?: () => Date;
+  /** The clock (default the system clock). */
+  readonly clock?: Clock;
   readonly logger?: LogSink;
 }
 
@@ -87,7 +88,7 @@ export async function startSimulator(options: StartSimulatorOptions): Promise<Ru
     storage,
     initialChanges,
     logger,
-    ...(options.now ? { now: options.now } : {}),
+    ...(options.clock ? { clock: options.clock } : {}),
     ...(initialState ? { initialState } : {}),
   });
   await simulator.checkpoint();

@@ -3,7 +3,7 @@
  * each order's history, seeding of the agent's other business, and matching. In memory; every
  * change goes through apply() and is reported to onChange, which the persistence layer journals.
  */
-import { compareUint64, type IdRange, type Uint64 } from '@qsen/core';
+import { compareUint64, type Clock, type IdRange, type Uint64 } from '@qsen/core';
 import { createPrng, type Prng } from '../random/prng.js';
 import { previousDate, tradeDateOf, type TradeDate } from '../trade-date/trade-date.js';
 import { LISTED_SYMBOLS } from '../orders/instruments.js';
@@ -65,7 +65,8 @@ export interface StoreOptions {
   readonly agentCode: string;
   readonly businessSeed: number;
   readonly matching: MatchingSettings;
-  readonly now: () => Date;
+  /** The clock of trade dates and order times. */
+  readonly clock: Clock;
   /** Receives every change (the persistence layer journals them). */
   readonly onChange?: (change: StoreChange) => void;
 }
@@ -153,7 +154,8 @@ export function createSimulatorStore(options: StoreOptions, from?: StoreSnapshot
   let businessSeed = options.businessSeed;
   const outsideIds: OutsideIdAllocator = createOutsideIdAllocator(options.range, (candidate) => orders.has(candidate));
 
-  const today = (): TradeDate => tradeDateOf(options.now());
+  const nowDate = (): Date => new Date(options.clock.now());
+  const today = (): TradeDate => tradeDateOf(nowDate());
 
   const setMatching = (settings: MatchingSettings): void => {
     matchingSettings = settings;
@@ -209,7 +211,7 @@ export function createSimulatorStore(options: StoreOptions, from?: StoreSnapshot
   const addOrder = (order: StoredOrder): void => commit({ t: 'order', order });
   const addOperation = (operation: StoredOperation): void => commit({ t: 'operation', operation });
   const recordEvent = (id: Uint64, event: OrderEvent['event'], detail?: string): void => {
-    commit({ t: 'event', id, event: { at: options.now().toISOString(), event, ...(detail !== undefined ? { detail } : {}) } });
+    commit({ t: 'event', id, event: { at: nowDate().toISOString(), event, ...(detail !== undefined ? { detail } : {}) } });
   };
 
   const ensureSeeded = (date: TradeDate): boolean => {
@@ -289,7 +291,7 @@ export function createSimulatorStore(options: StoreOptions, from?: StoreSnapshot
     submitOrder(body, forcedRejectReason) {
       const validation = validateOrder(body, LISTED_SYMBOLS);
       if (validation.kind === 'invalid_request') return validation;
-      const now = options.now();
+      const now = nowDate();
       const time = now.toISOString();
       const tradeDate = tradeDateOf(now);
       ensureSeeded(tradeDate);
@@ -330,7 +332,7 @@ export function createSimulatorStore(options: StoreOptions, from?: StoreSnapshot
         case 'already_cancelled':
           return { kind: 'cancelled', order: order as AcceptedOrder, first: false };
         case 'cancel': {
-          const cancelled: AcceptedOrder = { ...(order as AcceptedOrder), status: 'cancelled', cancelledAt: options.now().toISOString() };
+          const cancelled: AcceptedOrder = { ...(order as AcceptedOrder), status: 'cancelled', cancelledAt: nowDate().toISOString() };
           addOrder(cancelled);
           recordEvent(id, 'cancelled');
           return { kind: 'cancelled', order: cancelled, first: true };
@@ -340,7 +342,7 @@ export function createSimulatorStore(options: StoreOptions, from?: StoreSnapshot
     matchResting(id) {
       const order = orders.get(id);
       if (order === undefined || order.status !== 'accepted') return { kind: 'not_resting', order };
-      const { matched, operations } = fill(order, options.now().toISOString());
+      const { matched, operations } = fill(order, nowDate().toISOString());
       return { kind: 'matched', order: matched, operations };
     },
     getOrder: (id) => orders.get(id),
