@@ -2,8 +2,8 @@
  * The configuration validator's two packages, zod and @iarna/toml, loaded through CommonJS on
  * the first validation, so that a process that validates once (a kan, at start) can let them go:
  * releaseConfigValidator() drops them from require's cache, and once nothing refers to them the
- * garbage collector takes their modules, their sources and the schema (about 4 MiB of an idle
- * kan's resident memory; docs/kan.md, "Memory"). ES modules, once imported, are never freed.
+ * garbage collector takes their modules, their sources and the schema (about 3.5 MB of an idle
+ * kan's heap, 3 MiB of its resident memory; docs/kan.md, "Memory"). ES modules, once imported, are never freed.
  * After a release the next validation loads them again (and its cost with them).
  */
 import { createRequire } from 'node:module';
@@ -44,9 +44,10 @@ export function isConfigValidatorFile(file: string): boolean {
 
 /**
  * Lets the validator's packages go (a process that will not validate again: a kan after its
- * start). zod's two globals go too: they hold its registry and error messages, and through them
- * all of zod. A copy of zod imported as an ES module keeps working (it holds its own references
- * to the same objects), but then keeps the CommonJS copy alive too: nothing is freed.
+ * start). zod's two globals go too: they hold its registry and its error messages, and through
+ * them four of its modules. A copy of zod imported as an ES module in the same process (the
+ * simulator's settings) shares those globals and keeps working (it holds its own references),
+ * and keeps alive what of the CommonJS copy they reach.
  */
 export function releaseConfigValidator(): void {
   if (!loaded) return;
