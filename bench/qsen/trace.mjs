@@ -5,7 +5,8 @@
 //   forward  the SENEBI request was created ('undici:request:create'; after the journal's fsync)
 //   answered SENEBI's answer was complete ('undici:request:trailers')
 //   finish   the answer was written ('http.server.response.finish')
-// and, process-wide, every fdatasync (FileHandle.prototype.datasync, start and end), every GC
+// and, process-wide, every new SENEBI connection ('undici:client:beforeConnect' to
+// 'undici:client:connected': TCP and the TLS handshake), every fdatasync (FileHandle.prototype.datasync, start and end), every GC
 // pause (PerformanceObserver 'gc': kind and duration), every synchronous write (fs.writeSync,
 // which blocks the event loop: the file, the bytes and how long) and the event loop's delay
 // histogram.
@@ -27,6 +28,7 @@ const store = new AsyncLocalStorage();
 let requests = [];
 let fsyncs = [];
 let gcs = [];
+let connects = [];
 let writes = [];
 let windowStart = performance.now();
 const loop = monitorEventLoopDelay({ resolution: 1 });
@@ -49,6 +51,14 @@ subscribe('undici:request:create', ({ request }) => {
   if (!r || r.forward !== undefined) return;
   r.forward = performance.now();
   request.__trace = r;
+});
+// A request that finds every pooled connection busy waits for a new one: its handshake is in its SENEBI leg.
+subscribe('undici:client:beforeConnect', () => {
+  connects.push({ start: performance.now() });
+});
+subscribe('undici:client:connected', () => {
+  const pending = connects.findLast((c) => c.end === undefined);
+  if (pending) pending.end = performance.now();
 });
 subscribe('undici:request:trailers', ({ request }) => {
   const r = request.__trace;
@@ -118,11 +128,13 @@ process.on('SIGUSR2', () => {
     const ms = (q) => loop.percentile(q) / 1e6;
     writeFileSync(out, JSON.stringify({
       windowMs: performance.now() - windowStart,
+      connects: connects.filter((c) => c.end !== undefined && c.start >= windowStart),
       requests, fsyncs: fsyncs.filter((f) => f.start >= windowStart), gcs: gcs.filter((g) => g.start >= windowStart), writes: writes.filter((w) => w.start >= windowStart),
       loopDelayMs: { p50: ms(50), p90: ms(90), p99: ms(99), max: loop.max / 1e6 },
     }));
   }
   requests = [];
+  connects = connects.filter((c) => c.end === undefined);
   fsyncs = [];
   gcs = [];
   writes = [];
