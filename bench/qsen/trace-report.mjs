@@ -19,6 +19,7 @@ export function analyseTrace(trace) {
     beforeForward: done.map((r) => r.forward - r.start),
     senebi: done.map((r) => r.answered - r.forward),
     afterAnswer: done.map((r) => r.finish - r.answered),
+    runQueue: done.map((r) => r.runDelay ?? NaN).filter(Number.isFinite),
     fsync: fsyncs.map((s) => s.end - s.start),
   };
   // fsyncs a request's journal wait overlapped: 2 or more means it waited behind another batch's.
@@ -42,6 +43,7 @@ export function analyseTrace(trace) {
       afterAnswerMs: pct(slow.map((r) => r.finish - r.answered), 0.5),
       gcMs: pct(slow.map(gcIn), 0.5),
       fsyncsOverlapped: pct(slow.map((r) => overlapping(r.start, r.forward).length), 0.5),
+      runQueueMs: pct(slow.map((r) => r.runDelay ?? NaN), 0.5),
       withNewConnection: slow.filter((r) => connectIn(r) > 0).length,
     },
     connects: { n: connects.length, p50: pct(connects.map((c) => c.end - c.start), 0.5), max: pct(connects.map((c) => c.end - c.start), 1) },
@@ -63,7 +65,7 @@ export function formatTrace(label, a) {
 |---|---|---|---|---|
 ${rows}
 
-Slowest 1 % (${a.slowest.n}), medians: total ${f(a.slowest.totalMs)}, before the forward ${f(a.slowest.beforeForwardMs)}, SENEBI leg ${f(a.slowest.senebiMs)}, after the answer ${f(a.slowest.afterAnswerMs)}, GC inside ${f(a.slowest.gcMs)}, fdatasyncs overlapped ${a.slowest.fsyncsOverlapped}, ${a.slowest.withNewConnection} of them with a new SENEBI connection made during their SENEBI leg.
+Slowest 1 % (${a.slowest.n}), medians: total ${f(a.slowest.totalMs)}, before the forward ${f(a.slowest.beforeForwardMs)}, SENEBI leg ${f(a.slowest.senebiMs)}, after the answer ${f(a.slowest.afterAnswerMs)}, GC inside ${f(a.slowest.gcMs)}, waiting for a CPU ${f(a.slowest.runQueueMs)}, fdatasyncs overlapped ${a.slowest.fsyncsOverlapped}, ${a.slowest.withNewConnection} of them with a new SENEBI connection made during their SENEBI leg.
 New SENEBI connections in the window: ${a.connects.n} (TCP and TLS handshake p50 ${f(a.connects.p50)}, max ${f(a.connects.max)} ms).
 ${Object.entries(a.writesByFile ?? {}).map(([file, w]) => `writeSync to ${file}: ${w.n} calls, p50 ${f(w.p50)}, p99 ${f(w.p99)}, max ${f(w.max)} ms, ${w.over1ms} over 1 ms, ${f(w.totalMs)} ms in all (the event loop blocked)`).join('\n')}
 GC: ${a.gc.pauses} pauses, ${f(a.gc.totalMs)} ms in all, longest ${f(a.gc.maxMs)} ms. Event-loop delay p50 ${f(a.loopDelayMs.p50)}, p99 ${f(a.loopDelayMs.p99)}, max ${f(a.loopDelayMs.max)} ms.

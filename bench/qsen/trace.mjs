@@ -10,6 +10,9 @@
 // pause (PerformanceObserver 'gc': kind and duration), every synchronous write (fs.writeSync,
 // which blocks the event loop: the file, the bytes and how long) and the event loop's delay
 // histogram.
+// Per request, also the time qsen's main thread spent runnable but waiting for a CPU
+// (/proc/self/task/PID/schedstat, second field, read at start and finish): on a 2-core machine
+// the load generator, qsen and the SENEBI share two cores.
 // The request of a SENEBI call is found through AsyncLocalStorage (entered at request start).
 // With QSEN_TRACE_ALLOC=1 it also samples every allocation of the window, garbage included (V8's
 // sampling heap profiler with the objects later collected), written to $QSEN_TRACE_FILE.alloc.json.
@@ -24,6 +27,15 @@ import { open } from 'node:fs/promises';
 import { PerformanceObserver, monitorEventLoopDelay, performance } from 'node:perf_hooks';
 
 const out = process.env.QSEN_TRACE_FILE;
+const SCHEDSTAT = `/proc/self/task/${process.pid}/schedstat`;
+/** ms the main thread has waited on a run queue since it started. */
+const runDelayMs = () => {
+  try {
+    return Number(fs.readFileSync(SCHEDSTAT, 'utf8').split(' ')[1]) / 1e6;
+  } catch {
+    return NaN;
+  }
+};
 const store = new AsyncLocalStorage();
 let requests = [];
 let fsyncs = [];
@@ -36,7 +48,7 @@ loop.enable();
 
 subscribe('http.server.request.start', ({ request }) => {
   if (request.method !== 'POST' || request.url !== '/qsen/v1/sendOrder') return;
-  const r = { start: performance.now() };
+  const r = { start: performance.now(), runDelayStart: runDelayMs() };
   request.__trace = r;
   store.enterWith(r);
 });
@@ -44,6 +56,7 @@ subscribe('http.server.response.finish', ({ request }) => {
   const r = request.__trace;
   if (!r) return;
   r.finish = performance.now();
+  r.runDelay = runDelayMs() - r.runDelayStart;
   if (r.start >= windowStart) requests.push(r);
 });
 subscribe('undici:request:create', ({ request }) => {
