@@ -19,12 +19,15 @@ export function analyseTrace(trace) {
     beforeForward: done.map((r) => r.forward - r.start),
     senebi: done.map((r) => r.answered - r.forward),
     afterAnswer: done.map((r) => r.finish - r.answered),
+    runQueue: done.map((r) => r.runDelay ?? NaN).filter(Number.isFinite),
     fsync: fsyncs.map((s) => s.end - s.start),
   };
   // fsyncs a request's journal wait overlapped: 2 or more means it waited behind another batch's.
   const waits = done.map((r) => overlapping(r.start, r.forward).length);
   // The slowest 1 %: what their time before the forward was made of.
   const slow = [...done].sort((a, b) => (b.finish - b.start) - (a.finish - a.start)).slice(0, Math.max(1, Math.ceil(done.length / 100)));
+  const connects = trace.connects ?? [];
+  const connectIn = (r) => connects.filter((c) => c.end > r.forward && c.start < r.answered).length;
   const gcIn = (r) => trace.gcs.filter((g) => g.start + g.ms > r.start && g.start < r.finish).reduce((s, g) => s + g.ms, 0);
   return {
     requests: done.length,
@@ -40,7 +43,10 @@ export function analyseTrace(trace) {
       afterAnswerMs: pct(slow.map((r) => r.finish - r.answered), 0.5),
       gcMs: pct(slow.map(gcIn), 0.5),
       fsyncsOverlapped: pct(slow.map((r) => overlapping(r.start, r.forward).length), 0.5),
+      runQueueMs: pct(slow.map((r) => r.runDelay ?? NaN), 0.5),
+      withNewConnection: slow.filter((r) => connectIn(r) > 0).length,
     },
+    connects: { n: connects.length, p50: pct(connects.map((c) => c.end - c.start), 0.5), max: pct(connects.map((c) => c.end - c.start), 1) },
     writesByFile: Object.fromEntries([...new Set((trace.writes ?? []).map((w) => w.file))].map((file) => {
       const ms = trace.writes.filter((w) => w.file === file).map((w) => w.ms);
       return [file, { n: ms.length, p50: pct(ms, 0.5), p99: pct(ms, 0.99), max: pct(ms, 1), over1ms: ms.filter((x) => x > 1).length, totalMs: ms.reduce((a, b) => a + b, 0) }];
@@ -59,7 +65,8 @@ export function formatTrace(label, a) {
 |---|---|---|---|---|
 ${rows}
 
-Slowest 1 % (${a.slowest.n}), medians: total ${f(a.slowest.totalMs)}, before the forward ${f(a.slowest.beforeForwardMs)}, SENEBI leg ${f(a.slowest.senebiMs)}, after the answer ${f(a.slowest.afterAnswerMs)}, GC inside ${f(a.slowest.gcMs)}, fdatasyncs overlapped ${a.slowest.fsyncsOverlapped}.
+Slowest 1 % (${a.slowest.n}), medians: total ${f(a.slowest.totalMs)}, before the forward ${f(a.slowest.beforeForwardMs)}, SENEBI leg ${f(a.slowest.senebiMs)}, after the answer ${f(a.slowest.afterAnswerMs)}, GC inside ${f(a.slowest.gcMs)}, waiting for a CPU ${f(a.slowest.runQueueMs)}, fdatasyncs overlapped ${a.slowest.fsyncsOverlapped}, ${a.slowest.withNewConnection} of them with a new SENEBI connection made during their SENEBI leg.
+New SENEBI connections in the window: ${a.connects.n} (TCP and TLS handshake p50 ${f(a.connects.p50)}, max ${f(a.connects.max)} ms).
 ${Object.entries(a.writesByFile ?? {}).map(([file, w]) => `writeSync to ${file}: ${w.n} calls, p50 ${f(w.p50)}, p99 ${f(w.p99)}, max ${f(w.max)} ms, ${w.over1ms} over 1 ms, ${f(w.totalMs)} ms in all (the event loop blocked)`).join('\n')}
 GC: ${a.gc.pauses} pauses, ${f(a.gc.totalMs)} ms in all, longest ${f(a.gc.maxMs)} ms. Event-loop delay p50 ${f(a.loopDelayMs.p50)}, p99 ${f(a.loopDelayMs.p99)}, max ${f(a.loopDelayMs.max)} ms.
 `;

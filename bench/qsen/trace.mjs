@@ -5,10 +5,14 @@
 //   forward  the SENEBI request was created ('undici:request:create'; after the journal's fsync)
 //   answered SENEBI's answer was complete ('undici:request:trailers')
 //   finish   the answer was written ('http.server.response.finish')
-// and, process-wide, every fdatasync (FileHandle.prototype.datasync, start and end), every GC
+// and, process-wide, every new SENEBI connection ('undici:client:beforeConnect' to
+// 'undici:client:connected': TCP and the TLS handshake), every fdatasync (FileHandle.prototype.datasync, start and end), every GC
 // pause (PerformanceObserver 'gc': kind and duration), every synchronous write (fs.writeSync,
 // which blocks the event loop: the file, the bytes and how long) and the event loop's delay
 // histogram.
+// Per request, also the time qsen's main thread spent runnable but waiting for a CPU
+// (/proc/self/task/PID/schedstat, second field, read at start and finish): on a 2-core machine
+// the load generator, qsen and the SENEBI share two cores.
 // The request of a SENEBI call is found through AsyncLocalStorage (entered at request start).
 // With QSEN_TRACE_ALLOC=1 it also samples every allocation of the window, garbage included (V8's
 // sampling heap profiler with the objects later collected), written to $QSEN_TRACE_FILE.alloc.json.
@@ -23,10 +27,20 @@ import { open } from 'node:fs/promises';
 import { PerformanceObserver, monitorEventLoopDelay, performance } from 'node:perf_hooks';
 
 const out = process.env.QSEN_TRACE_FILE;
+const SCHEDSTAT = `/proc/self/task/${process.pid}/schedstat`;
+/** ms the main thread has waited on a run queue since it started. */
+const runDelayMs = () => {
+  try {
+    return Number(fs.readFileSync(SCHEDSTAT, 'utf8').split(' ')[1]) / 1e6;
+  } catch {
+    return NaN;
+  }
+};
 const store = new AsyncLocalStorage();
 let requests = [];
 let fsyncs = [];
 let gcs = [];
+let connects = [];
 let writes = [];
 let windowStart = performance.now();
 const loop = monitorEventLoopDelay({ resolution: 1 });
@@ -34,7 +48,7 @@ loop.enable();
 
 subscribe('http.server.request.start', ({ request }) => {
   if (request.method !== 'POST' || request.url !== '/qsen/v1/sendOrder') return;
-  const r = { start: performance.now() };
+  const r = { start: performance.now(), runDelayStart: runDelayMs() };
   request.__trace = r;
   store.enterWith(r);
 });
@@ -42,6 +56,7 @@ subscribe('http.server.response.finish', ({ request }) => {
   const r = request.__trace;
   if (!r) return;
   r.finish = performance.now();
+  r.runDelay = runDelayMs() - r.runDelayStart;
   if (r.start >= windowStart) requests.push(r);
 });
 subscribe('undici:request:create', ({ request }) => {
@@ -49,6 +64,14 @@ subscribe('undici:request:create', ({ request }) => {
   if (!r || r.forward !== undefined) return;
   r.forward = performance.now();
   request.__trace = r;
+});
+// A request that finds every pooled connection busy waits for a new one: its handshake is in its SENEBI leg.
+subscribe('undici:client:beforeConnect', () => {
+  connects.push({ start: performance.now() });
+});
+subscribe('undici:client:connected', () => {
+  const pending = connects.findLast((c) => c.end === undefined);
+  if (pending) pending.end = performance.now();
 });
 subscribe('undici:request:trailers', ({ request }) => {
   const r = request.__trace;
@@ -118,11 +141,13 @@ process.on('SIGUSR2', () => {
     const ms = (q) => loop.percentile(q) / 1e6;
     writeFileSync(out, JSON.stringify({
       windowMs: performance.now() - windowStart,
+      connects: connects.filter((c) => c.end !== undefined && c.start >= windowStart),
       requests, fsyncs: fsyncs.filter((f) => f.start >= windowStart), gcs: gcs.filter((g) => g.start >= windowStart), writes: writes.filter((w) => w.start >= windowStart),
       loopDelayMs: { p50: ms(50), p90: ms(90), p99: ms(99), max: loop.max / 1e6 },
     }));
   }
   requests = [];
+  connects = connects.filter((c) => c.end === undefined);
   fsyncs = [];
   gcs = [];
   writes = [];
