@@ -10,7 +10,7 @@
 //      warm-up) and its resident memory (VmRSS, sampled every 100 ms) under that load.
 // Usage: npm run build && node bench/qsen/run.mjs [--seconds N] [--rate N] [--clients N] [--warmup N]
 //        [--qsen-flags "NODE FLAGS"] [--summary] [--stand-in-only] [--profile DIR] [--perf DIR]
-//        [--cpu-only [--repeat N]] [--rounds N] [--tmpfs-journal] [--trace] [--heap-snapshot] [--out DIR]
+//        [--cpu-only [--repeat N]] [--rounds N] [--tmpfs-journal] [--trace] [--heap-snapshot] [--orders N] [--out DIR]
 // qsen runs with the launcher's QSEN_NODE_FLAGS (the V8 heap flags it ships with, also in
 // systemd/qsen.service) unless --qsen-flags says otherwise; --qsen-flags "" is V8's defaults.
 // Writes bench/out/qsen/results.json (or DIR/results.json) and prints a Markdown section for bench/RESULTS.md; with
@@ -78,6 +78,11 @@ const TRACE_ON = args.includes('--trace');
 // of its closed loop (SIGUSR1, --heapsnapshot-signal), what it holds live when its peak is taken;
 // `node bench/qsen/heap-shares.mjs DIR/*.heapsnapshot` sums it by kind of object.
 const HEAP_SNAPSHOT = args.includes('--heap-snapshot');
+// --orders N: each closed loop sends N orders (after its warm-up) instead of running --seconds.
+// qsen's peak RSS grows with the orders its book holds, and a closed loop's count in 5 s is the
+// machine's speed (2,700 orders/s on an idle machine, a few hundred under the others' load): a
+// fixed count compares memory across runs and machines at the same book.
+const CLOSED_ORDERS = opt('orders', 0);
 
 // --out DIR (default bench/out/qsen): the run's folder, emptied first. Two runs at once in one
 // folder would delete each other's state folders and keys: a run holds DIR.lock (its pid) and
@@ -353,8 +358,10 @@ async function closedLoop(name, clients, seconds, watch) {
     }
     peakRss = Math.max(peakRss, now);
   }, 100);
+  let toSend = CLOSED_ORDERS;
+  const more = () => (CLOSED_ORDERS > 0 ? toSend-- > 0 : performance.now() < deadline);
   await Promise.all(Array.from({ length: clients }, async () => {
-    while (performance.now() < deadline) samples.push(await sender.send());
+    while (more()) samples.push(await sender.send());
   }));
   clearInterval(tick);
   const elapsed = (performance.now() - t0) / 1000;
