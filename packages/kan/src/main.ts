@@ -2,13 +2,13 @@
  * kan's entry point: `node main.js --config FILE --index N` (or QSEN_CONFIG / QSEN_KAN_INDEX).
  * Loads the configuration, makes the logger and audit log, builds the node, listens, and runs
  * the watchdog. The configuration is validated once, in this thread (a worker thread saved 2.5 MiB
- * but cost 0.6-0.7 s of warm start: docs/kan.md, "Memory"). SIGTERM/SIGINT: graceful stop. SIGHUP: reload the TLS files. An uncaught
+ * but cost 0.6-0.7 s of warm start: docs/kan.md, "Memory"), and the validator is then let go. SIGTERM/SIGINT: graceful stop. SIGHUP: reload the TLS files. An uncaught
  * exception: crash.ts (log once, flush within a bound, exit 70).
  */
 import { writeSync } from 'node:fs';
 import { parseArgs } from 'node:util';
 import { ConfigError, type QsenConfig } from '@qsen/core/config';
-import { loadConfig } from '@qsen/core/config/load';
+import { loadConfig, releaseConfigValidator } from '@qsen/core/config/load';
 import { errorMessage } from '@qsen/core/errors';
 
 function fail(message: string): never {
@@ -33,6 +33,8 @@ const [{ closeLogger, createAuditLog, createProcessLogger }, { createKanNode }, 
   import('@qsen/core/logging'), import('./node.js'), import('./cluster/nodes.js'), import('./crash.js'),
 ]);
 const read = await configRead;
+// Validated once: zod and @iarna/toml go (about 4 MiB of an idle kan; docs/kan.md, "Memory").
+releaseConfigValidator();
 if (!read.ok) {
   const { err } = read;
   fail(err instanceof ConfigError ? `bad configuration ${configFile}:\n${err.message}` : `cannot read ${configFile}: ${errorMessage(err)}`);

@@ -15,8 +15,12 @@ import { httpsCall, makeTempDir, waitFor, INTL_DATE_FORMAT, PACKAGE_TRACE_REGIST
 import { KAN_NODE_FLAGS } from '../src/node-flags.js';
 import { makeLocalHome } from './local-home.js';
 
-/** Loaded on first use only: none of them may be in an idle kan. */
-const NOT_AT_IDLE = ['express', 'node-forge', 'http-proxy', 'tar', 'execa', 'systeminformation', 'axios'];
+/**
+ * Loaded on first use only: none of them may be in an idle kan. `@opentelemetry/api` (prom-client's
+ * CPU counters) and tdigest (prom-client's root entry, through its Summary) come with the default
+ * metrics made on the first scrape (core's metrics/registry.ts).
+ */
+const NOT_AT_IDLE = ['express', 'node-forge', 'http-proxy', 'tar', 'execa', 'systeminformation', 'axios', '@opentelemetry/api', 'tdigest'];
 
 const tmp = makeTempDir('kan-idle-');
 const main = new URL('../src/main.js', import.meta.url).pathname;
@@ -117,6 +121,8 @@ test('an idle kan loads none of its on-first-use packages (express included) and
 
   const after = readPackageTrace(trace);
   assert.ok(after.has('express'), 'the first request that is not a ping loaded express');
+  assert.ok(after.has('@opentelemetry/api'), 'the first scrape made the default metrics that read the process (the trace sees them load)');
+  assert.ok(!after.has('tdigest'), "prom-client's root entry is not loaded by a scrape either");
   assert.ok(after.has('systeminformation'), 'the first status call loaded systeminformation (the trace sees packages loaded on first use)');
   assert.ok(!after.has('node-forge'), 'the status call described the certificates without node-forge (@qsen/pki/inspect reads DER itself)');
   kan.kill('SIGKILL');

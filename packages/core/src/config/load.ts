@@ -4,11 +4,11 @@
  */
 import { readFileSync } from 'node:fs';
 import { dirname, resolve } from 'node:path';
-import TOML from '@iarna/toml';
 import type { z } from 'zod';
 import { ConfigError, type ConfigProblem } from './config-error.js';
 import { deepFreeze } from './defaults.js';
 import { createConfigSchema } from './schema.js';
+import { loadConfigValidator } from './validator.js';
 import type { QsenConfig } from './types.js';
 
 /** Options of parseConfig. */
@@ -65,7 +65,7 @@ export function parseConfig(text: string, file: string, options: ParseConfigOpti
   const absoluteFile = resolve(file);
   let raw: unknown;
   try {
-    raw = TOML.parse(text);
+    raw = loadConfigValidator().toml.parse(text);
   } catch (err) {
     throw new ConfigError(absoluteFile, [{ path: '', message: describeTomlError(err) }]);
   }

@@ -7,12 +7,13 @@
 import { statSync } from 'node:fs';
 import { isIP } from 'node:net';
 import { resolve } from 'node:path';
-import { z } from 'zod';
+import type { z as Zod } from 'zod';
 import { compareUint64, parseUint64, type Uint64 } from '../ids/uint64.js';
 import { isValidLocalDate, isValidTimeZone, minutesOfHhmm, type Weekday } from '../schedule/wall-time.js';
 import { CONFIG_DEFAULTS } from './defaults.js';
 import { canonicalAmount } from './amounts.js';
 import { ORDER_CURRENCIES, ORDER_SETTLEMENTS } from './order-terms.js';
+import { loadConfigValidator } from './validator.js';
 
 /** How the schema treats the file system. */
 export interface SchemaOptions {
@@ -48,85 +49,91 @@ function isUrlWithProtocol(text: string, protocols: readonly string[]): boolean 
 /** The largest `[watchdog] backoff_max_ms` accepted: one hour. */
 export const MAX_BACKOFF_MS = 3_600_000;
 
-const positiveInt = () => z.number().int('must be an integer').positive('must be greater than 0');
 /** `[senebi] max_answer_bytes`: 64 KiB (a few orders' answers) to 1 GiB. */
 export const ANSWER_BYTES_BOUNDS = { min: 65_536, max: 1_073_741_824 } as const;
 const answerBytesProblem = `must be an integer from ${ANSWER_BYTES_BOUNDS.min} (64 KiB) to ${ANSWER_BYTES_BOUNDS.max} (1 GiB)`;
-const answerBytes = () => z.number().int(answerBytesProblem).min(ANSWER_BYTES_BOUNDS.min, answerBytesProblem).max(ANSWER_BYTES_BOUNDS.max, answerBytesProblem);
-const port = () => z.number().int('must be an integer').min(1, 'must be a port number (1..65535)').max(65535, 'must be a port number (1..65535)');
-const hhmm = (allowEndOfDay: boolean) =>
-  z.string().refine((t) => minutesOfHhmm(t, allowEndOfDay) !== undefined, {
-    error: allowEndOfDay ? 'must be a local time "HH:MM" (00:00..23:59, or "24:00" for the end of the day)' : 'must be a local time "HH:MM" (00:00..23:59)',
-  });
-const host = () =>
-  z.string().refine((t) => isIP(t) !== 0 || HOSTNAME.test(t), { error: 'must be an IP address or a host name' });
-
-const uint64Id = () =>
-  z.unknown().transform((value, ctx): Uint64 => {
-    if (typeof value === 'number' || typeof value === 'bigint') {
-      ctx.addIssue({ code: 'custom', message: 'write ids as strings, e.g. "9999000000000000000" (TOML integers stop at 2^63-1)' });
-      return z.NEVER;
-    }
-    if (typeof value !== 'string') {
-      ctx.addIssue({ code: 'custom', message: 'must be an id written as a string of decimal digits' });
-      return z.NEVER;
-    }
-    const parsed = parseUint64(value);
-    if (!parsed.ok) {
-      const why = {
-        not_a_string_or_number: 'must be an id written as a string of decimal digits',
-        not_decimal_digits: 'must be an unsigned 64-bit integer written with decimal digits only',
-        leading_zero: 'must not have leading zeros',
-        too_large: 'must be at most 18446744073709551615 (2^64-1)',
-      }[parsed.problem];
-      ctx.addIssue({ code: 'custom', message: why });
-      return z.NEVER;
-    }
-    return parsed.value;
-  });
-
 /** Digits a [risk] amount may have before / after the point (notional reaches 10^28; 10^-8 is its finest unit). */
 const AMOUNT_INTEGER_DIGITS = 30;
 const AMOUNT_DECIMALS = 8;
-
-
-/** A [risk] amount: a decimal string (never a TOML number, which may be a binary float), canonicalized. */
-const riskAmount = (maxDecimals: number, maxIntegerDigits: number, check?: (value: string) => string | undefined) =>
-  z.unknown().transform((value, ctx): string => {
-    if (typeof value === 'number' || typeof value === 'bigint') {
-      ctx.addIssue({ code: 'custom', message: `write amounts as strings, e.g. "${String(value)}" (a TOML number may be a binary float)` });
-      return z.NEVER;
-    }
-    if (typeof value !== 'string') {
-      ctx.addIssue({ code: 'custom', message: 'must be a decimal written as a string' });
-      return z.NEVER;
-    }
-    const parsed = canonicalAmount(value, maxDecimals, maxIntegerDigits);
-    const problem = parsed.ok ? check?.(parsed.value) : parsed.problem;
-    if (problem !== undefined || !parsed.ok) {
-      ctx.addIssue({ code: 'custom', message: problem ?? 'invalid' });
-      return z.NEVER;
-    }
-    return parsed.value;
-  });
-
-const riskAmounts = () =>
-  z.strictObject({
-    ARS: riskAmount(AMOUNT_DECIMALS, AMOUNT_INTEGER_DIGITS).optional(),
-    USD: riskAmount(AMOUNT_DECIMALS, AMOUNT_INTEGER_DIGITS).optional(),
-    EXT: riskAmount(AMOUNT_DECIMALS, AMOUNT_INTEGER_DIGITS).optional(),
-  }).optional();
-
-const riskList = <T extends string>(item: z.ZodType<T>) =>
-  z.array(item).refine((items) => new Set(items).size === items.length, { error: 'must not repeat an entry' }).optional();
 
 const percentAtMost100 = (value: string): string | undefined => {
   const [integer = '0', fraction = ''] = value.split('.');
   return Number(integer) > 100 || (Number(integer) === 100 && fraction !== '') ? 'must be at most 100' : undefined;
 };
 
+/** The schema's building blocks, made from zod's namespace (loaded on first use, validator.ts). */
+function schemaParts(z: typeof Zod) {
+  const positiveInt = () => z.number().int('must be an integer').positive('must be greater than 0');
+  const answerBytes = () => z.number().int(answerBytesProblem).min(ANSWER_BYTES_BOUNDS.min, answerBytesProblem).max(ANSWER_BYTES_BOUNDS.max, answerBytesProblem);
+  const port = () => z.number().int('must be an integer').min(1, 'must be a port number (1..65535)').max(65535, 'must be a port number (1..65535)');
+  const hhmm = (allowEndOfDay: boolean) =>
+    z.string().refine((t) => minutesOfHhmm(t, allowEndOfDay) !== undefined, {
+      error: allowEndOfDay ? 'must be a local time "HH:MM" (00:00..23:59, or "24:00" for the end of the day)' : 'must be a local time "HH:MM" (00:00..23:59)',
+    });
+  const host = () =>
+    z.string().refine((t) => isIP(t) !== 0 || HOSTNAME.test(t), { error: 'must be an IP address or a host name' });
+
+  const uint64Id = () =>
+    z.unknown().transform((value, ctx): Uint64 => {
+      if (typeof value === 'number' || typeof value === 'bigint') {
+        ctx.addIssue({ code: 'custom', message: 'write ids as strings, e.g. "9999000000000000000" (TOML integers stop at 2^63-1)' });
+        return z.NEVER;
+      }
+      if (typeof value !== 'string') {
+        ctx.addIssue({ code: 'custom', message: 'must be an id written as a string of decimal digits' });
+        return z.NEVER;
+      }
+      const parsed = parseUint64(value);
+      if (!parsed.ok) {
+        const why = {
+          not_a_string_or_number: 'must be an id written as a string of decimal digits',
+          not_decimal_digits: 'must be an unsigned 64-bit integer written with decimal digits only',
+          leading_zero: 'must not have leading zeros',
+          too_large: 'must be at most 18446744073709551615 (2^64-1)',
+        }[parsed.problem];
+        ctx.addIssue({ code: 'custom', message: why });
+        return z.NEVER;
+      }
+      return parsed.value;
+    });
+
+  /** A [risk] amount: a decimal string (never a TOML number, which may be a binary float), canonicalized. */
+  const riskAmount = (maxDecimals: number, maxIntegerDigits: number, check?: (value: string) => string | undefined) =>
+    z.unknown().transform((value, ctx): string => {
+      if (typeof value === 'number' || typeof value === 'bigint') {
+        ctx.addIssue({ code: 'custom', message: `write amounts as strings, e.g. "${String(value)}" (a TOML number may be a binary float)` });
+        return z.NEVER;
+      }
+      if (typeof value !== 'string') {
+        ctx.addIssue({ code: 'custom', message: 'must be a decimal written as a string' });
+        return z.NEVER;
+      }
+      const parsed = canonicalAmount(value, maxDecimals, maxIntegerDigits);
+      const problem = parsed.ok ? check?.(parsed.value) : parsed.problem;
+      if (problem !== undefined || !parsed.ok) {
+        ctx.addIssue({ code: 'custom', message: problem ?? 'invalid' });
+        return z.NEVER;
+      }
+      return parsed.value;
+    });
+
+  const riskAmounts = () =>
+    z.strictObject({
+      ARS: riskAmount(AMOUNT_DECIMALS, AMOUNT_INTEGER_DIGITS).optional(),
+      USD: riskAmount(AMOUNT_DECIMALS, AMOUNT_INTEGER_DIGITS).optional(),
+      EXT: riskAmount(AMOUNT_DECIMALS, AMOUNT_INTEGER_DIGITS).optional(),
+    }).optional();
+
+  const riskList = <T extends string>(item: Zod.ZodType<T>) =>
+    z.array(item).refine((items) => new Set(items).size === items.length, { error: 'must not repeat an entry' }).optional();
+
+  return { positiveInt, answerBytes, port, hhmm, host, uint64Id, riskAmount, riskAmounts, riskList };
+}
+
 /** Builds the conf.toml schema for one file (paths resolve against options.baseDir). */
 export function createConfigSchema(options: SchemaOptions) {
+  const { z } = loadConfigValidator();
+  const { positiveInt, answerBytes, port, hhmm, host, uint64Id, riskAmount, riskAmounts, riskList } = schemaParts(z);
   const checkFiles = options.checkFiles ?? true;
   const path = () => z.string().min(1, 'must not be empty').transform((p) => resolve(options.baseDir, p));
   const existingFile = () =>

@@ -2,7 +2,7 @@
  * Internal pings (the kans' probes, every second from three kans) write no access line: they
  * are counted here instead, so the logs hold what is worth reading (docs/reliability.md).
  */
-import { Counter, type Registry } from 'prom-client';
+import { Counter, type Registry } from './prom-modules.js';
 
 /** Suffix of the counter of internal pings answered (label `path`). */
 export const INTERNAL_PINGS_SUFFIX = 'internal_pings_total';

@@ -1,7 +1,7 @@
 /**
  * The TLS layer's metrics: connections refused before HTTP, by reason (docs/api.md §2).
  */
-import { Counter, type Registry } from 'prom-client';
+import { Counter, type Registry } from './prom-modules.js';
 
 /** What createMtlsServer counts. */
 export interface TlsMetrics {

@@ -1,5 +1,5 @@
 /** kan's own Prometheus metrics, all in one place (names end in their unit, CONVENTIONS #10). */
-import { Counter, Gauge, Histogram, type Registry } from 'prom-client';
+import { Counter, Gauge, Histogram, type Registry } from '@qsen/core/metrics';
 
 /** Metric names. */
 export const KAN_METRICS = {
