@@ -10,14 +10,14 @@
 //      warm-up) and its resident memory (VmRSS, sampled every 100 ms) under that load.
 // Usage: npm run build && node bench/qsen/run.mjs [--seconds N] [--rate N] [--clients N] [--warmup N]
 //        [--qsen-flags "NODE FLAGS"] [--summary] [--stand-in-only] [--profile DIR] [--perf DIR]
-//        [--cpu-only [--repeat N]] [--rounds N] [--tmpfs-journal] [--trace] [--out DIR]
+//        [--cpu-only [--repeat N]] [--rounds N] [--tmpfs-journal] [--trace] [--heap-snapshot] [--orders N] [--out DIR]
 // qsen runs with the launcher's QSEN_NODE_FLAGS (the V8 heap flags it ships with, also in
 // systemd/qsen.service) unless --qsen-flags says otherwise; --qsen-flags "" is V8's defaults.
 // Writes bench/out/qsen/results.json (or DIR/results.json) and prints a Markdown section for bench/RESULTS.md; with
 // --summary it ends with one line (the stand-in figures, qsen's own cost):
 //   added_p50_ms=… added_p99_ms=… nginx_added_p50_ms=… nginx_added_p99_ms=… throughput_ratio=… cpu_ms_per_order=… rss_mb=…
 import { spawn } from 'node:child_process';
-import { cpSync, mkdirSync, openSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { cpSync, mkdirSync, openSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { Agent, request } from 'node:https';
 import { cpus, loadavg, totalmem, release } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
@@ -74,6 +74,15 @@ const TMPFS_JOURNAL = args.includes('--tmpfs-journal');
 // --trace: the stand-in qsens run with bench/qsen/trace.mjs (per-request segments, fdatasyncs,
 // GC pauses, event-loop delay), gathered over each of their paced phases and printed.
 const TRACE_ON = args.includes('--trace');
+// --heap-snapshot: the stand-in qsen writes a V8 heap snapshot into the run's folder at the end
+// of its closed loop (SIGUSR1, --heapsnapshot-signal), what it holds live when its peak is taken;
+// `node bench/qsen/heap-shares.mjs DIR/*.heapsnapshot` sums it by kind of object.
+const HEAP_SNAPSHOT = args.includes('--heap-snapshot');
+// --orders N: each closed loop sends N orders (after its warm-up) instead of running --seconds.
+// qsen's peak RSS grows with the orders its book holds, and a closed loop's count in 5 s is the
+// machine's speed (2,700 orders/s on an idle machine, a few hundred under the others' load): a
+// fixed count compares memory across runs and machines at the same book.
+const CLOSED_ORDERS = opt('orders', 0);
 
 // --out DIR (default bench/out/qsen): the run's folder, emptied first. Two runs at once in one
 // folder would delete each other's state folders and keys: a run holds DIR.lock (its pid) and
@@ -162,7 +171,8 @@ const qsen = startChild(process.execPath, [...QSEN_FLAGS, QSEN_MAIN, '--config',
 const profileFlags = [...(PROFILE_DIR ? ['--cpu-prof', `--cpu-prof-dir=${PROFILE_DIR}`] : []), ...(PERF_DIR ? ['--perf-basic-prof', '--no-logfile-per-isolate', `--logfile=${join(out, 'qsen-v8.log')}`] : [])];
 const traceFile = (name) => join(out, `trace-${name}.json`);
 const traced = (name) => (TRACE_ON ? { flags: ['--import', TRACE], env: { QSEN_TRACE_FILE: traceFile(name) } } : { flags: [], env: undefined });
-const qsen2 = startChild(process.execPath, [...QSEN_FLAGS, ...profileFlags, ...traced('standInQsen').flags, QSEN_MAIN, '--config', join(home2, 'conf.toml')], 'qsen (stand-in)', traced('standInQsen').env);
+const snapshotFlags = HEAP_SNAPSHOT ? ['--heapsnapshot-signal=SIGUSR1', `--diagnostic-dir=${out}`] : [];
+const qsen2 = startChild(process.execPath, [...QSEN_FLAGS, ...profileFlags, ...snapshotFlags, ...traced('standInQsen').flags, QSEN_MAIN, '--config', join(home2, 'conf.toml')], 'qsen (stand-in)', traced('standInQsen').env);
 const qsen3 = TMPFS_JOURNAL ? startChild(process.execPath, [...QSEN_FLAGS, ...traced('standInQsenTmpfs').flags, QSEN_MAIN, '--config', join(home3, 'conf.toml')], 'qsen (stand-in, journal on tmpfs)', traced('standInQsenTmpfs').env) : undefined;
 startChild(NGINX, ['-p', out, '-c', join(out, 'nginx.conf'), '-e', join(out, 'nginx-error.log')], 'nginx');
 
@@ -312,6 +322,14 @@ function startPerf(pid) {
   return { stop: () => new Promise((resolve) => { child.once('exit', resolve); child.kill('SIGINT'); }) };
 }
 
+/** Has a qsen started with --heapsnapshot-signal write its snapshot, and waits until it answers again (the write is synchronous). */
+async function writeHeapSnapshot(child) {
+  const before = new Set(readdirSync(out).filter((f) => f.endsWith('.heapsnapshot')));
+  child.kill('SIGUSR1');
+  await waitFor(() => readdirSync(out).some((f) => f.endsWith('.heapsnapshot') && !before.has(f)), { timeoutMs: 60_000, what: 'the heap snapshot' });
+  await waitFor(async () => (await httpsCall(`https://127.0.0.1:${ports.qsen2}/qsen/v1/ping`, { ca, timeoutMs: 60_000 })).status === 200, { timeoutMs: 120_000, what: 'qsen after its heap snapshot' });
+}
+
 /** Closed loop; `watch` is a qsen process whose CPU per order and peak RSS are measured. */
 async function closedLoop(name, clients, seconds, watch) {
   if (targets[name].simulator) await resetSimulator();
@@ -326,16 +344,24 @@ async function closedLoop(name, clients, seconds, watch) {
   const tracedProcess = TRACE_ON && targets[name].process;
   if (tracedProcess) tracedProcess.kill('SIGUSR2');
   const cpu0 = watch ? cpuMs(watch.pid) : 0;
-  // At each new peak (by 1 MB or more) the mappings are read again: what the peak is made of.
+  // At each new peak 1 MB or more above the one last broken down, the mappings are read again:
+  // what the peak is made of (compared with that reading, not with the last sample, so that a
+  // peak reached by small steps is broken down too).
   let peakKinds;
+  let kindsAtMb = -Infinity;
   const tick = setInterval(() => {
     if (!watch) return;
     const now = rssMb(watch.pid);
-    if (now >= peakRss + 1 || peakKinds === undefined) peakKinds = rssByKind(watch.pid);
+    if (now >= kindsAtMb + 1) {
+      peakKinds = rssByKind(watch.pid);
+      kindsAtMb = now;
+    }
     peakRss = Math.max(peakRss, now);
   }, 100);
+  let toSend = CLOSED_ORDERS;
+  const more = () => (CLOSED_ORDERS > 0 ? toSend-- > 0 : performance.now() < deadline);
   await Promise.all(Array.from({ length: clients }, async () => {
-    while (performance.now() < deadline) samples.push(await sender.send());
+    while (more()) samples.push(await sender.send());
   }));
   clearInterval(tick);
   const elapsed = (performance.now() - t0) / 1000;
@@ -343,6 +369,7 @@ async function closedLoop(name, clients, seconds, watch) {
   await perf?.stop();
   if (tracedProcess) tracedProcess.kill('SIGUSR2');
   const rssKinds = watch ? rssByKind(watch.pid) : undefined;
+  if (HEAP_SNAPSHOT && watch === qsen2) await writeHeapSnapshot(watch);
   sender.close();
   return {
     ...summarise(samples, sender.errors),

@@ -5,7 +5,7 @@ import assert from 'node:assert/strict';
 import fc from 'fast-check';
 import type { Uint64 } from '@qsen/core';
 import { applyRecord, createOrderBook, describeEntry, type OrderEntry } from '../src/orders/book.js';
-import { decodeSettled, encodeSettled, isSettled, SettledFormError } from '../src/orders/settled.js';
+import { decodeSettled, encodeSettled, isSettled, MAX_ECHO_SHAPES, SettledFormError } from '../src/orders/settled.js';
 import type { OrderContent } from '../src/orders/order.js';
 
 const ID = '9999000000000000042' as Uint64;
@@ -41,7 +41,10 @@ describe('encodeSettled / decodeSettled', () => {
   test('the echo\'s fields that repeat the order are written once', () => {
     const text = encodeSettled(accepted());
     assert.equal(text.split('"AL30"').length - 1, 1);
-    assert.ok(text.includes('"price":"62.40"'), 'a field SENEBI writes its own way is kept');
+    assert.ok(text.includes('"62.40"'), 'a field SENEBI writes its own way is kept');
+    assert.equal(decodeSettled(ID, text).senebi?.['price'], '62.40');
+    assert.ok(!text.includes('"instrument"'), 'the echo\'s keys are its shape\'s number');
+    assert.equal(text.split(AT).length - 1, 1, 'qsen\'s own times are milliseconds; the echo\'s time is SENEBI\'s text');
     assert.ok(text.length < JSON.stringify(accepted()).length * 0.7, `${text.length} characters`);
   });
 
@@ -78,8 +81,36 @@ describe('encodeSettled / decodeSettled', () => {
     }), { numRuns: 500 });
   });
 
+  // Times: the form toISOString writes (held as milliseconds) or any other text (held as it is).
+  const timeArb = fc.oneof(
+    fc.date({ min: new Date('1970-01-01T00:00:00.000Z'), max: new Date('2100-01-01T00:00:00.000Z'), noInvalidDate: true }).map((d) => d.toISOString()),
+    fc.constantFrom('2026-12-01T14:00:00Z', '2026-12-01T14:00:00.000+00:00', '2026-12-01 14:00:00.000Z', '', 'not a time', '1764600000000'),
+    text,
+  );
+
+  test('gives back exactly every time, in toISOString\'s form or not', () => {
+    fc.assert(fc.property(timeArb, timeArb, timeArb, timeArb, fc.boolean(), (receivedAt, updatedAt, requestedAt, cancelledAt, withCancel) => {
+      const entry: OrderEntry = { order: { ...ORDER }, state: 'accepted', receivedAt, updatedAt, senebi: { ...ECHO, time: updatedAt } };
+      if (withCancel) entry.cancel = { state: 'cancelled', requestedAt, updatedAt: cancelledAt };
+      const back = decodeSettled(ID, encodeSettled(entry));
+      assert.deepEqual(back, entry);
+      assert.equal(JSON.stringify(back), JSON.stringify(entry));
+    }), { numRuns: 500 });
+  });
+
+  test('past MAX_ECHO_SHAPES shapes an echo keeps its keys, and every shape still reads back', () => {
+    const echoes = Array.from({ length: MAX_ECHO_SHAPES + 5 }, (_, i) => ({ ...ECHO, [`field${i}`]: 'x' }));
+    const texts = echoes.map((senebi) => encodeSettled(accepted({ senebi })));
+    assert.ok(texts.at(-1)?.includes('"field260":"x"'), 'a shape past the table is written with its keys');
+    // The table is process-wide: the tests above took ECHO's shape first, then filled it with random ones.
+    assert.ok(!encodeSettled(accepted()).includes('"instrument"'), 'a shape taken before the table filled is still written by number');
+    texts.forEach((t, i) => assert.deepEqual(decodeSettled(ID, t), accepted({ senebi: echoes[i] })));
+  });
+
   test('a string encodeSettled did not write is refused with the order id', () => {
-    for (const bad of ['[]', '[2,"accepted"]', JSON.stringify([1, 'nonsense', AT, AT, null, 'a', 'b', 'c', 'd', 'e', 'f', 'g', null, null])]) {
+    for (const bad of ['[]', '[2,"accepted"]', JSON.stringify([1, 'nonsense', AT, AT, null, 'a', 'b', 'c', 'd', 'e', 'f', 'g', null, null]),
+      JSON.stringify([2, 9, 0, 0, null, 'a', 'b', 'c', 'd', 'e', 'f', 'g', null, null]), JSON.stringify([2, 2, 0, 'x', null, 'a', 'b', 'c', 'd', 'e', 'f', 'g', [999999], null]),
+      JSON.stringify([2, 2, 0, true, null, 'a', 'b', 'c', 'd', 'e', 'f', 'g', null, null]), JSON.stringify([2, 2, 0, 0, null, 'a', 'b', 'c', 'd', 'e', 'f', 'g', null, [7, 0, 0, null, null]])]) {
       assert.throws(() => decodeSettled(ID, bad), (err: unknown) => err instanceof SettledFormError && err.id === ID);
     }
   });
