@@ -293,9 +293,12 @@ const cpuMs = (pid) => {
   const fields = readFileSync(`/proc/${pid}/stat`, 'utf8').replace(/^.*\) /, '').split(' ');
   return ((Number(fields[11]) + Number(fields[12])) * 1000) / CLOCK_TICKS_PER_S; // utime + stime
 };
+// MB here is 10^6 bytes, the unit of issue 17's targets; /proc counts in KiB ("kB"). Before
+// 2026-12-02 these figures were KiB / 1024 (MiB) under the same label: multiply those by 1.048576.
+const KIB_TO_MB = 1024 / 1e6;
 const rssMb = (pid) => {
   const m = /VmRSS:\s+(\d+) kB/.exec(readFileSync(`/proc/${pid}/status`, 'utf8'));
-  return m ? Number(m[1]) / 1024 : NaN;
+  return m ? Number(m[1]) * KIB_TO_MB : NaN;
 };
 
 /** Resident memory of a process by kind of mapping (MB): file-backed, anonymous (V8 heap, malloc arenas), [heap] (brk malloc), stacks. */
@@ -310,7 +313,7 @@ const rssByKind = (pid) => {
       continue;
     }
     const rss = /^Rss:\s+(\d+) kB/.exec(line);
-    if (rss) kinds[kind] = (kinds[kind] ?? 0) + Number(rss[1]) / 1024;
+    if (rss) kinds[kind] = (kinds[kind] ?? 0) + Number(rss[1]) * KIB_TO_MB;
   }
   return Object.fromEntries(Object.entries(kinds).map(([k, v]) => [k, Math.round(v)]));
 };
