@@ -14,7 +14,7 @@ import type { AuditSink } from '@qsen/core/logging';
 import { buildMetricName, createMetricsRegistry, createTlsMetrics, TLS_REJECTED_CONNECTIONS_SUFFIX } from '@qsen/core/metrics';
 import { localDateOf, systemClock, type Clock } from '@qsen/core/schedule';
 import { ApiError, httpErrors, errorMessage } from '@qsen/core/errors';
-import { loadConfig } from '@qsen/core/config/load';
+import { loadConfig, releaseConfigValidator } from '@qsen/core/config/load';
 import { createApp } from './app.js';
 import { isJsonObject } from './senebi/wire.js';
 import { QsenStartupError, qsenErrors } from './errors.js';
@@ -141,9 +141,9 @@ export async function startQsen(options: StartOptions): Promise<QsenNode> {
   const isMarketOpen = createMarketHours(config.schedule);
   // Risk: the limits of [risk] and the reference prices; today's usage rebuilt from the journal's
   // orders (the book), so it survives kill -9 without a file of its own.
-  let risk: RiskControls;
+  let controls: RiskControls;
   try {
-    risk = createRiskControls({
+    controls = createRiskControls({
       risk: config.risk,
       timezone: config.schedule.timezone,
       clock,
@@ -154,6 +154,19 @@ export async function startQsen(options: StartOptions): Promise<QsenNode> {
     const problems = err instanceof ApiError && Array.isArray(err.details?.['problems']) ? (err.details['problems'] as string[]).join('; ') : String(err);
     throw new QsenStartupError('RISK_REFERENCE_PRICES', `reference prices: ${problems}`, { cause: err });
   }
+  // conf.toml and the reference prices file are read at start and at each reload only: their
+  // parsers (zod, @iarna/toml) go in between, loaded again by the next reload (docs/qsen.md, "Memory").
+  releaseConfigValidator();
+  const risk: RiskControls = {
+    ...controls,
+    reload(actor, reason) {
+      try {
+        return controls.reload(actor, reason);
+      } finally {
+        releaseConfigValidator();
+      }
+    },
+  };
   risk.rebuild([...book.values()].flatMap((e) => (e.order ? [{ order: e.order, state: e.state, receivedAt: e.receivedAt }] : [])));
 
   const senebi = createSenebiClient({

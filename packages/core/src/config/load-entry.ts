@@ -5,4 +5,4 @@
  */
 export * from './schema.js';
 export * from './load.js';
-export { CONFIG_VALIDATOR_PACKAGES, releaseConfigValidator } from './validator.js';
+export { CONFIG_VALIDATOR_PACKAGES, loadConfigValidator, releaseConfigValidator } from './validator.js';

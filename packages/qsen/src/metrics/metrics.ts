@@ -4,7 +4,7 @@
  * collector reads the node's facts (status/report.ts) at scrape time, the same object /status
  * reads; only the SENEBI histogram is observed as calls happen (by the stats object).
  */
-import { Counter, Gauge, Histogram, type Registry } from 'prom-client';
+import { Counter, Gauge, Histogram, type Registry } from '@qsen/core/metrics';
 import type { QsenFacts } from '../status/report.js';
 
 /** Metric names, one place. */

@@ -5,7 +5,7 @@
  * ever becomes a reference price.
  */
 import { readFileSync } from 'node:fs';
-import TOML from '@iarna/toml';
+import { loadConfigValidator } from '@qsen/core/config/load';
 import { isLosslessNumber } from '@qsen/core/json';
 import { canonicalAmount } from '@qsen/core/config';
 import { parseScaled, PRICE_SCALE } from './decimal.js';
@@ -51,7 +51,8 @@ export function readReferencePrices(entries: Readonly<Record<string, unknown>>):
 export function parseReferencePricesText(text: string): PricesReading {
   let raw: unknown;
   try {
-    raw = TOML.parse(text);
+    // conf.toml's parser, loaded on first use and let go after start and each reload (node.ts).
+    raw = loadConfigValidator().toml.parse(text);
   } catch (err) {
     return { ok: false, problems: [`not valid TOML: ${errorMessage(err).split('\n')[0] ?? ''}`] };
   }
