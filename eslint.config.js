@@ -12,6 +12,9 @@ const pkiRoot = [
   { name: 'node-forge', message: 'node-forge stays inside @qsen/pki.' },
 ];
 const coreRoot = { name: '@qsen/core', message: 'Import the domain entry (@qsen/core/http, /logging, /config, /schedule, /metrics, /ids, /json, /errors, /liveness, /storage, /killswitch), not the root, which loads all of core.' };
+// prom-client's root loads its default metrics (and @opentelemetry/api), Summary, the Pushgateway
+// and the cluster aggregator: the nodes take its classes from @qsen/core/metrics (prom-modules.ts).
+const promClientRoot = { name: 'prom-client', allowTypeImports: true, message: 'Import Counter, Gauge, Histogram from @qsen/core/metrics (each from its own module), not prom-client\'s root.' };
 
 export default tseslint.config(
   { ignores: ['**/dist/**', '**/node_modules/**', '.qsen-local/**', 'bench/out/**', '**/fixtures/**'] },
@@ -102,11 +105,11 @@ export default tseslint.config(
   },
   {
     files: ['packages/qsen/src/**/*.ts'],
-    rules: { '@typescript-eslint/no-restricted-imports': ['error', { paths: [...pkiRoot, coreRoot] }] },
+    rules: { '@typescript-eslint/no-restricted-imports': ['error', { paths: [...pkiRoot, coreRoot, promClientRoot] }] },
   },
   {
     files: ['packages/kan/src/**/*.ts'],
-    rules: { '@typescript-eslint/no-restricted-imports': ['error', { paths: [...pkiRoot, coreRoot] }] },
+    rules: { '@typescript-eslint/no-restricted-imports': ['error', { paths: [...pkiRoot, coreRoot, promClientRoot] }] },
   },
   {
     files: ['packages/launcher/src/**/*.ts', 'packages/ctl/src/**/*.ts'],

@@ -12,6 +12,7 @@ import type { QsenConfig } from '@qsen/core/config';
 import { createMtlsServer, openTrustStore, type MtlsServer } from '@qsen/core/http';
 import type { AuditSink } from '@qsen/core/logging';
 import { buildMetricName, createMetricsRegistry, createTlsMetrics, TLS_REJECTED_CONNECTIONS_SUFFIX } from '@qsen/core/metrics';
+import type { Uint64 } from '@qsen/core/ids';
 import { localDateOf, systemClock, type Clock } from '@qsen/core/schedule';
 import { ApiError, httpErrors, errorMessage } from '@qsen/core/errors';
 import { loadConfig, releaseConfigValidator } from '@qsen/core/config/load';
@@ -149,6 +150,8 @@ export async function startQsen(options: StartOptions): Promise<QsenNode> {
       clock,
       readRiskConfig: () => loadConfig(config.file).risk,
       audit,
+      // The ledger's ids are the ids of the orders the desk admitted (Uint64 text).
+      orderOf: (id) => book.get(id as Uint64)?.order,
     });
   } catch (err) {
     const problems = err instanceof ApiError && Array.isArray(err.details?.['problems']) ? (err.details['problems'] as string[]).join('; ') : String(err);

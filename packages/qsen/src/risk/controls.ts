@@ -12,7 +12,7 @@ import type { AuditSink } from '@qsen/core/logging';
 import { localDateOf, type Clock } from '@qsen/core/schedule';
 import { qsenErrors } from '../errors.js';
 import { notionalOf, parseScaled, PRICE_SCALE } from './decimal.js';
-import { createRiskLedger, type DayUsage } from './ledger.js';
+import { createRiskLedger, type Consumption, type DayUsage } from './ledger.js';
 import { compileLimits, findLimitSpec, LIMIT_SPECS, limitTextsOf, LIST_LIMITS, mapLists, UNREFERENCED_LIMIT, type CompiledLimits, type LimitSpec } from './limits.js';
 import { applyOverrides, partitionOverrides, readOverrideRequest, type LimitOverride } from './overrides.js';
 import { decideOrder, type RiskOrder } from './policy.js';
@@ -44,6 +44,9 @@ export interface Actor {
 /** States whose consumption is given back: SENEBI did not take the order. */
 export const RELEASING_STATES: readonly string[] = ['rejected', 'not_sent'];
 
+/** States whose consumption stays for good: SENEBI took the order and its fate is final. */
+export const STAYING_STATES: readonly string[] = ['accepted'];
+
 /** What the controls need. */
 export interface RiskControlsDeps {
   /** [risk] read at start. */
@@ -56,6 +59,12 @@ export interface RiskControlsDeps {
   /** Reads the reference prices file (default: from disk). */
   readonly loadPrices?: (file: string) => PricesReading;
   readonly audit: AuditSink;
+  /**
+   * The order an id names, as journaled (the order book's copy). With it an accepted order's
+   * reservation keeps its id alone, and its consumption is read back from the order if it is
+   * ever released (risk/ledger.ts); without it every reservation keeps its amounts.
+   */
+  readonly orderOf?: (id: string) => RiskOrder | undefined;
 }
 
 export type { LimitView } from './view.js';
@@ -104,6 +113,13 @@ interface OperatorPrice extends ReferencePrice {
 
 const iso = (ms: number): string => new Date(ms).toISOString();
 
+/** What an order consumes (the policy's figure for an order it admits). */
+const consumptionOf = (order: RiskOrder): Consumption => ({
+  currency: order.currency,
+  instrument: order.instrument,
+  notional: notionalOf(BigInt(order.quantity), parseScaled(order.price, PRICE_SCALE) ?? 0n),
+});
+
 /** Every file-level setting as key -> text, for the audit's before/after. */
 function settingsOf(risk: RiskConfig, prices: ReadonlyMap<string, ReferencePrice>): Map<string, string> {
   const out = new Map<string, string>();
@@ -127,7 +143,11 @@ function diffSettings(before: ReadonlyMap<string, string>, after: ReadonlyMap<st
 export function createRiskControls(deps: RiskControlsDeps): RiskControls {
   const { clock, timezone, audit } = deps;
   const loadPrices = deps.loadPrices ?? loadReferencePricesFile;
-  const ledger = createRiskLedger();
+  const { orderOf } = deps;
+  const ledger = createRiskLedger(orderOf && ((id) => {
+    const order = orderOf(id);
+    return order && consumptionOf(order);
+  }));
   const refusals = new Map<string, number>();
 
   const readFilePrices = (risk: RiskConfig): PricesReading => (risk.reference_prices_file ? loadPrices(risk.reference_prices_file) : { ok: true, prices: new Map() });
@@ -316,12 +336,6 @@ export function createRiskControls(deps: RiskControlsDeps): RiskControls {
     return names;
   }
 
-  const consumptionOf = (order: RiskOrder): { currency: string; instrument: string; notional: bigint } => ({
-    currency: order.currency,
-    instrument: order.instrument,
-    notional: notionalOf(BigInt(order.quantity), parseScaled(order.price, PRICE_SCALE) ?? 0n),
-  });
-
   return {
     admit,
     keep(order) {
@@ -330,6 +344,7 @@ export function createRiskControls(deps: RiskControlsDeps): RiskControls {
     },
     settle(id, state) {
       if (RELEASING_STATES.includes(state)) ledger.release(id);
+      else if (STAYING_STATES.includes(state)) ledger.finalize(id);
     },
     rebuild(orders) {
       const nowMs = clock.now();
@@ -338,6 +353,7 @@ export function createRiskControls(deps: RiskControlsDeps): RiskControls {
         const atMs = Date.parse(receivedAt);
         if (RELEASING_STATES.includes(state) || !Number.isFinite(atMs) || localDateOf(timezone, atMs) !== today) continue;
         ledger.reserve(today, order.id, consumptionOf(order), Math.min(atMs, nowMs));
+        if (STAYING_STATES.includes(state)) ledger.finalize(order.id);
       }
     },
     reload,

@@ -4,6 +4,12 @@
  * retry never counts twice, and the admission instants of the last minute for the rate limits.
  * A new trading day (local date in the schedule's zone) starts from zero. Nothing here is
  * persisted: at start the ledger is rebuilt from the journal's orders (rebuildLedger).
+ *
+ * An order whose consumption stays for good (SENEBI accepted it) keeps its id alone, in a set,
+ * instead of its amounts (`finalize`): most of a day's orders end there, and the amounts are
+ * already in the day's totals. Should such an order still be released, its consumption is read
+ * back through `recover` (the order book's copy of the order); a ledger without `recover` keeps
+ * every amount (docs/qsen.md, "Memory"; docs/risk.md, "Release").
  */
 
 /** What one order consumes. */
@@ -32,6 +38,8 @@ export interface RiskLedger {
   holds(day: string, id: string): boolean;
   /** Records an order's consumption on `day` at instant `atMs` (a second call for the same id does nothing). */
   reserve(day: string, id: string, consumption: Consumption, atMs: number): void;
+  /** Marks an order's consumption as staying (SENEBI accepted it): its reservation keeps the id alone (without `recover`, nothing changes). */
+  finalize(id: string): void;
   /** Gives an order's consumption back (SENEBI rejected it, or it was never sent); the rate window keeps it. */
   release(id: string): void;
   /** Admissions in the window (atMs - windowMs, atMs]. */
@@ -47,10 +55,15 @@ const add = (map: Map<string, bigint>, key: string, amount: bigint): void => {
   else map.set(key, next);
 };
 
-/** Creates an empty ledger. */
-export function createRiskLedger(): RiskLedger {
+/** How a ledger reads back the consumption of an order it finalized (undefined: not known). */
+export type RecoverConsumption = (id: string) => Consumption | undefined;
+
+/** Creates an empty ledger; with `recover`, finalized orders keep their id alone. */
+export function createRiskLedger(recover?: RecoverConsumption): RiskLedger {
   let day = '';
+  // Today's reservations: the amounts of those that may still be given back, the ids of the finalized.
   let reservations = new Map<string, Consumption>();
+  let finalized = new Set<string>();
   let notional = new Map<string, bigint>();
   let instrumentNotional = new Map<string, Map<string, bigint>>();
   // Admission instants, oldest first; entries before `head` are expired.
@@ -61,6 +74,7 @@ export function createRiskLedger(): RiskLedger {
     if (next === day) return;
     day = next;
     reservations = new Map();
+    finalized = new Set();
     notional = new Map();
     instrumentNotional = new Map();
   };
@@ -86,14 +100,14 @@ export function createRiskLedger(): RiskLedger {
   return {
     usage(next) {
       moveTo(next);
-      return { day, orders: reservations.size, notional, instrumentNotional };
+      return { day, orders: reservations.size + finalized.size, notional, instrumentNotional };
     },
     holds(on, id) {
-      return on === day && reservations.has(id);
+      return on === day && (reservations.has(id) || finalized.has(id));
     },
     reserve(on, id, consumption, atMs) {
       moveTo(on);
-      if (reservations.has(id)) return;
+      if (reservations.has(id) || finalized.has(id)) return;
       reservations.set(id, consumption);
       apply(consumption, 1n);
       prune(atMs);
@@ -101,11 +115,22 @@ export function createRiskLedger(): RiskLedger {
       const last = admissions[admissions.length - 1];
       admissions.push(last !== undefined && last > atMs ? last : atMs);
     },
+    finalize(id) {
+      if (recover && reservations.delete(id)) finalized.add(id);
+    },
     release(id) {
-      const consumption = reservations.get(id);
-      if (!consumption) return;
-      reservations.delete(id);
-      apply(consumption, -1n);
+      const reserved = reservations.get(id);
+      if (reserved !== undefined) {
+        reservations.delete(id);
+        apply(reserved, -1n);
+        return;
+      }
+      if (!finalized.has(id)) return;
+      // A finalized order whose content is not known any more stays counted.
+      const recovered = recover?.(id);
+      if (!recovered) return;
+      finalized.delete(id);
+      apply(recovered, -1n);
     },
     admittedWithin(atMs, windowMs) {
       prune(atMs);
