@@ -50,7 +50,10 @@ try {
   await new Promise((resolve) => setTimeout(resolve, SETTLE_MS));
   const status = readFileSync(`/proc/${qsen.pid}/status`, 'utf8');
   const kb = (name) => Number(new RegExp(`${name}:\\s+(\\d+) kB`).exec(status)?.[1] ?? NaN);
-  console.log(`orders=${ORDERS} flags="${FLAGS.join(' ')}" ready_ms=${readyMs} rss_mb=${(kb('VmRSS') / 1024).toFixed(1)} rss_anon_mb=${(kb('RssAnon') / 1024).toFixed(1)} rss_file_mb=${(kb('RssFile') / 1024).toFixed(1)} hwm_mb=${(kb('VmHWM') / 1024).toFixed(1)}`);
+  // MB of 10^6 bytes, the unit of issue 17's targets and of bench/qsen/run.mjs; /proc counts KiB.
+  // Before 2026-12-02 these figures were KiB / 1024 (MiB) under the same labels: multiply those by 1.048576.
+  const mb = (field) => ((kb(field) * 1024) / 1e6).toFixed(1);
+  console.log(`orders=${ORDERS} flags="${FLAGS.join(' ')}" ready_ms=${readyMs} rss_mb=${mb('VmRSS')} rss_anon_mb=${mb('RssAnon')} rss_file_mb=${mb('RssFile')} hwm_mb=${mb('VmHWM')}`);
 } finally {
   qsen.kill('SIGTERM');
   await new Promise((resolve) => qsen.once('exit', resolve));

@@ -10,13 +10,13 @@
 //      warm-up) and its resident memory (VmRSS, sampled every 100 ms) under that load.
 // Usage: npm run build && node bench/qsen/run.mjs [--seconds N] [--rate N] [--clients N] [--warmup N]
 //        [--qsen-flags "NODE FLAGS"] [--summary] [--stand-in-only] [--profile DIR] [--perf DIR]
-//        [--cpu-only [--repeat N]] [--rounds N] [--tmpfs-journal] [--trace] [--heap-snapshot] [--orders N] [--out DIR]
+//        [--cpu-only [--repeat N]] [--rounds N] [--tmpfs-journal] [--trace] [--heap-snapshot] [--orders N] [--pin] [--disk-floor] [--out DIR]
 // qsen runs with the launcher's QSEN_NODE_FLAGS (the V8 heap flags it ships with, also in
 // systemd/qsen.service) unless --qsen-flags says otherwise; --qsen-flags "" is V8's defaults.
 // Writes bench/out/qsen/results.json (or DIR/results.json) and prints a Markdown section for bench/RESULTS.md; with
 // --summary it ends with one line (the stand-in figures, qsen's own cost):
 //   added_p50_ms=… added_p99_ms=… nginx_added_p50_ms=… nginx_added_p99_ms=… throughput_ratio=… cpu_ms_per_order=… rss_mb=…
-import { spawn } from 'node:child_process';
+import { spawn, spawnSync } from 'node:child_process';
 import { cpSync, mkdirSync, openSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { Agent, request } from 'node:https';
 import { cpus, loadavg, totalmem, release } from 'node:os';
@@ -83,6 +83,24 @@ const HEAP_SNAPSHOT = args.includes('--heap-snapshot');
 // machine's speed (2,700 orders/s on an idle machine, a few hundred under the others' load): a
 // fixed count compares memory across runs and machines at the same book.
 const CLOSED_ORDERS = opt('orders', 0);
+// --pin: the servers under test (every qsen, nginx) run on CPU 0, the load side (this script,
+// which is the load generator, the stand-in and the simulator) on CPU 1 (taskset, all threads).
+// In production the platform and SENEBI are other machines; on one 2-core box the generator and
+// the stand-in are two busy processes that preempt the server they measure, and that wait lands
+// in the server's latency (bench/RESULTS.md, "qsen's tail on a quiet machine, split by cause":
+// half of the slowest orders' time without the fdatasync). nginx gets the same core as qsen, so
+// the comparison stays like for like; direct traffic is the load side alone.
+const PIN = args.includes('--pin');
+// --disk-floor: each paced round also runs bench/qsen/disk-floor.mjs (a 300-byte append and
+// fdatasync per order at the same rate, nothing else) in the disk qsen's state folder, between
+// the direct and the qsen phase: the disk's own stalls in this run, next to qsen's tail.
+const DISK_FLOOR = args.includes('--disk-floor');
+const DISK_FLOOR_SCRIPT = join(REPOSITORY, 'bench/qsen/disk-floor.mjs');
+const CPU_OF = { server: '0', load: '1' };
+if (PIN) {
+  const pinned = spawnSync('taskset', ['-a', '-p', '-c', CPU_OF.load, String(process.pid)], { encoding: 'utf8' });
+  if (pinned.status !== 0) throw new Error(`--pin: taskset failed: ${pinned.stderr || pinned.error}`);
+}
 
 // --out DIR (default bench/out/qsen): the run's folder, emptied first. Two runs at once in one
 // folder would delete each other's state folders and keys: a run holds DIR.lock (its pid) and
@@ -149,8 +167,9 @@ writeFileSync(join(out, 'nginx.conf'), renderNginxConf({
 
 const children = [];
 let stopping = false;
-const startChild = (command, argv, name, env) => {
-  const child = spawn(command, argv, { ...(env ? { env: { ...process.env, ...env } } : {}), stdio: ['ignore', process.env.BENCH_STDOUT_DIR ? openSync(join(process.env.BENCH_STDOUT_DIR, `${name.replace(/\W+/g, '-')}.out`), 'w') : 'ignore', 'pipe'] });
+const startChild = (command, argv, name, env, side = 'server') => {
+  // taskset execs the command: the child's pid is the command's own (its /proc CPU and memory).
+  const child = spawn(PIN ? 'taskset' : command, PIN ? ['-c', CPU_OF[side], command, ...argv] : argv, { ...(env ? { env: { ...process.env, ...env } } : {}), stdio: ['ignore', process.env.BENCH_STDOUT_DIR ? openSync(join(process.env.BENCH_STDOUT_DIR, `${name.replace(/\W+/g, '-')}.out`), 'w') : 'ignore', 'pipe'] });
   let stderr = '';
   child.stderr.on('data', (c) => { stderr += c; });
   child.on('exit', (code, signal) => { if (!stopping) console.error(`${name} exited (${code ?? signal}): ${stderr}`); });
@@ -165,8 +184,8 @@ const stopAll = async () => {
 };
 process.on('SIGINT', () => void stopAll().then(() => process.exit(130)));
 
-startChild(process.execPath, [SIMULATOR_MAIN_PATH, '--home', home, '--port', String(ports.senebi)], 'simulator');
-const standIn = startChild(process.execPath, [STAND_IN, '--home', home, '--port', String(ports.standIn)], 'stand-in');
+startChild(process.execPath, [SIMULATOR_MAIN_PATH, '--home', home, '--port', String(ports.senebi)], 'simulator', undefined, 'load');
+const standIn = startChild(process.execPath, [STAND_IN, '--home', home, '--port', String(ports.standIn)], 'stand-in', undefined, 'load');
 const qsen = startChild(process.execPath, [...QSEN_FLAGS, QSEN_MAIN, '--config', join(home, 'conf.toml')], 'qsen');
 const profileFlags = [...(PROFILE_DIR ? ['--cpu-prof', `--cpu-prof-dir=${PROFILE_DIR}`] : []), ...(PERF_DIR ? ['--perf-basic-prof', '--no-logfile-per-isolate', `--logfile=${join(out, 'qsen-v8.log')}`] : [])];
 const traceFile = (name) => join(out, `trace-${name}.json`);
@@ -235,6 +254,14 @@ const summarise = (samples, errors) => {
   const bad = samples.filter((s) => s.status !== 200).length;
   return { n: samples.length, non200: bad, ...(errors.size > 0 ? { errors: Object.fromEntries(errors) } : {}), p50: pct(sorted, 0.5), p90: pct(sorted, 0.9), p99: pct(sorted, 0.99), max: sorted[sorted.length - 1] };
 };
+
+/** The disk's floor at the paced rate (bench/qsen/disk-floor.mjs), on the servers' CPU when pinned. */
+function diskFloor(rate, seconds) {
+  const argv = [DISK_FLOOR_SCRIPT, '--dir', home2, '--rate', String(rate), '--seconds', String(seconds)];
+  const run = spawnSync(PIN ? 'taskset' : process.execPath, PIN ? ['-c', CPU_OF.server, process.execPath, ...argv] : argv, { encoding: 'utf8' });
+  if (run.status !== 0) throw new Error(`disk-floor.mjs failed: ${run.stderr}`);
+  return JSON.parse(run.stdout.trim().split('\n').at(-1));
+}
 
 // The simulator slows down as it accumulates orders (it keeps and persists every one), so each
 // phase on it starts from a reset simulator: every path is measured against the same SENEBI.
@@ -383,7 +410,7 @@ async function closedLoop(name, clients, seconds, watch) {
 
 const SKIPPED = { n: 0, non200: 0, p50: NaN, p90: NaN, p99: NaN, max: NaN, ordersPerSecond: NaN, qsenPeakRssMb: NaN };
 const added = (path, direct) => ({ p50: path.p50 - direct.p50, p99: path.p99 - direct.p99 });
-const results = { date: new Date().toISOString(), loadAverageAtStart: loadavg().map((x) => x.toFixed(2)).join(' '), machine: { cpus: cpus().length, model: cpus()[0]?.model, memoryGb: Math.round(totalmem() / 2 ** 30), kernel: release(), node: process.version, nginx: '1.22.1 (Debian)' }, settings: { seconds: SECONDS, rate: RATE, clients: CLIENTS, warmup: WARMUP, qsenNodeFlags: QSEN_FLAGS.join(' ') || '(none: V8 defaults)' } };
+const results = { date: new Date().toISOString(), loadAverageAtStart: loadavg().map((x) => x.toFixed(2)).join(' '), machine: { cpus: cpus().length, model: cpus()[0]?.model, memoryGb: Math.round(totalmem() / 2 ** 30), kernel: release(), node: process.version, nginx: '1.22.1 (Debian)' }, settings: { seconds: SECONDS, rate: RATE, clients: CLIENTS, warmup: WARMUP, qsenNodeFlags: QSEN_FLAGS.join(' ') || '(none: V8 defaults)', pinned: PIN ? `servers under test on CPU ${CPU_OF.server}, load side on CPU ${CPU_OF.load}` : 'no' } };
 try {
   if (CPU_ONLY) {
     results.cpuOnly = [];
@@ -399,9 +426,14 @@ try {
   results.rounds = [];
   for (let round = 0; round < (CPU_ONLY ? 0 : ROUNDS); round++) {
     const R = {};
-    for (const name of standInNames) R[name] = await paced(name, RATE, SECONDS);
+    let floor;
+    for (const name of standInNames) {
+      R[name] = await paced(name, RATE, SECONDS);
+      if (DISK_FLOOR && name === 'standInDirect') floor = diskFloor(RATE, SECONDS);
+    }
     results.rounds.push({
       loadAverage: loadavg()[0],
+      ...(floor ? { diskFloor: floor } : {}),
       latency: R,
       added: { qsen: added(R.standInQsen, R.standInDirect), nginx: added(R.standInNginx, R.standInDirect), ...(TMPFS_JOURNAL ? { qsenTmpfs: added(R.standInQsenTmpfs, R.standInDirect) } : {}) },
     });
@@ -449,7 +481,7 @@ const trow = (label, x) => `| ${label} | ${f(x.ordersPerSecond, 0)} | ${f(x.p50)
 console.log(`### qsen: ${results.date.slice(0, 16).replace('T', ' ')} UTC
 
 Machine: ${results.machine.cpus} × ${results.machine.model}, ${results.machine.memoryGb} GB, Linux ${results.machine.kernel}, Node ${results.machine.node}, nginx ${results.machine.nginx}.
-Load generator, both SENEBIs, both qsens and nginx on this machine. Mutual TLS with keep-alive on both legs; qsen's journal on (fdatasync, group commit). qsen's Node flags: ${results.settings.qsenNodeFlags}. Warm-up ${WARMUP} orders per phase.
+Load generator, both SENEBIs, both qsens and nginx on this machine (CPU pinning: ${results.settings.pinned}). Mutual TLS with keep-alive on both legs; qsen's journal on (fdatasync, group commit). qsen's Node flags: ${results.settings.qsenNodeFlags}. Warm-up ${WARMUP} orders per phase.
 Load average (1, 5, 15 min) at start: ${results.loadAverageAtStart}; at end: ${results.loadAverageAtEnd}.
 
 | paced ${RATE} orders/s, ${SECONDS} s | p50 ms | p90 ms | p99 ms | max ms | non-200 |
@@ -475,10 +507,10 @@ ${trow('qsen -> simulator', T.qsen)}
 ${trow('nginx -> simulator', T.nginx)}
 ${trow('direct to the simulator', T.direct)}
 
-${ROUNDS > 1 || TMPFS_JOURNAL ? `| paced round (stand-in) | load1 | direct p50 / p99 | qsen added p50 / p99 |${TMPFS_JOURNAL ? ' qsen, journal on tmpfs, added p50 / p99 |' : ''} nginx added p50 / p99 |
-|---|---|---|---|${TMPFS_JOURNAL ? '---|' : ''}---|
-${results.rounds.map((r, i) => `| ${i + 1} | ${f(r.loadAverage)} | ${f(r.latency.standInDirect.p50)} / ${f(r.latency.standInDirect.p99)} | ${f(r.added.qsen.p50)} / ${f(r.added.qsen.p99)} |${TMPFS_JOURNAL ? ` ${f(r.added.qsenTmpfs.p50)} / ${f(r.added.qsenTmpfs.p99)} |` : ''} ${f(r.added.nginx.p50)} / ${f(r.added.nginx.p99)} |`).join('\n')}
-| median | | | ${f(A.standIn.qsen.p50)} / ${f(A.standIn.qsen.p99)} |${TMPFS_JOURNAL ? ` ${f(A.standIn.qsenTmpfs.p50)} / ${f(A.standIn.qsenTmpfs.p99)} |` : ''} ${f(A.standIn.nginx.p50)} / ${f(A.standIn.nginx.p99)} |
+${ROUNDS > 1 || TMPFS_JOURNAL ? `| paced round (stand-in) | load1 | direct p50 / p99 | qsen added p50 / p99 |${TMPFS_JOURNAL ? ' qsen, journal on tmpfs, added p50 / p99 |' : ''} nginx added p50 / p99 |${DISK_FLOOR ? ' disk floor p50 / p99 / max (orders over 5 ms) |' : ''}
+|---|---|---|---|${TMPFS_JOURNAL ? '---|' : ''}---|${DISK_FLOOR ? '---|' : ''}
+${results.rounds.map((r, i) => `| ${i + 1} | ${f(r.loadAverage)} | ${f(r.latency.standInDirect.p50)} / ${f(r.latency.standInDirect.p99)} | ${f(r.added.qsen.p50)} / ${f(r.added.qsen.p99)} |${TMPFS_JOURNAL ? ` ${f(r.added.qsenTmpfs.p50)} / ${f(r.added.qsenTmpfs.p99)} |` : ''} ${f(r.added.nginx.p50)} / ${f(r.added.nginx.p99)} |${r.diskFloor ? ` ${f(r.diskFloor.p50)} / ${f(r.diskFloor.p99)} / ${f(r.diskFloor.max)} (${r.diskFloor.over5ms}) |` : ''}`).join('\n')}
+| median | | | ${f(A.standIn.qsen.p50)} / ${f(A.standIn.qsen.p99)} |${TMPFS_JOURNAL ? ` ${f(A.standIn.qsenTmpfs.p50)} / ${f(A.standIn.qsenTmpfs.p99)} |` : ''} ${f(A.standIn.nginx.p50)} / ${f(A.standIn.nginx.p99)} |${DISK_FLOOR ? ' |' : ''}
 ` : ''}
 ${TRACE_ON ? results.rounds.flatMap((r, i) => ['standInQsen', 'standInQsenTmpfs'].filter((n) => r.latency[n]?.trace).map((n) => formatTrace(`${n === 'standInQsen' ? 'qsen' : 'qsen (journal on tmpfs)'}, round ${i + 1}`, r.latency[n].trace))).join('\n') : ''}
 Throughput qsen / nginx: ${f(results.ratios.standIn.throughputQsenOverNginx)} on the stand-in, ${f(results.ratios.simulator.throughputQsenOverNginx)} on the simulator.

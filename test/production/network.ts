@@ -5,7 +5,37 @@
  * in these namespaces (10.213.N.0/24, never an outside address); the host's own network is
  * never touched, and nothing is routed anywhere else, so the container has no internet.
  */
+import { readdirSync } from 'node:fs';
 import { runCommand } from '../deploy/staging.js';
+
+const NAMESPACE_NAME = /^qsenprod-(?:srv|cli|str)-[a-z0-9]+-(\d+)$/;
+
+/** Whether a process of this pid lives (EPERM: it does, under another user). */
+function alive(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch (err) {
+    return (err as NodeJS.ErrnoException).code === 'EPERM';
+  }
+}
+
+/**
+ * Deletes the namespaces a killed run left (their names end in the pid of the test process that
+ * made them, which is gone): a run stopped by SIGKILL never reaches its cleanup.
+ */
+async function removeLeftNamespaces(): Promise<void> {
+  let names: string[];
+  try {
+    names = readdirSync('/run/netns');
+  } catch {
+    return; // no namespace was ever made
+  }
+  for (const name of names) {
+    const owner = NAMESPACE_NAME.exec(name)?.[1];
+    if (owner !== undefined && !alive(Number(owner))) await runCommand('ip', ['netns', 'delete', name]);
+  }
+}
 
 /** The two namespaces and their addresses. */
 export interface TestNetwork {
@@ -31,9 +61,12 @@ async function ip(args: readonly string[]): Promise<void> {
 
 /** Makes the namespaces and the veth pair; tag keeps parallel runs apart (a short word). */
 export async function createTestNetwork(tag: string): Promise<TestNetwork> {
-  const server = `qsenprod-srv-${tag}`;
-  const client = `qsenprod-cli-${tag}`;
-  const stranger = `qsenprod-str-${tag}`;
+  await removeLeftNamespaces();
+  // The names end in this process's pid: a run killed before its cleanup leaves namespaces the
+  // next run recognises as left (and deletes) instead of failing on a name that exists.
+  const server = `qsenprod-srv-${tag}-${process.pid}`;
+  const client = `qsenprod-cli-${tag}-${process.pid}`;
+  const stranger = `qsenprod-str-${tag}-${process.pid}`;
   const subnet = 100 + (Number.parseInt(tag, 36) % 50);
   const serverAddress = `10.213.${subnet}.1`;
   const clientAddress = `10.213.${subnet}.2`;

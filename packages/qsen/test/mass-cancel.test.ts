@@ -5,14 +5,14 @@
  * and resumed by a second instance (what a restart does), requests joining a run, orders in flight
  * at the start. The same path end to end with a real qsen process: test/system/kill-switch.test.ts.
  */
-import { test } from 'node:test';
+import { after, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import fc from 'fast-check';
 import { isInRange, toUint64, type IdRange, type Uint64, type AuditEntry } from '@qsen/core';
 import { makeTempDir, ManualClock } from '@qsen/testkit';
-import { MASS_CANCEL_FILE, openMassCancelLog } from '../src/killswitch/mass-cancel-log.js';
+import { MASS_CANCEL_FILE, openMassCancelLog, type MassCancelLog } from '../src/killswitch/mass-cancel-log.js';
 import { createMassCancel, type CancelVerdict, type MassCancelDeps } from '../src/killswitch/mass-cancel.js';
 import { selectOpenOrders, type JournaledOrder, type ListedOrder } from '../src/killswitch/open-orders.js';
 import { createOrphanCancel, verdictOfOrphanCancel } from '../src/killswitch/orphans.js';
@@ -73,12 +73,21 @@ interface Script {
   readonly hang: Set<Uint64>;
 }
 
+// Every mass-cancel log the tests open, closed at the end (an open FileHandle left to the
+// garbage collector makes Node warn, and the warning lands in another test's output).
+const openedLogs: MassCancelLog[] = [];
+after(async () => {
+  await Promise.all(openedLogs.map((log) => log.close()));
+});
+
 function makeDeps(dir: string, script: Script, overrides: Partial<MassCancelDeps> = {}): { deps: MassCancelDeps; audit: AuditEntry[]; journal: JournaledOrder[]; listing: ListedOrder[] } {
+  const log = openMassCancelLog(dir);
+  openedLogs.push(log);
   const audit: AuditEntry[] = [];
   const journal: JournaledOrder[] = [];
   const listing: ListedOrder[] = [];
   const deps: MassCancelDeps = {
-    log: openMassCancelLog(dir),
+    log,
     cancelOne: async (orderId) => {
       script.calls.push(orderId);
       if (script.hang.has(orderId)) return new Promise<CancelVerdict>(() => undefined);
