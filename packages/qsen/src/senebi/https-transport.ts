@@ -8,7 +8,7 @@
  * (`written: false`).
  */
 import { createRequire } from 'node:module';
-import { createSecureContext } from 'node:tls';
+import { createSecureContext, type TLSSocket } from 'node:tls';
 import type { Pool as UndiciPool, buildConnector as undiciBuildConnector, Dispatcher } from 'undici';
 import { ANSWER_TOO_LARGE_CODE } from './delivery.js';
 import { createSlots, type ReleaseSlot } from './slots.js';
@@ -96,6 +96,13 @@ function codeOf(err: unknown): string {
   return typeof code === 'string' && code !== '' ? code : 'unknown';
 }
 
+/**
+ * undici's connector as it is: it also answers the socket it makes (its types say void), which
+ * the transport needs to see the TLS sessions SENEBI issues on it. packages/qsen/test/
+ * undici-modules.test.ts checks that it still does.
+ */
+type ConnectorReturningSocket = (options: Parameters<ReturnType<typeof undiciBuildConnector>>[0], callback: Parameters<ReturnType<typeof undiciBuildConnector>>[1]) => TLSSocket | undefined;
+
 /** Creates the transport; `close()` ends its sockets. */
 export function createHttpsTransport(options: HttpsTransportOptions): SenebiTransport {
   const base = new URL(options.url);
@@ -103,9 +110,23 @@ export function createHttpsTransport(options: HttpsTransportOptions): SenebiTran
   const prefix = base.pathname.replace(/\/+$/, '');
   // One secure context for every connection: the agent's identity and SENEBI's CA, TLS 1.2 minimum.
   const secureContext = createSecureContext({ ca: options.ca, cert: options.cert, key: options.key, minVersion: 'TLSv1.2' });
-  const connect = buildConnector({ secureContext, rejectUnauthorized: true, timeout: options.timeoutMs });
+  const makeSocket = buildConnector({ secureContext, rejectUnauthorized: true, timeout: options.timeoutMs }) as unknown as ConnectorReturningSocket;
+  // The last TLS session SENEBI issued (a TLS 1.3 ticket), held here: undici's session cache
+  // keeps a session only through a WeakRef, so after any garbage collection the next connection
+  // made a full handshake (bench/qsen/tls-resume.mjs: 0 of 100 resumed with a collection between
+  // connections, 100 of 100 with the session held; a full handshake costs qsen 2.4-3.6 ms of CPU,
+  // a resumed one 1.1-1.8). Holding the Buffer keeps undici's weak entry alive, so undici offers
+  // it on the next connection to the same origin: the only server it can go back to (qsen never
+  // reloads SENEBI's material), whose identity was verified when the session was made; a resumed
+  // TLS 1.3 handshake still makes its own key exchange. Only its value is kept, never logged.
+  const kept: { session?: Buffer } = {};
+  const connect: ConnectorReturningSocket = (target, callback) => {
+    const socket = makeSocket(target, callback);
+    socket?.on('session', (session: Buffer) => { kept.session = session; });
+    return socket;
+  };
   const pool = new Pool(base.origin, {
-    connect,
+    connect: connect as unknown as ReturnType<typeof undiciBuildConnector>,
     connections: options.maxSockets ?? 64,
     pipelining: 1,
     // undici honours SENEBI's Keep-Alive hint minus the threshold, else keeps an idle socket 4 s.
